@@ -1,0 +1,479 @@
+//! [`ast::RuleSet`] → [`Model`]: resolves names, checks types, weights and the tree,
+//! orders computed values, and compiles every expression to slots. Collects every
+//! problem it finds instead of stopping at the first.
+
+mod compile;
+mod tree;
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+
+use crate::ast::{self, Item, Literal};
+use crate::diagnostics::{CheckCode, CheckError, CheckErrors, Level};
+use crate::model::*;
+use crate::source::{SourceFile, Span};
+
+pub(crate) use compile::Scope;
+
+/// What a name in the rule file refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Symbol {
+    Input(usize),
+    List(usize),
+    /// Index into the checker's computed-value declarations.
+    Computed(usize),
+    /// A 一级/二级 category (not a value).
+    Category,
+}
+
+/// A computed value before ordering: a `计算` or an indicator formula.
+pub(crate) struct PendingComputed<'a> {
+    pub name: String,
+    pub expr: &'a ast::Expr,
+    pub display: Option<ast::Display>,
+    pub description: Option<String>,
+    pub indicator: Option<usize>,
+    pub name_span: Span,
+}
+
+pub(crate) struct Checker<'a> {
+    pub source: &'a SourceFile,
+    pub errors: Vec<CheckError>,
+    pub symbols: HashMap<String, (Symbol, Span)>,
+    pub inputs: Vec<InputDef>,
+    pub lists: Vec<ListDef>,
+    pub pending: Vec<PendingComputed<'a>>,
+    /// Computed declaration index → slot, once ordered.
+    pub computed_slot: Vec<usize>,
+    /// Computed declaration index → type, once compiled.
+    pub computed_ty: Vec<Option<Ty>>,
+}
+
+impl<'a> Checker<'a> {
+    pub fn error(&mut self, code: CheckCode, span: Span, message: String, label: impl Into<String>) -> &mut CheckError {
+        self.errors
+            .push(CheckError::new(self.source, code, message, (span, label.into())));
+        let last = self.errors.len() - 1;
+        &mut self.errors[last]
+    }
+
+    pub fn push(&mut self, error: CheckError) {
+        self.errors.push(error);
+    }
+
+    fn define(&mut self, name: &ast::Name, symbol: Symbol) {
+        if let Some((_, first)) = self.symbols.get(&name.node) {
+            let first = *first;
+            let err = CheckError::new(
+                self.source,
+                CheckCode::DuplicateName,
+                format!("名称 `{}` 重复定义", name.node),
+                (name.span, "在这里再次定义".into()),
+            )
+            .label(first, "第一次定义在这里")
+            .help("输入、计算值、指标和清单的名称必须互不相同；改名或删除其中一个");
+            self.push(err);
+        } else {
+            self.symbols.insert(name.node.clone(), (symbol, name.span));
+        }
+    }
+}
+
+/// Checks a parsed rule file. Returns the model when there are no errors, and every
+/// warning or error found.
+pub fn check(source: &SourceFile, rules: &ast::RuleSet) -> (Option<Model>, Vec<CheckError>) {
+    let mut ck = Checker {
+        source,
+        errors: Vec::new(),
+        symbols: HashMap::new(),
+        inputs: Vec::new(),
+        lists: Vec::new(),
+        pending: Vec::new(),
+        computed_slot: Vec::new(),
+        computed_ty: Vec::new(),
+    };
+    let header = check_header(&mut ck, rules);
+
+    // Declarations first, so that every later reference can be resolved.
+    let mut data_keys = HashMap::new();
+    for item in &rules.items {
+        match item {
+            Item::Input(decl) => {
+                let index = ck.inputs.len();
+                let def = check_input(&mut ck, decl);
+                ck.define(&decl.name, Symbol::Input(index));
+                ck.inputs.push(def);
+            }
+            Item::TargetList(decl) => {
+                let index = ck.lists.len();
+                ck.define(&decl.name, Symbol::List(index));
+                ck.lists.push(ListDef {
+                    name: decl.name.node.clone(),
+                    aliases: decl.aliases.iter().map(|a| a.node.clone()).collect(),
+                    categories: decl.categories.iter().map(|c| c.node.clone()).collect(),
+                    span: decl.name.span,
+                });
+            }
+            Item::Let(decl) => {
+                let index = ck.pending.len();
+                ck.define(&decl.name, Symbol::Computed(index));
+                ck.pending.push(PendingComputed {
+                    name: decl.name.node.clone(),
+                    expr: &decl.expr,
+                    display: decl.display,
+                    description: decl.description.as_ref().map(|d| d.node.clone()),
+                    indicator: None,
+                    name_span: decl.name.span,
+                });
+            }
+            _ => {}
+        }
+    }
+    let top: Vec<&ast::Node> = rules
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Node(n) => Some(n),
+            _ => None,
+        })
+        .collect();
+    let mut nodes = tree::flatten(&mut ck, &top);
+    bind_data_keys(&mut ck, rules, &mut data_keys);
+
+    // Order computed values by their dependencies, then compile them in that order.
+    let order = compile::order_computed(&mut ck);
+    let input_count = ck.inputs.len();
+    ck.computed_slot = vec![usize::MAX; ck.pending.len()];
+    ck.computed_ty = vec![None; ck.pending.len()];
+    for (position, &index) in order.iter().enumerate() {
+        ck.computed_slot[index] = input_count + position;
+    }
+    let mut computed = Vec::with_capacity(order.len());
+    for &index in &order {
+        let expr = ck.pending[index].expr;
+        let (cexpr, ty) = compile::compile(&mut ck, expr, Scope::VALUES);
+        ck.computed_ty[index] = ty;
+        let mut refs = Vec::new();
+        compile::collect_refs(&cexpr, &mut refs);
+        let p = &ck.pending[index];
+        computed.push(ComputedDef {
+            name: p.name.clone(),
+            slot: ck.computed_slot[index],
+            expr: cexpr,
+            display: p.display,
+            description: p.description.clone(),
+            indicator: p.indicator,
+            refs,
+        });
+    }
+    let mut slot_names: Vec<String> = ck.inputs.iter().map(|i| i.name.clone()).collect();
+    slot_names.extend(order.iter().map(|&i| ck.pending[i].name.clone()));
+
+    let review_leaves = tree::compile_criteria(&mut ck, &top, &mut nodes, header.stepping);
+    let leaves: Vec<usize> = (0..nodes.len()).filter(|&i| nodes[i].leaf.is_some()).collect();
+    tree::check_weights(&mut ck, &top, header.full_marks);
+
+    let grades = check_grades(&mut ck, rules);
+    let checks = check_cross_checks(&mut ck, rules);
+
+    let has_errors = ck.errors.iter().any(|e| e.level == Level::Error);
+    let errors = std::mem::take(&mut ck.errors);
+    if has_errors {
+        return (None, errors);
+    }
+    let slot_count = slot_names.len();
+    let model = Model {
+        source: source.clone(),
+        title: header.title,
+        year: header.year,
+        issuer: header.issuer,
+        full_marks: header.full_marks.map(|(d, _)| d).unwrap_or_default(),
+        score_precision: header.score_precision,
+        inputs: ck.inputs,
+        lists: ck.lists,
+        computed,
+        slot_count,
+        slot_names,
+        nodes,
+        leaves,
+        review_leaves,
+        grades: grades.unwrap_or(GradeDef {
+            subject: None,
+            bands: Vec::new(),
+        }),
+        checks,
+        data_keys,
+    };
+    (Some(model), errors)
+}
+
+/// Checks and returns a model, or all diagnostics as one error.
+pub fn check_all(source: &SourceFile, rules: &ast::RuleSet) -> Result<(Model, Vec<CheckError>), CheckErrors> {
+    match check(source, rules) {
+        (Some(model), warnings) => Ok((model, warnings)),
+        (None, errors) => Err(CheckErrors { errors }),
+    }
+}
+
+struct Header {
+    title: String,
+    year: u32,
+    issuer: String,
+    full_marks: Option<(Decimal, Span)>,
+    stepping: Option<ast::Stepping>,
+    score_precision: u32,
+}
+
+fn check_header(ck: &mut Checker, rules: &ast::RuleSet) -> Header {
+    let mut seen: HashMap<&'static str, Span> = HashMap::new();
+    let mut header = Header {
+        title: String::new(),
+        year: 0,
+        issuer: String::new(),
+        full_marks: None,
+        stepping: None,
+        score_precision: 2,
+    };
+    let mut grades_seen = false;
+    for item in &rules.items {
+        let (key, span) = match item {
+            Item::Title(t) => {
+                header.title = t.node.clone();
+                ("标题", t.span)
+            }
+            Item::Year(y) => {
+                header.year = y.node;
+                ("年度", y.span)
+            }
+            Item::Issuer(i) => {
+                header.issuer = i.node.clone();
+                ("发布单位", i.span)
+            }
+            Item::FullMarks(m) => {
+                header.full_marks = Some((m.node, m.span));
+                ("满分", m.span)
+            }
+            Item::DefaultStepping(s) => {
+                header.stepping = Some(s.node);
+                ("计步", s.span)
+            }
+            Item::ScorePrecision(p) => {
+                header.score_precision = p.node;
+                ("得分精度", p.span)
+            }
+            Item::Grades(g) => {
+                grades_seen = true;
+                ("等级", g.span)
+            }
+            _ => continue,
+        };
+        if let Some(first) = seen.insert(key, span) {
+            let err = CheckError::new(
+                ck.source,
+                CheckCode::DuplicateHeader,
+                format!("`{key}` 只能声明一次"),
+                (span, "再次声明".into()),
+            )
+            .label(first, "第一次声明");
+            ck.push(err);
+        }
+    }
+    let end = Span::new(0, 0);
+    for (key, example) in [("标题", "标题 \"某市部门整体支出绩效评价指标体系\""), ("年度", "年度 2021"), ("满分", "满分 100")] {
+        if !seen.contains_key(key) {
+            ck.error(CheckCode::MissingHeader, end, format!("规则文件缺少 `{key}`"), "文件开头")
+                .help = Some(format!("在文件开头加上一行，例如 `{example}`"));
+        }
+    }
+    if !grades_seen {
+        ck.error(CheckCode::MissingGrades, end, "规则文件没有 `等级` 段".into(), "文件开头")
+            .help = Some("例如 `等级 { 优秀 >= 90  良好 [80, 90)  中 [60, 80)  差 < 60 }`".into());
+    }
+    header
+}
+
+fn check_input(ck: &mut Checker, decl: &ast::InputDecl) -> InputDef {
+    let kind = match decl.kind.node.as_str() {
+        "百分比" | "percent" | "比率" => Kind::Percent,
+        "是否" | "bool" => Kind::Bool,
+        "文本" | "text" => Kind::Text,
+        other => match KNOWN_QUANTITIES.iter().find(|k| **k == other) {
+            Some(k) => Kind::Quantity(k),
+            None => {
+                let known = KNOWN_QUANTITIES.join("、");
+                ck.error(
+                    CheckCode::UnknownKind,
+                    decl.kind.span,
+                    format!("未知的输入类型 `{other}`"),
+                    "这里",
+                )
+                .help = Some(format!("可用的类型：{known}、百分比、是否、文本"));
+                Kind::Quantity("万元")
+            }
+        },
+    };
+    let default = decl.default.as_ref().and_then(|lit| {
+        let value = match (&lit.node, kind) {
+            (Literal::Number { value, .. }, Kind::Quantity(_) | Kind::Percent) => Some(Value::Num(*value)),
+            (Literal::Bool(b), Kind::Bool) => Some(Value::Bool(*b)),
+            (Literal::Text(t), Kind::Text) => Some(Value::Text(t.as_str().into())),
+            _ => None,
+        };
+        if value.is_none() {
+            ck.error(
+                CheckCode::BadDefault,
+                lit.span,
+                format!("`缺失时` 的值与输入类型 `{}` 不符", kind.label()),
+                "类型不符",
+            );
+        }
+        value
+    });
+    if kind.ty() != Ty::Num && !decl.ranges.is_empty() {
+        ck.error(
+            CheckCode::BadDefault,
+            decl.ranges[0].span,
+            format!("`{}` 类型的输入不能规定数值范围", kind.label()),
+            "这里",
+        );
+    }
+    InputDef {
+        name: decl.name.node.clone(),
+        kind,
+        section: decl.section.clone(),
+        aliases: decl.aliases.iter().map(|a| a.node.clone()).collect(),
+        description: decl.description.as_ref().map(|d| d.node.clone()),
+        ranges: decl.ranges.clone(),
+        default,
+        span: decl.name.span,
+    }
+}
+
+/// Input and list names and aliases, as data files may spell them.
+fn bind_data_keys(ck: &mut Checker, rules: &ast::RuleSet, keys: &mut HashMap<String, DataKey>) {
+    let mut spans: HashMap<String, Span> = HashMap::new();
+    let mut add = |ck: &mut Checker, key: &str, span: Span, target: DataKey| {
+        if let Some(first) = spans.get(key) {
+            if keys.get(key) != Some(&target) {
+                let err = CheckError::new(
+                    ck.source,
+                    CheckCode::DuplicateName,
+                    format!("别名 `{key}` 指向两个不同的输入"),
+                    (span, "这里".into()),
+                )
+                .label(*first, "也在这里");
+                ck.push(err);
+            }
+            return;
+        }
+        spans.insert(key.to_owned(), span);
+        keys.insert(key.to_owned(), target);
+    };
+    let (mut input_index, mut list_index) = (0, 0);
+    for item in &rules.items {
+        match item {
+            Item::Input(decl) => {
+                let target = DataKey::Input(input_index);
+                input_index += 1;
+                add(ck, &decl.name.node, decl.name.span, target);
+                for alias in &decl.aliases {
+                    add(ck, &alias.node, alias.span, target);
+                }
+            }
+            Item::TargetList(decl) => {
+                let target = DataKey::List(list_index);
+                list_index += 1;
+                add(ck, &decl.name.node, decl.name.span, target);
+                for alias in &decl.aliases {
+                    add(ck, &alias.node, alias.span, target);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn check_grades(ck: &mut Checker, rules: &ast::RuleSet) -> Option<GradeDef> {
+    let grades = rules.items.iter().find_map(|i| match i {
+        Item::Grades(g) => Some(g),
+        _ => None,
+    })?;
+    let subject = grades.subject.as_ref().map(|e| {
+        let (c, ty) = compile::compile(ck, e, Scope::GRADES);
+        compile::expect_ty(ck, e.span, ty, Ty::Num, "等级的依据");
+        c
+    });
+    let mut names: HashMap<&str, Span> = HashMap::new();
+    for band in &grades.bands {
+        if let Some(first) = names.insert(&band.name.node, band.name.span) {
+            let err = CheckError::new(
+                ck.source,
+                CheckCode::DuplicateName,
+                format!("等级 `{}` 重复", band.name.node),
+                (band.name.span, "再次出现".into()),
+            )
+            .label(first, "第一次出现");
+            ck.push(err);
+        }
+    }
+    Some(GradeDef {
+        subject,
+        bands: grades
+            .bands
+            .iter()
+            .map(|b| (b.name.node.clone(), b.interval))
+            .collect(),
+    })
+}
+
+fn check_cross_checks(ck: &mut Checker, rules: &ast::RuleSet) -> Vec<CheckDef> {
+    let mut out = Vec::new();
+    let mut names: HashMap<String, Span> = HashMap::new();
+    for item in &rules.items {
+        let Item::Check(check) = item else { continue };
+        if let Some(first) = names.insert(check.name.node.clone(), check.name.span) {
+            let err = CheckError::new(
+                ck.source,
+                CheckCode::DuplicateName,
+                format!("勾稽关系 `{}` 重复", check.name.node),
+                (check.name.span, "再次出现".into()),
+            )
+            .label(first, "第一次出现");
+            ck.push(err);
+        }
+        let (condition, ty) = compile::compile(ck, &check.condition, Scope::VALUES);
+        compile::expect_ty(ck, check.condition.span, ty, Ty::Bool, "勾稽关系");
+        let sides = match (&check.condition.kind, &condition.kind) {
+            (ast::ExprKind::Binary(ast::BinOp::Eq, l, _), CExprKind::Binary(_, cl, cr)) => {
+                // Only numeric equations get sides and a tolerance.
+                let mark = ck.errors.len();
+                let (_, lt) = compile::compile(ck, l, Scope::VALUES);
+                ck.errors.truncate(mark);
+                (lt == Some(Ty::Num)).then(|| ((**cl).clone(), (**cr).clone()))
+            }
+            _ => None,
+        };
+        if sides.is_none() {
+            if let Some(t) = &check.tolerance {
+                ck.error(
+                    CheckCode::BadCheck,
+                    t.span,
+                    "只有 `左 = 右` 形式的数值等式才能规定容差".into(),
+                    "这里",
+                );
+            }
+        }
+        out.push(CheckDef {
+            name: check.name.node.clone(),
+            condition,
+            sides,
+            tolerance: check.tolerance.as_ref().map_or(Decimal::ZERO, |t| t.node),
+            severity: check.severity.as_ref().map_or(ast::Severity::Error, |s| s.node),
+            description: check.description.as_ref().map(|d| d.node.clone()),
+            span: check.name.span,
+        });
+    }
+    out
+}
+

@@ -1,0 +1,350 @@
+//! The indicator tree: levels, names, weights, and each leaf's criterion.
+
+use rust_decimal::Decimal;
+
+use super::compile::{self, Scope};
+use super::{Checker, PendingComputed, Symbol};
+use crate::ast::{self, CriterionKind, StepUnit};
+use crate::diagnostics::CheckCode;
+use crate::model::*;
+use crate::source::Span;
+
+/// Flattens the tree in pre-order, defines node names, and queues indicator formulas.
+pub(super) fn flatten<'a>(ck: &mut Checker<'a>, top: &[&'a ast::Node]) -> Vec<NodeDef> {
+    let mut nodes = Vec::new();
+    for node in top {
+        flatten_node(ck, node, None, 1, &mut nodes);
+    }
+    nodes
+}
+
+fn flatten_node<'a>(ck: &mut Checker<'a>, node: &'a ast::Node, parent: Option<usize>, depth: usize, out: &mut Vec<NodeDef>) {
+    let index = out.len();
+    if node.level.node.depth() != depth {
+        let expected = match depth {
+            1 => "一级",
+            2 => "二级",
+            3 => "三级",
+            _ => "（不超过三级）",
+        };
+        ck.error(
+            CheckCode::LevelNesting,
+            node.level.span,
+            format!("这里应为 `{expected}` 指标，而不是 `{}`", node.level.node.label()),
+            "层级不符",
+        )
+        .help = Some("一级指标下写二级指标，二级指标下写三级指标".into());
+    }
+    let is_leaf = node.children.is_empty();
+    let symbol = match (&node.formula, is_leaf) {
+        (Some(expr), true) => {
+            let pending_index = ck.pending.len();
+            ck.pending.push(PendingComputed {
+                name: node.name.node.clone(),
+                expr,
+                display: node.display,
+                description: node.description.as_ref().map(|d| d.node.clone()),
+                indicator: Some(index),
+                name_span: node.name.span,
+            });
+            Symbol::Computed(pending_index)
+        }
+        _ => Symbol::Category,
+    };
+    ck.define(&node.name, symbol);
+    if node.weight.node <= Decimal::ZERO {
+        ck.error(CheckCode::BadWeight, node.weight.span, "分值必须大于 0".into(), "这里");
+    }
+    out.push(NodeDef {
+        name: node.name.node.clone(),
+        depth,
+        weight: node.weight.node,
+        parent,
+        children: Vec::new(),
+        leaf: None,
+        span: node.name.span,
+    });
+    if !is_leaf {
+        for clause in [
+            node.formula.as_ref().map(|f| (f.span, "公式")),
+            node.scoring.as_ref().map(|s| (s.span, "评分")),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            ck.error(
+                CheckCode::MisplacedCriterion,
+                clause.0,
+                format!("`{}` 有下级指标，不能有自己的 `{}`", node.name.node, clause.1),
+                "这里",
+            )
+            .help = Some("分类的得分是下级指标得分之和；把公式和评分写到三级指标中".into());
+        }
+    }
+    for child in &node.children {
+        let child_index = out.len();
+        out[index].children.push(child_index);
+        flatten_node(ck, child, Some(index), depth + 1, out);
+    }
+}
+
+/// Compiles each leaf's criterion; returns the reviewer-scored leaves in order.
+pub(super) fn compile_criteria(
+    ck: &mut Checker,
+    top: &[&ast::Node],
+    nodes: &mut [NodeDef],
+    default_stepping: Option<ast::Stepping>,
+) -> Vec<usize> {
+    let mut counter = 0;
+    let mut reviews = Vec::new();
+    for node in top {
+        walk(ck, node, nodes, &mut counter, default_stepping, &mut reviews);
+    }
+    reviews
+}
+
+fn walk(
+    ck: &mut Checker,
+    node: &ast::Node,
+    nodes: &mut [NodeDef],
+    counter: &mut usize,
+    default_stepping: Option<ast::Stepping>,
+    reviews: &mut Vec<usize>,
+) {
+    let index = *counter;
+    *counter += 1;
+    if node.children.is_empty() {
+        // Found by position, not by name, so a duplicate name does not cascade.
+        let pending = ck.pending.iter().position(|p| p.indicator == Some(index));
+        let value_slot = pending.and_then(|p| ck.computed_slot.get(p).copied());
+        let value_ty = pending.and_then(|p| ck.computed_ty.get(p).copied().flatten());
+        let criterion = match &node.scoring {
+            Some(crit) => compile_criterion(ck, node, crit, value_slot.is_some(), value_ty, default_stepping),
+            None => {
+                ck.error(
+                    CheckCode::MissingCriterion,
+                    node.name.span,
+                    format!("三级指标 `{}` 没有 `评分`", node.name.node),
+                    "缺少评分标准",
+                )
+                .help = Some("例如 `评分 扣分 { 基准 100%  每超过 1 百分点 扣 0.5 }`".into());
+                CCriterion::Invalid
+            }
+        };
+        let review_index = matches!(criterion, CCriterion::Review).then(|| {
+            reviews.push(index);
+            reviews.len() - 1
+        });
+        if let Some(n) = nodes.get_mut(index) {
+            n.leaf = Some(Leaf {
+                value_slot,
+                display: node.display,
+                formula_span: node.formula.as_ref().map(|f| f.span),
+                standard: node.standard.as_ref().map(|s| s.node.clone()),
+                criterion,
+                review_index,
+            });
+        }
+    }
+    for child in &node.children {
+        walk(ck, child, nodes, counter, default_stepping, reviews);
+    }
+}
+
+fn compile_criterion(
+    ck: &mut Checker,
+    node: &ast::Node,
+    crit: &ast::Criterion,
+    has_value: bool,
+    value_ty: Option<Ty>,
+    default_stepping: Option<ast::Stepping>,
+) -> CCriterion {
+    let weight = node.weight.node;
+    let scope = if has_value { Scope::CRITERION } else { Scope::VALUES };
+    // The value a criterion judges: its `依据`, or the indicator's formula.
+    let subject = |ck: &mut Checker, subject: &Option<ast::Expr>| -> Option<CExpr> {
+        match subject {
+            Some(e) => {
+                let (c, ty) = compile::compile(ck, e, scope);
+                compile::expect_ty(ck, e.span, ty, Ty::Num, "评分依据");
+                Some(c)
+            }
+            None => {
+                if !has_value {
+                    ck.error(
+                        CheckCode::MissingFormula,
+                        crit.span,
+                        format!("`{}` 没有 `公式`，这种评分需要一个数值", node.name.node),
+                        "需要公式或依据",
+                    )
+                    .help = Some("在指标中加上 `公式 …`，或在评分中写 `依据 …`".into());
+                } else if value_ty.is_some_and(|t| t != Ty::Num) {
+                    ck.error(
+                        CheckCode::TypeMismatch,
+                        crit.span,
+                        format!("`{}` 的公式不是数值，不能用这种评分", node.name.node),
+                        "这里",
+                    );
+                }
+                None
+            }
+        }
+    };
+    let score_in_range = |ck: &mut Checker, score: Decimal, span: Span| {
+        if score < Decimal::ZERO || score > weight {
+            ck.error(
+                CheckCode::BadWeight,
+                span,
+                format!("得分 {score} 超出了 0 到分值 {weight} 的范围"),
+                "超出范围",
+            );
+        }
+    };
+    match &crit.kind {
+        CriterionKind::Deduct {
+            subject: subj,
+            baseline,
+            direction,
+            step_size,
+            step_unit,
+            per_step,
+            stepping,
+        } => {
+            let subject = subject(ck, subj);
+            let (baseline_c, ty) = compile::compile(ck, baseline, scope);
+            compile::expect_ty(ck, baseline.span, ty, Ty::Num, "基准");
+            let stepping = match (stepping, default_stepping) {
+                (Some(s), _) => s.node,
+                (None, Some(d)) => d,
+                (None, None) => {
+                    ck.error(
+                        CheckCode::MissingHeader,
+                        crit.span,
+                        "没有说明不足一步的部分如何计算".into(),
+                        "这里",
+                    )
+                    .help = Some("在评分中写 `计步 连续`（或 `整步`、`进位`），或在文件开头声明 `计步 连续`".into());
+                    ast::Stepping::Continuous
+                }
+            };
+            if per_step.node <= Decimal::ZERO {
+                ck.error(CheckCode::BadWeight, per_step.span, "每步扣分必须大于 0".into(), "这里");
+            }
+            let (step, step_label) = match &step_unit.node {
+                StepUnit::PercentagePoint => (step_size.node / Decimal::ONE_HUNDRED, format!("{} 个百分点", step_size.node)),
+                StepUnit::Plain(word) => (step_size.node, format!("{}{}", step_size.node, word.as_deref().unwrap_or(""))),
+            };
+            CCriterion::Deduct {
+                subject,
+                baseline: baseline_c,
+                direction: direction.node,
+                step,
+                step_label,
+                unit: step_unit.node.clone(),
+                per_step: per_step.node,
+                stepping,
+            }
+        }
+        CriterionKind::Ratio { subject: subj, target } => {
+            let subject = subject(ck, subj);
+            let (target_c, ty) = compile::compile(ck, target, scope);
+            compile::expect_ty(ck, target.span, ty, Ty::Num, "目标");
+            CCriterion::Ratio { subject, target: target_c }
+        }
+        CriterionKind::Bands { subject: subj, bands } => {
+            let subject = subject(ck, subj);
+            for b in bands {
+                score_in_range(ck, b.score.node, b.score.span);
+            }
+            CCriterion::Bands {
+                subject,
+                bands: bands.iter().map(|b| (b.interval, b.score.node)).collect(),
+            }
+        }
+        CriterionKind::Pass { condition, otherwise } => {
+            let (c, ty) = compile::compile(ck, condition, scope);
+            compile::expect_ty(ck, condition.span, ty, Ty::Bool, "条件");
+            let otherwise = otherwise.as_ref().map_or(Decimal::ZERO, |o| {
+                score_in_range(ck, o.node, o.span);
+                o.node
+            });
+            CCriterion::Pass { condition: c, otherwise }
+        }
+        CriterionKind::Cases { arms, other } => {
+            let mut out = Vec::new();
+            for arm in arms {
+                let (c, ty) = compile::compile(ck, &arm.condition, scope);
+                compile::expect_ty(ck, arm.condition.span, ty, Ty::Bool, "条件");
+                score_in_range(ck, arm.score.node, arm.score.span);
+                out.push((c, arm.score.node));
+            }
+            score_in_range(ck, other.node, other.span);
+            CCriterion::Cases { arms: out, other: other.node }
+        }
+        CriterionKind::Review => CCriterion::Review,
+        CriterionKind::Checklist { items } => {
+            let mut out = Vec::new();
+            for item in items {
+                let (c, ty) = compile::compile(ck, &item.condition, scope);
+                compile::expect_ty(ck, item.condition.span, ty, Ty::Bool, "清单项");
+                if item.deduct.node <= Decimal::ZERO {
+                    ck.error(CheckCode::BadWeight, item.deduct.span, "扣分必须大于 0".into(), "这里");
+                }
+                out.push((c, item.deduct.node));
+            }
+            CCriterion::Checklist { items: out }
+        }
+        CriterionKind::Formula(expr) => {
+            let (c, ty) = compile::compile(ck, expr, scope);
+            compile::expect_ty(ck, expr.span, ty, Ty::Num, "评分公式");
+            CCriterion::Formula(c)
+        }
+    }
+}
+
+/// Children's weights sum to their parent's; the 一级 weights sum to 满分.
+pub(super) fn check_weights(ck: &mut Checker, top: &[&ast::Node], full_marks: Option<(Decimal, Span)>) {
+    if let Some((full, span)) = full_marks {
+        let sum: Decimal = top.iter().map(|n| n.weight.node).sum();
+        if sum != full && !top.is_empty() {
+            let mut err = crate::diagnostics::CheckError::new(
+                ck.source,
+                CheckCode::WeightSum,
+                format!("一级指标分值之和为 {sum}，与满分 {full} 不符"),
+                (span, format!("满分 {full}")),
+            );
+            for n in top {
+                err = err.label(n.weight.span, format!("{}", n.weight.node));
+            }
+            ck.push(err.help("调整一级指标的分值，使其合计等于满分"));
+        }
+    }
+    for node in top {
+        check_node_weights(ck, node);
+    }
+}
+
+fn check_node_weights(ck: &mut Checker, node: &ast::Node) {
+    if node.children.is_empty() {
+        return;
+    }
+    let sum: Decimal = node.children.iter().map(|c| c.weight.node).sum();
+    if sum != node.weight.node {
+        let mut err = crate::diagnostics::CheckError::new(
+            ck.source,
+            CheckCode::WeightSum,
+            format!(
+                "`{}` 的下级指标分值之和为 {sum}，与其分值 {} 不符",
+                node.name.node, node.weight.node
+            ),
+            (node.weight.span, format!("分值 {}", node.weight.node)),
+        );
+        for c in &node.children {
+            err = err.label(c.weight.span, format!("{}", c.weight.node));
+        }
+        ck.push(err.help("下级指标的分值合计必须等于上级指标的分值"));
+    }
+    for child in &node.children {
+        check_node_weights(ck, child);
+    }
+}

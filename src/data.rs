@@ -1,0 +1,653 @@
+//! A unit's data (TOML or JSON) → a [`Record`] bound to a [`Model`]'s slots.
+//!
+//! Numbers never pass through binary floating point: TOML numbers are read from
+//! their source text, JSON numbers through serde_json's `arbitrary_precision`.
+//! Every problem of a unit is collected and reported together.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+
+use crate::diagnostics::{DataError, DataProblem};
+use crate::model::{DataKey, Kind, Model, Value};
+
+/// A value as a data file wrote it, before binding; `loc` is (line, column).
+#[derive(Debug, Clone)]
+pub enum Raw {
+    Table(Vec<(String, Raw, Option<(usize, usize)>)>),
+    Array(Vec<(Raw, Option<(usize, usize)>)>),
+    Text(String),
+    /// A number's exact source text.
+    Number(String),
+    Bool(bool),
+    /// Something jixiao has no use for (a date, null …), as text for messages.
+    Other(String),
+}
+
+impl Raw {
+    fn describe(&self) -> String {
+        match self {
+            Raw::Table(_) => "（表）".into(),
+            Raw::Array(_) => "（数组）".into(),
+            Raw::Text(s) => s.clone(),
+            Raw::Number(s) => s.clone(),
+            Raw::Bool(b) => b.to_string(),
+            Raw::Other(s) => s.clone(),
+        }
+    }
+}
+
+/// A comparison in a performance target (`≥95%`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparator {
+    Ge,
+    Gt,
+    Le,
+    Lt,
+    Eq,
+}
+
+/// A number with its unit as a target or actual was written (`148 人`, `95%`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quantity {
+    pub comparator: Option<Comparator>,
+    pub value: Decimal,
+    /// `%` for percents (value is then a fraction), else the unit text, possibly empty.
+    pub unit: String,
+}
+
+/// One of the unit's own performance targets (form section 7).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetItem {
+    pub name: String,
+    pub category: String,
+    pub target_text: String,
+    pub actual_text: String,
+    pub target: Option<Quantity>,
+    pub actual: Option<Quantity>,
+    /// Whether the target is met: computed when both sides are numbers in the same
+    /// unit, otherwise as stated by the unit or the reviewer (`达成`).
+    pub met: bool,
+    pub met_stated: Option<bool>,
+}
+
+/// What the unit said about itself (for the 复核 audit).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stated {
+    pub total: Option<Decimal>,
+    pub grade: Option<String>,
+    /// Self-scores by indicator or category name.
+    pub scores: Vec<(String, Decimal)>,
+    /// Stated values by name, as written (`"80%"`).
+    pub values: Vec<(String, String)>,
+}
+
+/// One unit's data, bound to a model's input slots.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub unit: String,
+    /// One value per model input, in declaration order.
+    pub values: Vec<Value>,
+    /// One item list per declared target list.
+    pub lists: Vec<Vec<TargetItem>>,
+    /// One score per reviewer-scored indicator ([`Model::review_leaves`]).
+    pub reviews: Vec<Decimal>,
+    pub stated: Stated,
+    /// Keys the rule file does not know (reported as warnings, not errors).
+    pub unknown_keys: Vec<String>,
+}
+
+fn loc_of(source: &str, offset: usize) -> (usize, usize) {
+    let before = source.get(..offset).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// Parses TOML into a [`Raw`] tree.
+pub fn parse_toml(text: &str) -> Result<Raw, DataProblem> {
+    let doc = toml_edit::Document::parse(text).map_err(|e| DataProblem {
+        field: "（文件）".into(),
+        value: None,
+        message: format!("不是有效的 TOML：{}", e.message()),
+        location: e.span().map(|s| loc_of(text, s.start)),
+        declared_at: None,
+    })?;
+    Ok(toml_item(text, doc.as_item()))
+}
+
+fn toml_item(text: &str, item: &toml_edit::Item) -> Raw {
+    match item {
+        toml_edit::Item::None => Raw::Other(String::new()),
+        toml_edit::Item::Value(v) => toml_value(text, v),
+        toml_edit::Item::Table(t) => Raw::Table(
+            t.iter()
+                .map(|(k, v)| (k.to_owned(), toml_item(text, v), v.span().map(|s| loc_of(text, s.start))))
+                .collect(),
+        ),
+        toml_edit::Item::ArrayOfTables(a) => Raw::Array(
+            a.iter()
+                .map(|t| {
+                    let loc = t.span().map(|s| loc_of(text, s.start));
+                    (
+                        Raw::Table(
+                            t.iter()
+                                .map(|(k, v)| (k.to_owned(), toml_item(text, v), v.span().map(|s| loc_of(text, s.start))))
+                                .collect(),
+                        ),
+                        loc,
+                    )
+                })
+                .collect(),
+        ),
+    }
+}
+
+fn toml_value(text: &str, v: &toml_edit::Value) -> Raw {
+    use toml_edit::Value as V;
+    let raw_text = |span: Option<std::ops::Range<usize>>| span.and_then(|s| text.get(s)).unwrap_or("").trim().to_owned();
+    match v {
+        V::String(s) => Raw::Text(s.value().clone()),
+        V::Integer(i) => Raw::Number(raw_text(i.span()).replace('_', "")),
+        V::Float(f) => Raw::Number(raw_text(f.span()).replace('_', "")),
+        V::Boolean(b) => Raw::Bool(*b.value()),
+        V::Datetime(d) => Raw::Other(d.value().to_string()),
+        V::Array(a) => Raw::Array(a.iter().map(|x| (toml_value(text, x), x.span().map(|s| loc_of(text, s.start)))).collect()),
+        V::InlineTable(t) => Raw::Table(
+            t.iter()
+                .map(|(k, x)| (k.to_owned(), toml_value(text, x), x.span().map(|s| loc_of(text, s.start))))
+                .collect(),
+        ),
+    }
+}
+
+/// Parses JSON into a [`Raw`] tree (numbers keep their exact text).
+pub fn parse_json(text: &str) -> Result<Raw, DataProblem> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| DataProblem {
+        field: "（文件）".into(),
+        value: None,
+        message: format!("不是有效的 JSON：{e}"),
+        location: Some((e.line(), e.column())),
+        declared_at: None,
+    })?;
+    Ok(json_value(&value))
+}
+
+fn json_value(v: &serde_json::Value) -> Raw {
+    use serde_json::Value as V;
+    match v {
+        V::Null => Raw::Other("null".into()),
+        V::Bool(b) => Raw::Bool(*b),
+        V::Number(n) => Raw::Number(n.to_string()),
+        V::String(s) => Raw::Text(s.clone()),
+        V::Array(a) => Raw::Array(a.iter().map(|x| (json_value(x), None)).collect()),
+        V::Object(o) => Raw::Table(o.iter().map(|(k, x)| (k.clone(), json_value(x), None)).collect()),
+    }
+}
+
+const UNIT_NAME_KEYS: &[&str] = &["单位名称", "单位", "unit"];
+const REVIEW_KEYS: &[&str] = &["评审", "review"];
+const STATED_KEYS: &[&str] = &["自评", "self_evaluation"];
+
+struct Binder<'m> {
+    model: &'m Model,
+    problems: Vec<DataProblem>,
+    values: Vec<Option<(Value, Option<(usize, usize)>)>>,
+    lists: Vec<Option<Vec<TargetItem>>>,
+    reviews: Vec<Option<Decimal>>,
+    stated: Stated,
+    unit: Option<String>,
+    unknown: Vec<String>,
+}
+
+/// Binds a parsed data file to the model's inputs. `file` names it in messages.
+pub fn bind(model: &Model, raw: &Raw, file: &str) -> Result<Record, DataError> {
+    let mut b = Binder {
+        model,
+        problems: Vec::new(),
+        values: vec![None; model.inputs.len()],
+        lists: vec![None; model.lists.len()],
+        reviews: vec![None; model.review_leaves.len()],
+        stated: Stated::default(),
+        unit: None,
+        unknown: Vec::new(),
+    };
+    match raw {
+        Raw::Table(entries) => b.bind_table(entries, true),
+        other => b.problem("（文件）", Some(other.describe()), "数据文件的顶层应为表（键 = 值）".into(), None),
+    }
+    b.finish(file)
+}
+
+impl Binder<'_> {
+    fn problem(&mut self, field: &str, value: Option<String>, message: String, location: Option<(usize, usize)>) {
+        let declared_at = match self.model.data_keys.get(field) {
+            Some(DataKey::Input(i)) => Some(self.model.source.line_col(self.model.inputs[*i].span.start)),
+            _ => None,
+        };
+        self.problems.push(DataProblem {
+            field: field.to_owned(),
+            value,
+            message,
+            location,
+            declared_at,
+        });
+    }
+
+    fn bind_table(&mut self, entries: &[(String, Raw, Option<(usize, usize)>)], top: bool) {
+        for (key, value, loc) in entries {
+            let key = key.trim();
+            if top && UNIT_NAME_KEYS.contains(&key) {
+                match value {
+                    Raw::Text(s) if !s.trim().is_empty() => self.unit = Some(s.trim().to_owned()),
+                    _ => self.problem(key, Some(value.describe()), "单位名称应为非空文字".into(), *loc),
+                }
+                continue;
+            }
+            if top && REVIEW_KEYS.contains(&key) {
+                self.bind_reviews(value, *loc);
+                continue;
+            }
+            if top && STATED_KEYS.contains(&key) {
+                self.bind_stated(value, *loc);
+                continue;
+            }
+            match self.model.data_keys.get(key).copied() {
+                Some(DataKey::Input(i)) => {
+                    if let Some((_, first)) = &self.values[i] {
+                        let first = first.map(|(l, _)| format!("（第 {l} 行已填写）")).unwrap_or_default();
+                        self.problem(key, Some(value.describe()), format!("重复填写{first}"), *loc);
+                        continue;
+                    }
+                    if let Some(v) = self.convert(i, key, value, *loc) {
+                        self.values[i] = Some((v, *loc));
+                    }
+                }
+                Some(DataKey::List(l)) => self.bind_list(l, key, value, *loc),
+                None => match value {
+                    // A table whose name is not an input groups inputs (`[年度收入]`).
+                    Raw::Table(inner) => self.bind_table(inner, false),
+                    _ => self.unknown.push(key.to_owned()),
+                },
+            }
+        }
+    }
+
+    fn convert(&mut self, input: usize, key: &str, raw: &Raw, loc: Option<(usize, usize)>) -> Option<Value> {
+        let def = &self.model.inputs[input];
+        let kind = def.kind;
+        let value = match (kind, raw) {
+            (Kind::Text, Raw::Text(s)) => Some(Value::Text(Arc::from(s.as_str()))),
+            (Kind::Text, Raw::Number(s)) => Some(Value::Text(Arc::from(s.as_str()))),
+            (Kind::Bool, Raw::Bool(b)) => Some(Value::Bool(*b)),
+            (Kind::Bool, Raw::Text(s)) => match s.trim() {
+                "是" | "true" | "对" | "有" | "Y" | "y" => Some(Value::Bool(true)),
+                "否" | "false" | "无" | "N" | "n" => Some(Value::Bool(false)),
+                _ => None,
+            },
+            (Kind::Percent, Raw::Text(s)) => parse_percent_text(s).map(Value::Num),
+            (Kind::Percent, Raw::Number(s)) => parse_decimal(s).map(Value::Num),
+            (Kind::Quantity(_), Raw::Number(s) | Raw::Text(s)) => parse_decimal(s).map(Value::Num),
+            _ => None,
+        };
+        let Some(value) = value else {
+            let expected = match kind {
+                Kind::Quantity(u) => format!("一个数（单位：{u}），例如 `3696.83`"),
+                Kind::Percent => "一个百分数，例如 `\"95%\"`（或小数 0.95）".into(),
+                Kind::Bool => "`true`/`false` 或 `\"是\"`/`\"否\"`".into(),
+                Kind::Text => "文字".into(),
+            };
+            self.problem(key, Some(raw.describe()), format!("应为{expected}"), loc);
+            return None;
+        };
+        if let Value::Num(n) = &value {
+            if kind.is_count() && !n.fract().is_zero() {
+                self.problem(key, Some(raw.describe()), format!("`{}` 应为整数", kind.label()), loc);
+                return None;
+            }
+            if let Some(bad) = def.ranges.iter().find(|r| !r.contains(*n)) {
+                let range = self.model.source.slice(bad.span).to_owned();
+                self.problem(key, Some(raw.describe()), format!("超出规定的范围 {range}"), loc);
+                return None;
+            }
+        }
+        Some(value)
+    }
+
+    fn bind_list(&mut self, list: usize, key: &str, raw: &Raw, loc: Option<(usize, usize)>) {
+        if self.lists[list].is_some() {
+            self.problem(key, None, "重复填写".into(), loc);
+            return;
+        }
+        let Raw::Array(items) = raw else {
+            self.problem(key, Some(raw.describe()), "应为目标的数组（`[[绩效目标]]`）".into(), loc);
+            return;
+        };
+        let categories = self.model.lists[list].categories.clone();
+        let mut out = Vec::with_capacity(items.len());
+        for (n, (item, item_loc)) in items.iter().enumerate() {
+            let field = format!("{key}[{}]", n + 1);
+            let Raw::Table(fields) = item else {
+                self.problem(&field, Some(item.describe()), "每个目标应为一个表".into(), *item_loc);
+                continue;
+            };
+            let get = |names: &[&str]| fields.iter().find(|(k, _, _)| names.contains(&k.as_str()));
+            let text = |names: &[&str]| match get(names) {
+                Some((_, Raw::Text(s) | Raw::Number(s), _)) => Some(s.trim().to_owned()),
+                _ => None,
+            };
+            let name = text(&["名称", "name"]).unwrap_or_default();
+            let label = if name.is_empty() { field.clone() } else { format!("{field}（{name}）") };
+            let Some(category) = text(&["类别", "category"]) else {
+                self.problem(&label, None, "缺少 `类别`".into(), *item_loc);
+                continue;
+            };
+            if !categories.is_empty() && !categories.contains(&category) {
+                self.problem(
+                    &label,
+                    Some(category.clone()),
+                    format!("类别应为 {} 之一", categories.join("、")),
+                    *item_loc,
+                );
+                continue;
+            }
+            let target_text = text(&["目标", "target"]).unwrap_or_default();
+            let actual_text = text(&["实际", "actual"]).unwrap_or_default();
+            let met_stated = match get(&["达成", "met"]) {
+                None => None,
+                Some((_, Raw::Bool(b), _)) => Some(*b),
+                Some((_, Raw::Text(s), _)) if matches!(s.trim(), "是" | "否") => Some(s.trim() == "是"),
+                Some((_, other, l)) => {
+                    self.problem(&label, Some(other.describe()), "`达成` 应为 true/false 或 是/否".into(), *l);
+                    continue;
+                }
+            };
+            let target = parse_quantity(&target_text);
+            let actual = parse_quantity(&actual_text).filter(|q| q.comparator.is_none());
+            let computed = match (&target, &actual) {
+                (Some(t), Some(a)) if same_unit(&t.unit, &a.unit) => Some(is_met(t, a)),
+                _ => None,
+            };
+            let met = match (computed, met_stated) {
+                (Some(m), _) => m,
+                (None, Some(s)) => s,
+                (None, None) => {
+                    self.problem(
+                        &label,
+                        Some(format!("目标 {target_text}；实际 {actual_text}")),
+                        "无法由目标和实际值判断是否达成（不是同一单位的数值）；请填写 `达成 = true` 或 `false`".into(),
+                        *item_loc,
+                    );
+                    continue;
+                }
+            };
+            out.push(TargetItem {
+                name,
+                category,
+                target_text,
+                actual_text,
+                target,
+                actual,
+                met,
+                met_stated,
+            });
+        }
+        self.lists[list] = Some(out);
+    }
+
+    fn bind_reviews(&mut self, raw: &Raw, loc: Option<(usize, usize)>) {
+        let Raw::Table(entries) = raw else {
+            self.problem("评审", Some(raw.describe()), "应为表：指标名称 = 评审得分".into(), loc);
+            return;
+        };
+        for (key, value, vloc) in entries {
+            let found = self
+                .model
+                .review_leaves
+                .iter()
+                .position(|&leaf| self.model.nodes[leaf].name == *key);
+            let Some(index) = found else {
+                let names: Vec<&str> = self.model.review_leaves.iter().map(|&l| self.model.nodes[l].name.as_str()).collect();
+                self.problem(
+                    &format!("评审.{key}"),
+                    Some(value.describe()),
+                    format!("不是评审打分的指标；评审打分的指标有：{}", names.join("、")),
+                    *vloc,
+                );
+                continue;
+            };
+            let weight = self.model.nodes[self.model.review_leaves[index]].weight;
+            let score = match value {
+                Raw::Number(s) | Raw::Text(s) => parse_decimal(s),
+                _ => None,
+            };
+            match score {
+                Some(s) if s >= Decimal::ZERO && s <= weight => self.reviews[index] = Some(s),
+                Some(_) => self.problem(
+                    &format!("评审.{key}"),
+                    Some(value.describe()),
+                    format!("评审得分应在 0 到分值 {weight} 之间"),
+                    *vloc,
+                ),
+                None => self.problem(&format!("评审.{key}"), Some(value.describe()), "评审得分应为数字".into(), *vloc),
+            }
+        }
+    }
+
+    fn bind_stated(&mut self, raw: &Raw, loc: Option<(usize, usize)>) {
+        let Raw::Table(entries) = raw else {
+            self.problem("自评", Some(raw.describe()), "应为表".into(), loc);
+            return;
+        };
+        for (key, value, vloc) in entries {
+            match (key.as_str(), value) {
+                ("总分", Raw::Number(s) | Raw::Text(s)) => match parse_decimal(s) {
+                    Some(d) => self.stated.total = Some(d),
+                    None => self.problem("自评.总分", Some(s.clone()), "应为数字".into(), *vloc),
+                },
+                ("等级", Raw::Text(s)) => self.stated.grade = Some(s.trim().to_owned()),
+                ("得分", Raw::Table(scores)) => {
+                    for (name, v, l) in scores {
+                        match v {
+                            Raw::Number(s) | Raw::Text(s) => match parse_decimal(s) {
+                                Some(d) => self.stated.scores.push((name.clone(), d)),
+                                None => self.problem(&format!("自评.得分.{name}"), Some(s.clone()), "应为数字".into(), *l),
+                            },
+                            other => self.problem(&format!("自评.得分.{name}"), Some(other.describe()), "应为数字".into(), *l),
+                        }
+                    }
+                }
+                ("指标值", Raw::Table(values)) => {
+                    for (name, v, _) in values {
+                        self.stated.values.push((name.clone(), v.describe()));
+                    }
+                }
+                _ => self.problem(
+                    &format!("自评.{key}"),
+                    Some(value.describe()),
+                    "自评只能包含 `总分`、`等级`、`得分` 表和 `指标值` 表".into(),
+                    *vloc,
+                ),
+            }
+        }
+    }
+
+    fn finish(mut self, file: &str) -> Result<Record, DataError> {
+        let model = self.model;
+        let mut values = Vec::with_capacity(model.inputs.len());
+        for (i, def) in model.inputs.iter().enumerate() {
+            match (self.values[i].take(), &def.default) {
+                (Some((v, _)), _) => values.push(v),
+                (None, Some(d)) => values.push(d.clone()),
+                (None, None) => {
+                    let aliases = if def.aliases.is_empty() {
+                        String::new()
+                    } else {
+                        format!("（或别名 {}）", def.aliases.join("、"))
+                    };
+                    self.problem(&def.name, None, format!("缺少必填字段{aliases}"), None);
+                    values.push(Value::Num(Decimal::ZERO));
+                }
+            }
+        }
+        let mut lists = Vec::with_capacity(model.lists.len());
+        for (l, def) in model.lists.iter().enumerate() {
+            match self.lists[l].take() {
+                Some(items) => lists.push(items),
+                None => {
+                    self.problem(&def.name, None, "缺少目标清单（没有目标时写空数组 `绩效目标 = []`）".into(), None);
+                    lists.push(Vec::new());
+                }
+            }
+        }
+        let mut reviews = Vec::with_capacity(model.review_leaves.len());
+        for (r, &leaf) in model.review_leaves.iter().enumerate() {
+            match self.reviews[r] {
+                Some(s) => reviews.push(s),
+                None => {
+                    self.problem(
+                        &format!("评审.{}", model.nodes[leaf].name),
+                        None,
+                        "缺少评审得分".into(),
+                        None,
+                    );
+                    reviews.push(Decimal::ZERO);
+                }
+            }
+        }
+        let unit = self.unit.clone().unwrap_or_else(|| "（未命名单位）".to_owned());
+        if self.unit.is_none() {
+            self.problem("单位名称", None, "缺少单位名称".into(), None);
+        }
+        if !self.problems.is_empty() {
+            return Err(DataError {
+                file: file.to_owned(),
+                unit,
+                problems: self.problems,
+            });
+        }
+        Ok(Record {
+            unit,
+            values,
+            lists,
+            reviews,
+            stated: self.stated,
+            unknown_keys: self.unknown,
+        })
+    }
+}
+
+/// `3,696.83` → 3696.83 (thousands separators allowed; nothing else).
+pub fn parse_decimal(text: &str) -> Option<Decimal> {
+    let t = text.trim();
+    if t.is_empty() || t.len() > 64 {
+        return None;
+    }
+    let cleaned: String = t.chars().filter(|c| *c != ',' && *c != '_').collect();
+    if cleaned.contains(['e', 'E']) {
+        Decimal::from_scientific(&cleaned).ok()
+    } else {
+        Decimal::from_str(&cleaned).ok()
+    }
+}
+
+/// `95%` → 0.95; a bare number is taken as a fraction (`0.95`).
+pub fn parse_percent_text(text: &str) -> Option<Decimal> {
+    let t = text.trim();
+    match t.strip_suffix(['%', '％']) {
+        Some(n) => parse_decimal(n)?.checked_div(Decimal::ONE_HUNDRED),
+        None => parse_decimal(t),
+    }
+}
+
+/// Parses a target or actual such as `≥95%`, `≥100 人`, `≤3.75 万元/人·年`,
+/// `95%以上`, `24 小时内`. Anything else (prose) is `None`.
+pub fn parse_quantity(text: &str) -> Option<Quantity> {
+    let mut s = text.trim();
+    let mut comparator = None;
+    for (prefix, cmp) in [
+        (">=", Comparator::Ge),
+        ("≥", Comparator::Ge),
+        ("≧", Comparator::Ge),
+        ("<=", Comparator::Le),
+        ("≤", Comparator::Le),
+        ("≦", Comparator::Le),
+        (">", Comparator::Gt),
+        ("＞", Comparator::Gt),
+        ("<", Comparator::Lt),
+        ("＜", Comparator::Lt),
+        ("=", Comparator::Eq),
+    ] {
+        if let Some(rest) = s.strip_prefix(prefix) {
+            comparator = Some(cmp);
+            s = rest.trim_start();
+            break;
+        }
+    }
+    let number_end = s
+        .char_indices()
+        .find(|(_, c)| !(c.is_ascii_digit() || *c == '.' || *c == ','))
+        .map_or(s.len(), |(i, _)| i);
+    if number_end == 0 {
+        return None;
+    }
+    let mut value = parse_decimal(&s[..number_end])?;
+    let mut rest = s[number_end..].trim();
+    for (suffix, cmp) in [("以上", Comparator::Ge), ("以下", Comparator::Le), ("以内", Comparator::Le), ("内", Comparator::Le)] {
+        if let Some(r) = rest.strip_suffix(suffix) {
+            if comparator.is_some() {
+                return None;
+            }
+            comparator = Some(cmp);
+            rest = r.trim();
+            break;
+        }
+    }
+    let unit = if let Some(r) = rest.strip_prefix(['%', '％']) {
+        if !r.trim().is_empty() {
+            return None;
+        }
+        value = value.checked_div(Decimal::ONE_HUNDRED)?;
+        "%".to_owned()
+    } else {
+        rest.to_owned()
+    };
+    if unit.chars().any(|c| c.is_ascii_digit() || c.is_whitespace() || "，。；、,;".contains(c)) || unit.chars().count() > 12 {
+        return None;
+    }
+    Some(Quantity { comparator, value, unit })
+}
+
+fn normalize_unit(u: &str) -> String {
+    u.chars()
+        .map(|c| if c == '.' || c == '•' || c == '・' { '·' } else { c })
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+fn same_unit(a: &str, b: &str) -> bool {
+    normalize_unit(a) == normalize_unit(b)
+}
+
+/// A target with no comparator means "reach at least" (达到).
+fn is_met(target: &Quantity, actual: &Quantity) -> bool {
+    let (a, t) = (actual.value, target.value);
+    match target.comparator.unwrap_or(Comparator::Ge) {
+        Comparator::Ge => a >= t,
+        Comparator::Gt => a > t,
+        Comparator::Le => a <= t,
+        Comparator::Lt => a < t,
+        Comparator::Eq => a == t,
+    }
+}
+
+/// Names of keys, for "unknown key" warnings, deduplicated in order.
+pub fn dedup_keys(keys: &[String]) -> Vec<String> {
+    let mut seen = HashMap::new();
+    keys.iter()
+        .filter(|k| seen.insert(k.as_str(), ()).is_none())
+        .cloned()
+        .collect()
+}

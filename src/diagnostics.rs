@@ -1,0 +1,301 @@
+//! Every error and warning jixiao reports, as data: a code, a Chinese message, the
+//! places it points at and a hint. Rendering happens in one place ([`render_plain`]
+//! for tests and the CLI's miette handler for terminals).
+
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{Diagnostic, LabeledSpan, NamedSource, SourceSpan};
+
+use crate::source::{SourceFile, Span};
+
+/// A syntax error: the first place the text stops being a rule file.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("语法错误：{message}")]
+#[diagnostic(code(jixiao::syntax))]
+pub struct SyntaxError {
+    #[source_code]
+    src: NamedSource<Arc<str>>,
+    #[label("{label}")]
+    at: SourceSpan,
+    #[label("这个代码块没有闭合的 `}}`")]
+    opened_at: Option<SourceSpan>,
+    message: String,
+    label: String,
+    #[help]
+    help: Option<String>,
+    line: usize,
+    column: usize,
+}
+
+impl SyntaxError {
+    pub(crate) fn new(source: &SourceFile, span: Span, message: String, label: String, help: Option<String>) -> Self {
+        let (line, column) = source.line_col(span.start);
+        SyntaxError {
+            src: source.named_source(),
+            at: span.into(),
+            opened_at: None,
+            message,
+            label,
+            help,
+            line,
+            column,
+        }
+    }
+
+    pub(crate) fn with_opened_at(mut self, span: Span) -> Self {
+        self.opened_at = Some(span.into());
+        self
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// 1-based line and column of the error.
+    pub fn line_col(&self) -> (usize, usize) {
+        (self.line, self.column)
+    }
+}
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Warning,
+    Error,
+}
+
+/// What a check diagnostic is about; each has a stable code (`jixiao::check::…`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckCode {
+    UnknownName,
+    DuplicateName,
+    DuplicateHeader,
+    MissingHeader,
+    Cycle,
+    TypeMismatch,
+    UnknownFunction,
+    BadArguments,
+    UnknownKind,
+    BadDefault,
+    LevelNesting,
+    MissingCriterion,
+    MissingFormula,
+    MisplacedCriterion,
+    WeightSum,
+    BadWeight,
+    MissingGrades,
+    BadBands,
+    BadCheck,
+    NotConstant,
+}
+
+impl CheckCode {
+    pub fn code(self) -> &'static str {
+        match self {
+            CheckCode::UnknownName => "jixiao::check::unknown_name",
+            CheckCode::DuplicateName => "jixiao::check::duplicate_name",
+            CheckCode::DuplicateHeader => "jixiao::check::duplicate_header",
+            CheckCode::MissingHeader => "jixiao::check::missing_header",
+            CheckCode::Cycle => "jixiao::check::cycle",
+            CheckCode::TypeMismatch => "jixiao::check::type_mismatch",
+            CheckCode::UnknownFunction => "jixiao::check::unknown_function",
+            CheckCode::BadArguments => "jixiao::check::bad_arguments",
+            CheckCode::UnknownKind => "jixiao::check::unknown_kind",
+            CheckCode::BadDefault => "jixiao::check::bad_default",
+            CheckCode::LevelNesting => "jixiao::check::level_nesting",
+            CheckCode::MissingCriterion => "jixiao::check::missing_criterion",
+            CheckCode::MissingFormula => "jixiao::check::missing_formula",
+            CheckCode::MisplacedCriterion => "jixiao::check::misplaced_criterion",
+            CheckCode::WeightSum => "jixiao::check::weights_sum",
+            CheckCode::BadWeight => "jixiao::check::bad_weight",
+            CheckCode::MissingGrades => "jixiao::check::missing_grades",
+            CheckCode::BadBands => "jixiao::check::bands",
+            CheckCode::BadCheck => "jixiao::check::cross_check",
+            CheckCode::NotConstant => "jixiao::check::not_constant",
+        }
+    }
+}
+
+/// One problem found in a rule file by the checker.
+#[derive(Debug)]
+pub struct CheckError {
+    pub code: CheckCode,
+    pub level: Level,
+    pub message: String,
+    pub labels: Vec<(Span, String)>,
+    pub help: Option<String>,
+    src: NamedSource<Arc<str>>,
+    line: usize,
+    column: usize,
+}
+
+impl CheckError {
+    pub(crate) fn new(source: &SourceFile, code: CheckCode, message: String, primary: (Span, String)) -> Self {
+        let (line, column) = source.line_col(primary.0.start);
+        CheckError {
+            code,
+            level: Level::Error,
+            message,
+            labels: vec![primary],
+            help: None,
+            src: source.named_source(),
+            line,
+            column,
+        }
+    }
+
+    pub(crate) fn label(mut self, span: Span, text: impl Into<String>) -> Self {
+        self.labels.push((span, text.into()));
+        self
+    }
+
+    pub(crate) fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn line_col(&self) -> (usize, usize) {
+        (self.line, self.column)
+    }
+}
+
+impl fmt::Display for CheckError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CheckError {}
+
+impl Diagnostic for CheckError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.code.code()))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.level {
+            Level::Error => miette::Severity::Error,
+            Level::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.src)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(
+            self.labels
+                .iter()
+                .map(|(span, text)| LabeledSpan::new_with_span(Some(text.clone()), SourceSpan::from(*span))),
+        ))
+    }
+}
+
+/// Everything the checker found, errors and warnings, in source order.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("规则文件检查未通过：{} 个错误，{} 个警告", self.error_count(), self.warning_count())]
+#[diagnostic(code(jixiao::check))]
+pub struct CheckErrors {
+    #[related]
+    pub errors: Vec<CheckError>,
+}
+
+impl CheckErrors {
+    pub fn error_count(&self) -> usize {
+        self.errors.iter().filter(|e| e.level == Level::Error).count()
+    }
+
+    pub fn warning_count(&self) -> usize {
+        self.errors.iter().filter(|e| e.level == Level::Warning).count()
+    }
+}
+
+/// A rule file that could not be loaded: either it does not parse or it does not check.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum LoadError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Syntax(Box<SyntaxError>),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Check(CheckErrors),
+}
+
+/// A problem with one unit's data: which unit, which field, which value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataProblem {
+    pub field: String,
+    pub value: Option<String>,
+    pub message: String,
+    /// Where in the data file (line, column), when known.
+    pub location: Option<(usize, usize)>,
+    /// The declaration in the rule file, when the field is declared there.
+    pub declared_at: Option<(usize, usize)>,
+}
+
+impl fmt::Display for DataProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "字段 `{}`", self.field)?;
+        if let Some(v) = &self.value {
+            write!(f, "（值 `{v}`）")?;
+        }
+        write!(f, "：{}", self.message)?;
+        if let Some((l, c)) = self.location {
+            write!(f, " [数据第 {l} 行第 {c} 列]")?;
+        }
+        if let Some((l, _)) = self.declared_at {
+            write!(f, " [规则文件第 {l} 行声明]")?;
+        }
+        Ok(())
+    }
+}
+
+/// All data problems of one unit, reported together.
+#[derive(Debug, Clone, thiserror::Error, Diagnostic)]
+#[error("单位 `{unit}` 的数据有 {} 处问题（{file}）：\n{}", problems.len(), list(problems))]
+#[diagnostic(code(jixiao::data), help("按提示修改数据文件后重新运行"))]
+pub struct DataError {
+    pub file: String,
+    pub unit: String,
+    pub problems: Vec<DataProblem>,
+}
+
+fn list(problems: &[DataProblem]) -> String {
+    problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n")
+}
+
+/// An evaluation that could not finish for this unit (division by zero, overflow, a
+/// score outside its range). Points into the rule file at the formula involved.
+#[derive(Debug, Clone, thiserror::Error, Diagnostic)]
+#[error("单位 `{unit}` 的指标 `{indicator}` 无法计算：{message}")]
+#[diagnostic(code(jixiao::eval))]
+pub struct EvalError {
+    pub unit: String,
+    pub indicator: String,
+    pub message: String,
+    #[source_code]
+    pub src: NamedSource<Arc<str>>,
+    #[label("{message}")]
+    pub at: SourceSpan,
+    #[help]
+    pub help: Option<String>,
+    pub line: usize,
+}
+
+/// Renders any diagnostic as plain text at a fixed width (tests, files, non-terminals).
+pub fn render_plain(diagnostic: &dyn Diagnostic) -> String {
+    let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+        .with_width(100)
+        .with_links(false);
+    let mut out = String::new();
+    if handler.render_report(&mut out, diagnostic).is_err() {
+        out = diagnostic.to_string();
+    }
+    out
+}

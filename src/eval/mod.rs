@@ -1,0 +1,525 @@
+//! Evaluates one [`Record`] against a [`Model`]: computed values in dependency
+//! order, each leaf's criterion, subtotals, total, grade and cross-checks. Pure and
+//! allocation-light; presentation is [`crate::report`]'s job.
+
+pub mod value;
+
+use rust_decimal::Decimal;
+
+use crate::ast::{BinOp, StepDirection, Stepping};
+use crate::data::{Record, TargetItem};
+use crate::diagnostics::EvalError;
+use crate::model::*;
+use crate::source::Span;
+use value::{round_half_away, ArithError};
+
+/// Which part of a criterion decided a score (for explanations).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Branch {
+    /// A category: the sum of its children.
+    Sum,
+    /// Deduction: the judged value did not pass the baseline.
+    DeductNone { judged: Decimal, baseline: Decimal },
+    /// Deduction: `excess` over the baseline, counted as `steps`, deducting `deduction`.
+    Deducted {
+        judged: Decimal,
+        baseline: Decimal,
+        excess: Decimal,
+        steps: Decimal,
+        deduction: Decimal,
+    },
+    /// Proportional: capped at full marks when the judged value reaches the target.
+    Ratio { judged: Decimal, target: Decimal, capped: bool },
+    /// Banded table: the band that matched.
+    Band { judged: Decimal, band: usize },
+    Pass { held: bool },
+    /// Cases: the arm that held, or `None` for `其他`.
+    Case { arm: Option<usize> },
+    Review,
+    /// Checklist: the items that failed.
+    Checklist { failed: Vec<usize> },
+    Formula,
+}
+
+/// The result of a cross-check for one unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckOutcome {
+    pub ok: bool,
+    pub left: Option<Decimal>,
+    pub right: Option<Decimal>,
+}
+
+/// Everything computed for one unit, indexed like the model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// Inputs then computed values ([`Model::slot_count`]).
+    pub slots: Vec<Value>,
+    /// Per tree node (pre-order): leaf scores and category subtotals, exact.
+    pub scores: Vec<Decimal>,
+    pub branches: Vec<Branch>,
+    pub total: Decimal,
+    /// Index into [`GradeDef::bands`].
+    pub grade: usize,
+    pub checks: Vec<CheckOutcome>,
+}
+
+struct Ctx<'a> {
+    record: &'a Record,
+    slots: Vec<Value>,
+    subject: Option<Decimal>,
+    total: Option<Decimal>,
+    item: Option<&'a TargetItem>,
+}
+
+/// A failure while evaluating, before it is given the unit's and indicator's names.
+struct Fail {
+    message: String,
+    span: Span,
+    help: Option<String>,
+}
+
+type R<T> = Result<T, Fail>;
+
+fn arith(span: Span) -> impl Fn(ArithError) -> Fail {
+    move |e| Fail {
+        message: e.message().to_owned(),
+        span,
+        help: match e {
+            ArithError::DivisionByZero => Some("检查这个单位的数据：作除数的数值为 0".into()),
+            ArithError::Overflow => None,
+        },
+    }
+}
+
+/// Evaluates one unit. Errors name the unit, the indicator and the rule-file line.
+pub fn evaluate(model: &Model, record: &Record) -> Result<Outcome, Box<EvalError>> {
+    let mut slots = Vec::with_capacity(model.slot_count);
+    slots.extend(record.values.iter().cloned());
+    let mut ctx = Ctx {
+        record,
+        slots,
+        subject: None,
+        total: None,
+        item: None,
+    };
+    for computed in &model.computed {
+        let v = ctx
+            .eval(&computed.expr)
+            .map_err(|f| to_error(model, record, &computed.name, f))?;
+        debug_assert_eq!(ctx.slots.len(), computed.slot);
+        ctx.slots.push(v);
+    }
+
+    let mut scores = vec![Decimal::ZERO; model.nodes.len()];
+    let mut branches = vec![Branch::Sum; model.nodes.len()];
+    for &leaf in &model.leaves {
+        let node = &model.nodes[leaf];
+        let Some(def) = &node.leaf else { continue };
+        ctx.subject = def.value_slot.and_then(|s| match ctx.slots.get(s) {
+            Some(Value::Num(n)) => Some(*n),
+            _ => None,
+        });
+        let (score, branch) = ctx
+            .score(def, node.weight)
+            .map_err(|f| to_error(model, record, &node.name, f))?;
+        scores[leaf] = score;
+        branches[leaf] = branch;
+    }
+    ctx.subject = None;
+    // Children come after their parent in pre-order: sum bottom-up.
+    for index in (0..model.nodes.len()).rev() {
+        if let Some(parent) = model.nodes[index].parent {
+            scores[parent] = value::add(scores[parent], scores[index])
+                .map_err(|e| to_error(model, record, &model.nodes[parent].name, arith(model.nodes[parent].span)(e)))?;
+        }
+    }
+    let mut total = Decimal::ZERO;
+    for (i, node) in model.nodes.iter().enumerate() {
+        if node.parent.is_none() {
+            total += scores[i];
+        }
+    }
+
+    ctx.total = Some(total);
+    let grade_value = match &model.grades.subject {
+        Some(e) => ctx.num(e).map_err(|f| to_error(model, record, "等级", f))?,
+        None => total,
+    };
+    let grade = model
+        .grades
+        .bands
+        .iter()
+        .position(|(_, interval)| interval.contains(grade_value))
+        .ok_or_else(|| {
+            to_error(
+                model,
+                record,
+                "等级",
+                Fail {
+                    message: format!("总分 {} 不在任何等级区间内", value::format_exact(grade_value)),
+                    span: model.grades.bands.first().map_or(Span::default(), |b| b.1.span),
+                    help: Some("等级区间应覆盖 0 到满分的全部分数".into()),
+                },
+            )
+        })?;
+    ctx.total = None;
+
+    let mut checks = Vec::with_capacity(model.checks.len());
+    for check in &model.checks {
+        let outcome = ctx.check(check).map_err(|f| to_error(model, record, &check.name, f))?;
+        checks.push(outcome);
+    }
+    Ok(Outcome {
+        slots: ctx.slots,
+        scores,
+        branches,
+        total,
+        grade,
+        checks,
+    })
+}
+
+fn to_error(model: &Model, record: &Record, indicator: &str, fail: Fail) -> Box<EvalError> {
+    let (line, _) = model.source.line_col(fail.span.start);
+    Box::new(EvalError {
+        unit: record.unit.clone(),
+        indicator: indicator.to_owned(),
+        message: fail.message,
+        src: model.source.named_source(),
+        at: fail.span.into(),
+        help: fail.help,
+        line,
+    })
+}
+
+impl Ctx<'_> {
+    fn num(&mut self, e: &CExpr) -> R<Decimal> {
+        match self.eval(e)? {
+            Value::Num(n) => Ok(n),
+            // The checker proved the type; a mismatch here is an engine bug, reported not panicked.
+            other => Err(self.internal(e, &other)),
+        }
+    }
+
+    fn boolean(&mut self, e: &CExpr) -> R<bool> {
+        match self.eval(e)? {
+            Value::Bool(b) => Ok(b),
+            other => Err(self.internal(e, &other)),
+        }
+    }
+
+    fn internal(&self, e: &CExpr, got: &Value) -> Fail {
+        Fail {
+            message: format!("内部错误：类型不符（{got:?}），请向 jixiao 开发者报告"),
+            span: e.span,
+            help: None,
+        }
+    }
+
+    fn eval(&mut self, e: &CExpr) -> R<Value> {
+        Ok(match &e.kind {
+            CExprKind::Const(v) => v.clone(),
+            CExprKind::Slot(s) => self.slots.get(*s).cloned().ok_or_else(|| Fail {
+                message: "内部错误：计算顺序有误，请向 jixiao 开发者报告".into(),
+                span: e.span,
+                help: None,
+            })?,
+            CExprKind::Subject => Value::Num(self.subject.ok_or_else(|| Fail {
+                message: "这个指标没有数值".into(),
+                span: e.span,
+                help: None,
+            })?),
+            CExprKind::Total => Value::Num(self.total.unwrap_or_default()),
+            CExprKind::Item(field) => self.item_field(*field, e.span)?,
+            CExprKind::Neg(a) => Value::Num(-self.num(a)?),
+            CExprKind::Not(a) => Value::Bool(!self.boolean(a)?),
+            CExprKind::Binary(op, a, b) => self.binary(*op, a, b, e.span)?,
+            CExprKind::If(c, t, f) => {
+                if self.boolean(c)? {
+                    self.eval(t)?
+                } else {
+                    self.eval(f)?
+                }
+            }
+            CExprKind::Call(func, args) => Value::Num(self.call(*func, args, e.span)?),
+            CExprKind::Aggregate { func, list, filter, arg } => self.aggregate(*func, *list, filter.as_deref(), arg.as_deref(), e.span)?,
+        })
+    }
+
+    fn binary(&mut self, op: BinOp, a: &CExpr, b: &CExpr, span: Span) -> R<Value> {
+        Ok(match op {
+            BinOp::And => Value::Bool(self.boolean(a)? && self.boolean(b)?),
+            BinOp::Or => Value::Bool(self.boolean(a)? || self.boolean(b)?),
+            BinOp::Eq | BinOp::Ne => {
+                let (x, y) = (self.eval(a)?, self.eval(b)?);
+                let equal = match (&x, &y) {
+                    (Value::Num(p), Value::Num(q)) => p == q,
+                    _ => x == y,
+                };
+                Value::Bool(equal == (op == BinOp::Eq))
+            }
+            _ => {
+                let (x, y) = (self.num(a)?, self.num(b)?);
+                let r = arith(span);
+                match op {
+                    BinOp::Add => Value::Num(value::add(x, y).map_err(r)?),
+                    BinOp::Sub => Value::Num(value::sub(x, y).map_err(r)?),
+                    BinOp::Mul => Value::Num(value::mul(x, y).map_err(r)?),
+                    BinOp::Div => Value::Num(value::div(x, y).map_err(arith(b.span))?),
+                    BinOp::Lt => Value::Bool(x < y),
+                    BinOp::Le => Value::Bool(x <= y),
+                    BinOp::Gt => Value::Bool(x > y),
+                    _ => Value::Bool(x >= y),
+                }
+            }
+        })
+    }
+
+    fn call(&mut self, func: Func, args: &[CExpr], span: Span) -> R<Decimal> {
+        let mut values = [Decimal::ZERO; 3];
+        let mut rest = Vec::new();
+        for (i, a) in args.iter().enumerate() {
+            let v = self.num(a)?;
+            if i < 3 {
+                values[i] = v;
+            } else {
+                rest.push(v);
+            }
+        }
+        let all = values.iter().take(args.len().min(3)).chain(rest.iter()).copied();
+        Ok(match func {
+            Func::Round => {
+                let dp = u32::try_from(values[1].trunc().mantissa()).unwrap_or(0);
+                round_half_away(values[0], dp)
+            }
+            Func::Abs => values[0].abs(),
+            Func::Min => all.fold(Decimal::MAX, Decimal::min),
+            Func::Max => all.fold(Decimal::MIN, Decimal::max),
+            Func::Clamp => {
+                if values[1] > values[2] {
+                    return Err(Fail {
+                        message: "clamp 的下限大于上限".into(),
+                        span,
+                        help: None,
+                    });
+                }
+                values[0].max(values[1]).min(values[2])
+            }
+            Func::Sum => {
+                let mut s = Decimal::ZERO;
+                for v in all {
+                    s = value::add(s, v).map_err(arith(span))?;
+                }
+                s
+            }
+        })
+    }
+
+    fn item_field(&self, field: ItemField, span: Span) -> R<Value> {
+        let Some(item) = self.item else {
+            return Err(Fail {
+                message: "内部错误：清单字段用在清单之外".into(),
+                span,
+                help: None,
+            });
+        };
+        let missing = |what: &str, text: &str| Fail {
+            message: format!("目标 `{}` 的{what} `{text}` 不是数值", item.name),
+            span,
+            help: Some("用 `其中` 先筛出数值型目标".into()),
+        };
+        Ok(match field {
+            ItemField::Name => Value::Text(item.name.as_str().into()),
+            ItemField::Category => Value::Text(item.category.as_str().into()),
+            ItemField::Met => Value::Bool(item.met),
+            ItemField::Target => Value::Num(item.target.as_ref().ok_or_else(|| missing("目标值", &item.target_text))?.value),
+            ItemField::Actual => Value::Num(item.actual.as_ref().ok_or_else(|| missing("实际值", &item.actual_text))?.value),
+        })
+    }
+
+    fn aggregate(&mut self, func: AggFunc, list: usize, filter: Option<&CExpr>, arg: Option<&CExpr>, span: Span) -> R<Value> {
+        let record = self.record;
+        let items = record.lists.get(list).map(Vec::as_slice).unwrap_or(&[]);
+        let outer = self.item;
+        let mut count = Decimal::ZERO;
+        let mut sum = Decimal::ZERO;
+        let mut all = true;
+        let mut any = false;
+        for item in items {
+            self.item = Some(item);
+            if let Some(f) = filter {
+                if !self.boolean(f)? {
+                    continue;
+                }
+            }
+            count += Decimal::ONE;
+            match (func, arg) {
+                (AggFunc::Sum, Some(a)) => sum = value::add(sum, self.num(a)?).map_err(arith(span))?,
+                (AggFunc::All | AggFunc::Any, Some(a)) => {
+                    let b = self.boolean(a)?;
+                    all &= b;
+                    any |= b;
+                }
+                _ => {}
+            }
+        }
+        self.item = outer;
+        Ok(match func {
+            AggFunc::Count => Value::Num(count),
+            AggFunc::Sum => Value::Num(sum),
+            AggFunc::All => Value::Bool(all),
+            AggFunc::Any => Value::Bool(any),
+        })
+    }
+
+    fn judged(&mut self, subject: &Option<CExpr>, span: Span) -> R<Decimal> {
+        match subject {
+            Some(e) => self.num(e),
+            None => self.subject.ok_or_else(|| Fail {
+                message: "这个指标没有数值".into(),
+                span,
+                help: None,
+            }),
+        }
+    }
+
+    fn score(&mut self, leaf: &Leaf, weight: Decimal) -> R<(Decimal, Branch)> {
+        let span = leaf.formula_span.unwrap_or_default();
+        Ok(match &leaf.criterion {
+            CCriterion::Deduct {
+                subject,
+                baseline,
+                direction,
+                step,
+                per_step,
+                stepping,
+                ..
+            } => {
+                let judged = self.judged(subject, span)?;
+                let baseline = self.num(baseline)?;
+                let r = arith(span);
+                let excess = match direction {
+                    StepDirection::Above => value::sub(judged, baseline).map_err(&r)?,
+                    StepDirection::Below => value::sub(baseline, judged).map_err(&r)?,
+                    StepDirection::Deviation => value::sub(judged, baseline).map_err(&r)?.abs(),
+                };
+                if excess <= Decimal::ZERO {
+                    (weight, Branch::DeductNone { judged, baseline })
+                } else {
+                    let exact_steps = value::div(excess, *step).map_err(&r)?;
+                    let steps = match stepping {
+                        Stepping::Continuous => exact_steps,
+                        Stepping::Whole => exact_steps.floor(),
+                        Stepping::Started => exact_steps.ceil(),
+                    };
+                    let deduction = value::mul(steps, *per_step).map_err(&r)?;
+                    let score = value::sub(weight, deduction).map_err(&r)?.max(Decimal::ZERO);
+                    (
+                        score,
+                        Branch::Deducted {
+                            judged,
+                            baseline,
+                            excess,
+                            steps,
+                            deduction,
+                        },
+                    )
+                }
+            }
+            CCriterion::Ratio { subject, target } => {
+                let judged = self.judged(subject, span)?;
+                let target_value = self.num(target)?;
+                if judged >= target_value {
+                    (weight, Branch::Ratio { judged, target: target_value, capped: true })
+                } else {
+                    let r = arith(target.span);
+                    // (分值 × 值) ÷ 目标: one division, at the end.
+                    let score = value::div(value::mul(weight, judged).map_err(&r)?, target_value).map_err(&r)?;
+                    (score.max(Decimal::ZERO), Branch::Ratio { judged, target: target_value, capped: false })
+                }
+            }
+            CCriterion::Bands { subject, bands } => {
+                let judged = self.judged(subject, span)?;
+                match bands.iter().position(|(interval, _)| interval.contains(judged)) {
+                    Some(band) => (bands[band].1, Branch::Band { judged, band }),
+                    None => {
+                        return Err(Fail {
+                            message: format!("数值 {} 不在任何分档区间内", value::format_exact(judged)),
+                            span: bands.first().map_or(span, |b| b.0.span),
+                            help: Some("分档应覆盖所有可能的数值；补上缺少的区间".into()),
+                        })
+                    }
+                }
+            }
+            CCriterion::Pass { condition, otherwise } => {
+                let held = self.boolean(condition)?;
+                (if held { weight } else { *otherwise }, Branch::Pass { held })
+            }
+            CCriterion::Cases { arms, other } => {
+                for (i, (condition, score)) in arms.iter().enumerate() {
+                    if self.boolean(condition)? {
+                        return Ok((*score, Branch::Case { arm: Some(i) }));
+                    }
+                }
+                (*other, Branch::Case { arm: None })
+            }
+            CCriterion::Review => {
+                let index = leaf.review_index.unwrap_or(usize::MAX);
+                let score = self.record.reviews.get(index).copied().ok_or_else(|| Fail {
+                    message: "缺少评审得分".into(),
+                    span,
+                    help: None,
+                })?;
+                (score, Branch::Review)
+            }
+            CCriterion::Checklist { items } => {
+                let mut failed = Vec::new();
+                let mut deduction = Decimal::ZERO;
+                for (i, (condition, deduct)) in items.iter().enumerate() {
+                    if !self.boolean(condition)? {
+                        failed.push(i);
+                        deduction += *deduct;
+                    }
+                }
+                ((weight - deduction).max(Decimal::ZERO), Branch::Checklist { failed })
+            }
+            CCriterion::Formula(expr) => {
+                let score = self.num(expr)?;
+                if score < Decimal::ZERO || score > weight {
+                    return Err(Fail {
+                        message: format!("评分公式得出 {}，超出 0 到分值 {weight} 的范围", value::format_exact(score)),
+                        span: expr.span,
+                        help: Some("在公式中用 `clamp(…, 0, 分值)` 或 `max(0, …)` 限定得分".into()),
+                    });
+                }
+                (score, Branch::Formula)
+            }
+            CCriterion::Invalid => {
+                return Err(Fail {
+                    message: "内部错误：指标没有有效的评分".into(),
+                    span,
+                    help: None,
+                })
+            }
+        })
+    }
+
+    fn check(&mut self, check: &CheckDef) -> R<CheckOutcome> {
+        match &check.sides {
+            Some((l, r)) => {
+                let (left, right) = (self.num(l)?, self.num(r)?);
+                let diff = value::sub(left, right).map_err(arith(check.span))?.abs();
+                Ok(CheckOutcome {
+                    ok: diff <= check.tolerance,
+                    left: Some(left),
+                    right: Some(right),
+                })
+            }
+            None => Ok(CheckOutcome {
+                ok: self.boolean(&check.condition)?,
+                left: None,
+                right: None,
+            }),
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! # jixiao（绩效）
+//!
+//! A rule language and engine for 部门整体支出绩效评价 (departmental overall
+//! expenditure performance evaluation). A finance bureau writes its yearly indicator
+//! system as a rule file; jixiao checks it, compiles it once, and evaluates units'
+//! data against it with exact decimal arithmetic.
+//!
+//! Pipeline: text → [`syntax::parse`] → [`ast`] → [`check`] → [`model::Model`] →
+//! [`eval::evaluate`] (+ [`data::Record`]) → [`report::Evaluation`].
+//!
+//! ```
+//! let rules = r#"
+//!     标题 "示例指标体系"
+//!     年度 2021
+//!     满分 10
+//!     计步 连续
+//!     输入 编制人数: 人
+//!     输入 实有人数: 人
+//!     一级 投入 分值 10 {
+//!       二级 预算配置 分值 10 {
+//!         三级 财政供养人员控制率 分值 10 {
+//!           公式 实有人数 / 编制人数
+//!           显示 百分比 2
+//!           评分 扣分 { 基准 100%  每超过 1 百分点 扣 0.5 }
+//!         }
+//!       }
+//!     }
+//!     等级 { 优秀 >= 9  合格 [6, 9)  不合格 < 6 }
+//! "#;
+//! let compiled = jixiao::compile("示例.jx", rules).expect("rules check");
+//! let record = jixiao::load_data(&compiled.model, "unit.toml", r#"
+//!     单位名称 = "某单位"
+//!     编制人数 = 100
+//!     实有人数 = 104
+//! "#, jixiao::DataFormat::Toml).expect("data binds");
+//! let evaluation = jixiao::evaluate(&compiled.model, &record, false).expect("evaluates");
+//! assert_eq!(evaluation.indicators[0].display.as_deref(), Some("104.00%"));
+//! assert_eq!(evaluation.total.to_string(), "8.0");  // 10 − 4 points × 0.5
+//! assert_eq!(evaluation.grade, "合格");
+//! ```
+
+pub mod ast;
+pub mod check;
+pub mod data;
+pub mod diagnostics;
+pub mod eval;
+pub mod model;
+pub mod report;
+pub mod source;
+pub mod syntax;
+
+use diagnostics::{CheckError, DataError, DataProblem, EvalError, LoadError};
+use model::Model;
+use source::SourceFile;
+
+/// A rule file checked and compiled once, ready to evaluate many records.
+#[derive(Debug)]
+pub struct Compiled {
+    pub model: Model,
+    /// Warnings the checker found (errors prevent compilation).
+    pub warnings: Vec<CheckError>,
+}
+
+/// Parses, checks and compiles a rule file.
+pub fn compile(name: &str, text: &str) -> Result<Compiled, LoadError> {
+    let source = SourceFile::new(name, text);
+    let ast = syntax::parse(&source).map_err(LoadError::Syntax)?;
+    let (model, warnings) = check::check_all(&source, &ast).map_err(LoadError::Check)?;
+    Ok(Compiled { model, warnings })
+}
+
+/// The formats a single unit's data file may have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataFormat {
+    Toml,
+    Json,
+}
+
+impl DataFormat {
+    /// Guesses from a file name's extension.
+    pub fn from_path(path: &str) -> Option<DataFormat> {
+        let lower = path.to_ascii_lowercase();
+        if lower.ends_with(".toml") {
+            Some(DataFormat::Toml)
+        } else if lower.ends_with(".json") {
+            Some(DataFormat::Json)
+        } else {
+            None
+        }
+    }
+}
+
+/// Parses one unit's data file and binds it to the model's inputs.
+pub fn load_data(model: &Model, file: &str, text: &str, format: DataFormat) -> Result<data::Record, DataError> {
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    let raw = match format {
+        DataFormat::Toml => data::parse_toml(text),
+        DataFormat::Json => data::parse_json(text),
+    };
+    let raw = raw.map_err(|problem: DataProblem| DataError {
+        file: file.to_owned(),
+        unit: "（未读取）".into(),
+        problems: vec![problem],
+    })?;
+    data::bind(model, &raw, file)
+}
+
+/// Evaluates one record and builds its report (with explanations if asked).
+pub fn evaluate(model: &Model, record: &data::Record, explain: bool) -> Result<report::Evaluation, Box<EvalError>> {
+    let outcome = eval::evaluate(model, record)?;
+    Ok(report::build(model, record, &outcome, explain))
+}

@@ -1,0 +1,309 @@
+//! The checked, compiled rule set: names resolved to numbered slots, constants as
+//! [`Decimal`], an evaluation order. Built only by [`crate::check`]; read by eval and
+//! report. Spans are kept where an evaluation error or an explanation must point.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+
+use crate::ast::{BinOp, Display, Interval, Severity, StepDirection, StepUnit, Stepping};
+use crate::source::{SourceFile, Span};
+
+/// A runtime value. Lists live beside the slots (see [`crate::data::Record`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Num(Decimal),
+    Bool(bool),
+    Text(Arc<str>),
+}
+
+/// Static type of an expression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ty {
+    Num,
+    Bool,
+    Text,
+}
+
+impl Ty {
+    pub fn label(self) -> &'static str {
+        match self {
+            Ty::Num => "数值",
+            Ty::Bool => "是否",
+            Ty::Text => "文本",
+        }
+    }
+}
+
+/// The declared kind of an input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// An amount or count in a unit of measure (万元, 元, 人, 个, 件, 次, 分 …).
+    Quantity(&'static str),
+    /// A rate, written `95%` or `0.95` in data.
+    Percent,
+    Bool,
+    Text,
+}
+
+impl Kind {
+    pub fn ty(self) -> Ty {
+        match self {
+            Kind::Quantity(_) | Kind::Percent => Ty::Num,
+            Kind::Bool => Ty::Bool,
+            Kind::Text => Ty::Text,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Quantity(unit) => unit,
+            Kind::Percent => "百分比",
+            Kind::Bool => "是否",
+            Kind::Text => "文本",
+        }
+    }
+
+    /// Whether values are integers (head counts and other counts).
+    pub fn is_count(self) -> bool {
+        matches!(self, Kind::Quantity("人" | "个" | "件" | "次" | "例" | "项" | "家"))
+    }
+}
+
+pub const KNOWN_QUANTITIES: &[&str] = &[
+    "万元", "元", "人", "个", "件", "次", "例", "项", "家", "分", "天", "小时", "平方米", "公里",
+];
+
+#[derive(Debug, Clone)]
+pub struct InputDef {
+    pub name: String,
+    pub kind: Kind,
+    pub section: Option<String>,
+    pub aliases: Vec<String>,
+    pub description: Option<String>,
+    pub ranges: Vec<Interval>,
+    pub default: Option<Value>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct ListDef {
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub categories: Vec<String>,
+    pub span: Span,
+}
+
+/// A computed value: a `计算` or a 三级 indicator's `公式`.
+#[derive(Debug, Clone)]
+pub struct ComputedDef {
+    pub name: String,
+    pub slot: usize,
+    pub expr: CExpr,
+    pub display: Option<Display>,
+    pub description: Option<String>,
+    /// Whether this is an indicator's formula (else a `计算`).
+    pub indicator: Option<usize>,
+    /// Names referenced by the formula with their spans, for "values substituted".
+    pub refs: Vec<(Span, usize)>,
+}
+
+/// One node of the indicator tree, in pre-order. Leaves carry a criterion.
+#[derive(Debug, Clone)]
+pub struct NodeDef {
+    pub name: String,
+    pub depth: usize,
+    pub weight: Decimal,
+    pub parent: Option<usize>,
+    pub children: Vec<usize>,
+    pub leaf: Option<Leaf>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Leaf {
+    /// Slot of the formula value, when the indicator has a formula.
+    pub value_slot: Option<usize>,
+    pub display: Option<Display>,
+    pub formula_span: Option<Span>,
+    pub standard: Option<String>,
+    pub criterion: CCriterion,
+    /// Index among reviewer-scored indicators, for [`crate::data::Record::reviews`].
+    pub review_index: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub enum CCriterion {
+    Deduct {
+        subject: Option<CExpr>,
+        baseline: CExpr,
+        direction: StepDirection,
+        /// The step in the value's own unit (0.01 for `1 百分点`).
+        step: Decimal,
+        step_label: String,
+        unit: StepUnit,
+        per_step: Decimal,
+        stepping: Stepping,
+    },
+    Ratio {
+        subject: Option<CExpr>,
+        target: CExpr,
+    },
+    Bands {
+        subject: Option<CExpr>,
+        bands: Vec<(Interval, Decimal)>,
+    },
+    Pass {
+        condition: CExpr,
+        otherwise: Decimal,
+    },
+    Cases {
+        arms: Vec<(CExpr, Decimal)>,
+        other: Decimal,
+    },
+    Review,
+    Checklist {
+        items: Vec<(CExpr, Decimal)>,
+    },
+    Formula(CExpr),
+    /// Placeholder kept only while checking reported errors; never in a finished model.
+    Invalid,
+}
+
+#[derive(Debug, Clone)]
+pub struct GradeDef {
+    pub subject: Option<CExpr>,
+    pub bands: Vec<(String, Interval)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CheckDef {
+    pub name: String,
+    pub condition: CExpr,
+    /// For `左 = 右` checks: both sides, so reports show them and their difference.
+    pub sides: Option<(CExpr, CExpr)>,
+    pub tolerance: Decimal,
+    pub severity: Severity,
+    pub description: Option<String>,
+    pub span: Span,
+}
+
+/// A compiled expression: names are slots, operators are enums.
+#[derive(Debug, Clone)]
+pub struct CExpr {
+    pub kind: CExprKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum CExprKind {
+    Const(Value),
+    Slot(usize),
+    /// The value a criterion judges (`值`).
+    Subject,
+    /// The total score (`总分`), inside the grade rule only.
+    Total,
+    /// A field of the current list item, inside an aggregate.
+    Item(ItemField),
+    Neg(Box<CExpr>),
+    Not(Box<CExpr>),
+    Binary(BinOp, Box<CExpr>, Box<CExpr>),
+    If(Box<CExpr>, Box<CExpr>, Box<CExpr>),
+    Call(Func, Vec<CExpr>),
+    Aggregate {
+        func: AggFunc,
+        list: usize,
+        filter: Option<Box<CExpr>>,
+        arg: Option<Box<CExpr>>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemField {
+    Name,
+    Category,
+    Met,
+    /// The numeric target (absent for qualitative targets).
+    Target,
+    /// The numeric actual (absent for qualitative targets).
+    Actual,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Func {
+    Round,
+    Min,
+    Max,
+    Abs,
+    Clamp,
+    Sum,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggFunc {
+    Count,
+    All,
+    Any,
+    Sum,
+}
+
+/// What a data key names, for binding data files (not used per evaluation step).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataKey {
+    Input(usize),
+    List(usize),
+}
+
+/// The checked, compiled rule set.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub source: SourceFile,
+    pub title: String,
+    pub year: u32,
+    pub issuer: String,
+    pub full_marks: Decimal,
+    pub score_precision: u32,
+    pub inputs: Vec<InputDef>,
+    pub lists: Vec<ListDef>,
+    /// Computed values in evaluation (dependency) order.
+    pub computed: Vec<ComputedDef>,
+    /// Slot count: inputs first, then computed values.
+    pub slot_count: usize,
+    /// Slot → display name, for explanations.
+    pub slot_names: Vec<String>,
+    pub nodes: Vec<NodeDef>,
+    /// Indices of the leaves (三级 indicators) in tree order.
+    pub leaves: Vec<usize>,
+    /// Leaves scored by the reviewer, in order (see [`Leaf::review_index`]).
+    pub review_leaves: Vec<usize>,
+    pub grades: GradeDef,
+    pub checks: Vec<CheckDef>,
+    /// Input and list names and aliases → what they bind to.
+    pub data_keys: HashMap<String, DataKey>,
+}
+
+impl Model {
+    pub fn node_path(&self, node: usize) -> Vec<String> {
+        let mut path = Vec::new();
+        let mut cur = self.nodes.get(node).and_then(|n| n.parent);
+        while let Some(p) = cur {
+            path.push(self.nodes[p].name.clone());
+            cur = self.nodes[p].parent;
+        }
+        path.reverse();
+        path
+    }
+
+    /// Display format of a slot's value, if declared (inputs of kind 百分比 show as percent).
+    pub fn slot_display(&self, slot: usize) -> Option<Display> {
+        if let Some(input) = self.inputs.get(slot) {
+            return (input.kind == Kind::Percent).then_some(Display {
+                percent: true,
+                decimals: 2,
+                span: input.span,
+            });
+        }
+        self.computed.iter().find(|c| c.slot == slot).and_then(|c| c.display)
+    }
+}

@@ -1,0 +1,493 @@
+//! Presentation of an evaluation: the serialisable [`Evaluation`] (the JSON contract),
+//! the Chinese terminal table laid out like the 评分表, and `--explain` text.
+
+use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
+use rust_decimal::Decimal;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+
+use crate::ast::StepDirection;
+use crate::data::Record;
+use crate::eval::value::{format_decimal, format_exact, round_half_away};
+use crate::eval::{Branch, Outcome};
+use crate::model::*;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RulesInfo {
+    pub title: String,
+    pub year: u32,
+    pub issuer: String,
+}
+
+/// One 三级 indicator's result.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct IndicatorResult {
+    /// 一级 and 二级 names above it.
+    pub path: Vec<String>,
+    pub name: String,
+    /// The formula's exact value, if it has one.
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub value: Option<Decimal>,
+    /// The value as the rule file says to show it (`79.31%`).
+    pub display: Option<String>,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub score: Decimal,
+    pub score_display: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub weight: Decimal,
+    /// The unit's own score for this indicator, if it stated one.
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub self_score: Option<Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<Explanation>,
+}
+
+/// How an indicator's score came about (`--explain`).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Explanation {
+    pub formula: Option<String>,
+    pub substituted: Option<String>,
+    pub result: Option<String>,
+    pub standard: Option<String>,
+    pub criterion: String,
+    pub branch: String,
+}
+
+/// A 一级 or 二级 category: the sum of its children.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CategoryResult {
+    pub path: Vec<String>,
+    pub name: String,
+    pub level: usize,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub score: Decimal,
+    pub score_display: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub weight: Decimal,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub self_score: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CheckResult {
+    pub name: String,
+    pub ok: bool,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub left: Option<Decimal>,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub right: Option<Decimal>,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub difference: Option<Decimal>,
+    pub severity: String,
+    pub expression: String,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SelfEvaluation {
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub total: Option<Decimal>,
+    pub grade: Option<String>,
+}
+
+/// Derived values by name, in evaluation order; serialised as a JSON object.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Values(pub Vec<(String, String)>);
+
+impl Serialize for Values {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+/// The whole result for one unit. Its JSON form is a stable contract.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Evaluation {
+    pub rules: RulesInfo,
+    pub unit: String,
+    pub indicators: Vec<IndicatorResult>,
+    pub categories: Vec<CategoryResult>,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub total: Decimal,
+    pub total_display: String,
+    pub grade: String,
+    pub checks: Vec<CheckResult>,
+    pub values: Values,
+    pub self_evaluation: SelfEvaluation,
+}
+
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::Num(n) => format_exact(*n),
+        Value::Bool(b) => (if *b { "是" } else { "否" }).to_owned(),
+        Value::Text(t) => t.to_string(),
+    }
+}
+
+fn shown(model: &Model, slot: usize, v: &Value) -> String {
+    match (v, model.slot_display(slot)) {
+        (Value::Num(n), Some(d)) => format_decimal(*n, d.percent, d.decimals),
+        _ => value_text(v),
+    }
+}
+
+fn score_text(model: &Model, x: Decimal) -> String {
+    format_decimal(x, false, model.score_precision)
+}
+
+/// Exact numbers with more than four decimals are shown as `≈` four decimals.
+fn approx(x: Decimal) -> String {
+    let r = round_half_away(x, 4);
+    if r == x {
+        format_exact(x)
+    } else {
+        format!("≈{}", format_exact(r))
+    }
+}
+
+/// Builds the report for one evaluated unit.
+pub fn build(model: &Model, record: &Record, outcome: &Outcome, explain: bool) -> Evaluation {
+    let stated_score = |name: &str| record.stated.scores.iter().find(|(n, _)| n == name).map(|(_, s)| *s);
+    let mut indicators = Vec::with_capacity(model.leaves.len());
+    let mut categories = Vec::new();
+    for (i, node) in model.nodes.iter().enumerate() {
+        let path = model.node_path(i);
+        match &node.leaf {
+            Some(leaf) => {
+                let value = leaf.value_slot.and_then(|s| match outcome.slots.get(s) {
+                    Some(Value::Num(n)) => Some(*n),
+                    _ => None,
+                });
+                let display = leaf
+                    .value_slot
+                    .and_then(|s| outcome.slots.get(s).map(|v| shown(model, s, v)));
+                indicators.push(IndicatorResult {
+                    path,
+                    name: node.name.clone(),
+                    value,
+                    display,
+                    score: outcome.scores[i],
+                    score_display: score_text(model, outcome.scores[i]),
+                    weight: node.weight,
+                    self_score: stated_score(&node.name),
+                    explanation: explain.then(|| explain_leaf(model, i, leaf, outcome)),
+                });
+            }
+            None => categories.push(CategoryResult {
+                path,
+                name: node.name.clone(),
+                level: node.depth,
+                score: outcome.scores[i],
+                score_display: score_text(model, outcome.scores[i]),
+                weight: node.weight,
+                self_score: stated_score(&node.name),
+            }),
+        }
+    }
+    let checks = model
+        .checks
+        .iter()
+        .zip(&outcome.checks)
+        .map(|(def, out)| CheckResult {
+            name: def.name.clone(),
+            ok: out.ok,
+            left: out.left,
+            right: out.right,
+            difference: out.left.zip(out.right).map(|(l, r)| l - r),
+            severity: def.severity.label().to_owned(),
+            expression: squash(model.source.slice(def.condition.span)),
+            description: def.description.clone(),
+        })
+        .collect();
+    let values = Values(
+        model
+            .computed
+            .iter()
+            .map(|c| (c.name.clone(), outcome.slots.get(c.slot).map(value_text).unwrap_or_default()))
+            .collect(),
+    );
+    Evaluation {
+        rules: RulesInfo {
+            title: model.title.clone(),
+            year: model.year,
+            issuer: model.issuer.clone(),
+        },
+        unit: record.unit.clone(),
+        indicators,
+        categories,
+        total: outcome.total,
+        total_display: score_text(model, outcome.total),
+        grade: model.grades.bands.get(outcome.grade).map(|b| b.0.clone()).unwrap_or_default(),
+        checks,
+        values,
+        self_evaluation: SelfEvaluation {
+            total: record.stated.total,
+            grade: record.stated.grade.clone(),
+        },
+    }
+}
+
+/// Collapses runs of whitespace so multi-line formulas print on one line.
+fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn explain_leaf(model: &Model, index: usize, leaf: &Leaf, outcome: &Outcome) -> Explanation {
+    let weight = model.nodes[index].weight;
+    let computed = model.computed.iter().find(|c| c.indicator == Some(index));
+    let (formula, substituted, result) = match (computed, leaf.formula_span) {
+        (Some(c), Some(span)) => {
+            let text = model.source.slice(span);
+            let mut out = String::new();
+            let mut at = span.start;
+            let mut refs = c.refs.clone();
+            refs.sort_by_key(|(s, _)| s.start);
+            for (ref_span, slot) in refs {
+                if ref_span.start < at || ref_span.end > span.end {
+                    continue;
+                }
+                out.push_str(model.source.slice(crate::source::Span::new(at, ref_span.start)));
+                out.push_str(&outcome.slots.get(slot).map(|v| shown(model, slot, v)).unwrap_or_default());
+                at = ref_span.end;
+            }
+            out.push_str(model.source.slice(crate::source::Span::new(at, span.end)));
+            let result = outcome.slots.get(c.slot).map(|v| {
+                let shown_value = shown(model, c.slot, v);
+                match v {
+                    Value::Num(n) if shown_value != format_exact(*n) => format!("{shown_value}（精确值 {}）", format_exact(*n)),
+                    _ => shown_value,
+                }
+            });
+            (Some(squash(text)), Some(squash(&out)), result)
+        }
+        _ => (None, None, None),
+    };
+    let pct = |x: Decimal| {
+        let d = leaf.display.unwrap_or(crate::ast::Display {
+            percent: false,
+            decimals: 4,
+            span: Default::default(),
+        });
+        format_decimal(x, d.percent, d.decimals.max(2))
+    };
+    let score = outcome.scores[index];
+    let (criterion, branch) = match (&leaf.criterion, &outcome.branches[index]) {
+        (
+            CCriterion::Deduct {
+                direction,
+                step_label,
+                per_step,
+                stepping,
+                ..
+            },
+            b,
+        ) => {
+            let c = format!(
+                "扣分：{}基准 {} 扣 {}，扣完为止（计步：{}）",
+                direction.label(),
+                step_label,
+                format_exact(*per_step),
+                stepping.label()
+            );
+            let word = match direction {
+                StepDirection::Above => "超过",
+                StepDirection::Below => "低于",
+                StepDirection::Deviation => "偏离",
+            };
+            let b = match b {
+                Branch::DeductNone { judged, baseline } => {
+                    format!("{} 未{word}基准 {} → 满分 {}", pct(*judged), pct(*baseline), format_exact(weight))
+                }
+                Branch::Deducted {
+                    judged,
+                    baseline,
+                    steps,
+                    deduction,
+                    ..
+                } => format!(
+                    "{} {word}基准 {}：{} 步 × {} = 扣 {} → 得 {}",
+                    pct(*judged),
+                    pct(*baseline),
+                    approx(*steps),
+                    format_exact(*per_step),
+                    approx(*deduction),
+                    approx(score)
+                ),
+                _ => String::new(),
+            };
+            (c, b)
+        }
+        (CCriterion::Ratio { .. }, Branch::Ratio { judged, target, capped }) => (
+            format!("比例：值 ÷ 目标 × 分值 {}，最高为分值", format_exact(weight)),
+            if *capped {
+                format!("{} 达到目标 {} → 满分 {}", pct(*judged), pct(*target), format_exact(weight))
+            } else {
+                format!("{} ÷ {} × {} = {}", pct(*judged), pct(*target), format_exact(weight), approx(score))
+            },
+        ),
+        (CCriterion::Bands { bands, .. }, Branch::Band { judged, band }) => {
+            let rows: Vec<String> = bands
+                .iter()
+                .map(|(iv, s)| format!("{} 得 {}", squash(model.source.slice(iv.span)), format_exact(*s)))
+                .collect();
+            (
+                format!("分档：{}", rows.join("；")),
+                format!(
+                    "{} 落在 {} → 得 {}",
+                    pct(*judged),
+                    squash(model.source.slice(bands[*band].0.span)),
+                    format_exact(score)
+                ),
+            )
+        }
+        (CCriterion::Pass { condition, otherwise }, Branch::Pass { held }) => (
+            format!("达标：{} 时得满分，否则得 {}", squash(model.source.slice(condition.span)), format_exact(*otherwise)),
+            format!("条件{} → 得 {}", if *held { "成立" } else { "不成立" }, format_exact(score)),
+        ),
+        (CCriterion::Cases { arms, .. }, Branch::Case { arm }) => (
+            format!("分情况：按顺序取第一个成立的条件（共 {} 种情况和“其他”）", arms.len()),
+            match arm {
+                Some(i) => format!("{} 成立 → 得 {}", squash(model.source.slice(arms[*i].0.span)), format_exact(score)),
+                None => format!("各条件均不成立，按“其他” → 得 {}", format_exact(score)),
+            },
+        ),
+        (CCriterion::Review, _) => ("评审打分：由评价人员在数据中给出".into(), format!("评审得分 {}", format_exact(score))),
+        (CCriterion::Checklist { items }, Branch::Checklist { failed }) => {
+            let c = format!("清单：{} 项，每项未满足扣相应分数，扣完为止", items.len());
+            let b = if failed.is_empty() {
+                format!("各项均满足 → 满分 {}", format_exact(weight))
+            } else {
+                let names: Vec<String> = failed
+                    .iter()
+                    .map(|&i| format!("{}（扣 {}）", squash(model.source.slice(items[i].0.span)), format_exact(items[i].1)))
+                    .collect();
+                format!("未满足：{} → 得 {}", names.join("、"), format_exact(score))
+            };
+            (c, b)
+        }
+        (CCriterion::Formula(e), _) => (
+            format!("公式：{}", squash(model.source.slice(e.span))),
+            format!("得 {}", approx(score)),
+        ),
+        _ => (String::new(), String::new()),
+    };
+    Explanation {
+        formula,
+        substituted,
+        result,
+        standard: leaf.standard.clone(),
+        criterion,
+        branch,
+    }
+}
+
+/// The Chinese terminal report: 评分表, subtotals, total, grade, cross-checks.
+pub fn render_table(ev: &Evaluation) -> String {
+    let mut out = String::new();
+    out.push_str(&format!("{}（{} 年度，{}）\n", ev.rules.title, ev.rules.year, ev.rules.issuer));
+    out.push_str(&format!("被评价单位：{}\n\n", ev.unit));
+
+    let mut table = new_table(&["一级指标", "二级指标", "三级指标", "指标值", "得分", "分值", "自评"]);
+    let mut last_path: Vec<String> = Vec::new();
+    for ind in &ev.indicators {
+        let l1 = ind.path.first().cloned().unwrap_or_default();
+        let l2 = ind.path.get(1).cloned().unwrap_or_default();
+        let show1 = last_path.first() != Some(&l1);
+        let show2 = show1 || last_path.get(1) != Some(&l2);
+        table.add_row(vec![
+            Cell::new(if show1 { l1.as_str() } else { "" }),
+            Cell::new(if show2 { l2.as_str() } else { "" }),
+            Cell::new(&ind.name),
+            Cell::new(ind.display.as_deref().unwrap_or("—")).set_alignment(CellAlignment::Right),
+            Cell::new(&ind.score_display).set_alignment(CellAlignment::Right),
+            Cell::new(format_exact(ind.weight)).set_alignment(CellAlignment::Right),
+            Cell::new(ind.self_score.map(format_exact).unwrap_or_default()).set_alignment(CellAlignment::Right),
+        ]);
+        last_path = ind.path.clone();
+    }
+    out.push_str(&table.to_string());
+    out.push_str("\n\n分类小计\n");
+    let mut sub = new_table(&["层级", "指标", "得分", "分值", "自评", "差额"]);
+    for cat in &ev.categories {
+        let indent = if cat.level > 1 { "  " } else { "" };
+        let diff = cat
+            .self_score
+            .map(|s| format_decimal(cat.score - s, false, 2))
+            .unwrap_or_default();
+        sub.add_row(vec![
+            Cell::new(match cat.level {
+                1 => "一级",
+                2 => "二级",
+                _ => "三级",
+            }),
+            Cell::new(format!("{indent}{}", cat.name)),
+            Cell::new(&cat.score_display).set_alignment(CellAlignment::Right),
+            Cell::new(format_exact(cat.weight)).set_alignment(CellAlignment::Right),
+            Cell::new(cat.self_score.map(format_exact).unwrap_or_default()).set_alignment(CellAlignment::Right),
+            Cell::new(diff).set_alignment(CellAlignment::Right),
+        ]);
+    }
+    out.push_str(&sub.to_string());
+    out.push_str(&format!("\n\n总分：{}    等级：{}\n", ev.total_display, ev.grade));
+    if ev.self_evaluation.total.is_some() || ev.self_evaluation.grade.is_some() {
+        out.push_str(&format!(
+            "自评：{} 分 {}\n",
+            ev.self_evaluation.total.map(format_exact).unwrap_or_else(|| "—".into()),
+            ev.self_evaluation.grade.as_deref().unwrap_or("—")
+        ));
+    }
+    out.push_str("\n勾稽关系\n");
+    for c in &ev.checks {
+        let mark = if c.ok { "✓" } else { "✗" };
+        let detail = match (c.left, c.right, c.difference) {
+            (Some(l), Some(r), Some(d)) => format!("（{} 对 {}，差额 {}）", format_exact(l), format_exact(r), format_exact(d)),
+            _ => String::new(),
+        };
+        let sev = if c.ok { String::new() } else { format!(" [{}]", c.severity) };
+        out.push_str(&format!("  {mark} {}{sev}：{}{detail}\n", c.name, c.expression));
+        if !c.ok {
+            if let Some(desc) = &c.description {
+                out.push_str(&format!("      说明：{desc}\n"));
+            }
+        }
+    }
+    out
+}
+
+/// `--explain`: every indicator's formula, values, criterion and score.
+pub fn render_explain(ev: &Evaluation) -> String {
+    let mut out = String::from("\n评分说明\n");
+    for ind in &ev.indicators {
+        let Some(ex) = &ind.explanation else { continue };
+        out.push_str(&format!(
+            "\n【{} / {}】得分 {} / {}\n",
+            ind.path.join(" / "),
+            ind.name,
+            ind.score_display,
+            format_exact(ind.weight)
+        ));
+        if let (Some(f), Some(s), Some(r)) = (&ex.formula, &ex.substituted, &ex.result) {
+            out.push_str(&format!("  公式：{} = {f}\n", ind.name));
+            out.push_str(&format!("  代入：{s}\n"));
+            out.push_str(&format!("  结果：{r}\n"));
+        }
+        if let Some(std) = &ex.standard {
+            out.push_str(&format!("  评分标准：{std}\n"));
+        }
+        out.push_str(&format!("  规则：{}\n", ex.criterion));
+        out.push_str(&format!("  适用：{}\n", ex.branch));
+    }
+    out
+}
+
+fn new_table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(header.iter().map(|h| Cell::new(*h)));
+    t
+}

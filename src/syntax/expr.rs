@@ -1,0 +1,86 @@
+//! Formula expressions: the one precedence table of the language.
+
+use std::sync::LazyLock;
+
+use pest::iterators::{Pair, Pairs};
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+
+use super::grammar::Rule;
+use super::lower::{lower_primary, LowerResult, Lowerer};
+use crate::ast::{BinOp, Expr, ExprKind, UnOp};
+use crate::source::Span;
+
+/// Lowest to highest:
+/// 1. `或` / `or`
+/// 2. `且` / `and`
+/// 3. `非` / `not` (prefix)
+/// 4. comparisons `= ≠ < ≤ > ≥` (left-associative; chaining is a type error later)
+/// 5. `+ -`
+/// 6. `× ÷` (`* /`)
+/// 7. unary minus
+static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
+    PrattParser::new()
+        .op(Op::infix(Rule::op_or, Assoc::Left))
+        .op(Op::infix(Rule::op_and, Assoc::Left))
+        .op(Op::prefix(Rule::op_not))
+        .op(Op::infix(Rule::op_eq, Assoc::Left)
+            | Op::infix(Rule::op_ne, Assoc::Left)
+            | Op::infix(Rule::op_lt, Assoc::Left)
+            | Op::infix(Rule::op_le, Assoc::Left)
+            | Op::infix(Rule::op_gt, Assoc::Left)
+            | Op::infix(Rule::op_ge, Assoc::Left))
+        .op(Op::infix(Rule::op_add, Assoc::Left) | Op::infix(Rule::op_sub, Assoc::Left))
+        .op(Op::infix(Rule::op_mul, Assoc::Left) | Op::infix(Rule::op_div, Assoc::Left))
+        .op(Op::prefix(Rule::op_neg))
+});
+
+fn binop(rule: Rule) -> Option<BinOp> {
+    Some(match rule {
+        Rule::op_add => BinOp::Add,
+        Rule::op_sub => BinOp::Sub,
+        Rule::op_mul => BinOp::Mul,
+        Rule::op_div => BinOp::Div,
+        Rule::op_eq => BinOp::Eq,
+        Rule::op_ne => BinOp::Ne,
+        Rule::op_lt => BinOp::Lt,
+        Rule::op_le => BinOp::Le,
+        Rule::op_gt => BinOp::Gt,
+        Rule::op_ge => BinOp::Ge,
+        Rule::op_and => BinOp::And,
+        Rule::op_or => BinOp::Or,
+        _ => return None,
+    })
+}
+
+/// Lowers an `expr` pair (flat operator/operand sequence) into a tree.
+pub(super) fn lower_expr(lw: &Lowerer, pair: Pair<'_, Rule>) -> LowerResult<Expr> {
+    lower_flat(lw, pair.into_inner())
+}
+
+fn lower_flat(lw: &Lowerer, pairs: Pairs<'_, Rule>) -> LowerResult<Expr> {
+    PRATT
+        .map_primary(|p| lower_primary(lw, p))
+        .map_prefix(|op, rhs| {
+            let rhs = rhs?;
+            let span = Span::new(op.as_span().start(), rhs.span.end);
+            let unop = if op.as_rule() == Rule::op_not {
+                UnOp::Not
+            } else {
+                UnOp::Neg
+            };
+            Ok(Expr {
+                kind: ExprKind::Unary(unop, Box::new(rhs)),
+                span,
+            })
+        })
+        .map_infix(|lhs, op, rhs| {
+            let (lhs, rhs) = (lhs?, rhs?);
+            let op = binop(op.as_rule()).ok_or_else(|| lw.internal(&op))?;
+            let span = lhs.span.to(rhs.span);
+            Ok(Expr {
+                kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                span,
+            })
+        })
+        .parse(pairs)
+}
