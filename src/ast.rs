@@ -23,10 +23,10 @@ pub enum Item {
     FullMarks(Spanned<Decimal>),
     DefaultStepping(Spanned<Stepping>),
     ScorePrecision(Spanned<u32>),
-    Input(InputDecl),
+    Input(Box<InputDecl>),
     TargetList(TargetListDecl),
-    Let(LetDecl),
-    Node(Node),
+    Let(Box<LetDecl>),
+    Node(Box<Node>),
     Grades(Grades),
     Check(Check),
 }
@@ -184,10 +184,7 @@ pub enum CriterionKind {
     /// `比例 { 目标 95% }`.
     Ratio { subject: Option<Expr>, target: Expr },
     /// `分档 { >= 90% 得 5 … }`.
-    Bands {
-        subject: Option<Expr>,
-        bands: Vec<Band>,
-    },
+    Bands { subject: Option<Expr>, bands: Vec<Band> },
     /// `达标 { 条件 … 否则 得 0 }`.
     Pass {
         condition: Expr,
@@ -243,20 +240,12 @@ pub struct Interval {
 
 impl Interval {
     pub fn contains(&self, x: Decimal) -> bool {
-        let lower_ok = self.lower.is_none_or(|b| {
-            if b.inclusive {
-                x >= b.value
-            } else {
-                x > b.value
-            }
-        });
-        let upper_ok = self.upper.is_none_or(|b| {
-            if b.inclusive {
-                x <= b.value
-            } else {
-                x < b.value
-            }
-        });
+        let lower_ok = self
+            .lower
+            .is_none_or(|b| if b.inclusive { x >= b.value } else { x > b.value });
+        let upper_ok = self
+            .upper
+            .is_none_or(|b| if b.inclusive { x <= b.value } else { x < b.value });
         lower_ok && upper_ok
     }
 }
@@ -315,7 +304,10 @@ pub struct Expr {
 
 #[derive(Debug, Clone)]
 pub enum ExprKind {
-    Number { value: Decimal, percent: bool },
+    Number {
+        value: Decimal,
+        percent: bool,
+    },
     Text(String),
     Bool(bool),
     Name(String),

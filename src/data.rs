@@ -13,11 +13,17 @@ use rust_decimal::Decimal;
 use crate::diagnostics::{DataError, DataProblem};
 use crate::model::{DataKey, Kind, Model, Value};
 
-/// A value as a data file wrote it, before binding; `loc` is (line, column).
+/// (line, column) in a data file, when the format tells.
+pub type Loc = Option<(usize, usize)>;
+
+/// A key, its value and where the value was written.
+pub type Entry = (String, Raw, Loc);
+
+/// A value as a data file wrote it, before binding.
 #[derive(Debug, Clone)]
 pub enum Raw {
-    Table(Vec<(String, Raw, Option<(usize, usize)>)>),
-    Array(Vec<(Raw, Option<(usize, usize)>)>),
+    Table(Vec<Entry>),
+    Array(Vec<(Raw, Loc)>),
     Text(String),
     /// A number's exact source text.
     Number(String),
@@ -111,7 +117,14 @@ pub fn parse_toml(text: &str) -> Result<Raw, DataProblem> {
     let doc = toml_edit::Document::parse(text).map_err(|e| DataProblem {
         field: "（文件）".into(),
         value: None,
-        message: format!("不是有效的 TOML：{}", e.message()),
+        message: if e.message().contains("unquoted key") {
+            format!(
+                "不是有效的 TOML：{}（TOML 中的中文键名要加引号，例如 `\"编制人数\" = 174`）",
+                e.message()
+            )
+        } else {
+            format!("不是有效的 TOML：{}", e.message())
+        },
         location: e.span().map(|s| loc_of(text, s.start)),
         declared_at: None,
     })?;
@@ -124,7 +137,13 @@ fn toml_item(text: &str, item: &toml_edit::Item) -> Raw {
         toml_edit::Item::Value(v) => toml_value(text, v),
         toml_edit::Item::Table(t) => Raw::Table(
             t.iter()
-                .map(|(k, v)| (k.to_owned(), toml_item(text, v), v.span().map(|s| loc_of(text, s.start))))
+                .map(|(k, v)| {
+                    (
+                        k.to_owned(),
+                        toml_item(text, v),
+                        v.span().map(|s| loc_of(text, s.start)),
+                    )
+                })
                 .collect(),
         ),
         toml_edit::Item::ArrayOfTables(a) => Raw::Array(
@@ -134,7 +153,13 @@ fn toml_item(text: &str, item: &toml_edit::Item) -> Raw {
                     (
                         Raw::Table(
                             t.iter()
-                                .map(|(k, v)| (k.to_owned(), toml_item(text, v), v.span().map(|s| loc_of(text, s.start))))
+                                .map(|(k, v)| {
+                                    (
+                                        k.to_owned(),
+                                        toml_item(text, v),
+                                        v.span().map(|s| loc_of(text, s.start)),
+                                    )
+                                })
                                 .collect(),
                         ),
                         loc,
@@ -147,17 +172,28 @@ fn toml_item(text: &str, item: &toml_edit::Item) -> Raw {
 
 fn toml_value(text: &str, v: &toml_edit::Value) -> Raw {
     use toml_edit::Value as V;
-    let raw_text = |span: Option<std::ops::Range<usize>>| span.and_then(|s| text.get(s)).unwrap_or("").trim().to_owned();
+    let raw_text =
+        |span: Option<std::ops::Range<usize>>| span.and_then(|s| text.get(s)).unwrap_or("").trim().to_owned();
     match v {
         V::String(s) => Raw::Text(s.value().clone()),
         V::Integer(i) => Raw::Number(raw_text(i.span()).replace('_', "")),
         V::Float(f) => Raw::Number(raw_text(f.span()).replace('_', "")),
         V::Boolean(b) => Raw::Bool(*b.value()),
         V::Datetime(d) => Raw::Other(d.value().to_string()),
-        V::Array(a) => Raw::Array(a.iter().map(|x| (toml_value(text, x), x.span().map(|s| loc_of(text, s.start)))).collect()),
+        V::Array(a) => Raw::Array(
+            a.iter()
+                .map(|x| (toml_value(text, x), x.span().map(|s| loc_of(text, s.start))))
+                .collect(),
+        ),
         V::InlineTable(t) => Raw::Table(
             t.iter()
-                .map(|(k, x)| (k.to_owned(), toml_value(text, x), x.span().map(|s| loc_of(text, s.start))))
+                .map(|(k, x)| {
+                    (
+                        k.to_owned(),
+                        toml_value(text, x),
+                        x.span().map(|s| loc_of(text, s.start)),
+                    )
+                })
                 .collect(),
         ),
     }
@@ -194,7 +230,9 @@ const STATED_KEYS: &[&str] = &["自评", "self_evaluation"];
 struct Binder<'m> {
     model: &'m Model,
     problems: Vec<DataProblem>,
-    values: Vec<Option<(Value, Option<(usize, usize)>)>>,
+    values: Vec<Option<(Value, Loc)>>,
+    /// Inputs given with a bad value (already reported; not "missing" as well).
+    invalid: Vec<bool>,
     lists: Vec<Option<Vec<TargetItem>>>,
     reviews: Vec<Option<Decimal>>,
     stated: Stated,
@@ -208,6 +246,7 @@ pub fn bind(model: &Model, raw: &Raw, file: &str) -> Result<Record, DataError> {
         model,
         problems: Vec::new(),
         values: vec![None; model.inputs.len()],
+        invalid: vec![false; model.inputs.len()],
         lists: vec![None; model.lists.len()],
         reviews: vec![None; model.review_leaves.len()],
         stated: Stated::default(),
@@ -216,7 +255,12 @@ pub fn bind(model: &Model, raw: &Raw, file: &str) -> Result<Record, DataError> {
     };
     match raw {
         Raw::Table(entries) => b.bind_table(entries, true),
-        other => b.problem("（文件）", Some(other.describe()), "数据文件的顶层应为表（键 = 值）".into(), None),
+        other => b.problem(
+            "（文件）",
+            Some(other.describe()),
+            "数据文件的顶层应为表（键 = 值）".into(),
+            None,
+        ),
     }
     b.finish(file)
 }
@@ -236,7 +280,7 @@ impl Binder<'_> {
         });
     }
 
-    fn bind_table(&mut self, entries: &[(String, Raw, Option<(usize, usize)>)], top: bool) {
+    fn bind_table(&mut self, entries: &[Entry], top: bool) {
         for (key, value, loc) in entries {
             let key = key.trim();
             if top && UNIT_NAME_KEYS.contains(&key) {
@@ -261,8 +305,9 @@ impl Binder<'_> {
                         self.problem(key, Some(value.describe()), format!("重复填写{first}"), *loc);
                         continue;
                     }
-                    if let Some(v) = self.convert(i, key, value, *loc) {
-                        self.values[i] = Some((v, *loc));
+                    match self.convert(i, key, value, *loc) {
+                        Some(v) => self.values[i] = Some((v, *loc)),
+                        None => self.invalid[i] = true,
                     }
                 }
                 Some(DataKey::List(l)) => self.bind_list(l, key, value, *loc),
@@ -322,7 +367,12 @@ impl Binder<'_> {
             return;
         }
         let Raw::Array(items) = raw else {
-            self.problem(key, Some(raw.describe()), "应为目标的数组（`[[绩效目标]]`）".into(), loc);
+            self.problem(
+                key,
+                Some(raw.describe()),
+                "应为目标的数组（`[[绩效目标]]`）".into(),
+                loc,
+            );
             return;
         };
         let categories = self.model.lists[list].categories.clone();
@@ -339,7 +389,11 @@ impl Binder<'_> {
                 _ => None,
             };
             let name = text(&["名称", "name"]).unwrap_or_default();
-            let label = if name.is_empty() { field.clone() } else { format!("{field}（{name}）") };
+            let label = if name.is_empty() {
+                field.clone()
+            } else {
+                format!("{field}（{name}）")
+            };
             let Some(category) = text(&["类别", "category"]) else {
                 self.problem(&label, None, "缺少 `类别`".into(), *item_loc);
                 continue;
@@ -360,7 +414,12 @@ impl Binder<'_> {
                 Some((_, Raw::Bool(b), _)) => Some(*b),
                 Some((_, Raw::Text(s), _)) if matches!(s.trim(), "是" | "否") => Some(s.trim() == "是"),
                 Some((_, other, l)) => {
-                    self.problem(&label, Some(other.describe()), "`达成` 应为 true/false 或 是/否".into(), *l);
+                    self.problem(
+                        &label,
+                        Some(other.describe()),
+                        "`达成` 应为 true/false 或 是/否".into(),
+                        *l,
+                    );
                     continue;
                 }
             };
@@ -409,7 +468,12 @@ impl Binder<'_> {
                 .iter()
                 .position(|&leaf| self.model.nodes[leaf].name == *key);
             let Some(index) = found else {
-                let names: Vec<&str> = self.model.review_leaves.iter().map(|&l| self.model.nodes[l].name.as_str()).collect();
+                let names: Vec<&str> = self
+                    .model
+                    .review_leaves
+                    .iter()
+                    .map(|&l| self.model.nodes[l].name.as_str())
+                    .collect();
                 self.problem(
                     &format!("评审.{key}"),
                     Some(value.describe()),
@@ -431,7 +495,12 @@ impl Binder<'_> {
                     format!("评审得分应在 0 到分值 {weight} 之间"),
                     *vloc,
                 ),
-                None => self.problem(&format!("评审.{key}"), Some(value.describe()), "评审得分应为数字".into(), *vloc),
+                None => self.problem(
+                    &format!("评审.{key}"),
+                    Some(value.describe()),
+                    "评审得分应为数字".into(),
+                    *vloc,
+                ),
             }
         }
     }
@@ -453,9 +522,16 @@ impl Binder<'_> {
                         match v {
                             Raw::Number(s) | Raw::Text(s) => match parse_decimal(s) {
                                 Some(d) => self.stated.scores.push((name.clone(), d)),
-                                None => self.problem(&format!("自评.得分.{name}"), Some(s.clone()), "应为数字".into(), *l),
+                                None => {
+                                    self.problem(&format!("自评.得分.{name}"), Some(s.clone()), "应为数字".into(), *l)
+                                }
                             },
-                            other => self.problem(&format!("自评.得分.{name}"), Some(other.describe()), "应为数字".into(), *l),
+                            other => self.problem(
+                                &format!("自评.得分.{name}"),
+                                Some(other.describe()),
+                                "应为数字".into(),
+                                *l,
+                            ),
                         }
                     }
                 }
@@ -480,6 +556,7 @@ impl Binder<'_> {
         for (i, def) in model.inputs.iter().enumerate() {
             match (self.values[i].take(), &def.default) {
                 (Some((v, _)), _) => values.push(v),
+                (None, _) if self.invalid[i] => values.push(Value::Num(Decimal::ZERO)),
                 (None, Some(d)) => values.push(d.clone()),
                 (None, None) => {
                     let aliases = if def.aliases.is_empty() {
@@ -497,7 +574,12 @@ impl Binder<'_> {
             match self.lists[l].take() {
                 Some(items) => lists.push(items),
                 None => {
-                    self.problem(&def.name, None, "缺少目标清单（没有目标时写空数组 `绩效目标 = []`）".into(), None);
+                    self.problem(
+                        &def.name,
+                        None,
+                        "缺少目标清单（没有目标时写空数组 `绩效目标 = []`）".into(),
+                        None,
+                    );
                     lists.push(Vec::new());
                 }
             }
@@ -595,7 +677,12 @@ pub fn parse_quantity(text: &str) -> Option<Quantity> {
     }
     let mut value = parse_decimal(&s[..number_end])?;
     let mut rest = s[number_end..].trim();
-    for (suffix, cmp) in [("以上", Comparator::Ge), ("以下", Comparator::Le), ("以内", Comparator::Le), ("内", Comparator::Le)] {
+    for (suffix, cmp) in [
+        ("以上", Comparator::Ge),
+        ("以下", Comparator::Le),
+        ("以内", Comparator::Le),
+        ("内", Comparator::Le),
+    ] {
         if let Some(r) = rest.strip_suffix(suffix) {
             if comparator.is_some() {
                 return None;
@@ -614,10 +701,18 @@ pub fn parse_quantity(text: &str) -> Option<Quantity> {
     } else {
         rest.to_owned()
     };
-    if unit.chars().any(|c| c.is_ascii_digit() || c.is_whitespace() || "，。；、,;".contains(c)) || unit.chars().count() > 12 {
+    if unit
+        .chars()
+        .any(|c| c.is_ascii_digit() || c.is_whitespace() || "，。；、,;".contains(c))
+        || unit.chars().count() > 12
+    {
         return None;
     }
-    Some(Quantity { comparator, value, unit })
+    Some(Quantity {
+        comparator,
+        value,
+        unit,
+    })
 }
 
 fn normalize_unit(u: &str) -> String {

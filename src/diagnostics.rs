@@ -189,11 +189,9 @@ impl Diagnostic for CheckError {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        Some(Box::new(
-            self.labels
-                .iter()
-                .map(|(span, text)| LabeledSpan::new_with_span(Some(text.clone()), SourceSpan::from(*span))),
-        ))
+        Some(Box::new(self.labels.iter().map(|(span, text)| {
+            LabeledSpan::new_with_span(Some(text.clone()), SourceSpan::from(*span))
+        })))
     }
 }
 
@@ -267,7 +265,11 @@ pub struct DataError {
 }
 
 fn list(problems: &[DataProblem]) -> String {
-    problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n")
+    problems
+        .iter()
+        .map(|p| format!("  - {p}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// An evaluation that could not finish for this unit (division by zero, overflow, a

@@ -29,9 +29,9 @@
 //! "#;
 //! let compiled = jixiao::compile("示例.jx", rules).expect("rules check");
 //! let record = jixiao::load_data(&compiled.model, "unit.toml", r#"
-//!     单位名称 = "某单位"
-//!     编制人数 = 100
-//!     实有人数 = 104
+//!     "单位名称" = "某单位"
+//!     "编制人数" = 100
+//!     "实有人数" = 104
 //! "#, jixiao::DataFormat::Toml).expect("data binds");
 //! let evaluation = jixiao::evaluate(&compiled.model, &record, false).expect("evaluates");
 //! assert_eq!(evaluation.indicators[0].display.as_deref(), Some("104.00%"));

@@ -30,7 +30,7 @@ impl Ty {
     pub fn label(self) -> &'static str {
         match self {
             Ty::Num => "数值",
-            Ty::Bool => "是否",
+            Ty::Bool => "是/否值",
             Ty::Text => "文本",
         }
     }
@@ -72,7 +72,20 @@ impl Kind {
 }
 
 pub const KNOWN_QUANTITIES: &[&str] = &[
-    "万元", "元", "人", "个", "件", "次", "例", "项", "家", "分", "天", "小时", "平方米", "公里",
+    "万元",
+    "元",
+    "人",
+    "个",
+    "件",
+    "次",
+    "例",
+    "项",
+    "家",
+    "分",
+    "天",
+    "小时",
+    "平方米",
+    "公里",
 ];
 
 #[derive(Debug, Clone)]

@@ -120,9 +120,10 @@ pub struct Evaluation {
     pub self_evaluation: SelfEvaluation,
 }
 
+/// A value as stored: numbers keep the decimals they were written with (`44.00`).
 fn value_text(v: &Value) -> String {
     match v {
-        Value::Num(n) => format_exact(*n),
+        Value::Num(n) => n.to_string(),
         Value::Bool(b) => (if *b { "是" } else { "否" }).to_owned(),
         Value::Text(t) => t.to_string(),
     }
@@ -207,7 +208,12 @@ pub fn build(model: &Model, record: &Record, outcome: &Outcome, explain: bool) -
         model
             .computed
             .iter()
-            .map(|c| (c.name.clone(), outcome.slots.get(c.slot).map(value_text).unwrap_or_default()))
+            .map(|c| {
+                (
+                    c.name.clone(),
+                    outcome.slots.get(c.slot).map(value_text).unwrap_or_default(),
+                )
+            })
             .collect(),
     );
     Evaluation {
@@ -221,7 +227,12 @@ pub fn build(model: &Model, record: &Record, outcome: &Outcome, explain: bool) -
         categories,
         total: outcome.total,
         total_display: score_text(model, outcome.total),
-        grade: model.grades.bands.get(outcome.grade).map(|b| b.0.clone()).unwrap_or_default(),
+        grade: model
+            .grades
+            .bands
+            .get(outcome.grade)
+            .map(|b| b.0.clone())
+            .unwrap_or_default(),
         checks,
         values,
         self_evaluation: SelfEvaluation {
@@ -251,14 +262,22 @@ fn explain_leaf(model: &Model, index: usize, leaf: &Leaf, outcome: &Outcome) -> 
                     continue;
                 }
                 out.push_str(model.source.slice(crate::source::Span::new(at, ref_span.start)));
-                out.push_str(&outcome.slots.get(slot).map(|v| shown(model, slot, v)).unwrap_or_default());
+                out.push_str(
+                    &outcome
+                        .slots
+                        .get(slot)
+                        .map(|v| shown(model, slot, v))
+                        .unwrap_or_default(),
+                );
                 at = ref_span.end;
             }
             out.push_str(model.source.slice(crate::source::Span::new(at, span.end)));
             let result = outcome.slots.get(c.slot).map(|v| {
                 let shown_value = shown(model, c.slot, v);
                 match v {
-                    Value::Num(n) if shown_value != format_exact(*n) => format!("{shown_value}（精确值 {}）", format_exact(*n)),
+                    Value::Num(n) if shown_value != format_exact(*n) => {
+                        format!("{shown_value}（精确值 {}）", format_exact(*n))
+                    }
                     _ => shown_value,
                 }
             });
@@ -300,7 +319,12 @@ fn explain_leaf(model: &Model, index: usize, leaf: &Leaf, outcome: &Outcome) -> 
             };
             let b = match b {
                 Branch::DeductNone { judged, baseline } => {
-                    format!("{} 未{word}基准 {} → 满分 {}", pct(*judged), pct(*baseline), format_exact(weight))
+                    format!(
+                        "{} 未{word}基准 {} → 满分 {}",
+                        pct(*judged),
+                        pct(*baseline),
+                        format_exact(weight)
+                    )
                 }
                 Branch::Deducted {
                     judged,
@@ -324,9 +348,20 @@ fn explain_leaf(model: &Model, index: usize, leaf: &Leaf, outcome: &Outcome) -> 
         (CCriterion::Ratio { .. }, Branch::Ratio { judged, target, capped }) => (
             format!("比例：值 ÷ 目标 × 分值 {}，最高为分值", format_exact(weight)),
             if *capped {
-                format!("{} 达到目标 {} → 满分 {}", pct(*judged), pct(*target), format_exact(weight))
+                format!(
+                    "{} 达到目标 {} → 满分 {}",
+                    pct(*judged),
+                    pct(*target),
+                    format_exact(weight)
+                )
             } else {
-                format!("{} ÷ {} × {} = {}", pct(*judged), pct(*target), format_exact(weight), approx(score))
+                format!(
+                    "{} ÷ {} × {} = {}",
+                    pct(*judged),
+                    pct(*target),
+                    format_exact(weight),
+                    approx(score)
+                )
             },
         ),
         (CCriterion::Bands { bands, .. }, Branch::Band { judged, band }) => {
@@ -345,17 +380,32 @@ fn explain_leaf(model: &Model, index: usize, leaf: &Leaf, outcome: &Outcome) -> 
             )
         }
         (CCriterion::Pass { condition, otherwise }, Branch::Pass { held }) => (
-            format!("达标：{} 时得满分，否则得 {}", squash(model.source.slice(condition.span)), format_exact(*otherwise)),
-            format!("条件{} → 得 {}", if *held { "成立" } else { "不成立" }, format_exact(score)),
+            format!(
+                "达标：{} 时得满分，否则得 {}",
+                squash(model.source.slice(condition.span)),
+                format_exact(*otherwise)
+            ),
+            format!(
+                "条件{} → 得 {}",
+                if *held { "成立" } else { "不成立" },
+                format_exact(score)
+            ),
         ),
         (CCriterion::Cases { arms, .. }, Branch::Case { arm }) => (
             format!("分情况：按顺序取第一个成立的条件（共 {} 种情况和“其他”）", arms.len()),
             match arm {
-                Some(i) => format!("{} 成立 → 得 {}", squash(model.source.slice(arms[*i].0.span)), format_exact(score)),
+                Some(i) => format!(
+                    "{} 成立 → 得 {}",
+                    squash(model.source.slice(arms[*i].0.span)),
+                    format_exact(score)
+                ),
                 None => format!("各条件均不成立，按“其他” → 得 {}", format_exact(score)),
             },
         ),
-        (CCriterion::Review, _) => ("评审打分：由评价人员在数据中给出".into(), format!("评审得分 {}", format_exact(score))),
+        (CCriterion::Review, _) => (
+            "评审打分：由评价人员在数据中给出".into(),
+            format!("评审得分 {}", format_exact(score)),
+        ),
         (CCriterion::Checklist { items }, Branch::Checklist { failed }) => {
             let c = format!("清单：{} 项，每项未满足扣相应分数，扣完为止", items.len());
             let b = if failed.is_empty() {
@@ -363,7 +413,13 @@ fn explain_leaf(model: &Model, index: usize, leaf: &Leaf, outcome: &Outcome) -> 
             } else {
                 let names: Vec<String> = failed
                     .iter()
-                    .map(|&i| format!("{}（扣 {}）", squash(model.source.slice(items[i].0.span)), format_exact(items[i].1)))
+                    .map(|&i| {
+                        format!(
+                            "{}（扣 {}）",
+                            squash(model.source.slice(items[i].0.span)),
+                            format_exact(items[i].1)
+                        )
+                    })
                     .collect();
                 format!("未满足：{} → 得 {}", names.join("、"), format_exact(score))
             };
@@ -388,7 +444,10 @@ fn explain_leaf(model: &Model, index: usize, leaf: &Leaf, outcome: &Outcome) -> 
 /// The Chinese terminal report: 评分表, subtotals, total, grade, cross-checks.
 pub fn render_table(ev: &Evaluation) -> String {
     let mut out = String::new();
-    out.push_str(&format!("{}（{} 年度，{}）\n", ev.rules.title, ev.rules.year, ev.rules.issuer));
+    out.push_str(&format!(
+        "{}（{} 年度，{}）\n",
+        ev.rules.title, ev.rules.year, ev.rules.issuer
+    ));
     out.push_str(&format!("被评价单位：{}\n\n", ev.unit));
 
     let mut table = new_table(&["一级指标", "二级指标", "三级指标", "指标值", "得分", "分值", "自评"]);
@@ -444,10 +503,14 @@ pub fn render_table(ev: &Evaluation) -> String {
     for c in &ev.checks {
         let mark = if c.ok { "✓" } else { "✗" };
         let detail = match (c.left, c.right, c.difference) {
-            (Some(l), Some(r), Some(d)) => format!("（{} 对 {}，差额 {}）", format_exact(l), format_exact(r), format_exact(d)),
+            (Some(l), Some(r), Some(d)) => format!("（{} 对 {}，差额 {}）", l, r, d),
             _ => String::new(),
         };
-        let sev = if c.ok { String::new() } else { format!(" [{}]", c.severity) };
+        let sev = if c.ok {
+            String::new()
+        } else {
+            format!(" [{}]", c.severity)
+        };
         out.push_str(&format!("  {mark} {}{sev}：{}{detail}\n", c.name, c.expression));
         if !c.ok {
             if let Some(desc) = &c.description {

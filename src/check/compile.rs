@@ -328,12 +328,7 @@ fn compile_name(ck: &mut Checker, name: &str, span: Span, scope: Scope) -> (CExp
                 context.extend(TOTAL_NAMES);
             }
             let suggestions = suggest(name, ck.symbols.keys().map(String::as_str).chain(context));
-            let err = ck.error(
-                CheckCode::UnknownName,
-                span,
-                format!("未定义的名称 `{name}`"),
-                "未定义",
-            );
+            let err = ck.error(CheckCode::UnknownName, span, format!("未定义的名称 `{name}`"), "未定义");
             err.help = Some(if suggestions.is_empty() {
                 if SUBJECT_NAMES.contains(&name) {
                     "`值` 只能用在有公式的三级指标的评分中".to_owned()
@@ -341,7 +336,14 @@ fn compile_name(ck: &mut Checker, name: &str, span: Span, scope: Scope) -> (CExp
                     "先用 `输入` 或 `计算` 定义它".to_owned()
                 }
             } else {
-                format!("是否指 {}？", suggestions.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join("、"))
+                format!(
+                    "是否指 {}？",
+                    suggestions
+                        .iter()
+                        .map(|s| format!("`{s}`"))
+                        .collect::<Vec<_>>()
+                        .join("、")
+                )
             });
             (placeholder(span), None)
         }
@@ -437,10 +439,11 @@ fn compile_call(
         compiled.push(c);
     }
     if f == Func::Round {
-        let digits = match &args[1].kind {
-            ExprKind::Number { value, percent: false } if value.fract().is_zero() && *value >= Decimal::ZERO && *value <= Decimal::from(20) => true,
-            _ => false,
-        };
+        let digits = matches!(
+            &args[1].kind,
+            ExprKind::Number { value, percent: false }
+                if value.fract().is_zero() && *value >= Decimal::ZERO && *value <= Decimal::from(20)
+        );
         if !digits {
             ck.error(
                 CheckCode::NotConstant,

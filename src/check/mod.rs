@@ -134,7 +134,7 @@ pub fn check(source: &SourceFile, rules: &ast::RuleSet) -> (Option<Model>, Vec<C
         .items
         .iter()
         .filter_map(|i| match i {
-            Item::Node(n) => Some(n),
+            Item::Node(n) => Some(&**n),
             _ => None,
         })
         .collect();
@@ -280,15 +280,29 @@ fn check_header(ck: &mut Checker, rules: &ast::RuleSet) -> Header {
         }
     }
     let end = Span::new(0, 0);
-    for (key, example) in [("标题", "标题 \"某市部门整体支出绩效评价指标体系\""), ("年度", "年度 2021"), ("满分", "满分 100")] {
+    for (key, example) in [
+        ("标题", "标题 \"某市部门整体支出绩效评价指标体系\""),
+        ("年度", "年度 2021"),
+        ("满分", "满分 100"),
+    ] {
         if !seen.contains_key(key) {
-            ck.error(CheckCode::MissingHeader, end, format!("规则文件缺少 `{key}`"), "文件开头")
-                .help = Some(format!("在文件开头加上一行，例如 `{example}`"));
+            ck.error(
+                CheckCode::MissingHeader,
+                end,
+                format!("规则文件缺少 `{key}`"),
+                "文件开头",
+            )
+            .help = Some(format!("在文件开头加上一行，例如 `{example}`"));
         }
     }
     if !grades_seen {
-        ck.error(CheckCode::MissingGrades, end, "规则文件没有 `等级` 段".into(), "文件开头")
-            .help = Some("例如 `等级 { 优秀 >= 90  良好 [80, 90)  中 [60, 80)  差 < 60 }`".into());
+        ck.error(
+            CheckCode::MissingGrades,
+            end,
+            "规则文件没有 `等级` 段".into(),
+            "文件开头",
+        )
+        .help = Some("例如 `等级 { 优秀 >= 90  良好 [80, 90)  中 [60, 80)  差 < 60 }`".into());
     }
     header
 }
@@ -352,22 +366,24 @@ fn check_input(ck: &mut Checker, decl: &ast::InputDecl) -> InputDef {
 
 /// Input and list names and aliases, as data files may spell them.
 fn bind_data_keys(ck: &mut Checker, rules: &ast::RuleSet, keys: &mut HashMap<String, DataKey>) {
-    let mut spans: HashMap<String, Span> = HashMap::new();
-    let mut add = |ck: &mut Checker, key: &str, span: Span, target: DataKey| {
-        if let Some(first) = spans.get(key) {
-            if keys.get(key) != Some(&target) {
+    // key → (where first seen, whether that was an alias)
+    let mut spans: HashMap<String, (Span, bool)> = HashMap::new();
+    let mut add = |ck: &mut Checker, key: &str, span: Span, target: DataKey, alias: bool| {
+        if let Some(&(first, first_alias)) = spans.get(key) {
+            // Two primary names colliding is already a duplicate-name error.
+            if keys.get(key) != Some(&target) && (alias || first_alias) {
                 let err = CheckError::new(
                     ck.source,
                     CheckCode::DuplicateName,
                     format!("别名 `{key}` 指向两个不同的输入"),
                     (span, "这里".into()),
                 )
-                .label(*first, "也在这里");
+                .label(first, "也在这里");
                 ck.push(err);
             }
             return;
         }
-        spans.insert(key.to_owned(), span);
+        spans.insert(key.to_owned(), (span, alias));
         keys.insert(key.to_owned(), target);
     };
     let (mut input_index, mut list_index) = (0, 0);
@@ -376,17 +392,17 @@ fn bind_data_keys(ck: &mut Checker, rules: &ast::RuleSet, keys: &mut HashMap<Str
             Item::Input(decl) => {
                 let target = DataKey::Input(input_index);
                 input_index += 1;
-                add(ck, &decl.name.node, decl.name.span, target);
+                add(ck, &decl.name.node, decl.name.span, target, false);
                 for alias in &decl.aliases {
-                    add(ck, &alias.node, alias.span, target);
+                    add(ck, &alias.node, alias.span, target, true);
                 }
             }
             Item::TargetList(decl) => {
                 let target = DataKey::List(list_index);
                 list_index += 1;
-                add(ck, &decl.name.node, decl.name.span, target);
+                add(ck, &decl.name.node, decl.name.span, target, false);
                 for alias in &decl.aliases {
-                    add(ck, &alias.node, alias.span, target);
+                    add(ck, &alias.node, alias.span, target, true);
                 }
             }
             _ => {}
@@ -419,11 +435,7 @@ fn check_grades(ck: &mut Checker, rules: &ast::RuleSet) -> Option<GradeDef> {
     }
     Some(GradeDef {
         subject,
-        bands: grades
-            .bands
-            .iter()
-            .map(|b| (b.name.node.clone(), b.interval))
-            .collect(),
+        bands: grades.bands.iter().map(|b| (b.name.node.clone(), b.interval)).collect(),
     })
 }
 
@@ -476,4 +488,3 @@ fn check_cross_checks(ck: &mut Checker, rules: &ast::RuleSet) -> Vec<CheckDef> {
     }
     out
 }
-

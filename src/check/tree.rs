@@ -18,7 +18,13 @@ pub(super) fn flatten<'a>(ck: &mut Checker<'a>, top: &[&'a ast::Node]) -> Vec<No
     nodes
 }
 
-fn flatten_node<'a>(ck: &mut Checker<'a>, node: &'a ast::Node, parent: Option<usize>, depth: usize, out: &mut Vec<NodeDef>) {
+fn flatten_node<'a>(
+    ck: &mut Checker<'a>,
+    node: &'a ast::Node,
+    parent: Option<usize>,
+    depth: usize,
+    out: &mut Vec<NodeDef>,
+) {
     let index = out.len();
     if node.level.node.depth() != depth {
         let expected = match depth {
@@ -231,8 +237,14 @@ fn compile_criterion(
                 ck.error(CheckCode::BadWeight, per_step.span, "每步扣分必须大于 0".into(), "这里");
             }
             let (step, step_label) = match &step_unit.node {
-                StepUnit::PercentagePoint => (step_size.node / Decimal::ONE_HUNDRED, format!("{} 个百分点", step_size.node)),
-                StepUnit::Plain(word) => (step_size.node, format!("{}{}", step_size.node, word.as_deref().unwrap_or(""))),
+                StepUnit::PercentagePoint => (
+                    step_size.node / Decimal::ONE_HUNDRED,
+                    format!("{} 个百分点", step_size.node),
+                ),
+                StepUnit::Plain(word) => (
+                    step_size.node,
+                    format!("{}{}", step_size.node, word.as_deref().unwrap_or("")),
+                ),
             };
             CCriterion::Deduct {
                 subject,
@@ -249,7 +261,10 @@ fn compile_criterion(
             let subject = subject(ck, subj);
             let (target_c, ty) = compile::compile(ck, target, scope);
             compile::expect_ty(ck, target.span, ty, Ty::Num, "目标");
-            CCriterion::Ratio { subject, target: target_c }
+            CCriterion::Ratio {
+                subject,
+                target: target_c,
+            }
         }
         CriterionKind::Bands { subject: subj, bands } => {
             let subject = subject(ck, subj);
@@ -268,7 +283,10 @@ fn compile_criterion(
                 score_in_range(ck, o.node, o.span);
                 o.node
             });
-            CCriterion::Pass { condition: c, otherwise }
+            CCriterion::Pass {
+                condition: c,
+                otherwise,
+            }
         }
         CriterionKind::Cases { arms, other } => {
             let mut out = Vec::new();
@@ -279,7 +297,10 @@ fn compile_criterion(
                 out.push((c, arm.score.node));
             }
             score_in_range(ck, other.node, other.span);
-            CCriterion::Cases { arms: out, other: other.node }
+            CCriterion::Cases {
+                arms: out,
+                other: other.node,
+            }
         }
         CriterionKind::Review => CCriterion::Review,
         CriterionKind::Checklist { items } => {

@@ -19,7 +19,10 @@ pub enum Branch {
     /// A category: the sum of its children.
     Sum,
     /// Deduction: the judged value did not pass the baseline.
-    DeductNone { judged: Decimal, baseline: Decimal },
+    DeductNone {
+        judged: Decimal,
+        baseline: Decimal,
+    },
     /// Deduction: `excess` over the baseline, counted as `steps`, deducting `deduction`.
     Deducted {
         judged: Decimal,
@@ -29,15 +32,28 @@ pub enum Branch {
         deduction: Decimal,
     },
     /// Proportional: capped at full marks when the judged value reaches the target.
-    Ratio { judged: Decimal, target: Decimal, capped: bool },
+    Ratio {
+        judged: Decimal,
+        target: Decimal,
+        capped: bool,
+    },
     /// Banded table: the band that matched.
-    Band { judged: Decimal, band: usize },
-    Pass { held: bool },
+    Band {
+        judged: Decimal,
+        band: usize,
+    },
+    Pass {
+        held: bool,
+    },
     /// Cases: the arm that held, or `None` for `其他`.
-    Case { arm: Option<usize> },
+    Case {
+        arm: Option<usize>,
+    },
     Review,
     /// Checklist: the items that failed.
-    Checklist { failed: Vec<usize> },
+    Checklist {
+        failed: Vec<usize>,
+    },
     Formula,
 }
 
@@ -129,8 +145,14 @@ pub fn evaluate(model: &Model, record: &Record) -> Result<Outcome, Box<EvalError
     // Children come after their parent in pre-order: sum bottom-up.
     for index in (0..model.nodes.len()).rev() {
         if let Some(parent) = model.nodes[index].parent {
-            scores[parent] = value::add(scores[parent], scores[index])
-                .map_err(|e| to_error(model, record, &model.nodes[parent].name, arith(model.nodes[parent].span)(e)))?;
+            scores[parent] = value::add(scores[parent], scores[index]).map_err(|e| {
+                to_error(
+                    model,
+                    record,
+                    &model.nodes[parent].name,
+                    arith(model.nodes[parent].span)(e),
+                )
+            })?;
         }
     }
     let mut total = Decimal::ZERO;
@@ -242,7 +264,12 @@ impl Ctx<'_> {
                 }
             }
             CExprKind::Call(func, args) => Value::Num(self.call(*func, args, e.span)?),
-            CExprKind::Aggregate { func, list, filter, arg } => self.aggregate(*func, *list, filter.as_deref(), arg.as_deref(), e.span)?,
+            CExprKind::Aggregate {
+                func,
+                list,
+                filter,
+                arg,
+            } => self.aggregate(*func, *list, filter.as_deref(), arg.as_deref(), e.span)?,
         })
     }
 
@@ -332,12 +359,29 @@ impl Ctx<'_> {
             ItemField::Name => Value::Text(item.name.as_str().into()),
             ItemField::Category => Value::Text(item.category.as_str().into()),
             ItemField::Met => Value::Bool(item.met),
-            ItemField::Target => Value::Num(item.target.as_ref().ok_or_else(|| missing("目标值", &item.target_text))?.value),
-            ItemField::Actual => Value::Num(item.actual.as_ref().ok_or_else(|| missing("实际值", &item.actual_text))?.value),
+            ItemField::Target => Value::Num(
+                item.target
+                    .as_ref()
+                    .ok_or_else(|| missing("目标值", &item.target_text))?
+                    .value,
+            ),
+            ItemField::Actual => Value::Num(
+                item.actual
+                    .as_ref()
+                    .ok_or_else(|| missing("实际值", &item.actual_text))?
+                    .value,
+            ),
         })
     }
 
-    fn aggregate(&mut self, func: AggFunc, list: usize, filter: Option<&CExpr>, arg: Option<&CExpr>, span: Span) -> R<Value> {
+    fn aggregate(
+        &mut self,
+        func: AggFunc,
+        list: usize,
+        filter: Option<&CExpr>,
+        arg: Option<&CExpr>,
+        span: Span,
+    ) -> R<Value> {
         let record = self.record;
         let items = record.lists.get(list).map(Vec::as_slice).unwrap_or(&[]);
         let outer = self.item;
@@ -430,12 +474,26 @@ impl Ctx<'_> {
                 let judged = self.judged(subject, span)?;
                 let target_value = self.num(target)?;
                 if judged >= target_value {
-                    (weight, Branch::Ratio { judged, target: target_value, capped: true })
+                    (
+                        weight,
+                        Branch::Ratio {
+                            judged,
+                            target: target_value,
+                            capped: true,
+                        },
+                    )
                 } else {
                     let r = arith(target.span);
                     // (分值 × 值) ÷ 目标: one division, at the end.
                     let score = value::div(value::mul(weight, judged).map_err(&r)?, target_value).map_err(&r)?;
-                    (score.max(Decimal::ZERO), Branch::Ratio { judged, target: target_value, capped: false })
+                    (
+                        score.max(Decimal::ZERO),
+                        Branch::Ratio {
+                            judged,
+                            target: target_value,
+                            capped: false,
+                        },
+                    )
                 }
             }
             CCriterion::Bands { subject, bands } => {
@@ -487,7 +545,10 @@ impl Ctx<'_> {
                 let score = self.num(expr)?;
                 if score < Decimal::ZERO || score > weight {
                     return Err(Fail {
-                        message: format!("评分公式得出 {}，超出 0 到分值 {weight} 的范围", value::format_exact(score)),
+                        message: format!(
+                            "评分公式得出 {}，超出 0 到分值 {weight} 的范围",
+                            value::format_exact(score)
+                        ),
                         span: expr.span,
                         help: Some("在公式中用 `clamp(…, 0, 分值)` 或 `max(0, …)` 限定得分".into()),
                     });

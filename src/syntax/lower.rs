@@ -26,52 +26,52 @@ fn is_structural(pair: &Pair<'_, Rule>) -> bool {
     !matches!(
         pair.as_rule(),
         Rule::colon
-        | Rule::assign
-        | Rule::rparen
-        | Rule::kw_title
-        | Rule::kw_year
-        | Rule::kw_issuer
-        | Rule::kw_full_marks
-        | Rule::kw_stepping
-        | Rule::kw_score_precision
-        | Rule::kw_section
-        | Rule::kw_input
-        | Rule::kw_alias
-        | Rule::kw_desc
-        | Rule::kw_range
-        | Rule::kw_default
-        | Rule::kw_target_list
-        | Rule::kw_categories
-        | Rule::kw_let
-        | Rule::kw_display
-        | Rule::kw_weight
-        | Rule::kw_formula
-        | Rule::kw_standard
-        | Rule::kw_scoring
-        | Rule::kw_deduct
-        | Rule::kw_on
-        | Rule::kw_baseline
-        | Rule::kw_minus
-        | Rule::kw_ratio
-        | Rule::kw_target
-        | Rule::kw_bands
-        | Rule::kw_gets
-        | Rule::kw_pass
-        | Rule::kw_when
-        | Rule::kw_else
-        | Rule::kw_cases
-        | Rule::kw_case
-        | Rule::kw_other
-        | Rule::kw_review
-        | Rule::kw_checklist
-        | Rule::kw_item
-        | Rule::kw_grades
-        | Rule::kw_check
-        | Rule::kw_tolerance
-        | Rule::kw_severity
-        | Rule::kw_if
-        | Rule::kw_then
-        | Rule::kw_where
+            | Rule::assign
+            | Rule::rparen
+            | Rule::kw_title
+            | Rule::kw_year
+            | Rule::kw_issuer
+            | Rule::kw_full_marks
+            | Rule::kw_stepping
+            | Rule::kw_score_precision
+            | Rule::kw_section
+            | Rule::kw_input
+            | Rule::kw_alias
+            | Rule::kw_desc
+            | Rule::kw_range
+            | Rule::kw_default
+            | Rule::kw_target_list
+            | Rule::kw_categories
+            | Rule::kw_let
+            | Rule::kw_display
+            | Rule::kw_weight
+            | Rule::kw_formula
+            | Rule::kw_standard
+            | Rule::kw_scoring
+            | Rule::kw_deduct
+            | Rule::kw_on
+            | Rule::kw_baseline
+            | Rule::kw_minus
+            | Rule::kw_ratio
+            | Rule::kw_target
+            | Rule::kw_bands
+            | Rule::kw_gets
+            | Rule::kw_pass
+            | Rule::kw_when
+            | Rule::kw_else
+            | Rule::kw_cases
+            | Rule::kw_case
+            | Rule::kw_other
+            | Rule::kw_review
+            | Rule::kw_checklist
+            | Rule::kw_item
+            | Rule::kw_grades
+            | Rule::kw_check
+            | Rule::kw_tolerance
+            | Rule::kw_severity
+            | Rule::kw_if
+            | Rule::kw_then
+            | Rule::kw_where
     )
 }
 
@@ -80,10 +80,12 @@ fn span_of(pair: &Pair<'_, Rule>) -> Span {
     Span::new(s.start(), s.end())
 }
 
+type StructuralPairs<'i> = std::iter::Peekable<std::iter::Filter<Pairs<'i, Rule>, fn(&Pair<'i, Rule>) -> bool>>;
+
 /// Walks the children of one pair, stating which rule each next child must be.
 struct Children<'i, 'l, 's> {
     lw: &'l Lowerer<'s>,
-    inner: std::iter::Peekable<std::iter::Filter<Pairs<'i, Rule>, fn(&Pair<'i, Rule>) -> bool>>,
+    inner: StructuralPairs<'i>,
     parent: Span,
 }
 
@@ -114,7 +116,10 @@ impl<'s> Lowerer<'s> {
         let parent = span_of(&pair);
         Children {
             lw: self,
-            inner: pair.into_inner().filter(is_structural as fn(&Pair<'i, Rule>) -> bool).peekable(),
+            inner: pair
+                .into_inner()
+                .filter(is_structural as fn(&Pair<'i, Rule>) -> bool)
+                .peekable(),
             parent,
         }
     }
@@ -166,10 +171,10 @@ impl<'s> Lowerer<'s> {
             Rule::default_stepping => {
                 Item::DefaultStepping(self.lower_stepping(self.children(p).next(Rule::stepping)?))
             }
-            Rule::input_decl => Item::Input(self.lower_input_decl(p, None)?),
+            Rule::input_decl => Item::Input(Box::new(self.lower_input_decl(p, None)?)),
             Rule::target_list => Item::TargetList(self.lower_target_list(p)?),
-            Rule::let_decl => Item::Let(self.lower_let_decl(p)?),
-            Rule::node => Item::Node(self.lower_node(p)?),
+            Rule::let_decl => Item::Let(Box::new(self.lower_let_decl(p)?)),
+            Rule::node => Item::Node(Box::new(self.lower_node(p)?)),
             Rule::grades => Item::Grades(self.lower_grades(p)?),
             Rule::check => Item::Check(self.lower_check(p)?),
             _ => return Err(self.internal_at(span, "unexpected item")),
@@ -181,7 +186,9 @@ impl<'s> Lowerer<'s> {
         let title = self.lower_string(c.next(Rule::string)?)?;
         for q in c.rest() {
             if q.as_rule() == Rule::input_decl {
-                items.push(Item::Input(self.lower_input_decl(q, Some(title.node.clone()))?));
+                items.push(Item::Input(Box::new(
+                    self.lower_input_decl(q, Some(title.node.clone()))?,
+                )));
             }
         }
         Ok(())
@@ -206,9 +213,9 @@ impl<'s> Lowerer<'s> {
                     Rule::block_open | Rule::block_close => {}
                     Rule::alias_clause => decl.aliases.extend(self.lower_strings(clause)?),
                     Rule::desc_clause => decl.description = Some(self.lower_desc(clause)?),
-                    Rule::range_clause => {
-                        decl.ranges.push(self.lower_interval(self.children(clause).next(Rule::interval)?)?)
-                    }
+                    Rule::range_clause => decl
+                        .ranges
+                        .push(self.lower_interval(self.children(clause).next(Rule::interval)?)?),
                     Rule::default_clause => {
                         let lit = self.children(clause).next(Rule::literal)?;
                         decl.default = Some(self.lower_literal(lit)?);
@@ -348,10 +355,7 @@ impl<'s> Lowerer<'s> {
     fn lower_scoring(&self, p: Pair<'_, Rule>) -> LowerResult<Criterion> {
         let span = span_of(&p);
         let mut c = self.children(p);
-        let crit = c
-            .inner
-            .next()
-            .ok_or_else(|| self.internal_at(span, "empty scoring"))?;
+        let crit = c.inner.next().ok_or_else(|| self.internal_at(span, "empty scoring"))?;
         let kind = match crit.as_rule() {
             Rule::crit_deduct => self.lower_crit_deduct(crit)?,
             Rule::crit_ratio => {
@@ -560,7 +564,11 @@ impl<'s> Lowerer<'s> {
 
     fn lower_interval(&self, p: Pair<'_, Rule>) -> LowerResult<Interval> {
         let span = span_of(&p);
-        let inner = self.children(p).inner.next().ok_or_else(|| self.internal_at(span, "interval"))?;
+        let inner = self
+            .children(p)
+            .inner
+            .next()
+            .ok_or_else(|| self.internal_at(span, "interval"))?;
         match inner.as_rule() {
             Rule::interval_cmp => {
                 let mut c = self.children(inner);
@@ -582,7 +590,12 @@ impl<'s> Lowerer<'s> {
                         ))
                     }
                 };
-                Ok(Interval { lower, upper, percent, span })
+                Ok(Interval {
+                    lower,
+                    upper,
+                    percent,
+                    span,
+                })
             }
             Rule::interval_pair => {
                 let mut c = self.children(inner);
@@ -599,8 +612,14 @@ impl<'s> Lowerer<'s> {
                     ));
                 }
                 Ok(Interval {
-                    lower: Some(Bound { value: lo, inclusive: open.as_str() == "[" }),
-                    upper: Some(Bound { value: hi, inclusive: close.as_str() == "]" }),
+                    lower: Some(Bound {
+                        value: lo,
+                        inclusive: open.as_str() == "[",
+                    }),
+                    upper: Some(Bound {
+                        value: hi,
+                        inclusive: close.as_str() == "]",
+                    }),
                     percent: p1 || p2,
                     span,
                 })

@@ -11,14 +11,20 @@ use pest::Parser;
 use crate::ast::RuleSet;
 use crate::diagnostics::SyntaxError;
 use crate::source::{SourceFile, Span};
-use grammar::{RulesParser, Rule};
+use grammar::{Rule, RulesParser};
 
 /// Parses a whole rule file. Returns the first syntax error (pest stops there).
 pub fn parse(source: &SourceFile) -> Result<RuleSet, Box<SyntaxError>> {
     let mut pairs = RulesParser::parse(Rule::file, &source.text).map_err(|e| convert_error(source, e))?;
-    let file = pairs
-        .next()
-        .ok_or_else(|| Box::new(SyntaxError::new(source, Span::default(), "空的规则文件".into(), "".into(), None)))?;
+    let file = pairs.next().ok_or_else(|| {
+        Box::new(SyntaxError::new(
+            source,
+            Span::default(),
+            "空的规则文件".into(),
+            "".into(),
+            None,
+        ))
+    })?;
     lower::Lowerer { source }.lower_file(file)
 }
 
@@ -33,7 +39,11 @@ fn convert_error(source: &SourceFile, err: pest::error::Error<Rule>) -> Box<Synt
             let mut words: Vec<&str> = positives.iter().filter_map(|r| expected::describe(*r)).collect();
             words.sort_unstable();
             words.dedup();
-            let message = if words.is_empty() {
+            let is_keyword =
+                !found.is_empty() && RulesParser::parse(Rule::reserved, &found).is_ok_and(|p| p.as_str() == found);
+            let message = if is_keyword && positives.contains(&Rule::ident) {
+                format!("`{found}` 是关键字，不能用作名称")
+            } else if words.is_empty() {
                 if negatives.contains(&Rule::reserved) {
                     format!("`{found}` 是关键字，不能用作名称")
                 } else {
@@ -130,11 +140,13 @@ fn unclosed_brace(text: &str) -> Option<Span> {
                     }
                 }
             }
-            '“' => for (_, d) in chars.by_ref() {
-                if d == '”' {
-                    break;
+            '“' => {
+                for (_, d) in chars.by_ref() {
+                    if d == '”' {
+                        break;
+                    }
                 }
-            },
+            }
             '/' if chars.peek().is_some_and(|(_, d)| *d == '/') => {
                 for (_, d) in chars.by_ref() {
                     if d == '\n' {

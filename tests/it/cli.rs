@@ -1,0 +1,69 @@
+//! The binary: exit codes and output for good and bad input.
+
+use std::process::Command;
+
+fn jixiao(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .args(args)
+        .current_dir(crate::root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run jixiao");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const RULES: &str = "rules/yueyang-2021.jx";
+const SEED: &str = "examples/yueyang-2021/chengguan-zhifa.toml";
+
+#[test]
+fn eval_prints_the_table() {
+    let (code, out, err) = jixiao(&["eval", RULES, SEED]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("总分：94.30    等级：优秀"), "{out}");
+}
+
+#[test]
+fn eval_json_is_a_stable_document() {
+    let (code, out, err) = jixiao(&["eval", RULES, SEED, "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["grade"], "优秀");
+    assert_eq!(v["total_display"], "94.30");
+    assert_eq!(v["rules"]["year"], 2021);
+    assert_eq!(v["indicators"][0]["name"], "财政供养人员控制率");
+    assert_eq!(v["indicators"][0]["display"], "79.31%");
+    assert_eq!(v["indicators"][0]["path"], serde_json::json!(["投入", "预算配置"]));
+    assert!(v["values"]["预算完成率"].as_str().unwrap().starts_with("1.2020"));
+}
+
+#[test]
+fn check_accepts_the_bundled_rules() {
+    let (code, out, _) = jixiao(&["check", RULES]);
+    assert_eq!(code, 0);
+    assert!(out.contains("23 个三级指标"), "{out}");
+}
+
+#[test]
+fn bad_inputs_fail_with_a_message_not_a_panic() {
+    let cases: &[&[&str]] = &[
+        &["check", "tests/cases/syntax/err/missing_weight.jx"],
+        &["check", "tests/cases/check/err/weights_sum.jx"],
+        &["check", "no/such/file.jx"],
+        &["eval", RULES, "no/such/unit.toml"],
+        &["eval", RULES, "Cargo.toml"],
+        &["eval", RULES, "README.md"],
+        &["eval", "Cargo.toml", SEED],
+        &["eval"],
+        &["frobnicate"],
+    ];
+    for args in cases {
+        let (code, _, err) = jixiao(args);
+        assert_ne!(code, 0, "{args:?} should fail");
+        assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+        assert!(!err.is_empty(), "{args:?} printed no diagnostic");
+    }
+}

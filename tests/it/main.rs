@@ -1,0 +1,43 @@
+//! The single integration-test binary: one module per pipeline stage.
+
+mod check;
+mod cli;
+mod eval;
+mod forms;
+mod seed;
+mod syntax;
+
+use std::path::{Path, PathBuf};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+/// Compiles rule text or panics with the rendered diagnostic.
+pub fn compile(name: &str, text: &str) -> jixiao::Compiled {
+    match jixiao::compile(name, text) {
+        Ok(c) => c,
+        Err(e) => panic!("{}", jixiao::diagnostics::render_plain(&e)),
+    }
+}
+
+/// Renders the diagnostic for rule text that must fail to load.
+pub fn load_error(name: &str, text: &str) -> String {
+    match jixiao::compile(name, text) {
+        Ok(_) => panic!("{name}: expected an error, but the rule file loaded"),
+        Err(e) => jixiao::diagnostics::render_plain(&e),
+    }
+}
+
+/// Runs `f` with snapshots stored in `tests/snapshots/`.
+pub fn in_snapshot_dir(f: impl FnOnce()) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(root().join("tests/snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(f);
+}
