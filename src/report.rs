@@ -198,7 +198,7 @@ pub fn build(model: &Model, record: &Record, outcome: &Outcome, explain: bool) -
             ok: out.ok,
             left: out.left,
             right: out.right,
-            difference: out.left.zip(out.right).map(|(l, r)| l - r),
+            difference: out.left.zip(out.right).and_then(|(l, r)| l.checked_sub(r)),
             severity: def.severity.label().to_owned(),
             expression: squash(model.source.slice(def.condition.span)),
             description: def.description.clone(),
@@ -475,7 +475,8 @@ pub fn render_table(ev: &Evaluation) -> String {
         let indent = if cat.level > 1 { "  " } else { "" };
         let diff = cat
             .self_score
-            .map(|s| format_decimal(cat.score - s, false, 2))
+            .and_then(|s| cat.score.checked_sub(s))
+            .map(|d| format_decimal(d, false, 2))
             .unwrap_or_default();
         sub.add_row(vec![
             Cell::new(match cat.level {

@@ -50,7 +50,11 @@ pub fn div(a: Decimal, b: Decimal) -> Result<Decimal, ArithError> {
 /// Formats a value for people: rounded 四舍五入 to `decimals`, as a percent if asked.
 pub fn format_decimal(x: Decimal, percent: bool, decimals: u32) -> String {
     let scaled = if percent {
-        x.checked_mul(Decimal::ONE_HUNDRED).unwrap_or(x)
+        match x.checked_mul(Decimal::ONE_HUNDRED) {
+            Some(p) => p,
+            // Too large to show as a percent: show the fraction itself, marked.
+            None => return format!("{x}（比率）"),
+        }
     } else {
         x
     };

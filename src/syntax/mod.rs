@@ -15,6 +15,7 @@ use grammar::{Rule, RulesParser};
 
 /// Parses a whole rule file. Returns the first syntax error (pest stops there).
 pub fn parse(source: &SourceFile) -> Result<RuleSet, Box<SyntaxError>> {
+    check_nesting(source)?;
     let mut pairs = RulesParser::parse(Rule::file, &source.text).map_err(|e| convert_error(source, e))?;
     let file = pairs.next().ok_or_else(|| {
         Box::new(SyntaxError::new(
@@ -169,4 +170,31 @@ fn unclosed_brace(text: &str) -> Option<Span> {
         }
     }
     stack.pop().map(|i| Span::new(i, i + 1))
+}
+
+/// Deepest bracket nesting a rule file may have. The parser and checker recurse per
+/// level, so a limit keeps hostile input from overflowing the stack.
+pub const MAX_NESTING: usize = 64;
+
+fn check_nesting(source: &SourceFile) -> Result<(), Box<SyntaxError>> {
+    let mut depth = 0usize;
+    for (i, c) in source.text.char_indices() {
+        match c {
+            '(' | '（' | '[' | '{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(Box::new(SyntaxError::new(
+                        source,
+                        Span::new(i, i + c.len_utf8()),
+                        format!("括号嵌套超过 {MAX_NESTING} 层"),
+                        "嵌套过深".into(),
+                        Some("把公式拆成几个 `计算` 值".into()),
+                    )));
+                }
+            }
+            ')' | '）' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
 }

@@ -81,3 +81,12 @@ fn syntax_error_diagnostics() {
         });
     });
 }
+
+#[test]
+fn deep_nesting_is_a_diagnostic_not_a_stack_overflow() {
+    let deep = format!("计算 x = {}1{}", "(".repeat(100_000), ")".repeat(100_000));
+    let err = jixiao::syntax::parse(&SourceFile::new("deep.jx", &deep)).unwrap_err();
+    assert!(err.message().contains("嵌套超过"), "{}", err.message());
+    let ok = format!("计算 x = {}1{}", "(".repeat(60), ")".repeat(60));
+    assert!(jixiao::syntax::parse(&SourceFile::new("ok.jx", &ok)).is_ok());
+}
