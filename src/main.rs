@@ -44,13 +44,26 @@ enum Format {
     Json,
 }
 
+/// Rule files nest formulas; a generous stack keeps the recursive stages safe within
+/// the parser's nesting and length limits.
+const STACK_BYTES: usize = 256 * 1024 * 1024;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
-        Ok(code) => code,
-        Err(report) => {
-            eprintln!("{report:?}");
-            ExitCode::from(1)
+    let worker = std::thread::Builder::new()
+        .stack_size(STACK_BYTES)
+        .spawn(move || match run(cli) {
+            Ok(code) => code,
+            Err(report) => {
+                eprintln!("{report:?}");
+                ExitCode::from(1)
+            }
+        });
+    match worker.map(|handle| handle.join()) {
+        Ok(Ok(code)) => code,
+        _ => {
+            eprintln!("jixiao 内部错误：请向开发者报告");
+            ExitCode::from(101)
         }
     }
 }

@@ -54,8 +54,17 @@ fn binop(rule: Rule) -> Option<BinOp> {
 
 /// Lowers an `expr` pair (flat operator/operand sequence) into a tree.
 pub(super) fn lower_expr(lw: &Lowerer, pair: Pair<'_, Rule>) -> LowerResult<Expr> {
-    lower_flat(lw, pair.into_inner())
+    let span = pair.as_span();
+    let pairs = pair.into_inner();
+    // Operator chains become left-deep trees that later stages walk recursively.
+    if pairs.len() > MAX_TERMS {
+        return Err(lw.too_long(Span::new(span.start(), span.end()), MAX_TERMS));
+    }
+    lower_flat(lw, pairs)
 }
+
+/// Operands, operators and prefixes one expression may chain without parentheses.
+pub const MAX_TERMS: usize = 512;
 
 fn lower_flat(lw: &Lowerer, pairs: Pairs<'_, Rule>) -> LowerResult<Expr> {
     PRATT

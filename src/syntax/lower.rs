@@ -343,6 +343,15 @@ impl<'s> Lowerer<'s> {
         Ok(node)
     }
 
+    pub(crate) fn too_long(&self, span: Span, limit: usize) -> Box<SyntaxError> {
+        self.error(
+            Span::new(span.start, span.start),
+            format!("表达式过长（超过 {limit} 个运算项）"),
+            "从这里开始的表达式",
+            Some("把公式拆成几个 `计算` 值".into()),
+        )
+    }
+
     fn duplicate_clause(&self, span: Span, what: &str) -> Box<SyntaxError> {
         self.error(
             span,

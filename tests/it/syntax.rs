@@ -90,3 +90,12 @@ fn deep_nesting_is_a_diagnostic_not_a_stack_overflow() {
     let ok = format!("计算 x = {}1{}", "(".repeat(60), ")".repeat(60));
     assert!(jixiao::syntax::parse(&SourceFile::new("ok.jx", &ok)).is_ok());
 }
+
+#[test]
+fn long_operator_chains_are_a_diagnostic() {
+    let long = format!("计算 x = 1{}", " + 1".repeat(100_000));
+    let err = jixiao::syntax::parse(&SourceFile::new("long.jx", &long)).unwrap_err();
+    assert!(err.message().contains("表达式过长"), "{}", err.message());
+    let nots = format!("计算 x = {}是", "非 ".repeat(100_000));
+    assert!(jixiao::syntax::parse(&SourceFile::new("not.jx", &nots)).is_err());
+}
