@@ -627,12 +627,28 @@ pub fn parse_decimal(text: &str) -> Option<Decimal> {
     if t.is_empty() || t.len() > 64 {
         return None;
     }
+    if t.contains(',') && !valid_grouping(t) {
+        return None;
+    }
     let cleaned: String = t.chars().filter(|c| *c != ',' && *c != '_').collect();
     if cleaned.contains(['e', 'E']) {
         Decimal::from_scientific(&cleaned).ok()
     } else {
         Decimal::from_str(&cleaned).ok()
     }
+}
+
+/// `1,234.5` is a thousands separator; `9,5` or `3029,36` is not (rejected, not guessed).
+fn valid_grouping(t: &str) -> bool {
+    let unsigned = t.trim_start_matches(['-', '+']);
+    let integer = unsigned.split('.').next().unwrap_or("");
+    if unsigned.split('.').skip(1).any(|f| f.contains(',')) {
+        return false;
+    }
+    let groups: Vec<&str> = integer.split(',').collect();
+    groups.first().is_some_and(|g| (1..=3).contains(&g.len()))
+        && groups[1..].iter().all(|g| g.len() == 3)
+        && groups.iter().all(|g| g.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// `95%` → 0.95; a bare number is taken as a fraction (`0.95`).

@@ -68,6 +68,16 @@ fn main() -> ExitCode {
     }
 }
 
+/// Writes to stdout; a reader that went away (`| head`) is not an error.
+fn write_stdout(text: &str) -> miette::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).into_diagnostic(),
+        _ => Ok(()),
+    }
+}
+
 fn read(path: &PathBuf) -> miette::Result<String> {
     let bytes = std::fs::read(path)
         .into_diagnostic()
@@ -107,8 +117,8 @@ fn run(cli: Cli) -> miette::Result<ExitCode> {
         Command::Check { rules } => {
             let compiled = load_rules(&rules)?;
             let m = &compiled.model;
-            println!(
-                "✓ {}：{}（{} 年度），{} 个输入，{} 个三级指标，满分 {}，{} 条勾稽关系，{} 个警告",
+            write_stdout(&format!(
+                "✓ {}：{}（{} 年度），{} 个输入，{} 个三级指标，满分 {}，{} 条勾稽关系，{} 个警告\n",
                 rules.display(),
                 m.title,
                 m.year,
@@ -117,7 +127,7 @@ fn run(cli: Cli) -> miette::Result<ExitCode> {
                 m.full_marks,
                 m.checks.len(),
                 compiled.warnings.len()
-            );
+            ))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Eval {
@@ -136,18 +146,20 @@ fn run(cli: Cli) -> miette::Result<ExitCode> {
                 eprintln!("警告：{name} 中的字段 `{key}` 不是规则文件声明的输入，已忽略");
             }
             let ev = jixiao::evaluate(&compiled.model, &record, explain).map_err(|e| Report::new(*e))?;
-            match format {
+            let mut text = match format {
                 Format::Table => {
-                    print!("{}", report::render_table(&ev));
+                    let mut t = report::render_table(&ev);
                     if explain {
-                        print!("{}", report::render_explain(&ev));
+                        t.push_str(&report::render_explain(&ev));
                     }
+                    t
                 }
-                Format::Json => {
-                    let json = serde_json::to_string_pretty(&ev).into_diagnostic()?;
-                    println!("{json}");
-                }
+                Format::Json => serde_json::to_string_pretty(&ev).into_diagnostic()?,
+            };
+            if !text.ends_with('\n') {
+                text.push('\n');
             }
+            write_stdout(&text)?;
             Ok(ExitCode::SUCCESS)
         }
     }

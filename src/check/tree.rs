@@ -326,8 +326,9 @@ fn compile_criterion(
 /// Children's weights sum to their parent's; the 一级 weights sum to 满分.
 pub(super) fn check_weights(ck: &mut Checker, top: &[&ast::Node], full_marks: Option<(Decimal, Span)>) {
     if let Some((full, span)) = full_marks {
-        let sum: Decimal = top.iter().map(|n| n.weight.node).sum();
-        if sum != full && !top.is_empty() {
+        let sum = checked_sum(top.iter().map(|n| n.weight.node));
+        if sum != Some(full) && !top.is_empty() {
+            let sum = sum.map_or_else(|| "（超出范围）".to_owned(), |s| s.to_string());
             let mut err = crate::diagnostics::CheckError::new(
                 ck.source,
                 CheckCode::WeightSum,
@@ -349,8 +350,9 @@ fn check_node_weights(ck: &mut Checker, node: &ast::Node) {
     if node.children.is_empty() {
         return;
     }
-    let sum: Decimal = node.children.iter().map(|c| c.weight.node).sum();
-    if sum != node.weight.node {
+    let sum = checked_sum(node.children.iter().map(|c| c.weight.node));
+    if sum != Some(node.weight.node) {
+        let sum = sum.map_or_else(|| "（超出范围）".to_owned(), |s| s.to_string());
         let mut err = crate::diagnostics::CheckError::new(
             ck.source,
             CheckCode::WeightSum,
@@ -368,4 +370,9 @@ fn check_node_weights(ck: &mut Checker, node: &ast::Node) {
     for child in &node.children {
         check_node_weights(ck, child);
     }
+}
+
+/// Sum of weights, `None` if it cannot be represented.
+fn checked_sum(mut weights: impl Iterator<Item = Decimal>) -> Option<Decimal> {
+    weights.try_fold(Decimal::ZERO, |acc, w| acc.checked_add(w))
 }

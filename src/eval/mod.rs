@@ -536,10 +536,13 @@ impl Ctx<'_> {
                 for (i, (condition, deduct)) in items.iter().enumerate() {
                     if !self.boolean(condition)? {
                         failed.push(i);
-                        deduction += *deduct;
+                        deduction = deduction.saturating_add(*deduct);
                     }
                 }
-                ((weight - deduction).max(Decimal::ZERO), Branch::Checklist { failed })
+                (
+                    weight.saturating_sub(deduction).max(Decimal::ZERO),
+                    Branch::Checklist { failed },
+                )
             }
             CCriterion::Formula(expr) => {
                 let score = self.num(expr)?;

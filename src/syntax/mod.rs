@@ -178,8 +178,28 @@ pub const MAX_NESTING: usize = 64;
 
 fn check_nesting(source: &SourceFile) -> Result<(), Box<SyntaxError>> {
     let mut depth = 0usize;
-    for (i, c) in source.text.char_indices() {
+    let mut chars = source.text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
         match c {
+            // Brackets inside strings and comments do not nest anything.
+            '"' => {
+                while let Some((_, d)) = chars.next() {
+                    if d == '\\' {
+                        chars.next();
+                    } else if d == '"' {
+                        break;
+                    }
+                }
+            }
+            '“' => {
+                for (_, d) in chars.by_ref() {
+                    if d == '”' {
+                        break;
+                    }
+                }
+            }
+            '#' => skip_line(&mut chars),
+            '/' if chars.peek().is_some_and(|(_, d)| *d == '/') => skip_line(&mut chars),
             '(' | '（' | '[' | '{' => {
                 depth += 1;
                 if depth > MAX_NESTING {
@@ -197,4 +217,12 @@ fn check_nesting(source: &SourceFile) -> Result<(), Box<SyntaxError>> {
         }
     }
     Ok(())
+}
+
+fn skip_line(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) {
+    for (_, d) in chars.by_ref() {
+        if d == '\n' {
+            break;
+        }
+    }
 }

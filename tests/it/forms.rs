@@ -204,3 +204,13 @@ fn amounts_are_exact_from_toml_numbers_and_strings() {
         jixiao::model::Value::Num(Decimal::from_str("3696.83").unwrap())
     );
 }
+
+#[test]
+fn ambiguous_commas_in_numbers_are_rejected_not_guessed() {
+    use jixiao::data::parse_decimal;
+    assert_eq!(parse_decimal("1,234.5"), Decimal::from_str("1234.5").ok());
+    assert_eq!(parse_decimal("12,345,678"), Decimal::from_str("12345678").ok());
+    assert_eq!(parse_decimal("3029,36"), None);
+    assert_eq!(parse_decimal("9,5"), None);
+    assert_eq!(parse_decimal("1,234.5,6"), None);
+}
