@@ -12,7 +12,11 @@ pub type Name = Spanned<String>;
 /// A parsed rule file: its items in source order.
 #[derive(Debug, Clone)]
 pub struct RuleSet {
+    /// `基于 "…"`: the file this one changes.
+    pub base: Option<Spanned<String>>,
     pub items: Vec<Item>,
+    /// The source span of each item (same order as `items`), for merging files.
+    pub item_spans: Vec<Span>,
 }
 
 #[derive(Debug, Clone)]
@@ -29,6 +33,60 @@ pub enum Item {
     Node(Box<Node>),
     Grades(Grades),
     Check(Check),
+    Compare(Compare),
+    /// `替换 三级 …`: a new definition in place of the base file's node of that name.
+    Replace(Box<Node>),
+    /// `删除 三级 名称`.
+    Delete {
+        kind: Spanned<String>,
+        name: Name,
+    },
+    /// `新增 三级 … 于 二级 名称`.
+    Add {
+        node: Box<Node>,
+        parent: Name,
+    },
+    /// `调整 二级 名称 分值 12`.
+    Adjust {
+        name: Name,
+        weight: Spanned<Decimal>,
+    },
+    Test(TestCase),
+}
+
+/// `测试 "…" { 数据 "…" 设 … 期望 … }`.
+#[derive(Debug, Clone)]
+pub struct TestCase {
+    pub name: Spanned<String>,
+    pub data: Option<Spanned<String>>,
+    pub sets: Vec<TestSet>,
+    pub expects: Vec<Expect>,
+    pub span: Span,
+}
+
+/// `设 评审.经济效益 = 4`.
+#[derive(Debug, Clone)]
+pub struct TestSet {
+    pub path: Spanned<Vec<String>>,
+    pub value: Spanned<Literal>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExpectSubject {
+    Grade,
+    /// An indicator's or computed value's value; `总分` for the total.
+    Value(String),
+    /// An indicator's or category's score.
+    Score(String),
+}
+
+/// `期望 财政供养人员控制率 得分 = 5`. `text` is the value as written, so it can be
+/// compared at the precision it was written with.
+#[derive(Debug, Clone)]
+pub struct Expect {
+    pub subject: Spanned<ExpectSubject>,
+    pub text: Spanned<String>,
+    pub span: Span,
 }
 
 /// `输入 编制人数: 人 { … }`.
@@ -59,6 +117,7 @@ pub struct LetDecl {
     pub expr: Expr,
     pub display: Option<Display>,
     pub description: Option<Spanned<String>>,
+    pub audit_tolerance: Option<Spanned<Decimal>>,
 }
 
 /// `显示 百分比 2`: how a value is printed (rounded 四舍五入 for display only).
@@ -97,6 +156,8 @@ impl Level {
 /// A node of the indicator tree (一级/二级/三级).
 #[derive(Debug, Clone)]
 pub struct Node {
+    /// The whole node, from its level keyword to its closing `}`.
+    pub span: Span,
     pub level: Spanned<Level>,
     pub name: Name,
     pub weight: Spanned<Decimal>,
@@ -106,6 +167,8 @@ pub struct Node {
     pub standard: Option<Spanned<String>>,
     pub description: Option<Spanned<String>>,
     pub scoring: Option<Criterion>,
+    /// `复核容差`: how far a stated value may be from the recomputed one.
+    pub audit_tolerance: Option<Spanned<Decimal>>,
     /// The `{` that opened this node, for "unclosed" and "has no criterion" messages.
     pub open: Span,
 }
@@ -284,6 +347,18 @@ impl Severity {
 pub struct Check {
     pub name: Name,
     pub condition: Expr,
+    pub tolerance: Option<Spanned<Decimal>>,
+    pub severity: Option<Spanned<Severity>>,
+    pub description: Option<Spanned<String>>,
+}
+
+/// `对照 名称 { 甲 与 乙 差额 丙 }`: one figure stated in two places.
+#[derive(Debug, Clone)]
+pub struct Compare {
+    pub name: Name,
+    pub left: Expr,
+    pub right: Expr,
+    pub difference: Option<Expr>,
     pub tolerance: Option<Spanned<Decimal>>,
     pub severity: Option<Spanned<Severity>>,
     pub description: Option<Spanned<String>>,

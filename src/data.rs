@@ -77,6 +77,8 @@ pub struct TargetItem {
     /// unit, otherwise as stated by the unit or the reviewer (`达成`).
     pub met: bool,
     pub met_stated: Option<bool>,
+    /// What the numbers say, when both sides are numbers in the same unit.
+    pub met_computed: Option<bool>,
 }
 
 /// What the unit said about itself (for the 复核 audit).
@@ -103,6 +105,9 @@ pub struct Record {
     pub stated: Stated,
     /// Keys the rule file does not know (reported as warnings, not errors).
     pub unknown_keys: Vec<String>,
+    /// The data file this unit came from, and the SHA-256 of its bytes (provenance).
+    pub source_file: String,
+    pub source_sha256: String,
 }
 
 fn loc_of(source: &str, offset: usize) -> (usize, usize) {
@@ -223,9 +228,12 @@ fn json_value(v: &serde_json::Value) -> Raw {
     }
 }
 
-const UNIT_NAME_KEYS: &[&str] = &["单位名称", "单位", "unit"];
-const REVIEW_KEYS: &[&str] = &["评审", "review"];
-const STATED_KEYS: &[&str] = &["自评", "self_evaluation"];
+/// Keys that give the unit's name (also accepted as spreadsheet column headers).
+pub const UNIT_NAME_KEYS: &[&str] = &["单位名称", "单位", "unit"];
+/// The table of reviewer scores (`评审.经济效益` as a column header).
+pub const REVIEW_KEYS: &[&str] = &["评审", "review"];
+/// The table of the unit's own evaluation (`自评.总分` as a column header).
+pub const STATED_KEYS: &[&str] = &["自评", "self_evaluation"];
 
 struct Binder<'m> {
     model: &'m Model,
@@ -235,6 +243,7 @@ struct Binder<'m> {
     invalid: Vec<bool>,
     lists: Vec<Option<Vec<TargetItem>>>,
     reviews: Vec<Option<Decimal>>,
+    reviews_seen: Vec<bool>,
     stated: Stated,
     unit: Option<String>,
     unknown: Vec<String>,
@@ -249,6 +258,7 @@ pub fn bind(model: &Model, raw: &Raw, file: &str) -> Result<Record, DataError> {
         invalid: vec![false; model.inputs.len()],
         lists: vec![None; model.lists.len()],
         reviews: vec![None; model.review_leaves.len()],
+        reviews_seen: vec![false; model.review_leaves.len()],
         stated: Stated::default(),
         unit: None,
         unknown: Vec::new(),
@@ -328,8 +338,9 @@ impl Binder<'_> {
             (Kind::Text, Raw::Number(s)) => Some(Value::Text(Arc::from(s.as_str()))),
             (Kind::Bool, Raw::Bool(b)) => Some(Value::Bool(*b)),
             (Kind::Bool, Raw::Text(s)) => match s.trim() {
-                "是" | "true" | "对" | "有" | "Y" | "y" => Some(Value::Bool(true)),
-                "否" | "false" | "无" | "N" | "n" => Some(Value::Bool(false)),
+                // `TRUE`/`FALSE`: how Excel writes booleans into a CSV export.
+                "是" | "true" | "TRUE" | "True" | "对" | "有" | "Y" | "y" => Some(Value::Bool(true)),
+                "否" | "false" | "FALSE" | "False" | "无" | "N" | "n" => Some(Value::Bool(false)),
                 _ => None,
             },
             (Kind::Percent, Raw::Text(s)) => parse_percent_text(s).map(Value::Num),
@@ -341,7 +352,7 @@ impl Binder<'_> {
             let expected = match kind {
                 Kind::Quantity(u) => format!("一个数（单位：{u}），例如 `3696.83`"),
                 Kind::Percent => "一个百分数，例如 `\"95%\"`（或小数 0.95）".into(),
-                Kind::Bool => "`true`/`false` 或 `\"是\"`/`\"否\"`".into(),
+                Kind::Bool => " `true`/`false` 或 `\"是\"`/`\"否\"`".into(),
                 Kind::Text => "文字".into(),
             };
             self.problem(key, Some(raw.describe()), format!("应为{expected}"), loc);
@@ -451,6 +462,7 @@ impl Binder<'_> {
                 actual,
                 met,
                 met_stated,
+                met_computed: computed,
             });
         }
         self.lists[list] = Some(out);
@@ -487,6 +499,8 @@ impl Binder<'_> {
                 Raw::Number(s) | Raw::Text(s) => parse_decimal(s),
                 _ => None,
             };
+            // A rejected score is reported once, not again as missing.
+            self.reviews_seen[index] = true;
             match score {
                 Some(s) if s >= Decimal::ZERO && s <= weight => self.reviews[index] = Some(s),
                 Some(_) => self.problem(
@@ -588,6 +602,7 @@ impl Binder<'_> {
         for (r, &leaf) in model.review_leaves.iter().enumerate() {
             match self.reviews[r] {
                 Some(s) => reviews.push(s),
+                None if self.reviews_seen[r] => reviews.push(Decimal::ZERO),
                 None => {
                     self.problem(
                         &format!("评审.{}", model.nodes[leaf].name),
@@ -617,6 +632,8 @@ impl Binder<'_> {
             reviews,
             stated: self.stated,
             unknown_keys: self.unknown,
+            source_file: file.to_owned(),
+            source_sha256: String::new(),
         })
     }
 }
@@ -761,4 +778,51 @@ pub fn dedup_keys(keys: &[String]) -> Vec<String> {
         .filter(|k| seen.insert(k.as_str(), ()).is_none())
         .cloned()
         .collect()
+}
+
+/// Sets `path` (`实有人数`, `评审.经济效益`) in a parsed data file, replacing the value
+/// wherever the file put it (grouping tables included). Used by rule-file tests.
+pub fn set_path(raw: &mut Raw, path: &[String], value: Raw) {
+    let Raw::Table(entries) = raw else { return };
+    match path {
+        [] => {}
+        [key] => {
+            remove_key(entries, key);
+            entries.push((key.clone(), value, None));
+        }
+        [first, rest @ ..] => {
+            let index = match entries
+                .iter()
+                .position(|(k, v, _)| k == first && matches!(v, Raw::Table(_)))
+            {
+                Some(i) => i,
+                None => {
+                    entries.push((first.clone(), Raw::Table(Vec::new()), None));
+                    entries.len() - 1
+                }
+            };
+            set_path(&mut entries[index].1, rest, value);
+        }
+    }
+}
+
+/// Removes a key wherever a data file may have put it (see [`set_path`]).
+pub fn remove_everywhere(raw: &mut Raw, key: &str) {
+    if let Raw::Table(entries) = raw {
+        remove_key(entries, key);
+    }
+}
+
+/// Removes a key from a table and from the grouping tables inside it (not from the
+/// reserved 评审/自评 tables, whose keys are indicator names).
+fn remove_key(entries: &mut Vec<Entry>, key: &str) {
+    entries.retain(|(k, _, _)| k != key);
+    for (k, v, _) in entries.iter_mut() {
+        if REVIEW_KEYS.contains(&k.as_str()) || STATED_KEYS.contains(&k.as_str()) {
+            continue;
+        }
+        if let Raw::Table(inner) = v {
+            remove_key(inner, key);
+        }
+    }
 }

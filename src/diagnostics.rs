@@ -52,6 +52,19 @@ impl SyntaxError {
         &self.message
     }
 
+    pub fn label_text(&self) -> &str {
+        &self.label
+    }
+
+    pub fn help_text(&self) -> Option<&str> {
+        self.help.as_deref()
+    }
+
+    /// Byte offsets of the error in the rule file.
+    pub fn span(&self) -> Span {
+        Span::new(self.at.offset(), self.at.offset() + self.at.len())
+    }
+
     /// 1-based line and column of the error.
     pub fn line_col(&self) -> (usize, usize) {
         (self.line, self.column)
@@ -85,9 +98,17 @@ pub enum CheckCode {
     WeightSum,
     BadWeight,
     MissingGrades,
-    BadBands,
     BadCheck,
     NotConstant,
+    UnitMismatch,
+    UnitSuspicious,
+    BandGap,
+    BandOverlap,
+    Unreachable,
+    ScoreBounds,
+    Unused,
+    Inheritance,
+    EditWithoutBase,
 }
 
 impl CheckCode {
@@ -110,9 +131,17 @@ impl CheckCode {
             CheckCode::WeightSum => "jixiao::check::weights_sum",
             CheckCode::BadWeight => "jixiao::check::bad_weight",
             CheckCode::MissingGrades => "jixiao::check::missing_grades",
-            CheckCode::BadBands => "jixiao::check::bands",
             CheckCode::BadCheck => "jixiao::check::cross_check",
             CheckCode::NotConstant => "jixiao::check::not_constant",
+            CheckCode::UnitMismatch => "jixiao::check::unit_mismatch",
+            CheckCode::UnitSuspicious => "jixiao::check::missing_percent",
+            CheckCode::BandGap => "jixiao::check::band_gap",
+            CheckCode::BandOverlap => "jixiao::check::band_overlap",
+            CheckCode::Unreachable => "jixiao::check::unreachable",
+            CheckCode::ScoreBounds => "jixiao::check::score_bounds",
+            CheckCode::Unused => "jixiao::check::unused",
+            CheckCode::Inheritance => "jixiao::check::inheritance",
+            CheckCode::EditWithoutBase => "jixiao::check::edit_without_base",
         }
     }
 }
@@ -152,6 +181,11 @@ impl CheckError {
 
     pub(crate) fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    pub(crate) fn warning(mut self) -> Self {
+        self.level = Level::Warning;
         self
     }
 

@@ -40,14 +40,20 @@
 //! ```
 
 pub mod ast;
+pub mod audit;
+pub mod batch;
 pub mod check;
 pub mod data;
 pub mod diagnostics;
+pub mod diff;
 pub mod eval;
+pub mod format;
+pub mod inherit;
 pub mod model;
 pub mod report;
 pub mod source;
 pub mod syntax;
+pub mod testing;
 
 use diagnostics::{CheckError, DataError, DataProblem, EvalError, LoadError};
 use model::Model;
@@ -59,14 +65,38 @@ pub struct Compiled {
     pub model: Model,
     /// Warnings the checker found (errors prevent compilation).
     pub warnings: Vec<CheckError>,
+    /// The file's `测试` cases (not those of the file it is based on).
+    pub tests: Vec<ast::TestCase>,
 }
 
-/// Parses, checks and compiles a rule file.
+/// Parses, checks and compiles a rule file that has no `基于`.
 pub fn compile(name: &str, text: &str) -> Result<Compiled, LoadError> {
-    let source = SourceFile::new(name, text);
+    compile_with(name, text, &|_, base| {
+        Err(format!("无法读取 `{base}`：这里不能读取其他文件"))
+    })
+}
+
+/// Parses, checks and compiles a rule file, reading the files it is `基于` through `load`.
+pub fn compile_with(name: &str, text: &str, load: &inherit::Loader) -> Result<Compiled, LoadError> {
+    let source = inherit::resolve(&SourceFile::new(name, text), load)?;
     let ast = syntax::parse(&source).map_err(LoadError::Syntax)?;
-    let (model, warnings) = check::check_all(&source, &ast).map_err(LoadError::Check)?;
-    Ok(Compiled { model, warnings })
+    let tests = ast
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            ast::Item::Test(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    let (mut model, warnings) = check::check_all(&source, &ast).map_err(LoadError::Check)?;
+    model.sha256 = sha256_hex(text.as_bytes());
+    Ok(Compiled { model, warnings, tests })
+}
+
+/// Lower-case hex SHA-256, as printed on reports to tie them to their inputs.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The formats a single unit's data file may have.
@@ -92,6 +122,7 @@ impl DataFormat {
 
 /// Parses one unit's data file and binds it to the model's inputs.
 pub fn load_data(model: &Model, file: &str, text: &str, format: DataFormat) -> Result<data::Record, DataError> {
+    let sha = sha256_hex(text.as_bytes());
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     let raw = match format {
         DataFormat::Toml => data::parse_toml(text),
@@ -102,7 +133,9 @@ pub fn load_data(model: &Model, file: &str, text: &str, format: DataFormat) -> R
         unit: "（未读取）".into(),
         problems: vec![problem],
     })?;
-    data::bind(model, &raw, file)
+    let mut record = data::bind(model, &raw, file)?;
+    record.source_sha256 = sha;
+    Ok(record)
 }
 
 /// Evaluates one record and builds its report (with explanations if asked).

@@ -3,11 +3,12 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use miette::{IntoDiagnostic, Report};
 
+mod cli;
+
 use jixiao::diagnostics::LoadError;
-use jixiao::{report, DataFormat};
 
 #[derive(Parser)]
 #[command(name = "jixiao", version, about = "绩效：部门整体支出绩效评价规则引擎")]
@@ -18,30 +19,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// 按规则文件评价一个单位的数据 (evaluate a unit's data)
-    Eval {
-        /// 规则文件 (.jx)
-        rules: PathBuf,
-        /// 单位数据文件 (.toml / .json)
-        data: PathBuf,
-        /// 输出格式
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-        /// 逐项说明公式、代入值、适用的评分标准和得分
-        #[arg(long)]
-        explain: bool,
-    },
-    /// 检查规则文件 (check a rule file)
-    Check {
-        /// 规则文件 (.jx)
-        rules: PathBuf,
-    },
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    Table,
-    Json,
+    /// 按规则文件评价单位的数据：一个 TOML/JSON 文件，或 CSV/Excel 表中的每一行 (evaluate units)
+    Eval(cli::eval::EvalArgs),
+    /// 检查规则文件：语法、名称、单位、分值、分档覆盖、得分范围 (check rule files)
+    Check(cli::check::CheckArgs),
+    /// 按标准格式排版规则文件 (format rule files)
+    Fmt(cli::fmt::FmtArgs),
+    /// 运行规则文件中的测试用例 (run the test cases in rule files)
+    Test(cli::test::TestArgs),
+    /// 显示合并“基于”之后的完整规则 (show the fully resolved rule set)
+    Show(cli::show::ShowArgs),
+    /// 比较两套规则：规则的变化，以及对每个单位得分和等级的影响 (diff two rule sets)
+    Diff(cli::diff::DiffArgs),
 }
 
 /// Rule files nest formulas; a generous stack keeps the recursive stages safe within
@@ -94,10 +83,10 @@ fn read(path: &PathBuf) -> miette::Result<String> {
 fn load_rules(path: &PathBuf) -> miette::Result<jixiao::Compiled> {
     let text = read(path)?;
     let name = path.display().to_string();
-    match jixiao::compile(&name, &text) {
-        Ok(compiled) => {
-            for w in &compiled.warnings {
-                eprintln!("{:?}", Report::msg(w.to_string()).wrap_err(w.code.code()));
+    match jixiao::compile_with(&name, &text, &cli::file_loader) {
+        Ok(mut compiled) => {
+            for w in std::mem::take(&mut compiled.warnings) {
+                eprintln!("{:?}", Report::new(w));
             }
             Ok(compiled)
         }
@@ -114,53 +103,11 @@ fn load_error(e: LoadError) -> Report {
 
 fn run(cli: Cli) -> miette::Result<ExitCode> {
     match cli.command {
-        Command::Check { rules } => {
-            let compiled = load_rules(&rules)?;
-            let m = &compiled.model;
-            write_stdout(&format!(
-                "✓ {}：{}（{} 年度），{} 个输入，{} 个三级指标，满分 {}，{} 条勾稽关系，{} 个警告\n",
-                rules.display(),
-                m.title,
-                m.year,
-                m.inputs.len(),
-                m.leaves.len(),
-                m.full_marks,
-                m.checks.len(),
-                compiled.warnings.len()
-            ))?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Eval {
-            rules,
-            data,
-            format,
-            explain,
-        } => {
-            let compiled = load_rules(&rules)?;
-            let name = data.display().to_string();
-            let fmt = DataFormat::from_path(&name)
-                .ok_or_else(|| miette::miette!("无法识别数据文件 {name} 的格式：应为 .toml 或 .json"))?;
-            let text = read(&data)?;
-            let record = jixiao::load_data(&compiled.model, &name, &text, fmt).map_err(Report::new)?;
-            for key in jixiao::data::dedup_keys(&record.unknown_keys) {
-                eprintln!("警告：{name} 中的字段 `{key}` 不是规则文件声明的输入，已忽略");
-            }
-            let ev = jixiao::evaluate(&compiled.model, &record, explain).map_err(|e| Report::new(*e))?;
-            let mut text = match format {
-                Format::Table => {
-                    let mut t = report::render_table(&ev);
-                    if explain {
-                        t.push_str(&report::render_explain(&ev));
-                    }
-                    t
-                }
-                Format::Json => serde_json::to_string_pretty(&ev).into_diagnostic()?,
-            };
-            if !text.ends_with('\n') {
-                text.push('\n');
-            }
-            write_stdout(&text)?;
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Check(args) => cli::check::run(args),
+        Command::Fmt(args) => cli::fmt::run(args),
+        Command::Test(args) => cli::test::run(args),
+        Command::Show(args) => cli::show::run(args),
+        Command::Diff(args) => cli::diff::run(args),
+        Command::Eval(args) => cli::eval::run(args),
     }
 }

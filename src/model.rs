@@ -120,6 +120,10 @@ pub struct ComputedDef {
     pub indicator: Option<usize>,
     /// Names referenced by the formula with their spans, for "values substituted".
     pub refs: Vec<(Span, usize)>,
+    /// `复核容差`: how far a unit's stated value may be from this one.
+    pub audit_tolerance: Option<Decimal>,
+    /// Where it is declared (for audit findings).
+    pub span: Span,
 }
 
 /// One node of the indicator tree, in pre-order. Leaves carry a criterion.
@@ -142,6 +146,8 @@ pub struct Leaf {
     pub formula_span: Option<Span>,
     pub standard: Option<String>,
     pub criterion: CCriterion,
+    /// Where the `评分 …` clause is, for diffs and explanations.
+    pub criterion_span: Span,
     /// Index among reviewer-scored indicators, for [`crate::data::Record::reviews`].
     pub review_index: Option<usize>,
 }
@@ -194,8 +200,12 @@ pub struct GradeDef {
 pub struct CheckDef {
     pub name: String,
     pub condition: CExpr,
-    /// For `左 = 右` checks: both sides, so reports show them and their difference.
+    /// For `左 = 右` checks and `对照`: both sides, so reports show them and their difference.
     pub sides: Option<(CExpr, CExpr)>,
+    /// `对照 … 差额 …`: the known component the two sides may differ by.
+    pub difference: Option<CExpr>,
+    /// A `对照` (one figure stated in two places) rather than a `勾稽`.
+    pub comparison: bool,
     pub tolerance: Decimal,
     pub severity: Severity,
     pub description: Option<String>,
@@ -212,6 +222,8 @@ pub struct CExpr {
 #[derive(Debug, Clone)]
 pub enum CExprKind {
     Const(Value),
+    /// A literal written as a percent (`100%`), kept apart so unit checks know it is a rate.
+    Percent(Decimal),
     Slot(usize),
     /// The value a criterion judges (`值`).
     Subject,
@@ -241,10 +253,16 @@ pub enum ItemField {
     Target,
     /// The numeric actual (absent for qualitative targets).
     Actual,
+    /// Whether both target and actual are numbers (`可量化`).
+    Quantified,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Func {
+    /// `万元(x)`: an amount in 元 converted to 万元.
+    ToWanYuan,
+    /// `元(x)`: an amount in 万元 converted to 元.
+    ToYuan,
     Round,
     Min,
     Max,
@@ -272,6 +290,8 @@ pub enum DataKey {
 #[derive(Debug, Clone)]
 pub struct Model {
     pub source: SourceFile,
+    /// SHA-256 of the rule file's text as read (provenance on every report).
+    pub sha256: String,
     pub title: String,
     pub year: u32,
     pub issuer: String,

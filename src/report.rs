@@ -71,6 +71,8 @@ pub struct CategoryResult {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct CheckResult {
     pub name: String,
+    /// `勾稽` (a cross-check) or `对照` (one figure stated in two places).
+    pub kind: String,
     pub ok: bool,
     #[serde(with = "rust_decimal::serde::str_option")]
     pub left: Option<Decimal>,
@@ -78,6 +80,9 @@ pub struct CheckResult {
     pub right: Option<Decimal>,
     #[serde(with = "rust_decimal::serde::str_option")]
     pub difference: Option<Decimal>,
+    /// For `对照 … 差额 …`: the known component the difference should equal.
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub expected_difference: Option<Decimal>,
     pub severity: String,
     pub expression: String,
     pub description: Option<String>,
@@ -88,6 +93,48 @@ pub struct SelfEvaluation {
     #[serde(with = "rust_decimal::serde::str_option")]
     pub total: Option<Decimal>,
     pub grade: Option<String>,
+}
+
+/// One inconsistency found by the 复核 audit.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Finding {
+    /// 指标值, 同一数字, 勾稽关系, 绩效目标, 得分 or 等级.
+    pub category: String,
+    /// 错误, 警告 or 提示.
+    pub severity: String,
+    pub subject: String,
+    pub stated: Option<String>,
+    pub computed: Option<String>,
+    pub difference: Option<String>,
+    /// The formula with the unit's values substituted, or the rule file's note.
+    pub explanation: Option<String>,
+    /// Line of the rule-file declaration involved.
+    pub rule_line: Option<usize>,
+    /// The data field(s) involved.
+    pub data_field: Option<String>,
+    pub message: String,
+}
+
+/// The 复核意见 of one unit.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AuditReport {
+    /// `自评 97 分 优秀 → 复核 94.30 分 优秀`.
+    pub summary: String,
+    pub grade_changed: bool,
+    pub errors: usize,
+    pub warnings: usize,
+    pub notes: usize,
+    /// Most serious first.
+    pub findings: Vec<Finding>,
+}
+
+/// What produced a report: the rule set and the data, by SHA-256.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Provenance {
+    pub rules_file: String,
+    pub rules_sha256: String,
+    pub data_file: String,
+    pub data_sha256: String,
 }
 
 /// Derived values by name, in evaluation order; serialised as a JSON object.
@@ -118,6 +165,9 @@ pub struct Evaluation {
     pub checks: Vec<CheckResult>,
     pub values: Values,
     pub self_evaluation: SelfEvaluation,
+    /// 复核意见: the unit's statements checked against the recomputation.
+    pub audit: AuditReport,
+    pub provenance: Provenance,
 }
 
 /// A value as stored: numbers keep the decimals they were written with (`44.00`).
@@ -195,15 +245,23 @@ pub fn build(model: &Model, record: &Record, outcome: &Outcome, explain: bool) -
         .zip(&outcome.checks)
         .map(|(def, out)| CheckResult {
             name: def.name.clone(),
+            kind: if def.comparison { "对照" } else { "勾稽" }.to_owned(),
             ok: out.ok,
             left: out.left,
             right: out.right,
             difference: out.left.zip(out.right).and_then(|(l, r)| l.checked_sub(r)),
+            expected_difference: out.expected,
             severity: def.severity.label().to_owned(),
-            expression: squash(model.source.slice(def.condition.span)),
+            expression: check_expression(model, def),
             description: def.description.clone(),
         })
         .collect();
+    let grade = model
+        .grades
+        .bands
+        .get(outcome.grade)
+        .map(|b| b.0.clone())
+        .unwrap_or_default();
     let values = Values(
         model
             .computed
@@ -239,6 +297,31 @@ pub fn build(model: &Model, record: &Record, outcome: &Outcome, explain: bool) -
             total: record.stated.total,
             grade: record.stated.grade.clone(),
         },
+        audit: crate::audit::audit(model, record, outcome, &grade),
+        provenance: Provenance {
+            rules_file: model.source.name.clone(),
+            rules_sha256: model.sha256.clone(),
+            data_file: record.source_file.clone(),
+            data_sha256: record.source_sha256.clone(),
+        },
+    }
+}
+
+/// How a check reads: `左 = 右`, or `甲 与 乙（差额 丙）` for a comparison.
+fn check_expression(model: &Model, def: &CheckDef) -> String {
+    match (&def.sides, def.comparison) {
+        (Some((l, r)), true) => {
+            let mut text = format!(
+                "{} 与 {}",
+                squash(model.source.slice(l.span)),
+                squash(model.source.slice(r.span))
+            );
+            if let Some(d) = &def.difference {
+                text.push_str(&format!("（差额 {}）", squash(model.source.slice(d.span))));
+            }
+            text
+        }
+        _ => squash(model.source.slice(def.condition.span)),
     }
 }
 
@@ -247,31 +330,38 @@ fn squash(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A computed value's formula with each name replaced by this unit's value.
+pub(crate) fn substitute(model: &Model, c: &ComputedDef, outcome: &Outcome) -> String {
+    let span = c.expr.span;
+    let mut out = String::new();
+    let mut at = span.start;
+    let mut refs = c.refs.clone();
+    refs.sort_by_key(|(s, _)| s.start);
+    for (ref_span, slot) in refs {
+        if ref_span.start < at || ref_span.end > span.end {
+            continue;
+        }
+        out.push_str(model.source.slice(crate::source::Span::new(at, ref_span.start)));
+        out.push_str(
+            &outcome
+                .slots
+                .get(slot)
+                .map(|v| shown(model, slot, v))
+                .unwrap_or_default(),
+        );
+        at = ref_span.end;
+    }
+    out.push_str(model.source.slice(crate::source::Span::new(at, span.end)));
+    squash(&out)
+}
+
 fn explain_leaf(model: &Model, index: usize, leaf: &Leaf, outcome: &Outcome) -> Explanation {
     let weight = model.nodes[index].weight;
     let computed = model.computed.iter().find(|c| c.indicator == Some(index));
     let (formula, substituted, result) = match (computed, leaf.formula_span) {
         (Some(c), Some(span)) => {
             let text = model.source.slice(span);
-            let mut out = String::new();
-            let mut at = span.start;
-            let mut refs = c.refs.clone();
-            refs.sort_by_key(|(s, _)| s.start);
-            for (ref_span, slot) in refs {
-                if ref_span.start < at || ref_span.end > span.end {
-                    continue;
-                }
-                out.push_str(model.source.slice(crate::source::Span::new(at, ref_span.start)));
-                out.push_str(
-                    &outcome
-                        .slots
-                        .get(slot)
-                        .map(|v| shown(model, slot, v))
-                        .unwrap_or_default(),
-                );
-                at = ref_span.end;
-            }
-            out.push_str(model.source.slice(crate::source::Span::new(at, span.end)));
+            let out = substitute(model, c, outcome);
             let result = outcome.slots.get(c.slot).map(|v| {
                 let shown_value = shown(model, c.slot, v);
                 match v {
@@ -281,7 +371,7 @@ fn explain_leaf(model: &Model, index: usize, leaf: &Leaf, outcome: &Outcome) -> 
                     _ => shown_value,
                 }
             });
-            (Some(squash(text)), Some(squash(&out)), result)
+            (Some(squash(text)), Some(out), result)
         }
         _ => (None, None, None),
     };
@@ -500,11 +590,12 @@ pub fn render_table(ev: &Evaluation) -> String {
             ev.self_evaluation.grade.as_deref().unwrap_or("—")
         ));
     }
-    out.push_str("\n勾稽关系\n");
+    out.push_str("\n勾稽关系与对照\n");
     for c in &ev.checks {
         let mark = if c.ok { "✓" } else { "✗" };
-        let detail = match (c.left, c.right, c.difference) {
-            (Some(l), Some(r), Some(d)) => format!("（{} 对 {}，差额 {}）", l, r, d),
+        let detail = match (c.left, c.right, c.difference, c.expected_difference) {
+            (Some(l), Some(r), Some(d), Some(e)) => format!("（{l} 对 {r}，差额 {d}，应为 {e}）"),
+            (Some(l), Some(r), Some(d), None) => format!("（{l} 对 {r}，差额 {d}）"),
             _ => String::new(),
         };
         let sev = if c.ok {
@@ -512,7 +603,10 @@ pub fn render_table(ev: &Evaluation) -> String {
         } else {
             format!(" [{}]", c.severity)
         };
-        out.push_str(&format!("  {mark} {}{sev}：{}{detail}\n", c.name, c.expression));
+        out.push_str(&format!(
+            "  {mark} [{}] {}{sev}：{}{detail}\n",
+            c.kind, c.name, c.expression
+        ));
         if !c.ok {
             if let Some(desc) = &c.description {
                 out.push_str(&format!("      说明：{desc}\n"));
@@ -520,6 +614,59 @@ pub fn render_table(ev: &Evaluation) -> String {
         }
     }
     out
+}
+
+/// The 复核意见 section: the summary line, then every finding, most serious first.
+pub fn render_audit(ev: &Evaluation) -> String {
+    let a = &ev.audit;
+    let mut out = format!(
+        "\n复核意见\n  {}\n  共 {} 条：错误 {}，警告 {}，提示 {}\n",
+        a.summary,
+        a.findings.len(),
+        a.errors,
+        a.warnings,
+        a.notes
+    );
+    for (i, f) in a.findings.iter().enumerate() {
+        out.push_str(&format!(
+            "\n  {}. [{}] [{}] {}\n",
+            i + 1,
+            f.severity,
+            f.category,
+            f.message
+        ));
+        if let (Some(s), Some(c)) = (&f.stated, &f.computed) {
+            let diff = f
+                .difference
+                .as_deref()
+                .map(|d| format!("，差额 {d}"))
+                .unwrap_or_default();
+            out.push_str(&format!("     报告/自评：{s}；复核：{c}{diff}\n"));
+        }
+        if let Some(e) = &f.explanation {
+            out.push_str(&format!("     依据：{e}\n"));
+        }
+        let mut place = Vec::new();
+        if let Some(l) = f.rule_line {
+            place.push(format!("规则文件第 {l} 行"));
+        }
+        if let Some(d) = &f.data_field {
+            place.push(format!("数据字段 {d}"));
+        }
+        if !place.is_empty() {
+            out.push_str(&format!("     出处：{}\n", place.join("；")));
+        }
+    }
+    out
+}
+
+/// Which rule file and data produced a report, by SHA-256.
+pub fn render_provenance(ev: &Evaluation) -> String {
+    let p = &ev.provenance;
+    format!(
+        "\n来源：规则文件 {}（{} 年度，SHA-256 {}）；数据 {}（SHA-256 {}）\n",
+        p.rules_file, ev.rules.year, p.rules_sha256, p.data_file, p.data_sha256
+    )
 }
 
 /// `--explain`: every indicator's formula, values, criterion and score.
@@ -554,4 +701,91 @@ fn new_table(header: &[&str]) -> Table {
         .set_content_arrangement(ContentArrangement::Disabled)
         .set_header(header.iter().map(|h| Cell::new(*h)));
     t
+}
+
+/// One diagnostic as data, for `jixiao check --format json` (editors and CI).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DiagnosticRecord {
+    pub code: String,
+    /// `error` or `warning`.
+    pub severity: String,
+    pub message: String,
+    pub file: String,
+    /// 1-based line and column (in characters) of the primary place.
+    pub line: usize,
+    pub column: usize,
+    /// Byte offsets of the primary place.
+    pub start: usize,
+    pub end: usize,
+    pub help: Option<String>,
+    pub labels: Vec<LabelRecord>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LabelRecord {
+    pub line: usize,
+    pub column: usize,
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+}
+
+impl DiagnosticRecord {
+    pub fn from_check(source: &crate::source::SourceFile, e: &crate::diagnostics::CheckError) -> Self {
+        let labels: Vec<LabelRecord> = e
+            .labels
+            .iter()
+            .map(|(span, text)| {
+                let (line, column) = source.line_col(span.start);
+                LabelRecord {
+                    line,
+                    column,
+                    start: span.start,
+                    end: span.end,
+                    text: text.clone(),
+                }
+            })
+            .collect();
+        let (line, column) = e.line_col();
+        let primary = e.labels.first().map(|l| l.0).unwrap_or_default();
+        DiagnosticRecord {
+            code: e.code.code().to_owned(),
+            severity: match e.level {
+                crate::diagnostics::Level::Error => "error",
+                crate::diagnostics::Level::Warning => "warning",
+            }
+            .to_owned(),
+            message: e.message.clone(),
+            file: source.name.clone(),
+            line,
+            column,
+            start: primary.start,
+            end: primary.end,
+            help: e.help.clone(),
+            labels,
+        }
+    }
+
+    pub fn from_syntax(file: &str, e: &crate::diagnostics::SyntaxError) -> Self {
+        let (line, column) = e.line_col();
+        let span = e.span();
+        DiagnosticRecord {
+            code: "jixiao::syntax".into(),
+            severity: "error".into(),
+            message: e.message().to_owned(),
+            file: file.to_owned(),
+            line,
+            column,
+            start: span.start,
+            end: span.end,
+            help: e.help_text().map(str::to_owned),
+            labels: vec![LabelRecord {
+                line,
+                column,
+                start: span.start,
+                end: span.end,
+                text: e.label_text().to_owned(),
+            }],
+        }
+    }
 }

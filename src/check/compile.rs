@@ -48,6 +48,7 @@ fn item_field(name: &str) -> Option<(ItemField, Ty)> {
         "达成" | "met" => (ItemField::Met, Ty::Bool),
         "目标" | "target" => (ItemField::Target, Ty::Num),
         "实际" | "actual" => (ItemField::Actual, Ty::Num),
+        "可量化" | "quantified" => (ItemField::Quantified, Ty::Bool),
         _ => return None,
     })
 }
@@ -72,7 +73,7 @@ pub(super) fn order_computed(ck: &mut Checker) -> Vec<usize> {
     let deps: Vec<Vec<usize>> = (0..n)
         .map(|i| {
             let mut names = Vec::new();
-            collect_names(ck.pending[i].expr, false, &mut names);
+            collect_names(ck.pending[i].expr, &mut names);
             let mut d: Vec<usize> = names
                 .iter()
                 .filter_map(|name| match ck.symbols.get(*name) {
@@ -141,32 +142,28 @@ fn report_cycle(ck: &mut Checker, cycle: &[usize]) {
     ck.push(err.help("一个值不能直接或间接地用到它自己；检查这些公式"));
 }
 
-/// Names an expression refers to outside list-item scope.
-fn collect_names<'e>(e: &'e ast::Expr, in_item: bool, out: &mut Vec<&'e str>) {
+/// Every name an expression mentions. List-item fields are included too: an extra
+/// edge is harmless, a missing one would evaluate a value before its inputs.
+fn collect_names<'e>(e: &'e ast::Expr, out: &mut Vec<&'e str>) {
     match &e.kind {
-        ExprKind::Name(n) => {
-            if !(in_item && item_field(n).is_some()) {
-                out.push(n);
-            }
-        }
+        ExprKind::Name(n) => out.push(n),
         ExprKind::Number { .. } | ExprKind::Text(_) | ExprKind::Bool(_) => {}
-        ExprKind::Unary(_, a) => collect_names(a, in_item, out),
+        ExprKind::Unary(_, a) => collect_names(a, out),
         ExprKind::Binary(_, a, b) => {
-            collect_names(a, in_item, out);
-            collect_names(b, in_item, out);
+            collect_names(a, out);
+            collect_names(b, out);
         }
         ExprKind::If(a, b, c) => {
-            collect_names(a, in_item, out);
-            collect_names(b, in_item, out);
-            collect_names(c, in_item, out);
+            collect_names(a, out);
+            collect_names(b, out);
+            collect_names(c, out);
         }
         ExprKind::Call { args, filter, .. } => {
-            let aggregate = filter.is_some();
-            for (i, a) in args.iter().enumerate() {
-                collect_names(a, in_item || (aggregate || i > 0), out);
+            for a in args {
+                collect_names(a, out);
             }
             if let Some(f) = filter {
-                collect_names(f, true, out);
+                collect_names(f, out);
             }
         }
     }
@@ -176,7 +173,7 @@ fn collect_names<'e>(e: &'e ast::Expr, in_item: bool, out: &mut Vec<&'e str>) {
 pub(super) fn collect_refs(e: &CExpr, out: &mut Vec<(Span, usize)>) {
     match &e.kind {
         CExprKind::Slot(s) => out.push((e.span, *s)),
-        CExprKind::Const(_) | CExprKind::Subject | CExprKind::Total | CExprKind::Item(_) => {}
+        CExprKind::Const(_) | CExprKind::Percent(_) | CExprKind::Subject | CExprKind::Total | CExprKind::Item(_) => {}
         CExprKind::Neg(a) | CExprKind::Not(a) => collect_refs(a, out),
         CExprKind::Binary(_, a, b) => {
             collect_refs(a, out);
@@ -204,7 +201,8 @@ pub(crate) fn compile(ck: &mut Checker, e: &ast::Expr, scope: Scope) -> (CExpr, 
     let span = e.span;
     let mk = |kind| CExpr { kind, span };
     match &e.kind {
-        ExprKind::Number { value, .. } => (mk(CExprKind::Const(Value::Num(*value))), Some(Ty::Num)),
+        ExprKind::Number { value, percent: true } => (mk(CExprKind::Percent(*value)), Some(Ty::Num)),
+        ExprKind::Number { value, percent: false } => (mk(CExprKind::Const(Value::Num(*value))), Some(Ty::Num)),
         ExprKind::Text(t) => (mk(CExprKind::Const(Value::Text(t.as_str().into()))), Some(Ty::Text)),
         ExprKind::Bool(b) => (mk(CExprKind::Const(Value::Bool(*b))), Some(Ty::Bool)),
         ExprKind::Name(name) => compile_name(ck, name, span, scope),
@@ -319,6 +317,21 @@ fn compile_name(ck: &mut Checker, name: &str, span: Span, scope: Scope) -> (CExp
             );
             (placeholder(span), None)
         }
+        None if SUBJECT_NAMES.contains(&name) || TOTAL_NAMES.contains(&name) => {
+            let help = if SUBJECT_NAMES.contains(&name) {
+                "`值` 只能用在有公式的三级指标的 `评分` 中，指这个指标公式的结果"
+            } else {
+                "`总分` 只能用在 `等级 依据 …` 中"
+            };
+            ck.error(
+                CheckCode::UnknownName,
+                span,
+                format!("这里不能用 `{name}`"),
+                "不在适用范围内",
+            )
+            .help = Some(help.into());
+            (placeholder(span), None)
+        }
         None => {
             let mut context: Vec<&str> = Vec::new();
             if scope.subject {
@@ -400,6 +413,8 @@ fn compile_call(
     }
     let (f, min, max) = match func.node.as_str() {
         "round" | "四舍五入" => (Func::Round, 2, Some(2)),
+        "万元" => (Func::ToWanYuan, 1, Some(1)),
+        "元" => (Func::ToYuan, 1, Some(1)),
         "min" | "最小" | "最小值" => (Func::Min, 2, None),
         "max" | "最大" | "最大值" => (Func::Max, 2, None),
         "abs" | "绝对值" => (Func::Abs, 1, Some(1)),
@@ -412,7 +427,7 @@ fn compile_call(
                 format!("未知的函数 `{other}`"),
                 "未知函数",
             )
-            .help = Some("可用的函数：round、min、max、abs、clamp、sum、计数、全部、任一、求和".into());
+            .help = Some("可用的函数：round、min、max、abs、clamp、sum、万元、元、计数、全部、任一、求和".into());
             return (placeholder(span), None);
         }
     };

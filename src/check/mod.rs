@@ -2,8 +2,10 @@
 //! orders computed values, and compiles every expression to slots. Collects every
 //! problem it finds instead of stopping at the first.
 
+mod bounds;
 mod compile;
 mod tree;
+mod units;
 
 use std::collections::HashMap;
 
@@ -35,6 +37,7 @@ pub(crate) struct PendingComputed<'a> {
     pub description: Option<String>,
     pub indicator: Option<usize>,
     pub name_span: Span,
+    pub audit_tolerance: Option<Decimal>,
 }
 
 pub(crate) struct Checker<'a> {
@@ -94,6 +97,22 @@ pub fn check(source: &SourceFile, rules: &ast::RuleSet) -> (Option<Model>, Vec<C
         computed_ty: Vec::new(),
     };
     let header = check_header(&mut ck, rules);
+    for item in &rules.items {
+        let span = match item {
+            Item::Replace(n) => n.level.span,
+            Item::Delete { kind, .. } => kind.span,
+            Item::Add { node, .. } => node.level.span,
+            Item::Adjust { name, .. } => name.span,
+            _ => continue,
+        };
+        ck.error(
+            CheckCode::EditWithoutBase,
+            span,
+            "`替换`、`删除`、`新增`、`调整` 只能用在以 `基于 \"…\"` 开头的规则文件中".into(),
+            "这里",
+        )
+        .help = Some("在文件第一行写 `基于 \"上一年度的规则文件.jx\"`".into());
+    }
 
     // Declarations first, so that every later reference can be resolved.
     let mut data_keys = HashMap::new();
@@ -125,6 +144,7 @@ pub fn check(source: &SourceFile, rules: &ast::RuleSet) -> (Option<Model>, Vec<C
                     description: decl.description.as_ref().map(|d| d.node.clone()),
                     indicator: None,
                     name_span: decl.name.span,
+                    audit_tolerance: decl.audit_tolerance.as_ref().map(|t| t.node),
                 });
             }
             _ => {}
@@ -165,6 +185,8 @@ pub fn check(source: &SourceFile, rules: &ast::RuleSet) -> (Option<Model>, Vec<C
             description: p.description.clone(),
             indicator: p.indicator,
             refs,
+            audit_tolerance: p.audit_tolerance,
+            span: p.name_span,
         });
     }
     let mut slot_names: Vec<String> = ck.inputs.iter().map(|i| i.name.clone()).collect();
@@ -178,13 +200,14 @@ pub fn check(source: &SourceFile, rules: &ast::RuleSet) -> (Option<Model>, Vec<C
     let checks = check_cross_checks(&mut ck, rules);
 
     let has_errors = ck.errors.iter().any(|e| e.level == Level::Error);
-    let errors = std::mem::take(&mut ck.errors);
+    let mut errors = std::mem::take(&mut ck.errors);
     if has_errors {
         return (None, errors);
     }
     let slot_count = slot_names.len();
     let model = Model {
         source: source.clone(),
+        sha256: String::new(),
         title: header.title,
         year: header.year,
         issuer: header.issuer,
@@ -205,6 +228,13 @@ pub fn check(source: &SourceFile, rules: &ast::RuleSet) -> (Option<Model>, Vec<C
         checks,
         data_keys,
     };
+    // Whole-model analyses need every name resolved, so they run last.
+    units::analyze(&model, &mut errors);
+    bounds::analyze(&model, &mut errors);
+    errors.sort_by_key(|e| e.labels.first().map_or(0, |l| l.0.start));
+    if errors.iter().any(|e| e.level == Level::Error) {
+        return (None, errors);
+    }
     (Some(model), errors)
 }
 
@@ -344,6 +374,18 @@ fn check_input(ck: &mut Checker, decl: &ast::InputDecl) -> InputDef {
         }
         value
     });
+    if let (Some(Value::Num(d)), Some(lit)) = (&default, &decl.default) {
+        if let Some(bad) = decl.ranges.iter().find(|r| !r.contains(*d)) {
+            let err = CheckError::new(
+                ck.source,
+                CheckCode::BadDefault,
+                format!("`缺失时` 的值 {d} 不在声明的范围内"),
+                (lit.span, "超出范围".into()),
+            )
+            .label(bad.span, "范围");
+            ck.push(err);
+        }
+    }
     if kind.ty() != Ty::Num && !decl.ranges.is_empty() {
         ck.error(
             CheckCode::BadDefault,
@@ -480,10 +522,47 @@ fn check_cross_checks(ck: &mut Checker, rules: &ast::RuleSet) -> Vec<CheckDef> {
             name: check.name.node.clone(),
             condition,
             sides,
+            difference: None,
+            comparison: false,
             tolerance: check.tolerance.as_ref().map_or(Decimal::ZERO, |t| t.node),
             severity: check.severity.as_ref().map_or(ast::Severity::Error, |s| s.node),
             description: check.description.as_ref().map(|d| d.node.clone()),
             span: check.name.span,
+        });
+    }
+    for item in &rules.items {
+        let Item::Compare(cmp) = item else { continue };
+        if let Some(first) = names.insert(cmp.name.node.clone(), cmp.name.span) {
+            let err = CheckError::new(
+                ck.source,
+                CheckCode::DuplicateName,
+                format!("对照 `{}` 与已有的勾稽关系或对照重名", cmp.name.node),
+                (cmp.name.span, "再次出现".into()),
+            )
+            .label(first, "第一次出现");
+            ck.push(err);
+        }
+        let side = |ck: &mut Checker, e: &ast::Expr, what: &str| {
+            let (c, ty) = compile::compile(ck, e, Scope::VALUES);
+            compile::expect_ty(ck, e.span, ty, Ty::Num, what);
+            c
+        };
+        let left = side(ck, &cmp.left, "对照的数字");
+        let right = side(ck, &cmp.right, "对照的数字");
+        let difference = cmp.difference.as_ref().map(|d| side(ck, d, "差额"));
+        out.push(CheckDef {
+            name: cmp.name.node.clone(),
+            condition: CExpr {
+                kind: CExprKind::Const(Value::Bool(true)),
+                span: cmp.left.span.to(cmp.right.span),
+            },
+            sides: Some((left, right)),
+            difference,
+            comparison: true,
+            tolerance: cmp.tolerance.as_ref().map_or(Decimal::ZERO, |t| t.node),
+            severity: cmp.severity.as_ref().map_or(ast::Severity::Warning, |s| s.node),
+            description: cmp.description.as_ref().map(|d| d.node.clone()),
+            span: cmp.name.span,
         });
     }
     out

@@ -42,6 +42,15 @@ fn flatten_node<'a>(
         .help = Some("一级指标下写二级指标，二级指标下写三级指标".into());
     }
     let is_leaf = node.children.is_empty();
+    if is_leaf && depth < 3 {
+        ck.error(
+            CheckCode::LevelNesting,
+            node.name.span,
+            format!("{}指标 `{}` 下没有三级指标", node.level.node.label(), node.name.node),
+            "缺少下级指标",
+        )
+        .help = Some("评分写在三级指标中：`三级 名称 分值 … { 公式 … 评分 … }`".into());
+    }
     let symbol = match (&node.formula, is_leaf) {
         (Some(expr), true) => {
             let pending_index = ck.pending.len();
@@ -52,6 +61,7 @@ fn flatten_node<'a>(
                 description: node.description.as_ref().map(|d| d.node.clone()),
                 indicator: Some(index),
                 name_span: node.name.span,
+                audit_tolerance: node.audit_tolerance.as_ref().map(|t| t.node),
             });
             Symbol::Computed(pending_index)
         }
@@ -148,6 +158,7 @@ fn walk(
                 formula_span: node.formula.as_ref().map(|f| f.span),
                 standard: node.standard.as_ref().map(|s| s.node.clone()),
                 criterion,
+                criterion_span: node.scoring.as_ref().map_or(node.name.span, |c| c.span),
                 review_index,
             });
         }

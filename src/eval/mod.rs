@@ -63,6 +63,8 @@ pub struct CheckOutcome {
     pub ok: bool,
     pub left: Option<Decimal>,
     pub right: Option<Decimal>,
+    /// `对照 … 差额 …`: the known difference, evaluated.
+    pub expected: Option<Decimal>,
 }
 
 /// Everything computed for one unit, indexed like the model.
@@ -241,6 +243,7 @@ impl Ctx<'_> {
     fn eval(&mut self, e: &CExpr) -> R<Value> {
         Ok(match &e.kind {
             CExprKind::Const(v) => v.clone(),
+            CExprKind::Percent(p) => Value::Num(*p),
             CExprKind::Slot(s) => self.slots.get(*s).cloned().ok_or_else(|| Fail {
                 message: "内部错误：计算顺序有误，请向 jixiao 开发者报告".into(),
                 span: e.span,
@@ -314,7 +317,10 @@ impl Ctx<'_> {
             }
         }
         let all = values.iter().take(args.len().min(3)).chain(rest.iter()).copied();
+        let ten_thousand = Decimal::from(10_000);
         Ok(match func {
+            Func::ToWanYuan => value::div(values[0], ten_thousand).map_err(arith(span))?,
+            Func::ToYuan => value::mul(values[0], ten_thousand).map_err(arith(span))?,
             Func::Round => {
                 let dp = u32::try_from(values[1].trunc().mantissa()).unwrap_or(0);
                 round_half_away(values[0], dp)
@@ -353,12 +359,13 @@ impl Ctx<'_> {
         let missing = |what: &str, text: &str| Fail {
             message: format!("目标 `{}` 的{what} `{text}` 不是数值", item.name),
             span,
-            help: Some("用 `其中` 先筛出数值型目标".into()),
+            help: Some("用 `其中 可量化` 先筛出目标和实际都是数值的目标".into()),
         };
         Ok(match field {
             ItemField::Name => Value::Text(item.name.as_str().into()),
             ItemField::Category => Value::Text(item.category.as_str().into()),
             ItemField::Met => Value::Bool(item.met),
+            ItemField::Quantified => Value::Bool(item.target.is_some() && item.actual.is_some()),
             ItemField::Target => Value::Num(
                 item.target
                     .as_ref()
@@ -572,17 +579,26 @@ impl Ctx<'_> {
         match &check.sides {
             Some((l, r)) => {
                 let (left, right) = (self.num(l)?, self.num(r)?);
-                let diff = value::sub(left, right).map_err(arith(check.span))?.abs();
+                let expected = match &check.difference {
+                    Some(d) => self.num(d)?,
+                    None => Decimal::ZERO,
+                };
+                let r = arith(check.span);
+                let diff = value::sub(value::sub(left, right).map_err(&r)?, expected)
+                    .map_err(&r)?
+                    .abs();
                 Ok(CheckOutcome {
                     ok: diff <= check.tolerance,
                     left: Some(left),
                     right: Some(right),
+                    expected: check.difference.as_ref().map(|_| expected),
                 })
             }
             None => Ok(CheckOutcome {
                 ok: self.boolean(&check.condition)?,
                 left: None,
                 right: None,
+                expected: None,
             }),
         }
     }

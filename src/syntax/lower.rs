@@ -21,58 +21,11 @@ pub(crate) struct Lowerer<'s> {
 }
 
 /// Punctuation pairs exist only so syntax errors can name them.
-/// Keywords too: the tree's shape already says which clause a pair is.
+/// Keywords too: the tree's shape already says which clause a pair is. Keywords are
+/// recognised by their rule name so a new `kw_*` rule needs no change here.
 fn is_structural(pair: &Pair<'_, Rule>) -> bool {
-    !matches!(
-        pair.as_rule(),
-        Rule::colon
-            | Rule::assign
-            | Rule::rparen
-            | Rule::kw_title
-            | Rule::kw_year
-            | Rule::kw_issuer
-            | Rule::kw_full_marks
-            | Rule::kw_stepping
-            | Rule::kw_score_precision
-            | Rule::kw_section
-            | Rule::kw_input
-            | Rule::kw_alias
-            | Rule::kw_desc
-            | Rule::kw_range
-            | Rule::kw_default
-            | Rule::kw_target_list
-            | Rule::kw_categories
-            | Rule::kw_let
-            | Rule::kw_display
-            | Rule::kw_weight
-            | Rule::kw_formula
-            | Rule::kw_standard
-            | Rule::kw_scoring
-            | Rule::kw_deduct
-            | Rule::kw_on
-            | Rule::kw_baseline
-            | Rule::kw_minus
-            | Rule::kw_ratio
-            | Rule::kw_target
-            | Rule::kw_bands
-            | Rule::kw_gets
-            | Rule::kw_pass
-            | Rule::kw_when
-            | Rule::kw_else
-            | Rule::kw_cases
-            | Rule::kw_case
-            | Rule::kw_other
-            | Rule::kw_review
-            | Rule::kw_checklist
-            | Rule::kw_item
-            | Rule::kw_grades
-            | Rule::kw_check
-            | Rule::kw_tolerance
-            | Rule::kw_severity
-            | Rule::kw_if
-            | Rule::kw_then
-            | Rule::kw_where
-    )
+    let rule = pair.as_rule();
+    !(matches!(rule, Rule::colon | Rule::assign | Rule::rparen) || format!("{rule:?}").starts_with("kw_"))
 }
 
 fn span_of(pair: &Pair<'_, Rule>) -> Span {
@@ -144,14 +97,29 @@ impl<'s> Lowerer<'s> {
 
     pub fn lower_file(&self, pair: Pair<'_, Rule>) -> LowerResult<RuleSet> {
         let mut items = Vec::new();
+        let mut item_spans = Vec::new();
+        let mut base = None;
         for p in pair.into_inner() {
+            let span = span_of(&p);
             match p.as_rule() {
                 Rule::EOI => {}
-                Rule::section => self.lower_section(p, &mut items)?,
-                _ => items.push(self.lower_item(p)?),
+                Rule::base => base = Some(self.lower_string(self.children(p).next(Rule::string)?)?),
+                Rule::section => {
+                    let before = items.len();
+                    self.lower_section(p, &mut items, &mut item_spans)?;
+                    debug_assert!(items.len() >= before);
+                }
+                _ => {
+                    items.push(self.lower_item(p)?);
+                    item_spans.push(span);
+                }
             }
         }
-        Ok(RuleSet { items })
+        Ok(RuleSet {
+            base,
+            items,
+            item_spans,
+        })
     }
 
     fn lower_item(&self, p: Pair<'_, Rule>) -> LowerResult<Item> {
@@ -177,15 +145,45 @@ impl<'s> Lowerer<'s> {
             Rule::node => Item::Node(Box::new(self.lower_node(p)?)),
             Rule::grades => Item::Grades(self.lower_grades(p)?),
             Rule::check => Item::Check(self.lower_check(p)?),
+            Rule::compare => Item::Compare(self.lower_compare(p)?),
+            Rule::replace_node => Item::Replace(Box::new(self.lower_node(self.children(p).next(Rule::node)?)?)),
+            Rule::delete_item => {
+                let mut c = self.children(p);
+                let kind = c.next(Rule::delete_kind)?;
+                let kind = Spanned::new(kind.as_str().to_owned(), span_of(&kind));
+                Item::Delete {
+                    kind,
+                    name: self.lower_ident(c.next(Rule::ident)?),
+                }
+            }
+            Rule::add_node => {
+                let mut c = self.children(p);
+                let node = self.lower_node(c.next(Rule::node)?)?;
+                c.next(Rule::level)?;
+                Item::Add {
+                    node: Box::new(node),
+                    parent: self.lower_ident(c.next(Rule::ident)?),
+                }
+            }
+            Rule::adjust_weight => {
+                let mut c = self.children(p);
+                c.next(Rule::level)?;
+                let name = self.lower_ident(c.next(Rule::ident)?);
+                let weight = self.lower_number(self.children(c.next(Rule::weight)?).next(Rule::number)?)?;
+                Item::Adjust { name, weight }
+            }
+            Rule::test_case => Item::Test(self.lower_test(p)?),
             _ => return Err(self.internal_at(span, "unexpected item")),
         })
     }
 
-    fn lower_section(&self, p: Pair<'_, Rule>, items: &mut Vec<Item>) -> LowerResult<()> {
+    fn lower_section(&self, p: Pair<'_, Rule>, items: &mut Vec<Item>, spans: &mut Vec<Span>) -> LowerResult<()> {
         let mut c = self.children(p);
         let title = self.lower_string(c.next(Rule::string)?)?;
         for q in c.rest() {
             if q.as_rule() == Rule::input_decl {
+                // Each input keeps its own span and section, so merged files re-emit them singly.
+                spans.push(span_of(&q));
                 items.push(Item::Input(Box::new(
                     self.lower_input_decl(q, Some(title.node.clone()))?,
                 )));
@@ -258,9 +256,11 @@ impl<'s> Lowerer<'s> {
             expr,
             display: None,
             description: None,
+            audit_tolerance: None,
         };
         for clause in c.rest() {
             match clause.as_rule() {
+                Rule::audit_tolerance => decl.audit_tolerance = Some(self.lower_audit_tolerance(clause)?),
                 Rule::display_clause => decl.display = Some(self.lower_display(clause)?),
                 Rule::desc_clause => decl.description = Some(self.lower_desc(clause)?),
                 _ => return Err(self.internal(&clause)),
@@ -285,6 +285,7 @@ impl<'s> Lowerer<'s> {
     }
 
     fn lower_node(&self, p: Pair<'_, Rule>) -> LowerResult<Node> {
+        let node_span = span_of(&p);
         let mut c = self.children(p);
         let level_pair = c.next(Rule::level)?;
         let level = match level_pair.as_str() {
@@ -297,6 +298,7 @@ impl<'s> Lowerer<'s> {
         let weight = self.lower_number(self.children(c.next(Rule::weight)?).next(Rule::number)?)?;
         let open = span_of(&c.next(Rule::block_open)?);
         let mut node = Node {
+            span: node_span,
             level,
             name,
             weight,
@@ -306,6 +308,7 @@ impl<'s> Lowerer<'s> {
             standard: None,
             description: None,
             scoring: None,
+            audit_tolerance: None,
             open,
         };
         for q in c.rest() {
@@ -331,6 +334,7 @@ impl<'s> Lowerer<'s> {
                     }
                 }
                 Rule::desc_clause => node.description = Some(self.lower_desc(q)?),
+                Rule::audit_tolerance => node.audit_tolerance = Some(self.lower_audit_tolerance(q)?),
                 Rule::scoring => {
                     let crit = self.lower_scoring(q)?;
                     if node.scoring.replace(crit).is_some() {
@@ -554,21 +558,122 @@ impl<'s> Lowerer<'s> {
                     let mut tc = self.children(q);
                     check.tolerance = Some(self.lower_number(tc.next(Rule::number)?)?);
                 }
-                Rule::severity => {
-                    let mut sc = self.children(q);
-                    let w = sc.next(Rule::severity_word)?;
-                    let sev = match w.as_str() {
-                        "错误" | "error" => Severity::Error,
-                        _ => Severity::Warning,
-                    };
-                    check.severity = Some(Spanned::new(sev, span_of(&w)));
-                }
+                Rule::severity => check.severity = Some(self.lower_severity(q)?),
                 Rule::desc_clause => check.description = Some(self.lower_desc(q)?),
                 Rule::block_close => {}
                 _ => return Err(self.internal(&q)),
             }
         }
         Ok(check)
+    }
+
+    fn lower_test(&self, p: Pair<'_, Rule>) -> LowerResult<TestCase> {
+        let span = span_of(&p);
+        let mut c = self.children(p);
+        let name = self.lower_string(c.next(Rule::string)?)?;
+        let mut case = TestCase {
+            name,
+            data: None,
+            sets: Vec::new(),
+            expects: Vec::new(),
+            span,
+        };
+        for q in c.rest() {
+            match q.as_rule() {
+                Rule::block_open | Rule::block_close => {}
+                Rule::test_data => case.data = Some(self.lower_string(self.children(q).next(Rule::string)?)?),
+                Rule::test_set => {
+                    let mut sc = self.children(q);
+                    let path = sc.next(Rule::data_path)?;
+                    let path_span = span_of(&path);
+                    let segments = path.into_inner().map(|i| i.as_str().to_owned()).collect();
+                    let value = self.lower_literal(sc.next(Rule::literal)?)?;
+                    case.sets.push(TestSet {
+                        path: Spanned::new(segments, path_span),
+                        value,
+                    });
+                }
+                Rule::test_expect => {
+                    let expect_span = span_of(&q);
+                    let mut ec = self.children(q);
+                    let subject = ec.next(Rule::expect_subject)?;
+                    let subject_span = span_of(&subject);
+                    let mut parts = self.children(subject).rest().collect::<Vec<_>>().into_iter();
+                    let first = parts
+                        .next()
+                        .ok_or_else(|| self.internal_at(subject_span, "expect subject"))?;
+                    let subject = match first.as_rule() {
+                        Rule::grade_word => ExpectSubject::Grade,
+                        _ if parts.next().is_some() => ExpectSubject::Score(first.as_str().to_owned()),
+                        _ => ExpectSubject::Value(first.as_str().to_owned()),
+                    };
+                    let value = ec.next(Rule::expect_value)?;
+                    let value_span = span_of(&value);
+                    let mut text = value.as_str().trim().to_owned();
+                    if let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+                        text = inner.to_owned();
+                    }
+                    case.expects.push(Expect {
+                        subject: Spanned::new(subject, subject_span),
+                        text: Spanned::new(text, value_span),
+                        span: expect_span,
+                    });
+                }
+                _ => return Err(self.internal(&q)),
+            }
+        }
+        Ok(case)
+    }
+
+    fn lower_severity(&self, p: Pair<'_, Rule>) -> LowerResult<Spanned<Severity>> {
+        let w = self.children(p).next(Rule::severity_word)?;
+        let sev = match w.as_str() {
+            "错误" | "error" => Severity::Error,
+            _ => Severity::Warning,
+        };
+        Ok(Spanned::new(sev, span_of(&w)))
+    }
+
+    fn lower_audit_tolerance(&self, p: Pair<'_, Rule>) -> LowerResult<Spanned<Decimal>> {
+        let span = span_of(&p);
+        let inner = self
+            .children(p)
+            .inner
+            .next()
+            .ok_or_else(|| self.internal_at(span, "tolerance"))?;
+        let value = match inner.as_rule() {
+            Rule::percent => self.lower_percent(&inner)?,
+            _ => self.lower_number(inner)?.node,
+        };
+        Ok(Spanned::new(value, span))
+    }
+
+    fn lower_compare(&self, p: Pair<'_, Rule>) -> LowerResult<Compare> {
+        let mut c = self.children(p);
+        let name = self.lower_ident(c.next(Rule::ident)?);
+        c.next(Rule::block_open)?;
+        let left = lower_expr(self, c.next(Rule::expr)?)?;
+        let right = lower_expr(self, c.next(Rule::expr)?)?;
+        let mut compare = Compare {
+            name,
+            left,
+            right,
+            difference: None,
+            tolerance: None,
+            severity: None,
+            description: None,
+        };
+        for q in c.rest() {
+            match q.as_rule() {
+                Rule::difference => compare.difference = Some(lower_expr(self, self.children(q).next(Rule::expr)?)?),
+                Rule::tolerance => compare.tolerance = Some(self.lower_number(self.children(q).next(Rule::number)?)?),
+                Rule::severity => compare.severity = Some(self.lower_severity(q)?),
+                Rule::desc_clause => compare.description = Some(self.lower_desc(q)?),
+                Rule::block_close => {}
+                _ => return Err(self.internal(&q)),
+            }
+        }
+        Ok(compare)
     }
 
     fn lower_interval(&self, p: Pair<'_, Rule>) -> LowerResult<Interval> {

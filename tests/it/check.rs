@@ -1,15 +1,123 @@
-//! The checker: every rule-author mistake in `tests/cases/check/err/` is reported,
-//! and the bundled rule files check clean.
+//! The checker and the error corpus: every file in `tests/errors/` states the
+//! diagnostic it must produce on its first line (`// 期望: <code>`), and the rendered
+//! diagnostics are snapshotted so any change of wording shows up in review.
+
+use std::path::Path;
+
+/// Everything jixiao reports for a rule file: the load error, or the warnings.
+fn diagnose(name: &str, text: &str) -> String {
+    match jixiao::compile_with(name, text, &crate::loader) {
+        Err(e) => jixiao::diagnostics::render_plain(&e),
+        Ok(compiled) => compiled
+            .warnings
+            .iter()
+            .map(|w| jixiao::diagnostics::render_plain(w))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
+}
+
+fn expected_code(path: &Path, text: &str) -> String {
+    let first = text.lines().next().unwrap_or("");
+    let code = first
+        .trim_start_matches(['/', '#', ' '])
+        .strip_prefix("期望:")
+        .unwrap_or_else(|| panic!("{}: first line must be `// 期望: <code>`", path.display()));
+    code.split_whitespace().next().unwrap_or("").to_owned()
+}
 
 #[test]
-fn check_error_diagnostics() {
+fn rule_file_error_corpus() {
     crate::in_snapshot_dir(|| {
-        insta::glob!("../cases", "check/err/*.jx", |path| {
+        insta::glob!("../errors", "*.jx", |path| {
             let text = crate::read(path);
-            let name = format!("check/err/{}", path.file_name().unwrap().to_string_lossy());
-            insta::assert_snapshot!(crate::load_error(&name, &text));
+            let name = format!("tests/errors/{}", path.file_name().unwrap().to_string_lossy());
+            let rendered = diagnose(&name, &text);
+            let code = expected_code(path, &text);
+            assert!(rendered.contains(&code), "{name}: expected {code}, got:\n{rendered}");
+            insta::assert_snapshot!(rendered);
         });
     });
+}
+
+#[test]
+fn data_file_error_corpus() {
+    let root = crate::root();
+    let compiled = crate::compile(
+        "rules/yueyang-2021.jx",
+        &crate::read(&root.join("rules/yueyang-2021.jx")),
+    );
+    crate::in_snapshot_dir(|| {
+        insta::glob!("../errors", "data/*.toml", |path| {
+            let text = crate::read(path);
+            let name = format!("errors/data/{}", path.file_name().unwrap().to_string_lossy());
+            let err = jixiao::load_data(&compiled.model, &name, &text, jixiao::DataFormat::Toml)
+                .expect_err("every file in tests/errors/data must be rejected");
+            let rendered = jixiao::diagnostics::render_plain(&err);
+            assert!(rendered.contains(&expected_code(path, &text)), "{rendered}");
+            insta::assert_snapshot!(rendered);
+        });
+    });
+}
+
+#[test]
+fn the_corpus_covers_every_check_code() {
+    use jixiao::diagnostics::CheckCode::*;
+    let all = [
+        UnknownName,
+        DuplicateName,
+        DuplicateHeader,
+        MissingHeader,
+        Cycle,
+        TypeMismatch,
+        UnknownFunction,
+        BadArguments,
+        UnknownKind,
+        BadDefault,
+        LevelNesting,
+        MissingCriterion,
+        MissingFormula,
+        MisplacedCriterion,
+        WeightSum,
+        BadWeight,
+        MissingGrades,
+        BadCheck,
+        NotConstant,
+        UnitMismatch,
+        UnitSuspicious,
+        BandGap,
+        BandOverlap,
+        Unreachable,
+        ScoreBounds,
+        Unused,
+        Inheritance,
+        EditWithoutBase,
+    ];
+    let dir = crate::root().join("tests/errors");
+    let mut corpus = String::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "jx") {
+            let text = crate::read(&path);
+            let name = format!("tests/errors/{}", path.file_name().unwrap().to_string_lossy());
+            corpus.push_str(&diagnose(&name, &text));
+        }
+    }
+    for code in all {
+        assert!(
+            corpus.contains(code.code()),
+            "no case in tests/errors/ produces {}",
+            code.code()
+        );
+    }
+    let docs = crate::read(&crate::root().join("docs/diagnostics.md"));
+    for code in all {
+        assert!(
+            docs.contains(code.code()),
+            "docs/diagnostics.md does not list {}",
+            code.code()
+        );
+    }
 }
 
 #[test]
@@ -20,7 +128,8 @@ fn bundled_rule_files_check_clean() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "jx") {
             let compiled = crate::compile(&path.display().to_string(), &crate::read(&path));
-            assert!(compiled.warnings.is_empty(), "{}: warnings", path.display());
+            let warnings: Vec<String> = compiled.warnings.iter().map(|w| w.to_string()).collect();
+            assert!(warnings.is_empty(), "{}: {warnings:?}", path.display());
             count += 1;
         }
     }
@@ -29,8 +138,49 @@ fn bundled_rule_files_check_clean() {
 
 #[test]
 fn unknown_name_suggests_the_nearest_defined_name() {
-    let text = crate::read(&crate::root().join("tests/cases/check/err/unknown_name.jx"));
-    let rendered = crate::load_error("unknown_name.jx", &text);
+    let text = crate::read(&crate::root().join("tests/errors/unknown_name.jx"));
+    let rendered = diagnose("unknown_name.jx", &text);
     assert!(rendered.contains("未定义的名称 `编制人员`"), "{rendered}");
     assert!(rendered.contains("是否指 `编制人数`"), "{rendered}");
+}
+
+/// Each class of mistake made in a copy of the real 2021 rule file is caught.
+#[test]
+fn mistakes_in_a_copy_of_the_2021_rules_are_caught() {
+    let original = crate::read(&crate::root().join("rules/yueyang-2021.jx"));
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "二级 预算配置 分值 15",
+            "二级 预算配置 分值 16",
+            "jixiao::check::weights_sum",
+        ),
+        (
+            "公式 实有人数 / 编制人数",
+            "公式 实有人数 / 编制人员",
+            "是否指 `编制人数`",
+        ),
+        ("[80%, 90%) 得 4", "[80%, 85%) 得 4", "没有覆盖 [85%, 90%)"),
+        ("[80%, 90%) 得 4", "[80%, 91%) 得 4", "jixiao::check::band_overlap"),
+        (
+            "公式 三公经费合计 / 三公经费预算",
+            "公式 三公经费合计 + 编制人数",
+            "jixiao::check::unit_mismatch",
+        ),
+        (">= 90%     得 5", ">= 90%     得 6", "超出了 0 到分值 5 的范围"),
+        ("中 [60, 80)", "中 [60, 79)", "没有覆盖 [79, 80)"),
+        (
+            "计算 预算完成率 = 实际收入 / 年初预算",
+            "计算 预算完成率 = 实际收入 / 年初预算 + 预算完成率",
+            "jixiao::check::cycle",
+        ),
+    ];
+    for (from, to, expect) in cases {
+        assert!(original.contains(from), "{from}");
+        let edited = original.replacen(from, to, 1);
+        let rendered = diagnose("yueyang-2021（改）.jx", &edited);
+        assert!(
+            rendered.contains(expect),
+            "{from} → {to}: expected {expect}, got:\n{rendered}"
+        );
+    }
 }

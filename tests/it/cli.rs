@@ -50,8 +50,8 @@ fn check_accepts_the_bundled_rules() {
 #[test]
 fn bad_inputs_fail_with_a_message_not_a_panic() {
     let cases: &[&[&str]] = &[
-        &["check", "tests/cases/syntax/err/missing_weight.jx"],
-        &["check", "tests/cases/check/err/weights_sum.jx"],
+        &["check", "tests/errors/missing_weight.jx"],
+        &["check", "tests/errors/weights_sum.jx"],
         &["check", "no/such/file.jx"],
         &["eval", RULES, "no/such/unit.toml"],
         &["eval", RULES, "Cargo.toml"],
@@ -66,4 +66,31 @@ fn bad_inputs_fail_with_a_message_not_a_panic() {
         assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
         assert!(!err.is_empty(), "{args:?} printed no diagnostic");
     }
+}
+
+#[test]
+fn check_json_lists_every_diagnostic_with_its_place() {
+    let (code, out, _) = jixiao(&["check", "--format", "json", "tests/errors/weights_sum.jx", RULES]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v[0]["ok"], false);
+    let d = &v[0]["diagnostics"][0];
+    assert_eq!(d["code"], "jixiao::check::weights_sum");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["line"], 9);
+    assert!(d["labels"].as_array().unwrap().len() >= 3);
+    assert_eq!(v[1]["ok"], true);
+}
+
+#[test]
+fn check_exits_zero_with_warnings_only() {
+    let (code, _, err) = jixiao(&["check", "tests/errors/unused.jx"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("jixiao::check::unused"), "{err}");
+}
+
+#[test]
+fn fmt_check_passes_on_the_bundled_rules() {
+    let (code, _, err) = jixiao(&["fmt", "--check", "rules/"]);
+    assert_eq!(code, 0, "{err}");
 }

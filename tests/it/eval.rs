@@ -35,6 +35,8 @@ fn every_rule_file_on_its_examples() {
             let ev = evaluate(&text, &name, path, true);
             let mut table = jixiao::report::render_table(&ev);
             table.push_str(&jixiao::report::render_explain(&ev));
+            table.push_str(&jixiao::report::render_audit(&ev));
+            table.push_str(&jixiao::report::render_provenance(&ev));
             let unit = format!(
                 "{}__{}",
                 path.parent().unwrap().file_name().unwrap().to_string_lossy(),
@@ -54,8 +56,8 @@ fn editing_a_threshold_changes_the_result_without_rebuilding() {
     let data = root.join("examples/yueyang-2021/chengguan-zhifa.toml");
     // The bureau tightens 财政供养人员控制率 from 100% to 75%.
     let edited = original.replacen(
-        "评分 扣分 { 基准 100%  每超过 1 百分点 扣 0.5 }",
-        "评分 扣分 { 基准 75%  每超过 1 百分点 扣 0.5 }",
+        "评分 扣分 { 基准 100% 每超过 1 百分点 扣 0.5 }",
+        "评分 扣分 { 基准 75% 每超过 1 百分点 扣 0.5 }",
         1,
     );
     assert_ne!(original, edited, "the edit must apply");

@@ -94,10 +94,16 @@ fn bands_at_their_edges() {
 }
 
 #[test]
-fn a_value_no_band_covers_is_an_error_not_a_default() {
-    let gap = "分档 { >= 90% 得 5  [60%, 80%) 得 2 }";
-    let err = run(gap, "百分比", "x = \"85%\"").unwrap_err();
-    assert!(err.contains("不在任何分档区间内"), "{err}");
+fn bands_with_a_gap_are_rejected_before_any_unit_is_scored() {
+    let gap = rules("分档 { >= 90% 得 5  [60%, 80%) 得 2 }", "百分比");
+    let err = crate::load_error("gap.jx", &gap);
+    assert!(err.contains("没有覆盖 (-∞, 60%)"), "{err}");
+    assert!(err.contains("没有覆盖 [80%, 90%)"), "{err}");
+    // With a declared range that excludes the low values, only the middle gap remains.
+    let ranged = gap.replace("输入 x: 百分比", "输入 x: 百分比 { 范围 >= 60% }");
+    let err = crate::load_error("gap.jx", &ranged);
+    assert!(!err.contains("(-∞, 60%)"), "{err}");
+    assert!(err.contains("没有覆盖 [80%, 90%)"), "{err}");
 }
 
 #[test]
@@ -143,7 +149,7 @@ fn review_scores_come_from_the_data_and_stay_in_range() {
 
 #[test]
 fn division_by_zero_names_unit_indicator_and_line() {
-    let text = rules("比例 { 目标 100% }", "人").replace("公式 x", "公式 1 / x");
+    let text = rules("比例 { 目标 1 }", "人").replace("公式 x", "公式 1 / x");
     let compiled = crate::compile("div.jx", &text);
     let record = jixiao::load_data(
         &compiled.model,
@@ -161,7 +167,7 @@ fn division_by_zero_names_unit_indicator_and_line() {
 
 #[test]
 fn data_problems_are_all_reported_together() {
-    let compiled = crate::compile("forms.jx", &rules("比例 { 目标 100% }", "万元"));
+    let compiled = crate::compile("forms.jx", &rules("比例 { 目标 100 }", "万元"));
     let err = jixiao::load_data(
         &compiled.model,
         "bad.toml",
@@ -177,7 +183,7 @@ fn data_problems_are_all_reported_together() {
 
 #[test]
 fn amounts_are_exact_from_toml_numbers_and_strings() {
-    let compiled = crate::compile("forms.jx", &rules("比例 { 目标 100% }", "万元"));
+    let compiled = crate::compile("forms.jx", &rules("比例 { 目标 100 }", "万元"));
     for data in ["x = 0.1", "x = \"0.1\"", "x = \"0,000.1\""] {
         let record = jixiao::load_data(
             &compiled.model,

@@ -1,11 +1,15 @@
 //! The single integration-test binary: one module per pipeline stage.
 
+mod audit;
+mod batch;
 mod check;
 mod cli;
 mod eval;
+mod format;
 mod forms;
 mod seed;
 mod syntax;
+mod yearly;
 
 use std::path::{Path, PathBuf};
 
@@ -18,9 +22,18 @@ pub fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
 
+/// Reads a `基于` base file relative to the file that names it (as the CLI does).
+pub fn loader(from: &str, base: &str) -> Result<(String, String), String> {
+    let dir = Path::new(from).parent().unwrap_or(Path::new("."));
+    let path = dir.join(base);
+    std::fs::read_to_string(&path)
+        .map(|t| (path.display().to_string(), t))
+        .map_err(|e| e.to_string())
+}
+
 /// Compiles rule text or panics with the rendered diagnostic.
 pub fn compile(name: &str, text: &str) -> jixiao::Compiled {
-    match jixiao::compile(name, text) {
+    match jixiao::compile_with(name, text, &loader) {
         Ok(c) => c,
         Err(e) => panic!("{}", jixiao::diagnostics::render_plain(&e)),
     }
@@ -28,7 +41,7 @@ pub fn compile(name: &str, text: &str) -> jixiao::Compiled {
 
 /// Renders the diagnostic for rule text that must fail to load.
 pub fn load_error(name: &str, text: &str) -> String {
-    match jixiao::compile(name, text) {
+    match jixiao::compile_with(name, text, &loader) {
         Ok(_) => panic!("{name}: expected an error, but the rule file loaded"),
         Err(e) => jixiao::diagnostics::render_plain(&e),
     }

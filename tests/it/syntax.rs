@@ -72,17 +72,6 @@ fn keywords_need_a_word_boundary() {
 }
 
 #[test]
-fn syntax_error_diagnostics() {
-    crate::in_snapshot_dir(|| {
-        insta::glob!("../cases", "syntax/err/*.jx", |path| {
-            let text = crate::read(path);
-            let name = format!("syntax/err/{}", path.file_name().unwrap().to_string_lossy());
-            insta::assert_snapshot!(crate::load_error(&name, &text));
-        });
-    });
-}
-
-#[test]
 fn deep_nesting_is_a_diagnostic_not_a_stack_overflow() {
     let deep = format!("计算 x = {}1{}", "(".repeat(100_000), ")".repeat(100_000));
     let err = jixiao::syntax::parse(&SourceFile::new("deep.jx", &deep)).unwrap_err();

@@ -1,0 +1,435 @@
+//! 复核: compares what a unit stated about itself (values in its report, self-scores,
+//! total, grade, targets met) with the recomputation, and lists every inconsistency
+//! in its own data (cross-checks, one figure stated twice).
+//!
+//! A stated figure is compared at the precision the unit wrote it: "2.4%" agrees with
+//! 2.4091% (both 2.4 at one decimal), "80%" does not agree with 79.31% (79 at zero
+//! decimals). A rule file may set `复核容差` on an indicator or value instead.
+
+use rust_decimal::Decimal;
+
+use crate::data::{parse_decimal, Record};
+use crate::eval::value::{format_decimal, format_exact, round_half_away};
+use crate::eval::Outcome;
+use crate::model::{ComputedDef, Model, Value};
+use crate::report::{AuditReport, Finding};
+
+/// Finding severities, most serious first.
+pub const SEVERITIES: [&str; 3] = ["错误", "警告", "提示"];
+
+/// How a stated figure compares with the recomputed one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatedComparison {
+    pub agrees: bool,
+    /// The stated number in the unit it was written in (percent points for `80%`).
+    pub stated: Decimal,
+    /// The recomputed value rounded the way the stated one was written.
+    pub computed_as_written: Decimal,
+    pub percent: bool,
+    pub decimals: u32,
+}
+
+/// Compares a stated figure (`"80%"`, `"2.4%"`, `"3641.42"`) with an exact value.
+/// `None` if the text is not a number.
+pub fn compare_stated(stated: &str, computed: Decimal, tolerance: Option<Decimal>) -> Option<StatedComparison> {
+    let t = stated.trim();
+    let (digits, percent) = match t.strip_suffix(['%', '％']) {
+        Some(d) => (d.trim(), true),
+        None => (t, false),
+    };
+    let number = parse_decimal(digits)?;
+    let decimals = digits.split('.').nth(1).map_or(0, |f| f.trim().len() as u32).min(20);
+    let scaled = if percent {
+        computed.checked_mul(Decimal::ONE_HUNDRED)?
+    } else {
+        computed
+    };
+    let as_written = round_half_away(scaled, decimals);
+    let agrees = match tolerance {
+        Some(tol) => {
+            let stated_value = if percent { number / Decimal::ONE_HUNDRED } else { number };
+            (stated_value - computed).abs() <= tol
+        }
+        None => as_written == number,
+    };
+    Some(StatedComparison {
+        agrees,
+        stated: number,
+        computed_as_written: as_written,
+        percent,
+        decimals,
+    })
+}
+
+/// Builds the 复核意见 for one evaluated unit.
+pub fn audit(model: &Model, record: &Record, outcome: &Outcome, grade: &str) -> AuditReport {
+    let mut findings = Vec::new();
+    stated_values(model, record, outcome, &mut findings);
+    cross_checks(model, outcome, &mut findings);
+    targets(model, record, &mut findings);
+    scores(model, record, outcome, grade, &mut findings);
+    findings.sort_by_key(|f| {
+        SEVERITIES
+            .iter()
+            .position(|s| *s == f.severity)
+            .unwrap_or(SEVERITIES.len())
+    });
+    let total = format_decimal(outcome.total, false, model.score_precision);
+    let summary = match (&record.stated.total, &record.stated.grade) {
+        (None, None) => format!("复核 {total} 分 {grade}（单位未填报自评得分）"),
+        (t, g) => format!(
+            "自评 {} 分 {} → 复核 {total} 分 {grade}",
+            t.map_or("—".to_owned(), format_exact),
+            g.as_deref().unwrap_or("—")
+        ),
+    };
+    let count = |s: &str| findings.iter().filter(|f| f.severity == s).count();
+    AuditReport {
+        summary,
+        grade_changed: record.stated.grade.as_deref().is_some_and(|g| g != grade),
+        errors: count("错误"),
+        warnings: count("警告"),
+        notes: count("提示"),
+        findings,
+    }
+}
+
+fn line_of(model: &Model, span: crate::source::Span) -> usize {
+    model.source.line_col(span.start).0
+}
+
+fn stated_values(model: &Model, record: &Record, outcome: &Outcome, out: &mut Vec<Finding>) {
+    for (name, text) in &record.stated.values {
+        let field = format!("自评.指标值.{name}");
+        let Some(def) = model.computed.iter().find(|c| &c.name == name) else {
+            out.push(Finding {
+                category: "指标值".into(),
+                severity: "提示".into(),
+                subject: name.clone(),
+                stated: Some(text.clone()),
+                computed: None,
+                difference: None,
+                explanation: None,
+                rule_line: None,
+                data_field: Some(field),
+                message: format!("自评中的 `{name}` 不是规则文件中有公式的指标或计算值，无法复核"),
+            });
+            continue;
+        };
+        let Some(Value::Num(value)) = outcome.slots.get(def.slot) else {
+            continue;
+        };
+        let Some(cmp) = compare_stated(text, *value, def.audit_tolerance) else {
+            out.push(Finding {
+                category: "指标值".into(),
+                severity: "提示".into(),
+                subject: name.clone(),
+                stated: Some(text.clone()),
+                computed: Some(shown(model, def, *value)),
+                difference: None,
+                explanation: None,
+                rule_line: Some(line_of(model, def.span)),
+                data_field: Some(field),
+                message: format!("自评中 `{name}` 写的不是数值，无法复核"),
+            });
+            continue;
+        };
+        if cmp.agrees {
+            continue;
+        }
+        let unit = if cmp.percent { "%" } else { "" };
+        let stated_exact = if cmp.percent {
+            cmp.stated / Decimal::ONE_HUNDRED
+        } else {
+            cmp.stated
+        };
+        let difference = format_decimal(stated_exact - *value, cmp.percent, 2.max(cmp.decimals));
+        out.push(Finding {
+            category: "指标值".into(),
+            severity: "警告".into(),
+            subject: name.clone(),
+            stated: Some(text.clone()),
+            computed: Some(shown(model, def, *value)),
+            difference: Some(difference),
+            explanation: Some(format!(
+                "{} = {} = {}",
+                name,
+                crate::report::substitute(model, def, outcome),
+                shown(model, def, *value)
+            )),
+            rule_line: Some(line_of(model, def.span)),
+            data_field: Some(field),
+            message: format!(
+                "报告所写 `{name}` {text} 与复核计算不符：按报告的精度应为 {}{unit}",
+                cmp.computed_as_written
+            ),
+        });
+    }
+}
+
+fn shown(model: &Model, def: &ComputedDef, value: Decimal) -> String {
+    let display = def.display.or_else(|| {
+        def.indicator
+            .and_then(|i| model.nodes.get(i))
+            .and_then(|n| n.leaf.as_ref())
+            .and_then(|l| l.display)
+    });
+    match display {
+        Some(d) => format_decimal(value, d.percent, d.decimals),
+        None => value.to_string(),
+    }
+}
+
+fn cross_checks(model: &Model, outcome: &Outcome, out: &mut Vec<Finding>) {
+    for (def, result) in model.checks.iter().zip(&outcome.checks) {
+        let (Some(l), Some(r)) = (result.left, result.right) else {
+            if !result.ok {
+                out.push(Finding {
+                    category: "勾稽关系".into(),
+                    severity: def.severity.label().into(),
+                    subject: def.name.clone(),
+                    stated: None,
+                    computed: None,
+                    difference: None,
+                    explanation: Some(
+                        model
+                            .source
+                            .slice(def.condition.span)
+                            .split_whitespace()
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    ),
+                    rule_line: Some(line_of(model, def.span)),
+                    data_field: None,
+                    message: format!("勾稽关系 `{}` 不成立", def.name),
+                });
+            }
+            continue;
+        };
+        let sides = def.sides.as_ref();
+        let text = |i: usize| {
+            sides
+                .map(|(a, b)| if i == 0 { a } else { b })
+                .map(|e| {
+                    model
+                        .source
+                        .slice(e.span)
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .unwrap_or_default()
+        };
+        let (left_name, right_name) = (text(0), text(1));
+        if def.comparison {
+            if l == r {
+                continue;
+            }
+            let explained_by = def.difference.as_ref().map(|d| {
+                model
+                    .source
+                    .slice(d.span)
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            });
+            let (severity, message) = match (result.ok, &explained_by, result.expected) {
+                (true, Some(component), Some(e)) => (
+                    "提示".to_owned(),
+                    format!(
+                        "同一数字两处不同：{left_name} {l} 与 {right_name} {r} 相差 {}，差额等于 {component} {e}，口径差异已说明",
+                        l - r
+                    ),
+                ),
+                (_, Some(component), Some(e)) => (
+                    def.severity.label().to_owned(),
+                    format!(
+                        "同一数字两处不同：{left_name} {l} 与 {right_name} {r} 相差 {}，不等于 {component} {e}",
+                        l - r
+                    ),
+                ),
+                _ => (
+                    def.severity.label().to_owned(),
+                    format!("同一数字两处不同：{left_name} {l} 与 {right_name} {r} 相差 {}", l - r),
+                ),
+            };
+            out.push(Finding {
+                category: "同一数字".into(),
+                severity,
+                subject: def.name.clone(),
+                stated: Some(format!("{left_name} {l}")),
+                computed: Some(format!("{right_name} {r}")),
+                difference: Some((l - r).to_string()),
+                explanation: def.description.clone(),
+                rule_line: Some(line_of(model, def.span)),
+                data_field: Some(format!("{left_name}；{right_name}")),
+                message,
+            });
+        } else if !result.ok {
+            out.push(Finding {
+                category: "勾稽关系".into(),
+                severity: def.severity.label().into(),
+                subject: def.name.clone(),
+                stated: Some(format!("{left_name} = {l}")),
+                computed: Some(format!("{right_name} = {r}")),
+                difference: Some((l - r).to_string()),
+                explanation: def.description.clone(),
+                rule_line: Some(line_of(model, def.span)),
+                data_field: Some(left_name.clone()),
+                message: format!("勾稽关系 `{}` 不成立：{left_name} {l} ≠ {right_name} {r}", def.name),
+            });
+        }
+    }
+}
+
+fn targets(model: &Model, record: &Record, out: &mut Vec<Finding>) {
+    for (list, items) in model.lists.iter().zip(&record.lists) {
+        for (i, item) in items.iter().enumerate() {
+            let (Some(stated), Some(computed)) = (item.met_stated, item.met_computed) else {
+                continue;
+            };
+            if stated == computed {
+                continue;
+            }
+            let word = |b: bool| if b { "已达成" } else { "未达成" };
+            out.push(Finding {
+                category: "绩效目标".into(),
+                severity: "警告".into(),
+                subject: format!("{}（{}）", item.name, item.category),
+                stated: Some(word(stated).into()),
+                computed: Some(word(computed).into()),
+                difference: None,
+                explanation: Some(format!("目标 {}，实际 {}", item.target_text, item.actual_text)),
+                rule_line: Some(line_of(model, list.span)),
+                data_field: Some(format!("{}[{}]", list.name, i + 1)),
+                message: format!(
+                    "单位称目标“{}”{}，按目标 {} 和实际 {} 复核为{}",
+                    item.name,
+                    word(stated),
+                    item.target_text,
+                    item.actual_text,
+                    word(computed)
+                ),
+            });
+        }
+    }
+}
+
+fn scores(model: &Model, record: &Record, outcome: &Outcome, grade: &str, out: &mut Vec<Finding>) {
+    for (name, stated) in &record.stated.scores {
+        let Some(index) = model.nodes.iter().position(|n| &n.name == name) else {
+            out.push(Finding {
+                category: "得分".into(),
+                severity: "提示".into(),
+                subject: name.clone(),
+                stated: Some(format_exact(*stated)),
+                computed: None,
+                difference: None,
+                explanation: None,
+                rule_line: None,
+                data_field: Some(format!("自评.得分.{name}")),
+                message: format!("自评得分中的 `{name}` 不是规则文件中的指标"),
+            });
+            continue;
+        };
+        let computed = outcome.scores[index];
+        if round_half_away(computed, stated.scale()) == *stated {
+            continue;
+        }
+        let node = &model.nodes[index];
+        out.push(Finding {
+            category: "得分".into(),
+            severity: "警告".into(),
+            subject: name.clone(),
+            stated: Some(format_exact(*stated)),
+            computed: Some(format_decimal(computed, false, model.score_precision)),
+            difference: Some(format_decimal(computed - *stated, false, model.score_precision)),
+            explanation: None,
+            rule_line: Some(line_of(model, node.span)),
+            data_field: Some(format!("自评.得分.{name}")),
+            message: format!(
+                "`{name}` 自评 {} 分，复核 {} 分（分值 {}）",
+                format_exact(*stated),
+                format_decimal(computed, false, model.score_precision),
+                format_exact(node.weight)
+            ),
+        });
+    }
+    if let Some(stated) = record.stated.total {
+        let computed = round_half_away(outcome.total, model.score_precision);
+        if round_half_away(outcome.total, stated.scale()) != stated {
+            out.push(Finding {
+                category: "得分".into(),
+                severity: "警告".into(),
+                subject: "总分".into(),
+                stated: Some(format_exact(stated)),
+                computed: Some(format_decimal(computed, false, model.score_precision)),
+                difference: Some(format_decimal(outcome.total - stated, false, model.score_precision)),
+                explanation: None,
+                rule_line: None,
+                data_field: Some("自评.总分".into()),
+                message: format!(
+                    "自评总分 {} 分，复核 {} 分",
+                    format_exact(stated),
+                    format_decimal(computed, false, model.score_precision)
+                ),
+            });
+        }
+    }
+    if let Some(stated) = &record.stated.grade {
+        if stated != grade {
+            out.push(Finding {
+                category: "等级".into(),
+                severity: "错误".into(),
+                subject: "评价等次".into(),
+                stated: Some(stated.clone()),
+                computed: Some(grade.to_owned()),
+                difference: None,
+                explanation: None,
+                rule_line: None,
+                data_field: Some("自评.等级".into()),
+                message: format!("评价等次由自评的“{stated}”变为复核的“{grade}”"),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn stated_figures_are_compared_at_their_own_precision() {
+        let rate = d("0.0240909090909");
+        assert!(compare_stated("2.4%", rate, None).unwrap().agrees);
+        assert!(compare_stated("2.41%", rate, None).unwrap().agrees);
+        assert!(!compare_stated("2.42%", rate, None).unwrap().agrees);
+        assert!(!compare_stated("3%", rate, None).unwrap().agrees);
+        // Written as a whole percent, 2.41% is 2%: the precision the unit chose.
+        assert!(compare_stated("2%", rate, None).unwrap().agrees);
+        let control = d("138") / d("174");
+        let c = compare_stated("80%", control, None).unwrap();
+        assert!(!c.agrees);
+        assert_eq!(c.computed_as_written, d("79"));
+        assert!(compare_stated("79%", control, None).unwrap().agrees);
+        assert!(compare_stated("79.31%", control, None).unwrap().agrees);
+        // Half away from zero at the stated precision: 0.125 written as "0.13".
+        assert!(compare_stated("0.13", d("0.125"), None).unwrap().agrees);
+        assert!(!compare_stated("0.12", d("0.125"), None).unwrap().agrees);
+        assert!(compare_stated("-9.17%", d("-0.0917241"), None).unwrap().agrees);
+        assert!(compare_stated("3,641.42", d("3641.42"), None).unwrap().agrees);
+        assert!(compare_stated("abc", d("1"), None).is_none());
+    }
+
+    #[test]
+    fn an_explicit_tolerance_replaces_the_precision_rule() {
+        let control = d("138") / d("174");
+        assert!(compare_stated("80%", control, Some(d("0.01"))).unwrap().agrees);
+        assert!(!compare_stated("80%", control, Some(d("0.005"))).unwrap().agrees);
+    }
+}

@@ -1,0 +1,1070 @@
+//! Reading units from files: CSV (one unit per row, UTF-8 or GBK/GB18030), workbooks
+//! (XLSX/XLS/ODS via calamine, one unit per row of one sheet) and single-unit TOML/JSON
+//! documents. Every data row becomes a [`Raw::Table`] of (column header, cell) with the
+//! cell's coordinates, ready for [`crate::data::bind`]; nothing here interprets values.
+//!
+//! Readers take any `Read` (+ `Seek`); only [`open_path`] touches the file system.
+//!
+//! ## Numbers from workbooks
+//!
+//! calamine hands numeric cells over as `f64`. They are turned into decimals through the
+//! shortest text that reads back as the same `f64` (`format!("{f}")`, which Rust
+//! guarantees to be the shortest round-trip representation and never writes an
+//! exponent), then parsed exactly. For any value a clerk typed with at most 15
+//! significant digits this gives back exactly what was typed: an `f64` carries 15.95
+//! decimal digits, so two different decimals of at most 15 significant digits never
+//! round to the same `f64` (DBL_DIG = 15). The typed decimal `d` and the shortest
+//! round-trip text `s` both read back as the cell's `f64`, and `s` has no more digits
+//! than `d`; if they differed, they would be two such decimals sharing one `f64`. So
+//! `s` = `d` (up to trailing zeros: `44.00` comes back as `44`, the same number).
+//! A cell computed by an Excel formula holds whatever `f64` Excel stored, and that
+//! value is read exactly as stored.
+
+use std::collections::HashMap;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::Path;
+use std::sync::Arc;
+
+use encoding_rs::{Decoder, Encoding, GB18030, UTF_8};
+
+use crate::data::{self, Entry, Loc, Raw};
+use crate::diagnostics::DataProblem;
+use crate::model::{DataKey, Model};
+
+/// What kind of file a row came from: decides how its coordinates are written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileKind {
+    /// A CSV file: rows are numbered as a spreadsheet shows them (the header is row 1).
+    Csv,
+    /// One sheet of a workbook: cells are written `Sheet1!C7`.
+    Sheet { name: String },
+    /// A TOML or JSON document holding one unit.
+    Document,
+}
+
+/// One input file as rows refer to it.
+#[derive(Debug)]
+pub struct FileInfo {
+    /// The file's name as given on the command line.
+    pub name: String,
+    pub kind: FileKind,
+    /// Column headers as written (empty for documents).
+    pub headers: Vec<String>,
+    /// Absolute index of the first column (workbooks whose data starts right of `A`).
+    pub first_col: usize,
+    /// SHA-256 of the file's bytes (hex), for each report's provenance.
+    pub sha256: String,
+    /// A field as [`data::bind`] names it in problems → its column.
+    fields: HashMap<String, usize>,
+}
+
+impl FileInfo {
+    fn document(name: &str, sha256: String) -> FileInfo {
+        FileInfo {
+            name: name.to_owned(),
+            kind: FileKind::Document,
+            headers: Vec::new(),
+            first_col: 0,
+            sha256,
+            fields: HashMap::new(),
+        }
+    }
+
+    /// The column a problem's field belongs to (`绩效目标[3]（…）` belongs to `绩效目标`).
+    pub fn column_of(&self, field: &str) -> Option<usize> {
+        if let Some(&c) = self.fields.get(field) {
+            return Some(c);
+        }
+        let stem = field.split('[').next().unwrap_or(field);
+        self.fields
+            .get(stem)
+            .copied()
+            .or_else(|| self.headers.iter().position(|h| h == field || h == stem))
+    }
+}
+
+/// Where a row came from, in the file's own coordinates.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub file: Arc<FileInfo>,
+    /// The row number a spreadsheet program shows: in a CSV the header is row 1 and each
+    /// record one row; in a sheet the absolute 1-based row. 0 for a document.
+    pub row: usize,
+    /// CSV: the text line the record starts on (after a multi-line cell it differs from
+    /// `row`). Otherwise equal to `row`.
+    pub line: usize,
+}
+
+impl Origin {
+    /// The row within its file: `第 3 行`, `工作表「Sheet1」第 3 行`, `第 9 行（文本第 15 行）`.
+    pub fn row_label(&self) -> String {
+        match &self.file.kind {
+            FileKind::Csv if self.line != self.row => format!("第 {} 行（文本第 {} 行）", self.row, self.line),
+            FileKind::Csv => format!("第 {} 行", self.row),
+            FileKind::Sheet { name } => format!("工作表「{name}」第 {} 行", self.row),
+            FileKind::Document => String::new(),
+        }
+    }
+
+    /// The row with its file: `units.csv 第 3 行`.
+    pub fn label(&self) -> String {
+        let row = self.row_label();
+        if row.is_empty() {
+            self.file.name.clone()
+        } else {
+            format!("{} {row}", self.file.name)
+        }
+    }
+
+    /// A cell of this row by column index: `第 3 行「编制人数」列` or `Sheet1!C3`.
+    pub fn cell(&self, col: usize) -> String {
+        let header = self.file.headers.get(col).map(String::as_str).unwrap_or("");
+        match &self.file.kind {
+            FileKind::Csv => {
+                let line = if self.line != self.row {
+                    format!("（文本第 {} 行）", self.line)
+                } else {
+                    String::new()
+                };
+                if header.is_empty() {
+                    format!("第 {} 行{line}第 {} 列", self.row, col + 1)
+                } else {
+                    format!("第 {} 行{line}「{header}」列", self.row)
+                }
+            }
+            FileKind::Sheet { name } => {
+                let a1 = format!(
+                    "{}!{}{}",
+                    sheet_ref(name),
+                    column_letters(self.file.first_col + col),
+                    self.row
+                );
+                if header.is_empty() {
+                    a1
+                } else {
+                    format!("{a1}「{header}」")
+                }
+            }
+            FileKind::Document => format!("「{header}」"),
+        }
+    }
+}
+
+/// `0` → `A`, `25` → `Z`, `26` → `AA`.
+pub fn column_letters(mut index: usize) -> String {
+    let mut out = Vec::new();
+    loop {
+        out.push(b'A' + (index % 26) as u8);
+        if index < 26 {
+            break;
+        }
+        index = index / 26 - 1;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// A sheet name as Excel writes it in a reference (quoted when it has spaces or punctuation).
+fn sheet_ref(name: &str) -> String {
+    if name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        name.to_owned()
+    } else {
+        format!("'{}'", name.replace('\'', "''"))
+    }
+}
+
+/// A cell's content before it is given to a column.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Blank,
+    Text(String),
+    /// A number's exact text.
+    Number(String),
+    Bool(bool),
+    /// A date, an error value (`#DIV/0!`) …, as text for messages.
+    Other(String),
+}
+
+/// One data row, read but not yet bound.
+#[derive(Debug, Clone)]
+pub struct RawRow {
+    pub origin: Origin,
+    /// The unit's data as a table, or `None` when the row could not be read at all
+    /// (then `problems` says why).
+    pub raw: Option<Raw>,
+    /// Problems found while reading cells (a required cell left blank, a target list
+    /// that is not JSON, cells beyond the last header …), at the cells' coordinates.
+    pub problems: Vec<DataProblem>,
+    /// Fields already explained by `problems`: binding's own "missing" report for them
+    /// (which cannot know the cell) is dropped.
+    pub reported: Vec<String>,
+}
+
+/// What reading a file yields, in order.
+#[derive(Debug)]
+pub enum Item {
+    Row(RawRow),
+    /// A row with no content at all: not a unit; counted and named in the run's summary.
+    Blank(Origin),
+}
+
+/// What a column holds.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Target {
+    Unit,
+    Input(usize),
+    List(usize),
+    /// `评审.经济效益`, `自评.总分`, `自评.得分.预算配置`: a key path into nested tables.
+    Nested(Vec<String>),
+}
+
+#[derive(Debug, Clone)]
+struct Column {
+    target: Option<Target>,
+    /// The field as binding names it in problems.
+    field: String,
+    /// Whether a blank cell is an error (no declared default).
+    required: bool,
+}
+
+/// How a file's columns map to the rule file's inputs; built once from the header.
+#[derive(Debug)]
+pub struct Plan {
+    columns: Vec<Column>,
+    info: Arc<FileInfo>,
+}
+
+/// Maps a header to the rule file's inputs. Unknown columns give a warning each; a
+/// missing required column or two columns for one input is an error for the whole file.
+pub fn plan(
+    model: &Model,
+    name: &str,
+    kind: FileKind,
+    first_col: usize,
+    headers: Vec<String>,
+    sha256: String,
+) -> Result<(Plan, Vec<String>), String> {
+    let mut warnings = Vec::new();
+    let mut errors = Vec::new();
+    let mut columns = Vec::with_capacity(headers.len());
+    let mut fields = HashMap::new();
+    let mut seen: HashMap<Target, usize> = HashMap::new();
+    let where_col = |i: usize| match &kind {
+        FileKind::Sheet { .. } => format!("{} 列", column_letters(first_col + i)),
+        _ => format!("第 {} 列", i + 1),
+    };
+    for (i, header) in headers.iter().enumerate() {
+        if header.is_empty() {
+            warnings.push(format!("{name} 的{}没有表头，这一列已忽略", where_col(i)));
+            columns.push(Column {
+                target: None,
+                field: String::new(),
+                required: false,
+            });
+            continue;
+        }
+        let (target, field, required) = match target_of(model, header) {
+            Some(t) => t,
+            None => {
+                warnings.push(format!(
+                    "{name} 的列「{header}」（{}）不是规则文件声明的输入，已忽略",
+                    where_col(i)
+                ));
+                columns.push(Column {
+                    target: None,
+                    field: String::new(),
+                    required: false,
+                });
+                continue;
+            }
+        };
+        if let Some(&first) = seen.get(&target) {
+            errors.push(format!(
+                "列「{header}」（{}）和列「{}」（{}）填的是同一项 `{field}`，请只保留一列",
+                where_col(i),
+                headers[first],
+                where_col(first)
+            ));
+        } else {
+            seen.insert(target.clone(), i);
+        }
+        fields.insert(field.clone(), i);
+        columns.push(Column {
+            target: Some(target),
+            field,
+            required,
+        });
+    }
+    let mut missing = Vec::new();
+    if !seen.contains_key(&Target::Unit) {
+        missing.push("单位名称（或 单位）".to_owned());
+    }
+    for (i, input) in model.inputs.iter().enumerate() {
+        if input.default.is_none() && !seen.contains_key(&Target::Input(i)) {
+            missing.push(with_aliases(&input.name, &input.aliases));
+        }
+    }
+    for (l, list) in model.lists.iter().enumerate() {
+        if !seen.contains_key(&Target::List(l)) {
+            missing.push(with_aliases(&list.name, &list.aliases));
+        }
+    }
+    for &leaf in &model.review_leaves {
+        let path = vec![data::REVIEW_KEYS[0].to_owned(), model.nodes[leaf].name.clone()];
+        if !seen.contains_key(&Target::Nested(path.clone())) {
+            missing.push(path.join("."));
+        }
+    }
+    if !missing.is_empty() {
+        errors.insert(
+            0,
+            format!(
+                "{name} 缺少 {} 个必需的列：{}（规则文件没有为这些输入声明“缺失时”的取值，每个单位都必须填写）",
+                missing.len(),
+                missing.join("、")
+            ),
+        );
+    }
+    if !errors.is_empty() {
+        return Err(errors.join("\n"));
+    }
+    let info = Arc::new(FileInfo {
+        name: name.to_owned(),
+        kind,
+        headers,
+        first_col,
+        sha256,
+        fields,
+    });
+    Ok((Plan { columns, info }, warnings))
+}
+
+fn with_aliases(name: &str, aliases: &[String]) -> String {
+    if aliases.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{name}（或 {}）", aliases.join("、"))
+    }
+}
+
+/// A header's target, the field name binding uses for it, and whether it is required.
+fn target_of(model: &Model, header: &str) -> Option<(Target, String, bool)> {
+    if data::UNIT_NAME_KEYS.contains(&header) {
+        return Some((Target::Unit, data::UNIT_NAME_KEYS[0].to_owned(), true));
+    }
+    match model.data_keys.get(header) {
+        Some(DataKey::Input(i)) => {
+            let input = &model.inputs[*i];
+            return Some((Target::Input(*i), input.name.clone(), input.default.is_none()));
+        }
+        Some(DataKey::List(l)) => return Some((Target::List(*l), model.lists[*l].name.clone(), true)),
+        None => {}
+    }
+    let parts: Vec<String> = header.split('.').map(|p| p.trim().to_owned()).collect();
+    if parts.len() < 2 || parts.iter().any(String::is_empty) {
+        return None;
+    }
+    if data::REVIEW_KEYS.contains(&parts[0].as_str()) {
+        let is_review = parts.len() == 2
+            && model
+                .review_leaves
+                .iter()
+                .any(|&leaf| model.nodes[leaf].name == parts[1]);
+        if !is_review {
+            return None;
+        }
+        let field = format!("{}.{}", data::REVIEW_KEYS[0], parts[1]);
+        let path = vec![data::REVIEW_KEYS[0].to_owned(), parts[1].clone()];
+        return Some((Target::Nested(path), field, true));
+    }
+    if data::STATED_KEYS.contains(&parts[0].as_str()) {
+        // What `data::bind` accepts under 自评: 总分, 等级, 得分.X, 指标值.X.
+        let known = matches!(
+            (parts.len(), parts[1].as_str()),
+            (2, "总分" | "等级") | (3, "得分" | "指标值")
+        );
+        if !known {
+            return None;
+        }
+        let mut path = parts;
+        path[0] = data::STATED_KEYS[0].to_owned();
+        return Some((Target::Nested(path.clone()), path.join("."), false));
+    }
+    None
+}
+
+impl Plan {
+    pub fn info(&self) -> &Arc<FileInfo> {
+        &self.info
+    }
+
+    /// Builds a row's table from its cells (in column order). `None` for a row with no
+    /// content at all.
+    pub fn row(&self, row: usize, line: usize, cells: Vec<Cell>) -> Option<RawRow> {
+        if cells.iter().all(|c| *c == Cell::Blank) {
+            return None;
+        }
+        let origin = Origin {
+            file: Arc::clone(&self.info),
+            row,
+            line,
+        };
+        let mut entries: Vec<Entry> = Vec::with_capacity(self.columns.len());
+        let mut problems = Vec::new();
+        let mut reported = Vec::new();
+        let headers = &self.info.headers;
+        let given = cells.len();
+        for (col, cell) in cells.into_iter().enumerate() {
+            let loc: Loc = Some((row, col + 1));
+            let Some(column) = self.columns.get(col) else {
+                if cell != Cell::Blank {
+                    problems.push(DataProblem {
+                        field: format!("第 {} 列", col + 1),
+                        value: Some(cell_text(&cell)),
+                        message: format!(
+                            "这一行的单元格比表头多（表头只有 {} 列）：这一行的列可能错位了",
+                            headers.len()
+                        ),
+                        location: loc,
+                        declared_at: None,
+                    });
+                }
+                continue;
+            };
+            let Some(target) = &column.target else { continue };
+            let header = &headers[col];
+            let field = || column.field.clone();
+            if cell == Cell::Blank {
+                if column.required {
+                    problems.push(DataProblem {
+                        field: header.clone(),
+                        value: None,
+                        message: "单元格为空，而这一项必填（规则文件没有为它声明“缺失时”的取值）".into(),
+                        location: loc,
+                        declared_at: None,
+                    });
+                    reported.push(field());
+                }
+                continue;
+            }
+            let raw = match target {
+                Target::Unit => Raw::Text(cell_text(&cell)),
+                Target::List(_) => match list_cell(&cell) {
+                    Ok(raw) => raw,
+                    Err(message) => {
+                        problems.push(DataProblem {
+                            field: header.clone(),
+                            value: None,
+                            message,
+                            location: loc,
+                            declared_at: None,
+                        });
+                        reported.push(field());
+                        continue;
+                    }
+                },
+                Target::Input(_) | Target::Nested(_) => match cell {
+                    Cell::Text(s) => Raw::Text(s),
+                    Cell::Number(s) => Raw::Number(s),
+                    Cell::Bool(b) => Raw::Bool(b),
+                    Cell::Other(s) => Raw::Other(s),
+                    Cell::Blank => continue,
+                },
+            };
+            match target {
+                Target::Nested(path) => insert_nested(&mut entries, path, raw, loc),
+                _ => entries.push((header.clone(), raw, loc)),
+            }
+        }
+        // A short row: the cells missing at its end are blank.
+        for (col, column) in self.columns.iter().enumerate().skip(given) {
+            if column.required && !reported.contains(&column.field) {
+                problems.push(DataProblem {
+                    field: headers[col].clone(),
+                    value: None,
+                    message: "单元格为空，而这一项必填（规则文件没有为它声明“缺失时”的取值）".into(),
+                    location: Some((row, col + 1)),
+                    declared_at: None,
+                });
+                reported.push(column.field.clone());
+            }
+        }
+        Some(RawRow {
+            origin,
+            raw: Some(Raw::Table(entries)),
+            problems,
+            reported,
+        })
+    }
+}
+
+fn insert_nested(entries: &mut Vec<Entry>, path: &[String], raw: Raw, loc: Loc) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut level = entries;
+    for key in parents {
+        let index = match level
+            .iter()
+            .position(|(k, v, _)| k == key && matches!(v, Raw::Table(_)))
+        {
+            Some(i) => i,
+            None => {
+                level.push((key.clone(), Raw::Table(Vec::new()), loc));
+                level.len() - 1
+            }
+        };
+        match &mut level[index].1 {
+            Raw::Table(inner) => level = inner,
+            _ => return,
+        }
+    }
+    level.push((last.clone(), raw, loc));
+}
+
+fn cell_text(cell: &Cell) -> String {
+    match cell {
+        Cell::Blank => String::new(),
+        Cell::Text(s) | Cell::Number(s) | Cell::Other(s) => s.clone(),
+        Cell::Bool(b) => (if *b { "是" } else { "否" }).to_owned(),
+    }
+}
+
+/// A target list written in one cell as a JSON array of objects.
+fn list_cell(cell: &Cell) -> Result<Raw, String> {
+    let example = r#"例如 `[{"类别":"数量指标","名称":"培训人数","目标":"≥100 人","实际":"148 人"}]`"#;
+    let Cell::Text(text) = cell else {
+        return Err(format!(
+            "目标清单应写成 JSON 数组，{example}；这里是 `{}`",
+            cell_text(cell)
+        ));
+    };
+    match data::parse_json(text) {
+        Ok(raw @ Raw::Array(_)) => Ok(raw),
+        Ok(_) => Err(format!("目标清单应写成 JSON 数组（以 `[` 开头），{example}")),
+        Err(p) => Err(format!("目标清单不是有效的 JSON：{}；{example}", p.message)),
+    }
+}
+
+/// Rows of one opened file, read on demand.
+pub struct Opened {
+    pub info: Arc<FileInfo>,
+    /// Warnings about the file itself (unknown columns, a replaced undecodable byte …).
+    pub warnings: Vec<String>,
+    /// About how many data rows the file has (for the progress bar).
+    pub estimated_rows: usize,
+    rows: Rows,
+}
+
+enum Rows {
+    Csv {
+        reader: csv::Reader<Box<dyn Read>>,
+        record: csv::StringRecord,
+        plan: Plan,
+        /// The spreadsheet row number of the last record read.
+        row: usize,
+    },
+    Sheet {
+        range: calamine::Range<calamine::Data>,
+        plan: Plan,
+        /// Absolute 0-based row of the header.
+        top: usize,
+        next: usize,
+    },
+    Document(Option<RawRow>),
+}
+
+/// A file that cannot be read at all (the run stops before evaluating anything).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileError(pub String);
+
+impl std::fmt::Display for FileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for FileError {}
+
+impl Opened {
+    /// The next row, or a read error that stops the file (an I/O error mid-file).
+    pub fn next_item(&mut self) -> Option<Result<Item, FileError>> {
+        match &mut self.rows {
+            Rows::Csv {
+                reader,
+                record,
+                plan,
+                row,
+            } => match reader.read_record(record) {
+                Ok(false) => None,
+                Ok(true) => {
+                    *row += 1;
+                    let line = record.position().map_or(*row, |p| p.line() as usize);
+                    let cells: Vec<Cell> = record.iter().map(text_cell).collect();
+                    Some(Ok(match plan.row(*row, line, cells) {
+                        Some(r) => Item::Row(r),
+                        None => Item::Blank(Origin {
+                            file: Arc::clone(&self.info),
+                            row: *row,
+                            line,
+                        }),
+                    }))
+                }
+                Err(e) => Some(Err(FileError(format!(
+                    "读取 {} 的第 {} 行之后出错：{e}",
+                    self.info.name, row
+                )))),
+            },
+            Rows::Sheet { range, plan, top, next } => {
+                if *next >= range.height() {
+                    return None;
+                }
+                let i = *next;
+                *next += 1;
+                let cells: Vec<Cell> = (0..range.width())
+                    .map(|j| range.get((i, j)).map_or(Cell::Blank, data_cell))
+                    .collect();
+                let row = *top + i + 1;
+                Some(Ok(match plan.row(row, row, cells) {
+                    Some(r) => Item::Row(r),
+                    None => Item::Blank(Origin {
+                        file: Arc::clone(&self.info),
+                        row,
+                        line: row,
+                    }),
+                }))
+            }
+            Rows::Document(row) => row.take().map(|r| Ok(Item::Row(r))),
+        }
+    }
+}
+
+fn text_cell(s: &str) -> Cell {
+    let t = s.trim();
+    if t.is_empty() {
+        Cell::Blank
+    } else {
+        Cell::Text(t.to_owned())
+    }
+}
+
+/// A workbook cell. Numbers: see the module documentation for why this is exact.
+fn data_cell(d: &calamine::Data) -> Cell {
+    use calamine::Data;
+    match d {
+        Data::Empty => Cell::Blank,
+        Data::String(s) => text_cell(s),
+        Data::Int(i) => Cell::Number(i.to_string()),
+        Data::Float(f) if f.is_finite() => Cell::Number(format!("{f}")),
+        Data::Float(f) => Cell::Other(format!("{f}")),
+        Data::Bool(b) => Cell::Bool(*b),
+        Data::DateTime(dt) => Cell::Other(dt.to_string()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Other(s.clone()),
+        Data::Error(e) => Cell::Other(e.to_string()),
+    }
+}
+
+/// The kinds of input file, by extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputFormat {
+    Toml,
+    Json,
+    Csv,
+    Workbook,
+}
+
+impl InputFormat {
+    pub fn from_path(path: &str) -> Option<InputFormat> {
+        let lower = path.to_lowercase();
+        let ext = lower.rsplit_once('.').map(|(_, e)| e)?;
+        Some(match ext {
+            "toml" => InputFormat::Toml,
+            "json" => InputFormat::Json,
+            "csv" | "txt" => InputFormat::Csv,
+            "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => InputFormat::Workbook,
+            _ => return None,
+        })
+    }
+}
+
+/// Opens a file by path and reads its header. The only file-system access of the readers.
+pub fn open_path(model: &Model, path: &Path, sheet: Option<&str>) -> Result<Opened, FileError> {
+    let name = path.display().to_string();
+    let format = InputFormat::from_path(&name).ok_or_else(|| {
+        FileError(format!(
+            "无法识别数据文件 {name} 的格式：应为 .toml、.json、.csv、.xlsx、.xls 或 .ods"
+        ))
+    })?;
+    let file = std::fs::File::open(path).map_err(|e| FileError(format!("无法读取文件 {name}：{}", io_message(&e))))?;
+    match format {
+        InputFormat::Csv => open_csv(model, &name, io::BufReader::new(file)),
+        InputFormat::Workbook => {
+            // A workbook is read whole by calamine anyway.
+            let mut bytes = Vec::new();
+            io::BufReader::new(file)
+                .read_to_end(&mut bytes)
+                .map_err(|e| FileError(format!("无法读取文件 {name}：{}", io_message(&e))))?;
+            open_workbook(model, &name, io::Cursor::new(bytes), sheet)
+        }
+        InputFormat::Toml | InputFormat::Json => {
+            let mut bytes = Vec::new();
+            io::BufReader::new(file)
+                .read_to_end(&mut bytes)
+                .map_err(|e| FileError(format!("无法读取文件 {name}：{}", io_message(&e))))?;
+            Ok(open_document(&name, &bytes, format))
+        }
+    }
+}
+
+/// An I/O error in Chinese for the common cases.
+pub fn io_message(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::NotFound => "文件不存在".into(),
+        io::ErrorKind::PermissionDenied => "没有权限".into(),
+        io::ErrorKind::IsADirectory => "这是一个目录，不是文件".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// A TOML or JSON document: one unit. A document that does not parse is one row in error.
+pub fn open_document(name: &str, bytes: &[u8], format: InputFormat) -> Opened {
+    let info = Arc::new(FileInfo::document(name, crate::sha256_hex(bytes)));
+    let origin = Origin {
+        file: Arc::clone(&info),
+        row: 0,
+        line: 0,
+    };
+    let parsed = match std::str::from_utf8(bytes) {
+        Err(e) => Err(DataProblem {
+            field: "（文件）".into(),
+            value: None,
+            message: format!("不是 UTF-8 编码（第 {} 个字节处无效）", e.valid_up_to() + 1),
+            location: None,
+            declared_at: None,
+        }),
+        Ok(text) => {
+            let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+            if format == InputFormat::Json {
+                data::parse_json(text)
+            } else {
+                data::parse_toml(text)
+            }
+        }
+    };
+    let row = match parsed {
+        Ok(raw) => RawRow {
+            origin,
+            raw: Some(raw),
+            problems: Vec::new(),
+            reported: Vec::new(),
+        },
+        Err(problem) => RawRow {
+            origin,
+            raw: None,
+            problems: vec![problem],
+            reported: Vec::new(),
+        },
+    };
+    Opened {
+        info,
+        warnings: Vec::new(),
+        estimated_rows: 1,
+        rows: Rows::Document(Some(row)),
+    }
+}
+
+/// A CSV file in UTF-8 (with or without BOM) or, when it is not valid UTF-8, GB18030
+/// (which includes GBK: what Chinese Excel writes). Read as a stream: memory stays flat.
+pub fn open_csv<R: Read + Seek + 'static>(model: &Model, name: &str, mut reader: R) -> Result<Opened, FileError> {
+    let read_error = |e: io::Error| FileError(format!("无法读取文件 {name}：{}", io_message(&e)));
+    let sniffed = sniff(&mut reader).map_err(read_error)?;
+    let encoding: &'static Encoding = if sniffed.utf8 { UTF_8 } else { GB18030 };
+    let decoded: Box<dyn Read> = Box::new(Decode::new(reader, encoding));
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(decoded);
+    let mut record = csv::StringRecord::new();
+    match reader.read_record(&mut record) {
+        Ok(true) => {}
+        Ok(false) => return Err(FileError(format!("{name} 是空文件：没有表头行"))),
+        Err(e) => return Err(FileError(format!("无法读取 {name} 的表头：{e}"))),
+    }
+    let headers: Vec<String> = record
+        .iter()
+        .map(|h| h.trim_start_matches('\u{FEFF}').trim().to_owned())
+        .collect();
+    let (plan, mut warnings) = plan(model, name, FileKind::Csv, 0, headers, sniffed.sha256).map_err(FileError)?;
+    if !sniffed.utf8 {
+        warnings.insert(0, format!("{name} 不是 UTF-8 编码，已按 GBK/GB18030 读取"));
+    }
+    Ok(Opened {
+        info: Arc::clone(plan.info()),
+        warnings,
+        estimated_rows: sniffed.lines.saturating_sub(1),
+        rows: Rows::Csv {
+            reader,
+            record,
+            plan,
+            row: 1,
+        },
+    })
+}
+
+struct Sniffed {
+    utf8: bool,
+    sha256: String,
+    /// Line breaks in the file (an estimate of the row count).
+    lines: usize,
+}
+
+/// Reads the whole stream once, in chunks: is it valid UTF-8, how many lines, and its
+/// SHA-256. Memory stays flat.
+fn sniff<R: Read + Seek>(reader: &mut R) -> io::Result<Sniffed> {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut carry = 0;
+    let mut utf8 = true;
+    let mut lines = 0;
+    let mut last = b'\n';
+    loop {
+        let n = match reader.read(&mut buf[carry..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            if carry > 0 {
+                utf8 = false; // a sequence cut off by the end of the file
+            }
+            break;
+        }
+        let end = carry + n;
+        hasher.update(&buf[carry..end]);
+        lines += buf[carry..end].iter().filter(|&&b| b == b'\n').count();
+        last = buf[end - 1];
+        if utf8 {
+            match std::str::from_utf8(&buf[..end]) {
+                Ok(_) => carry = 0,
+                Err(e) if e.error_len().is_none() => {
+                    let valid = e.valid_up_to();
+                    buf.copy_within(valid..end, 0);
+                    carry = end - valid;
+                }
+                Err(_) => {
+                    utf8 = false;
+                    carry = 0;
+                }
+            }
+        } else {
+            carry = 0;
+        }
+    }
+    if last != b'\n' {
+        lines += 1;
+    }
+    reader.seek(SeekFrom::Start(0))?;
+    let sha256 = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    Ok(Sniffed { utf8, sha256, lines })
+}
+
+/// Decodes a byte stream to UTF-8 as it is read (encoding_rs), removing a BOM.
+struct Decode<R> {
+    inner: R,
+    decoder: Decoder,
+    input: Vec<u8>,
+    in_start: usize,
+    in_end: usize,
+    eof: bool,
+    done: bool,
+    output: Vec<u8>,
+    out_start: usize,
+}
+
+impl<R: Read> Decode<R> {
+    fn new(inner: R, encoding: &'static Encoding) -> Self {
+        Decode {
+            inner,
+            decoder: encoding.new_decoder_with_bom_removal(),
+            input: vec![0; 32 * 1024],
+            in_start: 0,
+            in_end: 0,
+            eof: false,
+            done: false,
+            output: Vec::new(),
+            out_start: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for Decode<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if self.out_start < self.output.len() {
+                let n = buf.len().min(self.output.len() - self.out_start);
+                buf[..n].copy_from_slice(&self.output[self.out_start..self.out_start + n]);
+                self.out_start += n;
+                return Ok(n);
+            }
+            if self.done {
+                return Ok(0);
+            }
+            if self.in_start == self.in_end && !self.eof {
+                match self.inner.read(&mut self.input) {
+                    Ok(0) => self.eof = true,
+                    Ok(n) => {
+                        self.in_start = 0;
+                        self.in_end = n;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                }
+            }
+            let pending = &self.input[self.in_start..self.in_end];
+            let room = self
+                .decoder
+                .max_utf8_buffer_length(pending.len())
+                .unwrap_or(pending.len() * 4 + 16)
+                .max(16);
+            self.output.clear();
+            self.output.resize(room, 0);
+            let (result, read, written, _) = self.decoder.decode_to_utf8(pending, &mut self.output, self.eof);
+            self.in_start += read;
+            self.output.truncate(written);
+            self.out_start = 0;
+            if self.eof && self.in_start == self.in_end && result == encoding_rs::CoderResult::InputEmpty {
+                self.done = true;
+            }
+        }
+    }
+}
+
+/// A workbook (XLSX/XLS/XLSB/ODS, told by `name`'s extension): the named sheet or the
+/// first one; the first row of its used range is the header.
+pub fn open_workbook<R: Read + Seek>(
+    model: &Model,
+    name: &str,
+    mut reader: R,
+    sheet: Option<&str>,
+) -> Result<Opened, FileError> {
+    use calamine::{Ods, Reader, Sheets, Xls, Xlsb, Xlsx};
+    let sha256 = sniff(&mut reader)
+        .map_err(|e| FileError(format!("无法读取文件 {name}：{}", io_message(&e))))?
+        .sha256;
+    let lower = name.to_lowercase();
+    let ext = lower.rsplit_once('.').map_or("", |(_, e)| e);
+    let opened = match ext {
+        "xls" => Xls::new(reader).map(Sheets::Xls).map_err(|e| e.to_string()),
+        "xlsb" => Xlsb::new(reader).map(Sheets::Xlsb).map_err(|e| e.to_string()),
+        "ods" => Ods::new(reader).map(Sheets::Ods).map_err(|e| e.to_string()),
+        _ => Xlsx::new(reader).map(Sheets::Xlsx).map_err(|e| e.to_string()),
+    };
+    let mut workbook = opened.map_err(|e| {
+        FileError(format!(
+            "无法读取工作簿 {name}：{e}（文件可能已损坏，或扩展名与实际格式不符）"
+        ))
+    })?;
+    let names = workbook.sheet_names();
+    let chosen = match sheet {
+        Some(s) => {
+            if !names.iter().any(|n| n == s) {
+                return Err(FileError(format!(
+                    "工作簿 {name} 中没有名为「{s}」的工作表；现有的工作表：{}",
+                    names.join("、")
+                )));
+            }
+            s.to_owned()
+        }
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| FileError(format!("工作簿 {name} 中没有工作表")))?,
+    };
+    let range = workbook
+        .worksheet_range(&chosen)
+        .map_err(|e| FileError(format!("无法读取工作簿 {name} 的工作表「{chosen}」：{e}")))?;
+    let Some((top, left)) = range.start() else {
+        return Err(FileError(format!(
+            "工作簿 {name} 的工作表「{chosen}」是空的：没有表头行"
+        )));
+    };
+    let headers: Vec<String> = (0..range.width())
+        .map(|j| match range.get((0, j)).map_or(Cell::Blank, data_cell) {
+            Cell::Blank => String::new(),
+            other => cell_text(&other),
+        })
+        .collect();
+    let kind = FileKind::Sheet { name: chosen };
+    let (plan, warnings) = plan(model, name, kind, left as usize, headers, sha256).map_err(FileError)?;
+    Ok(Opened {
+        info: Arc::clone(plan.info()),
+        warnings,
+        estimated_rows: range.height().saturating_sub(1),
+        rows: Rows::Sheet {
+            range,
+            plan,
+            top: top as usize,
+            next: 1,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_letters_are_excel_style() {
+        assert_eq!(column_letters(0), "A");
+        assert_eq!(column_letters(2), "C");
+        assert_eq!(column_letters(25), "Z");
+        assert_eq!(column_letters(26), "AA");
+        assert_eq!(column_letters(27), "AB");
+        assert_eq!(column_letters(701), "ZZ");
+        assert_eq!(column_letters(702), "AAA");
+    }
+
+    #[test]
+    fn float_text_is_the_typed_decimal() {
+        for typed in [
+            "3696.83",
+            "0.1",
+            "44",
+            "1517",
+            "0.95",
+            "-55.41",
+            "123456789012.345",
+            "0.0000001",
+        ] {
+            let f: f64 = typed.parse().unwrap();
+            assert_eq!(data_cell(&calamine::Data::Float(f)), Cell::Number(typed.to_owned()));
+        }
+        // Trailing zeros are not kept by an f64: `44.00` comes back as the same number 44.
+        let f: f64 = "44.00".parse().unwrap();
+        assert_eq!(data_cell(&calamine::Data::Float(f)), Cell::Number("44".into()));
+    }
+
+    #[test]
+    fn decoding_gb18030_streams_across_buffer_boundaries() {
+        let text = "单位名称,编制人数\n".repeat(5000);
+        let (bytes, _, _) = GB18030.encode(&text);
+        let mut out = String::new();
+        Decode::new(io::Cursor::new(bytes.into_owned()), GB18030)
+            .read_to_string(&mut out)
+            .unwrap();
+        assert_eq!(out, text);
+    }
+
+    #[test]
+    fn sniffing_tells_utf8_from_gbk() {
+        let text = "单位名称,编制人数\n甲,1\n";
+        let mut utf8 = io::Cursor::new(text.as_bytes().to_vec());
+        let s = sniff(&mut utf8).unwrap();
+        assert!(s.utf8);
+        assert_eq!(s.lines, 2);
+        let (gbk, _, _) = encoding_rs::GBK.encode(text);
+        let mut gbk = io::Cursor::new(gbk.into_owned());
+        assert!(!sniff(&mut gbk).unwrap().utf8);
+    }
+}

@@ -1,0 +1,427 @@
+//! Many units in one run: spreadsheets and documents in, one output row per unit out.
+//!
+//! ```text
+//! files ──input::open_*──▶ Opened (header planned) ──next_item──▶ RawRow (Raw::Table + coordinates)
+//!        ──data::bind──▶ Record ──crate::evaluate──▶ Evaluation ──output::Writer──▶ csv/jsonl/json/table/xlsx/html
+//! ```
+//!
+//! Rows are read in chunks of [`CHUNK`]; each chunk is bound, evaluated and formatted in
+//! parallel (rayon, `jobs` threads) and written in input order before the next chunk is
+//! read, so CSV → CSV/JSONL runs in flat memory. A row that cannot be bound or evaluated
+//! is still one output row, marked 错误 with the reason at the file's own coordinates;
+//! no row is dropped and one bad row never affects another.
+//!
+//! This module reads input files ([`input::open_path`]) and writes output files
+//! ([`output::Destination`]); the rest of the library does no file I/O.
+
+pub mod html;
+pub mod input;
+pub mod output;
+pub mod xlsx;
+
+use std::io::Write;
+
+use rayon::prelude::*;
+
+use crate::data;
+use crate::diagnostics::{DataProblem, EvalError};
+use crate::model::Model;
+use crate::report::Evaluation;
+pub use input::{FileError, FileKind, InputFormat, Item, Opened, Origin, RawRow};
+pub use output::{Destination, OutputFormat};
+
+/// Rows evaluated together between two writes: bounds memory, keeps threads busy.
+pub const CHUNK: usize = 4096;
+
+/// Progress is shown for inputs with more rows than this (and only on a terminal).
+pub const PROGRESS_THRESHOLD: usize = 5000;
+
+/// A unit that was evaluated: its bound data and its report.
+#[derive(Debug, Clone)]
+pub struct Done {
+    pub record: data::Record,
+    pub evaluation: Evaluation,
+}
+
+/// One input row's result. Every row read yields exactly one.
+#[derive(Debug, Clone)]
+pub struct Processed {
+    /// 1-based position among all units of the run (across input files).
+    pub number: usize,
+    pub origin: Origin,
+    /// The unit's name, or a placeholder when the row has none.
+    pub unit: String,
+    /// The evaluation, or why there is none (in Chinese, at the file's coordinates).
+    pub result: Result<Done, String>,
+    /// Keys of a TOML/JSON unit that the rule file does not declare (warned once per file).
+    pub unknown_keys: Vec<String>,
+}
+
+/// Binds and evaluates one row. Never fails: problems become the row's reason.
+pub fn process(model: &Model, row: RawRow, number: usize, explain: bool) -> Processed {
+    let RawRow {
+        origin,
+        raw,
+        mut problems,
+        reported,
+    } = row;
+    let Some(raw) = raw else {
+        let reason = describe_problems(&origin, &problems);
+        return Processed {
+            number,
+            origin,
+            unit: "（未读取）".into(),
+            result: Err(reason),
+            unknown_keys: Vec::new(),
+        };
+    };
+    // Reports name the row as their data file (`units.csv 第 3 行`) and the file's hash.
+    let bound = data::bind(model, &raw, &origin.label()).map(|mut record| {
+        record.source_sha256 = origin.file.sha256.clone();
+        record
+    });
+    let (record, unit) = match bound {
+        Ok(record) if problems.is_empty() => {
+            let unit = record.unit.clone();
+            (Some(record), unit)
+        }
+        Ok(record) => (None, record.unit),
+        Err(e) => {
+            // Binding cannot know a cell for a field it found missing; the reader already
+            // reported those at their cells.
+            problems.extend(
+                e.problems
+                    .into_iter()
+                    .filter(|p| !(p.location.is_none() && reported.contains(&p.field))),
+            );
+            (None, e.unit)
+        }
+    };
+    let Some(record) = record else {
+        problems.sort_by_key(|p| p.location.map_or(usize::MAX, |(_, c)| c));
+        let reason = describe_problems(&origin, &problems);
+        return Processed {
+            number,
+            origin,
+            unit,
+            result: Err(reason),
+            unknown_keys: Vec::new(),
+        };
+    };
+    let unknown_keys = data::dedup_keys(&record.unknown_keys);
+    let result = match crate::evaluate(model, &record, explain) {
+        Ok(evaluation) => Ok(Done { record, evaluation }),
+        Err(e) => Err(describe_eval_error(&e)),
+    };
+    Processed {
+        number,
+        origin,
+        unit,
+        result,
+        unknown_keys,
+    }
+}
+
+/// Longer values are cut in messages (a cell may hold a whole report).
+fn short(value: &str) -> String {
+    const MAX: usize = 40;
+    let one_line = value.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() > MAX {
+        format!("{}…", one_line.chars().take(MAX).collect::<String>())
+    } else {
+        one_line
+    }
+}
+
+/// Data problems of one row, each at its cell: `第 5 行「编制人数」列（值 `abc`）：应为…`.
+pub fn describe_problems(origin: &Origin, problems: &[DataProblem]) -> String {
+    if problems.is_empty() {
+        return "数据有误".into();
+    }
+    problems
+        .iter()
+        .map(|p| describe_problem(origin, p))
+        .collect::<Vec<_>>()
+        .join("；")
+}
+
+fn describe_problem(origin: &Origin, p: &DataProblem) -> String {
+    let value = p
+        .value
+        .as_deref()
+        .map(|v| format!("（值 `{}`）", short(v)))
+        .unwrap_or_default();
+    if origin.file.kind == FileKind::Document {
+        let at = p
+            .location
+            .map(|(l, c)| format!("第 {l} 行第 {c} 列 "))
+            .unwrap_or_default();
+        return format!("{at}`{}`{value}：{}", p.field, p.message);
+    }
+    let column = match p.location {
+        Some((_, col)) => Some(col.saturating_sub(1)),
+        None => origin.file.column_of(&p.field),
+    };
+    let (place, header) = match column {
+        Some(c) => (
+            origin.cell(c),
+            origin.file.headers.get(c).map(String::as_str).unwrap_or(""),
+        ),
+        None => (origin.row_label(), ""),
+    };
+    let field = if p.field == header || p.field.starts_with("第 ") {
+        String::new()
+    } else {
+        format!(" `{}`", p.field)
+    };
+    format!("{place}{field}{value}：{}", p.message)
+}
+
+/// An evaluation failure: the indicator, the reason and the rule-file line.
+pub fn describe_eval_error(e: &EvalError) -> String {
+    let help = e.help.as_deref().map(|h| format!("。{h}")).unwrap_or_default();
+    format!(
+        "指标 `{}` 无法计算：{}（规则文件第 {} 行）{help}",
+        e.indicator, e.message, e.line
+    )
+}
+
+/// How a run is done.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub format: OutputFormat,
+    /// Explanations: always in XLSX (评分说明 sheet) and HTML; in CSV a column, in JSON/JSONL a field.
+    pub explain: bool,
+    /// Worker threads (1 = evaluate on the calling thread).
+    pub jobs: usize,
+    /// Show a progress bar on stderr (the caller checks that stderr is a terminal).
+    pub progress: bool,
+    /// Start CSV output with a UTF-8 BOM, so that Excel opens it as UTF-8.
+    pub bom: bool,
+}
+
+/// What a run did, for the summary on stderr and the exit code.
+#[derive(Debug, Default)]
+pub struct Tally {
+    pub units: usize,
+    pub evaluated: usize,
+    pub error_count: usize,
+    /// The first [`Tally::LISTED`] rows in error: (where, unit, reason).
+    pub errors: Vec<(Origin, String, String)>,
+    pub blank_rows: usize,
+    /// The first [`Tally::LISTED`] blank rows skipped.
+    pub blanks: Vec<Origin>,
+    /// Warnings found while evaluating (unknown keys of TOML/JSON units, once per file).
+    pub warnings: Vec<String>,
+    /// How many input files the rows came from.
+    pub files: usize,
+}
+
+impl Tally {
+    pub const LISTED: usize = 20;
+
+    fn add(&mut self, status: &Status) {
+        self.units += 1;
+        match &status.error {
+            None => self.evaluated += 1,
+            Some(reason) => {
+                self.error_count += 1;
+                if self.errors.len() < Self::LISTED {
+                    self.errors
+                        .push((status.origin.clone(), status.unit.clone(), reason.clone()));
+                }
+            }
+        }
+        if !status.unknown_keys.is_empty() {
+            let keys: Vec<String> = status.unknown_keys.iter().map(|k| format!("`{k}`")).collect();
+            self.warnings.push(format!(
+                "{} 中的字段 {} 不是规则文件声明的输入，已忽略",
+                status.origin.file.name,
+                keys.join("、")
+            ));
+        }
+    }
+
+    /// `1000 个单位：998 个已评价，2 个有错误 — 见第 17、233 行`.
+    pub fn summary(&self) -> String {
+        let mut out = format!("{} 个单位：{} 个已评价", self.units, self.evaluated);
+        if self.error_count > 0 {
+            let places = self.places(self.errors.iter().map(|(o, _, _)| o));
+            let more = if self.error_count > self.errors.len() {
+                format!("等（只列出前 {} 个）", self.errors.len())
+            } else {
+                String::new()
+            };
+            out.push_str(&format!("，{} 个有错误 — 见{places}{more}", self.error_count));
+        } else {
+            out.push_str("，没有错误");
+        }
+        if self.blank_rows > 0 {
+            let more = if self.blank_rows > self.blanks.len() { "等" } else { "" };
+            out.push_str(&format!(
+                "（另有 {} 个空行不是单位，已跳过：{}{more}）",
+                self.blank_rows,
+                self.places(self.blanks.iter())
+            ));
+        }
+        out
+    }
+
+    /// `第 17、233 行` within one file; with file names when rows come from several.
+    fn places<'a>(&self, origins: impl Iterator<Item = &'a Origin>) -> String {
+        let origins: Vec<&Origin> = origins.collect();
+        let rows = || origins.iter().map(|o| o.row.to_string()).collect::<Vec<_>>().join("、");
+        if self.files <= 1 {
+            match origins.first().map(|o| &o.file.kind) {
+                Some(FileKind::Csv) => return format!("第 {} 行", rows()),
+                Some(FileKind::Sheet { name }) => return format!("工作表「{name}」第 {} 行", rows()),
+                _ => {}
+            }
+        }
+        let labels: Vec<String> = origins.iter().map(|o| o.label()).collect();
+        format!(" {}", labels.join("、"))
+    }
+}
+
+/// What the driver keeps of each row once it is written.
+struct Status {
+    origin: Origin,
+    unit: String,
+    error: Option<String>,
+    unknown_keys: Vec<String>,
+}
+
+/// Why a run stopped.
+#[derive(Debug)]
+pub enum BatchError {
+    /// An input file failed in the middle (an I/O error).
+    Input(FileError),
+    /// Writing the output failed.
+    Output(std::io::Error),
+    /// The output could not be produced (e.g. more rows than a worksheet holds).
+    Format(String),
+}
+
+impl std::fmt::Display for BatchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BatchError::Input(e) => write!(f, "{e}"),
+            BatchError::Output(e) => write!(f, "写出结果失败：{e}"),
+            BatchError::Format(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for BatchError {}
+
+impl From<std::io::Error> for BatchError {
+    fn from(e: std::io::Error) -> Self {
+        BatchError::Output(e)
+    }
+}
+
+/// Evaluates every row of `inputs`, in order, writing `options.format` to `out`.
+pub fn run(model: &Model, inputs: Vec<Opened>, options: &Options, out: &mut dyn Write) -> Result<Tally, BatchError> {
+    let layout = output::Layout::new(model, options);
+    match options.format {
+        OutputFormat::Csv => drive(&layout, inputs, output::CsvWriter, out),
+        OutputFormat::Jsonl => drive(&layout, inputs, output::JsonlWriter, out),
+        OutputFormat::Json => drive(&layout, inputs, output::JsonWriter::default(), out),
+        OutputFormat::Table => drive(&layout, inputs, output::TableWriter::default(), out),
+        OutputFormat::Xlsx => drive(&layout, inputs, xlsx::XlsxWriter::new(&layout), out),
+        OutputFormat::Html => drive(&layout, inputs, html::HtmlWriter::new(&layout), out),
+    }
+}
+
+fn drive<W: output::Writer>(
+    layout: &output::Layout,
+    mut inputs: Vec<Opened>,
+    mut writer: W,
+    out: &mut dyn Write,
+) -> Result<Tally, BatchError> {
+    let options = layout.options;
+    let mut tally = Tally {
+        files: inputs.len(),
+        ..Tally::default()
+    };
+    let estimated: usize = inputs.iter().map(|i| i.estimated_rows).sum();
+    let bar = (options.progress && estimated > PROGRESS_THRESHOLD).then(|| progress_bar(estimated));
+    let pool = if options.jobs > 1 {
+        rayon::ThreadPoolBuilder::new().num_threads(options.jobs).build().ok()
+    } else {
+        None
+    };
+    writer.begin(layout, out)?;
+    let mut chunk: Vec<(usize, RawRow)> = Vec::with_capacity(CHUNK);
+    let mut number = 0;
+    for opened in &mut inputs {
+        while let Some(item) = opened.next_item() {
+            match item.map_err(BatchError::Input)? {
+                Item::Blank(origin) => {
+                    tally.blank_rows += 1;
+                    if tally.blanks.len() < Tally::LISTED {
+                        tally.blanks.push(origin);
+                    }
+                }
+                Item::Row(row) => {
+                    number += 1;
+                    chunk.push((number, row));
+                    if chunk.len() == CHUNK {
+                        flush(layout, &mut chunk, pool.as_ref(), &mut writer, &mut tally, out)?;
+                        if let Some(bar) = &bar {
+                            bar.set_position(tally.units as u64);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    flush(layout, &mut chunk, pool.as_ref(), &mut writer, &mut tally, out)?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    tally.warnings.dedup();
+    writer.finish(layout, out)?;
+    out.flush()?;
+    Ok(tally)
+}
+
+fn flush<W: output::Writer>(
+    layout: &output::Layout,
+    chunk: &mut Vec<(usize, RawRow)>,
+    pool: Option<&rayon::ThreadPool>,
+    writer: &mut W,
+    tally: &mut Tally,
+    out: &mut dyn Write,
+) -> Result<(), BatchError> {
+    let one = |(number, row): (usize, RawRow)| {
+        let processed = process(layout.model, row, number, layout.explain_needed());
+        let item = W::prepare(layout, &processed);
+        let status = Status {
+            error: processed.result.as_ref().err().cloned(),
+            origin: processed.origin,
+            unit: processed.unit,
+            unknown_keys: processed.unknown_keys,
+        };
+        (status, item)
+    };
+    let results: Vec<(Status, W::Item)> = match pool {
+        Some(pool) => pool.install(|| chunk.par_drain(..).map(one).collect()),
+        None => chunk.drain(..).map(one).collect(),
+    };
+    for (status, item) in results {
+        tally.add(&status);
+        writer.write(layout, item, out)?;
+    }
+    Ok(())
+}
+
+fn progress_bar(total: usize) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(Some(total as u64), indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{spinner} 评价中 [{bar:30}] {pos}/约 {len} 个单位，剩余 {eta}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}

@@ -1,0 +1,642 @@
+//! Writers for a run's results: CSV, JSONL and JSON stream row by row; the terminal
+//! table, XLSX ([`super::xlsx`]) and HTML ([`super::html`]) collect what they need and
+//! write at the end. Numbers are the report's own: values and scores are rounded
+//! (四舍五入) only here, for display, exactly as [`crate::report`] shows them.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::{BatchError, Options, Processed};
+use crate::eval::value::{format_exact, round_half_away};
+use crate::model::Model;
+use crate::report::Evaluation;
+
+/// The output formats of `jixiao eval`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    Table,
+    Json,
+    Jsonl,
+    Csv,
+    Xlsx,
+    Html,
+}
+
+impl OutputFormat {
+    /// The format an output file's extension asks for.
+    pub fn from_path(path: &Path) -> Option<OutputFormat> {
+        let ext = path.extension()?.to_str()?.to_lowercase();
+        Some(match ext.as_str() {
+            "txt" => OutputFormat::Table,
+            "json" => OutputFormat::Json,
+            "jsonl" | "ndjson" => OutputFormat::Jsonl,
+            "csv" => OutputFormat::Csv,
+            "xlsx" => OutputFormat::Xlsx,
+            "html" | "htm" => OutputFormat::Html,
+            _ => return None,
+        })
+    }
+}
+
+/// Where the output goes. A file is written to a temporary file beside it and renamed
+/// into place only when the run succeeded, so a failed run never leaves half a file
+/// (nor destroys the previous one).
+pub enum Destination {
+    Stdout(io::BufWriter<io::Stdout>),
+    File {
+        path: PathBuf,
+        temp: io::BufWriter<tempfile::NamedTempFile>,
+    },
+}
+
+impl Destination {
+    pub fn stdout() -> Destination {
+        Destination::Stdout(io::BufWriter::new(io::stdout()))
+    }
+
+    /// Creates the temporary file in the target's directory.
+    pub fn file(path: &Path) -> Result<Destination, String> {
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let temp = tempfile::Builder::new()
+            .prefix(".jixiao-")
+            .suffix(".tmp")
+            .tempfile_in(&dir)
+            .map_err(|e| {
+                format!(
+                    "无法在目录 {} 中创建输出文件：{}",
+                    dir.display(),
+                    super::input::io_message(&e)
+                )
+            })?;
+        Ok(Destination::File {
+            path: path.to_path_buf(),
+            temp: io::BufWriter::new(temp),
+        })
+    }
+
+    pub fn writer(&mut self) -> &mut dyn Write {
+        match self {
+            Destination::Stdout(w) => w,
+            Destination::File { temp, .. } => temp,
+        }
+    }
+
+    /// Flushes and, for a file, renames the temporary file to the target.
+    pub fn commit(self) -> Result<(), String> {
+        match self {
+            Destination::Stdout(mut w) => match w.flush() {
+                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(format!("写出结果失败：{e}")),
+                _ => Ok(()),
+            },
+            Destination::File { path, temp } => {
+                let temp = temp
+                    .into_inner()
+                    .map_err(|e| format!("写出 {} 失败：{}", path.display(), e.error()))?;
+                temp.persist(&path)
+                    .map_err(|e| format!("无法写入 {}：{}", path.display(), super::input::io_message(&e.error)))?;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// What every writer needs to know about the rule file's shape; shared by the threads.
+pub struct Layout<'m> {
+    pub model: &'m Model,
+    pub options: &'m Options,
+    /// Each 三级 indicator (in report order): its name and whether it has a value.
+    pub leaves: Vec<(String, bool)>,
+    /// How each 三级 indicator's value is shown (`显示`), in the same order.
+    pub leaf_displays: Vec<Option<crate::ast::Display>>,
+    /// Each 一级/二级 category (in report order).
+    pub categories: Vec<String>,
+    /// The grade names, best first.
+    pub grades: Vec<String>,
+    /// The columns of the one-row-per-unit table (CSV and the XLSX 评价结果 sheet).
+    pub columns: Vec<Column>,
+}
+
+impl<'m> Layout<'m> {
+    pub fn new(model: &'m Model, options: &'m Options) -> Layout<'m> {
+        let leaves = model
+            .nodes
+            .iter()
+            .filter_map(|n| n.leaf.as_ref().map(|l| (n.name.clone(), l.value_slot.is_some())))
+            .collect();
+        let leaf_displays = model
+            .nodes
+            .iter()
+            .filter_map(|n| n.leaf.as_ref().map(|l| l.display))
+            .collect();
+        let categories = model
+            .nodes
+            .iter()
+            .filter(|n| n.leaf.is_none())
+            .map(|n| n.name.clone())
+            .collect();
+        let mut layout = Layout {
+            model,
+            options,
+            leaves,
+            leaf_displays,
+            categories,
+            grades: model.grades.bands.iter().map(|(g, _)| g.clone()).collect(),
+            columns: Vec::new(),
+        };
+        layout.columns = layout.table_columns();
+        layout
+    }
+
+    /// Whether evaluations must carry explanations for this format.
+    pub fn explain_needed(&self) -> bool {
+        self.options.explain || matches!(self.options.format, OutputFormat::Xlsx | OutputFormat::Html)
+    }
+
+    fn table_columns(&self) -> Vec<Column> {
+        let mut cols = vec![
+            Column::Number,
+            Column::Source,
+            Column::Unit,
+            Column::Status,
+            Column::Reason,
+        ];
+        for (i, (_, has_value)) in self.leaves.iter().enumerate() {
+            if *has_value {
+                cols.push(Column::Value(i));
+            }
+            cols.push(Column::Score(i));
+        }
+        cols.extend((0..self.categories.len()).map(Column::Subtotal));
+        cols.extend([
+            Column::Total,
+            Column::Grade,
+            Column::FailedChecks,
+            Column::SelfTotal,
+            Column::SelfGrade,
+        ]);
+        if self.options.explain && self.options.format == OutputFormat::Csv {
+            cols.push(Column::Explanation);
+        }
+        cols
+    }
+
+    pub fn header(&self, col: &Column) -> String {
+        match col {
+            Column::Number => "序号".into(),
+            Column::Source => "来源".into(),
+            Column::Unit => "单位名称".into(),
+            Column::Status => "状态".into(),
+            Column::Reason => "错误原因".into(),
+            Column::Value(i) => self.leaves[*i].0.clone(),
+            Column::Score(i) => format!("{}得分", self.leaves[*i].0),
+            Column::Subtotal(i) => format!("{}小计", self.categories[*i]),
+            Column::Total => "总分".into(),
+            Column::Grade => "等级".into(),
+            Column::FailedChecks => "未通过的勾稽关系".into(),
+            Column::SelfTotal => "自评总分".into(),
+            Column::SelfGrade => "自评等级".into(),
+            Column::Explanation => "评分说明".into(),
+        }
+    }
+}
+
+/// A column of the one-row-per-unit table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    Number,
+    Source,
+    Unit,
+    Status,
+    Reason,
+    /// An indicator's value, by position among the 三级 indicators.
+    Value(usize),
+    Score(usize),
+    /// A category's subtotal, by position among the categories.
+    Subtotal(usize),
+    Total,
+    Grade,
+    FailedChecks,
+    SelfTotal,
+    SelfGrade,
+    Explanation,
+}
+
+pub const STATUS_OK: &str = "正常";
+pub const STATUS_ERROR: &str = "错误";
+
+/// A cell of the one-row-per-unit table as text (CSV; XLSX writes numbers itself).
+pub fn cell_text(col: &Column, p: &Processed) -> String {
+    let ev = p.result.as_ref().ok().map(|d| &d.evaluation);
+    match (col, ev) {
+        (Column::Number, _) => p.number.to_string(),
+        (Column::Source, _) => p.origin.label(),
+        (Column::Unit, _) => p.unit.clone(),
+        (Column::Status, Some(_)) => STATUS_OK.into(),
+        (Column::Status, None) => STATUS_ERROR.into(),
+        (Column::Reason, _) => p.result.as_ref().err().cloned().unwrap_or_default(),
+        (_, None) => String::new(),
+        (Column::Value(i), Some(ev)) => ev
+            .indicators
+            .get(*i)
+            .and_then(|ind| ind.display.clone())
+            .unwrap_or_default(),
+        (Column::Score(i), Some(ev)) => ev
+            .indicators
+            .get(*i)
+            .map(|ind| ind.score_display.clone())
+            .unwrap_or_default(),
+        (Column::Subtotal(i), Some(ev)) => ev
+            .categories
+            .get(*i)
+            .map(|c| c.score_display.clone())
+            .unwrap_or_default(),
+        (Column::Total, Some(ev)) => ev.total_display.clone(),
+        (Column::Grade, Some(ev)) => ev.grade.clone(),
+        (Column::FailedChecks, Some(ev)) => failed_checks(ev),
+        (Column::SelfTotal, Some(ev)) => ev.self_evaluation.total.map(format_exact).unwrap_or_default(),
+        (Column::SelfGrade, Some(ev)) => ev.self_evaluation.grade.clone().unwrap_or_default(),
+        (Column::Explanation, Some(ev)) => crate::report::render_explain(ev).trim().to_owned(),
+    }
+}
+
+/// `支出合计平衡[错误]；固定资产口径[警告]`.
+pub fn failed_checks(ev: &Evaluation) -> String {
+    ev.checks
+        .iter()
+        .filter(|c| !c.ok)
+        .map(|c| format!("{}[{}]", c.name, c.severity))
+        .collect::<Vec<_>>()
+        .join("；")
+}
+
+/// One output format. `prepare` runs on the worker threads (in any order); `write`
+/// receives the prepared rows in input order.
+pub trait Writer {
+    type Item: Send;
+    fn begin(&mut self, layout: &Layout, out: &mut dyn Write) -> Result<(), BatchError>;
+    fn prepare(layout: &Layout, p: &Processed) -> Self::Item;
+    fn write(&mut self, layout: &Layout, item: Self::Item, out: &mut dyn Write) -> Result<(), BatchError>;
+    fn finish(self, layout: &Layout, out: &mut dyn Write) -> Result<(), BatchError>;
+}
+
+/// One CSV line (RFC 4180): a field is quoted when it holds a comma, a quote or a line
+/// break, with quotes doubled.
+pub fn csv_line(fields: &[String]) -> Vec<u8> {
+    let mut line = Vec::with_capacity(fields.iter().map(|f| f.len() + 1).sum::<usize>() + 2);
+    for (i, field) in fields.iter().enumerate() {
+        if i > 0 {
+            line.push(b',');
+        }
+        if field.contains([',', '"', '\n', '\r']) {
+            line.push(b'"');
+            line.extend_from_slice(field.replace('"', "\"\"").as_bytes());
+            line.push(b'"');
+        } else {
+            line.extend_from_slice(field.as_bytes());
+        }
+    }
+    line.push(b'\n');
+    line
+}
+
+/// CSV: one line per unit, streamed (UTF-8, `\n` line ends, quoted where needed).
+pub struct CsvWriter;
+
+impl Writer for CsvWriter {
+    type Item = Vec<u8>;
+
+    fn begin(&mut self, layout: &Layout, out: &mut dyn Write) -> Result<(), BatchError> {
+        if layout.options.bom {
+            out.write_all("\u{FEFF}".as_bytes())?;
+        }
+        let header: Vec<String> = layout.columns.iter().map(|c| layout.header(c)).collect();
+        out.write_all(&csv_line(&header))?;
+        Ok(())
+    }
+
+    fn prepare(layout: &Layout, p: &Processed) -> Vec<u8> {
+        let fields: Vec<String> = layout.columns.iter().map(|c| cell_text(c, p)).collect();
+        csv_line(&fields)
+    }
+
+    fn write(&mut self, _: &Layout, item: Vec<u8>, out: &mut dyn Write) -> Result<(), BatchError> {
+        out.write_all(&item)?;
+        Ok(())
+    }
+
+    fn finish(self, _: &Layout, _: &mut dyn Write) -> Result<(), BatchError> {
+        Ok(())
+    }
+}
+
+/// One unit in JSON/JSONL output: where it came from, its status, and the report
+/// ([`Evaluation`], the same contract as single-unit `--format json`).
+#[derive(Serialize)]
+pub struct UnitResult<'a> {
+    pub number: usize,
+    pub source: String,
+    pub unit: &'a str,
+    pub status: &'static str,
+    pub error: Option<&'a str>,
+    pub evaluation: Option<&'a Evaluation>,
+}
+
+impl<'a> UnitResult<'a> {
+    pub fn of(p: &'a Processed) -> UnitResult<'a> {
+        UnitResult {
+            number: p.number,
+            source: p.origin.label(),
+            unit: &p.unit,
+            status: if p.result.is_ok() { STATUS_OK } else { STATUS_ERROR },
+            error: p.result.as_ref().err().map(String::as_str),
+            evaluation: p.result.as_ref().ok().map(|d| &d.evaluation),
+        }
+    }
+}
+
+/// JSON Lines: one compact object per unit, streamed.
+pub struct JsonlWriter;
+
+impl Writer for JsonlWriter {
+    type Item = String;
+
+    fn begin(&mut self, _: &Layout, _: &mut dyn Write) -> Result<(), BatchError> {
+        Ok(())
+    }
+
+    fn prepare(_: &Layout, p: &Processed) -> String {
+        let mut line = serde_json::to_string(&UnitResult::of(p)).unwrap_or_else(|e| {
+            format!(
+                "{{\"number\":{},\"status\":\"错误\",\"error\":{}}}",
+                p.number,
+                serde_json::Value::String(format!("无法生成 JSON：{e}"))
+            )
+        });
+        line.push('\n');
+        line
+    }
+
+    fn write(&mut self, _: &Layout, item: String, out: &mut dyn Write) -> Result<(), BatchError> {
+        out.write_all(item.as_bytes())?;
+        Ok(())
+    }
+
+    fn finish(self, _: &Layout, _: &mut dyn Write) -> Result<(), BatchError> {
+        Ok(())
+    }
+}
+
+/// JSON: an array of the same objects, pretty-printed, streamed element by element.
+#[derive(Default)]
+pub struct JsonWriter {
+    written: usize,
+}
+
+impl Writer for JsonWriter {
+    type Item = String;
+
+    fn begin(&mut self, _: &Layout, out: &mut dyn Write) -> Result<(), BatchError> {
+        out.write_all(b"[")?;
+        Ok(())
+    }
+
+    fn prepare(_: &Layout, p: &Processed) -> String {
+        serde_json::to_string_pretty(&UnitResult::of(p)).unwrap_or_else(|e| {
+            format!(
+                "{{\"number\": {}, \"status\": \"错误\", \"error\": {}}}",
+                p.number,
+                serde_json::Value::String(format!("无法生成 JSON：{e}"))
+            )
+        })
+    }
+
+    fn write(&mut self, _: &Layout, item: String, out: &mut dyn Write) -> Result<(), BatchError> {
+        out.write_all(if self.written == 0 { b"\n  " } else { b",\n  " })?;
+        // Indent the element inside the array (strings never hold a raw line break).
+        out.write_all(item.replace('\n', "\n  ").as_bytes())?;
+        self.written += 1;
+        Ok(())
+    }
+
+    fn finish(self, _: &Layout, out: &mut dyn Write) -> Result<(), BatchError> {
+        out.write_all(b"\n]\n")?;
+        Ok(())
+    }
+}
+
+/// The terminal: one line per unit (序号, 来源, 单位, 总分, 等级, 勾稽, 状态).
+#[derive(Default)]
+pub struct TableWriter {
+    rows: Vec<Vec<String>>,
+}
+
+impl Writer for TableWriter {
+    type Item = Vec<String>;
+
+    fn begin(&mut self, _: &Layout, _: &mut dyn Write) -> Result<(), BatchError> {
+        Ok(())
+    }
+
+    fn prepare(_: &Layout, p: &Processed) -> Vec<String> {
+        [
+            Column::Number,
+            Column::Source,
+            Column::Unit,
+            Column::Total,
+            Column::Grade,
+            Column::FailedChecks,
+            Column::Status,
+            Column::Reason,
+        ]
+        .iter()
+        .map(|c| cell_text(c, p))
+        .collect()
+    }
+
+    fn write(&mut self, _: &Layout, item: Vec<String>, _: &mut dyn Write) -> Result<(), BatchError> {
+        self.rows.push(item);
+        Ok(())
+    }
+
+    fn finish(self, layout: &Layout, out: &mut dyn Write) -> Result<(), BatchError> {
+        use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
+        let m = layout.model;
+        writeln!(out, "{}（{} 年度，{}）\n", m.title, m.year, m.issuer)?;
+        let mut t = Table::new();
+        t.load_preset(presets::UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Disabled)
+            .set_header(
+                [
+                    "序号",
+                    "来源",
+                    "单位名称",
+                    "总分",
+                    "等级",
+                    "未通过的勾稽关系",
+                    "状态",
+                    "错误原因",
+                ]
+                .iter()
+                .map(|h| Cell::new(*h)),
+            );
+        for row in self.rows {
+            t.add_row(row.into_iter().enumerate().map(|(i, s)| {
+                let cell = Cell::new(s);
+                if i == 0 || i == 3 {
+                    cell.set_alignment(CellAlignment::Right)
+                } else {
+                    cell
+                }
+            }));
+        }
+        writeln!(out, "{t}")?;
+        Ok(())
+    }
+}
+
+/// Running minimum, maximum and sum of exact values (for the summary sheet and page).
+#[derive(Debug, Clone, Default)]
+pub struct Aggregate {
+    pub count: usize,
+    /// `None` once the sum overflowed (28 significant digits): the mean is then not shown.
+    pub sum: Option<Decimal>,
+    pub min: Option<Decimal>,
+    pub max: Option<Decimal>,
+}
+
+impl Aggregate {
+    pub fn add(&mut self, x: Decimal) {
+        self.sum = if self.count == 0 {
+            Some(x)
+        } else {
+            self.sum.and_then(|s| s.checked_add(x))
+        };
+        self.count += 1;
+        self.min = Some(self.min.map_or(x, |m| m.min(x)));
+        self.max = Some(self.max.map_or(x, |m| m.max(x)));
+    }
+
+    pub fn mean(&self) -> Option<Decimal> {
+        let count = Decimal::from(u64::try_from(self.count).ok()?);
+        self.sum?.checked_div(count)
+    }
+}
+
+/// What the summaries (XLSX 汇总 sheet, HTML summary page) need of one unit.
+#[derive(Debug, Clone)]
+pub struct UnitStats {
+    pub number: usize,
+    pub source: String,
+    pub unit: String,
+    pub outcome: Result<Scored, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Scored {
+    pub total: Decimal,
+    pub total_display: String,
+    pub grade: String,
+    pub scores: Vec<Decimal>,
+    pub values: Vec<Option<Decimal>>,
+    pub failed_checks: String,
+}
+
+impl UnitStats {
+    pub fn of(p: &Processed) -> UnitStats {
+        UnitStats {
+            number: p.number,
+            source: p.origin.label(),
+            unit: p.unit.clone(),
+            outcome: match &p.result {
+                Ok(done) => {
+                    let ev = &done.evaluation;
+                    Ok(Scored {
+                        total: ev.total,
+                        total_display: ev.total_display.clone(),
+                        grade: ev.grade.clone(),
+                        scores: ev.indicators.iter().map(|i| i.score).collect(),
+                        values: ev.indicators.iter().map(|i| i.value).collect(),
+                        failed_checks: failed_checks(ev),
+                    })
+                }
+                Err(reason) => Err(reason.clone()),
+            },
+        }
+    }
+}
+
+/// The city-wide summary: grade distribution, per-indicator statistics, ranking.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub units: usize,
+    pub grade_counts: Vec<(String, usize)>,
+    pub totals: Aggregate,
+    pub scores: Vec<Aggregate>,
+    pub values: Vec<Aggregate>,
+    /// Evaluated units ranked by total (exact), ties in input order: (rank, stats).
+    pub ranking: Vec<(usize, UnitStats)>,
+    pub errors: Vec<UnitStats>,
+}
+
+impl Summary {
+    pub fn new(layout: &Layout, units: Vec<UnitStats>) -> Summary {
+        let mut s = Summary {
+            units: units.len(),
+            grade_counts: layout.grades.iter().map(|g| (g.clone(), 0)).collect(),
+            scores: vec![Aggregate::default(); layout.leaves.len()],
+            values: vec![Aggregate::default(); layout.leaves.len()],
+            ..Summary::default()
+        };
+        let mut ranked = Vec::new();
+        for u in units {
+            match &u.outcome {
+                Ok(scored) => {
+                    s.totals.add(scored.total);
+                    if let Some(g) = s.grade_counts.iter_mut().find(|(g, _)| *g == scored.grade) {
+                        g.1 += 1;
+                    }
+                    for (agg, x) in s.scores.iter_mut().zip(&scored.scores) {
+                        agg.add(*x);
+                    }
+                    for (agg, x) in s.values.iter_mut().zip(&scored.values) {
+                        if let Some(x) = x {
+                            agg.add(*x);
+                        }
+                    }
+                    ranked.push(u);
+                }
+                Err(_) => s.errors.push(u),
+            }
+        }
+        // Ranked by the total as shown (四舍五入 to the score precision): equal shown
+        // totals share a rank.
+        let precision = layout.model.score_precision;
+        let total = |u: &UnitStats| {
+            u.outcome
+                .as_ref()
+                .map(|s| round_half_away(s.total, precision))
+                .unwrap_or_default()
+        };
+        ranked.sort_by(|a, b| total(b).cmp(&total(a)).then(a.number.cmp(&b.number)));
+        let mut rank = 0;
+        let mut previous = None;
+        for (i, u) in ranked.into_iter().enumerate() {
+            if previous != Some(total(&u)) {
+                rank = i + 1;
+                previous = Some(total(&u));
+            }
+            s.ranking.push((rank, u));
+        }
+        s
+    }
+
+    pub fn evaluated(&self) -> usize {
+        self.units - self.errors.len()
+    }
+}

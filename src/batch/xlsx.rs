@@ -1,0 +1,572 @@
+//! The XLSX workbook (rust_xlsxwriter): 评价结果 (one row per unit), 汇总 (grade
+//! distribution, per-indicator mean/min/max, units ranked by total, units in error) and
+//! 评分说明 (every indicator's explanation per unit).
+//!
+//! Numbers are written as numbers with number formats (`0.00%`, `0.00`), not as text.
+//! The number written is the value as the report shows it — rounded 四舍五入 to the
+//! declared decimals, exactly, then converted to the nearest `f64` through its decimal
+//! text. A value of at most 15 significant digits survives that conversion unchanged
+//! when Excel shows it (see [`super::input`] for why), so the workbook shows exactly
+//! what the CSV and the terminal show.
+
+use std::io::Write;
+
+use rust_decimal::Decimal;
+use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+
+use super::output::{cell_text, Column, Layout, Summary, UnitStats, Writer};
+use super::{BatchError, Processed};
+use crate::eval::value::round_half_away;
+
+/// Excel's last row (1,048,576 rows, 0-based).
+const MAX_ROW: u32 = 1_048_575;
+
+/// A cell before it is written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum XCell {
+    Blank,
+    Text(String),
+    /// A number and how it is shown (`None`: Excel's General format).
+    Number(f64, Option<NumberStyle>),
+}
+
+/// One unit's share of the workbook, prepared on a worker thread.
+pub struct XlsxItem {
+    cells: Vec<XCell>,
+    explanations: Vec<Vec<XCell>>,
+    stats: UnitStats,
+    ok: bool,
+}
+
+/// How a number column is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NumberStyle {
+    percent: bool,
+    decimals: u32,
+}
+
+impl NumberStyle {
+    fn excel(self) -> String {
+        let mut f = String::from("0");
+        if self.decimals > 0 {
+            f.push('.');
+            f.push_str(&"0".repeat(self.decimals as usize));
+        }
+        if self.percent {
+            f.push('%');
+        }
+        f
+    }
+
+    /// The shown value, rounded exactly, as the `f64` to store.
+    fn number(self, x: Decimal) -> Option<f64> {
+        let places = if self.percent { self.decimals + 2 } else { self.decimals };
+        to_f64(round_half_away(x, places))
+    }
+}
+
+/// An exact decimal to the nearest `f64` via its text (correctly rounded by Rust).
+pub fn to_f64(x: Decimal) -> Option<f64> {
+    x.to_string().parse::<f64>().ok().filter(|f| f.is_finite())
+}
+
+/// The number styles used in the workbook, and their formats.
+struct Formats {
+    styles: Vec<NumberStyle>,
+    numbers: Vec<Format>,
+    header: Format,
+    title: Format,
+    error: Format,
+    wrap: Format,
+}
+
+impl Formats {
+    fn new() -> Formats {
+        Formats {
+            styles: Vec::new(),
+            numbers: Vec::new(),
+            header: Format::new()
+                .set_bold()
+                .set_text_wrap()
+                .set_align(FormatAlign::Center)
+                .set_align(FormatAlign::VerticalCenter)
+                .set_background_color(Color::RGB(0xDDEBF7))
+                .set_border(FormatBorder::Thin),
+            title: Format::new().set_bold().set_font_size(14),
+            error: Format::new().set_font_color(Color::RGB(0xC00000)).set_bold(),
+            wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
+        }
+    }
+
+    /// The format for a style, created on first use.
+    fn index(&mut self, style: NumberStyle) -> usize {
+        if let Some(i) = self.styles.iter().position(|s| *s == style) {
+            return i;
+        }
+        self.styles.push(style);
+        self.numbers.push(Format::new().set_num_format(style.excel()));
+        self.styles.len() - 1
+    }
+}
+
+/// Collects the workbook; written at the end (a workbook cannot be streamed).
+pub struct XlsxWriter {
+    formats: Formats,
+    results: Worksheet,
+    explanations: Worksheet,
+    row: u32,
+    explanation_row: u32,
+    explanations_cut: bool,
+    units: Vec<UnitStats>,
+    failure: Option<String>,
+}
+
+const EXPLANATION_HEADERS: [&str; 14] = [
+    "序号",
+    "单位名称",
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "指标值",
+    "得分",
+    "分值",
+    "公式",
+    "代入",
+    "结果",
+    "评分标准",
+    "评分规则",
+    "适用",
+];
+
+impl XlsxWriter {
+    pub fn new(_layout: &Layout) -> XlsxWriter {
+        XlsxWriter {
+            formats: Formats::new(),
+            results: Worksheet::new(),
+            explanations: Worksheet::new(),
+            row: 0,
+            explanation_row: 0,
+            explanations_cut: false,
+            units: Vec::new(),
+            failure: None,
+        }
+    }
+
+    fn put(
+        ws: &mut Worksheet,
+        formats: &mut Formats,
+        row: u32,
+        col: u16,
+        cell: &XCell,
+        text: Option<&Format>,
+    ) -> Result<(), XlsxError> {
+        match cell {
+            XCell::Blank => {}
+            XCell::Text(s) => {
+                // Excel holds at most 32,767 characters in a cell.
+                let s: String = s.chars().take(32_000).collect();
+                match text {
+                    Some(f) => ws.write_string_with_format(row, col, s, f)?,
+                    None => ws.write_string(row, col, s)?,
+                };
+            }
+            XCell::Number(x, None) => {
+                ws.write_number(row, col, *x)?;
+            }
+            XCell::Number(x, Some(style)) => {
+                let i = formats.index(*style);
+                ws.write_number_with_format(row, col, *x, &formats.numbers[i])?;
+            }
+        }
+        Ok(())
+    }
+
+    fn write_header(ws: &mut Worksheet, formats: &Formats, row: u32, headers: &[&str]) -> Result<(), XlsxError> {
+        for (c, h) in headers.iter().enumerate() {
+            ws.write_string_with_format(row, col(c), *h, &formats.header)?;
+        }
+        Ok(())
+    }
+}
+
+/// A number as shown with `style` (rounded exactly, then stored), or the report's text
+/// when there is no number.
+fn number_cell(style: Option<NumberStyle>, x: Option<Decimal>, shown: &str) -> XCell {
+    let number = match (style, x) {
+        (Some(s), Some(x)) => s.number(x),
+        (None, Some(x)) => to_f64(x),
+        _ => None,
+    };
+    match number {
+        Some(f) => XCell::Number(f, style),
+        None if shown.is_empty() => XCell::Blank,
+        None => XCell::Text(shown.to_owned()),
+    }
+}
+
+fn display_style(d: Option<crate::ast::Display>) -> Option<NumberStyle> {
+    d.map(|d| NumberStyle {
+        percent: d.percent,
+        decimals: d.decimals,
+    })
+}
+
+fn col(c: usize) -> u16 {
+    u16::try_from(c).unwrap_or(u16::MAX)
+}
+
+fn xlsx_error(e: XlsxError) -> BatchError {
+    BatchError::Format(format!("无法生成 XLSX 工作簿：{e}"))
+}
+
+impl Writer for XlsxWriter {
+    type Item = XlsxItem;
+
+    fn begin(&mut self, layout: &Layout, _: &mut dyn Write) -> Result<(), BatchError> {
+        let headers: Vec<String> = layout.columns.iter().map(|c| layout.header(c)).collect();
+        let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+        self.results.set_name("评价结果").map_err(xlsx_error)?;
+        Self::write_header(&mut self.results, &self.formats, 0, &headers).map_err(xlsx_error)?;
+        for (c, column) in layout.columns.iter().enumerate() {
+            let width = match column {
+                Column::Number | Column::Status => 6.0,
+                Column::Source => 22.0,
+                Column::Unit => 30.0,
+                Column::Reason | Column::FailedChecks => 40.0,
+                _ => 12.0,
+            };
+            self.results.set_column_width(col(c), width).map_err(xlsx_error)?;
+        }
+        self.results.set_row_height(0, 45).map_err(xlsx_error)?;
+        self.results.set_freeze_panes(1, 3).map_err(xlsx_error)?;
+        self.explanations.set_name("评分说明").map_err(xlsx_error)?;
+        Self::write_header(&mut self.explanations, &self.formats, 0, &EXPLANATION_HEADERS).map_err(xlsx_error)?;
+        for (c, width) in [
+            6.0, 30.0, 8.0, 10.0, 22.0, 10.0, 8.0, 6.0, 36.0, 36.0, 24.0, 40.0, 40.0, 40.0,
+        ]
+        .iter()
+        .enumerate()
+        {
+            self.explanations.set_column_width(col(c), *width).map_err(xlsx_error)?;
+        }
+        self.explanations.set_freeze_panes(1, 2).map_err(xlsx_error)?;
+        Ok(())
+    }
+
+    fn prepare(layout: &Layout, p: &Processed) -> XlsxItem {
+        let ev = p.result.as_ref().ok().map(|d| &d.evaluation);
+        let score = Some(NumberStyle {
+            percent: false,
+            decimals: layout.model.score_precision,
+        });
+        let integer = Some(NumberStyle {
+            percent: false,
+            decimals: 0,
+        });
+        let value_style = |i: usize| display_style(layout.leaf_displays.get(i).copied().flatten());
+        let cells = layout
+            .columns
+            .iter()
+            .map(|column| {
+                let shown = cell_text(column, p);
+                match (column, ev) {
+                    (Column::Number, _) => XCell::Number(p.number as f64, integer),
+                    (Column::Value(i), Some(ev)) => {
+                        number_cell(value_style(*i), ev.indicators.get(*i).and_then(|x| x.value), &shown)
+                    }
+                    (Column::Score(i), Some(ev)) => number_cell(score, ev.indicators.get(*i).map(|x| x.score), &shown),
+                    (Column::Subtotal(i), Some(ev)) => {
+                        number_cell(score, ev.categories.get(*i).map(|x| x.score), &shown)
+                    }
+                    (Column::Total, Some(ev)) => number_cell(score, Some(ev.total), &shown),
+                    (Column::SelfTotal, Some(ev)) => number_cell(None, ev.self_evaluation.total, &shown),
+                    _ if shown.is_empty() => XCell::Blank,
+                    _ => XCell::Text(shown),
+                }
+            })
+            .collect();
+        let mut explanations = Vec::new();
+        if let Some(ev) = ev {
+            for (i, ind) in ev.indicators.iter().enumerate() {
+                let text = |s: Option<&String>| {
+                    s.filter(|s| !s.is_empty())
+                        .map_or(XCell::Blank, |s| XCell::Text(s.clone()))
+                };
+                let ex = ind.explanation.as_ref();
+                explanations.push(vec![
+                    XCell::Number(p.number as f64, integer),
+                    XCell::Text(p.unit.clone()),
+                    text(ind.path.first()),
+                    text(ind.path.get(1)),
+                    XCell::Text(ind.name.clone()),
+                    number_cell(value_style(i), ind.value, ind.display.as_deref().unwrap_or("")),
+                    number_cell(score, Some(ind.score), &ind.score_display),
+                    number_cell(None, Some(ind.weight), ""),
+                    text(ex.and_then(|e| e.formula.as_ref())),
+                    text(ex.and_then(|e| e.substituted.as_ref())),
+                    text(ex.and_then(|e| e.result.as_ref())),
+                    text(ex.and_then(|e| e.standard.as_ref())),
+                    text(ex.map(|e| &e.criterion)),
+                    text(ex.map(|e| &e.branch)),
+                ]);
+            }
+        }
+        XlsxItem {
+            cells,
+            explanations,
+            stats: UnitStats::of(p),
+            ok: p.result.is_ok(),
+        }
+    }
+
+    fn write(&mut self, layout: &Layout, item: XlsxItem, _: &mut dyn Write) -> Result<(), BatchError> {
+        if self.failure.is_some() {
+            return Ok(());
+        }
+        if self.row >= MAX_ROW {
+            self.failure = Some(format!(
+                "单位数超出 Excel 工作表的行数上限（{MAX_ROW} 行），无法写成 XLSX；请改用 CSV 或 JSONL 输出"
+            ));
+            return Ok(());
+        }
+        self.row += 1;
+        let row = self.row;
+        let error = self.formats.error.clone();
+        let wrap = self.formats.wrap.clone();
+        for (c, cell) in item.cells.iter().enumerate() {
+            let text_format = match layout.columns.get(c) {
+                Some(Column::Status) if !item.ok => Some(&error),
+                Some(Column::Reason) => Some(&wrap),
+                _ => None,
+            };
+            Self::put(&mut self.results, &mut self.formats, row, col(c), cell, text_format).map_err(xlsx_error)?;
+        }
+        for explanation in &item.explanations {
+            if self.explanation_row >= MAX_ROW - 1 {
+                if !self.explanations_cut {
+                    self.explanations_cut = true;
+                    self.explanations
+                        .write_string(
+                            MAX_ROW,
+                            0,
+                            "评分说明的行数已达 Excel 上限，其余单位的说明请用 --format html 或 --format jsonl --explain 查看",
+                        )
+                        .map_err(xlsx_error)?;
+                }
+                break;
+            }
+            self.explanation_row += 1;
+            for (c, cell) in explanation.iter().enumerate() {
+                let text_format = (c >= 8).then_some(&wrap);
+                Self::put(
+                    &mut self.explanations,
+                    &mut self.formats,
+                    self.explanation_row,
+                    col(c),
+                    cell,
+                    text_format,
+                )
+                .map_err(xlsx_error)?;
+            }
+        }
+        self.units.push(item.stats);
+        Ok(())
+    }
+
+    fn finish(mut self, layout: &Layout, out: &mut dyn Write) -> Result<(), BatchError> {
+        if let Some(message) = self.failure {
+            return Err(BatchError::Format(message));
+        }
+        if self.row > 0 {
+            let last = col(layout.columns.len().saturating_sub(1));
+            self.results.autofilter(0, 0, self.row, last).map_err(xlsx_error)?;
+        }
+        let summary_sheet = summary(layout, &mut self.formats, std::mem::take(&mut self.units)).map_err(xlsx_error)?;
+        let mut workbook = Workbook::new();
+        workbook.push_worksheet(self.results);
+        workbook.push_worksheet(summary_sheet);
+        workbook.push_worksheet(self.explanations);
+        let bytes = workbook.save_to_buffer().map_err(xlsx_error)?;
+        out.write_all(&bytes)?;
+        Ok(())
+    }
+}
+
+/// The 汇总 sheet.
+fn summary(layout: &Layout, formats: &mut Formats, units: Vec<UnitStats>) -> Result<Worksheet, XlsxError> {
+    let model = layout.model;
+    let s = Summary::new(layout, units);
+    let mut ws = Worksheet::new();
+    ws.set_name("汇总")?;
+    for (c, w) in [8.0, 12.0, 26.0, 10.0, 12.0, 12.0, 12.0, 14.0, 14.0, 14.0]
+        .iter()
+        .enumerate()
+    {
+        ws.set_column_width(col(c), *w)?;
+    }
+    let score = Some(NumberStyle {
+        percent: false,
+        decimals: model.score_precision,
+    });
+    let share = Some(NumberStyle {
+        percent: true,
+        decimals: 2,
+    });
+    let count = |n: usize| {
+        XCell::Number(
+            n as f64,
+            Some(NumberStyle {
+                percent: false,
+                decimals: 0,
+            }),
+        )
+    };
+    let title = formats.title.clone();
+    let header = formats.header.clone();
+    let mut r: u32 = 0;
+    ws.write_string_with_format(r, 0, format!("{}（{} 年度）评价汇总", model.title, model.year), &title)?;
+    r += 2;
+    for (label, n) in [
+        ("单位数", s.units),
+        ("已评价", s.evaluated()),
+        ("有错误", s.errors.len()),
+    ] {
+        ws.write_string_with_format(r, 0, label, &header)?;
+        XlsxWriter::put(&mut ws, formats, r, 1, &count(n), None)?;
+        r += 1;
+    }
+
+    r += 1;
+    ws.write_string_with_format(r, 0, "等级分布", &title)?;
+    r += 1;
+    XlsxWriter::write_header(&mut ws, formats, r, &["等级", "单位数", "占已评价单位"])?;
+    for (grade, n) in &s.grade_counts {
+        r += 1;
+        ws.write_string(r, 0, grade)?;
+        XlsxWriter::put(&mut ws, formats, r, 1, &count(*n), None)?;
+        let ratio = Decimal::from(*n as u64).checked_div(Decimal::from(s.evaluated() as u64));
+        XlsxWriter::put(&mut ws, formats, r, 2, &number_cell(share, ratio, ""), None)?;
+    }
+
+    r += 2;
+    ws.write_string_with_format(r, 0, "各指标得分与指标值（已评价单位）", &title)?;
+    r += 1;
+    XlsxWriter::write_header(
+        &mut ws,
+        formats,
+        r,
+        &[
+            "一级指标",
+            "二级指标",
+            "三级指标",
+            "分值",
+            "平均得分",
+            "最低得分",
+            "最高得分",
+            "平均指标值",
+            "最低指标值",
+            "最高指标值",
+        ],
+    )?;
+    let leaves: Vec<usize> = model
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n.leaf.is_some())
+        .map(|(i, _)| i)
+        .collect();
+    for (i, &node) in leaves.iter().enumerate() {
+        r += 1;
+        let path = model.node_path(node);
+        ws.write_string(r, 0, path.first().map(String::as_str).unwrap_or(""))?;
+        ws.write_string(r, 1, path.get(1).map(String::as_str).unwrap_or(""))?;
+        ws.write_string(r, 2, &model.nodes[node].name)?;
+        XlsxWriter::put(
+            &mut ws,
+            formats,
+            r,
+            3,
+            &number_cell(None, Some(model.nodes[node].weight), ""),
+            None,
+        )?;
+        let agg = &s.scores[i];
+        for (c, x) in [(4, agg.mean()), (5, agg.min), (6, agg.max)] {
+            XlsxWriter::put(&mut ws, formats, r, c, &number_cell(score, x, ""), None)?;
+        }
+        let style = display_style(layout.leaf_displays.get(i).copied().flatten());
+        // A mean of values shown without `显示` (counts) is shown to 2 decimals.
+        let mean_style = style.or(Some(NumberStyle {
+            percent: false,
+            decimals: 2,
+        }));
+        let agg = &s.values[i];
+        for (c, x, st) in [(7, agg.mean(), mean_style), (8, agg.min, style), (9, agg.max, style)] {
+            XlsxWriter::put(&mut ws, formats, r, c, &number_cell(st, x, ""), None)?;
+        }
+    }
+    r += 1;
+    ws.write_string_with_format(r, 2, "总分", &header)?;
+    XlsxWriter::put(
+        &mut ws,
+        formats,
+        r,
+        3,
+        &number_cell(None, Some(model.full_marks), ""),
+        None,
+    )?;
+    for (c, x) in [(4, s.totals.mean()), (5, s.totals.min), (6, s.totals.max)] {
+        XlsxWriter::put(&mut ws, formats, r, c, &number_cell(score, x, ""), None)?;
+    }
+
+    r += 2;
+    ws.write_string_with_format(r, 0, "总分排名", &title)?;
+    r += 1;
+    XlsxWriter::write_header(
+        &mut ws,
+        formats,
+        r,
+        &["名次", "序号", "单位名称", "总分", "等级", "未通过的勾稽关系"],
+    )?;
+    for (rank, u) in &s.ranking {
+        if r >= MAX_ROW - 4 {
+            break;
+        }
+        let Ok(scored) = &u.outcome else { continue };
+        r += 1;
+        XlsxWriter::put(&mut ws, formats, r, 0, &count(*rank), None)?;
+        XlsxWriter::put(&mut ws, formats, r, 1, &count(u.number), None)?;
+        ws.write_string(r, 2, &u.unit)?;
+        XlsxWriter::put(
+            &mut ws,
+            formats,
+            r,
+            3,
+            &number_cell(score, Some(scored.total), ""),
+            None,
+        )?;
+        ws.write_string(r, 4, &scored.grade)?;
+        if !scored.failed_checks.is_empty() {
+            ws.write_string(r, 5, &scored.failed_checks)?;
+        }
+    }
+
+    if !s.errors.is_empty() && r + 4 < MAX_ROW {
+        r += 2;
+        ws.write_string_with_format(r, 0, "有错误、未能评价的单位", &title)?;
+        r += 1;
+        XlsxWriter::write_header(&mut ws, formats, r, &["序号", "来源", "单位名称", "错误原因"])?;
+        for u in &s.errors {
+            if r >= MAX_ROW {
+                break;
+            }
+            r += 1;
+            XlsxWriter::put(&mut ws, formats, r, 0, &count(u.number), None)?;
+            ws.write_string(r, 1, &u.source)?;
+            ws.write_string(r, 2, &u.unit)?;
+            if let Err(reason) = &u.outcome {
+                ws.write_string(r, 3, reason.chars().take(32_000).collect::<String>())?;
+            }
+        }
+    }
+    Ok(ws)
+}

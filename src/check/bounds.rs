@@ -1,0 +1,710 @@
+//! Interval analysis over the inputs' declared ranges: banded tables and grade bands
+//! cover every value that can occur, without overlaps; criteria whose score could leave
+//! 0..分值 are reported; branches no value can reach and unused inputs are warned about.
+
+use rust_decimal::Decimal;
+
+use crate::ast::{BinOp, Interval};
+use crate::diagnostics::{CheckCode, CheckError};
+use crate::model::*;
+use crate::source::Span;
+
+/// A closed range; `None` ends are infinite. Open bounds are widened to closed ones,
+/// which can only make the analysis more cautious.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Range {
+    pub lo: Option<Decimal>,
+    pub hi: Option<Decimal>,
+}
+
+impl Range {
+    const ALL: Range = Range { lo: None, hi: None };
+
+    fn point(x: Decimal) -> Range {
+        Range {
+            lo: Some(x),
+            hi: Some(x),
+        }
+    }
+
+    fn hull(self, o: Range) -> Range {
+        Range {
+            lo: self.lo.zip(o.lo).map(|(a, b)| a.min(b)),
+            hi: self.hi.zip(o.hi).map(|(a, b)| a.max(b)),
+        }
+    }
+
+    fn intersect(self, o: Range) -> Range {
+        let lo = match (self.lo, o.lo) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        let hi = match (self.hi, o.hi) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        Range { lo, hi }
+    }
+
+    fn from_interval(i: &Interval) -> Range {
+        Range {
+            lo: i.lower.map(|b| b.value),
+            hi: i.upper.map(|b| b.value),
+        }
+    }
+
+    fn neg(self) -> Range {
+        Range {
+            lo: self.hi.map(|x| -x),
+            hi: self.lo.map(|x| -x),
+        }
+    }
+
+    fn add(self, o: Range) -> Range {
+        Range {
+            lo: self.lo.zip(o.lo).and_then(|(a, b)| a.checked_add(b)),
+            hi: self.hi.zip(o.hi).and_then(|(a, b)| a.checked_add(b)),
+        }
+    }
+
+    fn mul(self, o: Range) -> Range {
+        // Any infinite end makes the product unbounded in general; keep the easy exact cases.
+        match (self.lo, self.hi, o.lo, o.hi) {
+            (Some(a), Some(b), Some(c), Some(d)) => {
+                let products = [a.checked_mul(c), a.checked_mul(d), b.checked_mul(c), b.checked_mul(d)];
+                if products.iter().any(Option::is_none) {
+                    return Range::ALL;
+                }
+                let p: Vec<Decimal> = products.into_iter().flatten().collect();
+                Range {
+                    lo: p.iter().copied().reduce(Decimal::min),
+                    hi: p.iter().copied().reduce(Decimal::max),
+                }
+            }
+            _ => {
+                let nonneg = |r: Range| r.lo.is_some_and(|x| x >= Decimal::ZERO);
+                if nonneg(self) && nonneg(o) {
+                    Range {
+                        lo: self.lo.zip(o.lo).and_then(|(a, b)| a.checked_mul(b)),
+                        hi: None,
+                    }
+                } else {
+                    Range::ALL
+                }
+            }
+        }
+    }
+
+    fn div(self, o: Range) -> Range {
+        let positive = o.lo.is_some_and(|x| x > Decimal::ZERO);
+        let negative = o.hi.is_some_and(|x| x < Decimal::ZERO);
+        if !(positive || negative) {
+            return Range::ALL;
+        }
+        let inv = |x: Option<Decimal>| x.and_then(|v| Decimal::ONE.checked_div(v));
+        // 1/[c, d] = [1/d, 1/c] for c, d of one sign (an infinite end gives 0).
+        let reciprocal = Range {
+            lo: if o.hi.is_some() { inv(o.hi) } else { Some(Decimal::ZERO) },
+            hi: if o.lo.is_some() { inv(o.lo) } else { Some(Decimal::ZERO) },
+        };
+        self.mul(reciprocal)
+    }
+
+    fn abs(self) -> Range {
+        match (self.lo, self.hi) {
+            (Some(l), _) if l >= Decimal::ZERO => self,
+            (_, Some(h)) if h <= Decimal::ZERO => self.neg(),
+            _ => Range {
+                lo: Some(Decimal::ZERO),
+                hi: self.lo.zip(self.hi).map(|(l, h)| l.abs().max(h.abs())),
+            },
+        }
+    }
+
+    fn show(self, percent: bool) -> String {
+        let f = |x: Decimal| {
+            if percent {
+                x.checked_mul(Decimal::ONE_HUNDRED).map_or_else(
+                    || format!("{}（比率）", x.normalize()),
+                    |p| format!("{}%", p.normalize()),
+                )
+            } else {
+                x.normalize().to_string()
+            }
+        };
+        let lo = self.lo.map_or("-∞".to_owned(), f);
+        let hi = self.hi.map_or("+∞".to_owned(), f);
+        format!("[{lo}, {hi}]")
+    }
+}
+
+struct Bounds<'m> {
+    model: &'m Model,
+    slots: Vec<Range>,
+    subject: Range,
+    used: Vec<bool>,
+    errors: &'m mut Vec<CheckError>,
+}
+
+pub(super) fn analyze(model: &Model, errors: &mut Vec<CheckError>) {
+    let mut slots: Vec<Range> = model
+        .inputs
+        .iter()
+        .map(|i| {
+            i.ranges
+                .iter()
+                .fold(Range::ALL, |r, iv| r.intersect(Range::from_interval(iv)))
+        })
+        .collect();
+    slots.resize(model.slot_count, Range::ALL);
+    let mut b = Bounds {
+        model,
+        slots,
+        subject: Range::ALL,
+        used: vec![false; model.slot_count],
+        errors,
+    };
+    for computed in &model.computed {
+        let env = b.slots.clone();
+        let r = b.range(&computed.expr, &env);
+        b.slots[computed.slot] = r;
+    }
+    for &leaf in &model.leaves {
+        let node = &model.nodes[leaf];
+        let Some(def) = &node.leaf else { continue };
+        if let Some(s) = def.value_slot {
+            b.used[s] = true;
+        }
+        b.subject = def.value_slot.map_or(Range::ALL, |s| b.slots[s]);
+        b.criterion(def, node);
+    }
+    b.grades();
+    for check in &model.checks {
+        let env = b.slots.clone();
+        b.range(&check.condition, &env);
+        if let Some((l, r)) = &check.sides {
+            b.range(l, &env);
+            b.range(r, &env);
+        }
+        if let Some(d) = &check.difference {
+            b.range(d, &env);
+        }
+    }
+    b.unused();
+}
+
+impl Bounds<'_> {
+    fn push(&mut self, e: CheckError) {
+        self.errors.push(e);
+    }
+
+    /// The range of a numeric expression (booleans and text give `ALL`); marks slots used.
+    fn range(&mut self, e: &CExpr, env: &[Range]) -> Range {
+        match &e.kind {
+            CExprKind::Const(Value::Num(n)) | CExprKind::Percent(n) => Range::point(*n),
+            CExprKind::Const(_) | CExprKind::Item(_) | CExprKind::Total => Range::ALL,
+            CExprKind::Slot(s) => {
+                if let Some(u) = self.used.get_mut(*s) {
+                    *u = true;
+                }
+                env.get(*s).copied().unwrap_or(Range::ALL)
+            }
+            CExprKind::Subject => self.subject,
+            CExprKind::Neg(a) => self.range(a, env).neg(),
+            CExprKind::Not(a) => {
+                self.range(a, env);
+                Range::ALL
+            }
+            CExprKind::Binary(op, a, b) => {
+                let (ra, rb) = (self.range(a, env), self.range(b, env));
+                match op {
+                    BinOp::Add => ra.add(rb),
+                    BinOp::Sub => ra.add(rb.neg()),
+                    BinOp::Mul => ra.mul(rb),
+                    BinOp::Div => ra.div(rb),
+                    _ => Range::ALL,
+                }
+            }
+            CExprKind::If(c, t, f) => {
+                self.range(c, env);
+                let (then_env, else_env) = self.refine(c, env);
+                let rt = self.range(t, &then_env);
+                let rf = self.range(f, &else_env);
+                rt.hull(rf)
+            }
+            CExprKind::Call(func, args) => {
+                let r: Vec<Range> = args.iter().map(|a| self.range(a, env)).collect();
+                match func {
+                    Func::Abs => Some(r[0].abs()),
+                    Func::Round => Some(r[0]),
+                    Func::ToWanYuan => Some(r[0].div(Range::point(Decimal::from(10_000)))),
+                    Func::ToYuan => Some(r[0].mul(Range::point(Decimal::from(10_000)))),
+                    Func::Min => r.iter().copied().reduce(|a, b| Range {
+                        lo: a.lo.zip(b.lo).map(|(x, y)| x.min(y)),
+                        hi: match (a.hi, b.hi) {
+                            (Some(x), Some(y)) => Some(x.min(y)),
+                            (x, y) => x.or(y),
+                        },
+                    }),
+                    Func::Max => r.iter().copied().reduce(|a, b| Range {
+                        lo: match (a.lo, b.lo) {
+                            (Some(x), Some(y)) => Some(x.max(y)),
+                            (x, y) => x.or(y),
+                        },
+                        hi: a.hi.zip(b.hi).map(|(x, y)| x.max(y)),
+                    }),
+                    Func::Clamp => Some(r[0].intersect(Range {
+                        lo: r[1].lo,
+                        hi: r[2].hi,
+                    })),
+                    Func::Sum => r.iter().copied().reduce(Range::add),
+                }
+                .unwrap_or(Range::ALL)
+            }
+            CExprKind::Aggregate { func, filter, arg, .. } => {
+                if let Some(f) = filter {
+                    self.range(f, env);
+                }
+                if let Some(a) = arg {
+                    self.range(a, env);
+                }
+                match func {
+                    AggFunc::Count => Range {
+                        lo: Some(Decimal::ZERO),
+                        hi: None,
+                    },
+                    _ => Range::ALL,
+                }
+            }
+        }
+    }
+
+    /// Narrows a slot's range in the two branches of `如果 x op 常数`.
+    fn refine(&self, cond: &CExpr, env: &[Range]) -> (Vec<Range>, Vec<Range>) {
+        let (mut then_env, mut else_env) = (env.to_vec(), env.to_vec());
+        if let CExprKind::Binary(op, a, b) = &cond.kind {
+            let constant = |e: &CExpr| match &e.kind {
+                CExprKind::Const(Value::Num(n)) | CExprKind::Percent(n) => Some(*n),
+                _ => None,
+            };
+            let (slot, c, op) = match (&a.kind, constant(b), constant(a), &b.kind) {
+                (CExprKind::Slot(s), Some(c), _, _) => (*s, c, *op),
+                (_, _, Some(c), CExprKind::Slot(s)) => (*s, c, flip(*op)),
+                _ => return (then_env, else_env),
+            };
+            let below = Range { lo: None, hi: Some(c) };
+            let above = Range { lo: Some(c), hi: None };
+            let (t, f) = match op {
+                BinOp::Le | BinOp::Lt => (below, above),
+                BinOp::Ge | BinOp::Gt => (above, below),
+                BinOp::Eq => (Range::point(c), Range::ALL),
+                _ => (Range::ALL, Range::ALL),
+            };
+            if let (Some(te), Some(fe)) = (then_env.get_mut(slot), else_env.get_mut(slot)) {
+                *te = te.intersect(t);
+                *fe = fe.intersect(f);
+            }
+        }
+        (then_env, else_env)
+    }
+
+    fn judged(&mut self, subject: &Option<CExpr>) -> Range {
+        match subject {
+            Some(e) => {
+                let env = self.slots.clone();
+                self.range(e, &env)
+            }
+            None => self.subject,
+        }
+    }
+
+    fn criterion(&mut self, def: &Leaf, node: &NodeDef) {
+        let env = self.slots.clone();
+        let percent = def.display.is_some_and(|d| d.percent);
+        match &def.criterion {
+            CCriterion::Bands { subject, bands } => {
+                let judged = self.judged(subject);
+                let intervals: Vec<Interval> = bands.iter().map(|(i, _)| *i).collect();
+                self.coverage(&intervals, judged, &node.name, "分档", percent);
+            }
+            CCriterion::Deduct { subject, baseline, .. } => {
+                self.judged(subject);
+                self.range(baseline, &env);
+            }
+            CCriterion::Ratio { subject, target } => {
+                self.judged(subject);
+                let t = self.range(target, &env);
+                if t.hi.is_some_and(|h| h <= Decimal::ZERO) || t.lo.is_some_and(|l| l == Decimal::ZERO) && t.hi == t.lo
+                {
+                    self.push(
+                        CheckError::new(
+                            &self.model.source,
+                            CheckCode::ScoreBounds,
+                            format!("`{}` 的比例目标必须大于 0", node.name),
+                            (target.span, "目标不大于 0".into()),
+                        )
+                        .help("按比例计分是 值 ÷ 目标 × 分值，目标为 0 或负数没有意义"),
+                    );
+                }
+            }
+            CCriterion::Formula(e) => {
+                let r = self.range(e, &env);
+                let weight = node.weight;
+                let below = r.lo.is_none_or(|l| l < Decimal::ZERO);
+                let above = r.hi.is_none_or(|h| h > weight);
+                if below || above {
+                    let always_out = r.hi.is_some_and(|h| h < Decimal::ZERO) || r.lo.is_some_and(|l| l > weight);
+                    let message = if always_out {
+                        format!(
+                            "`{}` 的得分总在 0 到 {weight} 之外：按输入的范围，得分为 {}",
+                            node.name,
+                            r.show(false)
+                        )
+                    } else {
+                        format!(
+                            "无法证明 `{}` 的得分在 0 到 {weight} 之间：按输入的范围，得分可能为 {}",
+                            node.name,
+                            r.show(false)
+                        )
+                    };
+                    let mut err = CheckError::new(
+                        &self.model.source,
+                        CheckCode::ScoreBounds,
+                        message,
+                        (e.span, "得分公式".into()),
+                    )
+                    .help("用 `max(0, …)`、`min(…, 分值)` 或 `clamp(…, 0, 分值)` 限定得分，或给输入声明 `范围`");
+                    if !always_out {
+                        err = err.warning();
+                    }
+                    self.push(err);
+                }
+            }
+            CCriterion::Pass { condition, .. } => {
+                self.range(condition, &env);
+            }
+            CCriterion::Cases { arms, .. } => {
+                for (c, _) in arms {
+                    self.range(c, &env);
+                }
+            }
+            CCriterion::Checklist { items } => {
+                for (c, _) in items {
+                    self.range(c, &env);
+                }
+            }
+            CCriterion::Review | CCriterion::Invalid => {}
+        }
+    }
+
+    fn grades(&mut self) {
+        let model = self.model;
+        let total = Range {
+            lo: Some(Decimal::ZERO),
+            hi: Some(model.full_marks),
+        };
+        let subject = match &model.grades.subject {
+            Some(e) => {
+                // `总分` ranges over 0..满分; rounding keeps it there.
+                let env = self.slots.clone();
+                let saved = self.subject;
+                self.subject = total;
+                let r = self.range_with_total(e, &env, total);
+                self.subject = saved;
+                r
+            }
+            None => total,
+        };
+        let intervals: Vec<Interval> = model.grades.bands.iter().map(|(_, i)| *i).collect();
+        self.coverage(&intervals, subject, "等级", "等级区间", false);
+    }
+
+    fn range_with_total(&mut self, e: &CExpr, env: &[Range], total: Range) -> Range {
+        match &e.kind {
+            CExprKind::Total => total,
+            CExprKind::Call(Func::Round, args) => self.range_with_total(&args[0], env, total),
+            _ => self.range(e, env),
+        }
+    }
+
+    /// Reports values in `over` that no interval covers, intervals that overlap, and
+    /// intervals no value can reach.
+    fn coverage(&mut self, intervals: &[Interval], over: Range, owner: &str, what: &str, percent: bool) {
+        let source = &self.model.source;
+        let percent = percent || intervals.iter().any(|i| i.percent);
+        for (i, a) in intervals.iter().enumerate() {
+            for b in &intervals[i + 1..] {
+                if let Some(both) = overlap(a, b) {
+                    self.errors.push(
+                        CheckError::new(
+                            source,
+                            CheckCode::BandOverlap,
+                            format!(
+                                "`{owner}` 的{what}重叠：{} 同时落在两个区间内",
+                                show_interval(&both, percent)
+                            ),
+                            (b.span, "这个区间".into()),
+                        )
+                        .label(a.span, "与这个区间重叠")
+                        .help("每个值只能落在一个区间内；用 `[a, b)` 和 `[b, c)` 这样首尾相接的区间"),
+                    );
+                }
+            }
+            let reachable = Range::from_interval(a).intersect(over);
+            let empty = reachable.lo.zip(reachable.hi).is_some_and(|(l, h)| l > h)
+                || (reachable.lo == reachable.hi
+                    && reachable.lo.is_some()
+                    && !a.contains(reachable.lo.unwrap_or_default()));
+            if empty {
+                self.errors.push(
+                    CheckError::new(
+                        source,
+                        CheckCode::Unreachable,
+                        format!(
+                            "`{owner}` 的这个区间永远不会用到：数值的可能范围是 {}",
+                            over.show(percent)
+                        ),
+                        (a.span, "无法到达".into()),
+                    )
+                    .warning(),
+                );
+            }
+        }
+        for gap in gaps(intervals, over) {
+            self.errors.push(
+                CheckError::new(
+                    source,
+                    CheckCode::BandGap,
+                    format!("`{owner}` 的{what}没有覆盖 {}", show_interval(&gap, percent)),
+                    (gap.span, "缺少的区间在这一档附近".into()),
+                )
+                .help("补上缺少的区间，或给相关输入声明 `范围`，让这样的值不会出现"),
+            );
+        }
+    }
+
+    fn unused(&mut self) {
+        let model = self.model;
+        for (i, input) in model.inputs.iter().enumerate() {
+            if !self.used[i] && input.kind != Kind::Text {
+                self.errors.push(
+                    CheckError::new(
+                        &model.source,
+                        CheckCode::Unused,
+                        format!("输入 `{}` 没有被任何公式、评分或勾稽关系用到", input.name),
+                        (input.span, "未使用".into()),
+                    )
+                    .help("删除它，或在公式中用到它；只作记录的字段请声明为 `文本`")
+                    .warning(),
+                );
+            }
+        }
+        for c in &model.computed {
+            if !self.used[c.slot] && c.indicator.is_none() && c.display.is_none() {
+                let span = model
+                    .source
+                    .text
+                    .find(&format!("计算 {}", c.name))
+                    .map_or(c.expr.span, |p| Span::new(p, p + "计算 ".len() + c.name.len()));
+                self.errors.push(
+                    CheckError::new(
+                        &model.source,
+                        CheckCode::Unused,
+                        format!("计算值 `{}` 没有被用到，也没有 `显示`", c.name),
+                        (span, "未使用".into()),
+                    )
+                    .help("要在报告中列示，给它加上 `显示 …`；否则删除它")
+                    .warning(),
+                );
+            }
+        }
+    }
+}
+
+fn flip(op: BinOp) -> BinOp {
+    match op {
+        BinOp::Lt => BinOp::Gt,
+        BinOp::Le => BinOp::Ge,
+        BinOp::Gt => BinOp::Lt,
+        BinOp::Ge => BinOp::Le,
+        other => other,
+    }
+}
+
+/// The part two intervals have in common, if any.
+fn overlap(a: &Interval, b: &Interval) -> Option<Interval> {
+    use crate::ast::Bound;
+    let lower = match (a.lower, b.lower) {
+        (None, x) | (x, None) => x,
+        (Some(x), Some(y)) => Some(if x.value > y.value || (x.value == y.value && !x.inclusive) {
+            x
+        } else {
+            y
+        }),
+    };
+    let upper = match (a.upper, b.upper) {
+        (None, x) | (x, None) => x,
+        (Some(x), Some(y)) => Some(if x.value < y.value || (x.value == y.value && !x.inclusive) {
+            x
+        } else {
+            y
+        }),
+    };
+    let nonempty = match (lower, upper) {
+        (
+            Some(Bound {
+                value: l,
+                inclusive: li,
+            }),
+            Some(Bound {
+                value: u,
+                inclusive: ui,
+            }),
+        ) => l < u || (l == u && li && ui),
+        _ => true,
+    };
+    nonempty.then_some(Interval {
+        lower,
+        upper,
+        percent: a.percent || b.percent,
+        span: b.span,
+    })
+}
+
+/// The parts of `over` that no interval covers.
+fn gaps(intervals: &[Interval], over: Range) -> Vec<Interval> {
+    use crate::ast::Bound;
+    // `cur` is where coverage must continue: `None` is -∞; `inclusive` says whether the
+    // point itself still needs covering.
+    let mut cur: Option<Bound> = over.lo.map(|v| Bound {
+        value: v,
+        inclusive: true,
+    });
+    let mut out = Vec::new();
+    let starts_before = |b: &Option<Bound>, c: &Option<Bound>| match (b, c) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(b), Some(c)) => b.value < c.value || (b.value == c.value && (b.inclusive || !c.inclusive)),
+    };
+    let percent = intervals.iter().any(|i| i.percent);
+    let mut last_span = intervals.first().map_or(Span::default(), |i| i.span);
+    for _ in 0..=intervals.len() * 2 + 1 {
+        // Done once `cur` is past the end of the range.
+        if let (Some(c), Some(hi)) = (cur, over.hi) {
+            if c.value > hi || (c.value == hi && !c.inclusive) {
+                return out;
+            }
+        }
+        // The interval covering `cur` that reaches furthest.
+        let covering = intervals
+            .iter()
+            .filter(|iv| starts_before(&iv.lower, &cur) && reaches(&iv.upper, &cur))
+            .max_by(|a, b| upper_cmp(&a.upper, &b.upper));
+        match covering {
+            Some(iv) => match iv.upper {
+                None => return out,
+                Some(u) => {
+                    last_span = iv.span;
+                    cur = Some(Bound {
+                        value: u.value,
+                        inclusive: !u.inclusive,
+                    })
+                }
+            },
+            None => {
+                // A gap from `cur` to the next interval's start (or the range's end).
+                let next_interval = intervals
+                    .iter()
+                    .filter(|iv| {
+                        iv.lower.is_some_and(|l| {
+                            cur.is_none_or(|c| l.value > c.value || (l.value == c.value && !l.inclusive && c.inclusive))
+                        })
+                    })
+                    .min_by(|a, b| {
+                        let (a, b) = (
+                            a.lower.unwrap_or(Bound {
+                                value: Decimal::ZERO,
+                                inclusive: true,
+                            }),
+                            b.lower.unwrap_or(Bound {
+                                value: Decimal::ZERO,
+                                inclusive: true,
+                            }),
+                        );
+                        a.value.cmp(&b.value).then(b.inclusive.cmp(&a.inclusive))
+                    });
+                let next = next_interval.and_then(|iv| iv.lower);
+                let span = next_interval.map_or(last_span, |iv| iv.span);
+                let upper = match (next, over.hi) {
+                    (Some(n), Some(hi)) if n.value > hi => Some(Bound {
+                        value: hi,
+                        inclusive: true,
+                    }),
+                    (Some(n), _) => Some(Bound {
+                        value: n.value,
+                        inclusive: !n.inclusive,
+                    }),
+                    (None, Some(hi)) => Some(Bound {
+                        value: hi,
+                        inclusive: true,
+                    }),
+                    (None, None) => None,
+                };
+                out.push(Interval {
+                    lower: cur,
+                    upper,
+                    percent,
+                    span,
+                });
+                match next {
+                    Some(n) if over.hi.is_none_or(|hi| n.value <= hi) => cur = Some(n),
+                    _ => return out,
+                }
+            }
+        }
+    }
+    out
+}
+
+fn reaches(upper: &Option<crate::ast::Bound>, cur: &Option<crate::ast::Bound>) -> bool {
+    match (upper, cur) {
+        // Any finite upper end lies beyond -∞.
+        (None, _) | (Some(_), None) => true,
+        (Some(u), Some(c)) => u.value > c.value || (u.value == c.value && u.inclusive && c.inclusive),
+    }
+}
+
+fn upper_cmp(a: &Option<crate::ast::Bound>, b: &Option<crate::ast::Bound>) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    match (a, b) {
+        (None, None) => Ordering::Equal,
+        (None, _) => Ordering::Greater,
+        (_, None) => Ordering::Less,
+        (Some(x), Some(y)) => x.value.cmp(&y.value).then(x.inclusive.cmp(&y.inclusive)),
+    }
+}
+
+fn show_interval(i: &Interval, percent: bool) -> String {
+    let f = |x: Decimal| {
+        if percent {
+            x.checked_mul(Decimal::ONE_HUNDRED).map_or_else(
+                || format!("{}（比率）", x.normalize()),
+                |p| format!("{}%", p.normalize()),
+            )
+        } else {
+            x.normalize().to_string()
+        }
+    };
+    let (lb, lo) = match i.lower {
+        Some(b) => (if b.inclusive { "[" } else { "(" }, f(b.value)),
+        None => ("(", "-∞".to_owned()),
+    };
+    let (ub, hi) = match i.upper {
+        Some(b) => (if b.inclusive { "]" } else { ")" }, f(b.value)),
+        None => (")", "+∞".to_owned()),
+    };
+    if lo == hi && lb == "[" && ub == "]" {
+        return lo;
+    }
+    format!("{lb}{lo}, {hi}{ub}")
+}

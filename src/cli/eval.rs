@@ -1,0 +1,212 @@
+//! `jixiao eval RULES DATA...`: one unit (TOML/JSON, printed as the 评分表 or JSON, as
+//! it always was) or many (CSV and workbooks, several files concatenated), written as
+//! table, JSON, JSON Lines, CSV, XLSX or HTML to stdout or `-o FILE`.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+use miette::{IntoDiagnostic, Report};
+
+use jixiao::batch::{self, BatchError, Destination, OutputFormat};
+use jixiao::{report, DataFormat};
+
+#[derive(Args)]
+pub struct EvalArgs {
+    /// 规则文件 (.jx)
+    pub rules: PathBuf,
+    /// 单位数据文件，可以给多个（按顺序合并）：.toml / .json 每个文件一个单位；
+    /// .csv（UTF-8 或 GBK）、.xlsx / .xls / .ods 每行一个单位
+    #[arg(required = true)]
+    pub data: Vec<PathBuf>,
+    /// 输出格式（不指定时按 -o 文件的扩展名推断，否则为 table）
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// 输出文件（先写入同一目录下的临时文件，成功后才改名为此文件）
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// 读取工作簿中的哪个工作表（默认第一个）
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// 并行评价的线程数（默认为 CPU 核数）；输出顺序总与输入相同
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub jobs: Option<u16>,
+    /// 有单位出错时以非零状态退出（默认出错的单位在输出中标为“错误”，退出状态仍为 0）
+    #[arg(long)]
+    pub strict: bool,
+    /// 逐项说明公式、代入值、适用的评分标准和得分
+    #[arg(long)]
+    pub explain: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// 终端表格（一个单位时为完整评分表）
+    Table,
+    /// JSON（一个单位时为单个对象，多个单位时为数组）
+    Json,
+    /// JSON Lines：每个单位一行
+    Jsonl,
+    /// CSV：每个单位一行
+    Csv,
+    /// Excel 工作簿：评价结果、汇总、评分说明（需要 -o）
+    Xlsx,
+    /// 可打印的 HTML 报告：汇总页和每个单位一页
+    Html,
+}
+
+impl Format {
+    fn output(self) -> OutputFormat {
+        match self {
+            Format::Table => OutputFormat::Table,
+            Format::Json => OutputFormat::Json,
+            Format::Jsonl => OutputFormat::Jsonl,
+            Format::Csv => OutputFormat::Csv,
+            Format::Xlsx => OutputFormat::Xlsx,
+            Format::Html => OutputFormat::Html,
+        }
+    }
+}
+
+pub fn run(args: EvalArgs) -> miette::Result<ExitCode> {
+    let format = match (args.format, &args.output) {
+        (Some(f), _) => f.output(),
+        (None, Some(path)) => OutputFormat::from_path(path).ok_or_else(|| {
+            miette::miette!(
+                "无法由输出文件 {} 的扩展名推断输出格式：请用 --format 指定（table、json、jsonl、csv、xlsx、html），或用 .txt、.json、.jsonl、.csv、.xlsx、.html 作扩展名",
+                path.display()
+            )
+        })?,
+        (None, None) => OutputFormat::Table,
+    };
+    let single_document = args.data.len() == 1 && DataFormat::from_path(&args.data[0].display().to_string()).is_some();
+    if single_document && matches!(format, OutputFormat::Table | OutputFormat::Json) {
+        return single_unit(&args, format);
+    }
+    if format == OutputFormat::Xlsx && args.output.is_none() {
+        return Err(miette::miette!(
+            "XLSX 是二进制文件，不能输出到终端：请用 -o 指定输出文件，例如 -o 评价结果.xlsx"
+        ));
+    }
+    let compiled = crate::load_rules(&args.rules)?;
+    let model = &compiled.model;
+
+    // Every input is opened and its header checked before any unit is evaluated.
+    let mut inputs = Vec::with_capacity(args.data.len());
+    let mut failures = Vec::new();
+    for path in &args.data {
+        match batch::input::open_path(model, path, args.sheet.as_deref()) {
+            Ok(opened) => {
+                for w in &opened.warnings {
+                    eprintln!("警告：{w}");
+                }
+                inputs.push(opened);
+            }
+            Err(e) => failures.push(e.0),
+        }
+    }
+    if !failures.is_empty() {
+        // Plain lines, not a wrapped diagnostic: a clerk may copy a column name from here.
+        for f in &failures {
+            eprintln!("错误：{f}");
+        }
+        eprintln!("没有评价任何单位。");
+        return Ok(ExitCode::from(1));
+    }
+
+    let jobs = match args.jobs {
+        Some(n) => usize::from(n),
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let options = batch::Options {
+        format,
+        explain: args.explain,
+        jobs,
+        progress: std::io::stderr().is_terminal(),
+        bom: format == OutputFormat::Csv && args.output.is_some(),
+    };
+    let mut destination = match &args.output {
+        Some(path) => Destination::file(path).map_err(|m| miette::miette!("{m}"))?,
+        None => Destination::stdout(),
+    };
+    let tally = match batch::run(model, inputs, &options, destination.writer()) {
+        Ok(tally) => tally,
+        // A reader that went away (`| head`) is not an error.
+        Err(BatchError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("错误：{e}");
+            eprintln!("未写出结果。");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    destination.commit().map_err(|m| miette::miette!("{m}"))?;
+
+    for w in &tally.warnings {
+        eprintln!("警告：{w}");
+    }
+    for (origin, unit, reason) in &tally.errors {
+        eprintln!("错误：{}（{unit}）：{reason}", origin.label());
+    }
+    if tally.error_count > tally.errors.len() {
+        eprintln!(
+            "……其余 {} 个错误见输出中状态为“错误”的行",
+            tally.error_count - tally.errors.len()
+        );
+    }
+    eprintln!("{}", tally.summary());
+    if let Some(path) = &args.output {
+        eprintln!("结果已写入 {}", path.display());
+    }
+    if tally.units == 0 {
+        eprintln!("错误：输入中没有任何单位（只有表头或空行）");
+        return Ok(ExitCode::from(1));
+    }
+    if args.strict && tally.error_count > 0 {
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One TOML/JSON unit as the 评分表 or a JSON object: a data or evaluation error stops
+/// the command with the full diagnostic.
+fn single_unit(args: &EvalArgs, format: OutputFormat) -> miette::Result<ExitCode> {
+    let compiled = crate::load_rules(&args.rules)?;
+    let data = &args.data[0];
+    let name = data.display().to_string();
+    let fmt = DataFormat::from_path(&name)
+        .ok_or_else(|| miette::miette!("无法识别数据文件 {name} 的格式：应为 .toml 或 .json"))?;
+    let text = crate::read(data)?;
+    let record = jixiao::load_data(&compiled.model, &name, &text, fmt).map_err(Report::new)?;
+    for key in jixiao::data::dedup_keys(&record.unknown_keys) {
+        eprintln!("警告：{name} 中的字段 `{key}` 不是规则文件声明的输入，已忽略");
+    }
+    let ev = jixiao::evaluate(&compiled.model, &record, args.explain).map_err(|e| Report::new(*e))?;
+    let mut text = match format {
+        OutputFormat::Json => serde_json::to_string_pretty(&ev).into_diagnostic()?,
+        _ => {
+            let mut t = report::render_table(&ev);
+            if args.explain {
+                t.push_str(&report::render_explain(&ev));
+            }
+            t
+        }
+    };
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    match &args.output {
+        None => crate::write_stdout(&text)?,
+        Some(path) => write_file(path, &text)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_file(path: &Path, text: &str) -> miette::Result<()> {
+    let mut destination = Destination::file(path).map_err(|m| miette::miette!("{m}"))?;
+    destination
+        .writer()
+        .write_all(text.as_bytes())
+        .map_err(|e| miette::miette!("写出 {} 失败：{e}", path.display()))?;
+    destination.commit().map_err(|m| miette::miette!("{m}"))
+}

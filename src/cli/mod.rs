@@ -1,0 +1,57 @@
+//! Subcommands of the `jixiao` binary that have grown beyond a few lines.
+
+pub mod check;
+pub mod diff;
+pub mod eval;
+pub mod fmt;
+pub mod show;
+pub mod test;
+
+use std::path::{Path, PathBuf};
+
+/// Expands directories into the `.jx` files below them (sorted), keeps files as given.
+pub fn rule_files(paths: &[PathBuf]) -> miette::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            collect(path, &mut out)?;
+        } else {
+            out.push(path.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> miette::Result<()> {
+    let entries = std::fs::read_dir(dir).map_err(|e| miette::miette!("无法读取目录 {}：{e}", dir.display()))?;
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for p in paths {
+        if p.is_dir() {
+            collect(&p, out)?;
+        } else if p.extension().is_some_and(|e| e == "jx") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// Reads the file a rule file is `基于`, relative to that rule file's directory.
+pub fn file_loader(from: &str, base: &str) -> Result<(String, String), String> {
+    let dir = Path::new(from).parent().unwrap_or(Path::new("."));
+    let path = dir.join(base);
+    let text = read_text(&path).map_err(|e| e.to_string())?;
+    Ok((path.display().to_string(), text))
+}
+
+/// Reads a UTF-8 text file, with a message naming the file on failure.
+pub fn read_text(path: &Path) -> miette::Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| miette::miette!("无法读取文件 {}：{e}", path.display()))?;
+    String::from_utf8(bytes).map_err(|e| {
+        miette::miette!(
+            "文件 {} 不是 UTF-8 编码（第 {} 个字节处无效）",
+            path.display(),
+            e.utf8_error().valid_up_to() + 1
+        )
+    })
+}

@@ -1,0 +1,276 @@
+//! `基于 "…"`: a rule file written as changes to another one. The two are merged at
+//! the level of whole items into one rule text, which is then parsed and checked like
+//! any other file (and printed by `jixiao show`). Diagnostics about the merged rules
+//! point into that merged text; problems with the changes themselves point into the
+//! file that makes them.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::ast::{Item, Node, RuleSet};
+use crate::diagnostics::{CheckCode, CheckError, CheckErrors, LoadError};
+use crate::source::{SourceFile, Span};
+use crate::syntax;
+
+/// How deep `基于` chains may go (also stops a file that bases on itself).
+pub const MAX_DEPTH: usize = 8;
+
+/// Reads a base file named in `基于 "…"`, relative to the file that names it.
+/// Returns the display name and the text.
+pub type Loader<'a> = dyn Fn(&str, &str) -> Result<(String, String), String> + 'a;
+
+/// The rule text after applying every `基于` chain; unchanged for a file without one.
+pub fn resolve(source: &SourceFile, load: &Loader) -> Result<SourceFile, LoadError> {
+    resolve_depth(source, load, 0)
+}
+
+fn resolve_depth(source: &SourceFile, load: &Loader, depth: usize) -> Result<SourceFile, LoadError> {
+    let child = syntax::parse(source).map_err(LoadError::Syntax)?;
+    let Some(base) = &child.base else {
+        return Ok(source.clone());
+    };
+    let fail = |span: Span, message: String, help: &str| {
+        LoadError::Check(CheckErrors {
+            errors: vec![CheckError::new(source, CheckCode::Inheritance, message, (span, "这里".into())).help(help)],
+        })
+    };
+    if depth >= MAX_DEPTH {
+        return Err(fail(
+            base.span,
+            format!("`基于` 嵌套超过 {MAX_DEPTH} 层（是否有文件互相基于？）"),
+            "检查 `基于` 指向的文件",
+        ));
+    }
+    let (parent_name, parent_text) = load(&source.name, &base.node).map_err(|e| {
+        fail(
+            base.span,
+            format!("无法读取基础规则文件 `{}`：{e}", base.node),
+            "路径相对于本文件所在目录",
+        )
+    })?;
+    let parent_source = resolve_depth(&SourceFile::new(&parent_name, &parent_text), load, depth + 1)?;
+    let parent = syntax::parse(&parent_source).map_err(LoadError::Syntax)?;
+    let merged = merge(source, &child, &parent_source, &parent)?;
+    // Laid out canonically, so line numbers in diagnostics match `jixiao show`.
+    let merged = crate::format::format_source(&merged).unwrap_or(merged);
+    Ok(SourceFile::new(
+        format!("{}（合并 {}）", source.name, parent_name),
+        &merged,
+    ))
+}
+
+/// What a top-level item is, for "the child's item of the same key replaces it".
+fn key(item: &Item) -> Option<String> {
+    Some(match item {
+        Item::Title(_) => "标题".into(),
+        Item::Year(_) => "年度".into(),
+        Item::Issuer(_) => "发布单位".into(),
+        Item::FullMarks(_) => "满分".into(),
+        Item::DefaultStepping(_) => "计步".into(),
+        Item::ScorePrecision(_) => "得分精度".into(),
+        Item::Grades(_) => "等级".into(),
+        Item::Input(i) => format!("输入 {}", i.name.node),
+        Item::TargetList(t) => format!("目标清单 {}", t.name.node),
+        Item::Let(l) => format!("计算 {}", l.name.node),
+        Item::Check(c) => format!("勾稽 {}", c.name.node),
+        Item::Compare(c) => format!("对照 {}", c.name.node),
+        Item::Node(n) => format!("指标 {}", n.name.node),
+        Item::Replace(_) | Item::Delete { .. } | Item::Add { .. } | Item::Adjust { .. } | Item::Test(_) => return None,
+    })
+}
+
+struct Edits<'c> {
+    replace: HashMap<&'c str, (Span, bool)>,
+    /// key → (where, as written, found)
+    delete: HashMap<String, (Span, String, bool)>,
+    add: HashMap<&'c str, Vec<(Span, bool)>>,
+    adjust: HashMap<&'c str, (String, bool)>,
+}
+
+fn merge(
+    child_src: &SourceFile,
+    child: &RuleSet,
+    parent_src: &SourceFile,
+    parent: &RuleSet,
+) -> Result<String, LoadError> {
+    let slice = |src: &SourceFile, span: Span| src.slice(span).to_owned();
+    let mut overrides: HashMap<String, usize> = HashMap::new();
+    let mut edits = Edits {
+        replace: HashMap::new(),
+        delete: HashMap::new(),
+        add: HashMap::new(),
+        adjust: HashMap::new(),
+    };
+    let mut edit_spans: Vec<(Span, String)> = Vec::new();
+    for (i, item) in child.items.iter().enumerate() {
+        let span = child.item_spans[i];
+        match item {
+            Item::Replace(node) => {
+                edits.replace.insert(&node.name.node, (node.span, false));
+                edit_spans.push((node.name.span, node.name.node.clone()));
+            }
+            Item::Delete { kind, name } => {
+                let k = match kind.node.as_str() {
+                    "一级" | "二级" | "三级" => format!("指标 {}", name.node),
+                    other => format!("{other} {}", name.node),
+                };
+                edits
+                    .delete
+                    .insert(k, (name.span, format!("{} {}", kind.node, name.node), false));
+            }
+            Item::Add { node, parent } => edits.add.entry(&parent.node).or_default().push((node.span, false)),
+            Item::Adjust { name, weight } => {
+                edits
+                    .adjust
+                    .insert(&name.node, (child_src.slice(weight.span).to_owned(), false));
+            }
+            Item::Test(_) => {}
+            other => {
+                if let Some(k) = key(other) {
+                    overrides.insert(k, i);
+                }
+                let _ = span;
+            }
+        }
+    }
+    let mut out = format!(
+        "// 由 {} 基于 {} 合并而成（jixiao show）\n",
+        child_src.name, parent_src.name
+    );
+    let mut used: HashSet<usize> = HashSet::new();
+    let mut section: Option<String> = None;
+    let close_section = |out: &mut String, section: &mut Option<String>| {
+        if section.take().is_some() {
+            out.push_str("}\n");
+        }
+    };
+    for (i, item) in parent.items.iter().enumerate() {
+        if matches!(item, Item::Test(_)) {
+            continue; // a base file's tests describe the base year, not this one
+        }
+        let k = key(item);
+        if let Some(k) = &k {
+            if let Some((_, _, seen)) = edits.delete.get_mut(k) {
+                *seen = true;
+                continue;
+            }
+        }
+        // Inputs stay inside their 栏目 so the form's grouping survives the merge.
+        let wanted_section = match item {
+            Item::Input(decl) => decl.section.clone(),
+            _ => None,
+        };
+        if wanted_section != section {
+            close_section(&mut out, &mut section);
+            if let Some(s) = &wanted_section {
+                out.push_str(&format!("栏目 \"{s}\" {{\n"));
+            }
+            section = wanted_section;
+        }
+        let text = match k.as_ref().and_then(|k| overrides.get(k)) {
+            Some(&ci) => {
+                used.insert(ci);
+                slice(child_src, child.item_spans[ci])
+            }
+            None => match item {
+                Item::Node(node) => rebuild(node, parent_src, child_src, &mut edits),
+                _ => slice(parent_src, parent.item_spans[i]),
+            },
+        };
+        out.push_str(&text);
+        out.push('\n');
+    }
+    close_section(&mut out, &mut section);
+    for (i, item) in child.items.iter().enumerate() {
+        let fresh = key(item).is_some() && !used.contains(&i);
+        if fresh || matches!(item, Item::Test(_)) {
+            out.push_str(&slice(child_src, child.item_spans[i]));
+            out.push('\n');
+        }
+    }
+    // Every change must have found what it changes.
+    let mut errors = Vec::new();
+    let mut unmatched = |span: Span, what: String| {
+        errors.push(
+            CheckError::new(child_src, CheckCode::Inheritance, what, (span, "找不到".into()))
+                .help("名称要与基础规则文件中的写法完全一致；用 `jixiao show` 查看合并结果"),
+        );
+    };
+    for (name, (_, seen)) in &edits.replace {
+        if !seen {
+            let span = edit_spans
+                .iter()
+                .find(|(_, n)| n == name)
+                .map_or(Span::default(), |s| s.0);
+            unmatched(span, format!("`替换` 的指标 `{name}`：基础规则文件中没有它"));
+        }
+    }
+    for (span, written, seen) in edits.delete.values() {
+        if !seen {
+            unmatched(*span, format!("`删除 {written}`：基础规则文件中没有它"));
+        }
+    }
+    for (parent_name, adds) in &edits.add {
+        for (span, seen) in adds {
+            if !seen {
+                unmatched(
+                    *span,
+                    format!("`新增` 指定的上级指标 `{parent_name}`：基础规则文件中没有它"),
+                );
+            }
+        }
+    }
+    for (name, (_, seen)) in &edits.adjust {
+        if !seen {
+            unmatched(Span::default(), format!("`调整` 的指标 `{name}`：基础规则文件中没有它"));
+        }
+    }
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| e.labels.first().map_or(0, |l| l.0.start));
+        return Err(LoadError::Check(CheckErrors { errors }));
+    }
+    Ok(out)
+}
+
+/// A node of the base file with this file's replacements, deletions, additions and
+/// weight adjustments applied to it and below it.
+fn rebuild(node: &Node, parent_src: &SourceFile, child_src: &SourceFile, edits: &mut Edits) -> String {
+    if let Some((span, seen)) = edits.replace.get_mut(node.name.node.as_str()) {
+        *seen = true;
+        return child_src.slice(*span).to_owned();
+    }
+    let header = match edits.adjust.get_mut(node.name.node.as_str()) {
+        Some((weight, seen)) => {
+            *seen = true;
+            format!("{} {} 分值 {weight} {{", node.level.node.label(), node.name.node)
+        }
+        None => parent_src.slice(Span::new(node.span.start, node.open.end)).to_owned(),
+    };
+    let additions = edits.add.get_mut(node.name.node.as_str()).map(|adds| {
+        adds.iter_mut()
+            .map(|(span, seen)| {
+                *seen = true;
+                child_src.slice(*span).to_owned()
+            })
+            .collect::<Vec<_>>()
+    });
+    if node.children.is_empty() && additions.is_none() {
+        return format!("{header}{}", parent_src.slice(Span::new(node.open.end, node.span.end)));
+    }
+    let mut out = header;
+    out.push('\n');
+    for child in &node.children {
+        let key = format!("指标 {}", child.name.node);
+        if let Some((_, _, seen)) = edits.delete.get_mut(&key) {
+            *seen = true;
+            continue;
+        }
+        out.push_str(&rebuild(child, parent_src, child_src, edits));
+        out.push('\n');
+    }
+    for add in additions.unwrap_or_default() {
+        out.push_str(&add);
+        out.push('\n');
+    }
+    out.push('}');
+    out
+}

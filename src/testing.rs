@@ -1,0 +1,290 @@
+//! `测试` cases in rule files: given a unit's data (a file plus `设` changes), the
+//! expected values, scores, total and grade. Also which criterion branches, bands and
+//! grade bands the cases reach (`jixiao test --coverage`).
+
+use rust_decimal::Decimal;
+
+use crate::ast::{ExpectSubject, Literal, TestCase};
+use crate::audit::compare_stated;
+use crate::data::{self, Raw};
+use crate::eval::{self, Branch, Outcome};
+use crate::model::{CCriterion, Model, Value};
+use crate::Compiled;
+
+/// Reads a test's data file, relative to the rule file: (display name, text).
+pub type DataLoader<'a> = dyn Fn(&str) -> Result<(String, String), String> + 'a;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseResult {
+    pub name: String,
+    pub line: usize,
+    pub passed: bool,
+    /// One line per expectation that did not hold, with the explanation that applies.
+    pub failures: Vec<String>,
+}
+
+/// Whether each criterion branch, band and grade band was reached by some case.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Coverage {
+    /// (indicator, branch, reached)
+    pub branches: Vec<(String, String, bool)>,
+    /// (grade, reached)
+    pub grades: Vec<(String, bool)>,
+}
+
+impl Coverage {
+    pub fn unreached(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .branches
+            .iter()
+            .filter(|(_, _, hit)| !hit)
+            .map(|(i, b, _)| format!("{i}：{b}"))
+            .collect();
+        out.extend(
+            self.grades
+                .iter()
+                .filter(|(_, hit)| !hit)
+                .map(|(g, _)| format!("等级：{g}")),
+        );
+        out
+    }
+
+    pub fn reached(&self) -> usize {
+        self.branches.iter().filter(|b| b.2).count() + self.grades.iter().filter(|g| g.1).count()
+    }
+
+    pub fn total(&self) -> usize {
+        self.branches.len() + self.grades.len()
+    }
+}
+
+/// Runs every case of a compiled rule file.
+pub fn run(compiled: &Compiled, load: &DataLoader) -> (Vec<CaseResult>, Coverage) {
+    let model = &compiled.model;
+    let mut coverage = universe(model);
+    let mut results = Vec::new();
+    for case in &compiled.tests {
+        let line = model.source.line_col(case.span.start).0;
+        let result = match run_case(model, case, load) {
+            Ok((outcome, failures)) => {
+                mark(model, &outcome, &mut coverage);
+                CaseResult {
+                    name: case.name.node.clone(),
+                    line,
+                    passed: failures.is_empty(),
+                    failures,
+                }
+            }
+            Err(message) => CaseResult {
+                name: case.name.node.clone(),
+                line,
+                passed: false,
+                failures: vec![message],
+            },
+        };
+        results.push(result);
+    }
+    (results, coverage)
+}
+
+fn literal_raw(lit: &Literal) -> Raw {
+    match lit {
+        Literal::Number { value, percent: true } => {
+            Raw::Text(format!("{}%", (*value * Decimal::ONE_HUNDRED).normalize()))
+        }
+        Literal::Number { value, .. } => Raw::Number(value.to_string()),
+        Literal::Text(t) => Raw::Text(t.clone()),
+        Literal::Bool(b) => Raw::Bool(*b),
+    }
+}
+
+fn run_case(model: &Model, case: &TestCase, load: &DataLoader) -> Result<(Outcome, Vec<String>), String> {
+    let (file, mut raw) = match &case.data {
+        Some(path) => {
+            let (name, text) = load(&path.node)?;
+            let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text).to_owned();
+            let raw = if name.to_ascii_lowercase().ends_with(".json") {
+                data::parse_json(&text)
+            } else {
+                data::parse_toml(&text)
+            }
+            .map_err(|p| format!("数据文件 {name}：{p}"))?;
+            (name, raw)
+        }
+        None => ("（测试内的数据）".to_owned(), Raw::Table(Vec::new())),
+    };
+    if case.data.is_none() {
+        data::set_path(&mut raw, &["单位名称".to_owned()], Raw::Text(case.name.node.clone()));
+    }
+    for set in &case.sets {
+        let path = &set.path.node;
+        match path.as_slice() {
+            [key] if key == "单位名称" => {}
+            [key] => match model.data_keys.get(key) {
+                // The base data may spell the input by another of its names.
+                Some(target) => {
+                    for (other, t) in &model.data_keys {
+                        if t == target {
+                            data::remove_everywhere(&mut raw, other);
+                        }
+                    }
+                }
+                None => return Err(format!("`设 {key}`：`{key}` 不是规则文件声明的输入")),
+            },
+            [table, name] if table == "评审" => {
+                if !model.review_leaves.iter().any(|&l| &model.nodes[l].name == name) {
+                    return Err(format!("`设 评审.{name}`：`{name}` 不是评审打分的指标"));
+                }
+            }
+            [table, ..] if table == "自评" => {}
+            _ => return Err(format!("`设 {}`：无法识别的数据字段", path.join("."))),
+        }
+        data::set_path(&mut raw, path, literal_raw(&set.value.node));
+    }
+    let record = data::bind(model, &raw, &file).map_err(|e| format!("数据有误：{e}"))?;
+    let outcome = eval::evaluate(model, &record).map_err(|e| format!("无法评价：{e}"))?;
+    let ev = crate::report::build(model, &record, &outcome, true);
+    let mut failures = Vec::new();
+    for expect in &case.expects {
+        let want = expect.text.node.as_str();
+        let (label, got, agrees, explain_of) = match &expect.subject.node {
+            ExpectSubject::Grade => ("等级".to_owned(), ev.grade.clone(), ev.grade == want, None),
+            ExpectSubject::Value(name) if name == "总分" => {
+                let ok = compare_stated(want, outcome.total, None).is_some_and(|c| c.agrees);
+                (name.clone(), ev.total.to_string(), ok, None)
+            }
+            ExpectSubject::Value(name) => match model.computed.iter().find(|c| &c.name == name) {
+                Some(c) => {
+                    let value = &outcome.slots[c.slot];
+                    let (got, ok) = match value {
+                        Value::Num(n) => (n.to_string(), compare_stated(want, *n, None).is_some_and(|c| c.agrees)),
+                        Value::Bool(b) => {
+                            let text = if *b { "是" } else { "否" };
+                            (text.to_owned(), text == want)
+                        }
+                        Value::Text(t) => (t.to_string(), t.as_ref() == want),
+                    };
+                    (name.clone(), got, ok, c.indicator.map(|_| name.clone()))
+                }
+                None => {
+                    failures.push(format!("期望中的 `{name}` 不是有公式的指标或计算值"));
+                    continue;
+                }
+            },
+            ExpectSubject::Score(name) => match model.nodes.iter().position(|n| &n.name == name) {
+                Some(i) => {
+                    let score = outcome.scores[i];
+                    let ok = compare_stated(want, score, None).is_some_and(|c| c.agrees);
+                    (format!("{name} 得分"), score.to_string(), ok, Some(name.clone()))
+                }
+                None => {
+                    failures.push(format!("期望中的 `{name}` 不是指标"));
+                    continue;
+                }
+            },
+        };
+        if agrees {
+            continue;
+        }
+        let mut message = format!("期望 {label} = {want}，实际为 {got}");
+        if let Some(ind) = explain_of.and_then(|n| ev.indicators.iter().find(|i| i.name == n)) {
+            if let Some(ex) = &ind.explanation {
+                if let (Some(s), Some(r)) = (&ex.substituted, &ex.result) {
+                    message.push_str(&format!("\n      代入：{s} = {r}"));
+                }
+                message.push_str(&format!("\n      规则：{}\n      适用：{}", ex.criterion, ex.branch));
+            }
+        }
+        failures.push(message);
+    }
+    Ok((outcome, failures))
+}
+
+/// Every branch a test could reach, none reached yet.
+fn universe(model: &Model) -> Coverage {
+    let mut branches = Vec::new();
+    for &leaf in &model.leaves {
+        let node = &model.nodes[leaf];
+        let Some(def) = &node.leaf else { continue };
+        for label in branch_labels(model, &def.criterion) {
+            branches.push((node.name.clone(), label, false));
+        }
+    }
+    Coverage {
+        branches,
+        grades: model.grades.bands.iter().map(|(g, _)| (g.clone(), false)).collect(),
+    }
+}
+
+fn interval_text(model: &Model, span: crate::source::Span) -> String {
+    model
+        .source
+        .slice(span)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn branch_labels(model: &Model, criterion: &CCriterion) -> Vec<String> {
+    match criterion {
+        CCriterion::Deduct { .. } => vec!["未超过基准（满分）".into(), "部分扣分".into(), "扣完（0 分）".into()],
+        CCriterion::Ratio { .. } => vec!["达到目标（满分）".into(), "按比例计分".into()],
+        CCriterion::Bands { bands, .. } => bands
+            .iter()
+            .map(|(i, _)| format!("分档 {}", interval_text(model, i.span)))
+            .collect(),
+        CCriterion::Pass { .. } => vec!["条件成立".into(), "条件不成立".into()],
+        CCriterion::Cases { arms, .. } => {
+            let mut v: Vec<String> = arms
+                .iter()
+                .map(|(c, _)| format!("当 {}", interval_text(model, c.span)))
+                .collect();
+            v.push("其他".into());
+            v
+        }
+        CCriterion::Checklist { items } => {
+            let mut v = vec!["各项均满足".to_owned()];
+            v.extend(
+                items
+                    .iter()
+                    .map(|(c, _)| format!("未满足 {}", interval_text(model, c.span))),
+            );
+            v
+        }
+        CCriterion::Review => vec!["评审打分".into()],
+        CCriterion::Formula(_) => vec!["公式".into()],
+        CCriterion::Invalid => Vec::new(),
+    }
+}
+
+/// Marks the branches this outcome reached.
+fn mark(model: &Model, outcome: &Outcome, coverage: &mut Coverage) {
+    let mut offset = 0;
+    for &leaf in &model.leaves {
+        let node = &model.nodes[leaf];
+        let Some(def) = &node.leaf else { continue };
+        let count = branch_labels(model, &def.criterion).len();
+        let hit: Vec<usize> = match (&def.criterion, &outcome.branches[leaf]) {
+            (_, Branch::DeductNone { .. }) => vec![0],
+            (_, Branch::Deducted { .. }) if outcome.scores[leaf].is_zero() => vec![2],
+            (_, Branch::Deducted { .. }) => vec![1],
+            (_, Branch::Ratio { capped, .. }) => vec![if *capped { 0 } else { 1 }],
+            (_, Branch::Band { band, .. }) => vec![*band],
+            (_, Branch::Pass { held }) => vec![if *held { 0 } else { 1 }],
+            (CCriterion::Cases { arms, .. }, Branch::Case { arm }) => vec![arm.unwrap_or(arms.len())],
+            (_, Branch::Checklist { failed }) if failed.is_empty() => vec![0],
+            (_, Branch::Checklist { failed }) => failed.iter().map(|f| f + 1).collect(),
+            (_, Branch::Review | Branch::Formula) => vec![0],
+            _ => Vec::new(),
+        };
+        for h in hit {
+            if h < count {
+                coverage.branches[offset + h].2 = true;
+            }
+        }
+        offset += count;
+    }
+    if let Some(g) = coverage.grades.get_mut(outcome.grade) {
+        g.1 = true;
+    }
+}
