@@ -21,6 +21,8 @@ struct Cli {
 enum Command {
     /// 按规则文件评价单位的数据：一个 TOML/JSON 文件，或 CSV/Excel 表中的每一行 (evaluate units)
     Eval(cli::eval::EvalArgs),
+    /// 复核：重新计算单位的自评，列出报告中每一处不一致（即 eval --audit）(audit self-evaluations)
+    Audit(cli::eval::EvalArgs),
     /// 检查规则文件：语法、名称、单位、分值、分档覆盖、得分范围 (check rule files)
     Check(cli::check::CheckArgs),
     /// 按标准格式排版规则文件 (format rule files)
@@ -109,5 +111,9 @@ fn run(cli: Cli) -> miette::Result<ExitCode> {
         Command::Show(args) => cli::show::run(args),
         Command::Diff(args) => cli::diff::run(args),
         Command::Eval(args) => cli::eval::run(args),
+        Command::Audit(mut args) => {
+            args.audit = true;
+            cli::eval::run(args)
+        }
     }
 }

@@ -52,7 +52,7 @@ table.explain td:nth-child(1) { width: 9em; }
 table.explain td:nth-child(2) { white-space: nowrap; }
 .verdict { border: 2px solid #333; padding: 2mm 4mm; margin: 3mm 0; font-size: 12pt; }
 .verdict b { font-size: 15pt; margin: 0 4mm 0 1mm; }
-.ok { color: #176b2c; } .bad { color: #b00020; font-weight: bold; }
+.ok { color: #176b2c; } .bad { color: #b00020; font-weight: bold; } .warn { color: #9a5b00; font-weight: bold; }
 .error { border: 2px solid #b00020; background: #fff3f3; padding: 3mm; }
 .explain td { font-size: 9pt; }
 .muted { color: #666; font-size: 9pt; }
@@ -256,9 +256,69 @@ fn unit_page(layout: &Layout, p: &Processed) -> String {
     targets(&mut h, layout, &done.record);
     score_table(&mut h, ev);
     checks(&mut h, ev);
+    audit(&mut h, ev);
     explanations(&mut h, ev);
+    provenance(&mut h, ev);
     h.push_str("</section>\n");
     h
+}
+
+/// 复核意见: the audit's conclusion and every finding, most serious first.
+fn audit(h: &mut String, ev: &Evaluation) {
+    let a = &ev.audit;
+    let _ = write!(
+        h,
+        "<h3>复核意见</h3>\n<p>{}（错误 {}，警告 {}，提示 {}）</p>\n",
+        escape(&a.summary),
+        a.errors,
+        a.warnings,
+        a.notes
+    );
+    if a.findings.is_empty() {
+        h.push_str("<p class=\"muted\">没有发现不一致。</p>\n");
+        return;
+    }
+    h.push_str("<table class=\"audit\"><tr><th>级别</th><th>类别</th><th>意见</th><th>报告/自评</th><th>复核</th><th>差额</th><th>依据</th><th>出处</th></tr>\n");
+    for f in &a.findings {
+        let class = match f.severity.as_str() {
+            "错误" => "bad",
+            "警告" => "warn",
+            _ => "muted",
+        };
+        let mut place = Vec::new();
+        if let Some(l) = f.rule_line {
+            place.push(format!("规则文件第 {l} 行"));
+        }
+        if let Some(d) = &f.data_field {
+            place.push(format!("数据 {d}"));
+        }
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"{class}\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&f.severity),
+            escape(&f.category),
+            escape(&f.message),
+            escape(f.stated.as_deref().unwrap_or("")),
+            escape(f.computed.as_deref().unwrap_or("")),
+            escape(f.difference.as_deref().unwrap_or("")),
+            escape(f.explanation.as_deref().unwrap_or("")),
+            escape(&place.join("；"))
+        );
+    }
+    h.push_str("</table>\n");
+}
+
+/// Which rule file and data produced this page, so a printout can be traced.
+fn provenance(h: &mut String, ev: &Evaluation) {
+    let p = &ev.provenance;
+    let _ = write!(
+        h,
+        "<p class=\"muted provenance\">来源：规则文件 {}（SHA-256 {}）；数据 {}（SHA-256 {}）</p>\n",
+        escape(&p.rules_file),
+        escape(&p.rules_sha256),
+        escape(&p.data_file),
+        escape(&p.data_sha256)
+    );
 }
 
 fn verdict(h: &mut String, ev: &Evaluation) {

@@ -198,6 +198,8 @@ pub struct Options {
     pub progress: bool,
     /// Start CSV output with a UTF-8 BOM, so that Excel opens it as UTF-8.
     pub bom: bool,
+    /// 复核: add the audit's conclusion and findings to every row (CSV, XLSX, table).
+    pub audit: bool,
 }
 
 /// What a run did, for the summary on stderr and the exit code.
@@ -215,6 +217,12 @@ pub struct Tally {
     pub warnings: Vec<String>,
     /// How many input files the rows came from.
     pub files: usize,
+    /// 复核: units with at least one error or warning finding.
+    pub units_with_findings: usize,
+    /// 复核: how often each kind of finding (`类别：对象`) occurred.
+    pub finding_kinds: std::collections::BTreeMap<String, usize>,
+    /// 复核: units whose grade changes: (where, unit, conclusion).
+    pub grade_changes: Vec<(Origin, String, String)>,
 }
 
 impl Tally {
@@ -231,6 +239,16 @@ impl Tally {
                         .push((status.origin.clone(), status.unit.clone(), reason.clone()));
                 }
             }
+        }
+        if !status.findings.is_empty() {
+            self.units_with_findings += 1;
+        }
+        for kind in &status.findings {
+            *self.finding_kinds.entry(kind.clone()).or_default() += 1;
+        }
+        if let Some(change) = &status.grade_change {
+            self.grade_changes
+                .push((status.origin.clone(), status.unit.clone(), change.clone()));
         }
         if !status.unknown_keys.is_empty() {
             let keys: Vec<String> = status.unknown_keys.iter().map(|k| format!("`{k}`")).collect();
@@ -267,6 +285,31 @@ impl Tally {
         out
     }
 
+    /// The batch 复核 summary: units with findings, the most common kinds, grade changes.
+    pub fn audit_summary(&self) -> String {
+        let mut out = format!(
+            "复核：{} 个已评价单位中 {} 个有需要处理的复核意见（错误或警告），{} 个评价等次改变",
+            self.evaluated,
+            self.units_with_findings,
+            self.grade_changes.len()
+        );
+        let mut kinds: Vec<(&String, &usize)> = self.finding_kinds.iter().collect();
+        kinds.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        if !kinds.is_empty() {
+            out.push_str("\n  最常见的复核意见：");
+            let top: Vec<String> = kinds
+                .iter()
+                .take(5)
+                .map(|(k, n)| format!("{k}（{n} 个单位）"))
+                .collect();
+            out.push_str(&top.join("；"));
+        }
+        for (origin, unit, change) in &self.grade_changes {
+            out.push_str(&format!("\n  等次改变：{}（{}）：{change}", unit, origin.label()));
+        }
+        out
+    }
+
     /// `第 17、233 行` within one file; with file names when rows come from several.
     fn places<'a>(&self, origins: impl Iterator<Item = &'a Origin>) -> String {
         let origins: Vec<&Origin> = origins.collect();
@@ -289,6 +332,10 @@ struct Status {
     unit: String,
     error: Option<String>,
     unknown_keys: Vec<String>,
+    /// `类别：对象` of each 复核 finding that is an error or a warning.
+    findings: Vec<String>,
+    /// The audit's conclusion when the grade changes.
+    grade_change: Option<String>,
 }
 
 /// Why a run stopped.
@@ -397,8 +444,17 @@ fn flush<W: output::Writer>(
     let one = |(number, row): (usize, RawRow)| {
         let processed = process(layout.model, row, number, layout.explain_needed());
         let item = W::prepare(layout, &processed);
+        let audit = processed.result.as_ref().ok().map(|d| &d.evaluation.audit);
         let status = Status {
             error: processed.result.as_ref().err().cloned(),
+            findings: audit.map_or_else(Vec::new, |a| {
+                a.findings
+                    .iter()
+                    .filter(|f| f.severity != "提示")
+                    .map(|f| format!("{}：{}", f.category, f.subject))
+                    .collect()
+            }),
+            grade_change: audit.filter(|a| a.grade_changed).map(|a| a.summary.clone()),
             origin: processed.origin,
             unit: processed.unit,
             unknown_keys: processed.unknown_keys,

@@ -180,9 +180,14 @@ impl<'m> Layout<'m> {
             Column::SelfTotal,
             Column::SelfGrade,
         ]);
+        if self.options.audit {
+            cols.extend([Column::AuditSummary, Column::AuditFindings]);
+        }
         if self.options.explain && self.options.format == OutputFormat::Csv {
             cols.push(Column::Explanation);
         }
+        // Provenance on every row: rows of several files can be told apart.
+        cols.extend([Column::RulesSha, Column::DataSha]);
         cols
     }
 
@@ -202,6 +207,10 @@ impl<'m> Layout<'m> {
             Column::SelfTotal => "自评总分".into(),
             Column::SelfGrade => "自评等级".into(),
             Column::Explanation => "评分说明".into(),
+            Column::AuditSummary => "复核结论".into(),
+            Column::AuditFindings => "复核意见".into(),
+            Column::RulesSha => "规则文件SHA256".into(),
+            Column::DataSha => "数据文件SHA256".into(),
         }
     }
 }
@@ -225,6 +234,12 @@ pub enum Column {
     SelfTotal,
     SelfGrade,
     Explanation,
+    /// `自评 97 分 优秀 → 复核 94.30 分 优秀（警告 6，提示 1）`.
+    AuditSummary,
+    /// Every finding, most serious first.
+    AuditFindings,
+    RulesSha,
+    DataSha,
 }
 
 pub const STATUS_OK: &str = "正常";
@@ -262,6 +277,19 @@ pub fn cell_text(col: &Column, p: &Processed) -> String {
         (Column::SelfTotal, Some(ev)) => ev.self_evaluation.total.map(format_exact).unwrap_or_default(),
         (Column::SelfGrade, Some(ev)) => ev.self_evaluation.grade.clone().unwrap_or_default(),
         (Column::Explanation, Some(ev)) => crate::report::render_explain(ev).trim().to_owned(),
+        (Column::AuditSummary, Some(ev)) => format!(
+            "{}（错误 {}，警告 {}，提示 {}）",
+            ev.audit.summary, ev.audit.errors, ev.audit.warnings, ev.audit.notes
+        ),
+        (Column::AuditFindings, Some(ev)) => ev
+            .audit
+            .findings
+            .iter()
+            .map(|f| format!("[{}] {}", f.severity, f.message))
+            .collect::<Vec<_>>()
+            .join("；"),
+        (Column::RulesSha, Some(ev)) => ev.provenance.rules_sha256.clone(),
+        (Column::DataSha, Some(ev)) => ev.provenance.data_sha256.clone(),
     }
 }
 

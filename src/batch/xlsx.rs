@@ -33,6 +33,7 @@ pub enum XCell {
 /// One unit's share of the workbook, prepared on a worker thread.
 pub struct XlsxItem {
     cells: Vec<XCell>,
+    findings: Vec<Vec<XCell>>,
     explanations: Vec<Vec<XCell>>,
     stats: UnitStats,
     ok: bool,
@@ -114,12 +115,31 @@ pub struct XlsxWriter {
     formats: Formats,
     results: Worksheet,
     explanations: Worksheet,
+    /// 复核意见: one row per finding of every unit.
+    findings: Worksheet,
+    finding_row: u32,
     row: u32,
     explanation_row: u32,
     explanations_cut: bool,
     units: Vec<UnitStats>,
     failure: Option<String>,
 }
+
+const FINDING_HEADERS: [&str; 13] = [
+    "序号",
+    "单位名称",
+    "复核结论",
+    "级别",
+    "类别",
+    "对象",
+    "意见",
+    "报告/自评",
+    "复核",
+    "差额",
+    "依据",
+    "规则文件行",
+    "数据字段",
+];
 
 const EXPLANATION_HEADERS: [&str; 14] = [
     "序号",
@@ -144,6 +164,8 @@ impl XlsxWriter {
             formats: Formats::new(),
             results: Worksheet::new(),
             explanations: Worksheet::new(),
+            findings: Worksheet::new(),
+            finding_row: 0,
             row: 0,
             explanation_row: 0,
             explanations_cut: false,
@@ -250,6 +272,17 @@ impl Writer for XlsxWriter {
             self.explanations.set_column_width(col(c), *width).map_err(xlsx_error)?;
         }
         self.explanations.set_freeze_panes(1, 2).map_err(xlsx_error)?;
+        self.findings.set_name("复核意见").map_err(xlsx_error)?;
+        Self::write_header(&mut self.findings, &self.formats, 0, &FINDING_HEADERS).map_err(xlsx_error)?;
+        for (c, width) in [
+            6.0, 30.0, 36.0, 6.0, 10.0, 20.0, 50.0, 18.0, 18.0, 10.0, 40.0, 10.0, 30.0,
+        ]
+        .iter()
+        .enumerate()
+        {
+            self.findings.set_column_width(col(c), *width).map_err(xlsx_error)?;
+        }
+        self.findings.set_freeze_panes(1, 2).map_err(xlsx_error)?;
         Ok(())
     }
 
@@ -311,8 +344,38 @@ impl Writer for XlsxWriter {
                 ]);
             }
         }
+        let mut findings = Vec::new();
+        if let Some(ev) = ev {
+            let a = &ev.audit;
+            let conclusion = format!(
+                "{}（错误 {}，警告 {}，提示 {}）",
+                a.summary, a.errors, a.warnings, a.notes
+            );
+            let text = |s: Option<&String>| {
+                s.filter(|s| !s.is_empty())
+                    .map_or(XCell::Blank, |s| XCell::Text(s.clone()))
+            };
+            for f in &a.findings {
+                findings.push(vec![
+                    XCell::Number(p.number as f64, integer),
+                    XCell::Text(p.unit.clone()),
+                    XCell::Text(conclusion.clone()),
+                    XCell::Text(f.severity.clone()),
+                    XCell::Text(f.category.clone()),
+                    XCell::Text(f.subject.clone()),
+                    XCell::Text(f.message.clone()),
+                    text(f.stated.as_ref()),
+                    text(f.computed.as_ref()),
+                    text(f.difference.as_ref()),
+                    text(f.explanation.as_ref()),
+                    f.rule_line.map_or(XCell::Blank, |l| XCell::Number(l as f64, integer)),
+                    text(f.data_field.as_ref()),
+                ]);
+            }
+        }
         XlsxItem {
             cells,
+            findings,
             explanations,
             stats: UnitStats::of(p),
             ok: p.result.is_ok(),
@@ -369,6 +432,25 @@ impl Writer for XlsxWriter {
                 .map_err(xlsx_error)?;
             }
         }
+        for finding in &item.findings {
+            if self.finding_row >= MAX_ROW {
+                break;
+            }
+            self.finding_row += 1;
+            let wrap = self.formats.wrap.clone();
+            for (c, cell) in finding.iter().enumerate() {
+                let text_format = matches!(c, 2 | 6 | 10).then_some(&wrap);
+                Self::put(
+                    &mut self.findings,
+                    &mut self.formats,
+                    self.finding_row,
+                    col(c),
+                    cell,
+                    text_format,
+                )
+                .map_err(xlsx_error)?;
+            }
+        }
         self.units.push(item.stats);
         Ok(())
     }
@@ -386,6 +468,7 @@ impl Writer for XlsxWriter {
         workbook.push_worksheet(self.results);
         workbook.push_worksheet(summary_sheet);
         workbook.push_worksheet(self.explanations);
+        workbook.push_worksheet(self.findings);
         let bytes = workbook.save_to_buffer().map_err(xlsx_error)?;
         out.write_all(&bytes)?;
         Ok(())

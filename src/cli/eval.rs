@@ -38,6 +38,9 @@ pub struct EvalArgs {
     /// 逐项说明公式、代入值、适用的评分标准和得分
     #[arg(long)]
     pub explain: bool,
+    /// 复核：把单位自报的数值、自评得分和等级与复核计算逐项比对，列出复核意见
+    #[arg(long)]
+    pub audit: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -125,6 +128,7 @@ pub fn run(args: EvalArgs) -> miette::Result<ExitCode> {
         jobs,
         progress: std::io::stderr().is_terminal(),
         bom: format == OutputFormat::Csv && args.output.is_some(),
+        audit: args.audit,
     };
     let mut destination = match &args.output {
         Some(path) => Destination::file(path).map_err(|m| miette::miette!("{m}"))?,
@@ -155,6 +159,9 @@ pub fn run(args: EvalArgs) -> miette::Result<ExitCode> {
         );
     }
     eprintln!("{}", tally.summary());
+    if args.audit {
+        eprintln!("{}", tally.audit_summary());
+    }
     if let Some(path) = &args.output {
         eprintln!("结果已写入 {}", path.display());
     }
@@ -189,6 +196,10 @@ fn single_unit(args: &EvalArgs, format: OutputFormat) -> miette::Result<ExitCode
             if args.explain {
                 t.push_str(&report::render_explain(&ev));
             }
+            if args.audit {
+                t.push_str(&report::render_audit(&ev));
+            }
+            t.push_str(&report::render_provenance(&ev));
             t
         }
     };

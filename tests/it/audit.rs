@@ -100,3 +100,61 @@ fn a_target_claimed_met_but_missed_is_flagged() {
     let rate = ev.indicators.iter().find(|i| i.name == "实际完成率").unwrap();
     assert_eq!(rate.display.as_deref(), Some("80.00%"));
 }
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .args(args)
+        .current_dir(crate::root())
+        .output()
+        .expect("run jixiao");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn audit_command_lists_the_seeds_findings_with_provenance() {
+    let (code, out, err) = run(&[
+        "audit",
+        "rules/yueyang-2021.jx",
+        "examples/yueyang-2021/chengguan-zhifa.toml",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("复核意见\n  自评 97 分 优秀 → 复核 94.30 分 优秀"),
+        "{out}"
+    );
+    assert!(
+        out.contains("报告所写 `财政供养人员控制率` 80% 与复核计算不符"),
+        "{out}"
+    );
+    assert!(out.contains("报告所写 `预算完成率` 100% 与复核计算不符"), "{out}");
+    assert!(
+        out.contains("固定资产合计 727.80 与 固定资产期末 747.40 相差 -19.60"),
+        "{out}"
+    );
+    assert!(out.contains("差额等于 资本性支出 67.49"), "{out}");
+    assert!(out.contains("SHA-256"), "{out}");
+}
+
+#[test]
+fn batch_audit_summarises_across_units() {
+    let (code, out, err) = run(&[
+        "audit",
+        "rules/yueyang-2021.jx",
+        "examples/yueyang-2021/units.csv",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("复核：6 个已评价单位中"), "{err}");
+    assert!(err.contains("个评价等次改变"), "{err}");
+    assert!(err.contains("最常见的复核意见"), "{err}");
+    let header = out.lines().next().unwrap_or("");
+    assert!(header.contains("复核结论") && header.contains("复核意见"), "{header}");
+    assert!(header.ends_with("规则文件SHA256,数据文件SHA256"), "{header}");
+    let seed = out.lines().find(|l| l.contains("岳阳市城市管理综合执法支队")).unwrap();
+    assert!(seed.contains("自评 97 分 优秀 → 复核 94.30 分 优秀"), "{seed}");
+}
