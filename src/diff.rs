@@ -453,3 +453,94 @@ pub fn render_csv(d: &DiffReport, precision: u32) -> Result<String, String> {
     let bytes = w.into_inner().map_err(|e| e.to_string())?;
     String::from_utf8(bytes).map_err(|e| e.to_string())
 }
+
+/// The diff as a workbook: 规则变化 and 单位影响 sheets, scores as numbers.
+pub fn render_xlsx(d: &DiffReport, precision: u32) -> Result<Vec<u8>, String> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let err = |e: rust_xlsxwriter::XlsxError| format!("无法生成 XLSX 工作簿：{e}");
+    let mut wb = Workbook::new();
+    let header = Format::new().set_bold();
+    let score_format = Format::new().set_num_format(if precision == 0 {
+        "0".to_owned()
+    } else {
+        format!("0.{}", "0".repeat(precision as usize))
+    });
+    let number = |x: Decimal| -> Option<f64> {
+        crate::eval::value::round_half_away(x, precision)
+            .to_string()
+            .parse::<f64>()
+            .ok()
+    };
+    let rules = wb.add_worksheet();
+    rules.set_name("规则变化").map_err(err)?;
+    for (c, h) in ["变化", "对象", "原规则", "新规则"].iter().enumerate() {
+        rules.write_string_with_format(0, c as u16, *h, &header).map_err(err)?;
+    }
+    for (c, w) in [10.0, 40.0, 60.0, 60.0].iter().enumerate() {
+        rules.set_column_width(c as u16, *w).map_err(err)?;
+    }
+    for (r, c) in d.rule_changes.iter().enumerate() {
+        let row = r as u32 + 1;
+        rules.write_string(row, 0, &c.kind).map_err(err)?;
+        rules.write_string(row, 1, &c.subject).map_err(err)?;
+        rules
+            .write_string(row, 2, c.old.as_deref().unwrap_or(""))
+            .map_err(err)?;
+        rules
+            .write_string(row, 3, c.new.as_deref().unwrap_or(""))
+            .map_err(err)?;
+    }
+    let units = wb.add_worksheet();
+    units.set_name("单位影响").map_err(err)?;
+    let headers = [
+        "序号",
+        "单位名称",
+        "旧总分",
+        "新总分",
+        "变化",
+        "旧等级",
+        "新等级",
+        "等级变化",
+        "变化的得分",
+        "错误",
+    ];
+    for (c, h) in headers.iter().enumerate() {
+        units.write_string_with_format(0, c as u16, *h, &header).map_err(err)?;
+    }
+    for (c, w) in [6.0, 30.0, 10.0, 10.0, 10.0, 8.0, 8.0, 8.0, 60.0, 40.0]
+        .iter()
+        .enumerate()
+    {
+        units.set_column_width(c as u16, *w).map_err(err)?;
+    }
+    for (r, u) in d.units.iter().enumerate() {
+        let row = r as u32 + 1;
+        units.write_number(row, 0, u.number as f64).map_err(err)?;
+        units.write_string(row, 1, &u.unit).map_err(err)?;
+        for (c, x) in [(2, u.old_total), (3, u.new_total), (4, Some(u.delta))] {
+            if let Some(f) = x.and_then(number) {
+                units.write_number_with_format(row, c, f, &score_format).map_err(err)?;
+            }
+        }
+        units
+            .write_string(row, 5, u.old_grade.as_deref().unwrap_or(""))
+            .map_err(err)?;
+        units
+            .write_string(row, 6, u.new_grade.as_deref().unwrap_or(""))
+            .map_err(err)?;
+        units
+            .write_string(row, 7, if u.grade_changed { "是" } else { "否" })
+            .map_err(err)?;
+        let changes = u
+            .changes
+            .iter()
+            .map(|c| format!("{} {}", c.name, format_decimal(c.delta, false, precision)))
+            .collect::<Vec<_>>()
+            .join("；");
+        units.write_string(row, 8, &changes).map_err(err)?;
+        units
+            .write_string(row, 9, u.error.as_deref().unwrap_or(""))
+            .map_err(err)?;
+    }
+    wb.save_to_buffer().map_err(err)
+}

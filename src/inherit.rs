@@ -83,7 +83,8 @@ struct Edits<'c> {
     /// key → (where, as written, found)
     delete: HashMap<String, (Span, String, bool)>,
     add: HashMap<&'c str, Vec<(Span, bool)>>,
-    adjust: HashMap<&'c str, (String, bool)>,
+    /// name → (new weight as written, where, found)
+    adjust: HashMap<&'c str, (String, Span, bool)>,
 }
 
 fn merge(
@@ -92,7 +93,7 @@ fn merge(
     parent_src: &SourceFile,
     parent: &RuleSet,
 ) -> Result<String, LoadError> {
-    let slice = |src: &SourceFile, span: Span| src.slice(span).to_owned();
+    let slice = |src: &SourceFile, span: Span| src.slice(span).trim_end().to_owned();
     let mut overrides: HashMap<String, usize> = HashMap::new();
     let mut edits = Edits {
         replace: HashMap::new(),
@@ -110,7 +111,12 @@ fn merge(
             }
             Item::Delete { kind, name } => {
                 let k = match kind.node.as_str() {
-                    "一级" | "二级" | "三级" => format!("指标 {}", name.node),
+                    "一级" | "二级" | "三级" | "level1" | "level2" | "level3" => format!("指标 {}", name.node),
+                    "input" => format!("输入 {}", name.node),
+                    "let" => format!("计算 {}", name.node),
+                    "check" => format!("勾稽 {}", name.node),
+                    "compare" => format!("对照 {}", name.node),
+                    "target_list" => format!("目标清单 {}", name.node),
                     other => format!("{other} {}", name.node),
                 };
                 edits
@@ -121,7 +127,7 @@ fn merge(
             Item::Adjust { name, weight } => {
                 edits
                     .adjust
-                    .insert(&name.node, (child_src.slice(weight.span).to_owned(), false));
+                    .insert(&name.node, (child_src.slice(weight.span).to_owned(), name.span, false));
             }
             Item::Test(_) => {}
             other => {
@@ -183,8 +189,21 @@ fn merge(
     for (i, item) in child.items.iter().enumerate() {
         let fresh = key(item).is_some() && !used.contains(&i);
         if fresh || matches!(item, Item::Test(_)) {
-            out.push_str(&slice(child_src, child.item_spans[i]));
-            out.push('\n');
+            // A new input keeps the 栏目 it was written in.
+            let section = match item {
+                Item::Input(decl) => decl.section.as_deref(),
+                _ => None,
+            };
+            match section {
+                Some(s) => out.push_str(&format!(
+                    "栏目 \"{s}\" {{\n{}\n}}\n",
+                    slice(child_src, child.item_spans[i])
+                )),
+                None => {
+                    out.push_str(&slice(child_src, child.item_spans[i]));
+                    out.push('\n');
+                }
+            }
         }
     }
     // Every change must have found what it changes.
@@ -219,9 +238,15 @@ fn merge(
             }
         }
     }
-    for (name, (_, seen)) in &edits.adjust {
+    for (name, (_, span, seen)) in &edits.adjust {
         if !seen {
-            unmatched(Span::default(), format!("`调整` 的指标 `{name}`：基础规则文件中没有它"));
+            let also_replaced = edits.replace.contains_key(name);
+            let message = if also_replaced {
+                format!("`调整` 的指标 `{name}` 已被 `替换`：请直接在 `替换` 中写新的分值")
+            } else {
+                format!("`调整` 的指标 `{name}`：基础规则文件中没有它")
+            };
+            unmatched(*span, message);
         }
     }
     if !errors.is_empty() {
@@ -239,7 +264,7 @@ fn rebuild(node: &Node, parent_src: &SourceFile, child_src: &SourceFile, edits: 
         return child_src.slice(*span).to_owned();
     }
     let header = match edits.adjust.get_mut(node.name.node.as_str()) {
-        Some((weight, seen)) => {
+        Some((weight, _, seen)) => {
             *seen = true;
             format!("{} {} 分值 {weight} {{", node.level.node.label(), node.name.node)
         }

@@ -146,7 +146,12 @@ fn run_case(model: &Model, case: &TestCase, load: &DataLoader) -> Result<(Outcom
     let ev = crate::report::build(model, &record, &outcome, true);
     let mut failures = Vec::new();
     for expect in &case.expects {
-        let want = expect.text.node.as_str();
+        let want = expect.text.node.trim_matches(['“', '”']);
+        let want = match want {
+            "true" => "是",
+            "false" => "否",
+            w => w,
+        };
         let (label, got, agrees, explain_of) = match &expect.subject.node {
             ExpectSubject::Grade => ("等级".to_owned(), ev.grade.clone(), ev.grade == want, None),
             ExpectSubject::Value(name) if name == "总分" => {
@@ -186,6 +191,21 @@ fn run_case(model: &Model, case: &TestCase, load: &DataLoader) -> Result<(Outcom
         if agrees {
             continue;
         }
+        // Show the actual value the way the expectation was written (`104.01%`).
+        let got = match (want.ends_with('%'), got.parse::<Decimal>()) {
+            (true, Ok(n)) => {
+                let decimals = want
+                    .trim_end_matches('%')
+                    .split('.')
+                    .nth(1)
+                    .map_or(0, |f| f.len() as u32);
+                format!(
+                    "{}（精确值 {n}）",
+                    crate::eval::value::format_decimal(n, true, decimals.max(2))
+                )
+            }
+            _ => got,
+        };
         let mut message = format!("期望 {label} = {want}，实际为 {got}");
         if let Some(ind) = explain_of.and_then(|n| ev.indicators.iter().find(|i| i.name == n)) {
             if let Some(ex) = &ind.explanation {

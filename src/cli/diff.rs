@@ -19,9 +19,12 @@ pub struct DiffArgs {
     pub new: PathBuf,
     /// 单位数据（可选，可以多个）：给出时比较每个单位在两套规则下的得分
     pub data: Vec<PathBuf>,
-    /// 输出格式
-    #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
-    pub format: DiffFormat,
+    /// 输出格式（不指定时按 -o 文件的扩展名推断，否则为 table）
+    #[arg(long, value_enum)]
+    pub format: Option<DiffFormat>,
+    /// 输出文件（xlsx 必须指定）
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// 读取工作簿中的哪个工作表（默认第一个）
     #[arg(long, value_name = "NAME")]
     pub sheet: Option<String>,
@@ -32,6 +35,7 @@ pub enum DiffFormat {
     Table,
     Json,
     Csv,
+    Xlsx,
 }
 
 type Results = Vec<(usize, String, Result<Evaluation, String>)>;
@@ -79,11 +83,47 @@ pub fn run(args: DiffArgs) -> miette::Result<ExitCode> {
         .collect();
     let report = diff::report(&old.model, &new.model, pairs);
     let precision = new.model.score_precision;
-    let text = match args.format {
-        DiffFormat::Table => diff::render_text(&report, precision),
-        DiffFormat::Json => serde_json::to_string_pretty(&report).map_err(|e| miette::miette!("{e}"))? + "\n",
-        DiffFormat::Csv => diff::render_csv(&report, precision).map_err(|e| miette::miette!("{e}"))?,
+    let format = match (args.format, &args.output) {
+        (Some(f), _) => f,
+        (None, Some(path)) => match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("json") => DiffFormat::Json,
+            Some("csv") => DiffFormat::Csv,
+            Some("xlsx") => DiffFormat::Xlsx,
+            _ => DiffFormat::Table,
+        },
+        (None, None) => DiffFormat::Table,
     };
-    crate::write_stdout(&text)?;
+    let bytes = match format {
+        DiffFormat::Table => diff::render_text(&report, precision).into_bytes(),
+        DiffFormat::Json => {
+            (serde_json::to_string_pretty(&report).map_err(|e| miette::miette!("{e}"))? + "\n").into_bytes()
+        }
+        DiffFormat::Csv => diff::render_csv(&report, precision)
+            .map_err(|e| miette::miette!("{e}"))?
+            .into_bytes(),
+        DiffFormat::Xlsx => diff::render_xlsx(&report, precision).map_err(|e| miette::miette!("{e}"))?,
+    };
+    match &args.output {
+        Some(path) => {
+            let mut destination = jixiao::batch::output::Destination::file(path).map_err(|m| miette::miette!("{m}"))?;
+            destination
+                .writer()
+                .write_all(&bytes)
+                .map_err(|e| miette::miette!("写出 {} 失败：{e}", path.display()))?;
+            destination.commit().map_err(|m| miette::miette!("{m}"))?;
+            eprintln!("结果已写入 {}", path.display());
+        }
+        None if matches!(format, DiffFormat::Xlsx) => {
+            return Err(miette::miette!(
+                "XLSX 是二进制文件，不能输出到终端：请用 -o 指定输出文件"
+            ));
+        }
+        None => crate::write_stdout(&String::from_utf8_lossy(&bytes))?,
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -147,3 +147,34 @@ fn a_test_that_sets_an_unknown_field_fails_instead_of_testing_nothing() {
     assert!(out.contains("`实有人` 不是规则文件声明的输入"), "{out}");
     assert!(out.contains("✓ 用输入的正式名称设别名填写的值"), "{out}");
 }
+
+#[test]
+fn diff_writes_csv_and_xlsx() {
+    use calamine::Reader;
+    let dir = std::env::temp_dir().join(format!("jixiao-diff-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let xlsx = dir.join("变化.xlsx");
+    let args = [
+        "diff",
+        "rules/yueyang-2021.jx",
+        "rules/yueyang-2022.jx",
+        "examples/yueyang-2021/units.csv",
+    ];
+    let (code, _, err) = jixiao(&[&args[..], &["-o", xlsx.to_str().unwrap()]].concat());
+    assert_eq!(code, 0, "{err}");
+    let mut wb = calamine::open_workbook_auto(&xlsx).unwrap();
+    assert_eq!(wb.sheet_names(), ["规则变化", "单位影响"]);
+    let units = wb.worksheet_range("单位影响").unwrap();
+    assert_eq!(units.height(), 1 + 7, "a header and one row per unit");
+    let (code, csv, _) = jixiao(&[&args[..], &["--format", "csv"]].concat());
+    assert_eq!(code, 0);
+    assert_eq!(csv.lines().count(), 1 + 7);
+    assert!(
+        csv.lines()
+            .nth(1)
+            .unwrap()
+            .contains("市园林绿化服务中心（虚构）,84.85,83.85,-1.00"),
+        "{csv}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
