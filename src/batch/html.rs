@@ -311,9 +311,9 @@ fn audit(h: &mut String, ev: &Evaluation) {
 /// Which rule file and data produced this page, so a printout can be traced.
 fn provenance(h: &mut String, ev: &Evaluation) {
     let p = &ev.provenance;
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<p class=\"muted provenance\">来源：规则文件 {}（SHA-256 {}）；数据 {}（SHA-256 {}）</p>\n",
+        "<p class=\"muted provenance\">来源：规则文件 {}（SHA-256 {}）；数据 {}（SHA-256 {}）</p>",
         escape(&p.rules_file),
         escape(&p.rules_sha256),
         escape(&p.data_file),

@@ -122,16 +122,7 @@ impl Range {
     }
 
     fn show(self, percent: bool) -> String {
-        let f = |x: Decimal| {
-            if percent {
-                x.checked_mul(Decimal::ONE_HUNDRED).map_or_else(
-                    || format!("{}（比率）", x.normalize()),
-                    |p| format!("{}%", p.normalize()),
-                )
-            } else {
-                x.normalize().to_string()
-            }
-        };
+        let f = |x: Decimal| bound_text(x, percent);
         let lo = self.lo.map_or("-∞".to_owned(), f);
         let hi = self.hi.map_or("+∞".to_owned(), f);
         format!("[{lo}, {hi}]")
@@ -685,16 +676,7 @@ fn upper_cmp(a: &Option<crate::ast::Bound>, b: &Option<crate::ast::Bound>) -> st
 }
 
 fn show_interval(i: &Interval, percent: bool) -> String {
-    let f = |x: Decimal| {
-        if percent {
-            x.checked_mul(Decimal::ONE_HUNDRED).map_or_else(
-                || format!("{}（比率）", x.normalize()),
-                |p| format!("{}%", p.normalize()),
-            )
-        } else {
-            x.normalize().to_string()
-        }
-    };
+    let f = |x: Decimal| bound_text(x, percent);
     let (lb, lo) = match i.lower {
         Some(b) => (if b.inclusive { "[" } else { "(" }, f(b.value)),
         None => ("(", "-∞".to_owned()),
@@ -707,4 +689,16 @@ fn show_interval(i: &Interval, percent: bool) -> String {
         return lo;
     }
     format!("{lb}{lo}, {hi}{ub}")
+}
+
+/// A bound as the rule author wrote it: `90%` for rates written as percents.
+fn bound_text(x: Decimal, percent: bool) -> String {
+    if percent {
+        x.checked_mul(Decimal::ONE_HUNDRED).map_or_else(
+            || format!("{}（比率）", x.normalize()),
+            |p| format!("{}%", p.normalize()),
+        )
+    } else {
+        x.normalize().to_string()
+    }
 }

@@ -126,11 +126,12 @@ fn found_token(text: &str, offset: usize) -> String {
     }
 }
 
-/// The byte span of the innermost `{` never closed, ignoring strings and comments.
-fn unclosed_brace(text: &str) -> Option<Span> {
-    let mut stack = Vec::new();
+/// The characters of a rule file that are code: strings and comments skipped, so a
+/// bracket inside `"…"` or after `//` does not count. Yields (byte offset, char).
+fn code_chars(text: &str) -> impl Iterator<Item = (usize, char)> + '_ {
     let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
+    std::iter::from_fn(move || loop {
+        let (i, c) = chars.next()?;
         match c {
             '"' => {
                 while let Some((_, d)) = chars.next() {
@@ -162,6 +163,16 @@ fn unclosed_brace(text: &str) -> Option<Span> {
                     }
                 }
             }
+            _ => return Some((i, c)),
+        }
+    })
+}
+
+/// The byte span of the innermost `{` never closed, ignoring strings and comments.
+fn unclosed_brace(text: &str) -> Option<Span> {
+    let mut stack = Vec::new();
+    for (i, c) in code_chars(text) {
+        match c {
             '{' => stack.push(i),
             '}' => {
                 stack.pop();
@@ -178,28 +189,8 @@ pub const MAX_NESTING: usize = 64;
 
 fn check_nesting(source: &SourceFile) -> Result<(), Box<SyntaxError>> {
     let mut depth = 0usize;
-    let mut chars = source.text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
+    for (i, c) in code_chars(&source.text) {
         match c {
-            // Brackets inside strings and comments do not nest anything.
-            '"' => {
-                while let Some((_, d)) = chars.next() {
-                    if d == '\\' {
-                        chars.next();
-                    } else if d == '"' {
-                        break;
-                    }
-                }
-            }
-            '“' => {
-                for (_, d) in chars.by_ref() {
-                    if d == '”' {
-                        break;
-                    }
-                }
-            }
-            '#' => skip_line(&mut chars),
-            '/' if chars.peek().is_some_and(|(_, d)| *d == '/') => skip_line(&mut chars),
             '(' | '（' | '[' | '{' => {
                 depth += 1;
                 if depth > MAX_NESTING {
@@ -217,12 +208,4 @@ fn check_nesting(source: &SourceFile) -> Result<(), Box<SyntaxError>> {
         }
     }
     Ok(())
-}
-
-fn skip_line(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) {
-    for (_, d) in chars.by_ref() {
-        if d == '\n' {
-            break;
-        }
-    }
 }

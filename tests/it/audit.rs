@@ -101,18 +101,7 @@ fn a_target_claimed_met_but_missed_is_flagged() {
     assert_eq!(rate.display.as_deref(), Some("80.00%"));
 }
 
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_jixiao"))
-        .args(args)
-        .current_dir(crate::root())
-        .output()
-        .expect("run jixiao");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::jixiao as run;
 
 #[test]
 fn audit_command_lists_the_seeds_findings_with_provenance() {

@@ -1,20 +1,6 @@
 //! The binary: exit codes and output for good and bad input.
 
-use std::process::Command;
-
-fn jixiao(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_jixiao"))
-        .args(args)
-        .current_dir(crate::root())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run jixiao");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::jixiao;
 
 const RULES: &str = "rules/yueyang-2021.jx";
 const SEED: &str = "examples/yueyang-2021/chengguan-zhifa.toml";

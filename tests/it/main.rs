@@ -47,6 +47,21 @@ pub fn load_error(name: &str, text: &str) -> String {
     }
 }
 
+/// Runs the `jixiao` binary in the repository root: (exit code, stdout, stderr).
+pub fn jixiao(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run jixiao");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// Runs `f` with snapshots stored in `tests/snapshots/`.
 pub fn in_snapshot_dir(f: impl FnOnce()) {
     let mut settings = insta::Settings::clone_current();

@@ -1,21 +1,7 @@
 //! Yearly rule changes: a file written as changes on last year's (`基于`), what changed
 //! (`jixiao diff`), and the bureau's own test cases (`jixiao test`).
 
-use std::process::Command;
-
-fn jixiao(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_jixiao"))
-        .args(args)
-        .current_dir(crate::root())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run jixiao");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::jixiao;
 
 #[test]
 fn the_2022_rules_are_the_2021_rules_with_three_changes() {
@@ -113,7 +99,7 @@ fn a_changed_criterion_fails_the_bundled_tests_loudly() {
         examples.join("chengguan-zhifa.toml"),
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_jixiao"))
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_jixiao"))
         .args(["test", rules.to_str().unwrap()])
         .output()
         .unwrap();
