@@ -375,8 +375,38 @@ impl Bounds<'_> {
                 self.range(condition, &env);
             }
             CCriterion::Cases { arms, .. } => {
-                for (c, _) in arms {
+                // Arms are tried in order: an arm that can never hold, or anything after an
+                // arm that always holds, is never used.
+                let mut env = env.clone();
+                for (i, (c, _)) in arms.iter().enumerate() {
                     self.range(c, &env);
+                    let (can_hold, can_fail) = truth(c, &env);
+                    let (_, not_held) = self.refine(c, &env);
+                    if !can_hold {
+                        self.push(
+                            CheckError::new(
+                                &self.model.source,
+                                CheckCode::Unreachable,
+                                format!("`{}` 的这个情况永远不会用到：按输入的范围，这个条件不可能成立", node.name),
+                                (c.span, "无法到达".into()),
+                            )
+                            .warning(),
+                        );
+                    }
+                    if !can_fail {
+                        let rest = arms.get(i + 1).map_or("“其他”".to_owned(), |_| "后面的情况和“其他”".to_owned());
+                        self.push(
+                            CheckError::new(
+                                &self.model.source,
+                                CheckCode::Unreachable,
+                                format!("`{}` 的这个条件总是成立，{rest}永远不会用到", node.name),
+                                (c.span, "总是成立".into()),
+                            )
+                            .warning(),
+                        );
+                        break;
+                    }
+                    env = not_held;
                 }
             }
             CCriterion::Checklist { items } => {
@@ -509,6 +539,34 @@ impl Bounds<'_> {
                 );
             }
         }
+    }
+}
+
+/// Whether `slot op 常数` can hold and can fail for some value in the slot's range
+/// (exact about strict and non-strict comparisons). Other conditions: both.
+fn truth(cond: &CExpr, env: &[Range]) -> (bool, bool) {
+    let CExprKind::Binary(op, a, b) = &cond.kind else { return (true, true) };
+    let constant = |e: &CExpr| match &e.kind {
+        CExprKind::Const(Value::Num(n)) | CExprKind::Percent(n) => Some(*n),
+        _ => None,
+    };
+    let (slot, c, op) = match (&a.kind, constant(b), constant(a), &b.kind) {
+        (CExprKind::Slot(s), Some(c), _, _) => (*s, c, *op),
+        (_, _, Some(c), CExprKind::Slot(s)) => (*s, c, flip(*op)),
+        _ => return (true, true),
+    };
+    let Some(r) = env.get(slot) else { return (true, true) };
+    let (lo, hi) = (r.lo, r.hi);
+    let below = |x: Option<Decimal>, strict: bool| x.is_some_and(|v| if strict { v < c } else { v <= c });
+    let above = |x: Option<Decimal>, strict: bool| x.is_some_and(|v| if strict { v > c } else { v >= c });
+    match op {
+        // always: every value satisfies; never: no value does.
+        BinOp::Le => (!above(lo, true), !below(hi, false)),
+        BinOp::Lt => (!above(lo, false), !below(hi, true)),
+        BinOp::Ge => (!below(hi, true), !above(lo, false)),
+        BinOp::Gt => (!below(hi, false), !above(lo, true)),
+        BinOp::Eq => (!(above(lo, true) || below(hi, true)), !(lo == Some(c) && hi == Some(c))),
+        _ => (true, true),
     }
 }
 
