@@ -483,7 +483,13 @@ impl Writer for TableWriter {
     }
 
     fn prepare(layout: &Layout, p: &Processed) -> TableItem {
-        let mut columns = vec![Column::Number, Column::Source, Column::Unit, Column::Total, Column::Grade];
+        let mut columns = vec![
+            Column::Number,
+            Column::Source,
+            Column::Unit,
+            Column::Total,
+            Column::Grade,
+        ];
         if layout.options.audit {
             columns.push(Column::AuditSummary);
         }

@@ -387,14 +387,19 @@ impl Bounds<'_> {
                             CheckError::new(
                                 &self.model.source,
                                 CheckCode::Unreachable,
-                                format!("`{}` 的这个情况永远不会用到：按输入的范围，这个条件不可能成立", node.name),
+                                format!(
+                                    "`{}` 的这个情况永远不会用到：按输入的范围，这个条件不可能成立",
+                                    node.name
+                                ),
                                 (c.span, "无法到达".into()),
                             )
                             .warning(),
                         );
                     }
                     if !can_fail {
-                        let rest = arms.get(i + 1).map_or("“其他”".to_owned(), |_| "后面的情况和“其他”".to_owned());
+                        let rest = arms
+                            .get(i + 1)
+                            .map_or("“其他”".to_owned(), |_| "后面的情况和“其他”".to_owned());
                         self.push(
                             CheckError::new(
                                 &self.model.source,
@@ -545,7 +550,9 @@ impl Bounds<'_> {
 /// Whether `slot op 常数` can hold and can fail for some value in the slot's range
 /// (exact about strict and non-strict comparisons). Other conditions: both.
 fn truth(cond: &CExpr, env: &[Range]) -> (bool, bool) {
-    let CExprKind::Binary(op, a, b) = &cond.kind else { return (true, true) };
+    let CExprKind::Binary(op, a, b) = &cond.kind else {
+        return (true, true);
+    };
     let constant = |e: &CExpr| match &e.kind {
         CExprKind::Const(Value::Num(n)) | CExprKind::Percent(n) => Some(*n),
         _ => None,
