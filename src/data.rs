@@ -5,7 +5,6 @@
 //! Every problem of a unit is collected and reported together.
 
 use std::collections::HashMap;
-use std::str::FromStr;
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
@@ -213,7 +212,81 @@ pub fn parse_json(text: &str) -> Result<Raw, DataProblem> {
         location: Some((e.line(), e.column())),
         declared_at: None,
     })?;
+    // serde_json keeps the last of two equal keys without a word; TOML refuses them, and
+    // so does jixiao for JSON.
+    if let Ok(FirstDuplicate(Some(key))) = serde_json::from_str::<FirstDuplicate>(text) {
+        return Err(DataProblem {
+            field: key,
+            value: None,
+            message: "同一个对象中写了两次（JSON 的键不能重复）".into(),
+            location: None,
+            declared_at: None,
+        });
+    }
     Ok(json_value(&value))
+}
+
+/// The first key written twice in one JSON object, anywhere in a document.
+struct FirstDuplicate(Option<String>);
+
+impl<'de> serde::Deserialize<'de> for FirstDuplicate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(FirstDuplicateVisitor)
+    }
+}
+
+struct FirstDuplicateVisitor;
+
+impl<'de> serde::de::Visitor<'de> for FirstDuplicateVisitor {
+    type Value = FirstDuplicate;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<FirstDuplicate, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        let mut found = None;
+        while let Some(key) = map.next_key::<String>()? {
+            let inner: FirstDuplicate = map.next_value()?;
+            if found.is_none() {
+                found = if seen.insert(key.clone()) { inner.0 } else { Some(key) };
+            }
+        }
+        Ok(FirstDuplicate(found))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<FirstDuplicate, A::Error> {
+        let mut found = None;
+        while let Some(inner) = seq.next_element::<FirstDuplicate>()? {
+            found = found.or(inner.0);
+        }
+        Ok(FirstDuplicate(found))
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<FirstDuplicate, E> {
+        Ok(FirstDuplicate(None))
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<FirstDuplicate, E> {
+        Ok(FirstDuplicate(None))
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<FirstDuplicate, E> {
+        Ok(FirstDuplicate(None))
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<FirstDuplicate, E> {
+        Ok(FirstDuplicate(None))
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<FirstDuplicate, E> {
+        Ok(FirstDuplicate(None))
+    }
+
+    fn visit_unit<E>(self) -> Result<FirstDuplicate, E> {
+        Ok(FirstDuplicate(None))
+    }
 }
 
 fn json_value(v: &serde_json::Value) -> Raw {
@@ -334,18 +407,10 @@ impl Binder<'_> {
         let def = &self.model.inputs[input];
         let kind = def.kind;
         let value = match (kind, raw) {
-            (Kind::Text, Raw::Text(s)) => Some(Value::Text(Arc::from(s.as_str()))),
+            (_, Raw::Text(s)) => text_value(kind, s),
             (Kind::Text, Raw::Number(s)) => Some(Value::Text(Arc::from(s.as_str()))),
             (Kind::Bool, Raw::Bool(b)) => Some(Value::Bool(*b)),
-            (Kind::Bool, Raw::Text(s)) => match s.trim() {
-                // `TRUE`/`FALSE`: how Excel writes booleans into a CSV export.
-                "是" | "true" | "TRUE" | "True" | "对" | "有" | "Y" | "y" => Some(Value::Bool(true)),
-                "否" | "false" | "FALSE" | "False" | "无" | "N" | "n" => Some(Value::Bool(false)),
-                _ => None,
-            },
-            (Kind::Percent, Raw::Text(s)) => parse_percent_text(s).map(Value::Num),
-            (Kind::Percent, Raw::Number(s)) => parse_decimal(s).map(Value::Num),
-            (Kind::Quantity(_), Raw::Number(s) | Raw::Text(s)) => parse_decimal(s).map(Value::Num),
+            (Kind::Percent | Kind::Quantity(_), Raw::Number(s)) => parse_decimal(s).map(Value::Num),
             _ => None,
         };
         let Some(value) = value else {
@@ -638,9 +703,62 @@ impl Binder<'_> {
     }
 }
 
+/// A value of `kind` written as text (a data file's string, a spreadsheet cell).
+fn text_value(kind: Kind, s: &str) -> Option<Value> {
+    match kind {
+        Kind::Text => Some(Value::Text(Arc::from(s))),
+        Kind::Bool => match s.trim() {
+            // `TRUE`/`FALSE`: how Excel writes booleans into a CSV export.
+            "是" | "true" | "TRUE" | "True" | "对" | "有" | "Y" | "y" => Some(Value::Bool(true)),
+            "否" | "false" | "FALSE" | "False" | "无" | "N" | "n" => Some(Value::Bool(false)),
+            _ => None,
+        },
+        Kind::Percent => parse_percent_text(s).map(Value::Num),
+        Kind::Quantity(_) => parse_decimal(s).map(Value::Num),
+    }
+}
+
+/// An input's value from a cell's text exactly as [`bind`] reads it from a `Raw::Text`,
+/// or `None` where binding would report a problem (not a value of the input's kind, not
+/// an integer for a count, outside a `范围`). For the direct CSV path.
+pub fn convert_text(def: &crate::model::InputDef, text: &str) -> Option<Value> {
+    let value = text_value(def.kind, text)?;
+    match value {
+        Value::Num(n) if !admissible(def, n) => None,
+        _ => Some(value),
+    }
+}
+
+/// [`convert_text`] for a cell already trimmed and made of ASCII digits, `-` and `.`
+/// (`3029.36`): the same value without going through `str`; `None` when the general
+/// conversion must decide.
+pub fn convert_plain_number(def: &crate::model::InputDef, cell: &[u8]) -> Option<Option<Value>> {
+    if !matches!(def.kind, Kind::Quantity(_)) {
+        return None;
+    }
+    let n = plain_decimal(cell)?;
+    Some(admissible(def, n).then_some(Value::Num(n)))
+}
+
+/// Whether binding accepts a number for an input: an integer for a count, inside every `范围`.
+fn admissible(def: &crate::model::InputDef, n: Decimal) -> bool {
+    (!def.kind.is_count() || n.fract().is_zero()) && def.ranges.iter().all(|r| r.contains(n))
+}
+
 /// `3,696.83` → 3696.83 (thousands separators allowed; nothing else).
 pub fn parse_decimal(text: &str) -> Option<Decimal> {
     let t = text.trim();
+    if let Some(d) = plain_decimal(t.as_bytes()) {
+        return Some(d);
+    }
+    // Full-width digits, point, sign and comma (a Chinese input method's) are the same number.
+    let halfwidth: String;
+    let t = if t.chars().any(|c| ('０'..='９').contains(&c) || "．－＋，".contains(c)) {
+        halfwidth = t.chars().map(to_halfwidth).collect();
+        halfwidth.as_str()
+    } else {
+        t
+    };
     if t.is_empty() || t.len() > 64 {
         return None;
     }
@@ -648,11 +766,47 @@ pub fn parse_decimal(text: &str) -> Option<Decimal> {
         return None;
     }
     let cleaned: String = t.chars().filter(|c| *c != ',' && *c != '_').collect();
-    if cleaned.contains(['e', 'E']) {
-        Decimal::from_scientific(&cleaned).ok()
-    } else {
-        Decimal::from_str(&cleaned).ok()
+    // Exact or nothing: digits beyond 28 decimal places are an error, not rounded away.
+    crate::eval::value::parse_exact(&cleaned)
+}
+
+/// `１` → `1`, `．` → `.`, `％` → `%` …: a full-width form to its ASCII character.
+fn to_halfwidth(c: char) -> char {
+    match u32::from(c) {
+        code @ 0xFF01..=0xFF5E => char::from_u32(code - 0xFEE0).unwrap_or(c),
+        _ => c,
     }
+}
+
+/// `3029.36`, `-55.41`, `174`: at most 18 digits, an optional `-` and an optional
+/// fraction, read straight from the bytes into the same mantissa and scale that
+/// `Decimal::from_str` gives. Anything else (and `-0`) is left to the general parser.
+fn plain_decimal(t: &[u8]) -> Option<Decimal> {
+    let (negative, digits) = match t.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, t),
+    };
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    let mut mantissa: i64 = 0;
+    let mut count = 0;
+    let mut scale = None;
+    for (i, &b) in digits.iter().enumerate() {
+        match b {
+            b'0'..=b'9' if count < 18 => {
+                mantissa = mantissa * 10 + i64::from(b - b'0');
+                count += 1;
+            }
+            b'.' if scale.is_none() && i > 0 && i + 1 < digits.len() => scale = Some(digits.len() - i - 1),
+            _ => return None,
+        }
+    }
+    if negative && mantissa == 0 {
+        return None;
+    }
+    let scale = scale.unwrap_or(0) as u32;
+    Some(Decimal::new(if negative { -mantissa } else { mantissa }, scale))
 }
 
 /// `1,234.5` is a thousands separator; `9,5` or `3029,36` is not (rejected, not guessed).
@@ -668,11 +822,17 @@ fn valid_grouping(t: &str) -> bool {
         && groups.iter().all(|g| g.chars().all(|c| c.is_ascii_digit()))
 }
 
+/// `n%` as a fraction, if exact (`0.0000000000000000000000000001%` is not).
+fn percent_of(n: Decimal) -> Option<Decimal> {
+    n.checked_div(Decimal::ONE_HUNDRED)
+        .filter(|f| f.checked_mul(Decimal::ONE_HUNDRED) == Some(n))
+}
+
 /// `95%` → 0.95; a bare number is taken as a fraction (`0.95`).
 pub fn parse_percent_text(text: &str) -> Option<Decimal> {
     let t = text.trim();
     match t.strip_suffix(['%', '％']) {
-        Some(n) => parse_decimal(n)?.checked_div(Decimal::ONE_HUNDRED),
+        Some(n) => percent_of(parse_decimal(n)?),
         None => parse_decimal(t),
     }
 }
@@ -729,7 +889,7 @@ pub fn parse_quantity(text: &str) -> Option<Quantity> {
         if !r.trim().is_empty() {
             return None;
         }
-        value = value.checked_div(Decimal::ONE_HUNDRED)?;
+        value = percent_of(value)?;
         "%".to_owned()
     } else {
         rest.to_owned()

@@ -109,6 +109,8 @@ pub enum CheckCode {
     Unused,
     Inheritance,
     EditWithoutBase,
+    /// More diagnostics than [`crate::check::MAX_DIAGNOSTICS`]: the rest are counted, not listed.
+    TooMany,
 }
 
 impl CheckCode {
@@ -142,6 +144,7 @@ impl CheckCode {
             CheckCode::Unused => "jixiao::check::unused",
             CheckCode::Inheritance => "jixiao::check::inheritance",
             CheckCode::EditWithoutBase => "jixiao::check::edit_without_base",
+            CheckCode::TooMany => "jixiao::check::too_many",
         }
     }
 }

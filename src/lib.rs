@@ -51,8 +51,11 @@ pub mod format;
 pub mod inherit;
 pub mod model;
 pub mod report;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod source;
 pub mod syntax;
+pub mod template;
 pub mod testing;
 
 use diagnostics::{CheckError, DataError, DataProblem, EvalError, LoadError};
@@ -78,8 +81,17 @@ pub fn compile(name: &str, text: &str) -> Result<Compiled, LoadError> {
 
 /// Parses, checks and compiles a rule file, reading the files it is `基于` through `load`.
 pub fn compile_with(name: &str, text: &str, load: &inherit::Loader) -> Result<Compiled, LoadError> {
-    let source = inherit::resolve(&SourceFile::new(name, text), load)?;
+    let source = SourceFile::new(name, text);
     let ast = syntax::parse(&source).map_err(LoadError::Syntax)?;
+    // Only a file that is `基于` another needs merging (and parsing again); parsing is most
+    // of compiling, so a plain file is parsed once.
+    let (source, ast) = if ast.base.is_some() {
+        let merged = inherit::resolve(&source, load)?;
+        let ast = syntax::parse(&merged).map_err(LoadError::Syntax)?;
+        (merged, ast)
+    } else {
+        (source, ast)
+    };
     let tests = ast
         .items
         .iter()

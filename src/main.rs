@@ -33,6 +33,13 @@ enum Command {
     Show(cli::show::ShowArgs),
     /// 比较两套规则：规则的变化，以及对每个单位得分和等级的影响 (diff two rule sets)
     Diff(cli::diff::DiffArgs),
+    /// 生成单位填报模板（Excel 工作簿或 TOML 骨架）(generate the fill-in template)
+    Template(cli::template::TemplateArgs),
+    /// 检查交回的填报模板和数据文件，一次列出全部问题 (validate returned data)
+    Validate(cli::validate::ValidateArgs),
+    /// 在本机启动评价工作台（网页和 JSON API）：规则、评价、对比、模板 (web workbench)
+    #[cfg(feature = "serve")]
+    Serve(cli::serve::ServeArgs),
 }
 
 /// Rule files nest formulas; a generous stack keeps the recursive stages safe within
@@ -110,7 +117,11 @@ fn run(cli: Cli) -> miette::Result<ExitCode> {
         Command::Test(args) => cli::test::run(args),
         Command::Show(args) => cli::show::run(args),
         Command::Diff(args) => cli::diff::run(args),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => cli::serve::run(args),
         Command::Eval(args) => cli::eval::run(args),
+        Command::Template(args) => cli::template::run(args),
+        Command::Validate(args) => cli::validate::run(args),
         Command::Audit(mut args) => {
             args.audit = true;
             cli::eval::run(args)

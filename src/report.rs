@@ -171,7 +171,7 @@ pub struct Evaluation {
 }
 
 /// A value as stored: numbers keep the decimals they were written with (`44.00`).
-fn value_text(v: &Value) -> String {
+pub(crate) fn value_text(v: &Value) -> String {
     match v {
         Value::Num(n) => n.to_string(),
         Value::Bool(b) => (if *b { "是" } else { "否" }).to_owned(),

@@ -1,12 +1,15 @@
 //! Source text and byte spans: every diagnostic points into a [`SourceFile`].
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// One rule file (or data file) as read: its display name and its whole text.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     pub name: String,
     pub text: Arc<str>,
+    /// Byte offsets where lines start, built on first use: [`SourceFile::line_col`] is a
+    /// binary search, so a file with 100,000 diagnostics is not quadratic.
+    line_starts: Arc<OnceLock<Vec<usize>>>,
 }
 
 impl SourceFile {
@@ -20,6 +23,7 @@ impl SourceFile {
         SourceFile {
             name: name.into(),
             text: Arc::from(text),
+            line_starts: Arc::default(),
         }
     }
 
@@ -30,9 +34,15 @@ impl SourceFile {
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let before = self.text.get(..offset).unwrap_or("");
-        let line = before.matches('\n').count() + 1;
-        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        // The last line start at or before `offset`.
+        let line = starts.partition_point(|&s| s <= offset).max(1);
+        let start = starts[line - 1];
+        let col = self.text.get(start..offset).map_or(0, |l| l.chars().count()) + 1;
         (line, col)
     }
 

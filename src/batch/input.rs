@@ -228,7 +228,7 @@ struct Column {
 }
 
 /// How a file's columns map to the rule file's inputs; built once from the header.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Plan {
     columns: Vec<Column>,
     info: Arc<FileInfo>,
@@ -649,7 +649,7 @@ fn text_cell(s: &str) -> Cell {
 }
 
 /// A workbook cell. Numbers: see the module documentation for why this is exact.
-fn data_cell(d: &calamine::Data) -> Cell {
+pub(crate) fn data_cell(d: &calamine::Data) -> Cell {
     use calamine::Data;
     match d {
         Data::Empty => Cell::Blank,
@@ -704,6 +704,10 @@ pub fn open_path(model: &Model, path: &Path, sheet: Option<&str>) -> Result<Open
             io::BufReader::new(file)
                 .read_to_end(&mut bytes)
                 .map_err(|e| FileError(format!("无法读取文件 {name}：{}", io_message(&e))))?;
+            // A returned fill-in template (`jixiao template`): one unit, read by its keys.
+            if let Some(returned) = crate::template::read::read(model, &name, &bytes) {
+                return Ok(open_template(model, &name, &bytes, returned));
+            }
             open_workbook(model, &name, io::Cursor::new(bytes), sheet)
         }
         InputFormat::Toml | InputFormat::Json => {
@@ -713,6 +717,28 @@ pub fn open_path(model: &Model, path: &Path, sheet: Option<&str>) -> Result<Open
                 .map_err(|e| FileError(format!("无法读取文件 {name}：{}", io_message(&e))))?;
             Ok(open_document(&name, &bytes, format))
         }
+    }
+}
+
+/// A returned template: one unit, its problems already placed at the template's cells.
+fn open_template(model: &Model, name: &str, bytes: &[u8], returned: crate::template::read::Returned) -> Opened {
+    let info = Arc::new(FileInfo::document(name, crate::sha256_hex(bytes)));
+    let parts = returned.into_batch(model);
+    let row = RawRow {
+        origin: Origin {
+            file: Arc::clone(&info),
+            row: 0,
+            line: 0,
+        },
+        raw: Some(parts.raw),
+        problems: parts.problems,
+        reported: parts.reported,
+    };
+    Opened {
+        info,
+        warnings: parts.warnings,
+        estimated_rows: 1,
+        rows: Rows::Document(Some(row)),
     }
 }
 
@@ -1008,6 +1034,86 @@ pub fn open_workbook<R: Read + Seek>(
             next: 1,
         },
     })
+}
+
+/// How the direct CSV path ([`super::fast`]) reads a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DirectColumn {
+    /// Not a rule-file field (warned about when the file was opened), or a header-less column.
+    Ignored,
+    Unit,
+    Input(usize),
+}
+
+impl Opened {
+    /// For a CSV file whose columns are only the unit's name and inputs (no target lists,
+    /// 评审 or 自评 columns): how each column is read; `None` otherwise.
+    pub(crate) fn direct_columns(&self) -> Option<Vec<DirectColumn>> {
+        let Rows::Csv { plan, .. } = &self.rows else {
+            return None;
+        };
+        plan.columns
+            .iter()
+            .map(|c| match &c.target {
+                None => Some(DirectColumn::Ignored),
+                Some(Target::Unit) => Some(DirectColumn::Unit),
+                Some(Target::Input(i)) => Some(DirectColumn::Input(*i)),
+                Some(Target::List(_) | Target::Nested(_)) => None,
+            })
+            .collect()
+    }
+
+    /// The next CSV record as bytes (decoded to UTF-8), with its row and text line; like
+    /// [`Opened::next_item`] without building the row's table. Only for CSV files.
+    pub(crate) fn next_csv_record(
+        &mut self,
+        record: &mut csv::ByteRecord,
+    ) -> Option<Result<(usize, usize), FileError>> {
+        let Rows::Csv { reader, row, .. } = &mut self.rows else {
+            return None;
+        };
+        match reader.read_byte_record(record) {
+            Ok(false) => None,
+            Ok(true) => {
+                *row += 1;
+                let line = record.position().map_or(*row, |p| p.line() as usize);
+                Some(Ok((*row, line)))
+            }
+            Err(e) => Some(Err(FileError(format!(
+                "读取 {} 的第 {} 行之后出错：{e}",
+                self.info.name, row
+            )))),
+        }
+    }
+
+    /// A CSV file's header plan (shared with the threads of the direct path).
+    pub(crate) fn csv_plan(&self) -> Option<&Plan> {
+        match &self.rows {
+            Rows::Csv { plan, .. } => Some(plan),
+            _ => None,
+        }
+    }
+}
+
+impl Plan {
+    /// A record read by [`Opened::next_csv_record`] as [`Opened::next_item`] gives it.
+    pub(crate) fn item(&self, row: usize, line: usize, record: &csv::ByteRecord) -> Item {
+        let cells: Vec<Cell> = record.iter().map(|f| text_cell(&String::from_utf8_lossy(f))).collect();
+        match self.row(row, line, cells) {
+            Some(r) => Item::Row(r),
+            None => Item::Blank(Origin {
+                file: Arc::clone(&self.info),
+                row,
+                line,
+            }),
+        }
+    }
+}
+
+/// Whether a CSV record has no content at all (every cell blank once trimmed): then it
+/// is not a unit ([`Plan::row`] gives `None`).
+pub(crate) fn blank_record(record: &csv::ByteRecord) -> bool {
+    record.iter().all(|f| String::from_utf8_lossy(f).trim().is_empty())
 }
 
 #[cfg(test)]

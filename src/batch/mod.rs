@@ -14,6 +14,7 @@
 //! This module reads input files ([`input::open_path`]) and writes output files
 //! ([`output::Destination`]); the rest of the library does no file I/O.
 
+mod fast;
 pub mod html;
 pub mod input;
 pub mod output;
@@ -41,6 +42,8 @@ pub const PROGRESS_THRESHOLD: usize = 5000;
 pub struct Done {
     pub record: data::Record,
     pub evaluation: Evaluation,
+    /// The exact values behind the report (for `--columns` values).
+    pub outcome: crate::eval::Outcome,
 }
 
 /// One input row's result. Every row read yields exactly one.
@@ -109,8 +112,12 @@ pub fn process(model: &Model, row: RawRow, number: usize, explain: bool) -> Proc
         };
     };
     let unknown_keys = data::dedup_keys(&record.unknown_keys);
-    let result = match crate::evaluate(model, &record, explain) {
-        Ok(evaluation) => Ok(Done { record, evaluation }),
+    let result = match crate::eval::evaluate(model, &record) {
+        Ok(outcome) => Ok(Done {
+            evaluation: crate::report::build(model, &record, &outcome, explain),
+            record,
+            outcome,
+        }),
         Err(e) => Err(describe_eval_error(&e)),
     };
     Processed {
@@ -200,6 +207,13 @@ pub struct Options {
     pub bom: bool,
     /// 复核: add the audit's conclusion and findings to every row (CSV, XLSX, table).
     pub audit: bool,
+    /// `--columns`: the CSV table's columns ([`output::resolve_columns`]); `None` for the
+    /// default table.
+    pub columns: Option<Vec<output::Column>>,
+    /// CSV in, CSV out: bind, evaluate and write rows straight from the CSV bytes when the
+    /// run allows it ([`fast`]); the output is the same either way. Off only for tests
+    /// and measurements (`--no-fast-path`).
+    pub fast_path: bool,
 }
 
 /// What a run did, for the summary on stderr and the exit code.
@@ -338,6 +352,26 @@ struct Status {
     grade_change: Option<String>,
 }
 
+impl Status {
+    fn of(processed: Processed) -> Status {
+        let audit = processed.result.as_ref().ok().map(|d| &d.evaluation.audit);
+        Status {
+            error: processed.result.as_ref().err().cloned(),
+            findings: audit.map_or_else(Vec::new, |a| {
+                a.findings
+                    .iter()
+                    .filter(|f| f.severity != "提示")
+                    .map(|f| format!("{}：{}", f.category, f.subject))
+                    .collect()
+            }),
+            grade_change: audit.filter(|a| a.grade_changed).map(|a| a.summary.clone()),
+            origin: processed.origin,
+            unit: processed.unit,
+            unknown_keys: processed.unknown_keys,
+        }
+    }
+}
+
 /// Why a run stopped.
 #[derive(Debug)]
 pub enum BatchError {
@@ -370,6 +404,9 @@ impl From<std::io::Error> for BatchError {
 /// Evaluates every row of `inputs`, in order, writing `options.format` to `out`.
 pub fn run(model: &Model, inputs: Vec<Opened>, options: &Options, out: &mut dyn Write) -> Result<Tally, BatchError> {
     let layout = output::Layout::new(model, options);
+    if let Some(files) = fast::direct_plan(&layout, &inputs) {
+        return fast::drive(&layout, inputs, files, out);
+    }
     match options.format {
         OutputFormat::Csv => drive(&layout, inputs, output::CsvWriter, out),
         OutputFormat::Jsonl => drive(&layout, inputs, output::JsonlWriter, out),
@@ -444,22 +481,7 @@ fn flush<W: output::Writer>(
     let one = |(number, row): (usize, RawRow)| {
         let processed = process(layout.model, row, number, layout.explain_needed());
         let item = W::prepare(layout, &processed);
-        let audit = processed.result.as_ref().ok().map(|d| &d.evaluation.audit);
-        let status = Status {
-            error: processed.result.as_ref().err().cloned(),
-            findings: audit.map_or_else(Vec::new, |a| {
-                a.findings
-                    .iter()
-                    .filter(|f| f.severity != "提示")
-                    .map(|f| format!("{}：{}", f.category, f.subject))
-                    .collect()
-            }),
-            grade_change: audit.filter(|a| a.grade_changed).map(|a| a.summary.clone()),
-            origin: processed.origin,
-            unit: processed.unit,
-            unknown_keys: processed.unknown_keys,
-        };
-        (status, item)
+        (Status::of(processed), item)
     };
     let results: Vec<(Status, W::Item)> = match pool {
         Some(pool) => pool.install(|| chunk.par_drain(..).map(one).collect()),

@@ -149,7 +149,10 @@ impl<'m> Layout<'m> {
             grades: model.grades.bands.iter().map(|(g, _)| g.clone()).collect(),
             columns: Vec::new(),
         };
-        layout.columns = layout.table_columns();
+        layout.columns = match &options.columns {
+            Some(columns) => columns.clone(),
+            None => layout.table_columns(),
+        };
         layout
     }
 
@@ -211,8 +214,110 @@ impl<'m> Layout<'m> {
             Column::AuditFindings => "复核意见".into(),
             Column::RulesSha => "规则文件SHA256".into(),
             Column::DataSha => "数据文件SHA256".into(),
+            Column::Slot(slot, _) => self.model.slot_names[*slot].clone(),
+            Column::Check(i) => self.model.checks[*i].name.clone(),
         }
     }
+}
+
+/// The fixed columns of the one-row-per-unit table, by their header.
+const FIXED_COLUMNS: &[(&str, Column)] = &[
+    ("序号", Column::Number),
+    ("来源", Column::Source),
+    ("单位名称", Column::Unit),
+    ("单位", Column::Unit),
+    ("状态", Column::Status),
+    ("错误原因", Column::Reason),
+    ("总分", Column::Total),
+    ("等级", Column::Grade),
+    ("未通过的勾稽关系", Column::FailedChecks),
+    ("自评总分", Column::SelfTotal),
+    ("自评等级", Column::SelfGrade),
+    ("评分说明", Column::Explanation),
+    ("复核结论", Column::AuditSummary),
+    ("复核意见", Column::AuditFindings),
+    ("规则文件SHA256", Column::RulesSha),
+    ("数据文件SHA256", Column::DataSha),
+];
+
+/// `--columns`: the table's columns chosen by name, in the order given. A name is, in
+/// this order: one of the default table's fixed headers (`序号`, `单位名称`, `总分`, `等级`,
+/// `状态`, `错误原因` …); the name of an input, a `计算` value or an indicator with a
+/// `公式` (its value, shown as its `显示` says); the name of a `勾稽`/`对照` (`通过` or
+/// `不通过`; write `勾稽.名称` when an input has the same name); `名称得分` for an
+/// indicator's or category's score; `名称小计` for a category's subtotal.
+pub fn resolve_columns(model: &Model, names: &[String], options: &Options) -> Result<Vec<Column>, String> {
+    let leaves: Vec<usize> = model
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n.leaf.is_some())
+        .map(|(i, _)| i)
+        .collect();
+    let categories: Vec<usize> = model
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n.leaf.is_none())
+        .map(|(i, _)| i)
+        .collect();
+    let check = |name: &str| model.checks.iter().position(|c| c.name == name).map(Column::Check);
+    let mut columns = Vec::with_capacity(names.len());
+    for raw in names {
+        let name = raw.trim();
+        let found = FIXED_COLUMNS
+            .iter()
+            .find(|(h, _)| *h == name)
+            .map(|(_, c)| *c)
+            .or_else(|| {
+                let slot = model.slot_names.iter().position(|n| n == name)?;
+                Some(Column::Slot(slot, model.slot_display(slot)))
+            })
+            .or_else(|| check(name))
+            .or_else(|| ["勾稽.", "对照."].iter().find_map(|p| check(name.strip_prefix(p)?)))
+            .or_else(|| {
+                let stem = name.strip_suffix("得分")?;
+                let node = model.nodes.iter().position(|n| n.name == stem)?;
+                match leaves.iter().position(|&l| l == node) {
+                    Some(i) => Some(Column::Score(i)),
+                    None => categories.iter().position(|&c| c == node).map(Column::Subtotal),
+                }
+            })
+            .or_else(|| {
+                let stem = name.strip_suffix("小计")?;
+                let node = model.nodes.iter().position(|n| n.name == stem)?;
+                categories.iter().position(|&c| c == node).map(Column::Subtotal)
+            });
+        let Some(column) = found else {
+            let mut known: Vec<String> = FIXED_COLUMNS.iter().map(|(h, _)| (*h).to_owned()).collect();
+            known.extend(model.slot_names.iter().cloned());
+            known.extend(model.checks.iter().map(|c| c.name.clone()));
+            known.extend(model.nodes.iter().map(|n| format!("{}得分", n.name)));
+            let hint = known
+                .iter()
+                .map(|k| (strsim::normalized_levenshtein(k, name), k))
+                .filter(|(score, _)| *score >= 0.5)
+                .max_by(|a, b| a.0.total_cmp(&b.0))
+                .map(|(_, k)| format!("；是不是「{k}」？"))
+                .unwrap_or_default();
+            return Err(format!(
+                "--columns 中的「{name}」不是输出表的列：应为输入、计算值或有公式的指标的名称、勾稽关系的名称、`指标名得分`，或 序号、来源、单位名称、状态、错误原因、总分、等级、未通过的勾稽关系 等{hint}"
+            ));
+        };
+        let needs = match column {
+            Column::Explanation if !options.explain => Some("--explain"),
+            Column::AuditSummary | Column::AuditFindings if !options.audit => Some("--audit"),
+            _ => None,
+        };
+        if let Some(flag) = needs {
+            return Err(format!("--columns 中的「{name}」列需要同时给出 {flag}"));
+        }
+        columns.push(column);
+    }
+    if columns.is_empty() {
+        return Err("--columns 没有给出任何列".into());
+    }
+    Ok(columns)
 }
 
 /// A column of the one-row-per-unit table.
@@ -240,6 +345,28 @@ pub enum Column {
     AuditFindings,
     RulesSha,
     DataSha,
+    /// `--columns`: the value of an input, a `计算` or an indicator's formula, by slot,
+    /// shown as declared.
+    Slot(usize, Option<crate::ast::Display>),
+    /// `--columns`: whether a `勾稽`/`对照` passed (`通过`/`不通过`), by index.
+    Check(usize),
+}
+
+/// `通过` / `不通过`: a cross-check's result in the table.
+pub fn check_text(ok: bool) -> &'static str {
+    if ok {
+        "通过"
+    } else {
+        "不通过"
+    }
+}
+
+/// A slot's value as the table shows it: rounded as declared (`显示`), else as stored.
+pub fn slot_text(value: &crate::model::Value, display: Option<crate::ast::Display>) -> String {
+    match (value, display) {
+        (crate::model::Value::Num(n), Some(d)) => crate::eval::value::format_decimal(*n, d.percent, d.decimals),
+        _ => crate::report::value_text(value),
+    }
 }
 
 pub const STATUS_OK: &str = "正常";
@@ -290,6 +417,18 @@ pub fn cell_text(col: &Column, p: &Processed) -> String {
             .join("；"),
         (Column::RulesSha, Some(ev)) => ev.provenance.rules_sha256.clone(),
         (Column::DataSha, Some(ev)) => ev.provenance.data_sha256.clone(),
+        (Column::Slot(slot, display), Some(_)) => p
+            .result
+            .as_ref()
+            .ok()
+            .and_then(|d| d.outcome.slots.get(*slot))
+            .map(|v| slot_text(v, *display))
+            .unwrap_or_default(),
+        (Column::Check(i), Some(ev)) => ev
+            .checks
+            .get(*i)
+            .map(|c| check_text(c.ok).to_owned())
+            .unwrap_or_default(),
     }
 }
 

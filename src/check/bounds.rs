@@ -156,8 +156,7 @@ pub(super) fn analyze(model: &Model, errors: &mut Vec<CheckError>) {
         errors,
     };
     for computed in &model.computed {
-        let env = b.slots.clone();
-        let r = b.range(&computed.expr, &env);
+        let r = b.range(&computed.expr);
         b.slots[computed.slot] = r;
     }
     for &leaf in &model.leaves {
@@ -171,14 +170,13 @@ pub(super) fn analyze(model: &Model, errors: &mut Vec<CheckError>) {
     }
     b.grades();
     for check in &model.checks {
-        let env = b.slots.clone();
-        b.range(&check.condition, &env);
+        b.range(&check.condition);
         if let Some((l, r)) = &check.sides {
-            b.range(l, &env);
-            b.range(r, &env);
+            b.range(l);
+            b.range(r);
         }
         if let Some(d) = &check.difference {
-            b.range(d, &env);
+            b.range(d);
         }
     }
     b.unused();
@@ -190,7 +188,8 @@ impl Bounds<'_> {
     }
 
     /// The range of a numeric expression (booleans and text give `ALL`); marks slots used.
-    fn range(&mut self, e: &CExpr, env: &[Range]) -> Range {
+    /// Slots have the ranges in `self.slots`, narrowed by the enclosing conditions.
+    fn range(&mut self, e: &CExpr) -> Range {
         match &e.kind {
             CExprKind::Const(Value::Num(n)) | CExprKind::Percent(n) => Range::point(*n),
             CExprKind::Const(_) | CExprKind::Item(_) | CExprKind::Total => Range::ALL,
@@ -198,16 +197,16 @@ impl Bounds<'_> {
                 if let Some(u) = self.used.get_mut(*s) {
                     *u = true;
                 }
-                env.get(*s).copied().unwrap_or(Range::ALL)
+                self.slots.get(*s).copied().unwrap_or(Range::ALL)
             }
             CExprKind::Subject => self.subject,
-            CExprKind::Neg(a) => self.range(a, env).neg(),
+            CExprKind::Neg(a) => self.range(a).neg(),
             CExprKind::Not(a) => {
-                self.range(a, env);
+                self.range(a);
                 Range::ALL
             }
             CExprKind::Binary(op, a, b) => {
-                let (ra, rb) = (self.range(a, env), self.range(b, env));
+                let (ra, rb) = (self.range(a), self.range(b));
                 match op {
                     BinOp::Add => ra.add(rb),
                     BinOp::Sub => ra.add(rb.neg()),
@@ -217,14 +216,14 @@ impl Bounds<'_> {
                 }
             }
             CExprKind::If(c, t, f) => {
-                self.range(c, env);
-                let (then_env, else_env) = self.refine(c, env);
-                let rt = self.range(t, &then_env);
-                let rf = self.range(f, &else_env);
+                self.range(c);
+                let narrowing = refine(c);
+                let rt = self.narrowed(narrowing.map(|(s, then, _)| (s, then)), |b| b.range(t));
+                let rf = self.narrowed(narrowing.map(|(s, _, other)| (s, other)), |b| b.range(f));
                 rt.hull(rf)
             }
             CExprKind::Call(func, args) => {
-                let r: Vec<Range> = args.iter().map(|a| self.range(a, env)).collect();
+                let r: Vec<Range> = args.iter().map(|a| self.range(a)).collect();
                 match func {
                     Func::Abs => Some(r[0].abs()),
                     Func::Round => Some(r[0]),
@@ -254,10 +253,10 @@ impl Bounds<'_> {
             }
             CExprKind::Aggregate { func, filter, arg, .. } => {
                 if let Some(f) = filter {
-                    self.range(f, env);
+                    self.range(f);
                 }
                 if let Some(a) = arg {
-                    self.range(a, env);
+                    self.range(a);
                 }
                 match func {
                     AggFunc::Count => Range {
@@ -270,47 +269,27 @@ impl Bounds<'_> {
         }
     }
 
-    /// Narrows a slot's range in the two branches of `如果 x op 常数`.
-    fn refine(&self, cond: &CExpr, env: &[Range]) -> (Vec<Range>, Vec<Range>) {
-        let (mut then_env, mut else_env) = (env.to_vec(), env.to_vec());
-        if let CExprKind::Binary(op, a, b) = &cond.kind {
-            let constant = |e: &CExpr| match &e.kind {
-                CExprKind::Const(Value::Num(n)) | CExprKind::Percent(n) => Some(*n),
-                _ => None,
-            };
-            let (slot, c, op) = match (&a.kind, constant(b), constant(a), &b.kind) {
-                (CExprKind::Slot(s), Some(c), _, _) => (*s, c, *op),
-                (_, _, Some(c), CExprKind::Slot(s)) => (*s, c, flip(*op)),
-                _ => return (then_env, else_env),
-            };
-            let below = Range { lo: None, hi: Some(c) };
-            let above = Range { lo: Some(c), hi: None };
-            let (t, f) = match op {
-                BinOp::Le | BinOp::Lt => (below, above),
-                BinOp::Ge | BinOp::Gt => (above, below),
-                BinOp::Eq => (Range::point(c), Range::ALL),
-                _ => (Range::ALL, Range::ALL),
-            };
-            if let (Some(te), Some(fe)) = (then_env.get_mut(slot), else_env.get_mut(slot)) {
-                *te = te.intersect(t);
-                *fe = fe.intersect(f);
-            }
-        }
-        (then_env, else_env)
+    /// Runs `f` with one slot's range narrowed (a branch of `如果`), then restores it:
+    /// no copy of every slot's range per condition, so analysis stays linear.
+    fn narrowed<T>(&mut self, narrowing: Option<(usize, Range)>, f: impl FnOnce(&mut Self) -> T) -> T {
+        let Some((slot, r)) = narrowing.filter(|(s, _)| *s < self.slots.len()) else {
+            return f(self);
+        };
+        let saved = self.slots[slot];
+        self.slots[slot] = saved.intersect(r);
+        let out = f(self);
+        self.slots[slot] = saved;
+        out
     }
 
     fn judged(&mut self, subject: &Option<CExpr>) -> Range {
         match subject {
-            Some(e) => {
-                let env = self.slots.clone();
-                self.range(e, &env)
-            }
+            Some(e) => self.range(e),
             None => self.subject,
         }
     }
 
     fn criterion(&mut self, def: &Leaf, node: &NodeDef) {
-        let env = self.slots.clone();
         let percent = def.display.is_some_and(|d| d.percent);
         match &def.criterion {
             CCriterion::Bands { subject, bands } => {
@@ -320,11 +299,11 @@ impl Bounds<'_> {
             }
             CCriterion::Deduct { subject, baseline, .. } => {
                 self.judged(subject);
-                self.range(baseline, &env);
+                self.range(baseline);
             }
             CCriterion::Ratio { subject, target } => {
                 self.judged(subject);
-                let t = self.range(target, &env);
+                let t = self.range(target);
                 if t.hi.is_some_and(|h| h <= Decimal::ZERO) || t.lo.is_some_and(|l| l == Decimal::ZERO) && t.hi == t.lo
                 {
                     self.push(
@@ -339,7 +318,7 @@ impl Bounds<'_> {
                 }
             }
             CCriterion::Formula(e) => {
-                let r = self.range(e, &env);
+                let r = self.range(e);
                 let weight = node.weight;
                 let below = r.lo.is_none_or(|l| l < Decimal::ZERO);
                 let above = r.hi.is_none_or(|h| h > weight);
@@ -372,16 +351,16 @@ impl Bounds<'_> {
                 }
             }
             CCriterion::Pass { condition, .. } => {
-                self.range(condition, &env);
+                self.range(condition);
             }
             CCriterion::Cases { arms, .. } => {
                 // Arms are tried in order: an arm that can never hold, or anything after an
                 // arm that always holds, is never used.
-                let mut env = env.clone();
+                // Each later arm sees the ranges narrowed by the earlier arms not holding.
+                let mut undo = Vec::new();
                 for (i, (c, _)) in arms.iter().enumerate() {
-                    self.range(c, &env);
-                    let (can_hold, can_fail) = truth(c, &env);
-                    let (_, not_held) = self.refine(c, &env);
+                    self.range(c);
+                    let (can_hold, can_fail) = truth(c, &self.slots);
                     if !can_hold {
                         self.push(
                             CheckError::new(
@@ -411,12 +390,18 @@ impl Bounds<'_> {
                         );
                         break;
                     }
-                    env = not_held;
+                    if let Some((slot, _, not_held)) = refine(c).filter(|(s, _, _)| *s < self.slots.len()) {
+                        undo.push((slot, self.slots[slot]));
+                        self.slots[slot] = self.slots[slot].intersect(not_held);
+                    }
+                }
+                for (slot, saved) in undo.into_iter().rev() {
+                    self.slots[slot] = saved;
                 }
             }
             CCriterion::Checklist { items } => {
                 for (c, _) in items {
-                    self.range(c, &env);
+                    self.range(c);
                 }
             }
             CCriterion::Review | CCriterion::Invalid => {}
@@ -432,10 +417,9 @@ impl Bounds<'_> {
         let subject = match &model.grades.subject {
             Some(e) => {
                 // `总分` ranges over 0..满分; rounding keeps it there.
-                let env = self.slots.clone();
                 let saved = self.subject;
                 self.subject = total;
-                let r = self.range_with_total(e, &env, total);
+                let r = self.range_with_total(e, total);
                 self.subject = saved;
                 r
             }
@@ -445,11 +429,11 @@ impl Bounds<'_> {
         self.coverage(&intervals, subject, "等级", "等级区间", false);
     }
 
-    fn range_with_total(&mut self, e: &CExpr, env: &[Range], total: Range) -> Range {
+    fn range_with_total(&mut self, e: &CExpr, total: Range) -> Range {
         match &e.kind {
             CExprKind::Total => total,
-            CExprKind::Call(Func::Round, args) => self.range_with_total(&args[0], env, total),
-            _ => self.range(e, env),
+            CExprKind::Call(Func::Round, args) => self.range_with_total(&args[0], total),
+            _ => self.range(e),
         }
     }
 
@@ -527,10 +511,13 @@ impl Bounds<'_> {
         }
         for c in &model.computed {
             if !self.used[c.slot] && c.indicator.is_none() && c.display.is_none() {
+                // The nearest `计算 名称` before the expression: searching the whole file for
+                // each value would be quadratic (and could find `计算 名称2`).
                 let span = model
                     .source
                     .text
-                    .find(&format!("计算 {}", c.name))
+                    .get(..c.expr.span.start)
+                    .and_then(|before| before.rfind(&format!("计算 {}", c.name)))
                     .map_or(c.expr.span, |p| Span::new(p, p + "计算 ".len() + c.name.len()));
                 self.errors.push(
                     CheckError::new(
@@ -575,6 +562,32 @@ fn truth(cond: &CExpr, env: &[Range]) -> (bool, bool) {
         BinOp::Eq => (!(above(lo, true) || below(hi, true)), !(lo == Some(c) && hi == Some(c))),
         _ => (true, true),
     }
+}
+
+/// How `如果 x op 常数` narrows slot `x`: its range where the condition holds, and
+/// where it does not.
+fn refine(cond: &CExpr) -> Option<(usize, Range, Range)> {
+    let CExprKind::Binary(op, a, b) = &cond.kind else {
+        return None;
+    };
+    let constant = |e: &CExpr| match &e.kind {
+        CExprKind::Const(Value::Num(n)) | CExprKind::Percent(n) => Some(*n),
+        _ => None,
+    };
+    let (slot, c, op) = match (&a.kind, constant(b), constant(a), &b.kind) {
+        (CExprKind::Slot(s), Some(c), _, _) => (*s, c, *op),
+        (_, _, Some(c), CExprKind::Slot(s)) => (*s, c, flip(*op)),
+        _ => return None,
+    };
+    let below = Range { lo: None, hi: Some(c) };
+    let above = Range { lo: Some(c), hi: None };
+    let (held, not_held) = match op {
+        BinOp::Le | BinOp::Lt => (below, above),
+        BinOp::Ge | BinOp::Gt => (above, below),
+        BinOp::Eq => (Range::point(c), Range::ALL),
+        _ => (Range::ALL, Range::ALL),
+    };
+    Some((slot, held, not_held))
 }
 
 fn flip(op: BinOp) -> BinOp {

@@ -232,10 +232,53 @@ pub fn check(source: &SourceFile, rules: &ast::RuleSet) -> (Option<Model>, Vec<C
     units::analyze(&model, &mut errors);
     bounds::analyze(&model, &mut errors);
     errors.sort_by_key(|e| e.labels.first().map_or(0, |l| l.0.start));
+    let errors = at_most(source, errors, MAX_DIAGNOSTICS);
     if errors.iter().any(|e| e.level == Level::Error) {
         return (None, errors);
     }
     (Some(model), errors)
+}
+
+/// Diagnostics listed for one rule file; the rest are counted in one last diagnostic.
+/// Nobody reads more, and each one rendered shows its place in the file.
+pub const MAX_DIAGNOSTICS: usize = 100;
+
+/// Keeps the first `max` diagnostics, errors before warnings, in file order, and says
+/// how many more there were.
+fn at_most(source: &SourceFile, errors: Vec<CheckError>, max: usize) -> Vec<CheckError> {
+    if errors.len() <= max {
+        return errors;
+    }
+    let error_count = errors.iter().filter(|e| e.level == Level::Error).count();
+    let mut room = (error_count.min(max), max - error_count.min(max));
+    let (mut kept, rest): (Vec<_>, Vec<_>) = errors.into_iter().partition(|e| {
+        let left = if e.level == Level::Error {
+            &mut room.0
+        } else {
+            &mut room.1
+        };
+        let keep = *left > 0;
+        *left = left.saturating_sub(1);
+        keep
+    });
+    let more_errors = rest.iter().filter(|e| e.level == Level::Error).count();
+    let more_warnings = rest.len() - more_errors;
+    let first = rest
+        .first()
+        .and_then(|e| e.labels.first())
+        .map_or(Span::default(), |l| l.0);
+    let mut note = CheckError::new(
+        source,
+        CheckCode::TooMany,
+        format!("另有 {more_errors} 个错误和 {more_warnings} 个警告未列出（最多列出 {max} 个）"),
+        (first, "未列出的第一个问题在这里".into()),
+    )
+    .help("先修正上面列出的问题，再重新检查");
+    if more_errors == 0 {
+        note = note.warning();
+    }
+    kept.push(note);
+    kept
 }
 
 /// Checks and returns a model, or all diagnostics as one error.

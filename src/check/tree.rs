@@ -113,8 +113,15 @@ pub(super) fn compile_criteria(
 ) -> Vec<usize> {
     let mut counter = 0;
     let mut reviews = Vec::new();
+    // Each leaf's formula by leaf index (the first one, as a search in order would find).
+    let mut formulas = std::collections::HashMap::new();
+    for (p, pending) in ck.pending.iter().enumerate() {
+        if let Some(leaf) = pending.indicator {
+            formulas.entry(leaf).or_insert(p);
+        }
+    }
     for node in top {
-        walk(ck, node, nodes, &mut counter, default_stepping, &mut reviews);
+        walk(ck, node, nodes, &mut counter, default_stepping, &mut reviews, &formulas);
     }
     reviews
 }
@@ -126,12 +133,13 @@ fn walk(
     counter: &mut usize,
     default_stepping: Option<ast::Stepping>,
     reviews: &mut Vec<usize>,
+    formulas: &std::collections::HashMap<usize, usize>,
 ) {
     let index = *counter;
     *counter += 1;
     if node.children.is_empty() {
         // Found by position, not by name, so a duplicate name does not cascade.
-        let pending = ck.pending.iter().position(|p| p.indicator == Some(index));
+        let pending = formulas.get(&index).copied();
         let value_slot = pending.and_then(|p| ck.computed_slot.get(p).copied());
         let value_ty = pending.and_then(|p| ck.computed_ty.get(p).copied().flatten());
         let criterion = match &node.scoring {
@@ -164,7 +172,7 @@ fn walk(
         }
     }
     for child in &node.children {
-        walk(ck, child, nodes, counter, default_stepping, reviews);
+        walk(ck, child, nodes, counter, default_stepping, reviews, formulas);
     }
 }
 

@@ -41,6 +41,13 @@ pub struct EvalArgs {
     /// 复核：把单位自报的数值、自评得分和等级与复核计算逐项比对，列出复核意见
     #[arg(long)]
     pub audit: bool,
+    /// CSV 输出的列，按给出的顺序，用逗号分隔：输入、计算值或有公式的指标的名称（按“显示”舍入），
+    /// 勾稽关系的名称（通过/不通过），`指标名得分`，以及 序号、来源、单位名称、状态、错误原因、总分、等级 等
+    #[arg(long, value_name = "列名,…", value_delimiter = ',')]
+    pub columns: Option<Vec<String>>,
+    /// 不走 CSV 直通的快速路径（结果相同；用于测试和性能对比）
+    #[arg(long, hide = true)]
+    pub no_fast_path: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -72,7 +79,9 @@ impl Format {
     }
 }
 
-pub fn run(args: EvalArgs) -> miette::Result<ExitCode> {
+pub fn run(mut args: EvalArgs) -> miette::Result<ExitCode> {
+    // A folder stands for the data files in it (e.g. the returned templates).
+    args.data = super::validate::data_files(&args.data)?;
     let format = match (args.format, &args.output) {
         (Some(f), _) => f.output(),
         (None, Some(path)) => OutputFormat::from_path(path).ok_or_else(|| {
@@ -129,6 +138,37 @@ pub fn run(args: EvalArgs) -> miette::Result<ExitCode> {
         progress: std::io::stderr().is_terminal(),
         bom: format == OutputFormat::Csv && args.output.is_some(),
         audit: args.audit,
+        columns: None,
+        fast_path: !args.no_fast_path,
+    };
+    let options = match &args.columns {
+        None => options,
+        Some(_) if format != OutputFormat::Csv => {
+            eprintln!("错误：--columns 只用于 CSV 输出（--format csv 或 -o 文件.csv）");
+            return Ok(ExitCode::from(2));
+        }
+        Some(names) => {
+            // `，` (a full-width comma) separates names too.
+            let names: Vec<String> = names
+                .iter()
+                .flat_map(|n| n.split('，'))
+                .map(|n| n.trim().to_owned())
+                .filter(|n| !n.is_empty())
+                .collect();
+            // A plain line, not a wrapped diagnostic: the column names can be copied from it.
+            let columns = match batch::output::resolve_columns(model, &names, &options) {
+                Ok(columns) => columns,
+                Err(m) => {
+                    eprintln!("错误：{m}");
+                    eprintln!("没有评价任何单位。");
+                    return Ok(ExitCode::from(1));
+                }
+            };
+            batch::Options {
+                columns: Some(columns),
+                ..options
+            }
+        }
     };
     let mut destination = match &args.output {
         Some(path) => Destination::file(path).map_err(|m| miette::miette!("{m}"))?,

@@ -4,8 +4,12 @@ pub mod check;
 pub mod diff;
 pub mod eval;
 pub mod fmt;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod show;
+pub mod template;
 pub mod test;
+pub mod validate;
 
 use std::path::{Path, PathBuf};
 

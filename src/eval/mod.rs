@@ -2,7 +2,10 @@
 //! order, each leaf's criterion, subtotals, total, grade and cross-checks. Pure and
 //! allocation-light; presentation is [`crate::report`]'s job.
 
+mod program;
 pub mod value;
+
+pub use program::{Evaluator, Program};
 
 use rust_decimal::Decimal;
 
@@ -96,7 +99,8 @@ struct Fail {
     help: Option<String>,
 }
 
-type R<T> = Result<T, Fail>;
+/// Boxed: evaluation results stay small on the hot path; failures are rare.
+type R<T> = Result<T, Box<Fail>>;
 
 fn arith(span: Span) -> impl Fn(ArithError) -> Fail {
     move |e| Fail {
@@ -111,8 +115,32 @@ fn arith(span: Span) -> impl Fn(ArithError) -> Fail {
 
 /// Evaluates one unit. Errors name the unit, the indicator and the rule-file line.
 pub fn evaluate(model: &Model, record: &Record) -> Result<Outcome, Box<EvalError>> {
-    let mut slots = Vec::with_capacity(model.slot_count);
-    slots.extend(record.values.iter().cloned());
+    let mut outcome = Outcome::default();
+    evaluate_into(model, record, &mut outcome)?;
+    Ok(outcome)
+}
+
+impl Default for Outcome {
+    fn default() -> Self {
+        Outcome {
+            slots: Vec::new(),
+            scores: Vec::new(),
+            branches: Vec::new(),
+            total: Decimal::ZERO,
+            grade: 0,
+            checks: Vec::new(),
+        }
+    }
+}
+
+/// [`evaluate`] into an [`Outcome`] whose buffers are reused: evaluating many units
+/// with one `Outcome` allocates nothing per unit (unless a checklist fails). On an error
+/// the outcome's contents are unspecified.
+pub fn evaluate_into(model: &Model, record: &Record, out: &mut Outcome) -> Result<(), Box<EvalError>> {
+    let mut slots = std::mem::take(&mut out.slots);
+    slots.clear();
+    slots.reserve(model.slot_count);
+    slots.extend(record.values.iter().map(copy));
     let mut ctx = Ctx {
         record,
         slots,
@@ -120,16 +148,52 @@ pub fn evaluate(model: &Model, record: &Record) -> Result<Outcome, Box<EvalError
         total: None,
         item: None,
     };
+    let mut result = Ok(());
     for computed in &model.computed {
-        let v = ctx
-            .eval(&computed.expr)
-            .map_err(|f| to_error(model, record, &computed.name, f))?;
-        debug_assert_eq!(ctx.slots.len(), computed.slot);
-        ctx.slots.push(v);
+        match ctx.eval(&computed.expr) {
+            Ok(v) => {
+                debug_assert_eq!(ctx.slots.len(), computed.slot);
+                ctx.slots.push(v);
+            }
+            Err(f) => {
+                result = Err(to_error(model, record, &computed.name, f));
+                break;
+            }
+        }
     }
+    match result {
+        Ok(()) => finish(model, record, ctx.slots, out),
+        Err(e) => {
+            out.slots = ctx.slots;
+            Err(e)
+        }
+    }
+}
 
-    let mut scores = vec![Decimal::ZERO; model.nodes.len()];
-    let mut branches = vec![Branch::Sum; model.nodes.len()];
+/// Scores, subtotals, total, grade and cross-checks, once every slot is filled.
+fn finish(model: &Model, record: &Record, slots: Vec<Value>, out: &mut Outcome) -> Result<(), Box<EvalError>> {
+    let mut ctx = Ctx {
+        record,
+        slots,
+        subject: None,
+        total: None,
+        item: None,
+    };
+    let result = run(model, record, &mut ctx, out);
+    out.slots = ctx.slots;
+    result
+}
+
+fn run(model: &Model, record: &Record, ctx: &mut Ctx, out: &mut Outcome) -> Result<(), Box<EvalError>> {
+    let scores = &mut out.scores;
+    scores.clear();
+    scores.resize(model.nodes.len(), Decimal::ZERO);
+    // Every leaf's branch is set below; a category's stays `Sum` (kept from the last unit).
+    let branches = &mut out.branches;
+    if branches.len() != model.nodes.len() {
+        branches.clear();
+        branches.resize(model.nodes.len(), Branch::Sum);
+    }
     for &leaf in &model.leaves {
         let node = &model.nodes[leaf];
         let Some(def) = &node.leaf else { continue };
@@ -152,7 +216,7 @@ pub fn evaluate(model: &Model, record: &Record) -> Result<Outcome, Box<EvalError
                     model,
                     record,
                     &model.nodes[parent].name,
-                    arith(model.nodes[parent].span)(e),
+                    arith(model.nodes[parent].span)(e).into(),
                 )
             })?;
         }
@@ -183,27 +247,35 @@ pub fn evaluate(model: &Model, record: &Record) -> Result<Outcome, Box<EvalError
                     message: format!("总分 {} 不在任何等级区间内", value::format_exact(grade_value)),
                     span: model.grades.bands.first().map_or(Span::default(), |b| b.1.span),
                     help: Some("等级区间应覆盖 0 到满分的全部分数".into()),
-                },
+                }
+                .into(),
             )
         })?;
     ctx.total = None;
 
-    let mut checks = Vec::with_capacity(model.checks.len());
+    out.checks.clear();
     for check in &model.checks {
         let outcome = ctx.check(check).map_err(|f| to_error(model, record, &check.name, f))?;
-        checks.push(outcome);
+        out.checks.push(outcome);
     }
-    Ok(Outcome {
-        slots: ctx.slots,
-        scores,
-        branches,
-        total,
-        grade,
-        checks,
-    })
+    out.total = total;
+    out.grade = grade;
+    Ok(())
 }
 
-fn to_error(model: &Model, record: &Record, indicator: &str, fail: Fail) -> Box<EvalError> {
+/// A value's copy: a number rebuilt from its decimal (the derived `clone` copies the enum
+/// through the stack in a way that costs more than the arithmetic around it).
+#[inline(always)]
+pub(crate) fn copy(v: &Value) -> Value {
+    match v {
+        Value::Num(n) => Value::Num(*n),
+        other => other.clone(),
+    }
+}
+
+// Failures travel boxed (they are rare and large); unboxing here would only copy.
+#[allow(clippy::boxed_local)]
+fn to_error(model: &Model, record: &Record, indicator: &str, fail: Box<Fail>) -> Box<EvalError> {
     let (line, _) = model.source.line_col(fail.span.start);
     Box::new(EvalError {
         unit: record.unit.clone(),
@@ -217,19 +289,86 @@ fn to_error(model: &Model, record: &Record, indicator: &str, fail: Fail) -> Box<
 }
 
 impl Ctx<'_> {
+    /// A number-typed expression, computed without wrapping each step in a [`Value`]
+    /// (the same steps, order and errors as [`Ctx::eval`]).
     fn num(&mut self, e: &CExpr) -> R<Decimal> {
-        match self.eval(e)? {
-            Value::Num(n) => Ok(n),
-            // The checker proved the type; a mismatch here is an engine bug, reported not panicked.
-            other => Err(self.internal(e, &other)),
+        match &e.kind {
+            CExprKind::Const(Value::Num(n)) | CExprKind::Percent(n) => Ok(*n),
+            CExprKind::Slot(s) => match self.slots.get(*s) {
+                Some(Value::Num(n)) => Ok(*n),
+                _ => self.num_value(e),
+            },
+            CExprKind::Neg(a) => Ok(-self.num(a)?),
+            CExprKind::Binary(op @ (BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div), a, b) => {
+                let (x, y) = (self.num(a)?, self.num(b)?);
+                self.arithmetic(*op, x, y, e.span, b.span)
+            }
+            CExprKind::If(c, t, f) => {
+                if self.boolean(c)? {
+                    self.num(t)
+                } else {
+                    self.num(f)
+                }
+            }
+            CExprKind::Call(func, args) => self.call(*func, args, e.span),
+            _ => self.num_value(e),
         }
     }
 
+    fn num_value(&mut self, e: &CExpr) -> R<Decimal> {
+        match self.eval(e)? {
+            Value::Num(n) => Ok(n),
+            // The checker proved the type; a mismatch here is an engine bug, reported not panicked.
+            other => Err(self.internal(e, &other).into()),
+        }
+    }
+
+    /// A yes/no expression, computed without wrapping each step in a [`Value`].
     fn boolean(&mut self, e: &CExpr) -> R<bool> {
+        match &e.kind {
+            CExprKind::Const(Value::Bool(b)) => Ok(*b),
+            CExprKind::Slot(s) => match self.slots.get(*s) {
+                Some(Value::Bool(b)) => Ok(*b),
+                _ => self.bool_value(e),
+            },
+            CExprKind::Not(a) => Ok(!self.boolean(a)?),
+            CExprKind::Binary(BinOp::And, a, b) => Ok(self.boolean(a)? && self.boolean(b)?),
+            CExprKind::Binary(BinOp::Or, a, b) => Ok(self.boolean(a)? || self.boolean(b)?),
+            CExprKind::Binary(op @ (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge), a, b) => {
+                let (x, y) = (self.num(a)?, self.num(b)?);
+                Ok(match op {
+                    BinOp::Lt => x < y,
+                    BinOp::Le => x <= y,
+                    BinOp::Gt => x > y,
+                    _ => x >= y,
+                })
+            }
+            CExprKind::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b) => self.equality(*op, a, b),
+            CExprKind::If(c, t, f) => {
+                if self.boolean(c)? {
+                    self.boolean(t)
+                } else {
+                    self.boolean(f)
+                }
+            }
+            _ => self.bool_value(e),
+        }
+    }
+
+    fn bool_value(&mut self, e: &CExpr) -> R<bool> {
         match self.eval(e)? {
             Value::Bool(b) => Ok(b),
-            other => Err(self.internal(e, &other)),
+            other => Err(self.internal(e, &other).into()),
         }
+    }
+
+    fn arithmetic(&self, op: BinOp, x: Decimal, y: Decimal, span: Span, divisor: Span) -> R<Decimal> {
+        Ok(match op {
+            BinOp::Add => value::add(x, y).map_err(arith(span))?,
+            BinOp::Sub => value::sub(x, y).map_err(arith(span))?,
+            BinOp::Mul => value::mul(x, y).map_err(arith(span))?,
+            _ => value::div(x, y).map_err(arith(divisor))?,
+        })
     }
 
     fn internal(&self, e: &CExpr, got: &Value) -> Fail {
@@ -242,9 +381,9 @@ impl Ctx<'_> {
 
     fn eval(&mut self, e: &CExpr) -> R<Value> {
         Ok(match &e.kind {
-            CExprKind::Const(v) => v.clone(),
+            CExprKind::Const(v) => copy(v),
             CExprKind::Percent(p) => Value::Num(*p),
-            CExprKind::Slot(s) => self.slots.get(*s).cloned().ok_or_else(|| Fail {
+            CExprKind::Slot(s) => self.slots.get(*s).map(copy).ok_or_else(|| Fail {
                 message: "内部错误：计算顺序有误，请向 jixiao 开发者报告".into(),
                 span: e.span,
                 help: None,
@@ -258,7 +397,8 @@ impl Ctx<'_> {
             CExprKind::Item(field) => self.item_field(*field, e.span)?,
             CExprKind::Neg(a) => Value::Num(-self.num(a)?),
             CExprKind::Not(a) => Value::Bool(!self.boolean(a)?),
-            CExprKind::Binary(op, a, b) => self.binary(*op, a, b, e.span)?,
+            CExprKind::Binary(BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div, ..) => Value::Num(self.num(e)?),
+            CExprKind::Binary(..) => Value::Bool(self.boolean(e)?),
             CExprKind::If(c, t, f) => {
                 if self.boolean(c)? {
                     self.eval(t)?
@@ -276,36 +416,38 @@ impl Ctx<'_> {
         })
     }
 
-    fn binary(&mut self, op: BinOp, a: &CExpr, b: &CExpr, span: Span) -> R<Value> {
-        Ok(match op {
-            BinOp::And => Value::Bool(self.boolean(a)? && self.boolean(b)?),
-            BinOp::Or => Value::Bool(self.boolean(a)? || self.boolean(b)?),
-            BinOp::Eq | BinOp::Ne => {
-                let (x, y) = (self.eval(a)?, self.eval(b)?);
-                let equal = match (&x, &y) {
-                    (Value::Num(p), Value::Num(q)) => p == q,
-                    _ => x == y,
-                };
-                Value::Bool(equal == (op == BinOp::Eq))
-            }
-            _ => {
-                let (x, y) = (self.num(a)?, self.num(b)?);
-                let r = arith(span);
-                match op {
-                    BinOp::Add => Value::Num(value::add(x, y).map_err(r)?),
-                    BinOp::Sub => Value::Num(value::sub(x, y).map_err(r)?),
-                    BinOp::Mul => Value::Num(value::mul(x, y).map_err(r)?),
-                    BinOp::Div => Value::Num(value::div(x, y).map_err(arith(b.span))?),
-                    BinOp::Lt => Value::Bool(x < y),
-                    BinOp::Le => Value::Bool(x <= y),
-                    BinOp::Gt => Value::Bool(x > y),
-                    _ => Value::Bool(x >= y),
-                }
-            }
-        })
+    /// `=` / `≠`: numbers by value (`1.0 = 1`), text and yes/no as they are.
+    fn equality(&mut self, op: BinOp, a: &CExpr, b: &CExpr) -> R<bool> {
+        let (x, y) = (self.eval(a)?, self.eval(b)?);
+        let equal = match (&x, &y) {
+            (Value::Num(p), Value::Num(q)) => p == q,
+            _ => x == y,
+        };
+        Ok(equal == (op == BinOp::Eq))
     }
 
     fn call(&mut self, func: Func, args: &[CExpr], span: Span) -> R<Decimal> {
+        // The common shapes, without collecting the arguments: `round(x, 4)` (the places
+        // are a constant: the checker requires it), `max(a, b)`, `min(a, b)`, `abs(x)`.
+        match (func, args) {
+            (Func::Round, [x, places]) => {
+                if let CExprKind::Const(Value::Num(n)) = &places.kind {
+                    let x = self.num(x)?;
+                    let dp = u32::try_from(n.trunc().mantissa()).unwrap_or(0);
+                    return Ok(round_half_away(x, dp));
+                }
+            }
+            (Func::Max, [a, b]) => {
+                let (a, b) = (self.num(a)?, self.num(b)?);
+                return Ok(Decimal::MIN.max(a).max(b));
+            }
+            (Func::Min, [a, b]) => {
+                let (a, b) = (self.num(a)?, self.num(b)?);
+                return Ok(Decimal::MAX.min(a).min(b));
+            }
+            (Func::Abs, [x]) => return Ok(self.num(x)?.abs()),
+            _ => {}
+        }
         let mut values = [Decimal::ZERO; 3];
         let mut rest = Vec::new();
         for (i, a) in args.iter().enumerate() {
@@ -334,7 +476,8 @@ impl Ctx<'_> {
                         message: "clamp 的下限大于上限".into(),
                         span,
                         help: None,
-                    });
+                    }
+                    .into());
                 }
                 values[0].max(values[1]).min(values[2])
             }
@@ -354,7 +497,8 @@ impl Ctx<'_> {
                 message: "内部错误：清单字段用在清单之外".into(),
                 span,
                 help: None,
-            });
+            }
+            .into());
         };
         let missing = |what: &str, text: &str| Fail {
             message: format!("目标 `{}` 的{what} `{text}` 不是数值", item.name),
@@ -426,10 +570,13 @@ impl Ctx<'_> {
     fn judged(&mut self, subject: &Option<CExpr>, span: Span) -> R<Decimal> {
         match subject {
             Some(e) => self.num(e),
-            None => self.subject.ok_or_else(|| Fail {
-                message: "这个指标没有数值".into(),
-                span,
-                help: None,
+            None => self.subject.ok_or_else(|| {
+                Fail {
+                    message: "这个指标没有数值".into(),
+                    span,
+                    help: None,
+                }
+                .into()
             }),
         }
     }
@@ -512,7 +659,8 @@ impl Ctx<'_> {
                             message: format!("数值 {} 不在任何分档区间内", value::format_exact(judged)),
                             span: bands.first().map_or(span, |b| b.0.span),
                             help: Some("分档应覆盖所有可能的数值；补上缺少的区间".into()),
-                        })
+                        }
+                        .into())
                     }
                 }
             }
@@ -561,7 +709,8 @@ impl Ctx<'_> {
                         ),
                         span: expr.span,
                         help: Some("在公式中用 `clamp(…, 0, 分值)` 或 `max(0, …)` 限定得分".into()),
-                    });
+                    }
+                    .into());
                 }
                 (score, Branch::Formula)
             }
@@ -570,7 +719,8 @@ impl Ctx<'_> {
                     message: "内部错误：指标没有有效的评分".into(),
                     span,
                     help: None,
-                })
+                }
+                .into())
             }
         })
     }

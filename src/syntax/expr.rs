@@ -60,11 +60,40 @@ pub(super) fn lower_expr(lw: &Lowerer, pair: Pair<'_, Rule>) -> LowerResult<Expr
     if pairs.len() > MAX_TERMS {
         return Err(lw.too_long(Span::new(span.start(), span.end()), MAX_TERMS));
     }
-    lower_flat(lw, pairs)
+    let expr = lower_flat(lw, pairs)?;
+    if depth(&expr) > MAX_DEPTH {
+        return Err(lw.too_deep(expr.span, MAX_DEPTH));
+    }
+    Ok(expr)
 }
 
 /// Operands, operators and prefixes one expression may chain without parentheses.
 pub const MAX_TERMS: usize = 512;
+
+/// Levels one formula's tree may have. The checker, evaluator and explanations walk
+/// formulas recursively, so this bounds their stack use whatever the nesting; a chain of
+/// [`MAX_TERMS`] is at most 256 levels deep.
+pub const MAX_DEPTH: usize = 256;
+
+/// The number of levels of a formula tree (without recursion: the tree may be deep).
+fn depth(e: &Expr) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(e, 1)];
+    while let Some((e, d)) = stack.pop() {
+        deepest = deepest.max(d);
+        match &e.kind {
+            ExprKind::Unary(_, a) => stack.push((a, d + 1)),
+            ExprKind::Binary(_, a, b) => stack.extend([(&**a, d + 1), (&**b, d + 1)]),
+            ExprKind::If(c, t, f) => stack.extend([(&**c, d + 1), (&**t, d + 1), (&**f, d + 1)]),
+            ExprKind::Call { args, filter, .. } => {
+                stack.extend(args.iter().map(|a| (a, d + 1)));
+                stack.extend(filter.iter().map(|f| (&**f, d + 1)));
+            }
+            ExprKind::Number { .. } | ExprKind::Text(_) | ExprKind::Bool(_) | ExprKind::Name(_) => {}
+        }
+    }
+    deepest
+}
 
 fn lower_flat(lw: &Lowerer, pairs: Pairs<'_, Rule>) -> LowerResult<Expr> {
     PRATT

@@ -3,8 +3,6 @@
 //! The grammar has already accepted the text, so a shape mismatch here is a bug in
 //! this file, reported as an internal syntax error (never a panic).
 
-use std::str::FromStr;
-
 use pest::iterators::{Pair, Pairs};
 use rust_decimal::Decimal;
 
@@ -352,6 +350,15 @@ impl<'s> Lowerer<'s> {
             Span::new(span.start, span.start),
             format!("表达式过长（超过 {limit} 个运算项）"),
             "从这里开始的表达式",
+            Some("把公式拆成几个 `计算` 值".into()),
+        )
+    }
+
+    pub(crate) fn too_deep(&self, span: Span, limit: usize) -> Box<SyntaxError> {
+        self.error(
+            Span::new(span.start, span.start),
+            format!("公式嵌套过深（超过 {limit} 层）"),
+            "从这里开始的公式",
             Some("把公式拆成几个 `计算` 值".into()),
         )
     }
@@ -823,25 +830,36 @@ impl<'s> Lowerer<'s> {
 
     pub(super) fn lower_number(&self, p: Pair<'_, Rule>) -> LowerResult<Spanned<Decimal>> {
         let span = span_of(&p);
-        Decimal::from_str(p.as_str())
+        crate::eval::value::parse_exact(p.as_str())
             .map(|d| Spanned::new(d, span))
-            .map_err(|_| self.number_error(span, p.as_str()))
+            .ok_or_else(|| self.number_error(span, p.as_str()))
     }
 
     /// `12.5%` → 0.125, exactly.
     pub(super) fn lower_percent(&self, p: &Pair<'_, Rule>) -> LowerResult<Decimal> {
         let span = span_of(p);
         let digits = p.as_str().trim_end_matches(['%', '％']);
-        Decimal::from_str(digits)
-            .ok()
-            .and_then(|d| d.checked_div(Decimal::ONE_HUNDRED))
+        crate::eval::value::parse_exact(digits)
+            .and_then(|d| {
+                d.checked_div(Decimal::ONE_HUNDRED)
+                    .filter(|f| f.checked_mul(Decimal::ONE_HUNDRED) == Some(d))
+            })
             .ok_or_else(|| self.number_error(span, p.as_str()))
     }
 
     fn number_error(&self, span: Span, text: &str) -> Box<SyntaxError> {
+        let shown = if text.chars().count() > 40 {
+            format!(
+                "{}…（共 {} 位）",
+                text.chars().take(40).collect::<String>(),
+                text.chars().count()
+            )
+        } else {
+            text.to_owned()
+        };
         self.error(
             span,
-            format!("数字 `{text}` 无法精确表示"),
+            format!("数字 `{shown}` 无法精确表示"),
             "超出 28 位有效数字的范围",
             Some("十进制数最多 28 位有效数字".into()),
         )

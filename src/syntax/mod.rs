@@ -8,14 +8,14 @@ mod lower;
 use pest::error::{ErrorVariant, InputLocation};
 use pest::Parser;
 
-use crate::ast::RuleSet;
+use crate::ast::{CriterionKind, Item, Node, RuleSet};
 use crate::diagnostics::SyntaxError;
 use crate::source::{SourceFile, Span};
 use grammar::{Rule, RulesParser};
 
 /// Parses a whole rule file. Returns the first syntax error (pest stops there).
 pub fn parse(source: &SourceFile) -> Result<RuleSet, Box<SyntaxError>> {
-    check_nesting(source)?;
+    check_limits(source)?;
     let mut pairs = RulesParser::parse(Rule::file, &source.text).map_err(|e| convert_error(source, e))?;
     let file = pairs.next().ok_or_else(|| {
         Box::new(SyntaxError::new(
@@ -26,7 +26,9 @@ pub fn parse(source: &SourceFile) -> Result<RuleSet, Box<SyntaxError>> {
             None,
         ))
     })?;
-    lower::Lowerer { source }.lower_file(file)
+    let rules = lower::Lowerer { source }.lower_file(file)?;
+    check_item_count(source, &rules)?;
+    Ok(rules)
 }
 
 fn convert_error(source: &SourceFile, err: pest::error::Error<Rule>) -> Box<SyntaxError> {
@@ -87,6 +89,12 @@ fn help_for(positives: &[Rule], found: &str) -> Option<String> {
     if found.starts_with('%') || found.starts_with('％') {
         return Some("百分数的数字和 `%` 之间不能有空格，例如 `100%`".into());
     }
+    if let Some((c, ascii)) = found.chars().find_map(|c| halfwidth(c).map(|a| (c, a))) {
+        return Some(format!(
+            "`{c}` 是全角字符（U+{:04X}），这里应写半角的 `{ascii}`",
+            u32::from(c)
+        ));
+    }
     if positives.contains(&Rule::colon) {
         return Some("输入写作 `输入 名称: 类型`，例如 `输入 编制人数: 人`".into());
     }
@@ -109,6 +117,18 @@ fn help_for(positives: &[Rule], found: &str) -> Option<String> {
         return Some("检查上一行是否写完整，或是否少了 `}`".into());
     }
     None
+}
+
+/// The ASCII character a full-width one stands for (`１` → `1`, `＞` → `>`), for the
+/// full-width forms the grammar does not accept (it accepts `（）：％，`).
+fn halfwidth(c: char) -> Option<char> {
+    if matches!(c, '（' | '）' | '：' | '％' | '，') {
+        return None;
+    }
+    match u32::from(c) {
+        code @ 0xFF01..=0xFF5E => char::from_u32(code - 0xFEE0),
+        _ => None,
+    }
 }
 
 /// The token at `offset`, for "这里是 `…`".
@@ -183,29 +203,254 @@ fn unclosed_brace(text: &str) -> Option<Span> {
     stack.pop().map(|i| Span::new(i, i + 1))
 }
 
-/// Deepest bracket nesting a rule file may have. The parser and checker recurse per
-/// level, so a limit keeps hostile input from overflowing the stack.
+/// Deepest nesting a rule file may have: brackets `( [ {` plus `如果 … 则 … 否则 …`
+/// written inside one another. The parser and checker recurse per level, so a limit
+/// keeps hostile input from overflowing the stack.
 pub const MAX_NESTING: usize = 64;
 
-fn check_nesting(source: &SourceFile) -> Result<(), Box<SyntaxError>> {
-    let mut depth = 0usize;
-    for (i, c) in code_chars(&source.text) {
+/// Largest rule file accepted, in bytes (the bundled 2021 rules are about 19 KB).
+pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
+
+/// Longest name (input, value, indicator …), in characters.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// Most items one rule file may have, counting every indicator of the tree.
+pub const MAX_ITEMS: usize = 100_000;
+
+/// Reserved words that can only end an expression (never occur inside one): after one
+/// of them the `如果` nesting of the current bracket level starts again from zero.
+const ENDS_EXPRESSION: &[&str] = &[
+    "输入",
+    "input",
+    "计算",
+    "let",
+    "一级",
+    "二级",
+    "三级",
+    "level1",
+    "level2",
+    "level3",
+    "分值",
+    "weight",
+    "公式",
+    "formula",
+    "评分",
+    "score",
+    "等级",
+    "grades",
+    "勾稽",
+    "check",
+    "其中",
+    "where",
+    "得",
+    "扣",
+    "当",
+    "其他",
+    "项",
+    "显示",
+    "display",
+    "容差",
+    "级别",
+    "说明",
+    "别名",
+    "范围",
+    "缺失时",
+    "依据",
+    "基准",
+    "栏目",
+    "目标清单",
+    "标准",
+    "与",
+    "vs",
+    "差额",
+    "对照",
+    "复核容差",
+    "基于",
+    "替换",
+    "删除",
+    "新增",
+    "调整",
+    "于",
+    "测试",
+    "期望",
+    "设",
+];
+
+fn limit_error(source: &SourceFile, span: Span, message: String, label: &str, help: &str) -> Box<SyntaxError> {
+    Box::new(SyntaxError::new(source, span, message, label.into(), Some(help.into())))
+}
+
+/// Limits that must hold before pest sees the text: size, nesting, name length.
+fn check_limits(source: &SourceFile) -> Result<(), Box<SyntaxError>> {
+    let text = &*source.text;
+    if text.len() > MAX_FILE_BYTES {
+        return Err(limit_error(
+            source,
+            Span::new(0, 0),
+            format!(
+                "规则文件过大（{:.1} MB，最大 {} MB）",
+                text.len() as f64 / (1024.0 * 1024.0),
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+            "文件开头",
+            "检查是否选错了文件；一个年度的指标体系通常只有几十 KB",
+        ));
+    }
+    // `如果` counts per open bracket level; a closed bracket drops its level.
+    let mut ifs: Vec<usize> = vec![0];
+    let mut brackets = 0usize;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
         match c {
+            // Brackets and words inside strings and comments do not nest anything.
+            '"' => {
+                while let Some((_, d)) = chars.next() {
+                    if d == '\\' {
+                        chars.next();
+                    } else if d == '"' {
+                        break;
+                    }
+                }
+            }
+            '“' => {
+                for (_, d) in chars.by_ref() {
+                    if d == '”' {
+                        break;
+                    }
+                }
+            }
+            '#' => skip_line(&mut chars),
+            '/' if chars.peek().is_some_and(|(_, d)| *d == '/') => skip_line(&mut chars),
+            '/' if chars.peek().is_some_and(|(_, d)| *d == '*') => {
+                chars.next();
+                let mut star = false;
+                for (_, d) in chars.by_ref() {
+                    if star && d == '/' {
+                        break;
+                    }
+                    star = d == '*';
+                }
+            }
             '(' | '（' | '[' | '{' => {
-                depth += 1;
-                if depth > MAX_NESTING {
-                    return Err(Box::new(SyntaxError::new(
+                brackets += 1;
+                ifs.push(0);
+                if brackets + ifs.iter().sum::<usize>() > MAX_NESTING {
+                    return Err(limit_error(
                         source,
                         Span::new(i, i + c.len_utf8()),
                         format!("括号嵌套超过 {MAX_NESTING} 层"),
-                        "嵌套过深".into(),
-                        Some("把公式拆成几个 `计算` 值".into()),
-                    )));
+                        "嵌套过深",
+                        "把公式拆成几个 `计算` 值",
+                    ));
                 }
             }
-            ')' | '）' | ']' | '}' => depth = depth.saturating_sub(1),
+            ')' | '）' | ']' | '}' => {
+                brackets = brackets.saturating_sub(1);
+                if ifs.len() > 1 {
+                    ifs.pop();
+                }
+            }
+            ',' | '，' | '、' => *ifs.last_mut().unwrap_or(&mut 0) = 0,
+            '0'..='9' => while chars.next_if(|(_, d)| d.is_ascii_digit()).is_some() {},
+            c if c.is_alphabetic() || c == '_' => {
+                let mut end = i + c.len_utf8();
+                let mut count = 1;
+                while let Some((j, d)) = chars.next_if(|(_, d)| d.is_alphanumeric() || *d == '_') {
+                    end = j + d.len_utf8();
+                    count += 1;
+                }
+                let word = &text[i..end];
+                if count > MAX_NAME_CHARS {
+                    return Err(limit_error(
+                        source,
+                        Span::new(i, i),
+                        format!("名称过长（{count} 个字符，最多 {MAX_NAME_CHARS} 个）"),
+                        "从这里开始的名称",
+                        "用简短的名称，完整的说明写在 `说明 \"…\"` 中",
+                    ));
+                }
+                if word == "如果" || word == "if" {
+                    *ifs.last_mut().unwrap_or(&mut 0) += 1;
+                    if brackets + ifs.iter().sum::<usize>() > MAX_NESTING {
+                        return Err(limit_error(
+                            source,
+                            Span::new(i, end),
+                            format!("`如果` 与括号嵌套超过 {MAX_NESTING} 层"),
+                            "嵌套过深",
+                            "多个条件改用 `分情况 { 当 … 得 … }`，或把公式拆成几个 `计算` 值",
+                        ));
+                    }
+                } else if ENDS_EXPRESSION.contains(&word) {
+                    *ifs.last_mut().unwrap_or(&mut 0) = 0;
+                }
+            }
             _ => {}
         }
     }
     Ok(())
+}
+
+/// Most rows one band table (`分档`, `等级`) may have: the checker compares every row
+/// with every other.
+pub const MAX_BANDS: usize = 1_000;
+
+/// Items, indicators and criterion rows in a lowered file, checked against [`MAX_ITEMS`]
+/// (and each band table against [`MAX_BANDS`]).
+fn check_item_count(source: &SourceFile, rules: &RuleSet) -> Result<(), Box<SyntaxError>> {
+    let bands = |count: usize, span: Span| {
+        if count > MAX_BANDS {
+            return Err(limit_error(
+                source,
+                span,
+                format!("分档过多（{count} 档，最多 {MAX_BANDS} 档）"),
+                "这个分档表",
+                "分档这么多时改用 `公式` 或 `扣分` 计分",
+            ));
+        }
+        Ok(count)
+    };
+    let node_rows = |n: &Node| -> Result<usize, Box<SyntaxError>> {
+        let mut count = 0;
+        let mut stack = vec![n];
+        while let Some(n) = stack.pop() {
+            count += n.children.len();
+            stack.extend(n.children.iter());
+            if let Some(c) = &n.scoring {
+                count += match &c.kind {
+                    CriterionKind::Bands { bands: b, .. } => bands(b.len(), c.span)?,
+                    CriterionKind::Cases { arms, .. } => arms.len(),
+                    CriterionKind::Checklist { items } => items.len(),
+                    _ => 0,
+                };
+            }
+        }
+        Ok(count)
+    };
+    let mut count = 0usize;
+    for (i, item) in rules.items.iter().enumerate() {
+        count += 1 + match item {
+            Item::Node(n) | Item::Replace(n) | Item::Add { node: n, .. } => node_rows(n)?,
+            Item::Grades(g) => bands(g.bands.len(), g.span)?,
+            _ => 0,
+        };
+        if count > MAX_ITEMS {
+            let span = rules.item_spans.get(i).copied().unwrap_or_default();
+            return Err(limit_error(
+                source,
+                Span::new(span.start, span.start),
+                format!("规则文件的条目过多（超过 {MAX_ITEMS} 个输入、计算值、指标和分档）"),
+                "从这里起超出",
+                "检查文件是否由程序误生成；一个年度的指标体系通常只有几百个条目",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn skip_line(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) {
+    for (_, d) in chars.by_ref() {
+        if d == '\n' {
+            break;
+        }
+    }
 }

@@ -7,8 +7,15 @@ mod cli;
 mod eval;
 mod format;
 mod forms;
+mod fuzz_regressions;
+mod limits;
+mod props;
 mod seed;
+#[cfg(feature = "serve")]
+mod serve;
 mod syntax;
+mod template;
+mod workload;
 mod yearly;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,84 @@
+//! `jixiao serve`: the web workbench on this machine (see `jixiao::serve`).
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Args;
+
+use jixiao::serve::{self, Config, TOKEN_ENV};
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// 规则目录：其中的每个 .jx 文件是一套规则（编号为文件名，不含扩展名）
+    #[arg(long, value_name = "DIR", default_value = "rules")]
+    pub rules: PathBuf,
+    /// 监听地址；默认只在本机可访问。用其他地址（如 0.0.0.0:8080）时必须设置 --token
+    #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// 访问令牌：设置后每个请求都要带上它（请求头 Authorization: Bearer 令牌，或在登录页输入）。
+    /// 也可以用环境变量 JIXIAO_TOKEN 设置（不会出现在进程列表中）
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// 每个请求最多上传多少 MiB（所有文件合计）
+    #[arg(long, value_name = "MIB", default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub max_upload_mb: u32,
+    /// 工作簿解压后最多多少 MiB（防止压缩炸弹）
+    #[arg(long, value_name = "MIB", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=16384))]
+    pub max_unzipped_mb: u32,
+    /// 每个请求最多多少个单位（行）
+    #[arg(long, value_name = "N", default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_units: u32,
+    /// 每个请求最长处理多少秒（含上传）
+    #[arg(long, value_name = "SECONDS", default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..=86_400))]
+    pub timeout: u32,
+    /// 同时进行的评价数（默认为 CPU 核数；其余请求排队）
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub jobs: Option<u16>,
+}
+
+pub fn run(args: ServeArgs) -> miette::Result<ExitCode> {
+    let token = args
+        .token
+        .or_else(|| std::env::var(TOKEN_ENV).ok())
+        .filter(|t| !t.is_empty());
+    let mut config = Config::new(&args.rules);
+    config.token = token;
+    config.max_upload_bytes = args.max_upload_mb as usize * 1024 * 1024;
+    config.max_unzipped_bytes = u64::from(args.max_unzipped_mb) * 1024 * 1024;
+    config.max_units = args.max_units as usize;
+    config.timeout = Duration::from_secs(u64::from(args.timeout));
+    if let Some(jobs) = args.jobs {
+        config.workers = usize::from(jobs);
+    }
+    let rules = args.rules.display().to_string();
+    let guarded = config.token.is_some();
+    let result = serve::run(config, args.addr, |addr| {
+        let host = if addr.ip().is_unspecified() {
+            format!("127.0.0.1:{}", addr.port())
+        } else {
+            addr.to_string()
+        };
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "jixiao 评价工作台已启动：http://{host}/");
+        let _ = writeln!(
+            out,
+            "规则目录：{rules}；{}按 Ctrl+C 停止。",
+            if guarded {
+                "已设置访问令牌；"
+            } else {
+                "只接受本机访问；"
+            }
+        );
+        let _ = out.flush();
+    });
+    match result {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(message) => {
+            eprintln!("错误：{message}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}

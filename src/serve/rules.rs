@@ -1,0 +1,329 @@
+//! The rule sets under `--rules`: listed from the directory, looked up by id (the file
+//! stem, checked against the listing, so no request names a path), compiled once and
+//! kept until one of the files it was built from changes.
+//!
+//! This and the upload handling are the only places of the server that touch files.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use crate::diagnostics::{render_plain, LoadError};
+use crate::report::DiagnosticRecord;
+use crate::source::SourceFile;
+
+/// Rule-file nesting is bounded by the parser, but checking a deep file still recurses:
+/// compile on a thread with the same generous stack as the command line.
+const COMPILE_STACK_BYTES: usize = 256 * 1024 * 1024;
+
+/// The longest rule id accepted (a file stem).
+const MAX_ID_CHARS: usize = 200;
+
+/// One rule file of the directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleFile {
+    /// The file stem: `yueyang-2021`.
+    pub id: String,
+    /// The file name: `yueyang-2021.jx` (as reports name it).
+    pub file: String,
+}
+
+/// One diagnostic of a rule file: as data (the `jixiao check --format json` record)
+/// and rendered with its source excerpt (as `jixiao check` prints it).
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    pub record: DiagnosticRecord,
+    pub rendered: String,
+}
+
+impl Diagnostic {
+    pub fn is_error(&self) -> bool {
+        self.record.severity == "error"
+    }
+}
+
+/// A rule file as read and, when it checks, compiled.
+#[derive(Debug)]
+pub struct Loaded {
+    pub id: String,
+    pub file: String,
+    /// The file's own text (before any `基于` is merged).
+    pub text: String,
+    pub sha256: String,
+    /// `None` when the file has errors (then `diagnostics` has at least one error).
+    pub compiled: Option<crate::Compiled>,
+    /// Errors and warnings, in the order `jixiao check` reports them.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Base files it was built from (`基于`), by name.
+    pub bases: Vec<String>,
+}
+
+impl Loaded {
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.diagnostics.len() - self.errors()
+    }
+}
+
+/// Why a rule set could not be had.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LookupError {
+    /// The id is not one of the directory's rule files (or is not an id at all).
+    NotFound(String),
+    /// The file is listed but could not be read.
+    Unreadable(String),
+}
+
+impl std::fmt::Display for LookupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LookupError::NotFound(m) | LookupError::Unreadable(m) => f.write_str(m),
+        }
+    }
+}
+
+struct CacheEntry {
+    /// Every file read to build it, with the SHA-256 of what was read.
+    files: Vec<(PathBuf, String)>,
+    loaded: Arc<Loaded>,
+}
+
+/// The rule directory and the compiled rule sets.
+pub struct RuleStore {
+    dir: PathBuf,
+    cache: Mutex<HashMap<String, CacheEntry>>,
+}
+
+impl RuleStore {
+    /// The directory must exist; it is read again on every listing (files may be added
+    /// or edited while the server runs).
+    pub fn new(dir: &Path) -> Result<RuleStore, String> {
+        let canonical = dir
+            .canonicalize()
+            .map_err(|e| format!("无法打开规则目录 {}：{e}", dir.display()))?;
+        if !canonical.is_dir() {
+            return Err(format!("规则目录 {} 不是目录", dir.display()));
+        }
+        Ok(RuleStore {
+            dir: canonical,
+            cache: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The `.jx` files directly in the directory, sorted by id.
+    pub fn list(&self) -> Result<Vec<RuleFile>, String> {
+        let entries = std::fs::read_dir(&self.dir).map_err(|e| format!("无法读取规则目录：{e}"))?;
+        let mut out = Vec::new();
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if !path.is_file() {
+                continue;
+            }
+            let Some(file) = path.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
+            let Some(id) = file.strip_suffix(".jx") else {
+                continue;
+            };
+            if valid_id(id) {
+                out.push(RuleFile {
+                    id: id.to_owned(),
+                    file: file.to_owned(),
+                });
+            }
+        }
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(out)
+    }
+
+    /// The rule file with this id, if the directory lists it.
+    pub fn find(&self, id: &str) -> Result<RuleFile, LookupError> {
+        let not_found = || {
+            LookupError::NotFound(format!(
+                "没有编号为「{}」的规则：编号是规则目录中 .jx 文件的文件名（不含扩展名），见 /api/rules",
+                shorten(id)
+            ))
+        };
+        if !valid_id(id) {
+            return Err(not_found());
+        }
+        let listed = self.list().map_err(LookupError::Unreadable)?;
+        listed.into_iter().find(|r| r.id == id).ok_or_else(not_found)
+    }
+
+    /// Reads, checks and compiles a rule set (or returns the one compiled before, if
+    /// none of its files changed). Blocking: call from a blocking thread.
+    pub fn load(&self, id: &str) -> Result<Arc<Loaded>, LookupError> {
+        let rule = self.find(id)?;
+        if let Some(hit) = self.cached(id) {
+            return Ok(hit);
+        }
+        let dir = self.dir.clone();
+        let built = std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .stack_size(COMPILE_STACK_BYTES)
+                .spawn_scoped(scope, || build(&dir, &rule))
+                .map_err(|e| LookupError::Unreadable(format!("无法启动编译线程：{e}")))?
+                .join()
+                .map_err(|_| LookupError::Unreadable(format!("编译规则文件 {} 时发生内部错误", rule.file)))
+        })??;
+        let (loaded, files) = built;
+        let loaded = Arc::new(loaded);
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.insert(
+                id.to_owned(),
+                CacheEntry {
+                    files,
+                    loaded: Arc::clone(&loaded),
+                },
+            );
+        }
+        Ok(loaded)
+    }
+
+    /// The cached rule set, if every file it was built from still has the same content.
+    fn cached(&self, id: &str) -> Option<Arc<Loaded>> {
+        let (files, loaded) = {
+            let cache = self.cache.lock().ok()?;
+            let entry = cache.get(id)?;
+            (entry.files.clone(), Arc::clone(&entry.loaded))
+        };
+        let unchanged = files.iter().all(|(path, sha)| {
+            std::fs::read(path)
+                .map(|bytes| crate::sha256_hex(&bytes) == *sha)
+                .unwrap_or(false)
+        });
+        unchanged.then_some(loaded)
+    }
+}
+
+type Built = (Loaded, Vec<(PathBuf, String)>);
+
+/// Reads and compiles one rule file; `基于` bases are read from the same directory.
+fn build(dir: &Path, rule: &RuleFile) -> Result<Built, LookupError> {
+    let path = dir.join(&rule.file);
+    let bytes =
+        std::fs::read(&path).map_err(|e| LookupError::Unreadable(format!("无法读取规则文件 {}：{e}", rule.file)))?;
+    let sha256 = crate::sha256_hex(&bytes);
+    let text = String::from_utf8(bytes).map_err(|e| {
+        LookupError::Unreadable(format!(
+            "规则文件 {} 不是 UTF-8 编码（第 {} 个字节处无效）",
+            rule.file,
+            e.utf8_error().valid_up_to() + 1
+        ))
+    })?;
+    let read: RefCell<Vec<(PathBuf, String)>> = RefCell::new(vec![(path, sha256.clone())]);
+    let bases: RefCell<Vec<String>> = RefCell::new(Vec::new());
+    let loader = |from: &str, base: &str| -> Result<(String, String), String> {
+        // Named as the command line names it when run in the rule directory.
+        let name = Path::new(from).parent().unwrap_or(Path::new("")).join(base);
+        let full = inside(dir, &name)?;
+        let bytes = std::fs::read(&full).map_err(|e| e.to_string())?;
+        read.borrow_mut().push((full, crate::sha256_hex(&bytes)));
+        let text = String::from_utf8(bytes).map_err(|_| "文件不是 UTF-8 编码".to_owned())?;
+        let shown = name.display().to_string();
+        bases.borrow_mut().push(shown.clone());
+        Ok((shown, text))
+    };
+    let source = SourceFile::new(&rule.file, &text);
+    let (compiled, diagnostics) = match crate::compile_with(&rule.file, &text, &loader) {
+        Ok(compiled) => {
+            let diagnostics = compiled
+                .warnings
+                .iter()
+                .map(|w| Diagnostic {
+                    record: DiagnosticRecord::from_check(&source, w),
+                    rendered: render_plain(w),
+                })
+                .collect();
+            (Some(compiled), diagnostics)
+        }
+        Err(LoadError::Syntax(e)) => (
+            None,
+            vec![Diagnostic {
+                record: DiagnosticRecord::from_syntax(&rule.file, &e),
+                rendered: render_plain(&*e),
+            }],
+        ),
+        Err(LoadError::Check(errors)) => (
+            None,
+            errors
+                .errors
+                .iter()
+                .map(|e| Diagnostic {
+                    record: DiagnosticRecord::from_check(&source, e),
+                    rendered: render_plain(e),
+                })
+                .collect(),
+        ),
+    };
+    let loaded = Loaded {
+        id: rule.id.clone(),
+        file: rule.file.clone(),
+        text,
+        sha256,
+        compiled,
+        diagnostics,
+        bases: bases.into_inner(),
+    };
+    Ok((loaded, read.into_inner()))
+}
+
+/// A base file named by a rule file, only if it lies inside the rule directory.
+fn inside(dir: &Path, name: &Path) -> Result<PathBuf, String> {
+    let outside = || format!("只能基于规则目录中的文件，`{}` 不在其中", name.display());
+    if name.is_absolute() {
+        return Err(outside());
+    }
+    let full = dir
+        .join(name)
+        .canonicalize()
+        .map_err(|e| format!("{}：{e}", name.display()))?;
+    if !full.starts_with(dir) {
+        return Err(outside());
+    }
+    Ok(full)
+}
+
+/// An id is a plain file stem: no path separators, no leading dot, no control characters.
+pub fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.chars().count() <= MAX_ID_CHARS
+        && !id.starts_with('.')
+        && !id.contains(['/', '\\', ':', '\0'])
+        && !id.chars().any(char::is_control)
+}
+
+/// An untrusted string cut short for messages.
+pub fn shorten(s: &str) -> String {
+    const MAX: usize = 60;
+    let clean: String = s.chars().filter(|c| !c.is_control()).collect();
+    if clean.chars().count() > MAX {
+        format!("{}…", clean.chars().take(MAX).collect::<String>())
+    } else {
+        clean
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_plain_stems() {
+        assert!(valid_id("yueyang-2021"));
+        assert!(valid_id("岳阳 2021"));
+        assert!(valid_id("yueyang-2021.test"));
+        for bad in ["", "..", "../x", "a/b", "a\\b", ".hidden", "c:x", "a\0b", "a\nb"] {
+            assert!(!valid_id(bad), "{bad:?}");
+        }
+    }
+}

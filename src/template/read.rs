@@ -1,0 +1,1031 @@
+//! Reading a returned template back: the workbook's cells → a [`data::Raw`] tree →
+//! [`data::bind`], with every problem located at its sheet and cell.
+//!
+//! Cells are found by the hidden key in column A of their row and the header of their
+//! column, never by position: a unit may insert rows (they have no key and are not read),
+//! rename sheets (sheets are recognised by the marker in their cell A1) or insert columns.
+//! The template's identity (title, year, fingerprint) is checked first; a workbook made
+//! for another rule file or year is rejected as a whole, saying which it was made for.
+//!
+//! Numbers come back from calamine as `f64` and become decimals exactly as in
+//! [`crate::batch::input`] (shortest round-trip text: exact for anything typed with at
+//! most 15 significant digits). Percent cells hold fractions (`95%` is stored as 0.95),
+//! which is how data files write rates too.
+//!
+//! Every problem of a workbook is collected, never only the first: blank required cells,
+//! values of the wrong kind or out of range (from [`data::bind`]), rows or sheets that are
+//! missing, targets without a name. Nothing here panics on a malformed workbook.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::io::Cursor;
+
+use calamine::{Data, Range, Reader};
+
+use super::xlsx::{META_FINGERPRINT, META_SHA, META_TITLE, META_VERSION, META_YEAR};
+use super::*;
+use crate::batch::input::{column_letters, Cell};
+use crate::data::{Entry, Raw};
+use crate::diagnostics::DataProblem;
+
+/// How serious a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// The unit cannot be evaluated until it is fixed.
+    Error,
+    /// Worth a look; the unit is still evaluated.
+    Warning,
+}
+
+impl Severity {
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Error => "错误",
+            Severity::Warning => "提示",
+        }
+    }
+}
+
+/// One problem in a returned workbook, at its cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub severity: Severity,
+    pub file: String,
+    /// The unit's name as filled in (empty when it is not).
+    pub unit: String,
+    /// The sheet as it is named in the returned workbook (empty: the whole workbook).
+    pub sheet: String,
+    /// `E9`, `C12:G12` for a whole target, or empty.
+    pub cell: String,
+    /// What the cell is for (`编制人数`, `绩效目标[3]（培训人数）`).
+    pub label: String,
+    /// What was filled in, as text.
+    pub value: Option<String>,
+    /// What is wrong, and what is expected instead.
+    pub expected: String,
+    /// Who has to fix it.
+    pub filler: Filler,
+}
+
+impl Problem {
+    /// `基础数据!E9`, `'绩效 目标'!C5:G5`, `工作表「自评」`, the cell alone (a CSV or TOML
+    /// file's `第 3 行第 10 列`), or empty.
+    pub fn place(&self) -> String {
+        match (self.sheet.is_empty(), self.cell.is_empty()) {
+            (true, _) => self.cell.clone(),
+            (false, true) => format!("工作表「{}」", self.sheet),
+            (false, false) => format!("{}!{}", sheet_ref(&self.sheet), self.cell),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        let place = self.place();
+        if !place.is_empty() {
+            write!(f, " {place}")?;
+        }
+        if !self.label.is_empty() {
+            write!(f, "「{}」", self.label)?;
+        }
+        if let Some(v) = &self.value {
+            write!(f, "（值 `{}`）", short(v))?;
+        }
+        write!(f, "：{}", self.expected)
+    }
+}
+
+/// A sheet name as Excel writes it in a reference.
+fn sheet_ref(name: &str) -> String {
+    if name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        name.to_owned()
+    } else {
+        format!("'{}'", name.replace('\'', "''"))
+    }
+}
+
+fn short(value: &str) -> String {
+    const MAX: usize = 40;
+    let one_line = value.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() > MAX {
+        format!("{}…", one_line.chars().take(MAX).collect::<String>())
+    } else {
+        one_line
+    }
+}
+
+/// What reading a returned template gives.
+#[derive(Debug, Clone)]
+pub struct Returned {
+    /// The unit's name, when filled in.
+    pub unit: Option<String>,
+    /// The unit's data, ready for [`data::bind`]; `None` when the workbook has errors.
+    pub raw: Option<Raw>,
+    /// Errors and warnings, in the order of the form.
+    pub problems: Vec<Problem>,
+}
+
+impl Returned {
+    pub fn errors(&self) -> usize {
+        self.problems.iter().filter(|p| p.severity == Severity::Error).count()
+    }
+}
+
+/// A returned template as the batch reader takes it (see [`Returned::into_batch`]).
+#[derive(Debug, Clone)]
+pub struct BatchParts {
+    pub raw: Raw,
+    pub problems: Vec<DataProblem>,
+    /// Fields whose absence is explained by `problems` (binding's own "missing" reports
+    /// for them are dropped).
+    pub reported: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+impl Returned {
+    /// For [`crate::batch`]: a workbook without errors is its data; one with errors is
+    /// only its unit's name, with every error at its cell. Binding that stub reports
+    /// every field as missing; those reports are covered by the errors (`reported`).
+    pub fn into_batch(self, model: &Model) -> BatchParts {
+        let warnings = self
+            .problems
+            .iter()
+            .filter(|p| p.severity == Severity::Warning)
+            .map(|p| p.to_string())
+            .collect();
+        if let (Some(raw), 0) = (&self.raw, self.errors()) {
+            return BatchParts {
+                raw: raw.clone(),
+                problems: Vec::new(),
+                reported: Vec::new(),
+                warnings,
+            };
+        }
+        let mut stub = Vec::new();
+        if let Some(unit) = &self.unit {
+            stub.push((data::UNIT_NAME_KEYS[0].to_owned(), Raw::Text(unit.clone()), None));
+        }
+        let mut reported = vec![data::UNIT_NAME_KEYS[0].to_owned()];
+        reported.extend(model.inputs.iter().map(|i| i.name.clone()));
+        reported.extend(model.lists.iter().map(|l| l.name.clone()));
+        reported.extend(
+            model
+                .review_leaves
+                .iter()
+                .map(|&l| format!("{}.{}", data::REVIEW_KEYS[0], model.nodes[l].name)),
+        );
+        let problems = self
+            .problems
+            .iter()
+            .filter(|p| p.severity == Severity::Error)
+            .map(|p| {
+                let place = p.place();
+                DataProblem {
+                    field: if p.label.is_empty() {
+                        "（工作簿）".into()
+                    } else {
+                        p.label.clone()
+                    },
+                    value: p.value.clone(),
+                    message: if place.is_empty() {
+                        p.expected.clone()
+                    } else {
+                        format!("{} [{place}]", p.expected)
+                    },
+                    location: None,
+                    declared_at: None,
+                }
+            })
+            .collect();
+        BatchParts {
+            raw: Raw::Table(stub),
+            problems,
+            reported,
+            warnings,
+        }
+    }
+}
+
+/// Opens a workbook from its bytes; `name`'s extension tells the format.
+fn open<'b>(name: &str, bytes: &'b [u8]) -> Option<calamine::Sheets<Cursor<&'b [u8]>>> {
+    use calamine::{Ods, Sheets, Xls, Xlsb, Xlsx};
+    let lower = name.to_lowercase();
+    let ext = lower.rsplit_once('.').map_or("", |(_, e)| e);
+    let cursor = Cursor::new(bytes);
+    match ext {
+        "xls" => Xls::new(cursor).ok().map(Sheets::Xls),
+        "xlsb" => Xlsb::new(cursor).ok().map(Sheets::Xlsb),
+        "ods" => Ods::new(cursor).ok().map(Sheets::Ods),
+        _ => Xlsx::new(cursor).ok().map(Sheets::Xlsx),
+    }
+}
+
+/// Whether a workbook is a jixiao template (it has the meta sheet).
+pub fn is_template(name: &str, bytes: &[u8]) -> bool {
+    open(name, bytes).is_some_and(|wb| wb.sheet_names().iter().any(|n| n == META_SHEET))
+}
+
+/// A cell's text, trimmed (numbers as their shortest text).
+fn text_of(d: Option<&Data>) -> String {
+    match d.map(crate::batch::input::data_cell) {
+        Some(Cell::Text(s) | Cell::Number(s) | Cell::Other(s)) => s,
+        Some(Cell::Bool(b)) => (if b { "是" } else { "否" }).into(),
+        Some(Cell::Blank) | None => String::new(),
+    }
+}
+
+/// Where a value was read from.
+#[derive(Debug, Clone)]
+struct CellRef {
+    sheet: String,
+    cell: String,
+    label: String,
+    filler: Filler,
+}
+
+/// The data key of a form field as a path of nested tables.
+fn key_path(key: &str) -> Vec<String> {
+    for prefix in ["自评.得分.", "自评.指标值."] {
+        if let Some(rest) = key.strip_prefix(prefix) {
+            let mut path: Vec<String> = prefix.trim_end_matches('.').split('.').map(str::to_owned).collect();
+            path.push(rest.to_owned());
+            return path;
+        }
+    }
+    for prefix in ["评审.", "自评."] {
+        if let Some(rest) = key.strip_prefix(prefix) {
+            return vec![prefix.trim_end_matches('.').to_owned(), rest.to_owned()];
+        }
+    }
+    vec![key.to_owned()]
+}
+
+fn insert_nested(entries: &mut Vec<Entry>, path: &[String], raw: Raw, loc: data::Loc) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut level = entries;
+    for key in parents {
+        let index = match level
+            .iter()
+            .position(|(k, v, _)| k == key && matches!(v, Raw::Table(_)))
+        {
+            Some(i) => i,
+            None => {
+                level.push((key.clone(), Raw::Table(Vec::new()), None));
+                level.len() - 1
+            }
+        };
+        match &mut level[index].1 {
+            Raw::Table(inner) => level = inner,
+            _ => return,
+        }
+    }
+    level.push((last.clone(), raw, loc));
+}
+
+/// Removes the locations (they index this reader's cell table, not lines of a file).
+fn strip(raw: Raw) -> Raw {
+    match raw {
+        Raw::Table(entries) => Raw::Table(entries.into_iter().map(|(k, v, _)| (k, strip(v), None)).collect()),
+        Raw::Array(items) => Raw::Array(items.into_iter().map(|(v, _)| (strip(v), None)).collect()),
+        other => other,
+    }
+}
+
+/// `727.8` → `727.80`: an amount as its cell shows it. Money cells are formatted and
+/// validated to two decimals, so the form shows `727.80` where the unit typed `727.80`, but
+/// an `f64` keeps no trailing zeros; the decimals are put back so that reports print the
+/// amount as the form does (`727.80`, as a data file would write it). More decimals are kept.
+fn two_places(number: &str) -> String {
+    match data::parse_decimal(number) {
+        Some(mut d) if d.scale() < 2 => {
+            d.rescale(2);
+            d.to_string()
+        }
+        _ => number.to_owned(),
+    }
+}
+
+/// `0.7931` → `79.31%` (a stated rate typed as a number in a percent cell).
+fn percent_text(number: &str) -> String {
+    match data::parse_decimal(number).and_then(|d| d.checked_mul(Decimal::ONE_HUNDRED)) {
+        Some(p) => format!("{}%", format_exact(p)),
+        None => number.to_owned(),
+    }
+}
+
+struct Reading<'m> {
+    model: &'m Model,
+    file: String,
+    unit: Option<String>,
+    problems: Vec<Problem>,
+    /// Cells read into the tree; a value's location is `Some((index, 0))`.
+    cells: Vec<CellRef>,
+    /// Each form field's cell, by key (also for cells left blank).
+    by_key: HashMap<String, usize>,
+    /// Where each list was read from (sheet name).
+    list_sheets: HashMap<String, String>,
+    /// Fields whose absence is already reported.
+    reported: Vec<String>,
+    /// The workbook's sheets in order (problems are listed in this order).
+    sheet_order: Vec<String>,
+}
+
+impl Reading<'_> {
+    #[allow(clippy::too_many_arguments)]
+    fn problem(
+        &mut self,
+        severity: Severity,
+        sheet: &str,
+        cell: &str,
+        label: &str,
+        value: Option<String>,
+        expected: String,
+        filler: Filler,
+    ) {
+        self.problems.push(Problem {
+            severity,
+            file: self.file.clone(),
+            unit: String::new(),
+            sheet: sheet.to_owned(),
+            cell: cell.to_owned(),
+            label: label.to_owned(),
+            value,
+            expected,
+            filler,
+        });
+    }
+
+    fn workbook_error(&mut self, expected: String) {
+        self.problem(Severity::Error, "", "", "", None, expected, Filler::Unit);
+    }
+
+    fn add_cell(&mut self, sheet: &str, row: u32, col: u32, label: &str, filler: Filler) -> usize {
+        self.cells.push(CellRef {
+            sheet: sheet.to_owned(),
+            cell: format!("{}{}", column_letters(col as usize), row + 1),
+            label: label.to_owned(),
+            filler,
+        });
+        self.cells.len() - 1
+    }
+}
+
+/// The sheets the reader found, by what they hold.
+struct Found {
+    forms: HashMap<&'static str, (String, Range<Data>)>,
+    lists: HashMap<String, (String, Range<Data>)>,
+}
+
+/// Reads a returned template. `None` when the workbook is not a jixiao template (no meta
+/// sheet) or cannot be opened at all: the ordinary workbook reader then takes it.
+pub fn read(model: &Model, file: &str, bytes: &[u8]) -> Option<Returned> {
+    let mut wb = open(file, bytes)?;
+    let names = wb.sheet_names();
+    if !names.iter().any(|n| n == META_SHEET) {
+        return None;
+    }
+    let template = describe(model, Options::default());
+    let mut r = Reading {
+        model,
+        file: file.to_owned(),
+        unit: None,
+        problems: Vec::new(),
+        cells: Vec::new(),
+        by_key: HashMap::new(),
+        list_sheets: HashMap::new(),
+        reported: Vec::new(),
+        sheet_order: names.clone(),
+    };
+
+    let meta: HashMap<String, String> = match wb.worksheet_range(META_SHEET) {
+        Ok(range) => range
+            .rows()
+            .map(|row| (text_of(row.first()), text_of(row.get(1))))
+            .filter(|(k, _)| !k.is_empty())
+            .collect(),
+        Err(_) => HashMap::new(),
+    };
+
+    // Sheets by their marker in A1.
+    let mut found = Found {
+        forms: HashMap::new(),
+        lists: HashMap::new(),
+    };
+    for name in names.iter().filter(|n| *n != META_SHEET) {
+        let Ok(range) = wb.worksheet_range(name) else {
+            r.problem(
+                Severity::Warning,
+                name,
+                "",
+                "",
+                None,
+                "无法读取这个工作表，已跳过".into(),
+                Filler::Unit,
+            );
+            continue;
+        };
+        let marker = text_of(range.get_value((0, 0)));
+        let Some(what) = marker.strip_prefix(MARKER_PREFIX) else {
+            continue;
+        };
+        let previous = if let Some(list) = what.strip_prefix("清单:") {
+            found.lists.insert(list.to_owned(), (name.clone(), range)).map(|p| p.0)
+        } else if let Some(role) = FormRole::ALL.iter().find(|r| r.default_name() == what) {
+            found
+                .forms
+                .insert(role.default_name(), (name.clone(), range))
+                .map(|p| p.0)
+        } else {
+            None
+        };
+        if let Some(first) = previous {
+            r.workbook_error(format!(
+                "工作表「{first}」和「{name}」是同一张表（可能复制了工作表）：请删去多余的一张，只保留填好的那张"
+            ));
+        }
+    }
+
+    // The unit's name first: messages about a wrong template still name the unit.
+    if let Some((_, range)) = found.forms.get(FormRole::Basic.default_name()) {
+        if let Some((keys, col)) = scan_keys(range, FormRole::Basic) {
+            if let Some(&row) = keys.get(data::UNIT_NAME_KEYS[0]).and_then(|rows| rows.first()) {
+                let name = text_of(range.get_value((row, col)));
+                if !name.is_empty() {
+                    r.unit = Some(name);
+                }
+            }
+        }
+    }
+
+    if !identity_ok(&mut r, &meta, &template) {
+        return Some(finish(r, None));
+    }
+
+    let mut entries: Vec<Entry> = Vec::new();
+    for role in FormRole::ALL {
+        let fields: Vec<&Field> = template
+            .fields()
+            .filter(|(fr, _)| *fr == role)
+            .map(|(_, f)| f)
+            .collect();
+        if fields.is_empty() {
+            continue;
+        }
+        match found.forms.get(role.default_name()) {
+            Some((sheet, range)) => read_form(&mut r, sheet, range, role, &fields, &mut entries),
+            None => {
+                let required = fields.iter().any(|f| f.required);
+                let (severity, why) = if required {
+                    (Severity::Error, "，无法读取其中的数据")
+                } else {
+                    (Severity::Warning, "；这张表是选填的，已按未填写处理")
+                };
+                let filler = fields[0].filler;
+                r.problem(
+                    severity,
+                    "",
+                    "",
+                    role.default_name(),
+                    None,
+                    format!(
+                        "工作簿中找不到「{}」工作表（隐藏的 A1 单元格标记为 `{}` 的工作表）{why}",
+                        role.default_name(),
+                        role.marker()
+                    ),
+                    filler,
+                );
+                r.reported.extend(fields.iter().map(|f| f.key.clone()));
+            }
+        }
+    }
+    for list in template.lists() {
+        match found.lists.get(&list.name) {
+            Some((sheet, range)) => {
+                let items = read_list(&mut r, sheet, range, list);
+                r.list_sheets.insert(list.name.clone(), sheet.clone());
+                entries.push((list.name.clone(), items, None));
+            }
+            None => {
+                r.problem(
+                    Severity::Error,
+                    "",
+                    "",
+                    &list.name,
+                    None,
+                    format!(
+                        "工作簿中找不到「{}」工作表（隐藏的 A1 单元格标记为 `{}` 的工作表），无法读取目标",
+                        list.name,
+                        list_marker(&list.name)
+                    ),
+                    Filler::Unit,
+                );
+                r.reported.push(list.name.clone());
+            }
+        }
+    }
+    // Canonical order of the tree: the unit, the inputs, the lists, 评审, 自评.
+    entries.sort_by_key(|(k, _, _)| match k.as_str() {
+        k if data::UNIT_NAME_KEYS.contains(&k) => 0,
+        k if data::REVIEW_KEYS.contains(&k) => 3,
+        k if data::STATED_KEYS.contains(&k) => 4,
+        k if model.lists.iter().any(|l| l.name == k) => 2,
+        _ => 1,
+    });
+    let raw = Raw::Table(entries);
+    bind_check(&mut r, &raw);
+    Some(finish(r, Some(raw)))
+}
+
+/// Compares the template's identity with the rule file's. `false`: rejected.
+fn identity_ok(r: &mut Reading, meta: &HashMap<String, String>, template: &Template) -> bool {
+    let model = r.model;
+    let get = |k: &str| meta.get(k).map(String::as_str).unwrap_or("");
+    let version = get(META_VERSION);
+    if version != FORMAT_VERSION {
+        r.workbook_error(format!(
+            "这个工作簿的模板格式（版本 `{version}`）不是本程序能读取的（版本 {FORMAT_VERSION}）：请用 `jixiao template` 重新生成模板"
+        ));
+        return false;
+    }
+    let (title, year) = (get(META_TITLE), get(META_YEAR));
+    if title != model.title || year != model.year.to_string() {
+        r.workbook_error(format!(
+            "这是按「{title}」{year} 年度规则文件生成的填报模板，不能按「{}」{} 年度的规则评价：请让单位改用 {} 年度的模板重新填报（jixiao template 生成）",
+            model.title, model.year, model.year
+        ));
+        return false;
+    }
+    let fingerprint = get(META_FINGERPRINT);
+    if fingerprint != template.fingerprint {
+        r.workbook_error(format!(
+            "这个模板是按另一版本的「{title}」{year} 年度规则文件生成的（规则文件 SHA-256 {}…），其后规则文件的填报项有改动（填报项指纹 {}… ≠ {}…）：请用新生成的模板重新填报",
+            get(META_SHA).chars().take(12).collect::<String>(),
+            fingerprint.chars().take(12).collect::<String>(),
+            template.fingerprint.chars().take(12).collect::<String>()
+        ));
+        return false;
+    }
+    let sha = get(META_SHA);
+    if sha != model.sha256 {
+        r.problem(
+            Severity::Warning,
+            "",
+            "",
+            "",
+            None,
+            format!(
+                "模板是按另一版本的规则文件生成的（SHA-256 {}…，现为 {}…），但填报项完全相同，已照常读取",
+                sha.chars().take(12).collect::<String>(),
+                model.sha256.chars().take(12).collect::<String>()
+            ),
+            Filler::Unit,
+        );
+    }
+    true
+}
+
+/// A form sheet's keys (key → absolute rows) and the absolute column of its values.
+fn scan_keys(range: &Range<Data>, role: FormRole) -> Option<(HashMap<String, Vec<u32>>, u32)> {
+    let (top, left) = range.start()?;
+    let (bottom, right) = range.end()?;
+    if left > 0 {
+        return None;
+    }
+    let mut col = None;
+    let mut keys: HashMap<String, Vec<u32>> = HashMap::new();
+    for row in top..=bottom {
+        let key = text_of(range.get_value((row, 0)));
+        if key == HEADER_KEY && col.is_none() {
+            col = (0..=right).find(|&c| text_of(range.get_value((row, c))) == role.value_header());
+        } else if !key.is_empty() && !key.starts_with('#') && !key.starts_with(MARKER_PREFIX) {
+            keys.entry(key).or_default().push(row);
+        }
+    }
+    col.map(|c| (keys, c))
+}
+
+fn read_form(
+    r: &mut Reading,
+    sheet: &str,
+    range: &Range<Data>,
+    role: FormRole,
+    fields: &[&Field],
+    entries: &mut Vec<Entry>,
+) {
+    let Some((keys, col)) = scan_keys(range, role) else {
+        r.problem(
+            Severity::Error,
+            sheet,
+            "",
+            role.value_header(),
+            None,
+            format!(
+                "找不到表头行或其中的「{}」列（隐藏的 A 列中标记为 `{HEADER_KEY}` 的行）：表头可能被删除或改动了",
+                role.value_header()
+            ),
+            fields[0].filler,
+        );
+        r.reported.extend(fields.iter().map(|f| f.key.clone()));
+        return;
+    };
+    // Rows a unit inserted: not read, but a value typed there is pointed out.
+    if let (Some((top, _)), Some((bottom, _))) = (range.start(), range.end()) {
+        let header_row = (top..=bottom).find(|&row| text_of(range.get_value((row, 0))) == HEADER_KEY);
+        for row in header_row.map_or(bottom + 1, |h| h + 1)..=bottom {
+            let key = text_of(range.get_value((row, 0)));
+            let value = text_of(range.get_value((row, col)));
+            if key.is_empty() && !value.is_empty() {
+                let cell = format!("{}{}", column_letters(col as usize), row + 1);
+                r.problem(
+                    Severity::Warning,
+                    sheet,
+                    &cell,
+                    "（插入的行）",
+                    Some(value),
+                    "这一行不是模板中的行（隐藏的 A 列没有键），其中的内容没有读取；如果是要填报的数，请填到模板原有的行中".into(),
+                    Filler::Unit,
+                );
+            }
+        }
+    }
+    for key in keys.keys() {
+        if !fields.iter().any(|f| f.key == *key) {
+            let row = keys[key][0];
+            r.problem(
+                Severity::Warning,
+                sheet,
+                &format!("A{}", row + 1),
+                key,
+                None,
+                "规则文件中没有这一项，已忽略".into(),
+                Filler::Unit,
+            );
+        }
+    }
+    for field in fields {
+        let rows = keys.get(&field.key).map(Vec::as_slice).unwrap_or(&[]);
+        let Some(&row) = rows.first() else {
+            let (severity, what) = if field.required {
+                (Severity::Error, "这一项必填")
+            } else {
+                (Severity::Warning, "这一项选填，已按未填写处理")
+            };
+            r.problem(
+                severity,
+                sheet,
+                "",
+                &field.label,
+                None,
+                format!(
+                    "找不到这一项的行（隐藏的 A 列中没有键 `{}`，这一行可能被删除或剪切了）；{what}",
+                    field.key
+                ),
+                field.filler,
+            );
+            r.reported.push(field.key.clone());
+            continue;
+        };
+        let index = r.add_cell(sheet, row, col, &field.label, field.filler);
+        r.by_key.insert(field.key.clone(), index);
+        if rows.len() > 1 {
+            let others: Vec<String> = rows[1..]
+                .iter()
+                .map(|x| format!("{}{}", column_letters(col as usize), x + 1))
+                .collect();
+            let cell = r.cells[index].cell.clone();
+            r.problem(
+                Severity::Error,
+                sheet,
+                &cell,
+                &field.label,
+                None,
+                format!(
+                    "这一项出现了 {} 次（另见 {}；可能复制了整行）：请删去多余的行，只保留一行",
+                    rows.len(),
+                    others.join("、")
+                ),
+                field.filler,
+            );
+            r.reported.push(field.key.clone());
+            continue;
+        }
+        let cell = range
+            .get_value((row, col))
+            .map_or(Cell::Blank, crate::batch::input::data_cell);
+        let raw = match (cell, &field.rule) {
+            (Cell::Blank, _) => {
+                if field.required {
+                    let expected = match field.filler {
+                        Filler::Unit => format!("必填，未填写（{}）", field.rule.describe()),
+                        Filler::Bureau => format!("评审人员尚未打分（{}）", field.rule.describe()),
+                    };
+                    let cell = r.cells[index].cell.clone();
+                    r.problem(
+                        Severity::Error,
+                        sheet,
+                        &cell,
+                        &field.label,
+                        None,
+                        expected,
+                        field.filler,
+                    );
+                    r.reported.push(field.key.clone());
+                }
+                continue;
+            }
+            (Cell::Number(s), Rule::Money { .. }) => Raw::Number(two_places(&s)),
+            (Cell::Number(s), Rule::Percent { .. }) => {
+                // `95` typed where `95%` was meant (a spreadsheet without automatic percent
+                // entry stores 9500%): not wrong in itself, but worth a look.
+                if data::parse_decimal(&s).is_some_and(|d| d.abs() > Decimal::TEN) {
+                    let cell = r.cells[index].cell.clone();
+                    r.problem(
+                        Severity::Warning,
+                        sheet,
+                        &cell,
+                        &field.label,
+                        Some(percent_text(&s)),
+                        "百分数大于 1000%：是否把“95%”填成了“95”？百分比格式的单元格中应填 95%".into(),
+                        field.filler,
+                    );
+                }
+                Raw::Number(s)
+            }
+            (Cell::Number(s), Rule::AsWritten { percent: true }) => Raw::Text(percent_text(&s)),
+            (Cell::Number(s), Rule::AsWritten { .. } | Rule::Text { .. } | Rule::Choice(_)) => Raw::Text(s),
+            (Cell::Number(s), _) => Raw::Number(s),
+            (Cell::Text(s), _) => Raw::Text(s),
+            (Cell::Bool(b), Rule::YesNo) => Raw::Bool(b),
+            (Cell::Bool(b), _) => Raw::Text((if b { "是" } else { "否" }).into()),
+            (Cell::Other(s), _) => Raw::Other(s),
+        };
+        if let (Rule::Choice(items), Raw::Text(s)) = (&field.rule, &raw) {
+            if !items.contains(s) {
+                let cell = r.cells[index].cell.clone();
+                r.problem(
+                    Severity::Error,
+                    sheet,
+                    &cell,
+                    &field.label,
+                    Some(s.clone()),
+                    format!("应为 {} 之一（从下拉列表选择）", items.join("、")),
+                    field.filler,
+                );
+                continue;
+            }
+        }
+        if field.key == data::UNIT_NAME_KEYS[0] {
+            if let Raw::Text(s) = &raw {
+                r.unit = Some(s.clone());
+            }
+        }
+        insert_nested(entries, &key_path(&field.key), raw, Some((index, 0)));
+    }
+}
+
+fn read_list(r: &mut Reading, sheet: &str, range: &Range<Data>, list: &ListSheet) -> Raw {
+    let (Some((top, left)), Some((bottom, right))) = (range.start(), range.end()) else {
+        return Raw::Array(Vec::new());
+    };
+    let header_row = if left == 0 {
+        (top..=bottom).find(|&row| text_of(range.get_value((row, 0))) == HEADER_KEY)
+    } else {
+        None
+    };
+    let stem = |h: &str| h.split('（').next().unwrap_or(h).trim().to_owned();
+    let mut cols: Vec<(u32, &str, &str)> = Vec::new();
+    let mut missing = Vec::new();
+    if let Some(h) = header_row {
+        for (header, field) in LIST_COLUMNS.iter().skip(1) {
+            match (0..=right).find(|&c| stem(&text_of(range.get_value((h, c)))) == stem(header)) {
+                Some(c) => cols.push((c, field, header)),
+                None => missing.push(stem(header)),
+            }
+        }
+    }
+    let Some(header_row) = header_row.filter(|_| missing.is_empty()) else {
+        r.problem(
+            Severity::Error,
+            sheet,
+            "",
+            &list.name,
+            None,
+            format!(
+                "找不到表头行{}（隐藏的 A 列中标记为 `{HEADER_KEY}` 的行）：表头可能被删除或改动了",
+                if missing.is_empty() {
+                    String::new()
+                } else {
+                    format!("中的「{}」列", missing.join("」「"))
+                }
+            ),
+            Filler::Unit,
+        );
+        r.reported.push(list.name.clone());
+        return Raw::Array(Vec::new());
+    };
+    let first_col = cols.iter().map(|c| c.0).min().unwrap_or(0);
+    let last_col = cols.iter().map(|c| c.0).max().unwrap_or(0);
+    let mut items = Vec::new();
+    for row in header_row + 1..=bottom {
+        let cells: Vec<(u32, &str, &str, Cell)> = cols
+            .iter()
+            .map(|&(c, field, header)| {
+                (
+                    c,
+                    field,
+                    header,
+                    range
+                        .get_value((row, c))
+                        .map_or(Cell::Blank, crate::batch::input::data_cell),
+                )
+            })
+            .collect();
+        if cells.iter().all(|c| c.3 == Cell::Blank) {
+            continue;
+        }
+        let n = items.len() + 1;
+        let name = cells
+            .iter()
+            .find(|c| c.1 == "名称")
+            .map(|c| text_of_cell(&c.3))
+            .unwrap_or_default();
+        let label = if name.is_empty() {
+            format!("{}[{n}]", list.name)
+        } else {
+            format!("{}[{n}]（{name}）", list.name)
+        };
+        let range_ref = format!(
+            "{}{}:{}{}",
+            column_letters(first_col as usize),
+            row + 1,
+            column_letters(last_col as usize),
+            row + 1
+        );
+        r.cells.push(CellRef {
+            sheet: sheet.to_owned(),
+            cell: range_ref,
+            label: label.clone(),
+            filler: Filler::Unit,
+        });
+        let item_index = r.cells.len() - 1;
+        let mut fields: Vec<Entry> = Vec::new();
+        for (c, field, header, cell) in cells {
+            if cell == Cell::Blank {
+                if field == "名称" {
+                    let cell = format!("{}{}", column_letters(c as usize), row + 1);
+                    r.problem(
+                        Severity::Error,
+                        sheet,
+                        &cell,
+                        &label,
+                        None,
+                        "这一行填了目标，但没有填指标名称".into(),
+                        Filler::Unit,
+                    );
+                }
+                continue;
+            }
+            let raw = match (field, cell) {
+                ("达成", Cell::Bool(b)) => Raw::Bool(b),
+                (_, Cell::Other(s)) => Raw::Other(s),
+                (_, other) => Raw::Text(text_of_cell(&other)),
+            };
+            let index = r.add_cell(sheet, row, c, &format!("{label}{}", stem(header)), Filler::Unit);
+            fields.push((field.to_owned(), raw, Some((index, 0))));
+        }
+        items.push((Raw::Table(fields), Some((item_index, 0))));
+    }
+    if items.is_empty() {
+        r.problem(
+            Severity::Warning,
+            sheet,
+            "",
+            &list.name,
+            None,
+            "没有填写任何目标：按规则文件，没有目标的类别按满分计；如果单位确有目标，请补填".into(),
+            Filler::Unit,
+        );
+    }
+    Raw::Array(items)
+}
+
+fn text_of_cell(cell: &Cell) -> String {
+    match cell {
+        Cell::Text(s) | Cell::Number(s) | Cell::Other(s) => s.clone(),
+        Cell::Bool(b) => (if *b { "是" } else { "否" }).into(),
+        Cell::Blank => String::new(),
+    }
+}
+
+/// Binds the tree and turns binding's problems into problems at cells.
+fn bind_check(r: &mut Reading, raw: &Raw) {
+    let Err(e) = data::bind(r.model, raw, &r.file) else {
+        return;
+    };
+    for p in e.problems {
+        if p.location.is_none() && r.reported.contains(&p.field) {
+            continue;
+        }
+        let at = match p.location {
+            Some((i, _)) => r.cells.get(i).cloned(),
+            None => r.by_key.get(&p.field).and_then(|&i| r.cells.get(i)).cloned(),
+        };
+        let is_list_item = r
+            .model
+            .lists
+            .iter()
+            .any(|l| p.field.starts_with(&format!("{}[", l.name)));
+        match at {
+            Some(c) => {
+                let label = if is_list_item { p.field.clone() } else { c.label.clone() };
+                r.problem(Severity::Error, &c.sheet, &c.cell, &label, p.value, p.message, c.filler);
+            }
+            None => {
+                let sheet = r.list_sheets.get(&p.field).cloned().unwrap_or_default();
+                let filler = if p.field.starts_with(data::REVIEW_KEYS[0]) {
+                    Filler::Bureau
+                } else {
+                    Filler::Unit
+                };
+                r.problem(Severity::Error, &sheet, "", &p.field, p.value, p.message, filler);
+            }
+        }
+    }
+}
+
+/// `E8` → (8, 5); `C6:G6` → (6, 3); anything else sorts first.
+fn cell_order(cell: &str) -> (u32, u32) {
+    let first = cell.split(':').next().unwrap_or("");
+    let letters: String = first.chars().take_while(|c| c.is_ascii_uppercase()).collect();
+    let col = letters.bytes().fold(0u32, |acc, b| {
+        acc.saturating_mul(26).saturating_add(u32::from(b - b'A') + 1)
+    });
+    let row = first[letters.len()..].parse().unwrap_or(0);
+    (row, col)
+}
+
+fn finish(r: Reading, raw: Option<Raw>) -> Returned {
+    let unit = r.unit.clone().unwrap_or_default();
+    let mut problems = r.problems;
+    for p in &mut problems {
+        p.unit = unit.clone();
+    }
+    // In the order of the workbook: whole-workbook problems, then sheet by sheet, row by row.
+    let sheet_index = |name: &str| {
+        if name.is_empty() {
+            0
+        } else {
+            r.sheet_order
+                .iter()
+                .position(|s| s == name)
+                .map_or(usize::MAX, |i| i + 1)
+        }
+    };
+    problems.sort_by_key(|p| (sheet_index(&p.sheet), cell_order(&p.cell)));
+    let errors = problems.iter().any(|p| p.severity == Severity::Error);
+    Returned {
+        unit: r.unit,
+        raw: if errors { None } else { raw.map(strip) },
+        problems,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_become_nested_paths() {
+        assert_eq!(key_path("编制人数"), ["编制人数"]);
+        assert_eq!(key_path("评审.经济效益"), ["评审", "经济效益"]);
+        assert_eq!(key_path("自评.总分"), ["自评", "总分"]);
+        assert_eq!(key_path("自评.得分.预算配置"), ["自评", "得分", "预算配置"]);
+        assert_eq!(
+            key_path("自评.指标值.财政供养人员控制率"),
+            ["自评", "指标值", "财政供养人员控制率"]
+        );
+    }
+
+    #[test]
+    fn amounts_read_as_the_form_shows_them() {
+        assert_eq!(two_places("727.8"), "727.80");
+        assert_eq!(two_places("0"), "0.00");
+        assert_eq!(two_places("3696.83"), "3696.83");
+        assert_eq!(two_places("1.005"), "1.005");
+        assert_eq!(two_places("abc"), "abc");
+        assert_eq!(percent_text("0.7931"), "79.31%");
+        assert_eq!(percent_text("1"), "100%");
+    }
+
+    #[test]
+    fn cells_sort_by_row_then_column() {
+        assert_eq!(cell_order("E8"), (8, 5));
+        assert_eq!(cell_order("C6:G6"), (6, 3));
+        assert_eq!(cell_order("AA10"), (10, 27));
+        assert_eq!(cell_order(""), (0, 0));
+        assert_eq!(cell_order("第 3 行"), (0, 0));
+    }
+}

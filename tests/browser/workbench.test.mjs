@@ -1,0 +1,258 @@
+// jixiao serve 的浏览器测试：Playwright（playwright-core）驱动 Debian 的 Chromium，
+// 像财政局的工作人员一样使用工作台：上传示例数据、看到种子单位 94.30 分优秀、打开它的
+// 评分表和复核意见、下载 Excel 工作簿；也看规则页、对比页和登录页。
+//
+// 运行：cargo build && cd tests/browser && npm ci && npm test
+// 环境变量：JIXIAO_BIN（默认 ../../target/debug/jixiao），CHROMIUM（默认 /usr/bin/chromium），
+// SCREENSHOTS_DIR（设置时把每个页面的截图写到这个目录，README 用的是 docs/screenshots）。
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "../..");
+const bin = path.resolve(here, process.env.JIXIAO_BIN || path.join(root, "target/debug/jixiao"));
+const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
+const shots = process.env.SCREENSHOTS_DIR ? path.resolve(root, process.env.SCREENSHOTS_DIR) : null;
+const unitsCsv = path.join(root, "examples/yueyang-2021/units.csv");
+const seedUnit = "岳阳市城市管理综合执法支队";
+const token = "browser-test-token-2f9c";
+
+const servers = [];
+const temps = [];
+let context;
+
+function tempDir(prefix) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+}
+
+/** Starts `jixiao serve` on a free loopback port; resolves to its URL. */
+function serve(rulesDir, env = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, ["serve", "--addr", "127.0.0.1:0", "--rules", rulesDir], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    servers.push(child);
+    child.on("error", reject);
+    child.on("exit", (code) => reject(new Error(`jixiao serve exited (${code})`)));
+    const lines = createInterface({ input: child.stdout });
+    lines.on("line", (line) => {
+      const m = /http:\/\/[0-9.]+:\d+/.exec(line);
+      if (m) resolve(m[0]);
+    });
+  });
+}
+
+async function screenshot(page, name, options = {}) {
+  if (!shots) return;
+  fs.mkdirSync(shots, { recursive: true });
+  await page.screenshot({ path: path.join(shots, name), ...options });
+}
+
+let base;
+
+before(async () => {
+  assert.ok(fs.existsSync(bin), `没有找到 jixiao 可执行文件 ${bin}：请先运行 cargo build`);
+  base = await serve("rules");
+  context = await chromium.launchPersistentContext(tempDir("jixiao-chromium-"), {
+    executablePath: chromiumPath,
+    headless: true,
+    acceptDownloads: true,
+    viewport: { width: 1400, height: 900 },
+    locale: "zh-CN",
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+});
+
+after(async () => {
+  if (context) await context.close();
+  for (const s of servers) {
+    s.removeAllListeners("exit");
+    s.kill();
+  }
+  for (const d of temps) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** A new tab that fails the test on any script error. */
+async function newPage() {
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => {
+    if (m.type() === "error" && !/status of 4\d\d/.test(m.text())) errors.push(m.text());
+  });
+  page.scriptErrors = errors;
+  return page;
+}
+
+test("规则页：规则列表和评分表", { timeout: 120_000 }, async () => {
+  const page = await newPage();
+  await page.goto(`${base}/`);
+  assert.equal(new URL(page.url()).pathname, "/rules");
+  const rows = page.locator("#rule-list tbody tr");
+  assert.ok((await rows.count()) >= 2);
+  await assert.doesNotReject(page.locator("#rule-list").getByText("yueyang-2021", { exact: true }).waitFor());
+  await screenshot(page, "rules.png");
+
+  await page.locator("#rule-list a", { hasText: "yueyang-2021" }).first().click();
+  await page.waitForURL(/\/rules\/yueyang-2021$/);
+  const sheet = page.locator("#scoresheet");
+  await sheet.waitFor();
+  assert.equal(await page.locator("h1").innerText(), "岳阳市部门整体支出绩效评价指标体系");
+  assert.equal(await sheet.locator("tbody tr").count(), 23);
+  const first = sheet.locator("tbody tr").first();
+  assert.match(await first.innerText(), /财政供养人员控制率/);
+  assert.match(await first.innerText(), /以100%为标准。≦100%，计5分；每超过一个百分点扣0.5分，扣完为止。/);
+  assert.match(await page.locator(".check-result").innerText(), /检查通过/);
+  await screenshot(page, "rule-sheet.png");
+  assert.deepEqual(page.scriptErrors, []);
+});
+
+test("规则页：规则文件的错误连同原文显示", { timeout: 120_000 }, async () => {
+  const dir = tempDir("jixiao-rules-");
+  fs.copyFileSync(path.join(root, "rules/yueyang-2021.jx"), path.join(dir, "yueyang-2021.jx"));
+  fs.copyFileSync(path.join(root, "tests/errors/weights_sum.jx"), path.join(dir, "草稿-分值不平.jx"));
+  const url = await serve(dir);
+  const page = await newPage();
+  await page.goto(`${url}/rules`);
+  assert.match(await page.locator("#rule-list").innerText(), /✗ \d+ 个错误/);
+  await page.locator("#rule-list a", { hasText: "草稿-分值不平" }).first().click();
+  const diag = page.locator("pre.diagnostic.error").first();
+  await diag.waitFor();
+  assert.match(await diag.innerText(), /jixiao::check::/);
+  assert.match(await page.locator(".check-result").innerText(), /未通过检查/);
+  await screenshot(page, "rule-diagnostics.png");
+});
+
+test("评价页：上传示例数据，种子单位 94.30 分优秀，打开详情，下载 Excel", { timeout: 180_000 }, async () => {
+  const page = await newPage();
+  await page.goto(`${base}/evaluate?rules=yueyang-2021`);
+  await page.locator("#rules option[value='yueyang-2021']").waitFor({ state: "attached" });
+  assert.equal(await page.locator("#rules").inputValue(), "yueyang-2021");
+  await page.locator("#files").setInputFiles(unitsCsv);
+  await page.locator("#run").click();
+
+  const table = page.locator("#units");
+  await table.locator("tbody tr").first().waitFor();
+  assert.equal(await table.locator("tbody tr").count(), 7);
+  assert.match(await page.locator("#summary").innerText(), /7 个单位：6 个已评价，1 个有错误/);
+  const seed = table.locator("tbody tr", { hasText: seedUnit });
+  assert.equal(await seed.locator("td.total").innerText(), "94.30");
+  assert.equal(await seed.locator("td.grade").innerText(), "优秀");
+  await screenshot(page, "evaluate.png");
+
+  // Sorting by 总分: highest first on the second click.
+  const totalHeader = table.locator("th[data-key='total']");
+  await totalHeader.click();
+  await totalHeader.click();
+  assert.equal(await totalHeader.getAttribute("aria-sort"), "descending");
+  const totals = (await table.locator("tbody tr td.total").allInnerTexts()).map(Number);
+  assert.deepEqual(totals, [...totals].sort((a, b) => b - a));
+
+  // The seed unit's 评分表, explanations and 复核意见.
+  await seed.click();
+  const detail = page.locator("#detail");
+  await detail.waitFor();
+  assert.equal(await page.locator("#unit-name").innerText(), seedUnit);
+  assert.equal(await page.locator("#unit-total").innerText(), "94.30");
+  assert.equal(await page.locator("#unit-grade").innerText(), "优秀");
+  assert.equal(await detail.locator("#unit-sheet tr.indicator").count(), 23);
+  const explain = detail.locator("#unit-sheet tr.explain").nth(1);
+  assert.match(await explain.innerText(), /三公经费变动率 = \(三公经费预算 - 上年三公经费预算\) \/ 上年三公经费预算/);
+  assert.match(await explain.innerText(), /代入\s*\(45\.06 - 44\.00\) \/ 44\.00/);
+  assert.match(await page.locator("#findings-title").innerText(), /复核意见（错误 \d+，警告 \d+，提示 \d+）/);
+  assert.ok((await detail.locator("#findings tbody tr").count()) > 0);
+  await screenshot(page, "evaluate-detail.png");
+
+  // Back to the list, and the workbook download.
+  await page.locator("#back").click();
+  await table.waitFor();
+  const [download] = await Promise.all([page.waitForEvent("download"), page.locator("#download-xlsx").click()]);
+  assert.match(download.suggestedFilename(), /\.xlsx$/);
+  const saved = path.join(tempDir("jixiao-download-"), download.suggestedFilename());
+  await download.saveAs(saved);
+  const bytes = fs.readFileSync(saved);
+  assert.ok(bytes.length > 10_000, `workbook of ${bytes.length} bytes`);
+  assert.equal(bytes.subarray(0, 4).toString("latin1"), "PK\u0003\u0004");
+
+  // A file that is not data: the reason is shown, the page keeps working.
+  const bad = path.join(tempDir("jixiao-bad-"), "报告.pdf");
+  fs.writeFileSync(bad, "%PDF-1.4");
+  await page.locator("#files").setInputFiles(bad);
+  await page.locator("#run").click();
+  await page.locator("#status.problem").waitFor();
+  assert.match(await page.locator("#status").innerText(), /无法识别文件「报告.pdf」的格式/);
+  assert.deepEqual(page.scriptErrors, []);
+});
+
+test("对比页：2021 与 2022 年度规则，对各单位的影响", { timeout: 180_000 }, async () => {
+  const page = await newPage();
+  await page.goto(`${base}/diff`);
+  await page.locator("#new option[value='yueyang-2022']").waitFor({ state: "attached" });
+  assert.equal(await page.locator("#new").inputValue(), "yueyang-2022");
+  assert.equal(await page.locator("#old").inputValue(), "yueyang-2021");
+  await page.locator("#files").setInputFiles(unitsCsv);
+  await page.locator("#run").click();
+  await page.locator("#changes tbody tr").first().waitFor();
+  assert.ok((await page.locator("#changes tbody tr").count()) >= 3);
+  assert.match(await page.locator("#changes").innerText(), /预算调整率/);
+  await page.locator("#effects tbody tr").first().waitFor();
+  assert.match(await page.locator("#effect-summary").innerText(), /7 个单位中 \d+ 个总分变化/);
+  await page.locator("#effects tbody tr").first().click();
+  await screenshot(page, "diff.png", { fullPage: true });
+  assert.deepEqual(page.scriptErrors, []);
+});
+
+test("模板页：下载 Excel 填报模板", { timeout: 120_000 }, async () => {
+  const page = await newPage();
+  await page.goto(`${base}/template`);
+  const row = page.locator("#templates tbody tr", { hasText: "yueyang-2021" }).first();
+  await row.waitFor();
+  await screenshot(page, "template.png");
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    row.locator("a", { hasText: "Excel 填报模板" }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), "填报模板-yueyang-2021.xlsx");
+  const saved = path.join(tempDir("jixiao-template-"), "t.xlsx");
+  await download.saveAs(saved);
+  assert.equal(fs.readFileSync(saved).subarray(0, 4).toString("latin1"), "PK\u0003\u0004");
+  assert.deepEqual(page.scriptErrors, []);
+});
+
+test("访问令牌：未登录时转到登录页，输入令牌后可以使用", { timeout: 120_000 }, async () => {
+  const url = await serve("rules", { JIXIAO_TOKEN: token });
+  const page = await newPage();
+  await page.goto(`${url}/evaluate`);
+  assert.equal(new URL(page.url()).pathname, "/login");
+  await page.locator("input[name='token']").fill("wrong");
+  await page.locator("form.login button").click();
+  await page.locator("#login-error").waitFor();
+  await screenshot(page, "login.png");
+  await page.locator("input[name='token']").fill(token);
+  await page.locator("form.login button").click();
+  await page.waitForURL(/\/evaluate$/);
+  await page.locator("#rules option[value='yueyang-2021']").waitFor({ state: "attached" });
+  const api = await page.evaluate(async () => (await fetch("/api/rules")).status);
+  assert.equal(api, 200);
+});

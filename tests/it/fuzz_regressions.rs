@@ -1,0 +1,67 @@
+//! Every input the fuzz targets ever failed on (`tests/fuzz_regressions/<target>/`),
+//! replayed through the same harness the fuzzer runs (`fuzz/harness.rs`). CI does not
+//! fuzz; it runs these. To add one: copy the artifact libFuzzer saved
+//! (`fuzz/artifacts/<target>/crash-…`) into the target's directory here.
+
+#[path = "../../fuzz/harness.rs"]
+mod harness;
+
+fn replay(target: &str, run: fn(&[u8])) {
+    let dir = crate::root().join("tests/fuzz_regressions").join(target);
+    let mut inputs: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file() && p.file_name().is_none_or(|n| n != "README.md"))
+        .collect();
+    inputs.sort();
+    for path in inputs {
+        let bytes = std::fs::read(&path).unwrap();
+        // libFuzzer runs targets on the main thread (8 MiB of stack); so do we.
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let outcome = std::thread::Builder::new()
+            .name(name.clone())
+            .stack_size(8 * 1024 * 1024)
+            .spawn(move || run(&bytes))
+            .unwrap()
+            .join();
+        assert!(outcome.is_ok(), "{target}/{name} fails again");
+    }
+}
+
+#[test]
+fn rules_target_regressions() {
+    replay("rules", harness::rules);
+}
+
+#[test]
+fn data_target_regressions() {
+    replay("data", harness::data);
+}
+
+#[test]
+fn eval_target_regressions() {
+    replay("eval", harness::eval);
+}
+
+/// The seed corpus passes too (and keeps the harness itself honest).
+#[test]
+fn seed_inputs_pass_the_harness() {
+    let root = crate::root();
+    let mut rules: Vec<_> = ["rules", "tests/errors"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(root.join(d)).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jx"))
+        .collect();
+    rules.sort();
+    for path in rules {
+        harness::rules(&std::fs::read(&path).unwrap());
+    }
+    let unit = std::fs::read(root.join("examples/yueyang-2021/chengguan-zhifa.toml")).unwrap();
+    let csv = std::fs::read(root.join("examples/yueyang-2021/units.csv")).unwrap();
+    for (selector, bytes) in [(0u8, &unit), (2, &unit), (3, &csv)] {
+        harness::data(&[&[selector][..], bytes].concat());
+    }
+    harness::eval(&[]);
+    harness::eval(&[5; 64]);
+}
