@@ -16,6 +16,7 @@
 #[allow(dead_code)]
 mod baseline;
 #[path = "baseline/units.rs"]
+#[allow(dead_code)]
 mod units;
 
 use std::hint::black_box;

@@ -135,11 +135,26 @@ fn evaluate_made_up_unit(model: &jixiao::model::Model, variant: usize) {
     let Ok(record) = data::bind(model, &Raw::Table(entries), "made-up") else {
         return;
     };
+    same_by_both_evaluators(model, &record);
     match jixiao::evaluate(model, &record, true) {
         Ok(ev) => render(&ev),
         Err(e) => {
             let _ = render_plain(e.as_ref());
         }
+    }
+}
+
+/// The flat register program (`eval::Evaluator`, used by the direct CSV path) computes
+/// exactly what the tree walker does, and fails where it fails.
+fn same_by_both_evaluators(model: &jixiao::model::Model, record: &data::Record) {
+    let tree = jixiao::eval::evaluate(model, record);
+    let mut evaluator = jixiao::eval::Evaluator::new(model);
+    let mut out = jixiao::eval::Outcome::default();
+    let program = evaluator.evaluate_into(record, &mut out).map(|()| out);
+    match (tree, program) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b, "the program and the tree walker disagree"),
+        (Err(a), Err(b)) => assert_eq!(a.message, b.message, "different errors"),
+        (a, b) => panic!("one evaluator failed: tree {:?}, program {:?}", a.err(), b.err()),
     }
 }
 
@@ -390,12 +405,15 @@ pub fn eval(bytes: &[u8]) {
         data::set_path(&mut raw, std::slice::from_ref(&list.name), Raw::Array(items));
     }
     match data::bind(model, &raw, "fuzz") {
-        Ok(record) => match jixiao::evaluate(model, &record, true) {
-            Ok(ev) => render(&ev),
-            Err(e) => {
-                let _ = render_plain(e.as_ref());
+        Ok(record) => {
+            same_by_both_evaluators(model, &record);
+            match jixiao::evaluate(model, &record, true) {
+                Ok(ev) => render(&ev),
+                Err(e) => {
+                    let _ = render_plain(e.as_ref());
+                }
             }
-        },
+        }
         Err(e) => {
             let _ = render_plain(&e);
         }

@@ -840,7 +840,9 @@ pub fn parse_percent_text(text: &str) -> Option<Decimal> {
 /// Parses a target or actual such as `≥95%`, `≥100 人`, `≤3.75 万元/人·年`,
 /// `95%以上`, `24 小时内`. Anything else (prose) is `None`.
 pub fn parse_quantity(text: &str) -> Option<Quantity> {
-    let mut s = text.trim();
+    // `≥９５％`, `１００ 人`: full-width forms are the same characters.
+    let halfwidth: String = text.chars().map(to_halfwidth).collect();
+    let mut s = halfwidth.trim();
     let mut comparator = None;
     for (prefix, cmp) in [
         (">=", Comparator::Ge),

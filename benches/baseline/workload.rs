@@ -26,6 +26,8 @@ pub struct Row {
     pub spend_basic: Decimal,
     pub spend_personnel: Decimal,
     pub spend_public: Decimal,
+    /// Read and bound; no rule uses it (WORKLOAD.md §1).
+    #[allow(dead_code)]
     pub spend_project: Decimal,
     pub project_budget: Decimal,
     pub key_spend: Decimal,
@@ -33,7 +35,11 @@ pub struct Row {
     pub sg_budget_prev: Decimal,
     pub sg_actual: Decimal,
     pub sg_actual_prev: Decimal,
+    /// Read and bound; no rule uses it (WORKLOAD.md §1).
+    #[allow(dead_code)]
     pub gp_budget: Decimal,
+    /// Read and bound; no rule uses it (WORKLOAD.md §1).
+    #[allow(dead_code)]
     pub gp_actual: Decimal,
     pub fa_open: Decimal,
     pub fa_add: Decimal,

@@ -354,9 +354,8 @@ fn put_field(out: &mut Vec<u8>, field: &str) {
 
 /// Runs the whole job on the direct path (see [`direct_plan`]).
 ///
-/// Chunks of [`CHUNK`] records: with several jobs, the next chunk is read (on this
-/// thread: the readers are not `Send`) while the workers evaluate the current one; each
-/// chunk is written in input order once evaluated.
+/// Chunks of [`CHUNK`] records: with several jobs, the next chunk is read while the
+/// workers evaluate the current one; each chunk is written in input order once evaluated.
 pub(super) fn drive(
     layout: &Layout,
     mut inputs: Vec<Opened>,
@@ -380,7 +379,11 @@ pub(super) fn drive(
     let shared = Shared::new(layout, &inputs, files).ok_or_else(not_csv)?;
     let mut writer = CsvWriter;
     writer.begin(layout, out)?;
-    let mut workers: Vec<Worker> = (0..jobs).map(|_| Worker::new(model)).collect();
+    // With several threads, a chunk is cut into more shares than threads (each with its
+    // own buffers), taken as threads come free: a thread the system pauses does not hold
+    // up the chunk.
+    let shares = if jobs > 1 { (jobs * 4).max(8) } else { 1 };
+    let mut workers: Vec<Worker> = (0..shares).map(|_| Worker::new(model)).collect();
     let mut reader = Reader::default();
     let mut current = Vec::with_capacity(CHUNK);
     let mut next = Vec::with_capacity(CHUNK);
@@ -388,13 +391,16 @@ pub(super) fn drive(
     while filled > 0 {
         let rows = &current[..filled];
         let read = match &pool {
+            // Both on the pool's threads (no third thread competing for the cores): one
+            // reads while the others evaluate, then joins them.
             Some(pool) => {
-                let workers = &mut workers;
-                let shared = &shared;
-                pool.in_place_scope(|scope| {
-                    scope.spawn(move |_| evaluate_chunk(shared, rows, workers, true));
-                    reader.fill(&mut inputs, &mut next, &mut tally)
+                pool.install(|| {
+                    rayon::join(
+                        || reader.fill(&mut inputs, &mut next, &mut tally),
+                        || evaluate_chunk(&shared, rows, &mut workers, true),
+                    )
                 })
+                .0
             }
             None => {
                 evaluate_chunk(&shared, rows, &mut workers, false);
@@ -475,8 +481,8 @@ fn not_csv() -> BatchError {
     BatchError::Format("内部错误：直通路径只用于 CSV 输入".into())
 }
 
-/// Evaluates a chunk on the workers: contiguous shares, so that their outputs, one after
-/// the other, are in input order. `parallel`: on the current rayon pool.
+/// Evaluates a chunk on the workers: one contiguous share each, so that their outputs,
+/// one after the other, are in input order. `parallel`: on the current rayon pool.
 fn evaluate_chunk(shared: &Shared, rows: &[Pending], workers: &mut [Worker], parallel: bool) {
     for w in workers.iter_mut() {
         w.out.clear();

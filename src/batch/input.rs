@@ -558,7 +558,7 @@ pub struct Opened {
 
 enum Rows {
     Csv {
-        reader: csv::Reader<Box<dyn Read>>,
+        reader: csv::Reader<Box<dyn Read + Send>>,
         record: csv::StringRecord,
         plan: Plan,
         /// The spreadsheet row number of the last record read.
@@ -801,11 +801,15 @@ pub fn open_document(name: &str, bytes: &[u8], format: InputFormat) -> Opened {
 
 /// A CSV file in UTF-8 (with or without BOM) or, when it is not valid UTF-8, GB18030
 /// (which includes GBK: what Chinese Excel writes). Read as a stream: memory stays flat.
-pub fn open_csv<R: Read + Seek + 'static>(model: &Model, name: &str, mut reader: R) -> Result<Opened, FileError> {
+pub fn open_csv<R: Read + Seek + Send + 'static>(
+    model: &Model,
+    name: &str,
+    mut reader: R,
+) -> Result<Opened, FileError> {
     let read_error = |e: io::Error| FileError(format!("无法读取文件 {name}：{}", io_message(&e)));
     let sniffed = sniff(&mut reader).map_err(read_error)?;
     let encoding: &'static Encoding = if sniffed.utf8 { UTF_8 } else { GB18030 };
-    let decoded: Box<dyn Read> = Box::new(Decode::new(reader, encoding));
+    let decoded: Box<dyn Read + Send> = Box::new(Decode::new(reader, encoding));
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)

@@ -64,4 +64,12 @@ fn seed_inputs_pass_the_harness() {
     }
     harness::eval(&[]);
     harness::eval(&[5; 64]);
+    // The rules target compares the two evaluators; on a numeric model both really run.
+    let simple = "标题 \"t\"\n年度 2021\n满分 10\n输入 a: 人 { 范围 [1, 9] }\n\
+                  一级 甲 分值 10 { 二级 乙 分值 10 { 三级 丙 分值 10 {\n\
+                  公式 如果 a > 2 则 a / 3 否则 a × 2\n评分 公式 clamp(值, 0, 10) } } }\n\
+                  等级 { 优秀 >= 9  合格 [6, 9)  不合格 < 6 }\n";
+    let compiled = jixiao::compile("simple.jx", simple).unwrap();
+    assert!(jixiao::eval::Evaluator::new(&compiled.model).compiled());
+    harness::rules(simple.as_bytes());
 }

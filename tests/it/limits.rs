@@ -315,6 +315,18 @@ fn full_width_digits_in_data_are_the_same_number() {
 }
 
 #[test]
+fn full_width_targets_are_the_same_quantities() {
+    for (full, half) in [
+        ("≥９５％", "≥95%"),
+        ("１００ 人", "100 人"),
+        ("＞３．５ 万元", ">3.5 万元"),
+    ] {
+        assert_eq!(data::parse_quantity(full), data::parse_quantity(half), "{full}");
+        assert!(data::parse_quantity(full).is_some(), "{full}");
+    }
+}
+
+#[test]
 fn data_numbers_beyond_28_digits_are_rejected_not_rounded() {
     assert_eq!(
         data::parse_decimal("0.1234567890123456789012345678"),

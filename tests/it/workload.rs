@@ -169,6 +169,30 @@ fn the_direct_csv_path_writes_what_the_general_path_writes() {
 }
 
 #[test]
+fn the_direct_csv_path_agrees_across_chunks() {
+    // 2,000 copies of the awkward rows: several chunks of 4,096, errors and blank rows in
+    // each, units numbered across chunk boundaries, the first errors listed in order.
+    let (header, body) = AWKWARD.split_once('\n').unwrap();
+    let mut text = format!("{header}\n");
+    for _ in 0..2000 {
+        text.push_str(body);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many.csv");
+    std::fs::write(&path, text).unwrap();
+    let path = path.to_str().unwrap();
+    let (code, expected_out, expected_err) = jixiao(&["eval", RULES, path, "--format", "csv", "--no-fast-path"]);
+    assert_eq!(code, 0, "{expected_err}");
+    assert!(expected_err.contains("20000 个单位"), "{expected_err}");
+    for jobs in ["1", "2", "3"] {
+        let (code, out, err) = jixiao(&["eval", RULES, path, "--format", "csv", "--jobs", jobs]);
+        assert_eq!(code, 0, "{err}");
+        assert!(out == expected_out, "--jobs {jobs}: the outputs differ");
+        assert_eq!(err, expected_err, "--jobs {jobs}");
+    }
+}
+
+#[test]
 fn columns_are_checked_before_any_row() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("units.csv");
@@ -227,6 +251,59 @@ fn plain_numbers_parse_as_decimal_from_str_does() {
                 text.contains(',') || text.contains('e') || a == b,
                 "{text}: {a:?} vs {b:?}"
             ),
+        }
+    }
+}
+
+#[test]
+fn the_flat_program_computes_what_the_tree_walker_computes() {
+    let rules = r#"
+        标题 "程序与树"
+        年度 2024
+        满分 10
+        计步 连续
+        输入 甲: 万元
+        输入 乙: 万元
+        输入 丙: 元
+        输入 比: 百分比
+        计算 和 = sum(甲, 乙, 万元(丙))  显示 2
+        计算 商 = 如果 乙 = 0 则 0 否则 甲 / 乙
+        计算 选 = 如果 (甲 > 乙 且 非 (乙 <= 0)) 或 甲 = 乙 则 max(甲, 乙, 1) 否则 min(-甲, 乙)  显示 2
+        计算 夹 = clamp(round(商 × 比, 3), 0, 5) + abs(-乙) / (abs(乙) + 1) + 元(乙) / (元(甲) + 10000)
+        计算 异 = 如果 甲 != 乙 则 round(-(甲 - 乙) / 3, 0) 否则 0.5  显示 1
+        一级 甲类 分值 10 {
+          二级 乙类 分值 10 {
+            三级 指标 分值 10 { 公式 夹  评分 公式 clamp(值, 0, 10) }
+          }
+        }
+        等级 依据 round(总分, 2) { 好 >= 5  差 < 5 }
+        勾稽 平 { 和 = 甲 + 乙 + 万元(丙)  容差 0.01 }
+    "#;
+    let compiled = crate::compile("程序.jx", rules);
+    let model = &compiled.model;
+    let mut evaluator = jixiao::eval::Evaluator::new(model);
+    assert!(evaluator.compiled());
+    let cases = [
+        ("1", "2", "30000", "95%"),
+        ("2", "1", "0", "50%"),
+        ("3", "3", "12345.678", "100%"),
+        ("-4.5", "0", "1", "0.333"),
+        ("7", "-2", "-5", "-10%"),
+        ("79228162514264337593543950335", "1", "0", "100%"),
+        ("1", "0.0000000000000000000000000001", "0", "100%"),
+    ];
+    for (a, b, c, r) in cases {
+        let data = format!(
+            "\"单位名称\" = \"单位\"\n\"甲\" = \"{a}\"\n\"乙\" = \"{b}\"\n\"丙\" = \"{c}\"\n\"比\" = \"{r}\"\n"
+        );
+        let record = jixiao::load_data(model, "u.toml", &data, jixiao::DataFormat::Toml).expect("binds");
+        let tree = jixiao::eval::evaluate(model, &record);
+        let mut outcome = jixiao::eval::Outcome::default();
+        let flat = evaluator.evaluate_into(&record, &mut outcome).map(|()| outcome);
+        match (tree, flat) {
+            (Ok(t), Ok(f)) => assert_eq!(t, f, "{data}"),
+            (Err(t), Err(f)) => assert_eq!(format!("{t:?}"), format!("{f:?}"), "{data}"),
+            (t, f) => panic!("{data}: tree {t:?}, flat {f:?}"),
         }
     }
 }
