@@ -704,11 +704,7 @@ pub fn open_path(model: &Model, path: &Path, sheet: Option<&str>) -> Result<Open
             io::BufReader::new(file)
                 .read_to_end(&mut bytes)
                 .map_err(|e| FileError(format!("无法读取文件 {name}：{}", io_message(&e))))?;
-            // A returned fill-in template (`jixiao template`): one unit, read by its keys.
-            if let Some(returned) = crate::template::read::read(model, &name, &bytes) {
-                return Ok(open_template(model, &name, &bytes, returned));
-            }
-            open_workbook(model, &name, io::Cursor::new(bytes), sheet)
+            open_workbook_bytes(model, &name, bytes, sheet)
         }
         InputFormat::Toml | InputFormat::Json => {
             let mut bytes = Vec::new();
@@ -718,6 +714,21 @@ pub fn open_path(model: &Model, path: &Path, sheet: Option<&str>) -> Result<Open
             Ok(open_document(&name, &bytes, format))
         }
     }
+}
+
+/// A workbook already in memory: a returned fill-in template (`jixiao template`, one
+/// unit read by its keys) or any other workbook (one unit per row). Used by `eval` and by
+/// the web workbench's uploads, so both read the same files the same way.
+pub fn open_workbook_bytes<B: AsRef<[u8]>>(
+    model: &Model,
+    name: &str,
+    bytes: B,
+    sheet: Option<&str>,
+) -> Result<Opened, FileError> {
+    if let Some(returned) = crate::template::read::read(model, name, bytes.as_ref()) {
+        return Ok(open_template(model, name, bytes.as_ref(), returned));
+    }
+    open_workbook(model, name, io::Cursor::new(bytes), sheet)
 }
 
 /// A returned template: one unit, its problems already placed at the template's cells.

@@ -486,7 +486,7 @@ pub async fn templates(State(state): State<Shared>) -> Response {
         .blocking(|st| {
             let all = api::load_all(st)?;
             let mut body = String::from(
-                "<h1>填报模板</h1>\n<p class=\"lead\">下载一套规则的 Excel 填报模板发给各单位：基础数据、绩效目标、自评和评审各一张表，每一项都注明单位、取值范围和是否必填，Excel 会检查填入的值。单位填好交回后，用命令行 <code>jixiao validate</code> 检查、<code>jixiao eval</code> 评价。也可以下载一个单位的 TOML 数据文件骨架。</p>\n",
+                "<h1>填报模板</h1>\n<p class=\"lead\">下载一套规则的 Excel 填报模板发给各单位：基础数据、绩效目标、自评和评审各一张表，每一项都注明单位、取值范围和是否必填，Excel 会检查填入的值。单位填好交回后，在“评价”页上传即可评价（可一次上传多个），也可以用命令行 <code>jixiao validate</code> 检查、<code>jixiao eval</code> 评价。也可以下载一个单位的 TOML 数据文件骨架。</p>\n",
             );
             body.push_str("<table class=\"list\" id=\"templates\">\n<thead><tr><th>规则</th><th>名称</th><th>年度</th><th>下载</th></tr></thead>\n<tbody>\n");
             for item in &all {

@@ -272,12 +272,7 @@ fn open_one(
                     return Ok(Err(message));
                 }
             }
-            if crate::template::read::is_template(name, &bytes) {
-                return Ok(Err(format!(
-                    "「{name}」是交回的填报模板：网页上暂时不能直接评价填报模板，请用命令行 jixiao validate 检查、jixiao eval 评价（可以一次给多个模板文件或一个文件夹）"
-                )));
-            }
-            input::open_workbook(model, name, Cursor::new(bytes), sheet).map_err(|e| e.0)
+            input::open_workbook_bytes(model, name, bytes, sheet).map_err(|e| e.0)
         }
         InputFormat::Toml | InputFormat::Json => Ok(input::open_document(name, &bytes, format)),
     })

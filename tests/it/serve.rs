@@ -606,19 +606,44 @@ fn templates_are_the_ones_jixiao_template_writes() {
     };
     assert_eq!(cells(r.body.clone()), cells(std::fs::read(&path).unwrap()));
 
-    // A returned template is recognised and explained (the web page does not read it yet).
+    // A returned template is evaluated as `jixiao eval` evaluates it: the blank one just
+    // downloaded is one unit with its missing figures named at their cells; the one filled
+    // in with the seed's figures is the seed unit, 94.30 优秀, as the CLI prints it.
     let r = post_form(
         addr,
         "/api/evaluate",
         &[("rules", "yueyang-2021")],
         &[("填报模板.xlsx", &r.body)],
     );
-    assert_eq!(r.status, 422, "{}", r.text());
-    assert!(
-        r.json()["details"].to_string().contains("交回的填报模板"),
-        "{}",
-        r.text()
+    assert_eq!(r.status, 200, "{}", r.text());
+    let body = r.json();
+    assert_eq!(body["summary"]["units"], 1, "{body}");
+    assert_eq!(body["summary"]["errors"], 1, "{body}");
+    assert!(units_of(&body)[0]["error"].to_string().contains("基础数据!"), "{body}");
+
+    let model = crate::compile(
+        "yueyang-2021.jx",
+        &crate::read(&crate::root().join("rules/yueyang-2021.jx")),
+    )
+    .model;
+    let filled = jixiao::template::xlsx::write(&crate::template::seed_template(&model)).expect("template writes");
+    std::fs::write(dir.path().join("已填模板.xlsx"), &filled).unwrap();
+    let r = post_form(
+        addr,
+        "/api/evaluate",
+        &[("rules", "yueyang-2021")],
+        &[("已填模板.xlsx", &filled)],
     );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let body = r.json();
+    let unit = &units_of(&body)[0];
+    assert_eq!(unit["evaluation"]["total_display"], "94.30", "{unit}");
+    assert_eq!(unit["evaluation"]["grade"], "优秀");
+    let expected = cli_json(
+        dir.path(),
+        &["eval", "yueyang-2021.jx", "已填模板.xlsx", "--format", "json"],
+    );
+    assert_eq!(body["units"], expected);
 
     for (path, status) in [
         ("/api/rules/yueyang-2021/template?format=pdf", 400),

@@ -36,7 +36,7 @@ fn evaluate(model: &Model, record: &jixiao::data::Record, explain: bool) -> Eval
 }
 
 /// The template of `model` filled in with the seed unit's figures.
-fn seed_template(model: &Model) -> Template {
+pub(crate) fn seed_template(model: &Model) -> Template {
     let record = load(model, SEED, &seed_text());
     let mut t = template::describe(model, template::Options::default());
     let unplaced = t.fill(model, &record);
