@@ -197,6 +197,10 @@ pub fn parse_exact(text: &str) -> Option<Decimal> {
     } else {
         text.parse().ok()?
     };
+    // 28 digits or fewer always fit the 96-bit mantissa: nothing was rounded away.
+    if !scientific && mantissa.bytes().filter(u8::is_ascii_digit).count() <= 28 {
+        return Some(d);
+    }
     let significant = |s: &str| -> String {
         let digits: String = s.chars().filter(char::is_ascii_digit).collect();
         digits.trim_start_matches('0').trim_end_matches('0').to_owned()

@@ -70,7 +70,6 @@ pub(super) fn describe(rule: Rule) -> Option<&'static str> {
         Rule::expr | Rule::paren => "表达式",
         Rule::if_expr | Rule::kw_if => "`如果`",
         Rule::kw_then => "`则`",
-        Rule::call => "函数调用",
         Rule::filter | Rule::kw_where => "`其中`",
         Rule::op_add
         | Rule::op_sub
@@ -117,6 +116,8 @@ pub(super) fn describe(rule: Rule) -> Option<&'static str> {
         Rule::kw_versus => "`与`",
         Rule::difference | Rule::kw_difference => "`差额`",
         Rule::audit_tolerance | Rule::kw_audit_tolerance => "`复核容差`",
+        // Arguments after a name: the operators already listed say what may follow it.
+        Rule::call => return None,
         // Silent helpers: never reported by pest.
         Rule::reserved
         | Rule::WHITESPACE

@@ -6,7 +6,7 @@ use pest::iterators::{Pair, Pairs};
 use pest::pratt_parser::{Assoc, Op, PrattParser};
 
 use super::grammar::Rule;
-use super::lower::{lower_primary, LowerResult, Lowerer};
+use super::lower::{lower_call, lower_primary, LowerResult, Lowerer};
 use crate::ast::{BinOp, Expr, ExprKind, UnOp};
 use crate::source::Span;
 
@@ -32,6 +32,8 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
         .op(Op::infix(Rule::op_add, Assoc::Left) | Op::infix(Rule::op_sub, Assoc::Left))
         .op(Op::infix(Rule::op_mul, Assoc::Left) | Op::infix(Rule::op_div, Assoc::Left))
         .op(Op::prefix(Rule::op_neg))
+        // The grammar puts `( … )` arguments only right after a name.
+        .op(Op::postfix(Rule::call))
 });
 
 fn binop(rule: Rule) -> Option<BinOp> {
@@ -111,6 +113,7 @@ fn lower_flat(lw: &Lowerer, pairs: Pairs<'_, Rule>) -> LowerResult<Expr> {
                 span,
             })
         })
+        .map_postfix(|lhs, args| lower_call(lw, lhs?, args))
         .map_infix(|lhs, op, rhs| {
             let (lhs, rhs) = (lhs?, rhs?);
             let op = binop(op.as_rule()).ok_or_else(|| lw.internal(&op))?;

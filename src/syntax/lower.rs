@@ -23,8 +23,26 @@ pub(crate) struct Lowerer<'s> {
 /// recognised by their rule name so a new `kw_*` rule needs no change here.
 fn is_structural(pair: &Pair<'_, Rule>) -> bool {
     let rule = pair.as_rule();
-    !(matches!(rule, Rule::colon | Rule::assign | Rule::rparen) || format!("{rule:?}").starts_with("kw_"))
+    !(matches!(rule, Rule::colon | Rule::assign | Rule::rparen)
+        || KEYWORD_RULES.get(rule as usize).copied().unwrap_or(false))
 }
+
+/// `KEYWORD_RULES[rule as usize]`: the rule is a keyword (`kw_*`, named so in the grammar).
+/// Worked out once from the rule names rather than listed, so a new keyword needs no edit here.
+static KEYWORD_RULES: std::sync::LazyLock<Vec<bool>> = std::sync::LazyLock::new(|| {
+    // `all_rules` leaves out `EOI`: size the table by the largest discriminant.
+    let len = Rule::all_rules()
+        .iter()
+        .map(|r| *r as usize + 1)
+        .max()
+        .unwrap_or(0)
+        .max(Rule::EOI as usize + 1);
+    let mut table = vec![false; len];
+    for rule in Rule::all_rules() {
+        table[*rule as usize] = format!("{rule:?}").starts_with("kw_");
+    }
+    table
+});
 
 fn span_of(pair: &Pair<'_, Rule>) -> Span {
     let s = pair.as_span();
@@ -894,24 +912,6 @@ pub(super) fn lower_primary(lw: &Lowerer, p: Pair<'_, Rule>) -> LowerResult<Expr
             let otherwise = lower_expr(lw, c.next(Rule::expr)?)?;
             ExprKind::If(Box::new(cond), Box::new(then), Box::new(otherwise))
         }
-        Rule::call => {
-            let mut c = lw.children(p);
-            let func = lw.lower_ident(c.next(Rule::ident)?);
-            let mut args = Vec::new();
-            let mut filter = None;
-            for q in c.rest() {
-                match q.as_rule() {
-                    Rule::expr => args.push(lower_expr(lw, q)?),
-                    Rule::filter => {
-                        let mut fc = lw.children(q);
-                        filter = Some(Box::new(lower_expr(lw, fc.next(Rule::expr)?)?));
-                    }
-                    Rule::rparen => {}
-                    _ => return Err(lw.internal(&q)),
-                }
-            }
-            ExprKind::Call { func, args, filter }
-        }
         Rule::rparen => return Err(lw.internal(&p)),
         _ => return Err(lw.internal(&p)),
     };
@@ -934,4 +934,30 @@ fn unescape(s: &str) -> String {
         }
     }
     out
+}
+
+/// `name( … )`: the name (already lowered) and its argument list.
+pub(super) fn lower_call(lw: &Lowerer, callee: Expr, args_pair: Pair<'_, Rule>) -> LowerResult<Expr> {
+    let ExprKind::Name(name) = callee.kind else {
+        return Err(lw.internal(&args_pair));
+    };
+    let span = Span::new(callee.span.start, args_pair.as_span().end());
+    let func = Spanned::new(name, callee.span);
+    let mut args = Vec::new();
+    let mut filter = None;
+    for q in lw.children(args_pair).rest() {
+        match q.as_rule() {
+            Rule::expr => args.push(lower_expr(lw, q)?),
+            Rule::filter => {
+                let mut fc = lw.children(q);
+                filter = Some(Box::new(lower_expr(lw, fc.next(Rule::expr)?)?));
+            }
+            Rule::rparen => {}
+            _ => return Err(lw.internal(&q)),
+        }
+    }
+    Ok(Expr {
+        kind: ExprKind::Call { func, args, filter },
+        span,
+    })
 }

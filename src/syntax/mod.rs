@@ -26,9 +26,116 @@ pub fn parse(source: &SourceFile) -> Result<RuleSet, Box<SyntaxError>> {
             None,
         ))
     })?;
+    reject_keyword_names(source, &file)?;
     let rules = lower::Lowerer { source }.lower_file(file)?;
     check_item_count(source, &rules)?;
     Ok(rules)
+}
+
+/// Words that cannot be names: the grammar's `reserved` rule, as a list (a test keeps
+/// them equal).
+pub const KEYWORDS: &[&str] = &[
+    "输入",
+    "input",
+    "计算",
+    "let",
+    "一级",
+    "二级",
+    "三级",
+    "level1",
+    "level2",
+    "level3",
+    "分值",
+    "weight",
+    "公式",
+    "formula",
+    "评分",
+    "score",
+    "等级",
+    "grades",
+    "勾稽",
+    "check",
+    "如果",
+    "if",
+    "则",
+    "then",
+    "否则",
+    "else",
+    "且",
+    "and",
+    "或",
+    "or",
+    "非",
+    "not",
+    "其中",
+    "where",
+    "得",
+    "扣",
+    "当",
+    "其他",
+    "项",
+    "显示",
+    "display",
+    "容差",
+    "级别",
+    "说明",
+    "别名",
+    "范围",
+    "缺失时",
+    "依据",
+    "基准",
+    "栏目",
+    "目标清单",
+    "标准",
+    "与",
+    "vs",
+    "差额",
+    "对照",
+    "复核容差",
+    "基于",
+    "替换",
+    "删除",
+    "新增",
+    "调整",
+    "于",
+    "测试",
+    "期望",
+    "设",
+    "是",
+    "否",
+    "true",
+    "false",
+];
+
+/// Bytes in the longest keyword: most names are passed over on their length alone.
+const LONGEST_KEYWORD: usize = 12;
+
+/// Is `word` a keyword (and so not a name)?
+pub fn is_keyword(word: &str) -> bool {
+    KEYWORDS.contains(&word)
+}
+
+/// The first name in the file that is a keyword, as the parser used to report it: names
+/// are not checked against the keywords while parsing (see `ident` in the grammar).
+fn reject_keyword_names(source: &SourceFile, file: &pest::iterators::Pair<'_, Rule>) -> Result<(), Box<SyntaxError>> {
+    let keyword = file
+        .clone()
+        .into_inner()
+        .flatten()
+        .find(|p| p.as_rule() == Rule::ident && p.as_str().len() <= LONGEST_KEYWORD && is_keyword(p.as_str()));
+    match keyword {
+        None => Ok(()),
+        Some(p) => {
+            let start = p.as_span().start();
+            Err(Box::new(SyntaxError::new(
+                source,
+                Span::new(start, start),
+                format!("`{}` 是关键字，不能用作名称", p.as_str()),
+                format!("这里是 `{}`", p.as_str()),
+                None,
+            )))
+        }
+    }
 }
 
 fn convert_error(source: &SourceFile, err: pest::error::Error<Rule>) -> Box<SyntaxError> {
@@ -452,5 +559,53 @@ fn skip_line(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) {
         if d == '\n' {
             break;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The quoted words of the grammar's `reserved` rule.
+    fn grammar_keywords() -> Vec<String> {
+        let grammar = include_str!("../../grammar/jixiao.pest");
+        let start = grammar.find("\nreserved =").expect("a `reserved` rule");
+        let body = &grammar[start..];
+        let body = &body[..body.find("~ !ident_char").expect("end of `reserved`")];
+        body.split('"').skip(1).step_by(2).map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn the_keyword_list_is_the_grammars() {
+        let mut from_grammar = grammar_keywords();
+        let mut listed: Vec<String> = KEYWORDS.iter().map(|k| (*k).to_owned()).collect();
+        assert!(from_grammar.len() > 50, "{from_grammar:?}");
+        from_grammar.sort();
+        listed.sort();
+        assert_eq!(listed, from_grammar);
+        for k in KEYWORDS {
+            assert!(k.len() <= LONGEST_KEYWORD, "{k}");
+            let parsed = RulesParser::parse(Rule::reserved, k).expect("a keyword parses as `reserved`");
+            assert_eq!(parsed.as_str(), *k);
+        }
+    }
+
+    #[test]
+    fn keywords_are_not_names_anywhere() {
+        for text in [
+            "输入 如果: 万元",
+            "计算 则 = 1",
+            "输入 a: 人\n计算 b = a + 否则",
+            "输入 a: 人\n计算 b = max(a, 容差)",
+            "一级 得 分值 5 { }",
+            "输入 a: 人\n计算 b = 显示(a)",
+        ] {
+            let source = SourceFile::new("k.jx", &format!("标题 \"t\"\n年度 2021\n{text}\n"));
+            let err = parse(&source).expect_err(text);
+            assert!(err.to_string().contains("是关键字，不能用作名称"), "{text}: {err}");
+        }
+        // Keywords inside longer names are names.
+        let source = SourceFile::new("k.jx", "标题 \"t\"\n年度 2021\n输入 如果值: 万元\n计算 则数 = 如果值\n");
+        assert!(parse(&source).is_ok());
     }
 }
