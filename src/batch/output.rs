@@ -63,17 +63,23 @@ impl Destination {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let temp = tempfile::Builder::new()
-            .prefix(".jixiao-")
-            .suffix(".tmp")
-            .tempfile_in(&dir)
-            .map_err(|e| {
-                format!(
-                    "无法在目录 {} 中创建输出文件：{}",
-                    dir.display(),
-                    super::input::io_message(&e)
-                )
-            })?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".jixiao-").suffix(".tmp");
+        // The result gets the permissions a newly created file would (or the ones of the
+        // file it replaces), not the temporary file's private 0600.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(path).map_or(0o666, |m| m.permissions().mode() & 0o7777);
+            builder.permissions(std::fs::Permissions::from_mode(mode));
+        }
+        let temp = builder.tempfile_in(&dir).map_err(|e| {
+            format!(
+                "无法在目录 {} 中创建输出文件：{}",
+                dir.display(),
+                super::input::io_message(&e)
+            )
+        })?;
         Ok(Destination::File {
             path: path.to_path_buf(),
             temp: io::BufWriter::new(temp),

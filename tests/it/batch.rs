@@ -788,3 +788,30 @@ fn html_report_renders_in_headless_chromium() {
         + text.matches("/Type /Page ").count();
     assert!(pages >= 8, "a summary page and a page per unit, got {pages} pages");
 }
+
+/// The output file is an ordinary file: a new one gets the mode any newly created file
+/// gets (not the temporary file's private 0600), a replaced one keeps its own.
+#[cfg(unix)]
+#[test]
+fn output_files_get_ordinary_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let ordinary = dir.path().join("ordinary.txt");
+    std::fs::write(&ordinary, "x").unwrap();
+
+    let fresh = dir.path().join("new.csv");
+    let run = jixiao(&["eval", RULES, UNITS_CSV, "-o", path_str(&fresh)]);
+    assert_eq!(run.code, 0, "{}", run.err);
+    assert_eq!(mode(&fresh), mode(&ordinary));
+
+    let shared = dir.path().join("shared.csv");
+    std::fs::write(&shared, "上一次的结果\n").unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let run = jixiao(&["eval", RULES, UNITS_CSV, "-o", path_str(&shared)]);
+    assert_eq!(run.code, 0, "{}", run.err);
+    assert_eq!(mode(&shared), 0o640);
+    assert!(std::fs::read_to_string(&shared)
+        .unwrap()
+        .contains("岳阳市城市管理综合执法支队"));
+}
