@@ -67,6 +67,26 @@ fn a_100k_deep_if_chain_is_a_diagnostic() {
 }
 
 #[test]
+fn a_100k_deep_parenthesised_expression_is_a_diagnostic() {
+    let text = with_formula(&format!("{}a{}", "(".repeat(100_000), ")".repeat(100_000)));
+    let err = on_main_sized_stack(move || rejected(&text));
+    assert!(err.contains("括号嵌套超过 64 层"), "{err}");
+    // Full-width brackets count the same.
+    let text = with_formula(&format!("{}a{}", "（".repeat(100_000), "）".repeat(100_000)));
+    let err = on_main_sized_stack(move || rejected(&text));
+    assert!(err.contains("括号嵌套超过 64 层"), "{err}");
+}
+
+#[test]
+fn a_100k_long_prefix_chain_is_a_diagnostic() {
+    for prefix in ["- ", "非 ", "−"] {
+        let text = with_formula(&format!("{}a", prefix.repeat(100_000)));
+        let err = on_main_sized_stack(move || rejected(&text));
+        assert!(err.contains("512"), "{prefix}: {err}");
+    }
+}
+
+#[test]
 fn a_long_else_if_chain_within_the_limit_loads() {
     // 60 `如果` in one formula, and 200 formulas each with a few: the count is per formula.
     let chain = format!("{}a", "如果 a > 1 则 1 否则 ".repeat(60));
