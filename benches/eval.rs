@@ -22,7 +22,7 @@ mod units;
 use std::hint::black_box;
 use std::str::FromStr;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, Criterion, Throughput};
 use jixiao::data::Record;
 use jixiao::eval::Outcome;
 use jixiao::model::Value;
@@ -116,4 +116,20 @@ fn eval_only(c: &mut Criterion) {
 }
 
 criterion_group!(benches, eval_only);
-criterion_main!(benches);
+
+#[path = "common/medians.rs"]
+mod medians;
+use medians::median_ns;
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    if let (Some(base), Some(ours)) = (median_ns("eval-only/baseline"), median_ns("eval-only/jixiao")) {
+        println!(
+            "\neval-only, medians: baseline {:.0} rows/s, jixiao {:.0} rows/s → jixiao = {:.2}× the baseline (target ≥ 0.5×)",
+            ROWS as f64 / base * 1e9,
+            ROWS as f64 / ours * 1e9,
+            base / ours
+        );
+    }
+}
