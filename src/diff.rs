@@ -4,14 +4,18 @@
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::ast::Display;
 use crate::eval::value::{format_decimal, format_exact};
-use crate::model::{Model, NodeDef};
+use crate::model::{CCriterion, CheckDef, ComputedDef, InputDef, Kind, ListDef, Model, NodeDef, Value};
 use crate::report::Evaluation;
+use crate::source::Span;
 
 /// One difference between the old and the new rule set.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct RuleChange {
-    /// 新增, 删除, 分值, 公式, 评分标准, 评分, 位置, 显示, 等级, 输入, 计算, 勾稽, 文件头.
+    /// 文件头; 新增, 删除, 位置, 分值, 公式, 评分, 计步, 评分标准, 显示, 复核容差 (indicators);
+    /// 等级; 新增/修改/删除输入, 别名, 范围, 缺失时; 新增/修改/删除目标清单;
+    /// 新增/修改/删除计算, 显示, 复核容差; 新增/修改/删除勾稽, 容差, 级别, 差额.
     pub kind: String,
     pub subject: String,
     pub old: Option<String>,
@@ -80,10 +84,6 @@ fn side(model: &Model) -> DiffSide {
     }
 }
 
-fn squash(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 fn path_of(model: &Model, i: usize) -> String {
     let mut p = model.node_path(i);
     p.push(model.nodes[i].name.clone());
@@ -100,6 +100,9 @@ fn change(kind: &str, subject: &str, old: Option<String>, new: Option<String>) -
 }
 
 /// The structural difference between two rule sets, in tree order of the new one.
+///
+/// Expressions and intervals are compared by their tokens (whitespace and comments do not
+/// count) and shown as written; attributes (`容差`, `范围`, `显示` …) are compared by value.
 pub fn rule_changes(old: &Model, new: &Model) -> Vec<RuleChange> {
     let mut out = Vec::new();
     for (label, a, b) in [
@@ -107,6 +110,11 @@ pub fn rule_changes(old: &Model, new: &Model) -> Vec<RuleChange> {
         ("年度", old.year.to_string(), new.year.to_string()),
         ("发布单位", old.issuer.clone(), new.issuer.clone()),
         ("满分", format_exact(old.full_marks), format_exact(new.full_marks)),
+        (
+            "得分精度",
+            old.score_precision.to_string(),
+            new.score_precision.to_string(),
+        ),
     ] {
         if a != b {
             out.push(change("文件头", label, Some(a), Some(b)));
@@ -148,99 +156,422 @@ pub fn rule_changes(old: &Model, new: &Model) -> Vec<RuleChange> {
             ));
         }
     }
-    let grade_text = |m: &Model| {
-        m.grades
+    // The grade rule as text, and as tokens for the comparison.
+    let grades = |m: &Model, code: fn(&Model, Span) -> String| {
+        let bands = m
+            .grades
             .bands
             .iter()
-            .map(|(g, i)| format!("{g} {}", squash(m.source.slice(i.span))))
+            .map(|(g, i)| format!("{g} {}", code(m, i.span)))
             .collect::<Vec<_>>()
-            .join("；")
+            .join("；");
+        match &m.grades.subject {
+            Some(s) => format!("依据 {}：{bands}", code(m, s.span)),
+            None => bands,
+        }
     };
-    if grade_text(old) != grade_text(new) {
-        out.push(change("等级", "评价等次", Some(grade_text(old)), Some(grade_text(new))));
+    if grades(old, code_key) != grades(new, code_key) {
+        out.push(change(
+            "等级",
+            "评价等次",
+            Some(grades(old, code_text)),
+            Some(grades(new, code_text)),
+        ));
+    }
+    fn inputs(m: &Model) -> Vec<Entry<&InputDef>> {
+        m.inputs
+            .iter()
+            .map(|i| Entry {
+                name: i.name.clone(),
+                text: i.kind.label().to_owned(),
+                key: i.kind.label().to_owned(),
+                item: i,
+            })
+            .collect()
     }
     named(
         "输入",
-        old.inputs.iter().map(|i| (i.name.clone(), i.kind.label().to_owned())),
-        new.inputs.iter().map(|i| (i.name.clone(), i.kind.label().to_owned())),
+        inputs(old),
+        inputs(new),
+        |a, b, out| input_changes(old, a, new, b, out),
         &mut out,
     );
-    let computed = |m: &Model| {
+    fn lists(m: &Model) -> Vec<Entry<&ListDef>> {
+        m.lists
+            .iter()
+            .map(|l| {
+                let mut text = format!("类别 {}", quoted(&l.categories));
+                if !l.aliases.is_empty() {
+                    text.push_str(&format!("；别名 {}", quoted(&l.aliases)));
+                }
+                // Order does not matter to categories or aliases.
+                let key = format!("{:?}", (sorted(&l.categories), sorted(&l.aliases)));
+                Entry {
+                    name: l.name.clone(),
+                    text,
+                    key,
+                    item: l,
+                }
+            })
+            .collect()
+    }
+    named("目标清单", lists(old), lists(new), |_, _, _| {}, &mut out);
+    fn computed(m: &Model) -> Vec<Entry<&ComputedDef>> {
         m.computed
             .iter()
             .filter(|c| c.indicator.is_none())
-            .map(|c| (c.name.clone(), squash(m.source.slice(c.expr.span))))
-            .collect::<Vec<_>>()
-    };
-    named("计算", computed(old).into_iter(), computed(new).into_iter(), &mut out);
-    let checks = |m: &Model| {
+            .map(|c| Entry {
+                name: c.name.clone(),
+                text: code_text(m, c.expr.span),
+                key: code_key(m, c.expr.span),
+                item: c,
+            })
+            .collect()
+    }
+    named(
+        "计算",
+        computed(old),
+        computed(new),
+        |a, b, out| {
+            let (da, db) = (a.display, b.display);
+            push_if(
+                out,
+                display_text(da) != display_text(db),
+                "显示",
+                &b.name,
+                display_text(da),
+                display_text(db),
+            );
+            push_if(
+                out,
+                a.audit_tolerance != b.audit_tolerance,
+                "复核容差",
+                &b.name,
+                tolerance_text(a.audit_tolerance, da),
+                tolerance_text(b.audit_tolerance, db),
+            );
+        },
+        &mut out,
+    );
+    fn checks(m: &Model) -> Vec<Entry<&CheckDef>> {
         m.checks
             .iter()
             .map(|c| {
-                let text = match &c.sides {
-                    Some((l, r)) if c.comparison => {
-                        format!(
-                            "{} 与 {}",
-                            squash(m.source.slice(l.span)),
-                            squash(m.source.slice(r.span))
-                        )
-                    }
-                    _ => squash(m.source.slice(c.condition.span)),
+                let (text, key) = match &c.sides {
+                    Some((l, r)) if c.comparison => (
+                        format!("{} 与 {}", code_text(m, l.span), code_text(m, r.span)),
+                        format!("{} 与 {}", code_key(m, l.span), code_key(m, r.span)),
+                    ),
+                    _ => (code_text(m, c.condition.span), code_key(m, c.condition.span)),
                 };
-                (c.name.clone(), text)
+                Entry {
+                    name: c.name.clone(),
+                    text,
+                    key,
+                    item: c,
+                }
             })
-            .collect::<Vec<_>>()
-    };
-    named("勾稽", checks(old).into_iter(), checks(new).into_iter(), &mut out);
+            .collect()
+    }
+    named(
+        "勾稽",
+        checks(old),
+        checks(new),
+        |a, b, out| {
+            push_if(
+                out,
+                a.tolerance != b.tolerance,
+                "容差",
+                &b.name,
+                format_exact(a.tolerance),
+                format_exact(b.tolerance),
+            );
+            push_if(
+                out,
+                a.severity != b.severity,
+                "级别",
+                &b.name,
+                a.severity.label().to_owned(),
+                b.severity.label().to_owned(),
+            );
+            let difference = |m: &Model, c: &CheckDef, code: fn(&Model, Span) -> String| {
+                c.difference
+                    .as_ref()
+                    .map_or_else(|| NOT_WRITTEN.to_owned(), |d| code(m, d.span))
+            };
+            push_if(
+                out,
+                difference(old, a, code_key) != difference(new, b, code_key),
+                "差额",
+                &b.name,
+                difference(old, a, code_text),
+                difference(new, b, code_text),
+            );
+        },
+        &mut out,
+    );
     out
+}
+
+/// What an attribute that is not written (no alias, no range, no `缺失时` …) shows as.
+const NOT_WRITTEN: &str = "（无）";
+
+fn push_if(out: &mut Vec<RuleChange>, differs: bool, kind: &str, subject: &str, old: String, new: String) {
+    if differs {
+        out.push(change(kind, subject, Some(old), Some(new)));
+    }
+}
+
+/// `"甲"、"乙"`, or [`NOT_WRITTEN`].
+fn quoted(names: &[String]) -> String {
+    if names.is_empty() {
+        return NOT_WRITTEN.to_owned();
+    }
+    names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join("、")
+}
+
+fn sorted(names: &[String]) -> Vec<&str> {
+    let mut v: Vec<&str> = names.iter().map(String::as_str).collect();
+    v.sort_unstable();
+    v
+}
+
+/// A rate as written in rules: `0.005` → `0.5%`.
+fn percent_text(x: Decimal) -> String {
+    x.checked_mul(Decimal::ONE_HUNDRED)
+        .map_or_else(|| format_exact(x), |p| format!("{}%", format_exact(p)))
+}
+
+/// `显示` as written in rules: `百分比 2`, `2`.
+fn display_text(d: Option<Display>) -> String {
+    match d {
+        Some(d) if d.percent => format!("百分比 {}", d.decimals),
+        Some(d) => d.decimals.to_string(),
+        None => NOT_WRITTEN.to_owned(),
+    }
+}
+
+/// `复核容差`, as a percent when the value shows as one.
+fn tolerance_text(t: Option<Decimal>, display: Option<Display>) -> String {
+    match t {
+        Some(t) if display.is_some_and(|d| d.percent) => percent_text(t),
+        Some(t) => format_exact(t),
+        None => NOT_WRITTEN.to_owned(),
+    }
+}
+
+fn input_changes(old: &Model, a: &InputDef, new: &Model, b: &InputDef, out: &mut Vec<RuleChange>) {
+    push_if(
+        out,
+        sorted(&a.aliases) != sorted(&b.aliases),
+        "别名",
+        &b.name,
+        quoted(&a.aliases),
+        quoted(&b.aliases),
+    );
+    let bounds = |i: &InputDef| i.ranges.iter().map(|r| (r.lower, r.upper)).collect::<Vec<_>>();
+    let ranges = |m: &Model, i: &InputDef| {
+        if i.ranges.is_empty() {
+            return NOT_WRITTEN.to_owned();
+        }
+        i.ranges
+            .iter()
+            .map(|r| code_text(m, r.span))
+            .collect::<Vec<_>>()
+            .join("，")
+    };
+    push_if(
+        out,
+        bounds(a) != bounds(b),
+        "范围",
+        &b.name,
+        ranges(old, a),
+        ranges(new, b),
+    );
+    let default = |i: &InputDef| match &i.default {
+        None => NOT_WRITTEN.to_owned(),
+        Some(Value::Num(x)) if i.kind == Kind::Percent => percent_text(*x),
+        Some(Value::Num(x)) => format_exact(*x),
+        Some(Value::Bool(v)) => (if *v { "是" } else { "否" }).to_owned(),
+        Some(Value::Text(t)) => format!("\"{t}\""),
+    };
+    push_if(out, a.default != b.default, "缺失时", &b.name, default(a), default(b));
 }
 
 fn leaf_changes(old: &Model, a: &NodeDef, new: &Model, b: &NodeDef, subject: &str, out: &mut Vec<RuleChange>) {
     let (Some(la), Some(lb)) = (&a.leaf, &b.leaf) else {
         return;
     };
-    let formula = |m: &Model, span: Option<crate::source::Span>| span.map(|s| squash(m.source.slice(s)));
-    let (fa, fb) = (formula(old, la.formula_span), formula(new, lb.formula_span));
-    if fa != fb {
-        out.push(change("公式", subject, fa, fb));
+    let formula = |m: &Model, span: Option<Span>, code: fn(&Model, Span) -> String| span.map(|s| code(m, s));
+    if formula(old, la.formula_span, code_key) != formula(new, lb.formula_span, code_key) {
+        out.push(change(
+            "公式",
+            subject,
+            formula(old, la.formula_span, code_text),
+            formula(new, lb.formula_span, code_text),
+        ));
     }
-    let (ca, cb) = (
-        squash(old.source.slice(la.criterion_span)),
-        squash(new.source.slice(lb.criterion_span)),
-    );
-    if ca != cb {
-        out.push(change("评分", subject, Some(ca), Some(cb)));
+    if code_key(old, la.criterion_span) != code_key(new, lb.criterion_span) {
+        out.push(change(
+            "评分",
+            subject,
+            Some(code_text(old, la.criterion_span)),
+            Some(code_text(new, lb.criterion_span)),
+        ));
+    }
+    // The effective counting of partial steps: written in the criterion or the file's `计步`.
+    if let (CCriterion::Deduct { stepping: sa, .. }, CCriterion::Deduct { stepping: sb, .. }) =
+        (&la.criterion, &lb.criterion)
+    {
+        push_if(
+            out,
+            sa != sb,
+            "计步",
+            subject,
+            sa.label().to_owned(),
+            sb.label().to_owned(),
+        );
     }
     if la.standard != lb.standard {
         out.push(change("评分标准", subject, la.standard.clone(), lb.standard.clone()));
     }
+    push_if(
+        out,
+        display_text(la.display) != display_text(lb.display),
+        "显示",
+        subject,
+        display_text(la.display),
+        display_text(lb.display),
+    );
+    let audit = |m: &Model, l: &crate::model::Leaf| {
+        l.value_slot
+            .and_then(|s| m.computed.iter().find(|c| c.slot == s))
+            .and_then(|c| c.audit_tolerance)
+    };
+    let (ta, tb) = (audit(old, la), audit(new, lb));
+    push_if(
+        out,
+        ta != tb,
+        "复核容差",
+        subject,
+        tolerance_text(ta, la.display),
+        tolerance_text(tb, lb.display),
+    );
 }
 
-fn named(
+/// A named declaration (input, list, computed value, check) as one side of [`named`]
+/// compares it: `text` is shown, `key` compared.
+struct Entry<T> {
+    name: String,
+    text: String,
+    key: String,
+    item: T,
+}
+
+/// 新增/修改/删除 of named declarations, in the new file's order, each modified or
+/// unchanged one followed by what `attributes` finds changed in it.
+fn named<A, B>(
     kind: &str,
-    old: impl Iterator<Item = (String, String)>,
-    new: impl Iterator<Item = (String, String)>,
+    old: Vec<Entry<A>>,
+    new: Vec<Entry<B>>,
+    mut attributes: impl FnMut(&A, &B, &mut Vec<RuleChange>),
     out: &mut Vec<RuleChange>,
 ) {
-    let old: Vec<(String, String)> = old.collect();
-    let new: Vec<(String, String)> = new.collect();
-    for (name, text) in &new {
-        match old.iter().find(|(n, _)| n == name) {
-            None => out.push(change(&format!("新增{kind}"), name, None, Some(text.clone()))),
-            Some((_, before)) if before != text => out.push(change(
-                &format!("修改{kind}"),
-                name,
-                Some(before.clone()),
-                Some(text.clone()),
-            )),
-            _ => {}
+    for b in &new {
+        match old.iter().find(|a| a.name == b.name) {
+            None => out.push(change(&format!("新增{kind}"), &b.name, None, Some(b.text.clone()))),
+            Some(a) => {
+                if a.key != b.key {
+                    out.push(change(
+                        &format!("修改{kind}"),
+                        &b.name,
+                        Some(a.text.clone()),
+                        Some(b.text.clone()),
+                    ));
+                }
+                attributes(&a.item, &b.item, out);
+            }
         }
     }
-    for (name, text) in &old {
-        if !new.iter().any(|(n, _)| n == name) {
-            out.push(change(&format!("删除{kind}"), name, Some(text.clone()), None));
+    for a in &old {
+        if !new.iter().any(|b| b.name == a.name) {
+            out.push(change(&format!("删除{kind}"), &a.name, Some(a.text.clone()), None));
         }
     }
+}
+
+/// Rule text as shown in a change: comments dropped, whitespace runs as one space,
+/// strings kept as written.
+fn code_text(m: &Model, span: Span) -> String {
+    tokens(m.source.slice(span), false)
+}
+
+/// Rule text as compared: like [`code_text`], but a space is kept only where it separates
+/// two words or two operator characters, so `[0,100%]` and `[0, 100%]` are the same.
+fn code_key(m: &Model, span: Span) -> String {
+    tokens(m.source.slice(span), true)
+}
+
+fn tokens(s: &str, compact: bool) -> String {
+    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '.' || c == '%';
+    let op = |c: char| "<>=!≠≤≥≦≧+-*/×÷".contains(c);
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        let comment = match c {
+            '#' => Some(false),
+            '/' if chars.peek() == Some(&'/') => Some(false),
+            '/' if chars.peek() == Some(&'*') => Some(true),
+            _ => None,
+        };
+        if let Some(block) = comment {
+            space = true;
+            if block {
+                chars.next();
+                let mut prev = ' ';
+                for d in chars.by_ref() {
+                    if prev == '*' && d == '/' {
+                        break;
+                    }
+                    prev = d;
+                }
+            } else {
+                while chars.next_if(|&d| d != '\n' && d != '\r').is_some() {}
+            }
+            continue;
+        }
+        if c.is_whitespace() || c == '\u{FEFF}' {
+            space = true;
+            continue;
+        }
+        if space {
+            if let Some(prev) = out.chars().next_back() {
+                if !compact || (word(prev) && word(c)) || (op(prev) && op(c)) {
+                    out.push(' ');
+                }
+            }
+            space = false;
+        }
+        out.push(c);
+        // Strings are kept exactly as written.
+        let close = match c {
+            '"' => '"',
+            '“' => '”',
+            _ => continue,
+        };
+        while let Some(d) = chars.next() {
+            out.push(d);
+            if d == '\\' && close == '"' {
+                if let Some(e) = chars.next() {
+                    out.push(e);
+                }
+            } else if d == close {
+                break;
+            }
+        }
+    }
+    out
 }
 
 /// One unit's results under both rule sets (or why it could not be evaluated).

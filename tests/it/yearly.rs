@@ -164,3 +164,187 @@ fn diff_writes_csv_and_xlsx() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Replaces `from` (which must occur exactly once) in rule text.
+fn edit(text: &str, from: &str, to: &str) -> String {
+    assert_eq!(text.matches(from).count(), 1, "`{from}` must occur exactly once");
+    text.replacen(from, to, 1)
+}
+
+fn rule_change(kind: &str, subject: &str, old: &str, new: &str) -> jixiao::diff::RuleChange {
+    let text = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+    jixiao::diff::RuleChange {
+        kind: kind.into(),
+        subject: subject.into(),
+        old: text(old),
+        new: text(new),
+    }
+}
+
+#[test]
+fn diff_lists_tolerances_severities_aliases_ranges_defaults_formats_stepping_precision_and_lists() {
+    let original = crate::read(&crate::root().join("rules/yueyang-2021.jx"));
+    let mut t = original.clone();
+    for (from, to) in [
+        ("\n得分精度 2\n", "\n得分精度 1\n"),
+        // The file-wide default: shows on every per-step deduction that does not set its own.
+        ("\n计步 连续\n", "\n计步 整步\n"),
+        ("别名 \"人员编制\"", "别名 \"人员编制\", \"编制数\""),
+        (
+            "输入 实有人数: 人 { 范围 >= 0",
+            "输入 实有人数: 人 { 范围 >= 1",
+        ),
+        (
+            "输入 其他交通费用: 万元 { 范围 >= 0 缺失时 0 ",
+            "输入 其他交通费用: 万元 { 范围 >= 0 ",
+        ),
+        (
+            "别名 \"政府采购执行率\" 范围 >= 0 }",
+            "别名 \"政府采购执行率\" 范围 >= 0 缺失时 100% }",
+        ),
+        (
+            "别名 \"定量目标\"\n  类别 \"数量指标\", \"质量指标\", \"时效指标\", \"成本指标\", \"社会效益\", \"经济效益\", \"环境效益\", \"满意度\"\n}\n",
+            "别名 \"定量目标\", \"绩效目标表\"\n  类别 \"数量指标\", \"质量指标\", \"时效指标\", \"成本指标\", \"社会效益\", \"经济效益\", \"环境效益\"\n}\n目标清单 重点工作 { 类别 \"重点\" }\n",
+        ),
+        (
+            "基本支出占比 = 基本支出 / 支出合计 显示 百分比 2",
+            "基本支出占比 = 基本支出 / 支出合计 显示 百分比 1",
+        ),
+        (
+            "显示 百分比 2 说明 \"实际收入 ÷ 年初预算\"",
+            "显示 百分比 2 复核容差 0.5% 说明 \"实际收入 ÷ 年初预算\"",
+        ),
+        (
+            "公式 实有人数 / 编制人数\n      显示 百分比 2\n",
+            "公式 实有人数 / 编制人数\n      显示 百分比 2\n      复核容差 1%\n",
+        ),
+        ("公式 累计结余\n      显示 2\n", "公式 累计结余\n      显示 0\n"),
+        (
+            "评分 扣分 { 基准 100% 每超过 1 百分点 扣 1 }",
+            "评分 扣分 { 基准 100% 每超过 1 百分点 扣 1 计步 进位 }",
+        ),
+        (
+            "上年结转 + 公共财政拨款 + 政府基金拨款 + 专户非税收入拨款 + 其他收入\n  容差 0.005",
+            "上年结转 + 公共财政拨款 + 政府基金拨款 + 专户非税收入拨款 + 其他收入\n  容差 0.01",
+        ),
+        (
+            "支出合计 = 基本支出 + 项目支出\n  容差 0.005 级别 错误",
+            "支出合计 = 基本支出 + 项目支出\n  容差 0.005 级别 警告",
+        ),
+        ("差额 资本性支出", "差额 资本性支出 + 对个人和家庭补助支出"),
+        ("等级 依据 round(总分, 2) {", "等级 依据 round(总分, 1) {"),
+        (
+            "固定资产合计 与 固定资产期末\n",
+            "固定资产合计 与 固定资产期末\n  级别 错误\n",
+        ),
+    ] {
+        t = edit(&t, from, to);
+    }
+    let old = crate::compile("yueyang-2021.jx", &original);
+    let new = crate::compile("edited.jx", &t);
+    let changes = jixiao::diff::rule_changes(&old.model, &new.model);
+    let stepping = |path: &str| rule_change("计步", path, "连续", "整步");
+    let expected = vec![
+        rule_change("文件头", "得分精度", "2", "1"),
+        stepping("投入 / 预算配置 / 财政供养人员控制率"),
+        rule_change("复核容差", "投入 / 预算配置 / 财政供养人员控制率", "（无）", "1%"),
+        stepping("投入 / 预算配置 / 三公经费变动率"),
+        stepping("过程 / 预算执行 / 支付进度"),
+        rule_change("显示", "过程 / 预算执行 / 资金结余", "2", "0"),
+        rule_change(
+            "评分",
+            "过程 / 预算执行 / 三公经费控制率",
+            "评分 扣分 { 基准 100% 每超过 1 百分点 扣 1 }",
+            "评分 扣分 { 基准 100% 每超过 1 百分点 扣 1 计步 进位 }",
+        ),
+        rule_change("计步", "过程 / 预算执行 / 三公经费控制率", "连续", "进位"),
+        stepping("过程 / 预算管理 / 资金使用合规性"),
+        stepping("过程 / 预算管理 / 政府采购执行率"),
+        rule_change(
+            "等级",
+            "评价等次",
+            "依据 round(总分, 2)：优秀 >= 90；良好 [80, 90)；中 [60, 80)；差 < 60",
+            "依据 round(总分, 1)：优秀 >= 90；良好 [80, 90)；中 [60, 80)；差 < 60",
+        ),
+        rule_change("别名", "编制人数", "\"人员编制\"", "\"人员编制\"、\"编制数\""),
+        rule_change("范围", "实有人数", ">= 0", ">= 1"),
+        rule_change("缺失时", "其他交通费用", "0", "（无）"),
+        rule_change("缺失时", "政府采购执行率填报值", "（无）", "100%"),
+        rule_change(
+            "修改目标清单",
+            "绩效目标",
+            "类别 \"数量指标\"、\"质量指标\"、\"时效指标\"、\"成本指标\"、\"社会效益\"、\"经济效益\"、\"环境效益\"、\"满意度\"；别名 \"定量目标\"",
+            "类别 \"数量指标\"、\"质量指标\"、\"时效指标\"、\"成本指标\"、\"社会效益\"、\"经济效益\"、\"环境效益\"；别名 \"定量目标\"、\"绩效目标表\"",
+        ),
+        rule_change("新增目标清单", "重点工作", "", "类别 \"重点\""),
+        rule_change("显示", "基本支出占比", "百分比 2", "百分比 1"),
+        rule_change("复核容差", "预算完成率", "（无）", "0.5%"),
+        rule_change("容差", "收入合计平衡", "0.005", "0.01"),
+        rule_change("级别", "支出合计平衡", "错误", "警告"),
+        rule_change("差额", "公用经费口径", "资本性支出", "资本性支出 + 对个人和家庭补助支出"),
+        rule_change("级别", "固定资产口径", "警告", "错误"),
+    ];
+    for (i, (got, want)) in changes.iter().zip(&expected).enumerate() {
+        assert_eq!(got, want, "change {i}");
+    }
+    assert_eq!(changes.len(), expected.len(), "{changes:#?}");
+
+    // The other way round, the list added is one removed.
+    let back = jixiao::diff::rule_changes(&new.model, &old.model);
+    assert!(
+        back.contains(&rule_change("删除目标清单", "重点工作", "类别 \"重点\"", "")),
+        "{back:#?}"
+    );
+    assert!(back.contains(&rule_change("计步", "过程 / 预算执行 / 三公经费控制率", "进位", "连续")));
+
+    // As the bureau reads it.
+    let report = jixiao::diff::report(&old.model, &new.model, Vec::new());
+    let text = jixiao::diff::render_text(&report, 2);
+    for line in [
+        "  [文件头] 得分精度：2 → 1\n",
+        "  [计步] 投入 / 预算配置 / 财政供养人员控制率：连续 → 整步\n",
+        "  [容差] 收入合计平衡：0.005 → 0.01\n",
+        "  [级别] 支出合计平衡：错误 → 警告\n",
+        "  [范围] 实有人数：>= 0 → >= 1\n",
+        "  [缺失时] 其他交通费用：0 → （无）\n",
+        "  [显示] 基本支出占比：百分比 2 → 百分比 1\n",
+        "  [新增目标清单] 重点工作：类别 \"重点\"\n",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+}
+
+#[test]
+fn diff_lists_nothing_for_whitespace_comments_and_the_same_values_written_differently() {
+    let original = crate::read(&crate::root().join("rules/yueyang-2021.jx"));
+    let mut t = original.clone();
+    for (from, to) in [
+        // Spaces inside intervals and a comment inside a band table.
+        (
+            "        >= 90%     得 5\n        [80%, 90%) 得 4\n",
+            "        >=90% 得 5 // 第一档\n        [ 80% ,90% )得 4\n",
+        ),
+        ("[0, 100%]", "[0,1]"),
+        ("容差 0.005 级别 错误\n  说明", "容差 0.0050 级别 错误\n  说明"),
+        (
+            "别名 \"一般商品和服务支出\", \"公用经费\"",
+            "别名 \"公用经费\", \"一般商品和服务支出\"",
+        ),
+        ("等级 依据 round(总分, 2) {", "等级 依据 round( 总分,2 ) {"),
+        ("显示 百分比 2 说明", "显示 百分比 2\n  // 预算完成率\n  说明"),
+    ] {
+        t = edit(&t, from, to);
+    }
+    let t = t
+        .replace("\n  ", "\n\t  ")
+        .replace(" = ", "  =  ")
+        .replace("// [V]", "/* 已核对 */ // [V] 原文")
+        .replace("\n}\n", "\n\n}   # 结束\n");
+    assert_ne!(original, t);
+    let old = crate::compile("yueyang-2021.jx", &original);
+    let new = crate::compile("reformatted.jx", &t);
+    let changes = jixiao::diff::rule_changes(&old.model, &new.model);
+    assert!(changes.is_empty(), "{changes:#?}");
+    let report = jixiao::diff::report(&old.model, &new.model, Vec::new());
+    assert!(jixiao::diff::render_text(&report, 2).contains("（规则没有变化）"));
+}
