@@ -21,8 +21,31 @@ pub struct FormatError(pub String);
 
 /// Formats a rule file. Fails (rather than guess) if the result would not have the
 /// same tokens as the input.
+/// Line ends as `\n`: CR LF, and any run of CRs before an LF (`\r\r\n`, an editor's
+/// doubled CR), in one pass, so that formatting again changes nothing. A lone CR stays.
+fn unix_line_ends(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut crs = 0;
+    for c in text.chars() {
+        match c {
+            '\r' => crs += 1,
+            '\n' => {
+                crs = 0;
+                out.push('\n');
+            }
+            _ => {
+                out.extend(std::iter::repeat_n('\r', crs));
+                crs = 0;
+                out.push(c);
+            }
+        }
+    }
+    out.extend(std::iter::repeat_n('\r', crs));
+    out
+}
+
 pub fn format_source(text: &str) -> Result<String, FormatError> {
-    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text).replace("\r\n", "\n");
+    let text = unix_line_ends(text.strip_prefix('\u{FEFF}').unwrap_or(text));
     let lines = split_lines(&text);
     let mut out = String::with_capacity(text.len());
     let mut blank_run = 0;
