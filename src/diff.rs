@@ -555,20 +555,8 @@ fn tokens(s: &str, compact: bool) -> String {
         }
         out.push(c);
         // Strings are kept exactly as written.
-        let close = match c {
-            '"' => '"',
-            '“' => '”',
-            _ => continue,
-        };
-        while let Some(d) = chars.next() {
-            out.push(d);
-            if d == '\\' && close == '"' {
-                if let Some(e) = chars.next() {
-                    out.push(e);
-                }
-            } else if d == close {
-                break;
-            }
+        if c == '"' || c == '“' {
+            crate::format::copy_string_rest(c, &mut chars, &mut out);
         }
     }
     out

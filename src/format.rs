@@ -224,6 +224,22 @@ fn split_code(raw: &str) -> (String, Option<String>, bool) {
     (code, None, false)
 }
 
+/// After an opening quote `open` (`"` or `“`): copies the rest of the string literal,
+/// closing quote included, as written (`\"` escapes only in `"…"`).
+pub(crate) fn copy_string_rest(open: char, chars: &mut impl Iterator<Item = char>, out: &mut String) {
+    let close = if open == '"' { '"' } else { '”' };
+    while let Some(d) = chars.next() {
+        out.push(d);
+        if d == '\\' && close == '"' {
+            if let Some(e) = chars.next() {
+                out.push(e);
+            }
+        } else if d == close {
+            break;
+        }
+    }
+}
+
 /// The text with whitespace outside strings removed: formatting must keep it equal.
 fn significant(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -231,18 +247,8 @@ fn significant(text: &str) -> String {
     while let Some(c) = chars.next() {
         match c {
             '"' | '“' => {
-                let close = if c == '"' { '"' } else { '”' };
                 out.push(c);
-                while let Some(d) = chars.next() {
-                    out.push(d);
-                    if d == '\\' && close == '"' {
-                        if let Some(e) = chars.next() {
-                            out.push(e);
-                        }
-                    } else if d == close {
-                        break;
-                    }
-                }
+                copy_string_rest(c, &mut chars, &mut out);
             }
             c if c.is_whitespace() || c == '\u{FEFF}' => {}
             c => out.push(c),

@@ -324,63 +324,10 @@ pub const MAX_NAME_CHARS: usize = 100;
 /// Most items one rule file may have, counting every indicator of the tree.
 pub const MAX_ITEMS: usize = 100_000;
 
-/// Reserved words that can only end an expression (never occur inside one): after one
-/// of them the `如果` nesting of the current bracket level starts again from zero.
-const ENDS_EXPRESSION: &[&str] = &[
-    "输入",
-    "input",
-    "计算",
-    "let",
-    "一级",
-    "二级",
-    "三级",
-    "level1",
-    "level2",
-    "level3",
-    "分值",
-    "weight",
-    "公式",
-    "formula",
-    "评分",
-    "score",
-    "等级",
-    "grades",
-    "勾稽",
-    "check",
-    "其中",
-    "where",
-    "得",
-    "扣",
-    "当",
-    "其他",
-    "项",
-    "显示",
-    "display",
-    "容差",
-    "级别",
-    "说明",
-    "别名",
-    "范围",
-    "缺失时",
-    "依据",
-    "基准",
-    "栏目",
-    "目标清单",
-    "标准",
-    "与",
-    "vs",
-    "差额",
-    "对照",
-    "复核容差",
-    "基于",
-    "替换",
-    "删除",
-    "新增",
-    "调整",
-    "于",
-    "测试",
-    "期望",
-    "设",
+/// Keywords that occur inside an expression. Every other keyword ends one: after it the
+/// `如果` nesting of the current bracket level starts again from zero.
+const INSIDE_EXPRESSION: &[&str] = &[
+    "如果", "if", "则", "then", "否则", "else", "且", "and", "或", "or", "非", "not", "是", "否", "true", "false",
 ];
 
 fn limit_error(source: &SourceFile, span: Span, message: String, label: &str, help: &str) -> Box<SyntaxError> {
@@ -487,7 +434,7 @@ fn check_limits(source: &SourceFile) -> Result<(), Box<SyntaxError>> {
                             "多个条件改用 `分情况 { 当 … 得 … }`，或把公式拆成几个 `计算` 值",
                         ));
                     }
-                } else if ENDS_EXPRESSION.contains(&word) {
+                } else if is_keyword(word) && !INSIDE_EXPRESSION.contains(&word) {
                     *ifs.last_mut().unwrap_or(&mut 0) = 0;
                 }
             }
