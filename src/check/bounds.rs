@@ -166,7 +166,7 @@ pub(super) fn analyze(model: &Model, errors: &mut Vec<CheckError>) {
             b.used[s] = true;
         }
         b.subject = def.value_slot.map_or(Range::ALL, |s| b.slots[s]);
-        b.criterion(def, node);
+        b.criterion(leaf, def, node);
     }
     b.grades();
     for check in &model.checks {
@@ -289,7 +289,7 @@ impl Bounds<'_> {
         }
     }
 
-    fn criterion(&mut self, def: &Leaf, node: &NodeDef) {
+    fn criterion(&mut self, leaf: usize, def: &Leaf, node: &NodeDef) {
         let percent = def.display.is_some_and(|d| d.percent);
         match &def.criterion {
             CCriterion::Bands { subject, bands } => {
@@ -331,11 +331,18 @@ impl Bounds<'_> {
                             r.show(false)
                         )
                     } else {
-                        format!(
+                        let mut message = format!(
                             "无法证明 `{}` 的得分在 0 到 {weight} 之间：按输入的范围，得分可能为 {}",
                             node.name,
                             r.show(false)
-                        )
+                        );
+                        // A concrete unit, when one of the values tried is such a case.
+                        let declared = &self.slots[..self.model.inputs.len()];
+                        if let Some(example) = super::witness::example(self.model, leaf, declared) {
+                            message.push('；');
+                            message.push_str(&example);
+                        }
+                        message
                     };
                     let mut err = CheckError::new(
                         &self.model.source,
@@ -770,7 +777,7 @@ fn show_interval(i: &Interval, percent: bool) -> String {
 }
 
 /// A bound as the rule author wrote it: `90%` for rates written as percents.
-fn bound_text(x: Decimal, percent: bool) -> String {
+pub(super) fn bound_text(x: Decimal, percent: bool) -> String {
     if percent {
         x.checked_mul(Decimal::ONE_HUNDRED).map_or_else(
             || format!("{}（比率）", x.normalize()),

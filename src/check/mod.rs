@@ -6,6 +6,7 @@ mod bounds;
 mod compile;
 mod tree;
 mod units;
+mod witness;
 
 use std::collections::HashMap;
 

@@ -184,3 +184,40 @@ fn mistakes_in_a_copy_of_the_2021_rules_are_caught() {
         );
     }
 }
+
+/// A score that may leave 0..分值 is shown with a unit that really makes it do so: input
+/// values within the declared ranges, found by evaluating made-up units.
+#[test]
+fn unproven_score_bounds_come_with_an_example_unit() {
+    let rules = |scoring: &str| {
+        format!(
+            "标题 \"例\"\n年度 2021\n满分 5\n等级 {{ 好 >= 3  差 < 3 }}\n\
+             输入 实有人数: 人 {{ 范围 >= 0 }}\n输入 编制人数: 人 {{ 范围 > 0 }}\n\
+             一级 投入 分值 5 {{ 二级 配置 分值 5 {{ 三级 控制率 分值 5 {{\n\
+             公式 实有人数 / 编制人数  显示 百分比 2\n评分 公式 {scoring}\n}} }} }}\n"
+        )
+    };
+    let message = |scoring: &str| {
+        let compiled = jixiao::compile_with("例.jx", &rules(scoring), &crate::loader).expect("loads, with a warning");
+        assert_eq!(compiled.warnings.len(), 1, "{scoring}");
+        compiled.warnings[0].message.clone()
+    };
+    // 实有人数 = 0: a rate of 0%, 5 - (0 - 1) × 50 = 55, above 5.
+    assert_eq!(
+        message("5 - (值 - 1) × 50"),
+        "无法证明 `控制率` 的得分在 0 到 5 之间：按输入的范围，得分可能为 [-∞, +∞]；\
+         例如 实有人数 = 0、编制人数 = 1 时，评分公式得出 55，超出 0 到分值 5 的范围"
+    );
+    // Only above 100% (实有人数 = 100, 编制人数 = 1: 10000%) does this one go below 0.
+    assert!(
+        message("min(5, 5 - (值 - 1) × 50)")
+            .ends_with("例如 实有人数 = 100、编制人数 = 1 时，评分公式得出 -4945，超出 0 到分值 5 的范围"),
+        "{}",
+        message("min(5, 5 - (值 - 1) × 50)")
+    );
+    // No value in the ranges breaks the bound here, but the analysis cannot prove it
+    // (it does not know that 值 × 0 is 0): the warning stays, with no example.
+    let text = message("5 + 值 × 0");
+    assert!(text.starts_with("无法证明 `控制率`"), "{text}");
+    assert!(!text.contains("例如"), "{text}");
+}
