@@ -110,9 +110,12 @@ pub const KEYWORDS: &[&str] = &[
 /// Bytes in the longest keyword: most names are passed over on their length alone.
 const LONGEST_KEYWORD: usize = 12;
 
-/// Is `word` a keyword (and so not a name)?
+/// Is `word` a keyword (and so not a name)? Asked for every word of a rule file, hence
+/// the set rather than a scan of the list.
 pub fn is_keyword(word: &str) -> bool {
-    KEYWORDS.contains(&word)
+    static SET: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+        std::sync::LazyLock::new(|| KEYWORDS.iter().copied().collect());
+    word.len() <= LONGEST_KEYWORD && SET.contains(word)
 }
 
 /// The first name in the file that is a keyword, as the parser used to report it: names
@@ -122,7 +125,7 @@ fn reject_keyword_names(source: &SourceFile, file: &pest::iterators::Pair<'_, Ru
         .clone()
         .into_inner()
         .flatten()
-        .find(|p| p.as_rule() == Rule::ident && p.as_str().len() <= LONGEST_KEYWORD && is_keyword(p.as_str()));
+        .find(|p| p.as_rule() == Rule::ident && is_keyword(p.as_str()));
     match keyword {
         None => Ok(()),
         Some(p) => {
