@@ -152,8 +152,7 @@ fn convert_error(source: &SourceFile, err: pest::error::Error<Rule>) -> Box<Synt
             let mut words: Vec<&str> = positives.iter().filter_map(|r| expected::describe(*r)).collect();
             words.sort_unstable();
             words.dedup();
-            let is_keyword =
-                !found.is_empty() && RulesParser::parse(Rule::reserved, &found).is_ok_and(|p| p.as_str() == found);
+            let is_keyword = is_keyword(&found);
             let message = if is_keyword && positives.contains(&Rule::ident) {
                 format!("`{found}` 是关键字，不能用作名称")
             } else if words.is_empty() {
@@ -262,38 +261,8 @@ fn code_chars(text: &str) -> impl Iterator<Item = (usize, char)> + '_ {
     let mut chars = text.char_indices().peekable();
     std::iter::from_fn(move || loop {
         let (i, c) = chars.next()?;
-        match c {
-            '"' => {
-                while let Some((_, d)) = chars.next() {
-                    if d == '\\' {
-                        chars.next();
-                    } else if d == '"' {
-                        break;
-                    }
-                }
-            }
-            '“' => {
-                for (_, d) in chars.by_ref() {
-                    if d == '”' {
-                        break;
-                    }
-                }
-            }
-            '/' if chars.peek().is_some_and(|(_, d)| *d == '/') => {
-                for (_, d) in chars.by_ref() {
-                    if d == '\n' {
-                        break;
-                    }
-                }
-            }
-            '#' => {
-                for (_, d) in chars.by_ref() {
-                    if d == '\n' {
-                        break;
-                    }
-                }
-            }
-            _ => return Some((i, c)),
+        if !skip_string_or_comment(c, &mut chars) {
+            return Some((i, c));
         }
     })
 }
@@ -358,36 +327,11 @@ fn check_limits(source: &SourceFile) -> Result<(), Box<SyntaxError>> {
     let mut brackets = 0usize;
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
+        // Brackets and words inside strings and comments do not nest anything.
+        if skip_string_or_comment(c, &mut chars) {
+            continue;
+        }
         match c {
-            // Brackets and words inside strings and comments do not nest anything.
-            '"' => {
-                while let Some((_, d)) = chars.next() {
-                    if d == '\\' {
-                        chars.next();
-                    } else if d == '"' {
-                        break;
-                    }
-                }
-            }
-            '“' => {
-                for (_, d) in chars.by_ref() {
-                    if d == '”' {
-                        break;
-                    }
-                }
-            }
-            '#' => skip_line(&mut chars),
-            '/' if chars.peek().is_some_and(|(_, d)| *d == '/') => skip_line(&mut chars),
-            '/' if chars.peek().is_some_and(|(_, d)| *d == '*') => {
-                chars.next();
-                let mut star = false;
-                for (_, d) in chars.by_ref() {
-                    if star && d == '/' {
-                        break;
-                    }
-                    star = d == '*';
-                }
-            }
             '(' | '（' | '[' | '{' => {
                 brackets += 1;
                 ifs.push(0);
@@ -504,12 +448,49 @@ fn check_item_count(source: &SourceFile, rules: &RuleSet) -> Result<(), Box<Synt
     Ok(())
 }
 
-fn skip_line(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) {
-    for (_, d) in chars.by_ref() {
-        if d == '\n' {
-            break;
+/// At `c`, just taken from `chars`: if it opens a string (`"…"`, `“…”`) or a comment
+/// (`//`, `#`, `/* … */`), consumes it to its end and says so. One definition of what is
+/// not code, for every scan that must skip it.
+fn skip_string_or_comment(c: char, chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) -> bool {
+    let to_line_end = |chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>| {
+        for (_, d) in chars.by_ref() {
+            if d == '\n' {
+                break;
+            }
         }
+    };
+    match c {
+        '"' => {
+            while let Some((_, d)) = chars.next() {
+                if d == '\\' {
+                    chars.next();
+                } else if d == '"' {
+                    break;
+                }
+            }
+        }
+        '“' => {
+            for (_, d) in chars.by_ref() {
+                if d == '”' {
+                    break;
+                }
+            }
+        }
+        '#' => to_line_end(chars),
+        '/' if chars.peek().is_some_and(|(_, d)| *d == '/') => to_line_end(chars),
+        '/' if chars.peek().is_some_and(|(_, d)| *d == '*') => {
+            chars.next();
+            let mut star = false;
+            for (_, d) in chars.by_ref() {
+                if star && d == '/' {
+                    break;
+                }
+                star = d == '*';
+            }
+        }
+        _ => return false,
     }
+    true
 }
 
 #[cfg(test)]
@@ -538,6 +519,15 @@ mod tests {
             let parsed = RulesParser::parse(Rule::reserved, k).expect("a keyword parses as `reserved`");
             assert_eq!(parsed.as_str(), *k);
         }
+    }
+
+    #[test]
+    fn strings_and_every_kind_of_comment_are_not_code() {
+        let text = "a { \"}\" “}” // }\n# }\n/* } */ b";
+        let code: String = code_chars(text).map(|(_, c)| c).collect();
+        // A line comment takes its line end with it.
+        assert_eq!(code, "a {    b");
+        assert_eq!(unclosed_brace(text), Some(Span::new(2, 3)));
     }
 
     #[test]
