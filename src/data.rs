@@ -942,6 +942,33 @@ pub fn dedup_keys(keys: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// Adds `raw` at `path` (`["评审", "经济效益"]`) among `entries`, creating the tables on the
+/// way (each located at `table_loc`); an existing value that is not a table on the way
+/// stops it (binding then reports the clash).
+pub fn insert_nested(entries: &mut Vec<Entry>, path: &[String], raw: Raw, loc: Loc, table_loc: Loc) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut level = entries;
+    for key in parents {
+        let index = match level
+            .iter()
+            .position(|(k, v, _)| k == key && matches!(v, Raw::Table(_)))
+        {
+            Some(i) => i,
+            None => {
+                level.push((key.clone(), Raw::Table(Vec::new()), table_loc));
+                level.len() - 1
+            }
+        };
+        match &mut level[index].1 {
+            Raw::Table(inner) => level = inner,
+            _ => return,
+        }
+    }
+    level.push((last.clone(), raw, loc));
+}
+
 /// Sets `path` (`实有人数`, `评审.经济效益`) in a parsed data file, replacing the value
 /// wherever the file put it (grouping tables included). Used by rule-file tests.
 pub fn set_path(raw: &mut Raw, path: &[String], value: Raw) {

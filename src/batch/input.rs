@@ -472,7 +472,7 @@ impl Plan {
                 },
             };
             match target {
-                Target::Nested(path) => insert_nested(&mut entries, path, raw, loc),
+                Target::Nested(path) => crate::data::insert_nested(&mut entries, path, raw, loc, loc),
                 _ => entries.push((header.clone(), raw, loc)),
             }
         }
@@ -496,30 +496,6 @@ impl Plan {
             reported,
         })
     }
-}
-
-fn insert_nested(entries: &mut Vec<Entry>, path: &[String], raw: Raw, loc: Loc) {
-    let Some((last, parents)) = path.split_last() else {
-        return;
-    };
-    let mut level = entries;
-    for key in parents {
-        let index = match level
-            .iter()
-            .position(|(k, v, _)| k == key && matches!(v, Raw::Table(_)))
-        {
-            Some(i) => i,
-            None => {
-                level.push((key.clone(), Raw::Table(Vec::new()), loc));
-                level.len() - 1
-            }
-        };
-        match &mut level[index].1 {
-            Raw::Table(inner) => level = inner,
-            _ => return,
-        }
-    }
-    level.push((last.clone(), raw, loc));
 }
 
 fn cell_text(cell: &Cell) -> String {

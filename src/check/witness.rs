@@ -47,11 +47,10 @@ pub(super) fn example(model: &Model, leaf: usize, ranges: &[Range]) -> Option<St
             if e.indicator == node.name && e.message.starts_with("评分公式得出") {
                 let values = inputs
                     .iter()
-                    .map(|&i| {
+                    .enumerate()
+                    .map(|(k, &i)| {
                         let input = &model.inputs[i];
-                        let Value::Num(v) = record.values[i] else {
-                            unreachable!("set above")
-                        };
+                        let v = candidates[k][digits[k]];
                         format!("{} = {}", input.name, bound_text(v, input.kind == Kind::Percent))
                     })
                     .collect::<Vec<_>>()

@@ -261,30 +261,6 @@ fn key_path(key: &str) -> Vec<String> {
     vec![key.to_owned()]
 }
 
-fn insert_nested(entries: &mut Vec<Entry>, path: &[String], raw: Raw, loc: data::Loc) {
-    let Some((last, parents)) = path.split_last() else {
-        return;
-    };
-    let mut level = entries;
-    for key in parents {
-        let index = match level
-            .iter()
-            .position(|(k, v, _)| k == key && matches!(v, Raw::Table(_)))
-        {
-            Some(i) => i,
-            None => {
-                level.push((key.clone(), Raw::Table(Vec::new()), None));
-                level.len() - 1
-            }
-        };
-        match &mut level[index].1 {
-            Raw::Table(inner) => level = inner,
-            _ => return,
-        }
-    }
-    level.push((last.clone(), raw, loc));
-}
-
 /// Removes the locations (they index this reader's cell table, not lines of a file).
 fn strip(raw: Raw) -> Raw {
     match raw {
@@ -782,7 +758,7 @@ fn read_form(
                 r.unit = Some(s.clone());
             }
         }
-        insert_nested(entries, &key_path(&field.key), raw, Some((index, 0)));
+        data::insert_nested(entries, &key_path(&field.key), raw, Some((index, 0)), None);
     }
 }
 
