@@ -19,8 +19,6 @@ struct Line {
 #[derive(Debug, PartialEq, Eq)]
 pub struct FormatError(pub String);
 
-/// Formats a rule file. Fails (rather than guess) if the result would not have the
-/// same tokens as the input.
 /// Line ends as `\n`: CR LF, and any run of CRs before an LF (`\r\r\n`, an editor's
 /// doubled CR), in one pass, so that formatting again changes nothing. A lone CR stays.
 fn unix_line_ends(text: &str) -> String {
@@ -44,6 +42,8 @@ fn unix_line_ends(text: &str) -> String {
     out
 }
 
+/// Formats a rule file. Fails (rather than guess) if the result would not have the
+/// same tokens as the input.
 pub fn format_source(text: &str) -> Result<String, FormatError> {
     let text = unix_line_ends(text.strip_prefix('\u{FEFF}').unwrap_or(text));
     let lines = split_lines(&text);
@@ -182,7 +182,8 @@ fn split_code(raw: &str) -> (String, Option<String>, bool) {
     };
     while let Some((i, c)) = chars.next() {
         match c {
-            ' ' | '\t' | '\u{3000}' | '\r' => pending_space = true,
+            // What the grammar's `WHITESPACE` accepts: any Unicode space, and the BOM.
+            c if c.is_whitespace() || c == '\u{FEFF}' => pending_space = true,
             '"' | '“' => {
                 let close = if c == '"' { '"' } else { '”' };
                 let mut s = String::from(c);

@@ -122,6 +122,7 @@ pub(super) fn describe(rule: Rule) -> Option<&'static str> {
         Rule::reserved
         | Rule::WHITESPACE
         | Rule::COMMENT
+        | Rule::line_comment_text
         | Rule::item
         | Rule::node_item
         | Rule::criterion

@@ -32,9 +32,23 @@ pub fn parse(source: &SourceFile) -> Result<RuleSet, Box<SyntaxError>> {
     Ok(rules)
 }
 
-/// Words that cannot be names: the grammar's `reserved` rule, as a list (a test keeps
-/// them equal).
-pub const KEYWORDS: &[&str] = &[
+/// Declares the keyword list once, as both [`KEYWORDS`] and [`is_keyword`].
+macro_rules! keywords {
+    ($($word:literal),* $(,)?) => {
+        /// Words that cannot be names: the grammar's `reserved` rule, as a list (a test keeps
+        /// them equal).
+        pub const KEYWORDS: &[&str] = &[$($word),*];
+
+        /// Is `word` a keyword (and so not a name)? Asked for every name in a rule file; a
+        /// `match` on the words compiles to a comparison by length and bytes, with no
+        /// hashing.
+        pub fn is_keyword(word: &str) -> bool {
+            matches!(word, $($word)|*)
+        }
+    };
+}
+
+keywords!(
     "输入",
     "input",
     "计算",
@@ -104,19 +118,8 @@ pub const KEYWORDS: &[&str] = &[
     "是",
     "否",
     "true",
-    "false",
-];
-
-/// Bytes in the longest keyword: most names are passed over on their length alone.
-const LONGEST_KEYWORD: usize = 12;
-
-/// Is `word` a keyword (and so not a name)? Asked for every word of a rule file, hence
-/// the set rather than a scan of the list.
-pub fn is_keyword(word: &str) -> bool {
-    static SET: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
-        std::sync::LazyLock::new(|| KEYWORDS.iter().copied().collect());
-    word.len() <= LONGEST_KEYWORD && SET.contains(word)
-}
+    "false"
+);
 
 /// The first name in the file that is a keyword, as the parser used to report it: names
 /// are not checked against the keywords while parsing (see `ident` in the grammar).
@@ -515,7 +518,6 @@ mod tests {
         listed.sort();
         assert_eq!(listed, from_grammar);
         for k in KEYWORDS {
-            assert!(k.len() <= LONGEST_KEYWORD, "{k}");
             let parsed = RulesParser::parse(Rule::reserved, k).expect("a keyword parses as `reserved`");
             assert_eq!(parsed.as_str(), *k);
         }

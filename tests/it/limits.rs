@@ -268,6 +268,36 @@ fn a_bom_and_crlf_line_endings_change_nothing() {
     assert_eq!(total(&plain, &data), total(&bom_crlf, &data_bom_crlf));
 }
 
+/// Word and WPS paste no-break spaces (U+00A0) and other Unicode spaces; they separate
+/// words like an ordinary space, in the parser and in `jixiao fmt`.
+#[test]
+fn unicode_spaces_separate_words_like_a_space() {
+    let plain = crate::read(&crate::root().join(RULES));
+    let data = crate::read(&crate::root().join(SEED));
+    let total = |rules: &str| {
+        let compiled = jixiao::compile(RULES, rules).unwrap();
+        let record = jixiao::load_data(&compiled.model, "u.toml", &data, jixiao::DataFormat::Toml).unwrap();
+        jixiao::evaluate(&compiled.model, &record, false).unwrap().total
+    };
+    for space in ['\u{00A0}', '\u{2002}', '\u{3000}', '\u{202F}', '\u{000B}', '\u{FEFF}'] {
+        let spaced = plain.replace(' ', &space.to_string());
+        assert_eq!(total(&plain), total(&spaced), "U+{:04X}", space as u32);
+        // `fmt` writes them as ordinary spaces (a file with no strings or comments that
+        // hold a space, so that every space is between words).
+        let small = with_formula("(a + 1) × 2");
+        let formatted = jixiao::format::format_source(&small.replace(' ', &space.to_string())).unwrap();
+        assert_eq!(
+            formatted,
+            jixiao::format::format_source(&small).unwrap(),
+            "U+{:04X}",
+            space as u32
+        );
+    }
+    // Not every invisible character is a space: a zero-width space is still an error.
+    let err = rejected(&with_formula("a\u{200B}+ 1"));
+    assert!(err.contains("语法错误"), "{err}");
+}
+
 #[test]
 fn full_width_brackets_colon_percent_and_comma_are_accepted() {
     let mut text = with_formula("（a + 1） × max（1，2）").replace("输入 a: 人", "输入 a： 人");
