@@ -309,6 +309,21 @@ fn limit_error(source: &SourceFile, span: Span, message: String, label: &str, he
     Box::new(SyntaxError::new(source, span, message, label.into(), Some(help.into())))
 }
 
+/// A letter or `_`: a word (a name or keyword) starts here. ASCII and the common CJK block
+/// are answered without the Unicode tables, which this scan would otherwise consult for
+/// nearly every character of a Chinese rule file.
+fn starts_word(c: char) -> bool {
+    c.is_ascii_alphabetic() || c == '_' || matches!(c, '\u{4E00}'..='\u{9FFF}') || (!c.is_ascii() && c.is_alphabetic())
+}
+
+/// A letter, digit or `_`: the word goes on.
+fn continues_word(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+        || c == '_'
+        || matches!(c, '\u{4E00}'..='\u{9FFF}')
+        || (!c.is_ascii() && c.is_alphanumeric())
+}
+
 /// Limits that must hold before pest sees the text: size, nesting, name length.
 fn check_limits(source: &SourceFile) -> Result<(), Box<SyntaxError>> {
     let text = &*source.text;
@@ -356,10 +371,10 @@ fn check_limits(source: &SourceFile) -> Result<(), Box<SyntaxError>> {
             }
             ',' | '，' | '、' => *ifs.last_mut().unwrap_or(&mut 0) = 0,
             '0'..='9' => while chars.next_if(|(_, d)| d.is_ascii_digit()).is_some() {},
-            c if c.is_alphabetic() || c == '_' => {
+            c if starts_word(c) => {
                 let mut end = i + c.len_utf8();
                 let mut count = 1;
-                while let Some((j, d)) = chars.next_if(|(_, d)| d.is_alphanumeric() || *d == '_') {
+                while let Some((j, d)) = chars.next_if(|(_, d)| continues_word(*d)) {
                     end = j + d.len_utf8();
                     count += 1;
                 }
@@ -530,6 +545,14 @@ mod tests {
         // A line comment takes its line end with it.
         assert_eq!(code, "a {    b");
         assert_eq!(unclosed_brace(text), Some(Span::new(2, 3)));
+    }
+
+    #[test]
+    fn word_scan_fast_paths_agree_with_the_unicode_tables() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            assert_eq!(starts_word(c), c.is_alphabetic() || c == '_', "U+{:04X}", c as u32);
+            assert_eq!(continues_word(c), c.is_alphanumeric() || c == '_', "U+{:04X}", c as u32);
+        }
     }
 
     #[test]
