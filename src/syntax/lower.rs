@@ -169,7 +169,7 @@ impl<'s> Lowerer<'s> {
                 let kind = Spanned::new(kind.as_str().to_owned(), span_of(&kind));
                 Item::Delete {
                     kind,
-                    name: self.lower_ident(c.next(Rule::ident)?),
+                    name: self.lower_ident(c.next(Rule::ident)?)?,
                 }
             }
             Rule::add_node => {
@@ -178,13 +178,13 @@ impl<'s> Lowerer<'s> {
                 c.next(Rule::level)?;
                 Item::Add {
                     node: Box::new(node),
-                    parent: self.lower_ident(c.next(Rule::ident)?),
+                    parent: self.lower_ident(c.next(Rule::ident)?)?,
                 }
             }
             Rule::adjust_weight => {
                 let mut c = self.children(p);
                 c.next(Rule::level)?;
-                let name = self.lower_ident(c.next(Rule::ident)?);
+                let name = self.lower_ident(c.next(Rule::ident)?)?;
                 let weight = self.lower_number(self.children(c.next(Rule::weight)?).next(Rule::number)?)?;
                 Item::Adjust { name, weight }
             }
@@ -210,8 +210,8 @@ impl<'s> Lowerer<'s> {
 
     fn lower_input_decl(&self, p: Pair<'_, Rule>, section: Option<String>) -> LowerResult<InputDecl> {
         let mut c = self.children(p);
-        let name = self.lower_ident(c.next(Rule::ident)?);
-        let kind = self.lower_ident(self.children(c.next(Rule::kind)?).next(Rule::ident)?);
+        let name = self.lower_ident(c.next(Rule::ident)?)?;
+        let kind = self.lower_ident(self.children(c.next(Rule::kind)?).next(Rule::ident)?)?;
         let mut decl = InputDecl {
             name,
             kind,
@@ -244,7 +244,7 @@ impl<'s> Lowerer<'s> {
     fn lower_target_list(&self, p: Pair<'_, Rule>) -> LowerResult<TargetListDecl> {
         let mut c = self.children(p);
         let mut decl = TargetListDecl {
-            name: self.lower_ident(c.next(Rule::ident)?),
+            name: self.lower_ident(c.next(Rule::ident)?)?,
             aliases: Vec::new(),
             description: None,
             categories: Vec::new(),
@@ -265,7 +265,7 @@ impl<'s> Lowerer<'s> {
 
     fn lower_let_decl(&self, p: Pair<'_, Rule>) -> LowerResult<LetDecl> {
         let mut c = self.children(p);
-        let name = self.lower_ident(c.next(Rule::ident)?);
+        let name = self.lower_ident(c.next(Rule::ident)?)?;
         let expr = lower_expr(self, c.next(Rule::expr)?)?;
         let mut decl = LetDecl {
             name,
@@ -310,7 +310,7 @@ impl<'s> Lowerer<'s> {
             _ => Level::Three,
         };
         let level = Spanned::new(level, span_of(&level_pair));
-        let name = self.lower_ident(c.next(Rule::ident)?);
+        let name = self.lower_ident(c.next(Rule::ident)?)?;
         let weight = self.lower_number(self.children(c.next(Rule::weight)?).next(Rule::number)?)?;
         let open = span_of(&c.next(Rule::block_open)?);
         let mut node = Node {
@@ -505,7 +505,7 @@ impl<'s> Lowerer<'s> {
         let unit_pair = sc.optional(Rule::step_unit);
         let step_unit = match &unit_pair {
             Some(u) => {
-                let word = u.as_str();
+                let word = self.name_text(u)?;
                 let unit = if word == "百分点" || word == "个百分点" || word == "percentage_point" {
                     StepUnit::PercentagePoint
                 } else {
@@ -557,7 +557,7 @@ impl<'s> Lowerer<'s> {
         for q in c.rest() {
             if q.as_rule() == Rule::grade_band {
                 let mut gc = self.children(q);
-                let name = self.lower_ident(gc.next(Rule::ident)?);
+                let name = self.lower_ident(gc.next(Rule::ident)?)?;
                 let interval = self.lower_interval(gc.next(Rule::interval)?)?;
                 bands.push(GradeBand { name, interval });
             }
@@ -567,7 +567,7 @@ impl<'s> Lowerer<'s> {
 
     fn lower_check(&self, p: Pair<'_, Rule>) -> LowerResult<Check> {
         let mut c = self.children(p);
-        let name = self.lower_ident(c.next(Rule::ident)?);
+        let name = self.lower_ident(c.next(Rule::ident)?)?;
         c.next(Rule::block_open)?;
         let condition = lower_expr(self, c.next(Rule::expr)?)?;
         let mut check = Check {
@@ -611,7 +611,10 @@ impl<'s> Lowerer<'s> {
                     let mut sc = self.children(q);
                     let path = sc.next(Rule::data_path)?;
                     let path_span = span_of(&path);
-                    let segments = path.into_inner().map(|i| i.as_str().to_owned()).collect();
+                    let segments = path
+                        .into_inner()
+                        .map(|i| self.name_text(&i).map(str::to_owned))
+                        .collect::<LowerResult<_>>()?;
                     let value = self.lower_literal(sc.next(Rule::literal)?)?;
                     case.sets.push(TestSet {
                         path: Spanned::new(segments, path_span),
@@ -629,11 +632,14 @@ impl<'s> Lowerer<'s> {
                         .ok_or_else(|| self.internal_at(subject_span, "expect subject"))?;
                     let subject = match first.as_rule() {
                         Rule::grade_word => ExpectSubject::Grade,
-                        _ if parts.next().is_some() => ExpectSubject::Score(first.as_str().to_owned()),
-                        _ => ExpectSubject::Value(first.as_str().to_owned()),
+                        _ if parts.next().is_some() => ExpectSubject::Score(self.name_text(&first)?.to_owned()),
+                        _ => ExpectSubject::Value(self.name_text(&first)?.to_owned()),
                     };
                     let value = ec.next(Rule::expect_value)?;
                     let value_span = span_of(&value);
+                    if let Some(name) = value.clone().into_inner().find(|v| v.as_rule() == Rule::ident) {
+                        self.name_text(&name)?;
+                    }
                     let mut text = value.as_str().trim().to_owned();
                     if let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
                         text = inner.to_owned();
@@ -675,7 +681,7 @@ impl<'s> Lowerer<'s> {
 
     fn lower_compare(&self, p: Pair<'_, Rule>) -> LowerResult<Compare> {
         let mut c = self.children(p);
-        let name = self.lower_ident(c.next(Rule::ident)?);
+        let name = self.lower_ident(c.next(Rule::ident)?)?;
         c.next(Rule::block_open)?;
         let left = lower_expr(self, c.next(Rule::expr)?)?;
         let right = lower_expr(self, c.next(Rule::expr)?)?;
@@ -823,8 +829,25 @@ impl<'s> Lowerer<'s> {
             .collect()
     }
 
-    pub(super) fn lower_ident(&self, p: Pair<'_, Rule>) -> Name {
-        Spanned::new(p.as_str().to_owned(), span_of(&p))
+    pub(super) fn lower_ident(&self, p: Pair<'_, Rule>) -> LowerResult<Name> {
+        Ok(Spanned::new(self.name_text(&p)?.to_owned(), span_of(&p)))
+    }
+
+    /// The text of a name. Every name is read through here, because this is where a
+    /// keyword used as a name is rejected: the grammar's `ident` accepts any word, as
+    /// checking the 70 keywords at every place a name may start was most of the parse.
+    pub(super) fn name_text<'i>(&self, p: &Pair<'i, Rule>) -> LowerResult<&'i str> {
+        let word = p.as_str();
+        if super::is_keyword(word) {
+            let start = p.as_span().start();
+            return Err(self.error(
+                Span::new(start, start),
+                format!("`{word}` 是关键字，不能用作名称"),
+                &format!("这里是 `{word}`"),
+                None,
+            ));
+        }
+        Ok(word)
     }
 
     fn lower_string(&self, p: Pair<'_, Rule>) -> LowerResult<Spanned<String>> {
@@ -898,7 +921,7 @@ pub(super) fn lower_primary(lw: &Lowerer, p: Pair<'_, Rule>) -> LowerResult<Expr
         },
         Rule::string => ExprKind::Text(lw.lower_string(p)?.node),
         Rule::boolean => ExprKind::Bool(matches!(p.as_str(), "是" | "true")),
-        Rule::ident => ExprKind::Name(p.as_str().to_owned()),
+        Rule::ident => ExprKind::Name(lw.name_text(&p)?.to_owned()),
         Rule::paren => {
             let mut c = lw.children(p);
             let inner = lower_expr(lw, c.next(Rule::expr)?)?;

@@ -26,7 +26,6 @@ pub fn parse(source: &SourceFile) -> Result<RuleSet, Box<SyntaxError>> {
             None,
         ))
     })?;
-    reject_keyword_names(source, &file)?;
     let rules = lower::Lowerer { source }.lower_file(file)?;
     check_item_count(source, &rules)?;
     Ok(rules)
@@ -120,29 +119,6 @@ keywords!(
     "true",
     "false"
 );
-
-/// The first name in the file that is a keyword, as the parser used to report it: names
-/// are not checked against the keywords while parsing (see `ident` in the grammar).
-fn reject_keyword_names(source: &SourceFile, file: &pest::iterators::Pair<'_, Rule>) -> Result<(), Box<SyntaxError>> {
-    let keyword = file
-        .clone()
-        .into_inner()
-        .flatten()
-        .find(|p| p.as_rule() == Rule::ident && is_keyword(p.as_str()));
-    match keyword {
-        None => Ok(()),
-        Some(p) => {
-            let start = p.as_span().start();
-            Err(Box::new(SyntaxError::new(
-                source,
-                Span::new(start, start),
-                format!("`{}` 是关键字，不能用作名称", p.as_str()),
-                format!("这里是 `{}`", p.as_str()),
-                None,
-            )))
-        }
-    }
-}
 
 fn convert_error(source: &SourceFile, err: pest::error::Error<Rule>) -> Box<SyntaxError> {
     let (start, end) = match err.location {
@@ -564,6 +540,19 @@ mod tests {
             "输入 a: 人\n计算 b = max(a, 容差)",
             "一级 得 分值 5 { }",
             "输入 a: 人\n计算 b = 显示(a)",
+            "输入 a: 如果",
+            "目标清单 其中",
+            "勾稽 级别 { 1 = 1 }",
+            "对照 与 { 1 与 1 }",
+            "删除 三级 分值",
+            "调整 二级 当 分值 3",
+            "新增 三级 x 分值 1 { 评分 评审 } 于 二级 则",
+            "等级 { 如果 >= 90  合格 < 90 }",
+            "一级 x 分值 5 { 公式 1  评分 扣分 { 基准 1 每超过 1 得 扣 0.5 } }",
+            "测试 \"t\" { 设 如果 = 1 }",
+            "测试 \"t\" { 设 a.其中 = 1 }",
+            "测试 \"t\" { 期望 如果 = 1 }",
+            "测试 \"t\" { 期望 a 得分 = 则 }",
         ] {
             let source = SourceFile::new("k.jx", &format!("标题 \"t\"\n年度 2021\n{text}\n"));
             let err = parse(&source).expect_err(text);
