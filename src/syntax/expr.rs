@@ -62,6 +62,18 @@ pub(super) fn lower_expr(lw: &Lowerer, pair: Pair<'_, Rule>) -> LowerResult<Expr
     if pairs.len() > MAX_TERMS {
         return Err(lw.too_long(Span::new(span.start(), span.end()), MAX_TERMS));
     }
+    // Most formulas' parts are a single name or number (`目标 95%`, `round(值, 2)`): those
+    // are one leaf, with nothing for the precedence table to do.
+    if pairs.len() == 1 {
+        if let Some(only) = pairs.peek() {
+            if matches!(
+                only.as_rule(),
+                Rule::number | Rule::percent | Rule::string | Rule::boolean | Rule::ident
+            ) {
+                return lower_primary(lw, only);
+            }
+        }
+    }
     let expr = lower_flat(lw, pairs)?;
     if depth(&expr) > MAX_DEPTH {
         return Err(lw.too_deep(expr.span, MAX_DEPTH));
