@@ -78,75 +78,59 @@ pub enum Level {
     Error,
 }
 
-/// What a check diagnostic is about; each has a stable code (`jixiao::check::…`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CheckCode {
-    UnknownName,
-    DuplicateName,
-    DuplicateHeader,
-    MissingHeader,
-    Cycle,
-    TypeMismatch,
-    UnknownFunction,
-    BadArguments,
-    UnknownKind,
-    BadDefault,
-    LevelNesting,
-    MissingCriterion,
-    MissingFormula,
-    MisplacedCriterion,
-    WeightSum,
-    BadWeight,
-    MissingGrades,
-    BadCheck,
-    NotConstant,
-    UnitMismatch,
-    UnitSuspicious,
-    BandGap,
-    BandOverlap,
-    Unreachable,
-    ScoreBounds,
-    Unused,
-    Inheritance,
-    EditWithoutBase,
-    /// More diagnostics than [`crate::check::MAX_DIAGNOSTICS`]: the rest are counted, not listed.
-    TooMany,
+/// Declares [`CheckCode`] with its stable codes, and [`CheckCode::ALL`], from one list.
+macro_rules! check_codes {
+    ($($(#[$doc:meta])* $variant:ident => $code:literal,)*) => {
+        /// What a check diagnostic is about; each has a stable code (`jixiao::check::…`).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum CheckCode {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl CheckCode {
+            /// Every code, in the order declared.
+            pub const ALL: &[CheckCode] = &[$(CheckCode::$variant),*];
+
+            pub fn code(self) -> &'static str {
+                match self {
+                    $(CheckCode::$variant => $code,)*
+                }
+            }
+        }
+    };
 }
 
-impl CheckCode {
-    pub fn code(self) -> &'static str {
-        match self {
-            CheckCode::UnknownName => "jixiao::check::unknown_name",
-            CheckCode::DuplicateName => "jixiao::check::duplicate_name",
-            CheckCode::DuplicateHeader => "jixiao::check::duplicate_header",
-            CheckCode::MissingHeader => "jixiao::check::missing_header",
-            CheckCode::Cycle => "jixiao::check::cycle",
-            CheckCode::TypeMismatch => "jixiao::check::type_mismatch",
-            CheckCode::UnknownFunction => "jixiao::check::unknown_function",
-            CheckCode::BadArguments => "jixiao::check::bad_arguments",
-            CheckCode::UnknownKind => "jixiao::check::unknown_kind",
-            CheckCode::BadDefault => "jixiao::check::bad_default",
-            CheckCode::LevelNesting => "jixiao::check::level_nesting",
-            CheckCode::MissingCriterion => "jixiao::check::missing_criterion",
-            CheckCode::MissingFormula => "jixiao::check::missing_formula",
-            CheckCode::MisplacedCriterion => "jixiao::check::misplaced_criterion",
-            CheckCode::WeightSum => "jixiao::check::weights_sum",
-            CheckCode::BadWeight => "jixiao::check::bad_weight",
-            CheckCode::MissingGrades => "jixiao::check::missing_grades",
-            CheckCode::BadCheck => "jixiao::check::cross_check",
-            CheckCode::NotConstant => "jixiao::check::not_constant",
-            CheckCode::UnitMismatch => "jixiao::check::unit_mismatch",
-            CheckCode::UnitSuspicious => "jixiao::check::missing_percent",
-            CheckCode::BandGap => "jixiao::check::band_gap",
-            CheckCode::BandOverlap => "jixiao::check::band_overlap",
-            CheckCode::Unreachable => "jixiao::check::unreachable",
-            CheckCode::ScoreBounds => "jixiao::check::score_bounds",
-            CheckCode::Unused => "jixiao::check::unused",
-            CheckCode::Inheritance => "jixiao::check::inheritance",
-            CheckCode::EditWithoutBase => "jixiao::check::edit_without_base",
-            CheckCode::TooMany => "jixiao::check::too_many",
-        }
-    }
+check_codes! {
+    UnknownName => "jixiao::check::unknown_name",
+    DuplicateName => "jixiao::check::duplicate_name",
+    DuplicateHeader => "jixiao::check::duplicate_header",
+    MissingHeader => "jixiao::check::missing_header",
+    Cycle => "jixiao::check::cycle",
+    TypeMismatch => "jixiao::check::type_mismatch",
+    UnknownFunction => "jixiao::check::unknown_function",
+    BadArguments => "jixiao::check::bad_arguments",
+    UnknownKind => "jixiao::check::unknown_kind",
+    BadDefault => "jixiao::check::bad_default",
+    LevelNesting => "jixiao::check::level_nesting",
+    MissingCriterion => "jixiao::check::missing_criterion",
+    MissingFormula => "jixiao::check::missing_formula",
+    MisplacedCriterion => "jixiao::check::misplaced_criterion",
+    WeightSum => "jixiao::check::weights_sum",
+    BadWeight => "jixiao::check::bad_weight",
+    MissingGrades => "jixiao::check::missing_grades",
+    BadCheck => "jixiao::check::cross_check",
+    NotConstant => "jixiao::check::not_constant",
+    UnitMismatch => "jixiao::check::unit_mismatch",
+    UnitSuspicious => "jixiao::check::missing_percent",
+    BandGap => "jixiao::check::band_gap",
+    BandOverlap => "jixiao::check::band_overlap",
+    Unreachable => "jixiao::check::unreachable",
+    ScoreBounds => "jixiao::check::score_bounds",
+    Unused => "jixiao::check::unused",
+    Inheritance => "jixiao::check::inheritance",
+    EditWithoutBase => "jixiao::check::edit_without_base",
+    /// More diagnostics than [`crate::check::MAX_DIAGNOSTICS`]: the rest are counted, not listed.
+    TooMany => "jixiao::check::too_many",
 }
 
 /// One problem found in a rule file by the checker.

@@ -5,6 +5,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::ast::Display;
+use crate::batch::input::{FileError, Item, Opened};
 use crate::eval::value::{format_decimal, format_exact};
 use crate::model::{CCriterion, CheckDef, ComputedDef, InputDef, Kind, ListDef, Model, NodeDef, Value};
 use crate::report::Evaluation;
@@ -560,6 +561,44 @@ fn tokens(s: &str, compact: bool) -> String {
         }
     }
     out
+}
+
+/// One unit of the data under one rule set: its number in the data, its name, and its
+/// evaluation or why there is none.
+pub type UnitResult = (usize, String, Result<Evaluation, String>);
+
+/// Evaluates every row of one opened data file, numbering the units on from those already
+/// in `out` (the same numbering under both rule sets, so that they pair up).
+pub fn evaluate_rows(model: &Model, opened: &mut Opened, out: &mut Vec<UnitResult>) -> Result<(), FileError> {
+    while let Some(item) = opened.next_item() {
+        if let Item::Row(row) = item? {
+            let number = out.len() + 1;
+            let p = crate::batch::process(model, row, number, false);
+            out.push((number, p.unit, p.result.map(|d| d.evaluation)));
+        }
+    }
+    Ok(())
+}
+
+/// Pairs each unit's results under the old rules with its results under the new ones.
+pub fn pair_units(before: Vec<UnitResult>, after: Vec<UnitResult>) -> Result<Vec<UnitPair>, String> {
+    if before.len() != after.len() {
+        return Err(format!(
+            "两套规则读出的单位个数不同（{} 对 {}），无法逐个比较",
+            before.len(),
+            after.len()
+        ));
+    }
+    Ok(before
+        .into_iter()
+        .zip(after)
+        .map(|((number, label, old), (_, _, new))| UnitPair {
+            number,
+            label,
+            old,
+            new,
+        })
+        .collect())
 }
 
 /// One unit's results under both rule sets (or why it could not be evaluated).

@@ -6,10 +6,9 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
-use jixiao::batch::input::{open_path, Item};
-use jixiao::diff::{self, UnitPair};
+use jixiao::batch::input::open_path;
+use jixiao::diff::{self, UnitResult};
 use jixiao::model::Model;
-use jixiao::report::Evaluation;
 
 #[derive(Args)]
 pub struct DiffArgs {
@@ -38,22 +37,11 @@ pub enum DiffFormat {
     Xlsx,
 }
 
-type Results = Vec<(usize, String, Result<Evaluation, String>)>;
-
-fn evaluate_all(model: &Model, paths: &[PathBuf], sheet: Option<&str>) -> miette::Result<Results> {
+fn evaluate_all(model: &Model, paths: &[PathBuf], sheet: Option<&str>) -> miette::Result<Vec<UnitResult>> {
     let mut out = Vec::new();
     for path in paths {
         let mut opened = open_path(model, path, sheet).map_err(|e| miette::miette!("{}", e.0))?;
-        while let Some(item) = opened.next_item() {
-            match item.map_err(|e| miette::miette!("{}", e.0))? {
-                Item::Row(row) => {
-                    let number = out.len() + 1;
-                    let p = jixiao::batch::process(model, row, number, false);
-                    out.push((number, p.unit, p.result.map(|d| d.evaluation)));
-                }
-                Item::Blank(_) => {}
-            }
-        }
+        diff::evaluate_rows(model, &mut opened, &mut out).map_err(|e| miette::miette!("{}", e.0))?;
     }
     Ok(out)
 }
@@ -64,23 +52,7 @@ pub fn run(args: DiffArgs) -> miette::Result<ExitCode> {
     let sheet = args.sheet.as_deref();
     let before = evaluate_all(&old.model, &args.data, sheet)?;
     let after = evaluate_all(&new.model, &args.data, sheet)?;
-    if before.len() != after.len() {
-        return Err(miette::miette!(
-            "两套规则读出的单位个数不同（{} 对 {}），无法逐个比较",
-            before.len(),
-            after.len()
-        ));
-    }
-    let pairs = before
-        .into_iter()
-        .zip(after)
-        .map(|((number, label, old), (_, _, new))| UnitPair {
-            number,
-            label,
-            old,
-            new,
-        })
-        .collect();
+    let pairs = diff::pair_units(before, after).map_err(|e| miette::miette!("{e}"))?;
     let report = diff::report(&old.model, &new.model, pairs);
     let precision = new.model.score_precision;
     let format = match (args.format, &args.output) {

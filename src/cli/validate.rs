@@ -309,32 +309,6 @@ fn row_problems(model: &Model, name: &str, row: RawRow) -> (String, Vec<Problem>
     (unit, list)
 }
 
-const HEADERS: [&str; 9] = [
-    "级别",
-    "文件",
-    "单位",
-    "工作表",
-    "单元格",
-    "项目",
-    "填写的值",
-    "问题（应填写）",
-    "由谁修改",
-];
-
-fn cells(p: &Problem) -> [String; 9] {
-    [
-        p.severity.label().to_owned(),
-        p.file.clone(),
-        p.unit.clone(),
-        p.sheet.clone(),
-        p.cell.clone(),
-        p.label.clone(),
-        p.value.clone().unwrap_or_default(),
-        p.expected.clone(),
-        p.filler.label().to_owned(),
-    ]
-}
-
 fn render_table(problems: &[Problem]) -> String {
     use comfy_table::{presets, ContentArrangement, Table};
     if problems.is_empty() {
@@ -368,9 +342,9 @@ fn render_csv(problems: &[Problem], bom: bool) -> miette::Result<Vec<u8>> {
     {
         let mut w = csv::Writer::from_writer(&mut out);
         let fail = |e: csv::Error| miette::miette!("写出 CSV 失败：{e}");
-        w.write_record(HEADERS).map_err(fail)?;
+        w.write_record(Problem::COLUMNS).map_err(fail)?;
         for p in problems {
-            w.write_record(cells(p)).map_err(fail)?;
+            w.write_record(p.columns()).map_err(fail)?;
         }
         w.flush().map_err(|e| miette::miette!("写出 CSV 失败：{e}"))?;
     }

@@ -15,11 +15,11 @@ use serde::Serialize;
 use super::rules::{Loaded, LookupError};
 use super::upload::{self, UploadFile};
 use super::{json_response, AppState, Problem, Shared};
-use crate::batch::{self, Item, OutputFormat};
-use crate::diff::{self, UnitPair};
+use crate::batch::{self, OutputFormat};
+use crate::diff::{self, UnitResult};
 use crate::eval::value::format_exact;
 use crate::model::{Model, Value};
-use crate::report::{DiagnosticRecord, Evaluation};
+use crate::report::DiagnosticRecord;
 
 /// A rule set as listed.
 #[derive(Debug, Serialize)]
@@ -720,23 +720,17 @@ async fn run_diff(state: Shared, req: Request) -> Result<Response, Problem> {
     Ok(reply.into_response())
 }
 
-type Results = Vec<(usize, String, Result<Evaluation, String>)>;
-
-/// Every unit of the uploads evaluated under one rule set (as `jixiao diff` does).
-fn evaluate_all(st: &AppState, model: &Model, files: &[UploadFile], sheet: Option<&str>) -> Result<Results, Problem> {
+fn evaluate_all(
+    st: &AppState,
+    model: &Model,
+    files: &[UploadFile],
+    sheet: Option<&str>,
+) -> Result<Vec<UnitResult>, Problem> {
     let (inputs, _) = upload::open_all(model, files, sheet, &st.config)?;
     let mut out = Vec::new();
     for mut opened in inputs {
-        while let Some(item) = opened.next_item() {
-            match item.map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, e.0))? {
-                Item::Row(row) => {
-                    let number = out.len() + 1;
-                    let p = batch::process(model, row, number, false);
-                    out.push((number, p.unit, p.result.map(|d| d.evaluation)));
-                }
-                Item::Blank(_) => {}
-            }
-        }
+        diff::evaluate_rows(model, &mut opened, &mut out)
+            .map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, e.0))?;
     }
     Ok(out)
 }
@@ -756,26 +750,7 @@ fn diff_files(
     };
     let before = evaluate_all(st, &old_c.model, files, sheet)?;
     let after = evaluate_all(st, &new_c.model, files, sheet)?;
-    if before.len() != after.len() {
-        return Err(Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!(
-                "两套规则读出的单位个数不同（{} 对 {}），无法逐个比较",
-                before.len(),
-                after.len()
-            ),
-        ));
-    }
-    let pairs = before
-        .into_iter()
-        .zip(after)
-        .map(|((number, label, old), (_, _, new))| UnitPair {
-            number,
-            label,
-            old,
-            new,
-        })
-        .collect();
+    let pairs = diff::pair_units(before, after).map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, e))?;
     let report = diff::report(&old_c.model, &new_c.model, pairs);
     let precision = new_c.model.score_precision;
     let failed = |e: String| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, format!("无法生成对比结果：{e}"));

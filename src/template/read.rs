@@ -68,6 +68,34 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// The columns of a problem list (`jixiao validate` as CSV and as a workbook).
+    pub const COLUMNS: [&'static str; 9] = [
+        "级别",
+        "文件",
+        "单位",
+        "工作表",
+        "单元格",
+        "项目",
+        "填写的值",
+        "问题（应填写）",
+        "由谁修改",
+    ];
+
+    /// This problem under [`Problem::COLUMNS`].
+    pub fn columns(&self) -> [String; 9] {
+        [
+            self.severity.label().to_owned(),
+            self.file.clone(),
+            self.unit.clone(),
+            self.sheet.clone(),
+            self.cell.clone(),
+            self.label.clone(),
+            self.value.clone().unwrap_or_default(),
+            self.expected.clone(),
+            self.filler.label().to_owned(),
+        ]
+    }
+
     /// `基础数据!E9`, `'绩效 目标'!C5:G5`, `工作表「自评」`, the cell alone (a CSV or TOML
     /// file's `第 3 行第 10 列`), or empty.
     pub fn place(&self) -> String {

@@ -628,17 +628,7 @@ pub fn problems_workbook(problems: &[Problem]) -> Result<Vec<u8>, String> {
         let mut wb = Workbook::new();
         let ws = wb.add_worksheet();
         ws.set_name("填报问题")?;
-        let headers = [
-            "级别",
-            "文件",
-            "单位",
-            "工作表",
-            "单元格",
-            "项目",
-            "填写的值",
-            "问题（应填写）",
-            "由谁修改",
-        ];
+        let headers = Problem::COLUMNS;
         let widths = [6.0, 28.0, 24.0, 12.0, 8.0, 24.0, 20.0, 60.0, 14.0];
         for (c, (h, w)) in headers.iter().zip(widths).enumerate() {
             ws.set_column_width(c as u16, w)?;
@@ -646,17 +636,7 @@ pub fn problems_workbook(problems: &[Problem]) -> Result<Vec<u8>, String> {
         }
         for (i, p) in problems.iter().enumerate() {
             let r = 1 + i as u32;
-            let cells = [
-                p.severity.label().to_owned(),
-                p.file.clone(),
-                p.unit.clone(),
-                p.sheet.clone(),
-                p.cell.clone(),
-                p.label.clone(),
-                p.value.clone().unwrap_or_default(),
-                p.expected.clone(),
-                p.filler.label().to_owned(),
-            ];
+            let cells = p.columns();
             let mut max_lines = 1;
             for (c, text) in cells.iter().enumerate() {
                 ws.write_string_with_format(r, c as u16, text, &s.cell)?;
