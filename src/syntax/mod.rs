@@ -177,6 +177,12 @@ fn help_for(positives: &[Rule], found: &str) -> Option<String> {
     if found.starts_with('%') || found.starts_with('％') {
         return Some("百分数的数字和 `%` 之间不能有空格，例如 `100%`".into());
     }
+    if let Some(c) = found.chars().next().filter(|c| is_invisible(*c)) {
+        return Some(format!(
+            "这里有一个看不见的字符（U+{:04X}），多半是从网页或文档复制来的，请删除",
+            u32::from(c)
+        ));
+    }
     if let Some((c, ascii)) = found.chars().find_map(|c| halfwidth(c).map(|a| (c, a))) {
         return Some(format!(
             "`{c}` 是全角字符（U+{:04X}），这里应写半角的 `{ascii}`",
@@ -205,6 +211,11 @@ fn help_for(positives: &[Rule], found: &str) -> Option<String> {
         return Some("检查上一行是否写完整，或是否少了 `}`".into());
     }
     None
+}
+
+/// Zero-width and direction marks: not spaces, not letters, and not visible in an editor.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{202A}'..='\u{202E}')
 }
 
 /// The ASCII character a full-width one stands for (`１` → `1`, `＞` → `>`), for the
@@ -447,8 +458,10 @@ fn check_item_count(source: &SourceFile, rules: &RuleSet) -> Result<(), Box<Synt
 /// not code, for every scan that must skip it.
 fn skip_string_or_comment(c: char, chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) -> bool {
     let to_line_end = |chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>| {
+        // As in the grammar's `COMMENT`: a line comment ends at LF or at a lone CR (old Mac
+        // line ends), so what follows a CR is code here too.
         for (_, d) in chars.by_ref() {
-            if d == '\n' {
+            if d == '\n' || d == '\r' {
                 break;
             }
         }
