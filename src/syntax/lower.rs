@@ -847,6 +847,17 @@ impl<'s> Lowerer<'s> {
                 None,
             ));
         }
+        // A zero-width joiner is a letter to Unicode, so `a\u{200D}b` would be a name
+        // that looks exactly like `ab` and never matches it.
+        if let Some((at, c)) = word.char_indices().find(|(_, c)| super::is_invisible(*c)) {
+            let start = p.as_span().start() + at;
+            return Err(self.error(
+                Span::new(start, start + c.len_utf8()),
+                format!("名称 `{word}` 中有一个看不见的字符（U+{:04X}）", u32::from(c)),
+                "这里",
+                Some("多半是从网页或文档复制来的，请删除它".into()),
+            ));
+        }
         Ok(word)
     }
 

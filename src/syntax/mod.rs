@@ -214,7 +214,7 @@ fn help_for(positives: &[Rule], found: &str) -> Option<String> {
 }
 
 /// Zero-width and direction marks: not spaces, not letters, and not visible in an editor.
-fn is_invisible(c: char) -> bool {
+pub(super) fn is_invisible(c: char) -> bool {
     matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{202A}'..='\u{202E}')
 }
 

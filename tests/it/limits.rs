@@ -310,6 +310,13 @@ fn unicode_spaces_separate_words_like_a_space() {
     // Not every invisible character is a space: a zero-width space is still an error.
     let err = rejected(&with_formula("a\u{200B}+ 1"));
     assert!(err.contains("看不见的字符（U+200B）"), "{err}");
+    // Nor is a zero-width joiner, which Unicode counts as part of a word: inside a name it
+    // would make a name that looks like another and never matches it.
+    let err = rejected(&with_formula("a\u{200D}b + 1"));
+    assert!(
+        err.contains("名称 `a\u{200D}b` 中有一个看不见的字符（U+200D）"),
+        "{err}"
+    );
 }
 
 #[test]
