@@ -951,22 +951,28 @@ pub fn insert_nested(entries: &mut Vec<Entry>, path: &[String], raw: Raw, loc: L
     };
     let mut level = entries;
     for key in parents {
-        let index = match level
-            .iter()
-            .position(|(k, v, _)| k == key && matches!(v, Raw::Table(_)))
-        {
-            Some(i) => i,
-            None => {
-                level.push((key.clone(), Raw::Table(Vec::new()), table_loc));
-                level.len() - 1
-            }
-        };
+        let index = table_index(level, key, table_loc);
         match &mut level[index].1 {
             Raw::Table(inner) => level = inner,
             _ => return,
         }
     }
     level.push((last.clone(), raw, loc));
+}
+
+/// The index of the table named `key` among `entries`, added (empty, at `loc`) if there is
+/// none; a value of that name that is not a table is left alone.
+fn table_index(entries: &mut Vec<Entry>, key: &str, loc: Loc) -> usize {
+    match entries
+        .iter()
+        .position(|(k, v, _)| k == key && matches!(v, Raw::Table(_)))
+    {
+        Some(i) => i,
+        None => {
+            entries.push((key.to_owned(), Raw::Table(Vec::new()), loc));
+            entries.len() - 1
+        }
+    }
 }
 
 /// Sets `path` (`实有人数`, `评审.经济效益`) in a parsed data file, replacing the value
@@ -980,16 +986,7 @@ pub fn set_path(raw: &mut Raw, path: &[String], value: Raw) {
             entries.push((key.clone(), value, None));
         }
         [first, rest @ ..] => {
-            let index = match entries
-                .iter()
-                .position(|(k, v, _)| k == first && matches!(v, Raw::Table(_)))
-            {
-                Some(i) => i,
-                None => {
-                    entries.push((first.clone(), Raw::Table(Vec::new()), None));
-                    entries.len() - 1
-                }
-            };
+            let index = table_index(entries, first, None);
             set_path(&mut entries[index].1, rest, value);
         }
     }
