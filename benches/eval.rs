@@ -39,7 +39,7 @@ fn records(model: &jixiao::model::Model, lines: &[String]) -> Vec<Record> {
             let unit = cells.next().unwrap_or_default().to_owned();
             // The workload declares its inputs in the CSV's column order.
             let values: Vec<Value> = cells
-                .map(|c| Value::Num(Decimal::from_str(c).expect("a number")))
+                .map(|c| Value::Num(Decimal::from_str(c).expect("a number").into()))
                 .collect();
             assert_eq!(values.len(), model.inputs.len());
             Record {

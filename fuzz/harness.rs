@@ -127,7 +127,11 @@ fn evaluate_made_up_unit(model: &jixiao::model::Model, variant: usize) {
         .iter()
         .map(|&leaf| {
             let node = &model.nodes[leaf];
-            let score = if variant == 1 { node.weight } else { Decimal::ZERO };
+            let score = if variant == 1 {
+                node.weight.clone()
+            } else {
+                jixiao::number::Number::ZERO
+            };
             (node.name.clone(), Raw::Number(score.to_string()), None)
         })
         .collect();

@@ -5,6 +5,8 @@ use std::fmt;
 
 use rust_decimal::Decimal;
 
+use crate::number::Number;
+
 use crate::source::{Span, Spanned};
 
 pub type Name = Spanned<String>;
@@ -302,13 +304,24 @@ pub struct Interval {
 }
 
 impl Interval {
-    pub fn contains(&self, x: Decimal) -> bool {
-        let lower_ok = self
-            .lower
-            .is_none_or(|b| if b.inclusive { x >= b.value } else { x > b.value });
-        let upper_ok = self
-            .upper
-            .is_none_or(|b| if b.inclusive { x <= b.value } else { x < b.value });
+    /// Whether the exact value `x` lies inside (bounds are compared exactly).
+    pub fn contains(&self, x: Number) -> bool {
+        let lower_ok = self.lower.is_none_or(|b| {
+            let v = Number::from_decimal(b.value);
+            if b.inclusive {
+                x >= v
+            } else {
+                x > v
+            }
+        });
+        let upper_ok = self.upper.is_none_or(|b| {
+            let v = Number::from_decimal(b.value);
+            if b.inclusive {
+                x <= v
+            } else {
+                x < v
+            }
+        });
         lower_ok && upper_ok
     }
 }

@@ -9,9 +9,10 @@
 use rust_decimal::Decimal;
 
 use crate::data::{parse_decimal, Record};
-use crate::eval::value::{format_decimal, format_exact, round_half_away};
+use crate::eval::value::{format_decimal, format_exact, format_figure, format_stated, round_half_away};
 use crate::eval::Outcome;
 use crate::model::{ComputedDef, Model, Value};
+use crate::number::Number;
 use crate::report::{AuditReport, Finding};
 
 /// Finding severities, most serious first.
@@ -23,15 +24,15 @@ pub struct StatedComparison {
     pub agrees: bool,
     /// The stated number in the unit it was written in (percent points for `80%`).
     pub stated: Decimal,
-    /// The recomputed value rounded the way the stated one was written.
-    pub computed_as_written: Decimal,
+    /// The recomputed value rounded the way the stated one was written (`79` for `80%`).
+    pub computed_as_written: String,
     pub percent: bool,
     pub decimals: u32,
 }
 
 /// Compares a stated figure (`"80%"`, `"2.4%"`, `"3641.42"`) with an exact value.
 /// `None` if the text is not a number.
-pub fn compare_stated(stated: &str, computed: Decimal, tolerance: Option<Decimal>) -> Option<StatedComparison> {
+pub fn compare_stated(stated: &str, computed: Number, tolerance: Option<Number>) -> Option<StatedComparison> {
     let t = stated.trim();
     let (digits, percent) = match t.strip_suffix(['%', '％']) {
         Some(d) => (d.trim(), true),
@@ -40,22 +41,23 @@ pub fn compare_stated(stated: &str, computed: Decimal, tolerance: Option<Decimal
     let number = parse_decimal(digits)?;
     let decimals = digits.split('.').nth(1).map_or(0, |f| f.trim().len() as u32).min(20);
     let scaled = if percent {
-        computed.checked_mul(Decimal::ONE_HUNDRED)?
+        computed.clone().checked_mul(Number::ONE_HUNDRED).ok()?
     } else {
-        computed
+        computed.clone()
     };
-    let as_written = round_half_away(scaled, decimals);
+    // Rounded on the exact value, at the precision the unit wrote.
+    let as_written = round_half_away(scaled, decimals).ok()?;
     let agrees = match tolerance {
         Some(tol) => {
-            let stated_value = if percent { number / Decimal::ONE_HUNDRED } else { number };
-            (stated_value - computed).abs() <= tol
+            let stated_value = stated_number(number, percent);
+            stated_value.checked_sub(computed).is_ok_and(|d| d.abs() <= tol)
         }
-        None => as_written == number,
+        None => as_written == Number::from(number),
     };
     Some(StatedComparison {
         agrees,
         stated: number,
-        computed_as_written: as_written,
+        computed_as_written: as_written.fixed(false, decimals),
         percent,
         decimals,
     })
@@ -74,12 +76,12 @@ pub fn audit(model: &Model, record: &Record, outcome: &Outcome, grade: &str) -> 
             .position(|s| *s == f.severity)
             .unwrap_or(SEVERITIES.len())
     });
-    let total = format_decimal(outcome.total, false, model.score_precision);
+    let total = format_decimal(outcome.total.clone(), false, model.score_precision);
     let summary = match (&record.stated.total, &record.stated.grade) {
         (None, None) => format!("复核 {total} 分 {grade}（单位未填报自评得分）"),
         (t, g) => format!(
             "自评 {} 分 {} → 复核 {total} 分 {grade}",
-            t.map_or("—".to_owned(), format_exact),
+            t.map_or("—".to_owned(), format_stated),
             g.as_deref().unwrap_or("—")
         ),
     };
@@ -119,13 +121,13 @@ fn stated_values(model: &Model, record: &Record, outcome: &Outcome, out: &mut Ve
         let Some(Value::Num(value)) = outcome.slots.get(def.slot) else {
             continue;
         };
-        let Some(cmp) = compare_stated(text, *value, def.audit_tolerance) else {
+        let Some(cmp) = compare_stated(text, value.clone(), def.audit_tolerance.clone()) else {
             out.push(Finding {
                 category: "指标值".into(),
                 severity: "提示".into(),
                 subject: name.clone(),
                 stated: Some(text.clone()),
-                computed: Some(shown(model, def, *value)),
+                computed: Some(shown(model, def, value.clone())),
                 difference: None,
                 explanation: None,
                 rule_line: Some(line_of(model, def.span)),
@@ -138,24 +140,22 @@ fn stated_values(model: &Model, record: &Record, outcome: &Outcome, out: &mut Ve
             continue;
         }
         let unit = if cmp.percent { "%" } else { "" };
-        let stated_exact = if cmp.percent {
-            cmp.stated / Decimal::ONE_HUNDRED
-        } else {
-            cmp.stated
-        };
-        let difference = format_decimal(stated_exact - *value, cmp.percent, 2.max(cmp.decimals));
+        let stated_exact = stated_number(cmp.stated, cmp.percent);
+        let difference = stated_exact
+            .checked_sub(value.clone())
+            .map_or_else(|_| "—".into(), |d| format_decimal(d, cmp.percent, 2.max(cmp.decimals)));
         out.push(Finding {
             category: "指标值".into(),
             severity: "警告".into(),
             subject: name.clone(),
             stated: Some(text.clone()),
-            computed: Some(shown(model, def, *value)),
+            computed: Some(shown(model, def, value.clone())),
             difference: Some(difference),
             explanation: Some(format!(
                 "{} = {} = {}",
                 name,
                 crate::report::substitute(model, def, outcome),
-                shown(model, def, *value)
+                shown(model, def, value.clone())
             )),
             rule_line: Some(line_of(model, def.span)),
             data_field: Some(field),
@@ -167,7 +167,23 @@ fn stated_values(model: &Model, record: &Record, outcome: &Outcome, out: &mut Ve
     }
 }
 
-fn shown(model: &Model, def: &ComputedDef, value: Decimal) -> String {
+/// A stated figure as the exact number it means (`80%` is 0.8).
+fn stated_number(stated: Decimal, percent: bool) -> Number {
+    let n = Number::from(stated);
+    if percent {
+        // A decimal ÷ 100 cannot fail.
+        n.clone().checked_div(Number::ONE_HUNDRED).unwrap_or(n)
+    } else {
+        n
+    }
+}
+
+/// `a − b` exactly, for a finding's text.
+fn difference(a: Number, b: Number) -> String {
+    a.checked_sub(b).map_or_else(|_| "—".into(), format_figure)
+}
+
+fn shown(model: &Model, def: &ComputedDef, value: Number) -> String {
     let display = def.display.or_else(|| {
         def.indicator
             .and_then(|i| model.nodes.get(i))
@@ -182,7 +198,7 @@ fn shown(model: &Model, def: &ComputedDef, value: Decimal) -> String {
 
 fn cross_checks(model: &Model, outcome: &Outcome, out: &mut Vec<Finding>) {
     for (def, result) in model.checks.iter().zip(&outcome.checks) {
-        let (Some(l), Some(r)) = (result.left, result.right) else {
+        let (Some(l), Some(r)) = (result.left.clone(), result.right.clone()) else {
             if !result.ok {
                 out.push(Finding {
                     category: "勾稽关系".into(),
@@ -206,6 +222,8 @@ fn cross_checks(model: &Model, outcome: &Outcome, out: &mut Vec<Finding>) {
             }
             continue;
         };
+        // Figures as the report shows them (`727.80`, not `727.8`).
+        let (ls, rs) = (format_figure(l.clone()), format_figure(r.clone()));
         let sides = def.sides.as_ref();
         let text = |i: usize| {
             sides
@@ -233,33 +251,35 @@ fn cross_checks(model: &Model, outcome: &Outcome, out: &mut Vec<Finding>) {
                     .collect::<Vec<_>>()
                     .join(" ")
             });
-            let (severity, message) = match (result.ok, &explained_by, result.expected) {
+            let (severity, message) = match (result.ok, &explained_by, result.expected.clone()) {
                 (true, Some(component), Some(e)) => (
                     "提示".to_owned(),
                     format!(
-                        "同一数字两处不同：{left_name} {l} 与 {right_name} {r} 相差 {}，差额等于 {component} {e}，口径差异已说明",
-                        l - r
+                        "同一数字两处不同：{left_name} {ls} 与 {right_name} {rs} 相差 {}，差额等于 {component} {}，口径差异已说明",
+                        difference(l.clone(), r.clone()),
+                        format_figure(e)
                     ),
                 ),
                 (_, Some(component), Some(e)) => (
                     def.severity.label().to_owned(),
                     format!(
-                        "同一数字两处不同：{left_name} {l} 与 {right_name} {r} 相差 {}，不等于 {component} {e}",
-                        l - r
+                        "同一数字两处不同：{left_name} {ls} 与 {right_name} {rs} 相差 {}，不等于 {component} {}",
+                        difference(l.clone(), r.clone()),
+                        format_figure(e)
                     ),
                 ),
                 _ => (
                     def.severity.label().to_owned(),
-                    format!("同一数字两处不同：{left_name} {l} 与 {right_name} {r} 相差 {}", l - r),
+                    format!("同一数字两处不同：{left_name} {ls} 与 {right_name} {rs} 相差 {}", difference(l.clone(), r.clone())),
                 ),
             };
             out.push(Finding {
                 category: "同一数字".into(),
                 severity,
                 subject: def.name.clone(),
-                stated: Some(format!("{left_name} {l}")),
-                computed: Some(format!("{right_name} {r}")),
-                difference: Some((l - r).to_string()),
+                stated: Some(format!("{left_name} {ls}")),
+                computed: Some(format!("{right_name} {rs}")),
+                difference: Some(difference(l, r)),
                 explanation: def.description.clone(),
                 rule_line: Some(line_of(model, def.span)),
                 data_field: Some(format!("{left_name}；{right_name}")),
@@ -270,13 +290,13 @@ fn cross_checks(model: &Model, outcome: &Outcome, out: &mut Vec<Finding>) {
                 category: "勾稽关系".into(),
                 severity: def.severity.label().into(),
                 subject: def.name.clone(),
-                stated: Some(format!("{left_name} = {l}")),
-                computed: Some(format!("{right_name} = {r}")),
-                difference: Some((l - r).to_string()),
+                stated: Some(format!("{left_name} = {ls}")),
+                computed: Some(format!("{right_name} = {rs}")),
+                difference: Some(difference(l, r)),
                 explanation: def.description.clone(),
                 rule_line: Some(line_of(model, def.span)),
                 data_field: Some(left_name.clone()),
-                message: format!("勾稽关系 `{}` 不成立：{left_name} {l} ≠ {right_name} {r}", def.name),
+                message: format!("勾稽关系 `{}` 不成立：{left_name} {ls} ≠ {right_name} {rs}", def.name),
             });
         }
     }
@@ -322,7 +342,7 @@ fn scores(model: &Model, record: &Record, outcome: &Outcome, grade: &str, out: &
                 category: "得分".into(),
                 severity: "提示".into(),
                 subject: name.clone(),
-                stated: Some(format_exact(*stated)),
+                stated: Some(format_stated(*stated)),
                 computed: None,
                 difference: None,
                 explanation: None,
@@ -332,8 +352,8 @@ fn scores(model: &Model, record: &Record, outcome: &Outcome, grade: &str, out: &
             });
             continue;
         };
-        let computed = outcome.scores[index];
-        if round_half_away(computed, stated.scale()) == *stated {
+        let computed = outcome.scores[index].clone();
+        if round_half_away(computed.clone(), stated.scale()).is_ok_and(|c| c == Number::from(*stated)) {
             continue;
         }
         let node = &model.nodes[index];
@@ -341,36 +361,44 @@ fn scores(model: &Model, record: &Record, outcome: &Outcome, grade: &str, out: &
             category: "得分".into(),
             severity: "警告".into(),
             subject: name.clone(),
-            stated: Some(format_exact(*stated)),
-            computed: Some(format_decimal(computed, false, model.score_precision)),
-            difference: Some(format_decimal(computed - *stated, false, model.score_precision)),
+            stated: Some(format_stated(*stated)),
+            computed: Some(format_decimal(computed.clone(), false, model.score_precision)),
+            difference: computed
+                .clone()
+                .checked_sub(Number::from(*stated))
+                .ok()
+                .map(|d| format_decimal(d, false, model.score_precision)),
             explanation: None,
             rule_line: Some(line_of(model, node.span)),
             data_field: Some(format!("自评.得分.{name}")),
             message: format!(
                 "`{name}` 自评 {} 分，复核 {} 分（分值 {}）",
-                format_exact(*stated),
+                format_stated(*stated),
                 format_decimal(computed, false, model.score_precision),
-                format_exact(node.weight)
+                format_exact(node.weight.clone())
             ),
         });
     }
     if let Some(stated) = record.stated.total {
-        let computed = round_half_away(outcome.total, model.score_precision);
-        if round_half_away(outcome.total, stated.scale()) != stated {
+        let computed = outcome.total.clone();
+        if !round_half_away(outcome.total.clone(), stated.scale()).is_ok_and(|c| c == Number::from(stated)) {
             out.push(Finding {
                 category: "得分".into(),
                 severity: "警告".into(),
                 subject: "总分".into(),
-                stated: Some(format_exact(stated)),
-                computed: Some(format_decimal(computed, false, model.score_precision)),
-                difference: Some(format_decimal(outcome.total - stated, false, model.score_precision)),
+                stated: Some(format_stated(stated)),
+                computed: Some(format_decimal(computed.clone(), false, model.score_precision)),
+                difference: (outcome.total)
+                    .clone()
+                    .checked_sub(Number::from(stated))
+                    .ok()
+                    .map(|d| format_decimal(d, false, model.score_precision)),
                 explanation: None,
                 rule_line: None,
                 data_field: Some("自评.总分".into()),
                 message: format!(
                     "自评总分 {} 分，复核 {} 分",
-                    format_exact(stated),
+                    format_stated(stated),
                     format_decimal(computed, false, model.score_precision)
                 ),
             });
@@ -399,24 +427,24 @@ mod tests {
     use super::*;
     use std::str::FromStr;
 
-    fn d(s: &str) -> Decimal {
-        Decimal::from_str(s).unwrap()
+    fn d(s: &str) -> Number {
+        Number::from(Decimal::from_str(s).unwrap())
     }
 
     #[test]
     fn stated_figures_are_compared_at_their_own_precision() {
         let rate = d("0.0240909090909");
-        assert!(compare_stated("2.4%", rate, None).unwrap().agrees);
-        assert!(compare_stated("2.41%", rate, None).unwrap().agrees);
-        assert!(!compare_stated("2.42%", rate, None).unwrap().agrees);
-        assert!(!compare_stated("3%", rate, None).unwrap().agrees);
+        assert!(compare_stated("2.4%", rate.clone(), None).unwrap().agrees);
+        assert!(compare_stated("2.41%", rate.clone(), None).unwrap().agrees);
+        assert!(!compare_stated("2.42%", rate.clone(), None).unwrap().agrees);
+        assert!(!compare_stated("3%", rate.clone(), None).unwrap().agrees);
         // Written as a whole percent, 2.41% is 2%: the precision the unit chose.
         assert!(compare_stated("2%", rate, None).unwrap().agrees);
-        let control = d("138") / d("174");
-        let c = compare_stated("80%", control, None).unwrap();
+        let control = d("138").checked_div(d("174")).unwrap();
+        let c = compare_stated("80%", control.clone(), None).unwrap();
         assert!(!c.agrees);
-        assert_eq!(c.computed_as_written, d("79"));
-        assert!(compare_stated("79%", control, None).unwrap().agrees);
+        assert_eq!(c.computed_as_written, "79");
+        assert!(compare_stated("79%", control.clone(), None).unwrap().agrees);
         assert!(compare_stated("79.31%", control, None).unwrap().agrees);
         // Half away from zero at the stated precision: 0.125 written as "0.13".
         assert!(compare_stated("0.13", d("0.125"), None).unwrap().agrees);
@@ -428,8 +456,8 @@ mod tests {
 
     #[test]
     fn an_explicit_tolerance_replaces_the_precision_rule() {
-        let control = d("138") / d("174");
-        assert!(compare_stated("80%", control, Some(d("0.01"))).unwrap().agrees);
+        let control = d("138").checked_div(d("174")).unwrap();
+        assert!(compare_stated("80%", control.clone(), Some(d("0.01"))).unwrap().agrees);
         assert!(!compare_stated("80%", control, Some(d("0.005"))).unwrap().agrees);
     }
 }

@@ -9,6 +9,8 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
+use crate::number::Number;
+
 use crate::diagnostics::{DataError, DataProblem};
 use crate::model::{DataKey, Kind, Model, Value};
 
@@ -100,7 +102,7 @@ pub struct Record {
     /// One item list per declared target list.
     pub lists: Vec<Vec<TargetItem>>,
     /// One score per reviewer-scored indicator ([`Model::review_leaves`]).
-    pub reviews: Vec<Decimal>,
+    pub reviews: Vec<Number>,
     pub stated: Stated,
     /// Keys the rule file does not know (reported as warnings, not errors).
     pub unknown_keys: Vec<String>,
@@ -315,7 +317,7 @@ struct Binder<'m> {
     /// Inputs given with a bad value (already reported; not "missing" as well).
     invalid: Vec<bool>,
     lists: Vec<Option<Vec<TargetItem>>>,
-    reviews: Vec<Option<Decimal>>,
+    reviews: Vec<Option<Number>>,
     reviews_seen: Vec<bool>,
     stated: Stated,
     unit: Option<String>,
@@ -410,7 +412,7 @@ impl Binder<'_> {
             (_, Raw::Text(s)) => text_value(kind, s),
             (Kind::Text, Raw::Number(s)) => Some(Value::Text(Arc::from(s.as_str()))),
             (Kind::Bool, Raw::Bool(b)) => Some(Value::Bool(*b)),
-            (Kind::Percent | Kind::Quantity(_), Raw::Number(s)) => parse_decimal(s).map(Value::Num),
+            (Kind::Percent | Kind::Quantity(_), Raw::Number(s)) => parse_decimal(s).map(num),
             _ => None,
         };
         let Some(value) = value else {
@@ -424,11 +426,11 @@ impl Binder<'_> {
             return None;
         };
         if let Value::Num(n) = &value {
-            if kind.is_count() && !n.fract().is_zero() {
+            if kind.is_count() && !n.is_integer() {
                 self.problem(key, Some(raw.describe()), format!("`{}` 应为整数", kind.label()), loc);
                 return None;
             }
-            if let Some(bad) = def.ranges.iter().find(|r| !r.contains(*n)) {
+            if let Some(bad) = def.ranges.iter().find(|r| !r.contains(n.clone())) {
                 let range = self.model.source.slice(bad.span).to_owned();
                 self.problem(key, Some(raw.describe()), format!("超出规定的范围 {range}"), loc);
                 return None;
@@ -559,7 +561,7 @@ impl Binder<'_> {
                 );
                 continue;
             };
-            let weight = self.model.nodes[self.model.review_leaves[index]].weight;
+            let weight = self.model.nodes[self.model.review_leaves[index]].weight.clone();
             let score = match value {
                 Raw::Number(s) | Raw::Text(s) => parse_decimal(s),
                 _ => None,
@@ -567,7 +569,7 @@ impl Binder<'_> {
             // A rejected score is reported once, not again as missing.
             self.reviews_seen[index] = true;
             match score {
-                Some(s) if s >= Decimal::ZERO && s <= weight => self.reviews[index] = Some(s),
+                Some(s) if s >= Decimal::ZERO && Number::from(s) <= weight => self.reviews[index] = Some(s.into()),
                 Some(_) => self.problem(
                     &format!("评审.{key}"),
                     Some(value.describe()),
@@ -635,7 +637,7 @@ impl Binder<'_> {
         for (i, def) in model.inputs.iter().enumerate() {
             match (self.values[i].take(), &def.default) {
                 (Some((v, _)), _) => values.push(v),
-                (None, _) if self.invalid[i] => values.push(Value::Num(Decimal::ZERO)),
+                (None, _) if self.invalid[i] => values.push(Value::Num(Number::ZERO)),
                 (None, Some(d)) => values.push(d.clone()),
                 (None, None) => {
                     let aliases = if def.aliases.is_empty() {
@@ -644,7 +646,7 @@ impl Binder<'_> {
                         format!("（或别名 {}）", def.aliases.join("、"))
                     };
                     self.problem(&def.name, None, format!("缺少必填字段{aliases}"), None);
-                    values.push(Value::Num(Decimal::ZERO));
+                    values.push(Value::Num(Number::ZERO));
                 }
             }
         }
@@ -665,9 +667,9 @@ impl Binder<'_> {
         }
         let mut reviews = Vec::with_capacity(model.review_leaves.len());
         for (r, &leaf) in model.review_leaves.iter().enumerate() {
-            match self.reviews[r] {
+            match self.reviews[r].clone() {
                 Some(s) => reviews.push(s),
-                None if self.reviews_seen[r] => reviews.push(Decimal::ZERO),
+                None if self.reviews_seen[r] => reviews.push(Number::ZERO),
                 None => {
                     self.problem(
                         &format!("评审.{}", model.nodes[leaf].name),
@@ -675,7 +677,7 @@ impl Binder<'_> {
                         "缺少评审得分".into(),
                         None,
                     );
-                    reviews.push(Decimal::ZERO);
+                    reviews.push(Number::ZERO);
                 }
             }
         }
@@ -713,8 +715,8 @@ fn text_value(kind: Kind, s: &str) -> Option<Value> {
             "否" | "false" | "FALSE" | "False" | "无" | "N" | "n" => Some(Value::Bool(false)),
             _ => None,
         },
-        Kind::Percent => parse_percent_text(s).map(Value::Num),
-        Kind::Quantity(_) => parse_decimal(s).map(Value::Num),
+        Kind::Percent => parse_percent_text(s).map(num),
+        Kind::Quantity(_) => parse_decimal(s).map(num),
     }
 }
 
@@ -724,7 +726,7 @@ fn text_value(kind: Kind, s: &str) -> Option<Value> {
 pub fn convert_text(def: &crate::model::InputDef, text: &str) -> Option<Value> {
     let value = text_value(def.kind, text)?;
     match value {
-        Value::Num(n) if !admissible(def, n) => None,
+        Value::Num(n) if !admissible(def, n.clone()) => None,
         _ => Some(value),
     }
 }
@@ -737,12 +739,18 @@ pub fn convert_plain_number(def: &crate::model::InputDef, cell: &[u8]) -> Option
         return None;
     }
     let n = plain_decimal(cell)?;
-    Some(admissible(def, n).then_some(Value::Num(n)))
+    let n = Number::from_decimal(n);
+    Some(admissible(def, n.clone()).then_some(Value::Num(n)))
 }
 
 /// Whether binding accepts a number for an input: an integer for a count, inside every `范围`.
-fn admissible(def: &crate::model::InputDef, n: Decimal) -> bool {
-    (!def.kind.is_count() || n.fract().is_zero()) && def.ranges.iter().all(|r| r.contains(n))
+fn admissible(def: &crate::model::InputDef, n: Number) -> bool {
+    (!def.kind.is_count() || n.is_integer()) && def.ranges.iter().all(|r| r.contains(n.clone()))
+}
+
+/// A decimal read from data, as the exact number it is.
+fn num(x: Decimal) -> Value {
+    Value::Num(Number::from_decimal(x))
 }
 
 /// `3,696.83` → 3696.83 (thousands separators allowed; nothing else).

@@ -1,7 +1,7 @@
 //! What changed between two rule sets (in the bureau's words), and what the change does
 //! to each unit: score deltas per indicator and category, total, grade.
 
-use rust_decimal::Decimal;
+use crate::number::Number;
 use serde::Serialize;
 
 use crate::ast::Display;
@@ -28,12 +28,11 @@ pub struct RuleChange {
 pub struct ScoreChange {
     pub name: String,
     pub level: usize,
-    #[serde(with = "rust_decimal::serde::str_option")]
-    pub old: Option<Decimal>,
-    #[serde(with = "rust_decimal::serde::str_option")]
-    pub new: Option<Decimal>,
-    #[serde(with = "rust_decimal::serde::str")]
-    pub delta: Decimal,
+    #[serde(with = "crate::number::serde_option")]
+    pub old: Option<Number>,
+    #[serde(with = "crate::number::serde_option")]
+    pub new: Option<Number>,
+    pub delta: Number,
 }
 
 /// What the new rules do to one unit.
@@ -42,12 +41,11 @@ pub struct UnitEffect {
     /// Position in the input (1-based), so rows can be found again.
     pub number: usize,
     pub unit: String,
-    #[serde(with = "rust_decimal::serde::str_option")]
-    pub old_total: Option<Decimal>,
-    #[serde(with = "rust_decimal::serde::str_option")]
-    pub new_total: Option<Decimal>,
-    #[serde(with = "rust_decimal::serde::str")]
-    pub delta: Decimal,
+    #[serde(with = "crate::number::serde_option")]
+    pub old_total: Option<Number>,
+    #[serde(with = "crate::number::serde_option")]
+    pub new_total: Option<Number>,
+    pub delta: Number,
     pub old_grade: Option<String>,
     pub new_grade: Option<String>,
     pub grade_changed: bool,
@@ -110,7 +108,11 @@ pub fn rule_changes(old: &Model, new: &Model) -> Vec<RuleChange> {
         ("标题", old.title.clone(), new.title.clone()),
         ("年度", old.year.to_string(), new.year.to_string()),
         ("发布单位", old.issuer.clone(), new.issuer.clone()),
-        ("满分", format_exact(old.full_marks), format_exact(new.full_marks)),
+        (
+            "满分",
+            format_exact(old.full_marks.clone()),
+            format_exact(new.full_marks.clone()),
+        ),
         (
             "得分精度",
             old.score_precision.to_string(),
@@ -129,7 +131,7 @@ pub fn rule_changes(old: &Model, new: &Model) -> Vec<RuleChange> {
                 "新增",
                 &subject,
                 None,
-                Some(format!("分值 {}", format_exact(node.weight))),
+                Some(format!("分值 {}", format_exact(node.weight.clone()))),
             ));
             continue;
         };
@@ -141,8 +143,8 @@ pub fn rule_changes(old: &Model, new: &Model) -> Vec<RuleChange> {
             out.push(change(
                 "分值",
                 &subject,
-                Some(format_exact(before.weight)),
-                Some(format_exact(node.weight)),
+                Some(format_exact(before.weight.clone())),
+                Some(format_exact(node.weight.clone())),
             ));
         }
         leaf_changes(old, before, new, node, &subject, &mut out);
@@ -152,7 +154,7 @@ pub fn rule_changes(old: &Model, new: &Model) -> Vec<RuleChange> {
             out.push(change(
                 "删除",
                 &path_of(old, j),
-                Some(format!("分值 {}", format_exact(node.weight))),
+                Some(format!("分值 {}", format_exact(node.weight.clone()))),
                 None,
             ));
         }
@@ -248,8 +250,8 @@ pub fn rule_changes(old: &Model, new: &Model) -> Vec<RuleChange> {
                 a.audit_tolerance != b.audit_tolerance,
                 "复核容差",
                 &b.name,
-                tolerance_text(a.audit_tolerance, da),
-                tolerance_text(b.audit_tolerance, db),
+                tolerance_text(a.audit_tolerance.clone(), da),
+                tolerance_text(b.audit_tolerance.clone(), db),
             );
         },
         &mut out,
@@ -284,8 +286,8 @@ pub fn rule_changes(old: &Model, new: &Model) -> Vec<RuleChange> {
                 a.tolerance != b.tolerance,
                 "容差",
                 &b.name,
-                format_exact(a.tolerance),
-                format_exact(b.tolerance),
+                format_exact(a.tolerance.clone()),
+                format_exact(b.tolerance.clone()),
             );
             push_if(
                 out,
@@ -338,9 +340,10 @@ fn sorted(names: &[String]) -> Vec<&str> {
 }
 
 /// A rate as written in rules: `0.005` → `0.5%`.
-fn percent_text(x: Decimal) -> String {
-    x.checked_mul(Decimal::ONE_HUNDRED)
-        .map_or_else(|| format_exact(x), |p| format!("{}%", format_exact(p)))
+fn percent_text(x: Number) -> String {
+    x.clone()
+        .checked_mul(Number::ONE_HUNDRED)
+        .map_or_else(|_| format_exact(x), |p| format!("{}%", format_exact(p)))
 }
 
 /// `显示` as written in rules: `百分比 2`, `2`.
@@ -353,7 +356,7 @@ fn display_text(d: Option<Display>) -> String {
 }
 
 /// `复核容差`, as a percent when the value shows as one.
-fn tolerance_text(t: Option<Decimal>, display: Option<Display>) -> String {
+fn tolerance_text(t: Option<Number>, display: Option<Display>) -> String {
     match t {
         Some(t) if display.is_some_and(|d| d.percent) => percent_text(t),
         Some(t) => format_exact(t),
@@ -391,8 +394,8 @@ fn input_changes(old: &Model, a: &InputDef, new: &Model, b: &InputDef, out: &mut
     );
     let default = |i: &InputDef| match &i.default {
         None => NOT_WRITTEN.to_owned(),
-        Some(Value::Num(x)) if i.kind == Kind::Percent => percent_text(*x),
-        Some(Value::Num(x)) => format_exact(*x),
+        Some(Value::Num(x)) if i.kind == Kind::Percent => percent_text(x.clone()),
+        Some(Value::Num(x)) => format_exact(x.clone()),
         Some(Value::Bool(v)) => (if *v { "是" } else { "否" }).to_owned(),
         Some(Value::Text(t)) => format!("\"{t}\""),
     };
@@ -447,7 +450,7 @@ fn leaf_changes(old: &Model, a: &NodeDef, new: &Model, b: &NodeDef, subject: &st
     let audit = |m: &Model, l: &crate::model::Leaf| {
         l.value_slot
             .and_then(|s| m.computed.iter().find(|c| c.slot == s))
-            .and_then(|c| c.audit_tolerance)
+            .and_then(|c| c.audit_tolerance.clone())
     };
     let (ta, tb) = (audit(old, la), audit(new, lb));
     push_if(
@@ -627,7 +630,7 @@ pub fn unit_effect(pair: UnitPair) -> UnitEffect {
                 unit: pair.label,
                 old_total: None,
                 new_total: None,
-                delta: Decimal::ZERO,
+                delta: Number::ZERO,
                 old_grade: None,
                 new_grade: None,
                 grade_changed: false,
@@ -638,24 +641,24 @@ pub fn unit_effect(pair: UnitPair) -> UnitEffect {
     };
     let mut changes = Vec::new();
     let scores = |ev: &Evaluation| {
-        let mut v: Vec<(String, usize, Decimal)> = ev
+        let mut v: Vec<(String, usize, Number)> = ev
             .categories
             .iter()
-            .map(|c| (c.name.clone(), c.level, c.score))
+            .map(|c| (c.name.clone(), c.level, c.score.clone()))
             .collect();
-        v.extend(ev.indicators.iter().map(|i| (i.name.clone(), 3, i.score)));
+        v.extend(ev.indicators.iter().map(|i| (i.name.clone(), 3, i.score.clone())));
         v
     };
     let (so, sn) = (scores(&old), scores(&new));
     for (name, level, score) in &sn {
-        let before = so.iter().find(|(n, _, _)| n == name).map(|s| s.2);
-        let delta = score - before.unwrap_or(Decimal::ZERO);
-        if before != Some(*score) {
+        let before = so.iter().find(|(n, _, _)| n == name).map(|s| s.2.clone());
+        let delta = score_change(score.clone(), before.clone().unwrap_or(Number::ZERO));
+        if before != Some(score.clone()) {
             changes.push(ScoreChange {
                 name: name.clone(),
                 level: *level,
                 old: before,
-                new: Some(*score),
+                new: Some(score.clone()),
                 delta,
             });
         }
@@ -665,18 +668,18 @@ pub fn unit_effect(pair: UnitPair) -> UnitEffect {
             changes.push(ScoreChange {
                 name: name.clone(),
                 level: *level,
-                old: Some(*score),
+                old: Some(score.clone()),
                 new: None,
-                delta: -*score,
+                delta: -score.clone(),
             });
         }
     }
     UnitEffect {
         number: pair.number,
         unit: new.unit.clone(),
-        old_total: Some(old.total),
-        new_total: Some(new.total),
-        delta: new.total - old.total,
+        old_total: Some(old.total.clone()),
+        new_total: Some(new.total.clone()),
+        delta: score_change(new.total, old.total),
         grade_changed: old.grade != new.grade,
         old_grade: Some(old.grade),
         new_grade: Some(new.grade),
@@ -685,14 +688,20 @@ pub fn unit_effect(pair: UnitPair) -> UnitEffect {
     }
 }
 
+/// `new − old` for a score or total (exact; a subtraction cannot fail).
+fn score_change(new: Number, old: Number) -> Number {
+    new.checked_sub(old).unwrap_or_default()
+}
+
 /// Builds the report: rule changes, and units ranked by the size of their change.
 pub fn report(old: &Model, new: &Model, units: Vec<UnitPair>) -> DiffReport {
     let mut effects: Vec<UnitEffect> = units.into_iter().map(unit_effect).collect();
     // Largest change first; ties keep input order (the sort is stable).
     effects.sort_by(|a, b| {
         b.delta
+            .clone()
             .abs()
-            .cmp(&a.delta.abs())
+            .cmp(&a.delta.clone().abs())
             .then(b.grade_changed.cmp(&a.grade_changed))
     });
     DiffReport {
@@ -732,7 +741,7 @@ pub fn render_text(d: &DiffReport, precision: u32) -> String {
         d.units_changed,
         d.grades_changed
     ));
-    let score = |x: Option<Decimal>| x.map_or("—".to_owned(), |v| format_decimal(v, false, precision));
+    let score = |x: Option<Number>| x.map_or("—".to_owned(), |v| format_decimal(v, false, precision));
     for u in &d.units {
         if let Some(e) = &u.error {
             out.push_str(&format!("  第 {} 个 {}：无法比较（{e}）\n", u.number, u.unit));
@@ -750,19 +759,19 @@ pub fn render_text(d: &DiffReport, precision: u32) -> String {
         out.push_str(&format!(
             "  {}：总分 {} → {}（{}{}）{grade}\n",
             u.unit,
-            score(u.old_total),
-            score(u.new_total),
-            if u.delta > Decimal::ZERO { "+" } else { "" },
-            format_decimal(u.delta, false, precision)
+            score(u.old_total.clone()),
+            score(u.new_total.clone()),
+            if u.delta > Number::ZERO { "+" } else { "" },
+            format_decimal(u.delta.clone(), false, precision)
         ));
         for c in &u.changes {
             out.push_str(&format!(
                 "      {}：{} → {}（{}{}）\n",
                 c.name,
-                score(c.old),
-                score(c.new),
-                if c.delta > Decimal::ZERO { "+" } else { "" },
-                format_decimal(c.delta, false, precision)
+                score(c.old.clone()),
+                score(c.new.clone()),
+                if c.delta > Number::ZERO { "+" } else { "" },
+                format_decimal(c.delta.clone(), false, precision)
             ));
         }
     }
@@ -772,7 +781,7 @@ pub fn render_text(d: &DiffReport, precision: u32) -> String {
 /// One row per unit: number, unit, old/new total, delta, old/new grade, changed scores.
 pub fn render_csv(d: &DiffReport, precision: u32) -> Result<String, String> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let score = |x: Option<Decimal>| x.map_or(String::new(), |v| format_decimal(v, false, precision));
+    let score = |x: Option<Number>| x.map_or(String::new(), |v| format_decimal(v, false, precision));
     let io = |e: csv::Error| e.to_string();
     w.write_record([
         "序号",
@@ -791,15 +800,15 @@ pub fn render_csv(d: &DiffReport, precision: u32) -> Result<String, String> {
         let changes = u
             .changes
             .iter()
-            .map(|c| format!("{} {}", c.name, format_decimal(c.delta, false, precision)))
+            .map(|c| format!("{} {}", c.name, format_decimal(c.delta.clone(), false, precision)))
             .collect::<Vec<_>>()
             .join("；");
         w.write_record([
             u.number.to_string(),
             u.unit.clone(),
-            score(u.old_total),
-            score(u.new_total),
-            format_decimal(u.delta, false, precision),
+            score(u.old_total.clone()),
+            score(u.new_total.clone()),
+            format_decimal(u.delta.clone(), false, precision),
             u.old_grade.clone().unwrap_or_default(),
             u.new_grade.clone().unwrap_or_default(),
             (if u.grade_changed { "是" } else { "否" }).to_owned(),
@@ -823,11 +832,8 @@ pub fn render_xlsx(d: &DiffReport, precision: u32) -> Result<Vec<u8>, String> {
     } else {
         format!("0.{}", "0".repeat(precision as usize))
     });
-    let number = |x: Decimal| -> Option<f64> {
-        crate::eval::value::round_half_away(x, precision)
-            .to_string()
-            .parse::<f64>()
-            .ok()
+    let number = |x: Number| -> Option<f64> {
+        crate::batch::xlsx::to_f64(crate::eval::value::round_half_away(x, precision).ok()?)
     };
     let rules = wb.add_worksheet();
     rules.set_name("规则变化").map_err(err)?;
@@ -875,7 +881,11 @@ pub fn render_xlsx(d: &DiffReport, precision: u32) -> Result<Vec<u8>, String> {
         let row = r as u32 + 1;
         units.write_number(row, 0, u.number as f64).map_err(err)?;
         units.write_string(row, 1, &u.unit).map_err(err)?;
-        for (c, x) in [(2, u.old_total), (3, u.new_total), (4, Some(u.delta))] {
+        for (c, x) in [
+            (2, u.old_total.clone()),
+            (3, u.new_total.clone()),
+            (4, Some(u.delta.clone())),
+        ] {
             if let Some(f) = x.and_then(number) {
                 units.write_number_with_format(row, c, f, &score_format).map_err(err)?;
             }
@@ -892,7 +902,7 @@ pub fn render_xlsx(d: &DiffReport, precision: u32) -> Result<Vec<u8>, String> {
         let changes = u
             .changes
             .iter()
-            .map(|c| format!("{} {}", c.name, format_decimal(c.delta, false, precision)))
+            .map(|c| format!("{} {}", c.name, format_decimal(c.delta.clone(), false, precision)))
             .collect::<Vec<_>>()
             .join("；");
         units.write_string(row, 8, &changes).map_err(err)?;

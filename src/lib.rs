@@ -3,7 +3,7 @@
 //! A rule language and engine for 部门整体支出绩效评价 (departmental overall
 //! expenditure performance evaluation). A finance bureau writes its yearly indicator
 //! system as a rule file; jixiao checks it, compiles it once, and evaluates units'
-//! data against it with exact decimal arithmetic.
+//! data against it with exact rational arithmetic ([`number::Number`]).
 //!
 //! Pipeline: text → [`syntax::parse`] → [`ast`] → [`check`] → [`model::Model`] →
 //! [`eval::evaluate`] (+ [`data::Record`]) → [`report::Evaluation`].
@@ -35,7 +35,7 @@
 //! "#, jixiao::DataFormat::Toml).expect("data binds");
 //! let evaluation = jixiao::evaluate(&compiled.model, &record, false).expect("evaluates");
 //! assert_eq!(evaluation.indicators[0].display.as_deref(), Some("104.00%"));
-//! assert_eq!(evaluation.total.to_string(), "8.0");  // 10 − 4 points × 0.5
+//! assert_eq!(evaluation.total.to_string(), "8"); // 10 − 4 points × 0.5, exact
 //! assert_eq!(evaluation.grade, "合格");
 //! ```
 
@@ -50,6 +50,7 @@ pub mod eval;
 pub mod format;
 pub mod inherit;
 pub mod model;
+pub mod number;
 pub mod report;
 #[cfg(feature = "serve")]
 pub mod serve;

@@ -1,11 +1,11 @@
 //! The checked, compiled rule set: names resolved to numbered slots, constants as
-//! [`Decimal`], an evaluation order. Built only by [`crate::check`]; read by eval and
+//! [`Number`], an evaluation order. Built only by [`crate::check`]; read by eval and
 //! report. Spans are kept where an evaluation error or an explanation must point.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use rust_decimal::Decimal;
+use crate::number::Number;
 
 use crate::ast::{BinOp, Display, Interval, Severity, StepDirection, StepUnit, Stepping};
 use crate::source::{SourceFile, Span};
@@ -13,7 +13,7 @@ use crate::source::{SourceFile, Span};
 /// A runtime value. Lists live beside the slots (see [`crate::data::Record`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
-    Num(Decimal),
+    Num(Number),
     Bool(bool),
     Text(Arc<str>),
 }
@@ -121,7 +121,7 @@ pub struct ComputedDef {
     /// Names referenced by the formula with their spans, for "values substituted".
     pub refs: Vec<(Span, usize)>,
     /// `复核容差`: how far a unit's stated value may be from this one.
-    pub audit_tolerance: Option<Decimal>,
+    pub audit_tolerance: Option<Number>,
     /// Where it is declared (for audit findings).
     pub span: Span,
 }
@@ -131,7 +131,7 @@ pub struct ComputedDef {
 pub struct NodeDef {
     pub name: String,
     pub depth: usize,
-    pub weight: Decimal,
+    pub weight: Number,
     pub parent: Option<usize>,
     pub children: Vec<usize>,
     pub leaf: Option<Leaf>,
@@ -159,10 +159,10 @@ pub enum CCriterion {
         baseline: CExpr,
         direction: StepDirection,
         /// The step in the value's own unit (0.01 for `1 百分点`).
-        step: Decimal,
+        step: Number,
         step_label: String,
         unit: StepUnit,
-        per_step: Decimal,
+        per_step: Number,
         stepping: Stepping,
     },
     Ratio {
@@ -171,19 +171,19 @@ pub enum CCriterion {
     },
     Bands {
         subject: Option<CExpr>,
-        bands: Vec<(Interval, Decimal)>,
+        bands: Vec<(Interval, Number)>,
     },
     Pass {
         condition: CExpr,
-        otherwise: Decimal,
+        otherwise: Number,
     },
     Cases {
-        arms: Vec<(CExpr, Decimal)>,
-        other: Decimal,
+        arms: Vec<(CExpr, Number)>,
+        other: Number,
     },
     Review,
     Checklist {
-        items: Vec<(CExpr, Decimal)>,
+        items: Vec<(CExpr, Number)>,
     },
     Formula(CExpr),
     /// Placeholder kept only while checking reported errors; never in a finished model.
@@ -206,7 +206,7 @@ pub struct CheckDef {
     pub difference: Option<CExpr>,
     /// A `对照` (one figure stated in two places) rather than a `勾稽`.
     pub comparison: bool,
-    pub tolerance: Decimal,
+    pub tolerance: Number,
     pub severity: Severity,
     pub description: Option<String>,
     pub span: Span,
@@ -223,7 +223,7 @@ pub struct CExpr {
 pub enum CExprKind {
     Const(Value),
     /// A literal written as a percent (`100%`), kept apart so unit checks know it is a rate.
-    Percent(Decimal),
+    Percent(Number),
     Slot(usize),
     /// The value a criterion judges (`值`).
     Subject,
@@ -295,7 +295,7 @@ pub struct Model {
     pub title: String,
     pub year: u32,
     pub issuer: String,
-    pub full_marks: Decimal,
+    pub full_marks: Number,
     pub score_precision: u32,
     pub inputs: Vec<InputDef>,
     pub lists: Vec<ListDef>,

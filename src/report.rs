@@ -3,12 +3,16 @@
 
 use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
 use rust_decimal::Decimal;
+
+use crate::number::Number;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
 use crate::ast::StepDirection;
 use crate::data::Record;
-use crate::eval::value::{format_decimal, format_exact, round_half_away};
+use crate::eval::value::{
+    format_decimal, format_exact, format_exact_approx, format_figure, format_stated, round_half_away,
+};
 use crate::eval::{Branch, Outcome};
 use crate::model::*;
 
@@ -26,15 +30,13 @@ pub struct IndicatorResult {
     pub path: Vec<String>,
     pub name: String,
     /// The formula's exact value, if it has one.
-    #[serde(with = "rust_decimal::serde::str_option")]
-    pub value: Option<Decimal>,
+    #[serde(with = "crate::number::serde_option")]
+    pub value: Option<Number>,
     /// The value as the rule file says to show it (`79.31%`).
     pub display: Option<String>,
-    #[serde(with = "rust_decimal::serde::str")]
-    pub score: Decimal,
+    pub score: Number,
     pub score_display: String,
-    #[serde(with = "rust_decimal::serde::str")]
-    pub weight: Decimal,
+    pub weight: Number,
     /// The unit's own score for this indicator, if it stated one.
     #[serde(with = "rust_decimal::serde::str_option")]
     pub self_score: Option<Decimal>,
@@ -59,11 +61,9 @@ pub struct CategoryResult {
     pub path: Vec<String>,
     pub name: String,
     pub level: usize,
-    #[serde(with = "rust_decimal::serde::str")]
-    pub score: Decimal,
+    pub score: Number,
     pub score_display: String,
-    #[serde(with = "rust_decimal::serde::str")]
-    pub weight: Decimal,
+    pub weight: Number,
     #[serde(with = "rust_decimal::serde::str_option")]
     pub self_score: Option<Decimal>,
 }
@@ -74,15 +74,15 @@ pub struct CheckResult {
     /// `勾稽` (a cross-check) or `对照` (one figure stated in two places).
     pub kind: String,
     pub ok: bool,
-    #[serde(with = "rust_decimal::serde::str_option")]
-    pub left: Option<Decimal>,
-    #[serde(with = "rust_decimal::serde::str_option")]
-    pub right: Option<Decimal>,
-    #[serde(with = "rust_decimal::serde::str_option")]
-    pub difference: Option<Decimal>,
+    #[serde(with = "crate::number::serde_option")]
+    pub left: Option<Number>,
+    #[serde(with = "crate::number::serde_option")]
+    pub right: Option<Number>,
+    #[serde(with = "crate::number::serde_option")]
+    pub difference: Option<Number>,
     /// For `对照 … 差额 …`: the known component the difference should equal.
-    #[serde(with = "rust_decimal::serde::str_option")]
-    pub expected_difference: Option<Decimal>,
+    #[serde(with = "crate::number::serde_option")]
+    pub expected_difference: Option<Number>,
     pub severity: String,
     pub expression: String,
     pub description: Option<String>,
@@ -158,8 +158,7 @@ pub struct Evaluation {
     pub unit: String,
     pub indicators: Vec<IndicatorResult>,
     pub categories: Vec<CategoryResult>,
-    #[serde(with = "rust_decimal::serde::str")]
-    pub total: Decimal,
+    pub total: Number,
     pub total_display: String,
     pub grade: String,
     pub checks: Vec<CheckResult>,
@@ -181,22 +180,21 @@ pub(crate) fn value_text(v: &Value) -> String {
 
 fn shown(model: &Model, slot: usize, v: &Value) -> String {
     match (v, model.slot_display(slot)) {
-        (Value::Num(n), Some(d)) => format_decimal(*n, d.percent, d.decimals),
+        (Value::Num(n), Some(d)) => format_decimal(n.clone(), d.percent, d.decimals),
         _ => value_text(v),
     }
 }
 
-fn score_text(model: &Model, x: Decimal) -> String {
+fn score_text(model: &Model, x: Number) -> String {
     format_decimal(x, false, model.score_precision)
 }
 
 /// Exact numbers with more than four decimals are shown as `≈` four decimals.
-fn approx(x: Decimal) -> String {
-    let r = round_half_away(x, 4);
-    if r == x {
-        format_exact(x)
-    } else {
-        format!("≈{}", format_exact(r))
+fn approx(x: Number) -> String {
+    match round_half_away(x.clone(), 4) {
+        Ok(r) if r == x => format_exact(x),
+        Ok(r) => format!("≈{}", format_exact(r)),
+        Err(_) => format_exact(x),
     }
 }
 
@@ -210,7 +208,7 @@ pub fn build(model: &Model, record: &Record, outcome: &Outcome, explain: bool) -
         match &node.leaf {
             Some(leaf) => {
                 let value = leaf.value_slot.and_then(|s| match outcome.slots.get(s) {
-                    Some(Value::Num(n)) => Some(*n),
+                    Some(Value::Num(n)) => Some(n.clone()),
                     _ => None,
                 });
                 let display = leaf
@@ -221,9 +219,9 @@ pub fn build(model: &Model, record: &Record, outcome: &Outcome, explain: bool) -
                     name: node.name.clone(),
                     value,
                     display,
-                    score: outcome.scores[i],
-                    score_display: score_text(model, outcome.scores[i]),
-                    weight: node.weight,
+                    score: outcome.scores[i].clone(),
+                    score_display: score_text(model, outcome.scores[i].clone()),
+                    weight: node.weight.clone(),
                     self_score: stated_score(&node.name),
                     explanation: explain.then(|| explain_leaf(model, i, leaf, outcome)),
                 });
@@ -232,9 +230,9 @@ pub fn build(model: &Model, record: &Record, outcome: &Outcome, explain: bool) -
                 path,
                 name: node.name.clone(),
                 level: node.depth,
-                score: outcome.scores[i],
-                score_display: score_text(model, outcome.scores[i]),
-                weight: node.weight,
+                score: outcome.scores[i].clone(),
+                score_display: score_text(model, outcome.scores[i].clone()),
+                weight: node.weight.clone(),
                 self_score: stated_score(&node.name),
             }),
         }
@@ -247,10 +245,14 @@ pub fn build(model: &Model, record: &Record, outcome: &Outcome, explain: bool) -
             name: def.name.clone(),
             kind: if def.comparison { "对照" } else { "勾稽" }.to_owned(),
             ok: out.ok,
-            left: out.left,
-            right: out.right,
-            difference: out.left.zip(out.right).and_then(|(l, r)| l.checked_sub(r)),
-            expected_difference: out.expected,
+            left: out.left.clone(),
+            right: out.right.clone(),
+            difference: out
+                .left
+                .clone()
+                .zip(out.right.clone())
+                .and_then(|(l, r)| l.checked_sub(r).ok()),
+            expected_difference: out.expected.clone(),
             severity: def.severity.label().to_owned(),
             expression: check_expression(model, def),
             description: def.description.clone(),
@@ -283,8 +285,8 @@ pub fn build(model: &Model, record: &Record, outcome: &Outcome, explain: bool) -
         unit: record.unit.clone(),
         indicators,
         categories,
-        total: outcome.total,
-        total_display: score_text(model, outcome.total),
+        total: outcome.total.clone(),
+        total_display: score_text(model, outcome.total.clone()),
         grade: model
             .grades
             .bands
@@ -356,7 +358,7 @@ pub(crate) fn substitute(model: &Model, c: &ComputedDef, outcome: &Outcome) -> S
 }
 
 fn explain_leaf(model: &Model, index: usize, leaf: &Leaf, outcome: &Outcome) -> Explanation {
-    let weight = model.nodes[index].weight;
+    let weight = model.nodes[index].weight.clone();
     let computed = model.computed.iter().find(|c| c.indicator == Some(index));
     let (formula, substituted, result) = match (computed, leaf.formula_span) {
         (Some(c), Some(span)) => {
@@ -365,8 +367,8 @@ fn explain_leaf(model: &Model, index: usize, leaf: &Leaf, outcome: &Outcome) -> 
             let result = outcome.slots.get(c.slot).map(|v| {
                 let shown_value = shown(model, c.slot, v);
                 match v {
-                    Value::Num(n) if shown_value != format_exact(*n) => {
-                        format!("{shown_value}（精确值 {}）", format_exact(*n))
+                    Value::Num(n) if shown_value != format_exact(n.clone()) => {
+                        format!("{shown_value}（精确值 {}）", format_exact_approx(n.clone()))
                     }
                     _ => shown_value,
                 }
@@ -375,7 +377,7 @@ fn explain_leaf(model: &Model, index: usize, leaf: &Leaf, outcome: &Outcome) -> 
         }
         _ => (None, None, None),
     };
-    let pct = |x: Decimal| {
+    let pct = |x: Number| {
         let d = leaf.display.unwrap_or(crate::ast::Display {
             percent: false,
             decimals: 4,
@@ -383,7 +385,7 @@ fn explain_leaf(model: &Model, index: usize, leaf: &Leaf, outcome: &Outcome) -> 
         });
         format_decimal(x, d.percent, d.decimals.max(2))
     };
-    let score = outcome.scores[index];
+    let score = outcome.scores[index].clone();
     let (criterion, branch) = match (&leaf.criterion, &outcome.branches[index]) {
         (
             CCriterion::Deduct {
@@ -399,7 +401,7 @@ fn explain_leaf(model: &Model, index: usize, leaf: &Leaf, outcome: &Outcome) -> 
                 "扣分：{}基准 {} 扣 {}，扣完为止（计步：{}）",
                 direction.label(),
                 step_label,
-                format_exact(*per_step),
+                format_exact(per_step.clone()),
                 stepping.label()
             );
             let word = match direction {
@@ -411,8 +413,8 @@ fn explain_leaf(model: &Model, index: usize, leaf: &Leaf, outcome: &Outcome) -> 
                 Branch::DeductNone { judged, baseline } => {
                     format!(
                         "{} 未{word}基准 {} → 满分 {}",
-                        pct(*judged),
-                        pct(*baseline),
+                        pct(judged.clone()),
+                        pct(baseline.clone()),
                         format_exact(weight)
                     )
                 }
@@ -424,11 +426,11 @@ fn explain_leaf(model: &Model, index: usize, leaf: &Leaf, outcome: &Outcome) -> 
                     ..
                 } => format!(
                     "{} {word}基准 {}：{} 步 × {} = 扣 {} → 得 {}",
-                    pct(*judged),
-                    pct(*baseline),
-                    approx(*steps),
-                    format_exact(*per_step),
-                    approx(*deduction),
+                    pct(judged.clone()),
+                    pct(baseline.clone()),
+                    approx(steps.clone()),
+                    format_exact(per_step.clone()),
+                    approx(deduction.clone()),
                     approx(score)
                 ),
                 _ => String::new(),
@@ -436,19 +438,19 @@ fn explain_leaf(model: &Model, index: usize, leaf: &Leaf, outcome: &Outcome) -> 
             (c, b)
         }
         (CCriterion::Ratio { .. }, Branch::Ratio { judged, target, capped }) => (
-            format!("比例：值 ÷ 目标 × 分值 {}，最高为分值", format_exact(weight)),
+            format!("比例：值 ÷ 目标 × 分值 {}，最高为分值", format_exact(weight.clone())),
             if *capped {
                 format!(
                     "{} 达到目标 {} → 满分 {}",
-                    pct(*judged),
-                    pct(*target),
+                    pct(judged.clone()),
+                    pct(target.clone()),
                     format_exact(weight)
                 )
             } else {
                 format!(
                     "{} ÷ {} × {} = {}",
-                    pct(*judged),
-                    pct(*target),
+                    pct(judged.clone()),
+                    pct(target.clone()),
                     format_exact(weight),
                     approx(score)
                 )
@@ -457,13 +459,13 @@ fn explain_leaf(model: &Model, index: usize, leaf: &Leaf, outcome: &Outcome) -> 
         (CCriterion::Bands { bands, .. }, Branch::Band { judged, band }) => {
             let rows: Vec<String> = bands
                 .iter()
-                .map(|(iv, s)| format!("{} 得 {}", squash(model.source.slice(iv.span)), format_exact(*s)))
+                .map(|(iv, s)| format!("{} 得 {}", squash(model.source.slice(iv.span)), format_exact(s.clone())))
                 .collect();
             (
                 format!("分档：{}", rows.join("；")),
                 format!(
                     "{} 落在 {} → 得 {}",
-                    pct(*judged),
+                    pct(judged.clone()),
                     squash(model.source.slice(bands[*band].0.span)),
                     format_exact(score)
                 ),
@@ -473,7 +475,7 @@ fn explain_leaf(model: &Model, index: usize, leaf: &Leaf, outcome: &Outcome) -> 
             format!(
                 "达标：{} 时得满分，否则得 {}",
                 squash(model.source.slice(condition.span)),
-                format_exact(*otherwise)
+                format_exact(otherwise.clone())
             ),
             format!(
                 "条件{} → 得 {}",
@@ -507,7 +509,7 @@ fn explain_leaf(model: &Model, index: usize, leaf: &Leaf, outcome: &Outcome) -> 
                         format!(
                             "{}（扣 {}）",
                             squash(model.source.slice(items[i].0.span)),
-                            format_exact(items[i].1)
+                            format_exact(items[i].1.clone())
                         )
                     })
                     .collect();
@@ -553,8 +555,8 @@ pub fn render_table(ev: &Evaluation) -> String {
             Cell::new(&ind.name),
             Cell::new(ind.display.as_deref().unwrap_or("—")).set_alignment(CellAlignment::Right),
             Cell::new(&ind.score_display).set_alignment(CellAlignment::Right),
-            Cell::new(format_exact(ind.weight)).set_alignment(CellAlignment::Right),
-            Cell::new(ind.self_score.map(format_exact).unwrap_or_default()).set_alignment(CellAlignment::Right),
+            Cell::new(format_exact(ind.weight.clone())).set_alignment(CellAlignment::Right),
+            Cell::new(ind.self_score.map(format_stated).unwrap_or_default()).set_alignment(CellAlignment::Right),
         ]);
         last_path = ind.path.clone();
     }
@@ -565,7 +567,7 @@ pub fn render_table(ev: &Evaluation) -> String {
         let indent = if cat.level > 1 { "  " } else { "" };
         let diff = cat
             .self_score
-            .and_then(|s| cat.score.checked_sub(s))
+            .and_then(|s| cat.score.clone().checked_sub(Number::from(s)).ok())
             .map(|d| format_decimal(d, false, 2))
             .unwrap_or_default();
         sub.add_row(vec![
@@ -576,8 +578,8 @@ pub fn render_table(ev: &Evaluation) -> String {
             }),
             Cell::new(format!("{indent}{}", cat.name)),
             Cell::new(&cat.score_display).set_alignment(CellAlignment::Right),
-            Cell::new(format_exact(cat.weight)).set_alignment(CellAlignment::Right),
-            Cell::new(cat.self_score.map(format_exact).unwrap_or_default()).set_alignment(CellAlignment::Right),
+            Cell::new(format_exact(cat.weight.clone())).set_alignment(CellAlignment::Right),
+            Cell::new(cat.self_score.map(format_stated).unwrap_or_default()).set_alignment(CellAlignment::Right),
             Cell::new(diff).set_alignment(CellAlignment::Right),
         ]);
     }
@@ -586,16 +588,35 @@ pub fn render_table(ev: &Evaluation) -> String {
     if ev.self_evaluation.total.is_some() || ev.self_evaluation.grade.is_some() {
         out.push_str(&format!(
             "自评：{} 分 {}\n",
-            ev.self_evaluation.total.map(format_exact).unwrap_or_else(|| "—".into()),
+            ev.self_evaluation
+                .total
+                .map(format_stated)
+                .unwrap_or_else(|| "—".into()),
             ev.self_evaluation.grade.as_deref().unwrap_or("—")
         ));
     }
     out.push_str("\n勾稽关系与对照\n");
     for c in &ev.checks {
         let mark = if c.ok { "✓" } else { "✗" };
-        let detail = match (c.left, c.right, c.difference, c.expected_difference) {
-            (Some(l), Some(r), Some(d), Some(e)) => format!("（{l} 对 {r}，差额 {d}，应为 {e}）"),
-            (Some(l), Some(r), Some(d), None) => format!("（{l} 对 {r}，差额 {d}）"),
+        let detail = match (
+            c.left.clone(),
+            c.right.clone(),
+            c.difference.clone(),
+            c.expected_difference.clone(),
+        ) {
+            (Some(l), Some(r), Some(d), Some(e)) => format!(
+                "（{} 对 {}，差额 {}，应为 {}）",
+                format_figure(l),
+                format_figure(r),
+                format_figure(d),
+                format_figure(e)
+            ),
+            (Some(l), Some(r), Some(d), None) => format!(
+                "（{} 对 {}，差额 {}）",
+                format_figure(l),
+                format_figure(r),
+                format_figure(d)
+            ),
             _ => String::new(),
         };
         let sev = if c.ok {
@@ -679,7 +700,7 @@ pub fn render_explain(ev: &Evaluation) -> String {
             ind.path.join(" / "),
             ind.name,
             ind.score_display,
-            format_exact(ind.weight)
+            format_exact(ind.weight.clone())
         ));
         if let (Some(f), Some(s), Some(r)) = (&ex.formula, &ex.substituted, &ex.result) {
             out.push_str(&format!("  公式：{} = {f}\n", ind.name));

@@ -155,14 +155,17 @@ fn run_case(model: &Model, case: &TestCase, load: &DataLoader) -> Result<(Outcom
         let (label, got, agrees, explain_of) = match &expect.subject.node {
             ExpectSubject::Grade => ("等级".to_owned(), ev.grade.clone(), ev.grade == want, None),
             ExpectSubject::Value(name) if name == "总分" => {
-                let ok = compare_stated(want, outcome.total, None).is_some_and(|c| c.agrees);
+                let ok = compare_stated(want, outcome.total.clone(), None).is_some_and(|c| c.agrees);
                 (name.clone(), ev.total.to_string(), ok, None)
             }
             ExpectSubject::Value(name) => match model.computed.iter().find(|c| &c.name == name) {
                 Some(c) => {
                     let value = &outcome.slots[c.slot];
                     let (got, ok) = match value {
-                        Value::Num(n) => (n.to_string(), compare_stated(want, *n, None).is_some_and(|c| c.agrees)),
+                        Value::Num(n) => (
+                            n.to_string(),
+                            compare_stated(want, n.clone(), None).is_some_and(|c| c.agrees),
+                        ),
                         Value::Bool(b) => {
                             let text = if *b { "是" } else { "否" };
                             (text.to_owned(), text == want)
@@ -178,8 +181,8 @@ fn run_case(model: &Model, case: &TestCase, load: &DataLoader) -> Result<(Outcom
             },
             ExpectSubject::Score(name) => match model.nodes.iter().position(|n| &n.name == name) {
                 Some(i) => {
-                    let score = outcome.scores[i];
-                    let ok = compare_stated(want, score, None).is_some_and(|c| c.agrees);
+                    let score = outcome.scores[i].clone();
+                    let ok = compare_stated(want, score.clone(), None).is_some_and(|c| c.agrees);
                     (format!("{name} 得分"), score.to_string(), ok, Some(name.clone()))
                 }
                 None => {
@@ -192,16 +195,17 @@ fn run_case(model: &Model, case: &TestCase, load: &DataLoader) -> Result<(Outcom
             continue;
         }
         // Show the actual value the way the expectation was written (`104.01%`).
-        let got = match (want.ends_with('%'), got.parse::<Decimal>()) {
-            (true, Ok(n)) => {
+        let got = match (want.ends_with('%'), crate::number::Number::parse_exact_text(&got)) {
+            (true, Some(n)) => {
                 let decimals = want
                     .trim_end_matches('%')
                     .split('.')
                     .nth(1)
                     .map_or(0, |f| f.len() as u32);
                 format!(
-                    "{}（精确值 {n}）",
-                    crate::eval::value::format_decimal(n, true, decimals.max(2))
+                    "{}（精确值 {}）",
+                    crate::eval::value::format_decimal(n.clone(), true, decimals.max(2)),
+                    crate::eval::value::format_exact_approx(n)
                 )
             }
             _ => got,

@@ -32,7 +32,7 @@ use super::output::{check_text, Column, CsvWriter, Layout, OutputFormat, Writer,
 use super::{BatchError, Status, Tally, CHUNK};
 use crate::ast::Display;
 use crate::data::{self, Record, Stated};
-use crate::eval::value::{write_decimal, write_plain};
+use crate::eval::value::write_decimal;
 use crate::eval::{self, Outcome};
 use crate::model::{Model, Value};
 
@@ -307,13 +307,13 @@ impl<'m> Worker<'m> {
                 Cell::Status => out.extend_from_slice(STATUS_OK.as_bytes()),
                 Cell::Empty | Cell::Slot(None, _) => {}
                 Cell::Slot(Some(slot), display) => match (&outcome.slots[slot], display) {
-                    (Value::Num(n), Some(d)) => write_decimal(out, *n, d.percent, d.decimals),
-                    (Value::Num(n), None) => write_plain(out, *n),
+                    (Value::Num(n), Some(d)) => write_decimal(out, n.clone(), d.percent, d.decimals),
+                    (Value::Num(n), None) => out.extend_from_slice(n.exact_text().as_bytes()),
                     (Value::Bool(b), _) => out.extend_from_slice(if *b { "是" } else { "否" }.as_bytes()),
                     (Value::Text(t), _) => put_field(out, t),
                 },
-                Cell::Score(node) => write_decimal(out, outcome.scores[node], false, precision),
-                Cell::Total => write_decimal(out, outcome.total, false, precision),
+                Cell::Score(node) => write_decimal(out, outcome.scores[node].clone(), false, precision),
+                Cell::Total => write_decimal(out, outcome.total.clone(), false, precision),
                 Cell::Grade => {
                     if let Some((grade, _)) = model.grades.bands.get(outcome.grade) {
                         put_field(out, grade);

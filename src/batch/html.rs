@@ -9,8 +9,9 @@ use std::io::Write;
 
 use super::output::{Layout, Summary, UnitStats, Writer};
 use super::{BatchError, Processed};
-use crate::eval::value::{format_decimal, format_exact};
+use crate::eval::value::{format_decimal, format_exact, format_figure, format_stated};
 use crate::model::{Kind, Value};
+use crate::number::Number;
 use crate::report::Evaluation;
 
 /// Escapes text for HTML content and attribute values.
@@ -132,10 +133,10 @@ fn summary_page(layout: &Layout, s: Summary) -> String {
     );
     h.push_str("<h2>等级分布</h2>\n<table><tr><th>等级</th><th>单位数</th><th>占已评价单位</th></tr>\n");
     for (grade, n) in &s.grade_counts {
-        let share = rust_decimal::Decimal::from(*n as u64)
-            .checked_div(rust_decimal::Decimal::from(s.evaluated() as u64))
+        let share = Number::from(*n)
+            .checked_div(Number::from(s.evaluated()))
             .map(|r| format_decimal(r, true, 2))
-            .unwrap_or_else(|| "—".into());
+            .unwrap_or_else(|_| "—".into());
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td class=\"num\">{n}</td><td class=\"num\">{share}</td></tr>",
@@ -178,7 +179,7 @@ fn summary_page(layout: &Layout, s: Summary) -> String {
     }
 
     h.push_str("<h2>各指标得分（已评价单位）</h2>\n<table><tr><th>三级指标</th><th>分值</th><th>平均得分</th><th>最低</th><th>最高</th><th>平均指标值</th><th>最低</th><th>最高</th></tr>\n");
-    let score = |x: Option<rust_decimal::Decimal>| {
+    let score = |x: Option<Number>| {
         x.map(|x| format_decimal(x, false, m.score_precision))
             .unwrap_or_else(|| "—".into())
     };
@@ -188,36 +189,41 @@ fn summary_page(layout: &Layout, s: Summary) -> String {
             .iter()
             .filter(|n| n.leaf.is_some())
             .nth(i)
-            .map(|n| format_exact(n.weight))
+            .map(|n| format_exact(n.weight.clone()))
             .unwrap_or_default();
         let d = layout.leaf_displays.get(i).copied().flatten();
-        let value = |x: Option<rust_decimal::Decimal>, mean: bool| match (x, d) {
+        let value = |x: Option<Number>, mean: bool| match (x, d) {
             (Some(x), Some(d)) => format_decimal(x, d.percent, d.decimals),
             (Some(x), None) if mean => format_decimal(x, false, 2),
             (Some(x), None) => format_exact(x),
             (None, _) => "—".into(),
         };
         let (sa, va) = (&s.scores[i], &s.values[i]);
+        // Means are rounded once, on the exact mean, to the places shown.
+        let value_mean = match d {
+            Some(d) => va.mean(d.percent, d.decimals),
+            None => va.mean(false, 2),
+        };
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td class=\"num\">{weight}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             escape(name),
-            score(sa.mean()),
-            score(sa.min),
-            score(sa.max),
-            value(va.mean(), true),
-            value(va.min, false),
-            value(va.max, false)
+            score(sa.mean(false, m.score_precision)),
+            score(sa.min.clone()),
+            score(sa.max.clone()),
+            value(value_mean, true),
+            value(va.min.clone(), false),
+            value(va.max.clone(), false)
         );
     }
     let t = &s.totals;
     let _ = writeln!(
         h,
         "<tr><th>总分</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td></td><td></td><td></td></tr>",
-        format_exact(m.full_marks),
-        score(t.mean()),
-        score(t.min),
-        score(t.max)
+        format_exact(m.full_marks.clone()),
+        score(t.mean(false, m.score_precision)),
+        score(t.min.clone()),
+        score(t.max.clone())
     );
     h.push_str(
         "</table>\n<p class=\"muted\">得分与指标值按四舍五入显示；平均值由精确值计算后四舍五入。</p>\n</section>\n",
@@ -332,7 +338,10 @@ fn verdict(h: &mut String, ev: &Evaluation) {
         let _ = write!(
             h,
             "<span class=\"muted\">单位自评：{} 分 {}</span>",
-            ev.self_evaluation.total.map(format_exact).unwrap_or_else(|| "—".into()),
+            ev.self_evaluation
+                .total
+                .map(format_stated)
+                .unwrap_or_else(|| "—".into()),
             escape(ev.self_evaluation.grade.as_deref().unwrap_or("—"))
         );
     }
@@ -384,7 +393,7 @@ fn figures(h: &mut String, layout: &Layout, record: &crate::data::Record) {
         }
         let Some(value) = record.values.get(i) else { continue };
         let (text, long) = match (value, input.kind) {
-            (Value::Num(n), Kind::Percent) => (format_decimal(*n, true, 2), false),
+            (Value::Num(n), Kind::Percent) => (format_decimal(n.clone(), true, 2), false),
             (Value::Num(n), Kind::Quantity(unit)) => (format!("{n} {unit}"), false),
             (Value::Num(n), _) => (n.to_string(), false),
             (Value::Bool(b), _) => ((if *b { "是" } else { "否" }).to_owned(), false),
@@ -445,10 +454,10 @@ fn score_table(h: &mut String, ev: &Evaluation) {
             h,
             "<td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             escape(&ind.name),
-            format_exact(ind.weight),
+            format_exact(ind.weight.clone()),
             escape(ind.display.as_deref().unwrap_or("—")),
             escape(&ind.score_display),
-            ind.self_score.map(format_exact).unwrap_or_default()
+            ind.self_score.map(format_stated).unwrap_or_default()
         );
     }
     h.push_str("</table>\n<h3>分类小计</h3>\n<table><tr><th>层级</th><th>指标</th><th>分值</th><th>得分</th><th>自评</th></tr>\n");
@@ -459,9 +468,9 @@ fn score_table(h: &mut String, ev: &Evaluation) {
             if c.level == 1 { "一级" } else { "二级" },
             if c.level > 1 { "　" } else { "" },
             escape(&c.name),
-            format_exact(c.weight),
+            format_exact(c.weight.clone()),
             escape(&c.score_display),
-            c.self_score.map(format_exact).unwrap_or_default()
+            c.self_score.map(format_stated).unwrap_or_default()
         );
     }
     let _ = writeln!(
@@ -469,11 +478,11 @@ fn score_table(h: &mut String, ev: &Evaluation) {
         "<tr><th colspan=\"2\">总分</th><td class=\"num\">{}</td><td class=\"num\"><b>{}</b></td><td class=\"num\">{}</td></tr>\n<tr><th colspan=\"2\">等次</th><td colspan=\"3\"><b>{}</b></td></tr>\n</table>",
         ev.indicators
             .iter()
-            .try_fold(rust_decimal::Decimal::ZERO, |a, i| a.checked_add(i.weight))
+            .try_fold(Number::ZERO, |a, i| a.checked_add(i.weight.clone()))
             .map(format_exact)
             .unwrap_or_default(),
         escape(&ev.total_display),
-        ev.self_evaluation.total.map(format_exact).unwrap_or_default(),
+        ev.self_evaluation.total.map(format_stated).unwrap_or_default(),
         escape(&ev.grade)
     );
 }
@@ -481,7 +490,7 @@ fn score_table(h: &mut String, ev: &Evaluation) {
 fn checks(h: &mut String, ev: &Evaluation) {
     h.push_str("<h3>勾稽关系</h3>\n<table class=\"checks\"><tr><th></th><th>名称</th><th>关系</th><th>左边</th><th>右边</th><th>差额</th><th>说明</th></tr>\n");
     for c in &ev.checks {
-        let n = |x: Option<rust_decimal::Decimal>| x.map(|x| x.to_string()).unwrap_or_default();
+        let n = |x: Option<Number>| x.map(format_figure).unwrap_or_default();
         let _ = writeln!(
             h,
             "<tr><td class=\"{}\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
@@ -489,9 +498,9 @@ fn checks(h: &mut String, ev: &Evaluation) {
             if c.ok { "✓".to_owned() } else { format!("✗ {}", escape(&c.severity)) },
             escape(&c.name),
             escape(&c.expression),
-            n(c.left),
-            n(c.right),
-            n(c.difference),
+            n(c.left.clone()),
+            n(c.right.clone()),
+            n(c.difference.clone()),
             if c.ok { String::new() } else { escape(c.description.as_deref().unwrap_or("")) }
         );
     }
@@ -519,7 +528,7 @@ fn explanations(h: &mut String, ev: &Evaluation) {
             escape(&ind.name),
             escape(&ind.path.join(" / ")),
             escape(&ind.score_display),
-            format_exact(ind.weight),
+            format_exact(ind.weight.clone()),
             escape(&lines.join("\n"))
         );
     }

@@ -6,11 +6,13 @@
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use rust_decimal::Decimal;
+use num_rational::BigRational;
+
+use crate::number::{round_big, Number};
 use serde::Serialize;
 
 use super::{BatchError, Options, Processed};
-use crate::eval::value::{format_exact, round_half_away};
+use crate::eval::value::{format_stated, round_half_away};
 use crate::model::Model;
 use crate::report::Evaluation;
 
@@ -370,7 +372,7 @@ pub fn check_text(ok: bool) -> &'static str {
 /// A slot's value as the table shows it: rounded as declared (`显示`), else as stored.
 pub fn slot_text(value: &crate::model::Value, display: Option<crate::ast::Display>) -> String {
     match (value, display) {
-        (crate::model::Value::Num(n), Some(d)) => crate::eval::value::format_decimal(*n, d.percent, d.decimals),
+        (crate::model::Value::Num(n), Some(d)) => crate::eval::value::format_decimal(n.clone(), d.percent, d.decimals),
         _ => crate::report::value_text(value),
     }
 }
@@ -407,7 +409,7 @@ pub fn cell_text(col: &Column, p: &Processed) -> String {
         (Column::Total, Some(ev)) => ev.total_display.clone(),
         (Column::Grade, Some(ev)) => ev.grade.clone(),
         (Column::FailedChecks, Some(ev)) => failed_checks(ev),
-        (Column::SelfTotal, Some(ev)) => ev.self_evaluation.total.map(format_exact).unwrap_or_default(),
+        (Column::SelfTotal, Some(ev)) => ev.self_evaluation.total.map(format_stated).unwrap_or_default(),
         (Column::SelfGrade, Some(ev)) => ev.self_evaluation.grade.clone().unwrap_or_default(),
         (Column::Explanation, Some(ev)) => crate::report::render_explain(ev).trim().to_owned(),
         (Column::AuditSummary, Some(ev)) => format!(
@@ -696,30 +698,37 @@ impl Writer for TableWriter {
 }
 
 /// Running minimum, maximum and sum of exact values (for the summary sheet and page).
+/// The sum is a big rational: the denominators of many units' rates multiply.
 #[derive(Debug, Clone, Default)]
 pub struct Aggregate {
     pub count: usize,
-    /// `None` once the sum overflowed (28 significant digits): the mean is then not shown.
-    pub sum: Option<Decimal>,
-    pub min: Option<Decimal>,
-    pub max: Option<Decimal>,
+    pub sum: BigRational,
+    pub min: Option<Number>,
+    pub max: Option<Number>,
 }
 
 impl Aggregate {
-    pub fn add(&mut self, x: Decimal) {
-        self.sum = if self.count == 0 {
-            Some(x)
-        } else {
-            self.sum.and_then(|s| s.checked_add(x))
-        };
+    pub fn add(&mut self, x: Number) {
+        self.sum += x.to_big();
         self.count += 1;
-        self.min = Some(self.min.map_or(x, |m| m.min(x)));
-        self.max = Some(self.max.map_or(x, |m| m.max(x)));
+        self.min = Some(match self.min.take() {
+            Some(m) => m.min(x.clone()),
+            None => x.clone(),
+        });
+        self.max = Some(match self.max.take() {
+            Some(m) => m.max(x),
+            None => x,
+        });
     }
 
-    pub fn mean(&self) -> Option<Decimal> {
-        let count = Decimal::from(u64::try_from(self.count).ok()?);
-        self.sum?.checked_div(count)
+    /// The mean rounded 四舍五入 to `decimals` places as shown (of the percent for a
+    /// rate), decided on the exact mean.
+    pub fn mean(&self, percent: bool, decimals: u32) -> Option<Number> {
+        if self.count == 0 {
+            return None;
+        }
+        let mean = &self.sum / BigRational::from_integer(self.count.into());
+        round_big(&mean, decimals + if percent { 2 } else { 0 }).ok()
     }
 }
 
@@ -734,11 +743,11 @@ pub struct UnitStats {
 
 #[derive(Debug, Clone)]
 pub struct Scored {
-    pub total: Decimal,
+    pub total: Number,
     pub total_display: String,
     pub grade: String,
-    pub scores: Vec<Decimal>,
-    pub values: Vec<Option<Decimal>>,
+    pub scores: Vec<Number>,
+    pub values: Vec<Option<Number>>,
     pub failed_checks: String,
 }
 
@@ -752,11 +761,11 @@ impl UnitStats {
                 Ok(done) => {
                     let ev = &done.evaluation;
                     Ok(Scored {
-                        total: ev.total,
+                        total: ev.total.clone(),
                         total_display: ev.total_display.clone(),
                         grade: ev.grade.clone(),
-                        scores: ev.indicators.iter().map(|i| i.score).collect(),
-                        values: ev.indicators.iter().map(|i| i.value).collect(),
+                        scores: ev.indicators.iter().map(|i| i.score.clone()).collect(),
+                        values: ev.indicators.iter().map(|i| i.value.clone()).collect(),
                         failed_checks: failed_checks(ev),
                     })
                 }
@@ -792,16 +801,16 @@ impl Summary {
         for u in units {
             match &u.outcome {
                 Ok(scored) => {
-                    s.totals.add(scored.total);
+                    s.totals.add(scored.total.clone());
                     if let Some(g) = s.grade_counts.iter_mut().find(|(g, _)| *g == scored.grade) {
                         g.1 += 1;
                     }
                     for (agg, x) in s.scores.iter_mut().zip(&scored.scores) {
-                        agg.add(*x);
+                        agg.add(x.clone());
                     }
                     for (agg, x) in s.values.iter_mut().zip(&scored.values) {
                         if let Some(x) = x {
-                            agg.add(*x);
+                            agg.add(x.clone());
                         }
                     }
                     ranked.push(u);
@@ -815,8 +824,8 @@ impl Summary {
         let total = |u: &UnitStats| {
             u.outcome
                 .as_ref()
-                .map(|s| round_half_away(s.total, precision))
-                .unwrap_or_default()
+                .ok()
+                .and_then(|s| round_half_away(s.total.clone(), precision).ok())
         };
         ranked.sort_by(|a, b| total(b).cmp(&total(a)).then(a.number.cmp(&b.number)));
         let mut rank = 0;

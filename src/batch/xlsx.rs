@@ -11,7 +11,7 @@
 
 use std::io::Write;
 
-use rust_decimal::Decimal;
+use crate::number::Number;
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
 use super::output::{cell_text, Column, Layout, Summary, UnitStats, Writer};
@@ -60,15 +60,16 @@ impl NumberStyle {
     }
 
     /// The shown value, rounded exactly, as the `f64` to store.
-    fn number(self, x: Decimal) -> Option<f64> {
+    fn number(self, x: Number) -> Option<f64> {
         let places = if self.percent { self.decimals + 2 } else { self.decimals };
-        to_f64(round_half_away(x, places))
+        to_f64(round_half_away(x, places).ok()?)
     }
 }
 
-/// An exact decimal to the nearest `f64` via its text (correctly rounded by Rust).
-pub fn to_f64(x: Decimal) -> Option<f64> {
-    x.to_string().parse::<f64>().ok().filter(|f| f.is_finite())
+/// An exact value to the nearest `f64`: a decimal via its text (correctly rounded by
+/// Rust), a fraction by division. Only for storing in a cell, never for arithmetic.
+pub fn to_f64(x: Number) -> Option<f64> {
+    Some(x.to_f64()).filter(|f| f.is_finite())
 }
 
 /// The number styles used in the workbook, and their formats.
@@ -213,7 +214,7 @@ impl XlsxWriter {
 
 /// A number as shown with `style` (rounded exactly, then stored), or the report's text
 /// when there is no number.
-fn number_cell(style: Option<NumberStyle>, x: Option<Decimal>, shown: &str) -> XCell {
+fn number_cell(style: Option<NumberStyle>, x: Option<Number>, shown: &str) -> XCell {
     let number = match (style, x) {
         (Some(s), Some(x)) => s.number(x),
         (None, Some(x)) => to_f64(x),
@@ -304,15 +305,21 @@ impl Writer for XlsxWriter {
                 let shown = cell_text(column, p);
                 match (column, ev) {
                     (Column::Number, _) => XCell::Number(p.number as f64, integer),
-                    (Column::Value(i), Some(ev)) => {
-                        number_cell(value_style(*i), ev.indicators.get(*i).and_then(|x| x.value), &shown)
+                    (Column::Value(i), Some(ev)) => number_cell(
+                        value_style(*i),
+                        ev.indicators.get(*i).and_then(|x| x.value.clone()),
+                        &shown,
+                    ),
+                    (Column::Score(i), Some(ev)) => {
+                        number_cell(score, ev.indicators.get(*i).map(|x| x.score.clone()), &shown)
                     }
-                    (Column::Score(i), Some(ev)) => number_cell(score, ev.indicators.get(*i).map(|x| x.score), &shown),
                     (Column::Subtotal(i), Some(ev)) => {
-                        number_cell(score, ev.categories.get(*i).map(|x| x.score), &shown)
+                        number_cell(score, ev.categories.get(*i).map(|x| x.score.clone()), &shown)
                     }
-                    (Column::Total, Some(ev)) => number_cell(score, Some(ev.total), &shown),
-                    (Column::SelfTotal, Some(ev)) => number_cell(None, ev.self_evaluation.total, &shown),
+                    (Column::Total, Some(ev)) => number_cell(score, Some(ev.total.clone()), &shown),
+                    (Column::SelfTotal, Some(ev)) => {
+                        number_cell(None, ev.self_evaluation.total.map(Number::from), &shown)
+                    }
                     _ if shown.is_empty() => XCell::Blank,
                     _ => XCell::Text(shown),
                 }
@@ -332,9 +339,9 @@ impl Writer for XlsxWriter {
                     text(ind.path.first()),
                     text(ind.path.get(1)),
                     XCell::Text(ind.name.clone()),
-                    number_cell(value_style(i), ind.value, ind.display.as_deref().unwrap_or("")),
-                    number_cell(score, Some(ind.score), &ind.score_display),
-                    number_cell(None, Some(ind.weight), ""),
+                    number_cell(value_style(i), ind.value.clone(), ind.display.as_deref().unwrap_or("")),
+                    number_cell(score, Some(ind.score.clone()), &ind.score_display),
+                    number_cell(None, Some(ind.weight.clone()), ""),
                     text(ex.and_then(|e| e.formula.as_ref())),
                     text(ex.and_then(|e| e.substituted.as_ref())),
                     text(ex.and_then(|e| e.result.as_ref())),
@@ -527,7 +534,7 @@ fn summary(layout: &Layout, formats: &mut Formats, units: Vec<UnitStats>) -> Res
         r += 1;
         ws.write_string(r, 0, grade)?;
         XlsxWriter::put(&mut ws, formats, r, 1, &count(*n), None)?;
-        let ratio = Decimal::from(*n as u64).checked_div(Decimal::from(s.evaluated() as u64));
+        let ratio = Number::from(*n).checked_div(Number::from(s.evaluated())).ok();
         XlsxWriter::put(&mut ws, formats, r, 2, &number_cell(share, ratio, ""), None)?;
     }
 
@@ -569,11 +576,15 @@ fn summary(layout: &Layout, formats: &mut Formats, units: Vec<UnitStats>) -> Res
             formats,
             r,
             3,
-            &number_cell(None, Some(model.nodes[node].weight), ""),
+            &number_cell(None, Some(model.nodes[node].weight.clone()), ""),
             None,
         )?;
         let agg = &s.scores[i];
-        for (c, x) in [(4, agg.mean()), (5, agg.min), (6, agg.max)] {
+        for (c, x) in [
+            (4, agg.mean(false, model.score_precision)),
+            (5, agg.min.clone()),
+            (6, agg.max.clone()),
+        ] {
             XlsxWriter::put(&mut ws, formats, r, c, &number_cell(score, x, ""), None)?;
         }
         let style = display_style(layout.leaf_displays.get(i).copied().flatten());
@@ -583,7 +594,12 @@ fn summary(layout: &Layout, formats: &mut Formats, units: Vec<UnitStats>) -> Res
             decimals: 2,
         }));
         let agg = &s.values[i];
-        for (c, x, st) in [(7, agg.mean(), mean_style), (8, agg.min, style), (9, agg.max, style)] {
+        let mean = mean_style.and_then(|m| agg.mean(m.percent, m.decimals));
+        for (c, x, st) in [
+            (7, mean, mean_style),
+            (8, agg.min.clone(), style),
+            (9, agg.max.clone(), style),
+        ] {
             XlsxWriter::put(&mut ws, formats, r, c, &number_cell(st, x, ""), None)?;
         }
     }
@@ -594,10 +610,14 @@ fn summary(layout: &Layout, formats: &mut Formats, units: Vec<UnitStats>) -> Res
         formats,
         r,
         3,
-        &number_cell(None, Some(model.full_marks), ""),
+        &number_cell(None, Some(model.full_marks.clone()), ""),
         None,
     )?;
-    for (c, x) in [(4, s.totals.mean()), (5, s.totals.min), (6, s.totals.max)] {
+    for (c, x) in [
+        (4, s.totals.mean(false, model.score_precision)),
+        (5, s.totals.min),
+        (6, s.totals.max),
+    ] {
         XlsxWriter::put(&mut ws, formats, r, c, &number_cell(score, x, ""), None)?;
     }
 
@@ -624,7 +644,7 @@ fn summary(layout: &Layout, formats: &mut Formats, units: Vec<UnitStats>) -> Res
             formats,
             r,
             3,
-            &number_cell(score, Some(scored.total), ""),
+            &number_cell(score, Some(scored.total.clone()), ""),
             None,
         )?;
         ws.write_string(r, 4, &scored.grade)?;

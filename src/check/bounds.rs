@@ -4,6 +4,8 @@
 
 use rust_decimal::Decimal;
 
+use crate::number::Number;
+
 use crate::ast::{BinOp, Interval};
 use crate::diagnostics::{CheckCode, CheckError};
 use crate::model::*;
@@ -191,7 +193,7 @@ impl Bounds<'_> {
     /// Slots have the ranges in `self.slots`, narrowed by the enclosing conditions.
     fn range(&mut self, e: &CExpr) -> Range {
         match &e.kind {
-            CExprKind::Const(Value::Num(n)) | CExprKind::Percent(n) => Range::point(*n),
+            CExprKind::Const(Value::Num(n)) | CExprKind::Percent(n) => Range::point(approx(n.clone())),
             CExprKind::Const(_) | CExprKind::Item(_) | CExprKind::Total => Range::ALL,
             CExprKind::Slot(s) => {
                 if let Some(u) = self.used.get_mut(*s) {
@@ -319,7 +321,7 @@ impl Bounds<'_> {
             }
             CCriterion::Formula(e) => {
                 let r = self.range(e);
-                let weight = node.weight;
+                let weight = approx(node.weight.clone());
                 let below = r.lo.is_none_or(|l| l < Decimal::ZERO);
                 let above = r.hi.is_none_or(|h| h > weight);
                 if below || above {
@@ -419,7 +421,7 @@ impl Bounds<'_> {
         let model = self.model;
         let total = Range {
             lo: Some(Decimal::ZERO),
-            hi: Some(model.full_marks),
+            hi: Some(approx(model.full_marks.clone())),
         };
         let subject = match &model.grades.subject {
             Some(e) => {
@@ -471,7 +473,7 @@ impl Bounds<'_> {
             let empty = reachable.lo.zip(reachable.hi).is_some_and(|(l, h)| l > h)
                 || (reachable.lo == reachable.hi
                     && reachable.lo.is_some()
-                    && !a.contains(reachable.lo.unwrap_or_default()));
+                    && !a.contains(Number::from_decimal(reachable.lo.unwrap_or_default())));
             if empty {
                 self.errors.push(
                     CheckError::new(
@@ -548,7 +550,7 @@ fn truth(cond: &CExpr, env: &[Range]) -> (bool, bool) {
         return (true, true);
     };
     let constant = |e: &CExpr| match &e.kind {
-        CExprKind::Const(Value::Num(n)) | CExprKind::Percent(n) => Some(*n),
+        CExprKind::Const(Value::Num(n)) | CExprKind::Percent(n) => Some(approx(n.clone())),
         _ => None,
     };
     let (slot, c, op) = match (&a.kind, constant(b), constant(a), &b.kind) {
@@ -578,7 +580,7 @@ fn refine(cond: &CExpr) -> Option<(usize, Range, Range)> {
         return None;
     };
     let constant = |e: &CExpr| match &e.kind {
-        CExprKind::Const(Value::Num(n)) | CExprKind::Percent(n) => Some(*n),
+        CExprKind::Const(Value::Num(n)) | CExprKind::Percent(n) => Some(approx(n.clone())),
         _ => None,
     };
     let (slot, c, op) = match (&a.kind, constant(b), constant(a), &b.kind) {
@@ -777,6 +779,15 @@ fn show_interval(i: &Interval, percent: bool) -> String {
 }
 
 /// A bound as the rule author wrote it: `90%` for rates written as percents.
+/// A model constant for the interval analysis, which works in decimals: exact for every
+/// constant a rule file can write (a decimal literal); the analysis only warns, it never
+/// produces a figure.
+pub(super) fn approx(x: Number) -> Decimal {
+    x.to_decimal()
+        .or_else(|| x.clone().round(20).ok().and_then(|r| r.to_decimal()))
+        .unwrap_or(if x.is_negative() { Decimal::MIN } else { Decimal::MAX })
+}
+
 pub(super) fn bound_text(x: Decimal, percent: bool) -> String {
     if percent {
         x.checked_mul(Decimal::ONE_HUNDRED).map_or_else(

@@ -3,6 +3,8 @@
 
 use rust_decimal::Decimal;
 
+use crate::number::Number;
+
 use super::{Checker, Symbol};
 use crate::ast::{self, BinOp, ExprKind, UnOp};
 use crate::diagnostics::{CheckCode, CheckError};
@@ -191,7 +193,7 @@ pub(super) fn collect_refs(e: &CExpr, out: &mut Vec<(Span, usize)>) {
 
 fn placeholder(span: Span) -> CExpr {
     CExpr {
-        kind: CExprKind::Const(Value::Num(Decimal::ZERO)),
+        kind: CExprKind::Const(Value::Num(Number::ZERO)),
         span,
     }
 }
@@ -201,8 +203,10 @@ pub(crate) fn compile(ck: &mut Checker, e: &ast::Expr, scope: Scope) -> (CExpr, 
     let span = e.span;
     let mk = |kind| CExpr { kind, span };
     match &e.kind {
-        ExprKind::Number { value, percent: true } => (mk(CExprKind::Percent(*value)), Some(Ty::Num)),
-        ExprKind::Number { value, percent: false } => (mk(CExprKind::Const(Value::Num(*value))), Some(Ty::Num)),
+        ExprKind::Number { value, percent: true } => (mk(CExprKind::Percent((*value).into())), Some(Ty::Num)),
+        ExprKind::Number { value, percent: false } => {
+            (mk(CExprKind::Const(Value::Num((*value).into()))), Some(Ty::Num))
+        }
         ExprKind::Text(t) => (mk(CExprKind::Const(Value::Text(t.as_str().into()))), Some(Ty::Text)),
         ExprKind::Bool(b) => (mk(CExprKind::Const(Value::Bool(*b))), Some(Ty::Bool)),
         ExprKind::Name(name) => compile_name(ck, name, span, scope),

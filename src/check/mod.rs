@@ -12,6 +12,8 @@ use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
+use crate::number::Number;
+
 use crate::ast::{self, Item, Literal};
 use crate::diagnostics::{CheckCode, CheckError, CheckErrors, Level};
 use crate::model::*;
@@ -186,7 +188,7 @@ pub fn check(source: &SourceFile, rules: &ast::RuleSet) -> (Option<Model>, Vec<C
             description: p.description.clone(),
             indicator: p.indicator,
             refs,
-            audit_tolerance: p.audit_tolerance,
+            audit_tolerance: p.audit_tolerance.map(Number::from),
             span: p.name_span,
         });
     }
@@ -212,7 +214,7 @@ pub fn check(source: &SourceFile, rules: &ast::RuleSet) -> (Option<Model>, Vec<C
         title: header.title,
         year: header.year,
         issuer: header.issuer,
-        full_marks: header.full_marks.map(|(d, _)| d).unwrap_or_default(),
+        full_marks: header.full_marks.map(|(d, _)| Number::from(d)).unwrap_or_default(),
         score_precision: header.score_precision,
         inputs: ck.inputs,
         lists: ck.lists,
@@ -403,7 +405,7 @@ fn check_input(ck: &mut Checker, decl: &ast::InputDecl) -> InputDef {
     };
     let default = decl.default.as_ref().and_then(|lit| {
         let value = match (&lit.node, kind) {
-            (Literal::Number { value, .. }, Kind::Quantity(_) | Kind::Percent) => Some(Value::Num(*value)),
+            (Literal::Number { value, .. }, Kind::Quantity(_) | Kind::Percent) => Some(Value::Num((*value).into())),
             (Literal::Bool(b), Kind::Bool) => Some(Value::Bool(*b)),
             (Literal::Text(t), Kind::Text) => Some(Value::Text(t.as_str().into())),
             _ => None,
@@ -419,7 +421,7 @@ fn check_input(ck: &mut Checker, decl: &ast::InputDecl) -> InputDef {
         value
     });
     if let (Some(Value::Num(d)), Some(lit)) = (&default, &decl.default) {
-        if let Some(bad) = decl.ranges.iter().find(|r| !r.contains(*d)) {
+        if let Some(bad) = decl.ranges.iter().find(|r| !r.contains(d.clone())) {
             let err = CheckError::new(
                 ck.source,
                 CheckCode::BadDefault,
@@ -568,7 +570,7 @@ fn check_cross_checks(ck: &mut Checker, rules: &ast::RuleSet) -> Vec<CheckDef> {
             sides,
             difference: None,
             comparison: false,
-            tolerance: check.tolerance.as_ref().map_or(Decimal::ZERO, |t| t.node),
+            tolerance: check.tolerance.as_ref().map_or(Number::ZERO, |t| t.node.into()),
             severity: check.severity.as_ref().map_or(ast::Severity::Error, |s| s.node),
             description: check.description.as_ref().map(|d| d.node.clone()),
             span: check.name.span,
@@ -603,7 +605,7 @@ fn check_cross_checks(ck: &mut Checker, rules: &ast::RuleSet) -> Vec<CheckDef> {
             sides: Some((left, right)),
             difference,
             comparison: true,
-            tolerance: cmp.tolerance.as_ref().map_or(Decimal::ZERO, |t| t.node),
+            tolerance: cmp.tolerance.as_ref().map_or(Number::ZERO, |t| t.node.into()),
             severity: cmp.severity.as_ref().map_or(ast::Severity::Warning, |s| s.node),
             description: cmp.description.as_ref().map(|d| d.node.clone()),
             span: cmp.name.span,

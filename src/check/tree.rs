@@ -2,6 +2,8 @@
 
 use rust_decimal::Decimal;
 
+use crate::number::Number;
+
 use super::compile::{self, Scope};
 use super::{Checker, PendingComputed, Symbol};
 use crate::ast::{self, CriterionKind, StepUnit};
@@ -74,7 +76,7 @@ fn flatten_node<'a>(
     out.push(NodeDef {
         name: node.name.node.clone(),
         depth,
-        weight: node.weight.node,
+        weight: node.weight.node.into(),
         parent,
         children: Vec::new(),
         leaf: None,
@@ -257,11 +259,14 @@ fn compile_criterion(
             }
             let (step, step_label) = match &step_unit.node {
                 StepUnit::PercentagePoint => (
-                    step_size.node / Decimal::ONE_HUNDRED,
+                    // A decimal ÷ 100: exact, and far from overflowing.
+                    Number::from(step_size.node)
+                        .checked_div(Number::ONE_HUNDRED)
+                        .unwrap_or_default(),
                     format!("{} 个百分点", step_size.node),
                 ),
                 StepUnit::Plain(word) => (
-                    step_size.node,
+                    step_size.node.into(),
                     format!("{}{}", step_size.node, word.as_deref().unwrap_or("")),
                 ),
             };
@@ -272,7 +277,7 @@ fn compile_criterion(
                 step,
                 step_label,
                 unit: step_unit.node.clone(),
-                per_step: per_step.node,
+                per_step: per_step.node.into(),
                 stepping,
             }
         }
@@ -292,15 +297,15 @@ fn compile_criterion(
             }
             CCriterion::Bands {
                 subject,
-                bands: bands.iter().map(|b| (b.interval, b.score.node)).collect(),
+                bands: bands.iter().map(|b| (b.interval, b.score.node.into())).collect(),
             }
         }
         CriterionKind::Pass { condition, otherwise } => {
             let (c, ty) = compile::compile(ck, condition, scope);
             compile::expect_ty(ck, condition.span, ty, Ty::Bool, "条件");
-            let otherwise = otherwise.as_ref().map_or(Decimal::ZERO, |o| {
+            let otherwise = otherwise.as_ref().map_or(Number::ZERO, |o| {
                 score_in_range(ck, o.node, o.span);
-                o.node
+                o.node.into()
             });
             CCriterion::Pass {
                 condition: c,
@@ -313,12 +318,12 @@ fn compile_criterion(
                 let (c, ty) = compile::compile(ck, &arm.condition, scope);
                 compile::expect_ty(ck, arm.condition.span, ty, Ty::Bool, "条件");
                 score_in_range(ck, arm.score.node, arm.score.span);
-                out.push((c, arm.score.node));
+                out.push((c, arm.score.node.into()));
             }
             score_in_range(ck, other.node, other.span);
             CCriterion::Cases {
                 arms: out,
-                other: other.node,
+                other: other.node.into(),
             }
         }
         CriterionKind::Review => CCriterion::Review,
@@ -330,7 +335,7 @@ fn compile_criterion(
                 if item.deduct.node <= Decimal::ZERO {
                     ck.error(CheckCode::BadWeight, item.deduct.span, "扣分必须大于 0".into(), "这里");
                 }
-                out.push((c, item.deduct.node));
+                out.push((c, item.deduct.node.into()));
             }
             CCriterion::Checklist { items: out }
         }

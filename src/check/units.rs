@@ -4,6 +4,8 @@
 
 use rust_decimal::Decimal;
 
+use crate::number::Number;
+
 use crate::ast::{BinOp, StepUnit};
 use crate::diagnostics::{CheckCode, CheckError};
 use crate::model::*;
@@ -251,7 +253,7 @@ impl Units<'_> {
     /// Comparing a rate with `100` (not `100%`) is almost always a missing `%`.
     fn missing_percent(&mut self, rate: &Dim, other: &CExpr) {
         if let (true, CExprKind::Const(Value::Num(n))) = (rate.is_ratio(), &other.kind) {
-            if n.abs() > Decimal::ONE {
+            if n.clone().abs() > Number::ONE {
                 self.warn(
                     other.span,
                     format!("比率与 {n} 比较：是否少了 %？"),

@@ -8,6 +8,8 @@ use std::collections::BTreeSet;
 
 use rust_decimal::Decimal;
 
+use crate::number::Number;
+
 use super::bounds::{bound_text, Range};
 use crate::data::{Record, Stated};
 use crate::model::{CCriterion, CExpr, CExprKind, Kind, Model, Value};
@@ -41,7 +43,7 @@ pub(super) fn example(model: &Model, leaf: usize, ranges: &[Range]) -> Option<St
     let mut digits = vec![0usize; inputs.len()];
     loop {
         for (k, &input) in inputs.iter().enumerate() {
-            record.values[input] = Value::Num(candidates[k][digits[k]]);
+            record.values[input] = Value::Num(Number::from_decimal(candidates[k][digits[k]]));
         }
         if let Err(e) = crate::eval::evaluate(model, &record) {
             if e.indicator == node.name && e.message.starts_with("评分公式得出") {
@@ -151,7 +153,7 @@ fn made_up_unit(model: &Model, ranges: &[Range]) -> Record {
             Kind::Text => Value::Text("".into()),
             Kind::Quantity(_) | Kind::Percent => {
                 let ordinary = candidates(input.kind, ranges[i]).into_iter().find(|v| !v.is_zero());
-                Value::Num(ordinary.unwrap_or(Decimal::ONE))
+                Value::Num(Number::from_decimal(ordinary.unwrap_or(Decimal::ONE)))
             }
         })
         .collect();
@@ -159,7 +161,7 @@ fn made_up_unit(model: &Model, ranges: &[Range]) -> Record {
         unit: "（示例）".into(),
         values,
         lists: vec![Vec::new(); model.lists.len()],
-        reviews: vec![Decimal::ZERO; model.review_leaves.len()],
+        reviews: vec![Number::ZERO; model.review_leaves.len()],
         stated: Stated::default(),
         unknown_keys: Vec::new(),
         source_file: String::new(),

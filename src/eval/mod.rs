@@ -7,7 +7,7 @@ pub mod value;
 
 pub use program::{Evaluator, Program};
 
-use rust_decimal::Decimal;
+use crate::number::Number;
 
 use crate::ast::{BinOp, StepDirection, Stepping};
 use crate::data::{Record, TargetItem};
@@ -23,26 +23,26 @@ pub enum Branch {
     Sum,
     /// Deduction: the judged value did not pass the baseline.
     DeductNone {
-        judged: Decimal,
-        baseline: Decimal,
+        judged: Number,
+        baseline: Number,
     },
     /// Deduction: `excess` over the baseline, counted as `steps`, deducting `deduction`.
     Deducted {
-        judged: Decimal,
-        baseline: Decimal,
-        excess: Decimal,
-        steps: Decimal,
-        deduction: Decimal,
+        judged: Number,
+        baseline: Number,
+        excess: Number,
+        steps: Number,
+        deduction: Number,
     },
     /// Proportional: capped at full marks when the judged value reaches the target.
     Ratio {
-        judged: Decimal,
-        target: Decimal,
+        judged: Number,
+        target: Number,
         capped: bool,
     },
     /// Banded table: the band that matched.
     Band {
-        judged: Decimal,
+        judged: Number,
         band: usize,
     },
     Pass {
@@ -64,10 +64,10 @@ pub enum Branch {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckOutcome {
     pub ok: bool,
-    pub left: Option<Decimal>,
-    pub right: Option<Decimal>,
+    pub left: Option<Number>,
+    pub right: Option<Number>,
     /// `对照 … 差额 …`: the known difference, evaluated.
-    pub expected: Option<Decimal>,
+    pub expected: Option<Number>,
 }
 
 /// Everything computed for one unit, indexed like the model.
@@ -76,9 +76,9 @@ pub struct Outcome {
     /// Inputs then computed values ([`Model::slot_count`]).
     pub slots: Vec<Value>,
     /// Per tree node (pre-order): leaf scores and category subtotals, exact.
-    pub scores: Vec<Decimal>,
+    pub scores: Vec<Number>,
     pub branches: Vec<Branch>,
-    pub total: Decimal,
+    pub total: Number,
     /// Index into [`GradeDef::bands`].
     pub grade: usize,
     pub checks: Vec<CheckOutcome>,
@@ -87,8 +87,8 @@ pub struct Outcome {
 struct Ctx<'a> {
     record: &'a Record,
     slots: Vec<Value>,
-    subject: Option<Decimal>,
-    total: Option<Decimal>,
+    subject: Option<Number>,
+    total: Option<Number>,
     item: Option<&'a TargetItem>,
 }
 
@@ -126,7 +126,7 @@ impl Default for Outcome {
             slots: Vec::new(),
             scores: Vec::new(),
             branches: Vec::new(),
-            total: Decimal::ZERO,
+            total: Number::ZERO,
             grade: 0,
             checks: Vec::new(),
         }
@@ -187,7 +187,7 @@ fn finish(model: &Model, record: &Record, slots: Vec<Value>, out: &mut Outcome) 
 fn run(model: &Model, record: &Record, ctx: &mut Ctx, out: &mut Outcome) -> Result<(), Box<EvalError>> {
     let scores = &mut out.scores;
     scores.clear();
-    scores.resize(model.nodes.len(), Decimal::ZERO);
+    scores.resize(model.nodes.len(), Number::ZERO);
     // Every leaf's branch is set below; a category's stays `Sum` (kept from the last unit).
     let branches = &mut out.branches;
     if branches.len() != model.nodes.len() {
@@ -198,11 +198,11 @@ fn run(model: &Model, record: &Record, ctx: &mut Ctx, out: &mut Outcome) -> Resu
         let node = &model.nodes[leaf];
         let Some(def) = &node.leaf else { continue };
         ctx.subject = def.value_slot.and_then(|s| match ctx.slots.get(s) {
-            Some(Value::Num(n)) => Some(*n),
+            Some(Value::Num(n)) => Some(n.clone()),
             _ => None,
         });
         let (score, branch) = ctx
-            .score(def, node.weight)
+            .score(def, node.weight.clone())
             .map_err(|f| to_error(model, record, &node.name, f))?;
         scores[leaf] = score;
         branches[leaf] = branch;
@@ -211,7 +211,7 @@ fn run(model: &Model, record: &Record, ctx: &mut Ctx, out: &mut Outcome) -> Resu
     // Children come after their parent in pre-order: sum bottom-up.
     for index in (0..model.nodes.len()).rev() {
         if let Some(parent) = model.nodes[index].parent {
-            scores[parent] = value::add(scores[parent], scores[index]).map_err(|e| {
+            scores[parent] = value::add(scores[parent].clone(), scores[index].clone()).map_err(|e| {
                 to_error(
                     model,
                     record,
@@ -221,23 +221,25 @@ fn run(model: &Model, record: &Record, ctx: &mut Ctx, out: &mut Outcome) -> Resu
             })?;
         }
     }
-    let mut total = Decimal::ZERO;
+    let mut total = Number::ZERO;
     for (i, node) in model.nodes.iter().enumerate() {
         if node.parent.is_none() {
-            total += scores[i];
+            total = total
+                .checked_add(scores[i].clone())
+                .map_err(|e| to_error(model, record, &node.name, arith(node.span)(e).into()))?;
         }
     }
 
-    ctx.total = Some(total);
+    ctx.total = Some(total.clone());
     let grade_value = match &model.grades.subject {
         Some(e) => ctx.num(e).map_err(|f| to_error(model, record, "等级", f))?,
-        None => total,
+        None => total.clone(),
     };
     let grade = model
         .grades
         .bands
         .iter()
-        .position(|(_, interval)| interval.contains(grade_value))
+        .position(|(_, interval)| interval.contains(grade_value.clone()))
         .ok_or_else(|| {
             to_error(
                 model,
@@ -268,7 +270,7 @@ fn run(model: &Model, record: &Record, ctx: &mut Ctx, out: &mut Outcome) -> Resu
 #[inline(always)]
 pub(crate) fn copy(v: &Value) -> Value {
     match v {
-        Value::Num(n) => Value::Num(*n),
+        Value::Num(n) => Value::Num(n.clone()),
         other => other.clone(),
     }
 }
@@ -291,11 +293,11 @@ fn to_error(model: &Model, record: &Record, indicator: &str, fail: Box<Fail>) ->
 impl Ctx<'_> {
     /// A number-typed expression, computed without wrapping each step in a [`Value`]
     /// (the same steps, order and errors as [`Ctx::eval`]).
-    fn num(&mut self, e: &CExpr) -> R<Decimal> {
+    fn num(&mut self, e: &CExpr) -> R<Number> {
         match &e.kind {
-            CExprKind::Const(Value::Num(n)) | CExprKind::Percent(n) => Ok(*n),
+            CExprKind::Const(Value::Num(n)) | CExprKind::Percent(n) => Ok(n.clone()),
             CExprKind::Slot(s) => match self.slots.get(*s) {
-                Some(Value::Num(n)) => Ok(*n),
+                Some(Value::Num(n)) => Ok(n.clone()),
                 _ => self.num_value(e),
             },
             CExprKind::Neg(a) => Ok(-self.num(a)?),
@@ -315,7 +317,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn num_value(&mut self, e: &CExpr) -> R<Decimal> {
+    fn num_value(&mut self, e: &CExpr) -> R<Number> {
         match self.eval(e)? {
             Value::Num(n) => Ok(n),
             // The checker proved the type; a mismatch here is an engine bug, reported not panicked.
@@ -362,7 +364,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn arithmetic(&self, op: BinOp, x: Decimal, y: Decimal, span: Span, divisor: Span) -> R<Decimal> {
+    fn arithmetic(&self, op: BinOp, x: Number, y: Number, span: Span, divisor: Span) -> R<Number> {
         Ok(match op {
             BinOp::Add => value::add(x, y).map_err(arith(span))?,
             BinOp::Sub => value::sub(x, y).map_err(arith(span))?,
@@ -382,18 +384,18 @@ impl Ctx<'_> {
     fn eval(&mut self, e: &CExpr) -> R<Value> {
         Ok(match &e.kind {
             CExprKind::Const(v) => copy(v),
-            CExprKind::Percent(p) => Value::Num(*p),
+            CExprKind::Percent(p) => Value::Num(p.clone()),
             CExprKind::Slot(s) => self.slots.get(*s).map(copy).ok_or_else(|| Fail {
                 message: "内部错误：计算顺序有误，请向 jixiao 开发者报告".into(),
                 span: e.span,
                 help: None,
             })?,
-            CExprKind::Subject => Value::Num(self.subject.ok_or_else(|| Fail {
+            CExprKind::Subject => Value::Num(self.subject.clone().ok_or_else(|| Fail {
                 message: "这个指标没有数值".into(),
                 span: e.span,
                 help: None,
             })?),
-            CExprKind::Total => Value::Num(self.total.unwrap_or_default()),
+            CExprKind::Total => Value::Num(self.total.clone().unwrap_or_default()),
             CExprKind::Item(field) => self.item_field(*field, e.span)?,
             CExprKind::Neg(a) => Value::Num(-self.num(a)?),
             CExprKind::Not(a) => Value::Bool(!self.boolean(a)?),
@@ -426,29 +428,29 @@ impl Ctx<'_> {
         Ok(equal == (op == BinOp::Eq))
     }
 
-    fn call(&mut self, func: Func, args: &[CExpr], span: Span) -> R<Decimal> {
+    fn call(&mut self, func: Func, args: &[CExpr], span: Span) -> R<Number> {
         // The common shapes, without collecting the arguments: `round(x, 4)` (the places
         // are a constant: the checker requires it), `max(a, b)`, `min(a, b)`, `abs(x)`.
         match (func, args) {
             (Func::Round, [x, places]) => {
                 if let CExprKind::Const(Value::Num(n)) = &places.kind {
                     let x = self.num(x)?;
-                    let dp = u32::try_from(n.trunc().mantissa()).unwrap_or(0);
-                    return Ok(round_half_away(x, dp));
+                    let dp = n.to_u32().unwrap_or(0);
+                    return round_half_away(x, dp).map_err(|e| arith(span)(e).into());
                 }
             }
             (Func::Max, [a, b]) => {
                 let (a, b) = (self.num(a)?, self.num(b)?);
-                return Ok(Decimal::MIN.max(a).max(b));
+                return Ok(a.max(b));
             }
             (Func::Min, [a, b]) => {
                 let (a, b) = (self.num(a)?, self.num(b)?);
-                return Ok(Decimal::MAX.min(a).min(b));
+                return Ok(a.min(b));
             }
             (Func::Abs, [x]) => return Ok(self.num(x)?.abs()),
             _ => {}
         }
-        let mut values = [Decimal::ZERO; 3];
+        let mut values = [Number::ZERO, Number::ZERO, Number::ZERO];
         let mut rest = Vec::new();
         for (i, a) in args.iter().enumerate() {
             let v = self.num(a)?;
@@ -458,18 +460,19 @@ impl Ctx<'_> {
                 rest.push(v);
             }
         }
-        let all = values.iter().take(args.len().min(3)).chain(rest.iter()).copied();
-        let ten_thousand = Decimal::from(10_000);
+        let all = values.iter().take(args.len().min(3)).chain(rest.iter()).cloned();
+        let ten_thousand = Number::from(10_000);
         Ok(match func {
-            Func::ToWanYuan => value::div(values[0], ten_thousand).map_err(arith(span))?,
-            Func::ToYuan => value::mul(values[0], ten_thousand).map_err(arith(span))?,
+            Func::ToWanYuan => value::div(values[0].clone(), ten_thousand).map_err(arith(span))?,
+            Func::ToYuan => value::mul(values[0].clone(), ten_thousand).map_err(arith(span))?,
             Func::Round => {
-                let dp = u32::try_from(values[1].trunc().mantissa()).unwrap_or(0);
-                round_half_away(values[0], dp)
+                let dp = values[1].to_u32().unwrap_or(0);
+                round_half_away(values[0].clone(), dp).map_err(arith(span))?
             }
-            Func::Abs => values[0].abs(),
-            Func::Min => all.fold(Decimal::MAX, Decimal::min),
-            Func::Max => all.fold(Decimal::MIN, Decimal::max),
+            Func::Abs => values[0].clone().abs(),
+            // The checker requires at least one argument.
+            Func::Min => all.reduce(Number::min).unwrap_or_default(),
+            Func::Max => all.reduce(Number::max).unwrap_or_default(),
             Func::Clamp => {
                 if values[1] > values[2] {
                     return Err(Fail {
@@ -479,10 +482,11 @@ impl Ctx<'_> {
                     }
                     .into());
                 }
-                values[0].max(values[1]).min(values[2])
+                let [x, lo, hi] = values;
+                x.max(lo).min(hi)
             }
             Func::Sum => {
-                let mut s = Decimal::ZERO;
+                let mut s = Number::ZERO;
                 for v in all {
                     s = value::add(s, v).map_err(arith(span))?;
                 }
@@ -514,13 +518,15 @@ impl Ctx<'_> {
                 item.target
                     .as_ref()
                     .ok_or_else(|| missing("目标值", &item.target_text))?
-                    .value,
+                    .value
+                    .into(),
             ),
             ItemField::Actual => Value::Num(
                 item.actual
                     .as_ref()
                     .ok_or_else(|| missing("实际值", &item.actual_text))?
-                    .value,
+                    .value
+                    .into(),
             ),
         })
     }
@@ -536,8 +542,8 @@ impl Ctx<'_> {
         let record = self.record;
         let items = record.lists.get(list).map(Vec::as_slice).unwrap_or(&[]);
         let outer = self.item;
-        let mut count = Decimal::ZERO;
-        let mut sum = Decimal::ZERO;
+        let mut count = Number::ZERO;
+        let mut sum = Number::ZERO;
         let mut all = true;
         let mut any = false;
         for item in items {
@@ -547,7 +553,7 @@ impl Ctx<'_> {
                     continue;
                 }
             }
-            count += Decimal::ONE;
+            count = count.checked_add(Number::ONE).map_err(arith(span))?;
             match (func, arg) {
                 (AggFunc::Sum, Some(a)) => sum = value::add(sum, self.num(a)?).map_err(arith(span))?,
                 (AggFunc::All | AggFunc::Any, Some(a)) => {
@@ -567,10 +573,10 @@ impl Ctx<'_> {
         })
     }
 
-    fn judged(&mut self, subject: &Option<CExpr>, span: Span) -> R<Decimal> {
+    fn judged(&mut self, subject: &Option<CExpr>, span: Span) -> R<Number> {
         match subject {
             Some(e) => self.num(e),
-            None => self.subject.ok_or_else(|| {
+            None => self.subject.clone().ok_or_else(|| {
                 Fail {
                     message: "这个指标没有数值".into(),
                     span,
@@ -581,7 +587,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn score(&mut self, leaf: &Leaf, weight: Decimal) -> R<(Decimal, Branch)> {
+    fn score(&mut self, leaf: &Leaf, weight: Number) -> R<(Number, Branch)> {
         let span = leaf.formula_span.unwrap_or_default();
         Ok(match &leaf.criterion {
             CCriterion::Deduct {
@@ -597,21 +603,21 @@ impl Ctx<'_> {
                 let baseline = self.num(baseline)?;
                 let r = arith(span);
                 let excess = match direction {
-                    StepDirection::Above => value::sub(judged, baseline).map_err(&r)?,
-                    StepDirection::Below => value::sub(baseline, judged).map_err(&r)?,
-                    StepDirection::Deviation => value::sub(judged, baseline).map_err(&r)?.abs(),
+                    StepDirection::Above => value::sub(judged.clone(), baseline.clone()).map_err(&r)?,
+                    StepDirection::Below => value::sub(baseline.clone(), judged.clone()).map_err(&r)?,
+                    StepDirection::Deviation => value::sub(judged.clone(), baseline.clone()).map_err(&r)?.abs(),
                 };
-                if excess <= Decimal::ZERO {
+                if excess <= Number::ZERO {
                     (weight, Branch::DeductNone { judged, baseline })
                 } else {
-                    let exact_steps = value::div(excess, *step).map_err(&r)?;
+                    let exact_steps = value::div(excess.clone(), step.clone()).map_err(&r)?;
                     let steps = match stepping {
                         Stepping::Continuous => exact_steps,
                         Stepping::Whole => exact_steps.floor(),
                         Stepping::Started => exact_steps.ceil(),
                     };
-                    let deduction = value::mul(steps, *per_step).map_err(&r)?;
-                    let score = value::sub(weight, deduction).map_err(&r)?.max(Decimal::ZERO);
+                    let deduction = value::mul(steps.clone(), per_step.clone()).map_err(&r)?;
+                    let score = value::sub(weight, deduction.clone()).map_err(&r)?.max(Number::ZERO);
                     (
                         score,
                         Branch::Deducted {
@@ -639,9 +645,10 @@ impl Ctx<'_> {
                 } else {
                     let r = arith(target.span);
                     // (分值 × 值) ÷ 目标: one division, at the end.
-                    let score = value::div(value::mul(weight, judged).map_err(&r)?, target_value).map_err(&r)?;
+                    let score = value::div(value::mul(weight, judged.clone()).map_err(&r)?, target_value.clone())
+                        .map_err(&r)?;
                     (
-                        score.max(Decimal::ZERO),
+                        score.max(Number::ZERO),
                         Branch::Ratio {
                             judged,
                             target: target_value,
@@ -652,8 +659,8 @@ impl Ctx<'_> {
             }
             CCriterion::Bands { subject, bands } => {
                 let judged = self.judged(subject, span)?;
-                match bands.iter().position(|(interval, _)| interval.contains(judged)) {
-                    Some(band) => (bands[band].1, Branch::Band { judged, band }),
+                match bands.iter().position(|(interval, _)| interval.contains(judged.clone())) {
+                    Some(band) => (bands[band].1.clone(), Branch::Band { judged, band }),
                     None => {
                         return Err(Fail {
                             message: format!("数值 {} 不在任何分档区间内", value::format_exact(judged)),
@@ -666,19 +673,19 @@ impl Ctx<'_> {
             }
             CCriterion::Pass { condition, otherwise } => {
                 let held = self.boolean(condition)?;
-                (if held { weight } else { *otherwise }, Branch::Pass { held })
+                (if held { weight } else { otherwise.clone() }, Branch::Pass { held })
             }
             CCriterion::Cases { arms, other } => {
                 for (i, (condition, score)) in arms.iter().enumerate() {
                     if self.boolean(condition)? {
-                        return Ok((*score, Branch::Case { arm: Some(i) }));
+                        return Ok((score.clone(), Branch::Case { arm: Some(i) }));
                     }
                 }
-                (*other, Branch::Case { arm: None })
+                (other.clone(), Branch::Case { arm: None })
             }
             CCriterion::Review => {
                 let index = leaf.review_index.unwrap_or(usize::MAX);
-                let score = self.record.reviews.get(index).copied().ok_or_else(|| Fail {
+                let score = self.record.reviews.get(index).cloned().ok_or_else(|| Fail {
                     message: "缺少评审得分".into(),
                     span,
                     help: None,
@@ -687,21 +694,21 @@ impl Ctx<'_> {
             }
             CCriterion::Checklist { items } => {
                 let mut failed = Vec::new();
-                let mut deduction = Decimal::ZERO;
+                let mut deduction = Number::ZERO;
                 for (i, (condition, deduct)) in items.iter().enumerate() {
                     if !self.boolean(condition)? {
                         failed.push(i);
-                        deduction = deduction.saturating_add(*deduct);
+                        deduction = value::add(deduction, deduct.clone()).map_err(arith(span))?;
                     }
                 }
                 (
-                    weight.saturating_sub(deduction).max(Decimal::ZERO),
+                    value::sub(weight, deduction).map_err(arith(span))?.max(Number::ZERO),
                     Branch::Checklist { failed },
                 )
             }
             CCriterion::Formula(expr) => {
                 let score = self.num(expr)?;
-                if score < Decimal::ZERO || score > weight {
+                if score < Number::ZERO || score > weight {
                     return Err(Fail {
                         message: format!(
                             "评分公式得出 {}，超出 0 到分值 {weight} 的范围",
@@ -731,10 +738,10 @@ impl Ctx<'_> {
                 let (left, right) = (self.num(l)?, self.num(r)?);
                 let expected = match &check.difference {
                     Some(d) => self.num(d)?,
-                    None => Decimal::ZERO,
+                    None => Number::ZERO,
                 };
                 let r = arith(check.span);
-                let diff = value::sub(value::sub(left, right).map_err(&r)?, expected)
+                let diff = value::sub(value::sub(left.clone(), right.clone()).map_err(&r)?, expected.clone())
                     .map_err(&r)?
                     .abs();
                 Ok(CheckOutcome {

@@ -4,20 +4,20 @@
 //! call and a `Result` per node. For many units of one rule set, [`Evaluator`] first
 //! compiles the model's computed values (`计算` and indicator formulas, already in
 //! dependency order) into a single list of register operations: every slot, constant
-//! and intermediate result is a numbered `Decimal` register, constants are loaded once,
+//! and intermediate result is a numbered `Number` register, constants are loaded once,
 //! `如果`/`且`/`或` are jumps, so a unit's values cost one pass over a flat array with no
 //! lookups and no allocation. Scores, subtotals, grade and cross-checks then run as
 //! before on the filled slots.
 //!
 //! The program uses the very same arithmetic (`value::add` … `round_half_away`,
-//! `Decimal::max`/`min` in the same order) as the tree walker, so where it succeeds it
+//! `Number::max`/`min` in the same order) as the tree walker, so where it succeeds it
 //! computes the same values. Where it does not — a division by zero, an overflow, a
 //! `clamp` with crossed bounds — it gives up and the unit is evaluated again by the tree
 //! walker, which produces the result or the error with its usual message and place.
 //! A model the program cannot express (text or yes/no values, target lists, `值`) is
 //! simply always evaluated by the tree walker.
 
-use rust_decimal::Decimal;
+use crate::number::Number;
 
 use super::value::{self, round_half_away};
 use super::{evaluate_into, EvalError, Outcome};
@@ -58,7 +58,7 @@ enum Op {
 pub struct Program {
     ops: Vec<Op>,
     /// Initial register contents: slots are filled per unit, constants are set here.
-    regs: Vec<Decimal>,
+    regs: Vec<Number>,
     bools: usize,
     /// Inputs copied into registers per unit (the numeric ones the program reads).
     inputs: Vec<usize>,
@@ -69,7 +69,7 @@ pub struct Program {
 struct Compiler<'m> {
     model: &'m Model,
     ops: Vec<Op>,
-    regs: Vec<Decimal>,
+    regs: Vec<Number>,
     bools: u32,
     /// Which slots hold numbers (inputs by kind; computed values once compiled).
     numeric: Vec<bool>,
@@ -77,11 +77,11 @@ struct Compiler<'m> {
 
 impl Compiler<'_> {
     fn temp(&mut self) -> Reg {
-        self.regs.push(Decimal::ZERO);
+        self.regs.push(Number::ZERO);
         (self.regs.len() - 1) as Reg
     }
 
-    fn constant(&mut self, n: Decimal) -> Reg {
+    fn constant(&mut self, n: Number) -> Reg {
         self.regs.push(n);
         (self.regs.len() - 1) as Reg
     }
@@ -94,7 +94,7 @@ impl Compiler<'_> {
     /// A number-typed expression into a register; `None` if the program cannot express it.
     fn num(&mut self, e: &CExpr) -> Option<Reg> {
         Some(match &e.kind {
-            CExprKind::Const(Value::Num(n)) | CExprKind::Percent(n) => self.constant(*n),
+            CExprKind::Const(Value::Num(n)) | CExprKind::Percent(n) => self.constant(n.clone()),
             CExprKind::Slot(s) if *self.numeric.get(*s)? => *s as Reg,
             CExprKind::Neg(a) => {
                 let a = self.num(a)?;
@@ -142,29 +142,29 @@ impl Compiler<'_> {
                 let CExprKind::Const(Value::Num(n)) = &args[1].kind else {
                     return None;
                 };
-                let dp = u32::try_from(n.trunc().mantissa()).unwrap_or(0);
+                let dp = n.to_u32().unwrap_or(0);
                 self.ops.push(Op::Round(d, *x, dp));
             }
             (Func::Abs, [x]) => self.ops.push(Op::Abs(d, *x)),
             (Func::Clamp, [x, lo, hi]) => self.ops.push(Op::Clamp(d, [*x, *lo, *hi])),
             (Func::ToWanYuan, [x]) => {
-                let k = self.constant(Decimal::from(10_000));
+                let k = self.constant(Number::from(10_000));
                 self.ops.push(Op::Div(d, *x, k));
             }
             (Func::ToYuan, [x]) => {
-                let k = self.constant(Decimal::from(10_000));
+                let k = self.constant(Number::from(10_000));
                 self.ops.push(Op::Mul(d, *x, k));
             }
-            // The same folds as the tree walker: from MIN (MAX, zero), argument by argument.
+            // The same folds as the tree walker: max and min from the first argument, sums
+            // from zero, argument by argument.
             (Func::Max | Func::Min | Func::Sum, all) => {
-                let start = match func {
-                    Func::Max => Decimal::MIN,
-                    Func::Min => Decimal::MAX,
-                    _ => Decimal::ZERO,
+                let (start, rest) = match (func, all) {
+                    (Func::Max | Func::Min, [first, rest @ ..]) => (*first, rest),
+                    (Func::Max | Func::Min, []) => return None,
+                    _ => (self.constant(Number::ZERO), all),
                 };
-                let s = self.constant(start);
-                self.ops.push(Op::Move(d, s));
-                for &a in all {
+                self.ops.push(Op::Move(d, start));
+                for &a in rest {
                     self.ops.push(match func {
                         Func::Max => Op::Max(d, d, a),
                         Func::Min => Op::Min(d, d, a),
@@ -254,7 +254,7 @@ impl Program {
         let mut c = Compiler {
             model,
             ops: Vec::new(),
-            regs: vec![Decimal::ZERO; model.slot_count],
+            regs: vec![Number::ZERO; model.slot_count],
             bools: 0,
             numeric,
         };
@@ -273,30 +273,30 @@ impl Program {
     }
 
     /// Runs the program on registers whose input slots are filled; `None` where it gives up.
-    fn run(&self, r: &mut [Decimal], b: &mut [bool]) -> Option<()> {
+    fn run(&self, r: &mut [Number], b: &mut [bool]) -> Option<()> {
         let mut pc = 0;
         while let Some(op) = self.ops.get(pc) {
             pc += 1;
             let at = |x: Reg| x as usize;
             match *op {
-                Op::Neg(d, a) => r[at(d)] = -r[at(a)],
-                Op::Add(d, x, y) => r[at(d)] = value::add(r[at(x)], r[at(y)]).ok()?,
-                Op::Sub(d, x, y) => r[at(d)] = value::sub(r[at(x)], r[at(y)]).ok()?,
-                Op::Mul(d, x, y) => r[at(d)] = value::mul(r[at(x)], r[at(y)]).ok()?,
-                Op::Div(d, x, y) => r[at(d)] = value::div(r[at(x)], r[at(y)]).ok()?,
-                Op::Round(d, x, dp) => r[at(d)] = round_half_away(r[at(x)], dp),
-                Op::Max(d, x, y) => r[at(d)] = r[at(x)].max(r[at(y)]),
-                Op::Min(d, x, y) => r[at(d)] = r[at(x)].min(r[at(y)]),
-                Op::Abs(d, x) => r[at(d)] = r[at(x)].abs(),
+                Op::Neg(d, a) => r[at(d)] = -r[at(a)].clone(),
+                Op::Add(d, x, y) => r[at(d)] = value::add(r[at(x)].clone(), r[at(y)].clone()).ok()?,
+                Op::Sub(d, x, y) => r[at(d)] = value::sub(r[at(x)].clone(), r[at(y)].clone()).ok()?,
+                Op::Mul(d, x, y) => r[at(d)] = value::mul(r[at(x)].clone(), r[at(y)].clone()).ok()?,
+                Op::Div(d, x, y) => r[at(d)] = value::div(r[at(x)].clone(), r[at(y)].clone()).ok()?,
+                Op::Round(d, x, dp) => r[at(d)] = round_half_away(r[at(x)].clone(), dp).ok()?,
+                Op::Max(d, x, y) => r[at(d)] = r[at(x)].clone().max(r[at(y)].clone()),
+                Op::Min(d, x, y) => r[at(d)] = r[at(x)].clone().min(r[at(y)].clone()),
+                Op::Abs(d, x) => r[at(d)] = r[at(x)].clone().abs(),
                 Op::Clamp(d, [x, lo, hi]) => {
                     if r[at(lo)] > r[at(hi)] {
                         return None;
                     }
-                    r[at(d)] = r[at(x)].max(r[at(lo)]).min(r[at(hi)]);
+                    r[at(d)] = r[at(x)].clone().max(r[at(lo)].clone()).min(r[at(hi)].clone());
                 }
-                Op::Move(d, x) => r[at(d)] = r[at(x)],
+                Op::Move(d, x) => r[at(d)] = r[at(x)].clone(),
                 Op::Cmp(d, op, x, y) => {
-                    let (x, y) = (r[at(x)], r[at(y)]);
+                    let (x, y) = (r[at(x)].clone(), r[at(y)].clone());
                     b[at(d)] = match op {
                         BinOp::Lt => x < y,
                         BinOp::Le => x <= y,
@@ -331,7 +331,7 @@ impl Program {
 pub struct Evaluator<'m> {
     model: &'m Model,
     program: Option<Program>,
-    regs: Vec<Decimal>,
+    regs: Vec<Number>,
     bools: Vec<bool>,
 }
 
@@ -363,7 +363,7 @@ impl<'m> Evaluator<'m> {
         };
         for &i in &program.inputs {
             match record.values.get(i) {
-                Some(Value::Num(n)) => self.regs[i] = *n,
+                Some(Value::Num(n)) => self.regs[i] = n.clone(),
                 _ => return evaluate_into(model, record, out),
             }
         }
@@ -377,7 +377,7 @@ impl<'m> Evaluator<'m> {
             slots.push(super::copy(v));
         }
         for &s in &program.computed {
-            slots.push(Value::Num(self.regs[s]));
+            slots.push(Value::Num(self.regs[s].clone()));
         }
         super::finish(model, record, slots, out)
     }

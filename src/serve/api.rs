@@ -145,7 +145,7 @@ pub(super) fn squash(s: &str) -> String {
 
 fn value_text(v: &Value) -> String {
     match v {
-        Value::Num(n) => format_exact(*n),
+        Value::Num(n) => format_exact(n.clone()),
         Value::Bool(b) => (if *b { "是" } else { "否" }).to_owned(),
         Value::Text(t) => t.to_string(),
     }
@@ -163,7 +163,7 @@ pub fn nodes(model: &Model) -> Vec<NodeView> {
                 level: n.depth,
                 name: n.name.clone(),
                 path: model.node_path(i),
-                weight: format_exact(n.weight),
+                weight: format_exact(n.weight.clone()),
                 leaf: leaf.is_some(),
                 formula: leaf.and_then(|l| l.formula_span).map(|s| squash(model.source.slice(s))),
                 display: leaf.and_then(|l| l.display).map(|d| {
@@ -235,7 +235,7 @@ fn detail_of(l: &Loaded) -> RuleDetail {
     };
     RuleDetail {
         summary,
-        full_marks: Some(format_exact(model.full_marks)),
+        full_marks: Some(format_exact(model.full_marks.clone())),
         indicators: nodes(model),
         grades: model
             .grades
@@ -254,7 +254,7 @@ fn detail_of(l: &Loaded) -> RuleDetail {
                 kind: if c.comparison { "对照" } else { "勾稽" }.to_owned(),
                 severity: c.severity.label().to_owned(),
                 expression: check_expression(model, c),
-                tolerance: format_exact(c.tolerance),
+                tolerance: format_exact(c.tolerance.clone()),
                 description: c.description.clone(),
             })
             .collect(),

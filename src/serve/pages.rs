@@ -214,7 +214,7 @@ fn rule_body(l: &Loaded) -> String {
                 escape(&m.title),
                 m.year,
                 escape(&m.issuer),
-                format_exact(m.full_marks),
+                format_exact(m.full_marks.clone()),
                 m.score_precision
             );
         }
@@ -308,7 +308,7 @@ fn scoresheet(h: &mut String, m: &Model) {
                         h,
                         "<th class=\"l{level}\" rowspan=\"{r}\">{}</th><td class=\"num l{level}\" rowspan=\"{r}\">{}</td>",
                         escape(&m.nodes[a].name),
-                        format_exact(m.nodes[a].weight),
+                        format_exact(m.nodes[a].weight.clone()),
                         r = leaves_under[a]
                     );
                 }
@@ -321,7 +321,7 @@ fn scoresheet(h: &mut String, m: &Model) {
             h,
             "<td class=\"l3\"><a href=\"#L{line}\" title=\"规则文件第 {line} 行\">{}</a></td><td class=\"num\">{}</td>",
             escape(&node.name),
-            format_exact(node.weight)
+            format_exact(node.weight.clone())
         );
         let Some(l) = &node.leaf else {
             h.push_str("<td></td><td></td></tr>\n");
@@ -356,7 +356,7 @@ fn scoresheet(h: &mut String, m: &Model) {
     let _ = write!(
         h,
         "</tbody>\n<tfoot><tr><th colspan=\"5\">合计</th><td class=\"num\">{}</td><td colspan=\"2\"></td></tr></tfoot>\n</table>\n",
-        format_exact(m.full_marks)
+        format_exact(m.full_marks.clone())
     );
 }
 
@@ -383,7 +383,7 @@ fn grades_and_checks(h: &mut String, m: &Model) {
             if c.comparison { "对照" } else { "勾稽" },
             escape(c.severity.label()),
             escape(&check_expression(m, c)),
-            format_exact(c.tolerance),
+            format_exact(c.tolerance.clone()),
             escape(c.description.as_deref().unwrap_or(""))
         );
     }
@@ -397,7 +397,7 @@ fn inputs(h: &mut String, m: &Model) {
             .default
             .as_ref()
             .map(|v| match v {
-                crate::model::Value::Num(n) => format_exact(*n),
+                crate::model::Value::Num(n) => format_exact(n.clone()),
                 crate::model::Value::Bool(b) => (if *b { "是" } else { "否" }).to_owned(),
                 crate::model::Value::Text(t) if t.is_empty() => "（空）".to_owned(),
                 crate::model::Value::Text(t) => t.to_string(),

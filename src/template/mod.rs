@@ -25,8 +25,9 @@ use rust_decimal::Decimal;
 
 use crate::ast::Bound;
 use crate::data::{self, Record};
-use crate::eval::value::format_exact;
+use crate::eval::value::{format_exact, format_stated};
 use crate::model::{Kind, Model, Value};
+use crate::number::Number;
 
 /// Version of the workbook layout (keys, markers, meta sheet); stored in the meta sheet.
 pub const FORMAT_VERSION: &str = "1";
@@ -210,7 +211,7 @@ pub enum Rule {
     /// Free text (`long`: a paragraph).
     Text { long: bool },
     /// A score from 0 to `max`.
-    Score { max: Decimal },
+    Score { max: Number },
     /// A figure as the unit's report wrote it (`79.31%`), kept as text.
     AsWritten { percent: bool },
 }
@@ -227,7 +228,7 @@ impl Rule {
             Rule::Choice(items) => format!("从下拉列表选择：{}", items.join("、")),
             Rule::Text { long: true } => "文字（可以多行）".into(),
             Rule::Text { long: false } => "文字".into(),
-            Rule::Score { max } => format!("得分，0 到 {}", format_exact(*max)),
+            Rule::Score { max } => format!("得分，0 到 {}", format_exact(max.clone())),
             Rule::AsWritten { percent: true } => "照自评报告原文填写，例如 79.31%".into(),
             Rule::AsWritten { percent: false } => "照自评报告原文填写".into(),
         }
@@ -238,9 +239,9 @@ impl Rule {
 pub(crate) fn range_words(lower: Option<Bound>, upper: Option<Bound>, percent: bool) -> String {
     let show = |b: Bound| {
         if percent {
-            format!("{}%", format_exact(b.value * Decimal::ONE_HUNDRED))
+            format!("{}%", format_stated(b.value * Decimal::ONE_HUNDRED))
         } else {
-            format_exact(b.value)
+            format_stated(b.value)
         }
     };
     match (lower, upper) {
@@ -261,7 +262,7 @@ pub(crate) fn range_words(lower: Option<Bound>, upper: Option<Bound>, percent: b
 /// A value placed in an input cell: a number (percents as fractions) or text.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FillValue {
-    Number(Decimal),
+    Number(Number),
     Text(String),
 }
 
@@ -370,7 +371,7 @@ fn input_field(model: &Model, index: usize, number: usize) -> Field {
     match &def.default {
         None => note.push("必填".to_owned()),
         Some(Value::Text(t)) if t.is_empty() => note.push("选填".to_owned()),
-        Some(Value::Num(n)) => note.push(format!("选填，不填视为 {}", format_exact(*n))),
+        Some(Value::Num(n)) => note.push(format!("选填，不填视为 {}", format_exact(n.clone()))),
         Some(Value::Bool(b)) => note.push(format!("选填，不填视为“{}”", if *b { "是" } else { "否" })),
         Some(Value::Text(t)) => note.push(format!("选填，不填视为“{t}”")),
     }
@@ -461,9 +462,11 @@ pub fn describe(model: &Model, options: Options) -> Template {
         label: "自评总分".into(),
         indent: 0,
         unit: "分".into(),
-        rule: Rule::Score { max: model.full_marks },
+        rule: Rule::Score {
+            max: model.full_marks.clone(),
+        },
         required: false,
-        note: format!("满分 {}", format_exact(model.full_marks)),
+        note: format!("满分 {}", format_exact(model.full_marks.clone())),
         filler: Filler::Unit,
         value: None,
     }));
@@ -500,9 +503,11 @@ pub fn describe(model: &Model, options: Options) -> Template {
             label: node.name.clone(),
             indent: node.depth.saturating_sub(1).min(255) as u8,
             unit: "分".into(),
-            rule: Rule::Score { max: node.weight },
+            rule: Rule::Score {
+                max: node.weight.clone(),
+            },
             required: false,
-            note: format!("{level}指标，分值 {}", format_exact(node.weight)),
+            note: format!("{level}指标，分值 {}", format_exact(node.weight.clone())),
             filler: Filler::Unit,
             value: None,
         }));
@@ -563,9 +568,11 @@ pub fn describe(model: &Model, options: Options) -> Template {
             label: node.name.clone(),
             indent: 0,
             unit: "分".into(),
-            rule: Rule::Score { max: node.weight },
+            rule: Rule::Score {
+                max: node.weight.clone(),
+            },
             required: true,
-            note: format!("{path}，分值 {}{standard}", format_exact(node.weight)),
+            note: format!("{path}，分值 {}{standard}", format_exact(node.weight.clone())),
             filler: Filler::Bureau,
             value: None,
         }));
@@ -811,7 +818,7 @@ impl Template {
             vec![(data::UNIT_NAME_KEYS[0].to_owned(), FillValue::Text(record.unit.clone()))];
         for (def, value) in model.inputs.iter().zip(&record.values) {
             let v = match value {
-                Value::Num(n) => FillValue::Number(*n),
+                Value::Num(n) => FillValue::Number(n.clone()),
                 Value::Bool(b) => FillValue::Text((if *b { "是" } else { "否" }).into()),
                 Value::Text(t) => FillValue::Text(t.to_string()),
             };
@@ -820,17 +827,17 @@ impl Template {
         for (&leaf, score) in model.review_leaves.iter().zip(&record.reviews) {
             values.push((
                 format!("{}.{}", data::REVIEW_KEYS[0], model.nodes[leaf].name),
-                FillValue::Number(*score),
+                FillValue::Number(score.clone()),
             ));
         }
         if let Some(t) = record.stated.total {
-            values.push(("自评.总分".into(), FillValue::Number(t)));
+            values.push(("自评.总分".into(), FillValue::Number(t.into())));
         }
         if let Some(g) = &record.stated.grade {
             values.push(("自评.等级".into(), FillValue::Text(g.clone())));
         }
         for (name, s) in &record.stated.scores {
-            values.push((format!("自评.得分.{name}"), FillValue::Number(*s)));
+            values.push((format!("自评.得分.{name}"), FillValue::Number((*s).into())));
         }
         for (name, v) in &record.stated.values {
             values.push((format!("自评.指标值.{name}"), FillValue::Text(v.clone())));

@@ -315,7 +315,7 @@ fn two_places(number: &str) -> String {
 /// `0.7931` → `79.31%` (a stated rate typed as a number in a percent cell).
 fn percent_text(number: &str) -> String {
     match data::parse_decimal(number).and_then(|d| d.checked_mul(Decimal::ONE_HUNDRED)) {
-        Some(p) => format!("{}%", format_exact(p)),
+        Some(p) => format!("{}%", format_stated(p)),
         None => number.to_owned(),
     }
 }

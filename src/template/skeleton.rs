@@ -46,7 +46,7 @@ fn how(f: &Field) -> String {
         Rule::YesNo => "true 或 false".into(),
         Rule::Choice(items) => format!("{} 之一", items.join("、")),
         Rule::Text { .. } => "文字".into(),
-        Rule::Score { max } => format!("得分，0 到 {}", format_exact(*max)),
+        Rule::Score { max } => format!("得分，0 到 {}", format_exact(max.clone())),
         Rule::AsWritten { percent: true } => "照自评报告原文，例如 \"79.31%\"".into(),
         Rule::AsWritten { percent: false } => "照自评报告原文".into(),
     };

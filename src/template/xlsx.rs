@@ -163,13 +163,13 @@ fn cut(text: &str, max: usize) -> String {
     text.chars().take(max).collect()
 }
 
-/// An exact decimal to the nearest `f64` through its text.
-fn to_f64(x: Decimal) -> Option<f64> {
-    x.to_string().parse::<f64>().ok().filter(|f| f.is_finite())
+/// An exact value to the nearest `f64` (see [`Number::to_f64`]).
+fn to_f64(x: Number) -> Option<f64> {
+    Some(x.to_f64()).filter(|f| f.is_finite())
 }
 
 fn f64_bound(b: Option<crate::ast::Bound>) -> Option<(f64, bool)> {
-    b.and_then(|b| to_f64(b.value).map(|v| (v, b.inclusive)))
+    b.and_then(|b| to_f64(b.value.into()).map(|v| (v, b.inclusive)))
 }
 
 fn decimal_rule(lower: Option<(f64, bool)>, upper: Option<(f64, bool)>) -> Option<DataValidationRule<f64>> {
@@ -246,7 +246,7 @@ pub fn check(rule: &Rule) -> Check {
                 (None, None) => DataValidationRule::Between(i32::MIN, i32::MAX),
             })
         }
-        Rule::Score { max } => Check::Decimal(DataValidationRule::Between(0.0, to_f64(*max).unwrap_or(0.0))),
+        Rule::Score { max } => Check::Decimal(DataValidationRule::Between(0.0, to_f64(max.clone()).unwrap_or(0.0))),
         Rule::YesNo => Check::List(vec!["是".into(), "否".into()]),
         // Excel limits a literal list to 255 characters; longer lists are checked on reading.
         Rule::Choice(items)
@@ -501,7 +501,7 @@ fn field_row(ws: &mut Worksheet, s: &Styles, r: u32, f: &Field) -> Result<(), Xl
         Some(FillValue::Text(t)) => {
             ws.write_string_with_format(r, COL_VALUE, t, &input)?;
         }
-        Some(FillValue::Number(n)) => match to_f64(*n) {
+        Some(FillValue::Number(n)) => match to_f64(n.clone()) {
             Some(x) => {
                 ws.write_number_with_format(r, COL_VALUE, x, &input)?;
             }

@@ -486,7 +486,7 @@ fn the_example_workbook_evaluates_like_the_example_csv() {
         |r: &Run| -> Vec<serde_json::Value> { r.stdout().lines().map(|l| serde_json::from_str(l).unwrap()).collect() };
     let (a, b) = (parse(&from_csv), parse(&from_xlsx));
     assert_eq!(a.len(), b.len());
-    let dec = |v: &serde_json::Value| Decimal::from_str(v.as_str().unwrap()).unwrap();
+    let dec = |v: &serde_json::Value| jixiao::number::Number::from_str(v.as_str().unwrap()).unwrap();
     for (x, y) in a.iter().zip(&b) {
         assert_eq!(x["unit"], y["unit"]);
         assert_eq!(x["status"], y["status"]);

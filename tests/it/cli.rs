@@ -23,7 +23,8 @@ fn eval_json_is_a_stable_document() {
     assert_eq!(v["indicators"][0]["name"], "财政供养人员控制率");
     assert_eq!(v["indicators"][0]["display"], "79.31%");
     assert_eq!(v["indicators"][0]["path"], serde_json::json!(["投入", "预算配置"]));
-    assert!(v["values"]["预算完成率"].as_str().unwrap().starts_with("1.2020"));
+    // Exact: 3641.42 / 3029.36 in lowest terms (120.20%).
+    assert_eq!(v["values"]["预算完成率"], "182071/151468");
 }
 
 #[test]

@@ -35,7 +35,7 @@ fn run(criterion: &str, kind: &str, data: &str) -> Result<String, String> {
     )
     .map_err(|e| e.to_string())?;
     jixiao::evaluate(&compiled.model, &record, false)
-        .map(|ev| jixiao::eval::value::format_decimal(ev.indicators[0].score, false, 4))
+        .map(|ev| jixiao::eval::value::format_decimal(ev.indicators[0].score.clone(), false, 4))
         .map_err(|e| e.to_string())
 }
 
@@ -194,7 +194,7 @@ fn amounts_are_exact_from_toml_numbers_and_strings() {
         .unwrap();
         assert_eq!(
             record.values[0],
-            jixiao::model::Value::Num(Decimal::from_str("0.1").unwrap()),
+            jixiao::model::Value::Num(Decimal::from_str("0.1").unwrap().into()),
             "{data}"
         );
     }
@@ -207,7 +207,7 @@ fn amounts_are_exact_from_toml_numbers_and_strings() {
     .unwrap();
     assert_eq!(
         record.values[0],
-        jixiao::model::Value::Num(Decimal::from_str("3696.83").unwrap())
+        jixiao::model::Value::Num(Decimal::from_str("3696.83").unwrap().into())
     );
 }
 

@@ -5,6 +5,7 @@ mod batch;
 mod check;
 mod cli;
 mod eval;
+mod exact;
 mod format;
 mod forms;
 mod fuzz_regressions;

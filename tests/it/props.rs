@@ -4,6 +4,7 @@
 
 use std::sync::LazyLock;
 
+use jixiao::number::Number;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
@@ -422,20 +423,22 @@ proptest! {
 
     #[test]
     fn rounding_is_half_away_from_zero(x in any_decimal(), dp in 0u32..=30) {
-        let rounded = jixiao::eval::value::round_half_away(x, dp);
+        let rounded = jixiao::eval::value::round_half_away(Number::from(x), dp).unwrap();
         let expected: Decimal = reference_round(&x.to_string(), dp as usize).parse().unwrap();
-        prop_assert_eq!(rounded, expected, "{} to {} places", x, dp);
-        prop_assert!(rounded.scale() <= dp);
+        prop_assert_eq!(rounded.clone(), Number::from(expected), "{} to {} places", x, dp);
+        // At most `dp` decimals: the reduced denominator divides 10^dp.
+        prop_assert!((num_bigint::BigInt::from(10).pow(dp) % rounded.parts().1) == num_bigint::BigInt::from(0));
     }
 
     /// Display rounding is the same 四舍五入, always with exactly `dp` decimals, and never
     /// shows `-0.00`.
     #[test]
     fn display_rounds_half_away_with_fixed_decimals(x in any_decimal(), dp in 0u32..=6, percent in any::<bool>()) {
-        let shown = jixiao::eval::value::format_decimal(x, percent, dp);
-        let scaled = if percent { x.checked_mul(Decimal::ONE_HUNDRED) } else { Some(x) };
+        let shown = jixiao::eval::value::format_decimal(Number::from(x), percent, dp);
+        // Exact: × 100 never overflows a decimal's 96-bit mantissa.
+        let scaled = if percent { Number::from(x).checked_mul(Number::ONE_HUNDRED).ok() } else { Some(Number::from(x)) };
         match scaled {
-            None => prop_assert!(shown.ends_with("（比率）"), "{}", shown),
+            None => prop_assert!(false, "{} × 100 overflowed", x),
             Some(v) => {
                 let mut expected = reference_round(&v.to_string(), dp as usize);
                 if expected.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {

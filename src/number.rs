@@ -1,0 +1,741 @@
+//! Exact numbers: every value jixiao computes is a rational number.
+//!
+//! A [`Number`] is a fraction. Addition, subtraction, multiplication and division are
+//! exact; comparisons are exact; a value is rounded only by [`Number::round`] (四舍五入,
+//! half away from zero, decided on the exact value), which the rule file asks for through
+//! `显示`, `得分精度` and `round()`. `138 / 174` is `23/29`, not 0.7931034482758620689655172414,
+//! so `382.85 / 600 / 95% × 3` is exactly 2.015 and shows as 2.02.
+//!
+//! Two representations, one value: a small fraction `n / d` of two `i128`s (`d > 0`), which
+//! is what budget figures and almost every computed value are, and a big rational
+//! (`num-rational` over `num-bigint`) for the rare value whose lowest terms do not fit
+//! 128 bits (a sum of many scores with unrelated denominators can get there). A step on
+//! small fractions whose 128-bit arithmetic overflows is done again with big integers;
+//! a big result that fits is made small again. Nothing is ever rounded or wrapped.
+//!
+//! Small fractions are not reduced after every step: budget figures are decimals, and
+//! sums of decimals of one scale, or products of a few of them, stay small. A fraction
+//! whose numerator or denominator passes 2^64 is reduced by their gcd.
+//!
+//! Text forms: [`Number::exact_text`] (`Display`) writes a terminating value as a plain
+//! decimal (`2.015`, `4`, `0.00000000000000000000000000001`) and any other as a reduced
+//! fraction (`23/29`); [`Number::write_fixed`] writes the rounded value with a fixed number
+//! of decimals, optionally as a percent (`79.31%`).
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::sync::Arc;
+
+use num_bigint::BigInt;
+use num_integer::Integer;
+use num_rational::BigRational;
+use num_traits::{Signed, ToPrimitive, Zero};
+use rust_decimal::Decimal;
+
+/// Why an arithmetic step failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArithError {
+    DivisionByZero,
+    /// A rounded value with more digits than a decimal place count allows (only
+    /// [`Number::round`] to more than 38 places, which a rule file cannot ask for).
+    Overflow,
+}
+
+impl ArithError {
+    pub fn message(self) -> &'static str {
+        match self {
+            ArithError::DivisionByZero => "除数为 0",
+            ArithError::Overflow => "数值超出可表示的范围",
+        }
+    }
+}
+
+/// An exact rational number (see the module documentation).
+#[derive(Clone)]
+pub struct Number(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Small(Small),
+    /// Only for values whose lowest terms do not fit [`Small`].
+    Big(Arc<BigRational>),
+}
+
+/// `n / d` with `d >= 1` and `n > i128::MIN` (so negation never overflows); not
+/// necessarily in lowest terms.
+#[derive(Clone, Copy)]
+struct Small {
+    n: i128,
+    d: i128,
+}
+
+/// Past this, a fraction is reduced (so later products rarely need big integers).
+const REDUCE_ABOVE: u128 = 1 << 64;
+
+/// 10^0 … 10^38.
+const POW10: [i128; 39] = {
+    let mut table = [1i128; 39];
+    let mut i = 1;
+    while i < 39 {
+        table[i] = table[i - 1] * 10;
+        i += 1;
+    }
+    table
+};
+
+/// 10^k as an `i128`, if it fits.
+fn pow10(k: u32) -> Option<i128> {
+    POW10.get(k as usize).copied()
+}
+
+fn big_pow10(k: u32) -> BigInt {
+    BigInt::from(10).pow(k)
+}
+
+impl Small {
+    fn reduced(self) -> Small {
+        let g = gcd(self.n, self.d);
+        if g <= 1 {
+            self
+        } else {
+            Small {
+                n: self.n / g,
+                d: self.d / g,
+            }
+        }
+    }
+
+    /// Reduces a fraction that has grown large.
+    #[inline]
+    fn tidy(n: i128, d: i128) -> Number {
+        let x = Small { n, d };
+        Number(Repr::Small(
+            if n.unsigned_abs() >= REDUCE_ABOVE || d as u128 >= REDUCE_ABOVE {
+                x.reduced()
+            } else {
+                x
+            },
+        ))
+    }
+
+    fn to_big(self) -> BigRational {
+        BigRational::new_raw(BigInt::from(self.n), BigInt::from(self.d))
+    }
+
+    #[inline]
+    fn add(self, o: Small) -> Option<Number> {
+        if self.d == o.d {
+            let n = self.n.checked_add(o.n).filter(|&n| n != i128::MIN)?;
+            return Some(Small::tidy(n, self.d));
+        }
+        let n = self
+            .n
+            .checked_mul(o.d)?
+            .checked_add(o.n.checked_mul(self.d)?)
+            .filter(|&n| n != i128::MIN)?;
+        Some(Small::tidy(n, self.d.checked_mul(o.d)?))
+    }
+
+    #[inline]
+    fn mul(self, o: Small) -> Option<Number> {
+        let n = self.n.checked_mul(o.n).filter(|&n| n != i128::MIN)?;
+        Some(Small::tidy(n, self.d.checked_mul(o.d)?))
+    }
+
+    /// `o` is not zero.
+    #[inline]
+    fn div(self, o: Small) -> Option<Number> {
+        // (a/b) / (c/d) = (a·d) / (b·c), with the sign moved to the numerator.
+        let (c, d) = if o.n < 0 { (-o.n, -o.d) } else { (o.n, o.d) };
+        let n = self.n.checked_mul(d).filter(|&n| n != i128::MIN)?;
+        Some(Small::tidy(n, self.d.checked_mul(c)?))
+    }
+
+    fn cmp(self, o: Small) -> Option<Ordering> {
+        if self.d == o.d {
+            return Some(self.n.cmp(&o.n));
+        }
+        Some(self.n.checked_mul(o.d)?.cmp(&o.n.checked_mul(self.d)?))
+    }
+
+    /// The value × 10^dp rounded half away from zero, if it fits an `i128`.
+    fn rounded_mantissa(self, dp: u32) -> Option<i128> {
+        let unit = pow10(dp)?;
+        let scaled = self.n.unsigned_abs().checked_mul(unit as u128)?;
+        let d = self.d as u128;
+        let (mut q, r) = (scaled / d, scaled % d);
+        // r ≥ d/2 without overflow: r ≥ d − r.
+        if r >= d - r {
+            q += 1;
+        }
+        let q = i128::try_from(q).ok()?;
+        Some(if self.n < 0 { -q } else { q })
+    }
+
+    /// `mantissa × 10^-scale` with the least scale, if the value terminates and fits.
+    fn terminating(self) -> Option<(i128, u32)> {
+        let r = self.reduced();
+        let scale = decimal_scale(r.d)?;
+        let factor = pow10(scale)? / r.d;
+        Some((r.n.checked_mul(factor)?, scale))
+    }
+}
+
+/// A big rational as a [`Number`]: small again if its lowest terms fit.
+fn from_big(x: BigRational) -> Number {
+    // `Ratio`'s operators and `new` keep it in lowest terms.
+    match (x.numer().to_i128(), x.denom().to_i128()) {
+        (Some(n), Some(d)) if n != i128::MIN => Number(Repr::Small(Small { n, d })),
+        _ => Number(Repr::Big(Arc::new(x))),
+    }
+}
+
+/// The value × 10^dp rounded half away from zero, with big integers.
+fn rounded_big(x: &BigRational, dp: u32) -> BigInt {
+    let scaled = x.numer().abs() * big_pow10(dp);
+    let (mut q, r) = scaled.div_rem(x.denom());
+    if &r + &r >= *x.denom() {
+        q += 1;
+    }
+    if x.is_negative() {
+        -q
+    } else {
+        q
+    }
+}
+
+impl Number {
+    pub const ZERO: Number = Number(Repr::Small(Small { n: 0, d: 1 }));
+    pub const ONE: Number = Number(Repr::Small(Small { n: 1, d: 1 }));
+    pub const ONE_HUNDRED: Number = Number(Repr::Small(Small { n: 100, d: 1 }));
+
+    /// `n / d` exactly; `None` when `d` is 0.
+    pub fn ratio(n: i128, d: i128) -> Option<Number> {
+        if d == 0 {
+            return None;
+        }
+        Some(from_big(BigRational::new(BigInt::from(n), BigInt::from(d))))
+    }
+
+    /// `mantissa × 10^-scale`.
+    pub fn from_scaled(mantissa: i128, scale: u32) -> Option<Number> {
+        match pow10(scale) {
+            Some(d) if mantissa != i128::MIN => Some(Number(Repr::Small(Small { n: mantissa, d }))),
+            _ => Some(from_big(BigRational::new(BigInt::from(mantissa), big_pow10(scale)))),
+        }
+    }
+
+    /// The exact value of a decimal (every [`Decimal`] is one of these).
+    pub fn from_decimal(x: Decimal) -> Number {
+        // A Decimal's mantissa has 96 bits and its scale is at most 28: always small.
+        Number(Repr::Small(Small {
+            n: x.mantissa(),
+            d: POW10[x.scale() as usize],
+        }))
+    }
+
+    /// The value as a big rational (for sums over many units).
+    pub fn to_big(&self) -> BigRational {
+        match &self.0 {
+            Repr::Small(s) => s.to_big(),
+            Repr::Big(b) => (**b).clone(),
+        }
+    }
+
+    /// Numerator and denominator in lowest terms (denominator ≥ 1), as text-free integers.
+    pub fn parts(&self) -> (BigInt, BigInt) {
+        match &self.0 {
+            Repr::Small(s) => {
+                let r = s.reduced();
+                (r.n.into(), r.d.into())
+            }
+            Repr::Big(b) => (b.numer().clone(), b.denom().clone()),
+        }
+    }
+
+    pub fn is_zero(&self) -> bool {
+        match &self.0 {
+            Repr::Small(s) => s.n == 0,
+            Repr::Big(b) => b.is_zero(),
+        }
+    }
+
+    pub fn is_negative(&self) -> bool {
+        match &self.0 {
+            Repr::Small(s) => s.n < 0,
+            Repr::Big(b) => b.is_negative(),
+        }
+    }
+
+    pub fn is_integer(&self) -> bool {
+        match &self.0 {
+            Repr::Small(s) => s.n % s.d == 0,
+            Repr::Big(b) => b.is_integer(),
+        }
+    }
+
+    pub fn abs(self) -> Number {
+        match self.0 {
+            Repr::Small(s) => Number(Repr::Small(Small { n: s.n.abs(), d: s.d })),
+            Repr::Big(b) => from_big(b.abs()),
+        }
+    }
+
+    #[inline]
+    pub fn checked_add(self, other: Number) -> Result<Number, ArithError> {
+        if let (Repr::Small(a), Repr::Small(b)) = (&self.0, &other.0) {
+            if let Some(x) = a.add(*b) {
+                return Ok(x);
+            }
+        }
+        Ok(from_big(self.to_big() + other.to_big()))
+    }
+
+    #[inline]
+    pub fn checked_sub(self, other: Number) -> Result<Number, ArithError> {
+        self.checked_add(-other)
+    }
+
+    #[inline]
+    pub fn checked_mul(self, other: Number) -> Result<Number, ArithError> {
+        if let (Repr::Small(a), Repr::Small(b)) = (&self.0, &other.0) {
+            if let Some(x) = a.mul(*b) {
+                return Ok(x);
+            }
+        }
+        Ok(from_big(self.to_big() * other.to_big()))
+    }
+
+    #[inline]
+    pub fn checked_div(self, other: Number) -> Result<Number, ArithError> {
+        if other.is_zero() {
+            return Err(ArithError::DivisionByZero);
+        }
+        if let (Repr::Small(a), Repr::Small(b)) = (&self.0, &other.0) {
+            if let Some(x) = a.div(*b) {
+                return Ok(x);
+            }
+        }
+        Ok(from_big(self.to_big() / other.to_big()))
+    }
+
+    /// The largest integer ≤ the value.
+    pub fn floor(self) -> Number {
+        match self.0 {
+            Repr::Small(s) => Number(Repr::Small(Small {
+                n: s.n.div_euclid(s.d),
+                d: 1,
+            })),
+            Repr::Big(b) => from_big(b.floor()),
+        }
+    }
+
+    /// The smallest integer ≥ the value.
+    pub fn ceil(self) -> Number {
+        match self.0 {
+            // −floor(−x); `n > i128::MIN`, so the negations cannot overflow.
+            Repr::Small(s) => Number(Repr::Small(Small {
+                n: -(-s.n).div_euclid(s.d),
+                d: 1,
+            })),
+            Repr::Big(b) => from_big(b.ceil()),
+        }
+    }
+
+    /// The value as a `u32`, if it is a non-negative integer that fits.
+    pub fn to_u32(&self) -> Option<u32> {
+        match &self.0 {
+            Repr::Small(s) if s.n % s.d == 0 => u32::try_from(s.n / s.d).ok(),
+            _ => None,
+        }
+    }
+
+    /// 四舍五入: rounded half away from zero to `dp` decimals, decided on the exact value.
+    pub fn round(self, dp: u32) -> Result<Number, ArithError> {
+        if dp > 1000 {
+            return Err(ArithError::Overflow);
+        }
+        match self.0 {
+            Repr::Small(s) => {
+                let r = s.reduced();
+                // Already at most `dp` decimals: nothing to round.
+                if pow10(dp).is_some_and(|unit| unit % r.d == 0) {
+                    return Ok(Number(Repr::Small(r)));
+                }
+                match r.rounded_mantissa(dp) {
+                    Some(q) => Number::from_scaled(q, dp).ok_or(ArithError::Overflow),
+                    None => Ok(from_big(BigRational::new(rounded_big(&r.to_big(), dp), big_pow10(dp)))),
+                }
+            }
+            Repr::Big(b) => Ok(from_big(BigRational::new(rounded_big(&b, dp), big_pow10(dp)))),
+        }
+    }
+
+    /// The value as a [`Decimal`] if it is one exactly (a terminating value of ≤ 28
+    /// decimals and 96 bits), for writing into office formats.
+    pub fn to_decimal(&self) -> Option<Decimal> {
+        let Repr::Small(s) = &self.0 else { return None };
+        let (mantissa, scale) = s.terminating()?;
+        if scale > 28 {
+            return None;
+        }
+        Decimal::try_from_i128_with_scale(mantissa, scale).ok()
+    }
+
+    /// The nearest `f64` (for spreadsheets and charts only; never used in arithmetic):
+    /// a decimal through its text (correctly rounded by Rust), a fraction by division.
+    pub fn to_f64(&self) -> f64 {
+        if let Some(x) = self.to_decimal().and_then(|d| d.to_string().parse::<f64>().ok()) {
+            return x;
+        }
+        match &self.0 {
+            Repr::Small(s) => {
+                let r = s.reduced();
+                if r.n.unsigned_abs() < (1 << 53) && (r.d as u128) < (1 << 53) {
+                    // Both exact in an f64: one correctly rounded division.
+                    return r.n as f64 / r.d as f64;
+                }
+                r.to_big().to_f64().unwrap_or(f64::NAN)
+            }
+            Repr::Big(b) => b.to_f64().unwrap_or(f64::NAN),
+        }
+    }
+
+    /// Whether the value has a finite decimal expansion.
+    pub fn terminates(&self) -> bool {
+        match &self.0 {
+            Repr::Small(s) => decimal_scale(s.reduced().d).is_some(),
+            Repr::Big(b) => big_decimal_scale(b.denom()).is_some(),
+        }
+    }
+
+    /// The exact value as text: a plain decimal if it terminates (`2.015`, `-4`),
+    /// else the reduced fraction (`23/29`).
+    pub fn exact_text(&self) -> String {
+        self.to_string()
+    }
+
+    /// Appends the value rounded 四舍五入 to `decimals` places, all of them written
+    /// (`5.00`); as a percent (`79.31%`, value × 100) if asked. A value that rounds to
+    /// zero is written without a sign.
+    pub fn write_fixed(&self, out: &mut Vec<u8>, percent: bool, decimals: u32) {
+        let places = decimals + if percent { 2 } else { 0 };
+        // Rounding x to `decimals` places of x × 100 is rounding x to `decimals + 2`.
+        let small = match &self.0 {
+            Repr::Small(s) => s.rounded_mantissa(places),
+            Repr::Big(_) => None,
+        };
+        match small {
+            Some(q) => write_scaled(out, q, decimals, percent),
+            None => {
+                let q = rounded_big(&self.to_big(), places);
+                write_big_scaled(out, &q, decimals, percent);
+            }
+        }
+        if percent {
+            out.push(b'%');
+        }
+    }
+
+    /// [`Number::write_fixed`] as a `String`.
+    pub fn fixed(&self, percent: bool, decimals: u32) -> String {
+        let mut out = Vec::with_capacity(24);
+        self.write_fixed(&mut out, percent, decimals);
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// Parses the exact text form ([`Number::exact_text`]) and plain decimals.
+    pub fn parse_exact_text(text: &str) -> Option<Number> {
+        match text.split_once('/') {
+            Some((n, d)) => {
+                let n: BigInt = n.trim().parse().ok()?;
+                let d: BigInt = d.trim().parse().ok()?;
+                (!d.is_zero()).then(|| from_big(BigRational::new(n, d)))
+            }
+            None => crate::eval::value::parse_exact(text.trim()).map(Number::from_decimal),
+        }
+    }
+}
+
+/// Writes `mantissa × 10^-(decimals + extra)` where `extra` is 2 for a percent (the
+/// value × 100 with `decimals` places), with exactly `decimals` decimals; no `-` on zero.
+fn write_scaled(out: &mut Vec<u8>, mantissa: i128, decimals: u32, _percent: bool) {
+    let mut digits = [0u8; 48];
+    let mut len = 0;
+    let mut m = mantissa.unsigned_abs();
+    while m != 0 || len <= decimals as usize {
+        digits[len] = b'0' + (m % 10) as u8;
+        m /= 10;
+        len += 1;
+    }
+    if mantissa < 0 {
+        out.push(b'-');
+    }
+    for i in (0..len).rev() {
+        out.push(digits[i]);
+        if i == decimals as usize && i != 0 {
+            out.push(b'.');
+        }
+    }
+}
+
+/// [`write_scaled`] for a mantissa past 128 bits.
+fn write_big_scaled(out: &mut Vec<u8>, mantissa: &BigInt, decimals: u32, _percent: bool) {
+    let digits = format!("{:0>width$}", mantissa.abs(), width = decimals as usize + 1);
+    let (whole, frac) = digits.split_at(digits.len() - decimals as usize);
+    if mantissa.is_negative() {
+        out.push(b'-');
+    }
+    out.extend_from_slice(whole.as_bytes());
+    if decimals > 0 {
+        out.push(b'.');
+        out.extend_from_slice(frac.as_bytes());
+    }
+}
+
+/// A big rational (a mean over many units) rounded 四舍五入 to `dp` decimals, exactly.
+pub fn round_big(x: &BigRational, dp: u32) -> Result<Number, ArithError> {
+    Ok(from_big(BigRational::new(rounded_big(x, dp), big_pow10(dp))))
+}
+
+/// For a denominator made only of 2s and 5s, the number of decimals it needs.
+fn decimal_scale(d: i128) -> Option<u32> {
+    let mut d = d;
+    let (mut twos, mut fives) = (0u32, 0u32);
+    while d % 2 == 0 {
+        d /= 2;
+        twos += 1;
+    }
+    while d % 5 == 0 {
+        d /= 5;
+        fives += 1;
+    }
+    (d == 1).then_some(twos.max(fives))
+}
+
+fn big_decimal_scale(d: &BigInt) -> Option<u32> {
+    let (two, five) = (BigInt::from(2), BigInt::from(5));
+    let mut d = d.clone();
+    let (mut twos, mut fives) = (0u32, 0u32);
+    while (&d % &two).is_zero() {
+        d /= &two;
+        twos += 1;
+    }
+    while (&d % &five).is_zero() {
+        d /= &five;
+        fives += 1;
+    }
+    (d == BigInt::from(1)).then_some(twos.max(fives))
+}
+
+fn gcd(a: i128, b: i128) -> i128 {
+    // Both fit u64 in the common case: a much cheaper loop.
+    let (a, b) = (a.unsigned_abs(), b.unsigned_abs());
+    let g = match (u64::try_from(a), u64::try_from(b)) {
+        (Ok(a), Ok(b)) => u128::from(a.gcd(&b)),
+        _ => a.gcd(&b),
+    };
+    // The gcd of values ≤ i128::MAX (d) fits.
+    g as i128
+}
+
+impl std::ops::Neg for Number {
+    type Output = Number;
+    fn neg(self) -> Number {
+        match self.0 {
+            Repr::Small(s) => Number(Repr::Small(Small { n: -s.n, d: s.d })),
+            Repr::Big(b) => from_big(-(*b).clone()),
+        }
+    }
+}
+
+impl PartialEq for Number {
+    fn eq(&self, other: &Number) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Number {}
+
+impl PartialOrd for Number {
+    fn partial_cmp(&self, other: &Number) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Number {
+    fn cmp(&self, other: &Number) -> Ordering {
+        if let (Repr::Small(a), Repr::Small(b)) = (&self.0, &other.0) {
+            if let Some(o) = a.cmp(*b) {
+                return o;
+            }
+        }
+        self.to_big().cmp(&other.to_big())
+    }
+}
+
+impl std::hash::Hash for Number {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.parts().hash(state);
+    }
+}
+
+impl Default for Number {
+    fn default() -> Number {
+        Number::ZERO
+    }
+}
+
+macro_rules! from_int {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Number {
+            fn from(n: $t) -> Number {
+                Number(Repr::Small(Small { n: n as i128, d: 1 }))
+            }
+        }
+    )*};
+}
+from_int!(i32, u32, i64, usize);
+
+impl From<Decimal> for Number {
+    fn from(x: Decimal) -> Number {
+        Number::from_decimal(x)
+    }
+}
+
+impl fmt::Display for Number {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Repr::Small(s) = &self.0 {
+            if let Some((mantissa, scale)) = s.terminating() {
+                let mut out = Vec::with_capacity(48);
+                write_scaled(&mut out, mantissa, scale, false);
+                return f.write_str(std::str::from_utf8(&out).unwrap_or_default());
+            }
+        }
+        let (n, d) = self.parts();
+        if let Some(scale) = big_decimal_scale(&d) {
+            let mantissa = n * (big_pow10(scale) / d);
+            let mut out = Vec::new();
+            write_big_scaled(&mut out, &mantissa, scale, false);
+            return f.write_str(std::str::from_utf8(&out).unwrap_or_default());
+        }
+        write!(f, "{n}/{d}")
+    }
+}
+
+/// Reads the exact text form: a decimal (`2.015`) or a fraction (`23/29`).
+impl std::str::FromStr for Number {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Number, String> {
+        Number::parse_exact_text(text).ok_or_else(|| format!("`{text}` 不是一个精确数值"))
+    }
+}
+
+impl fmt::Debug for Number {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl serde::Serialize for Number {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// `serde(with = …)` for `Option<Number>`: the exact text or null.
+pub mod serde_option {
+    use super::Number;
+
+    pub fn serialize<S: serde::Serializer>(x: &Option<Number>, serializer: S) -> Result<S::Ok, S::Error> {
+        match x {
+            Some(n) => serializer.collect_str(n),
+            None => serializer.serialize_none(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(text: &str) -> Number {
+        Number::parse_exact_text(text).unwrap()
+    }
+
+    #[test]
+    fn quotients_are_exact() {
+        let rate = n("138").checked_div(n("174")).unwrap();
+        assert_eq!(rate.to_string(), "23/29");
+        assert_eq!(rate.fixed(true, 2), "79.31%");
+        // 382.85 / 600 ÷ 95% × 3 = 2.015 exactly, so 2.02.
+        let score = n("382.85")
+            .checked_div(n("600"))
+            .and_then(|x| x.checked_div(n("0.95")))
+            .and_then(|x| x.checked_mul(n("3")))
+            .unwrap();
+        assert_eq!(score.to_string(), "2.015");
+        assert_eq!(score.fixed(false, 2), "2.02");
+        let four = n("6").checked_mul(n("2").checked_div(n("3")).unwrap()).unwrap();
+        assert_eq!(four.to_string(), "4");
+        assert_eq!(four, Number::from(4));
+    }
+
+    #[test]
+    fn products_keep_every_digit() {
+        let tiny = n("0.00000000000001").checked_mul(n("0.000000000000001")).unwrap();
+        assert_eq!(tiny.to_string(), "0.00000000000000000000000000001");
+        let x = n("1.2345678901234567");
+        assert_eq!(
+            x.clone().checked_mul(x).unwrap().to_string(),
+            "1.52415787532388345526596755677489"
+        );
+    }
+
+    #[test]
+    fn rounding_is_half_away_on_the_exact_value() {
+        assert_eq!(n("0.125").fixed(false, 2), "0.13");
+        assert_eq!(n("-0.125").fixed(false, 2), "-0.13");
+        assert_eq!(n("59.995").round(2).unwrap(), n("60"));
+        assert_eq!(n("-0.001").fixed(false, 2), "0.00");
+        assert_eq!(n("5").fixed(false, 2), "5.00");
+        assert_eq!(n("1/3").fixed(false, 0), "0");
+        assert_eq!(n("2/3").fixed(false, 0), "1");
+        assert_eq!(n("-0.0917").fixed(true, 2), "-9.17%");
+        assert_eq!(n("1.202").fixed(true, 2), "120.20%");
+        assert_eq!(n("7/48").checked_mul(n("6")).unwrap().fixed(false, 2), "0.88");
+    }
+
+    #[test]
+    fn values_past_128_bits_stay_exact() {
+        let big = Number::from_scaled(i128::MAX, 0).unwrap();
+        let bigger = big.clone().checked_add(Number::ONE).unwrap();
+        assert_eq!(bigger.to_string(), "170141183460469231731687303715884105728");
+        assert_eq!(bigger.clone().checked_sub(Number::ONE).unwrap(), big);
+        let third = Number::ONE.checked_div(n("3")).unwrap();
+        let x = big.clone().checked_mul(third).unwrap();
+        assert_eq!(x.clone().checked_mul(n("3")).unwrap(), big);
+        assert_eq!(x.fixed(false, 1), "56713727820156410577229101238628035242.3");
+        // A sum of many unrelated denominators: exact, and back to small when it fits.
+        let mut sum = Number::ZERO;
+        for d in [
+            101, 103, 107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167, 173, 179, 181, 191, 193,
+        ] {
+            sum = sum.checked_add(Number::ratio(1, d).unwrap()).unwrap();
+        }
+        let back = sum.clone().checked_sub(sum).unwrap();
+        assert!(back.is_zero());
+        assert_eq!(Number::ONE.checked_div(Number::ZERO), Err(ArithError::DivisionByZero));
+    }
+
+    #[test]
+    fn comparisons_and_parts() {
+        assert!(n("1/3") < n("0.3334"));
+        assert!(n("1/3") > n("0.3333"));
+        assert_eq!(n("2/4"), n("0.5"));
+        assert_eq!(n("0.50").parts(), (1.into(), 2.into()));
+        assert_eq!(n("-7/3").floor(), n("-3"));
+        assert_eq!(n("-7/3").ceil(), n("-2"));
+        assert_eq!(n("-7/3").to_string(), "-7/3");
+    }
+}
