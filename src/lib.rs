@@ -50,6 +50,7 @@ pub mod eval;
 pub mod format;
 pub mod inherit;
 pub mod model;
+pub mod numtext;
 pub mod report;
 #[cfg(feature = "serve")]
 pub mod serve;
