@@ -182,8 +182,10 @@ fn toml_value(text: &str, v: &toml_edit::Value) -> Raw {
         |span: Option<std::ops::Range<usize>>| span.and_then(|s| text.get(s)).unwrap_or("").trim().to_owned();
     match v {
         V::String(s) => Raw::Text(s.value().clone()),
-        V::Integer(i) => Raw::Number(raw_text(i.span()).replace('_', "")),
-        V::Float(f) => Raw::Number(raw_text(f.span()).replace('_', "")),
+        // The source text as written: TOML allows `1_000` and `1e3`, jixiao's number
+        // grammar does not (binding rejects them with a hint, `crate::numtext`).
+        V::Integer(i) => Raw::Number(raw_text(i.span())),
+        V::Float(f) => Raw::Number(raw_text(f.span())),
         V::Boolean(b) => Raw::Bool(*b.value()),
         V::Datetime(d) => Raw::Other(d.value().to_string()),
         V::Array(a) => Raw::Array(
@@ -422,7 +424,8 @@ impl Binder<'_> {
                 Kind::Bool => " `true`/`false` 或 `\"是\"`/`\"否\"`".into(),
                 Kind::Text => "文字".into(),
             };
-            self.problem(key, Some(raw.describe()), format!("应为{expected}"), loc);
+            let message = number_hint(raw, matches!(kind, Kind::Percent)).unwrap_or_else(|| format!("应为{expected}"));
+            self.problem(key, Some(raw.describe()), message, loc);
             return None;
         };
         if let Value::Num(n) = &value {
@@ -579,7 +582,7 @@ impl Binder<'_> {
                 None => self.problem(
                     &format!("评审.{key}"),
                     Some(value.describe()),
-                    "评审得分应为数字".into(),
+                    number_hint(value, false).unwrap_or_else(|| "评审得分应为数字".into()),
                     *vloc,
                 ),
             }
@@ -595,7 +598,12 @@ impl Binder<'_> {
             match (key.as_str(), value) {
                 ("总分", Raw::Number(s) | Raw::Text(s)) => match parse_decimal(s) {
                     Some(d) => self.stated.total = Some(d),
-                    None => self.problem("自评.总分", Some(s.clone()), "应为数字".into(), *vloc),
+                    None => self.problem(
+                        "自评.总分",
+                        Some(s.clone()),
+                        number_hint(value, false).unwrap_or_else(|| "应为数字".into()),
+                        *vloc,
+                    ),
                 },
                 ("等级", Raw::Text(s)) => self.stated.grade = Some(s.trim().to_owned()),
                 ("得分", Raw::Table(scores)) => {
@@ -603,9 +611,12 @@ impl Binder<'_> {
                         match v {
                             Raw::Number(s) | Raw::Text(s) => match parse_decimal(s) {
                                 Some(d) => self.stated.scores.push((name.clone(), d)),
-                                None => {
-                                    self.problem(&format!("自评.得分.{name}"), Some(s.clone()), "应为数字".into(), *l)
-                                }
+                                None => self.problem(
+                                    &format!("自评.得分.{name}"),
+                                    Some(s.clone()),
+                                    number_hint(v, false).unwrap_or_else(|| "应为数字".into()),
+                                    *l,
+                                ),
                             },
                             other => self.problem(
                                 &format!("自评.得分.{name}"),
@@ -753,37 +764,25 @@ fn num(x: Decimal) -> Value {
     Value::Num(Number::from_decimal(x))
 }
 
-/// `3,696.83` → 3696.83 (thousands separators allowed; nothing else).
+/// A number by the number grammar (`crate::numtext`, docs/language.md §13.1):
+/// `3,696.83` → 3696.83, `３６９６．８３` → 3696.83; `1e3`, `1_000`, `1,74` are `None`.
 pub fn parse_decimal(text: &str) -> Option<Decimal> {
     let t = text.trim();
-    if let Some(d) = plain_decimal(t.as_bytes()) {
-        return Some(d);
-    }
-    // Full-width digits, point, sign and comma (a Chinese input method's) are the same number.
-    let halfwidth: String;
-    let t = if t.chars().any(|c| ('０'..='９').contains(&c) || "．－＋，".contains(c)) {
-        halfwidth = t.chars().map(to_halfwidth).collect();
-        halfwidth.as_str()
-    } else {
-        t
-    };
-    if t.is_empty() || t.len() > 64 {
-        return None;
-    }
-    if t.contains(',') && !valid_grouping(t) {
-        return None;
-    }
-    let cleaned: String = t.chars().filter(|c| *c != ',' && *c != '_').collect();
-    // Exact or nothing: digits beyond 28 decimal places are an error, not rounded away.
-    crate::eval::value::parse_exact(&cleaned)
+    plain_decimal(t.as_bytes()).or_else(|| crate::numtext::parse_number(t).ok())
 }
 
-/// `１` → `1`, `．` → `.`, `％` → `%` …: a full-width form to its ASCII character.
-fn to_halfwidth(c: char) -> char {
-    match u32::from(c) {
-        code @ 0xFF01..=0xFF5E => char::from_u32(code - 0xFEE0).unwrap_or(c),
-        _ => c,
-    }
+/// The number grammar's hint for a value that is not a number (`1e3`: 不支持科学计数法：
+/// 请写成 1000), when it has one; `percent` allows a `%`.
+fn number_hint(raw: &Raw, percent: bool) -> Option<String> {
+    let (Raw::Text(s) | Raw::Number(s)) = raw else {
+        return None;
+    };
+    let error = if percent {
+        crate::numtext::parse_fraction(s).err()?
+    } else {
+        crate::numtext::parse_number(s).err()?
+    };
+    error.hint()
 }
 
 /// `3029.36`, `-55.41`, `174`: at most 18 digits, an optional `-` and an optional
@@ -817,39 +816,16 @@ fn plain_decimal(t: &[u8]) -> Option<Decimal> {
     Some(Decimal::new(if negative { -mantissa } else { mantissa }, scale))
 }
 
-/// `1,234.5` is a thousands separator; `9,5` or `3029,36` is not (rejected, not guessed).
-fn valid_grouping(t: &str) -> bool {
-    let unsigned = t.trim_start_matches(['-', '+']);
-    let integer = unsigned.split('.').next().unwrap_or("");
-    if unsigned.split('.').skip(1).any(|f| f.contains(',')) {
-        return false;
-    }
-    let groups: Vec<&str> = integer.split(',').collect();
-    groups.first().is_some_and(|g| (1..=3).contains(&g.len()))
-        && groups[1..].iter().all(|g| g.len() == 3)
-        && groups.iter().all(|g| g.chars().all(|c| c.is_ascii_digit()))
-}
-
-/// `n%` as a fraction, if exact (`0.0000000000000000000000000001%` is not).
-fn percent_of(n: Decimal) -> Option<Decimal> {
-    n.checked_div(Decimal::ONE_HUNDRED)
-        .filter(|f| f.checked_mul(Decimal::ONE_HUNDRED) == Some(n))
-}
-
 /// `95%` → 0.95; a bare number is taken as a fraction (`0.95`).
 pub fn parse_percent_text(text: &str) -> Option<Decimal> {
-    let t = text.trim();
-    match t.strip_suffix(['%', '％']) {
-        Some(n) => percent_of(parse_decimal(n)?),
-        None => parse_decimal(t),
-    }
+    crate::numtext::parse_fraction(text).ok()
 }
 
 /// Parses a target or actual such as `≥95%`, `≥100 人`, `≤3.75 万元/人·年`,
 /// `95%以上`, `24 小时内`. Anything else (prose) is `None`.
 pub fn parse_quantity(text: &str) -> Option<Quantity> {
     // `≥９５％`, `１００ 人`: full-width forms are the same characters.
-    let halfwidth: String = text.chars().map(to_halfwidth).collect();
+    let halfwidth: String = text.chars().map(crate::numtext::to_halfwidth).collect();
     let mut s = halfwidth.trim();
     let mut comparator = None;
     for (prefix, cmp) in [
@@ -899,7 +875,7 @@ pub fn parse_quantity(text: &str) -> Option<Quantity> {
         if !r.trim().is_empty() {
             return None;
         }
-        value = percent_of(value)?;
+        value = crate::numtext::percent_of(value)?;
         "%".to_owned()
     } else {
         rest.to_owned()

@@ -10,6 +10,7 @@ use super::expr::lower_expr;
 use super::grammar::Rule;
 use crate::ast::*;
 use crate::diagnostics::SyntaxError;
+use crate::numtext::NumberError;
 use crate::source::{SourceFile, Span, Spanned};
 
 pub(super) type LowerResult<T> = Result<T, Box<SyntaxError>>;
@@ -874,32 +875,39 @@ impl<'s> Lowerer<'s> {
 
     fn lower_u32(&self, p: Pair<'_, Rule>) -> LowerResult<Spanned<u32>> {
         let span = span_of(&p);
+        // Full-width digits (`２０２１`) are the same number.
         p.as_str()
+            .chars()
+            .map(crate::numtext::to_halfwidth)
+            .collect::<String>()
             .parse::<u32>()
             .map(|n| Spanned::new(n, span))
             .map_err(|_| self.error(span, format!("整数 `{}` 超出范围", p.as_str()), "数值过大", None))
     }
 
+    /// A `number` token by the number grammar (`crate::numtext`): `1e3` and `36_96.83`
+    /// are errors with a hint that writes the number out.
     pub(super) fn lower_number(&self, p: Pair<'_, Rule>) -> LowerResult<Spanned<Decimal>> {
         let span = span_of(&p);
-        crate::eval::value::parse_exact(p.as_str())
+        crate::numtext::parse_literal(p.as_str())
             .map(|d| Spanned::new(d, span))
-            .ok_or_else(|| self.number_error(span, p.as_str()))
+            .map_err(|e| self.number_error(span, p.as_str(), &e))
     }
 
     /// `12.5%` → 0.125, exactly.
     pub(super) fn lower_percent(&self, p: &Pair<'_, Rule>) -> LowerResult<Decimal> {
         let span = span_of(p);
         let digits = p.as_str().trim_end_matches(['%', '％']);
-        crate::eval::value::parse_exact(digits)
-            .and_then(|d| {
-                d.checked_div(Decimal::ONE_HUNDRED)
-                    .filter(|f| f.checked_mul(Decimal::ONE_HUNDRED) == Some(d))
-            })
-            .ok_or_else(|| self.number_error(span, p.as_str()))
+        crate::numtext::parse_literal(digits)
+            .map_err(crate::numtext::with_percent)
+            .and_then(|d| crate::numtext::percent_of(d).ok_or(NumberError::Inexact))
+            .map_err(|e| self.number_error(span, p.as_str(), &e))
     }
 
-    fn number_error(&self, span: Span, text: &str) -> Box<SyntaxError> {
+    fn number_error(&self, span: Span, text: &str, e: &NumberError) -> Box<SyntaxError> {
+        if *e != NumberError::Inexact {
+            return self.error(span, format!("数字 `{text}` 的写法不对"), e.label(), e.hint());
+        }
         let shown = if text.chars().count() > 40 {
             format!(
                 "{}…（共 {} 位）",

@@ -143,7 +143,8 @@ fn convert_error(source: &SourceFile, err: pest::error::Error<Rule>) -> Box<Synt
             } else {
                 format!("此处应为 {}", join_words(&words))
             };
-            (message, help_for(positives, &found))
+            let help = thousands_hint(&source.text, start).or_else(|| help_for(positives, &found));
+            (message, help)
         }
         ErrorVariant::CustomError { message } => (message.clone(), None),
     };
@@ -218,10 +219,38 @@ pub(super) fn is_invisible(c: char) -> bool {
     matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{202A}'..='\u{202E}')
 }
 
-/// The ASCII character a full-width one stands for (`１` → `1`, `＞` → `>`), for the
-/// full-width forms the grammar does not accept (it accepts `（）：％，`).
+/// `1,234.5` where a comma stopped the parse: a thousands separator, which a rule file
+/// does not take (the comma separates arguments and interval ends). The hint writes the
+/// number out.
+fn thousands_hint(text: &str, at: usize) -> Option<String> {
+    let is_digit = |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c);
+    let rest = text.get(at..)?;
+    let comma = rest.chars().next().filter(|c| matches!(c, ',' | '，'))?;
+    let before = text[..at].chars().next_back().filter(|c| is_digit(*c));
+    let after = rest[comma.len_utf8()..].chars().next().filter(|c| is_digit(*c));
+    before.and(after)?;
+    let part = |c: &char| is_digit(*c) || matches!(c, ',' | '，' | '.' | '．');
+    let head: String = text[..at]
+        .chars()
+        .rev()
+        .take_while(part)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let tail: String = rest.chars().take_while(part).collect();
+    let plain: String = format!("{head}{tail}")
+        .chars()
+        .filter(|c| !matches!(c, ',' | '，'))
+        .map(crate::numtext::to_halfwidth)
+        .collect();
+    Some(format!("规则文件中的数字不写千分位逗号：请写成 {plain}"))
+}
+
+/// The ASCII character a full-width one stands for (`＞` → `>`), for the full-width forms
+/// the grammar does not accept (it accepts `（）：％，`, and digits `０`–`９` and `．` in numbers).
 fn halfwidth(c: char) -> Option<char> {
-    if matches!(c, '（' | '）' | '：' | '％' | '，') {
+    if matches!(c, '（' | '）' | '：' | '％' | '，' | '．' | '０'..='９') {
         return None;
     }
     match u32::from(c) {

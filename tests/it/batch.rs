@@ -815,3 +815,105 @@ fn output_files_get_ordinary_permissions() {
         .unwrap()
         .contains("岳阳市城市管理综合执法支队"));
 }
+
+/// CSV and workbook text cells read numbers by the data files' grammar
+/// (docs/language.md §13): the same values, the same hints.
+#[test]
+fn csv_and_workbook_cells_follow_the_one_number_grammar() {
+    let dir = temp_dir();
+    let rows = records(&crate::read(&crate::root().join(UNITS_CSV)));
+    let income = column(&rows[0], "收入合计");
+    assert_eq!(rows[1][income], "3696.83");
+    let spellings = [
+        "3696.83",
+        "3,696.83",
+        "+3696.83",
+        "３６９６．８３",
+        "３，６９６．８３",
+        "3.69683e3",
+        "3.69683E3",
+        "36_96.83",
+        "_3696.83",
+        "36,96.83",
+        "3696,83",
+    ];
+    let mut table = vec![rows[0].clone()];
+    for s in spellings {
+        let mut row = rows[1].clone();
+        row[income] = s.to_owned();
+        table.push(row);
+    }
+    let path = dir.path().join("numbers.csv");
+    std::fs::write(&path, write_csv(&table)).unwrap();
+    let run = jixiao(&["eval", RULES, path_str(&path), "--format", "jsonl"]);
+    assert_eq!(run.code, 0, "{}", run.err);
+    let units: Vec<serde_json::Value> = run.stdout().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(units.len(), spellings.len());
+    let plain = units[0].clone();
+    assert_eq!(plain["status"], "正常", "{plain}");
+    let reason = |i: usize| units[i]["error"].as_str().unwrap_or("").to_owned();
+    for i in 1..5 {
+        assert_eq!(
+            units[i]["evaluation"]["total"],
+            plain["evaluation"]["total"],
+            "{}: {}",
+            spellings[i],
+            reason(i)
+        );
+        assert_eq!(units[i]["status"], "正常", "{}: {}", spellings[i], reason(i));
+    }
+    let hints = [
+        "（值 `3.69683e3`）：不支持科学计数法：请写成 3696.83",
+        "（值 `3.69683E3`）：不支持科学计数法：请写成 3696.83",
+        "（值 `36_96.83`）：数字中不能有下划线：请写成 3696.83",
+        "（值 `_3696.83`）：数字中不能有下划线：请写成 3696.83",
+        "（值 `36,96.83`）：千分位逗号只能三位一组，例如 1,234,567.89：请写成 3696.83",
+        "（值 `3696,83`）：千分位逗号只能三位一组，例如 1,234,567.89：请写成 369683（若逗号是小数点，写成 3696.83）",
+    ];
+    for (i, hint) in (5..).zip(hints) {
+        assert_eq!(units[i]["status"], "错误", "{}", spellings[i]);
+        assert!(reason(i).contains("「收入合计」列"), "{}", reason(i));
+        assert!(reason(i).contains(hint), "{}", reason(i));
+    }
+
+    // A workbook: text cells as in the CSV; a number cell is an `f64`, whose text never
+    // has an exponent (1e-7 typed in Excel is read as 0.0000001).
+    let book = dir.path().join("numbers.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, cell) in rows[0].iter().enumerate() {
+        ws.write_string(0, c as u16, cell).unwrap();
+    }
+    for (r, value) in ["1e3", "1_000", "3696.83"].iter().enumerate() {
+        for (c, cell) in rows[1].iter().enumerate() {
+            ws.write_string(r as u32 + 1, c as u16, if c == income { value } else { cell.as_str() })
+                .unwrap();
+        }
+    }
+    for (c, cell) in rows[1].iter().enumerate() {
+        ws.write_string(4, c as u16, cell).unwrap();
+    }
+    ws.write_number(4, income as u16, 1e-7).unwrap();
+    wb.save(&book).unwrap();
+    let run = jixiao(&["eval", RULES, path_str(&book), "--format", "jsonl"]);
+    assert_eq!(run.code, 0, "{}", run.err);
+    let units: Vec<serde_json::Value> = run.stdout().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let error = |i: usize| units[i]["error"].as_str().unwrap_or("").to_owned();
+    assert!(
+        error(0).contains("（值 `1e3`）：不支持科学计数法：请写成 1000"),
+        "{}",
+        error(0)
+    );
+    assert!(
+        error(1).contains("（值 `1_000`）：数字中不能有下划线：请写成 1000"),
+        "{}",
+        error(1)
+    );
+    assert_eq!(
+        units[2]["evaluation"]["total"],
+        plain["evaluation"]["total"],
+        "{}",
+        error(2)
+    );
+    assert!(!error(3).contains("收入合计"), "{}", error(3));
+}

@@ -88,3 +88,45 @@ fn long_operator_chains_are_a_diagnostic() {
     let nots = format!("计算 x = {}是", "非 ".repeat(100_000));
     assert!(jixiao::syntax::parse(&SourceFile::new("not.jx", &nots)).is_err());
 }
+
+/// The number grammar of docs/language.md §7.1 and §13: `1e3`, `1_000` and `1,74` are
+/// rejected with the same hint in a rule file as in a data file; full-width digits and
+/// point are the same number.
+#[test]
+fn one_number_grammar_in_rule_files() {
+    let error = |formula: &str| {
+        let text = format!("标题 \"t\"\n年度 2021\n输入 a: 人\n计算 x = {formula}\n");
+        crate::load_error("t.jx", &text)
+    };
+    for (formula, hint) in [
+        ("a + 1e3", "不支持科学计数法：请写成 1000"),
+        ("a + 1E3", "不支持科学计数法：请写成 1000"),
+        ("a + 1e30", "不支持科学计数法：请写成 1000000000000000000000000000000"),
+        ("a + 2.5e-3", "不支持科学计数法：请写成 0.0025"),
+        ("a × 95e1%", "不支持科学计数法：请写成 950%"),
+        ("a + 36_96.83", "数字中不能有下划线：请写成 3696.83"),
+        ("a + _3696.83", "数字中不能有下划线：请写成 3696.83"),
+        ("a + 1_7_4", "数字中不能有下划线：请写成 174"),
+        ("a + 1,74", "规则文件中的数字不写千分位逗号：请写成 174"),
+        ("a + 1,234.5", "规则文件中的数字不写千分位逗号：请写成 1234.5"),
+    ] {
+        let err = error(formula);
+        assert!(err.contains(hint), "{formula}: {err}");
+    }
+    // The span is the whole number, not the `e3` after a `1`.
+    let err = error("a + 1e3");
+    assert!(err.contains("这里是 `1e3`") || err.contains("`1e3`"), "{err}");
+    // An interval bound and a weight read numbers the same way.
+    let bands = "标题 \"t\"\n年度 2021\n满分 5\n输入 a: 人\n一级 甲 分值 5 { 二级 乙 分值 5 { 三级 丙 分值 5 { 公式 a 评分 分档 { >= 1e2 得 5 < 1e2 得 0 } } } }\n";
+    assert!(crate::load_error("t.jx", bands).contains("不支持科学计数法：请写成 100"));
+
+    // Accepted: full-width digits and point, a full-width percent, a negative bound.
+    assert_eq!(expr("a + １２３．５"), "(a + 123.5)");
+    assert_eq!(expr("a × ９５％"), "(a × 95%)");
+    assert_eq!(expr("a + 007.50"), "(a + 7.50)");
+    assert_eq!(expr("-0.5 + a"), "((-0.5) + a)");
+    // A name may still contain digits and underscores; a call still separates arguments
+    // with a comma.
+    assert_eq!(expr("a_1 + e3"), "(a_1 + e3)");
+    assert_eq!(expr("max(1,74)"), "max(1, 74)");
+}

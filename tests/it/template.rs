@@ -484,7 +484,7 @@ fn hostile_workbooks_are_reported_not_panicked_on() {
     );
     assert!(
         text.iter()
-            .any(|p| p.contains("Sheet4!E6「环境效益」") && p.contains("应为数字")),
+            .any(|p| p.contains("Sheet4!E6「环境效益」") && p.contains("超出 28 位有效数字")),
         "{text:#?}"
     );
 }

@@ -247,8 +247,10 @@ fn plain_numbers_parse_as_decimal_from_str_does() {
                 (b.mantissa(), b.scale(), b.is_sign_negative()),
                 "{text}"
             ),
+            // Where the number grammar (docs/language.md §13.1) is stricter than
+            // `Decimal::from_str`: `1e3`, and a point without digits on both sides.
             (a, b) => assert!(
-                text.contains(',') || text.contains('e') || a == b,
+                text.contains(',') || text.contains('e') || matches!(text, "1." | ".5") || a == b,
                 "{text}: {a:?} vs {b:?}"
             ),
         }
