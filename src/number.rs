@@ -122,11 +122,21 @@ impl Small {
         BigRational::new_raw(BigInt::from(self.n), BigInt::from(self.d))
     }
 
+    /// Both parts fit 64 bits: products of two such fit 128 bits without a check.
+    #[inline(always)]
+    fn narrow(self) -> bool {
+        fits_i64(self.n) && fits_i64(self.d)
+    }
+
     #[inline]
     fn add(self, o: Small) -> Option<Number> {
         if self.d == o.d {
             let n = self.n.checked_add(o.n).filter(|&n| n != i128::MIN)?;
             return Some(Small::tidy(n, self.d));
+        }
+        if self.narrow() && o.narrow() {
+            // |n·d| < 2^126 each: the sum fits too.
+            return Some(Small::tidy(self.n * o.d + o.n * self.d, self.d * o.d));
         }
         let n = self
             .n
@@ -138,6 +148,9 @@ impl Small {
 
     #[inline]
     fn mul(self, o: Small) -> Option<Number> {
+        if self.narrow() && o.narrow() {
+            return Some(Small::tidy(self.n * o.n, self.d * o.d));
+        }
         let n = self.n.checked_mul(o.n).filter(|&n| n != i128::MIN)?;
         Some(Small::tidy(n, self.d.checked_mul(o.d)?))
     }
@@ -147,13 +160,20 @@ impl Small {
     fn div(self, o: Small) -> Option<Number> {
         // (a/b) / (c/d) = (a·d) / (b·c), with the sign moved to the numerator.
         let (c, d) = if o.n < 0 { (-o.n, -o.d) } else { (o.n, o.d) };
+        if self.narrow() && fits_i64(c) && fits_i64(d) {
+            return Some(Small::tidy(self.n * d, self.d * c));
+        }
         let n = self.n.checked_mul(d).filter(|&n| n != i128::MIN)?;
         Some(Small::tidy(n, self.d.checked_mul(c)?))
     }
 
+    #[inline]
     fn cmp(self, o: Small) -> Option<Ordering> {
         if self.d == o.d {
             return Some(self.n.cmp(&o.n));
+        }
+        if self.narrow() && o.narrow() {
+            return Some((self.n * o.d).cmp(&(o.n * self.d)));
         }
         Some(self.n.checked_mul(o.d)?.cmp(&o.n.checked_mul(self.d)?))
     }
@@ -163,7 +183,11 @@ impl Small {
         let unit = pow10(dp)?;
         let scaled = self.n.unsigned_abs().checked_mul(unit as u128)?;
         let d = self.d as u128;
-        let (mut q, r) = (scaled / d, scaled % d);
+        // A 64-bit division where it suffices: a 128-bit one costs several times more.
+        let (mut q, r) = match (u64::try_from(scaled), u64::try_from(d)) {
+            (Ok(s), Ok(d)) => (u128::from(s / d), u128::from(s % d)),
+            _ => (scaled / d, scaled % d),
+        };
         // r ≥ d/2 without overflow: r ≥ d − r.
         if r >= d - r {
             q += 1;
@@ -179,6 +203,11 @@ impl Small {
         let factor = pow10(scale)? / r.d;
         Some((r.n.checked_mul(factor)?, scale))
     }
+}
+
+#[inline(always)]
+fn fits_i64(x: i128) -> bool {
+    x as i64 as i128 == x
 }
 
 /// A big rational as a [`Number`]: small again if its lowest terms fit.
@@ -281,33 +310,42 @@ impl Number {
         }
     }
 
+    /// `self + other`, exactly (never fails).
     #[inline]
-    pub fn checked_add(self, other: Number) -> Result<Number, ArithError> {
+    pub fn add(&self, other: &Number) -> Number {
         if let (Repr::Small(a), Repr::Small(b)) = (&self.0, &other.0) {
             if let Some(x) = a.add(*b) {
-                return Ok(x);
+                return x;
             }
         }
-        Ok(from_big(self.to_big() + other.to_big()))
+        from_big(self.to_big() + other.to_big())
     }
 
+    /// `self − other`, exactly (never fails).
     #[inline]
-    pub fn checked_sub(self, other: Number) -> Result<Number, ArithError> {
-        self.checked_add(-other)
+    pub fn sub(&self, other: &Number) -> Number {
+        if let (Repr::Small(a), Repr::Small(b)) = (&self.0, &other.0) {
+            if let Some(x) = a.add(Small { n: -b.n, d: b.d }) {
+                return x;
+            }
+        }
+        from_big(self.to_big() - other.to_big())
     }
 
+    /// `self × other`, exactly (never fails).
     #[inline]
-    pub fn checked_mul(self, other: Number) -> Result<Number, ArithError> {
+    pub fn mul(&self, other: &Number) -> Number {
         if let (Repr::Small(a), Repr::Small(b)) = (&self.0, &other.0) {
             if let Some(x) = a.mul(*b) {
-                return Ok(x);
+                return x;
             }
         }
-        Ok(from_big(self.to_big() * other.to_big()))
+        from_big(self.to_big() * other.to_big())
     }
 
+    /// `self ÷ other`, exactly; an error only when `other` is 0.
     #[inline]
-    pub fn checked_div(self, other: Number) -> Result<Number, ArithError> {
+    pub fn div(&self, other: &Number) -> Result<Number, ArithError> {
         if other.is_zero() {
             return Err(ArithError::DivisionByZero);
         }
@@ -317,6 +355,26 @@ impl Number {
             }
         }
         Ok(from_big(self.to_big() / other.to_big()))
+    }
+
+    #[inline]
+    pub fn checked_add(self, other: Number) -> Result<Number, ArithError> {
+        Ok(self.add(&other))
+    }
+
+    #[inline]
+    pub fn checked_sub(self, other: Number) -> Result<Number, ArithError> {
+        Ok(self.sub(&other))
+    }
+
+    #[inline]
+    pub fn checked_mul(self, other: Number) -> Result<Number, ArithError> {
+        Ok(self.mul(&other))
+    }
+
+    #[inline]
+    pub fn checked_div(self, other: Number) -> Result<Number, ArithError> {
+        self.div(&other)
     }
 
     /// The largest integer ≤ the value.
@@ -357,14 +415,14 @@ impl Number {
         }
         match self.0 {
             Repr::Small(s) => {
-                let r = s.reduced();
-                // Already at most `dp` decimals: nothing to round.
-                if pow10(dp).is_some_and(|unit| unit % r.d == 0) {
-                    return Ok(Number(Repr::Small(r)));
+                // Already at most `dp` decimals: nothing to round (a value too large to
+                // scale by 10^dp in 128 bits is rounded with big integers below).
+                if pow10(dp).is_some_and(|unit| unit % s.d == 0) {
+                    return Ok(self);
                 }
-                match r.rounded_mantissa(dp) {
+                match s.rounded_mantissa(dp) {
                     Some(q) => Number::from_scaled(q, dp).ok_or(ArithError::Overflow),
-                    None => Ok(from_big(BigRational::new(rounded_big(&r.to_big(), dp), big_pow10(dp)))),
+                    None => Ok(from_big(BigRational::new(rounded_big(&s.to_big(), dp), big_pow10(dp)))),
                 }
             }
             Repr::Big(b) => Ok(from_big(BigRational::new(rounded_big(&b, dp), big_pow10(dp)))),

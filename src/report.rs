@@ -185,6 +185,17 @@ fn shown(model: &Model, slot: usize, v: &Value) -> String {
     }
 }
 
+/// Whether a value's display (`显示`) shows it without rounding anything away.
+fn shown_exactly(x: &Number, display: Option<crate::ast::Display>) -> bool {
+    match display {
+        Some(d) => {
+            let places = d.decimals + if d.percent { 2 } else { 0 };
+            x.clone().round(places).is_ok_and(|r| r == *x)
+        }
+        None => true,
+    }
+}
+
 fn score_text(model: &Model, x: Number) -> String {
     format_decimal(x, false, model.score_precision)
 }
@@ -367,7 +378,8 @@ fn explain_leaf(model: &Model, index: usize, leaf: &Leaf, outcome: &Outcome) -> 
             let result = outcome.slots.get(c.slot).map(|v| {
                 let shown_value = shown(model, c.slot, v);
                 match v {
-                    Value::Num(n) if shown_value != format_exact(n.clone()) => {
+                    // The exact value only where the display rounded something away.
+                    Value::Num(n) if !shown_exactly(n, model.slot_display(c.slot)) => {
                         format!("{shown_value}（精确值 {}）", format_exact_approx(n.clone()))
                     }
                     _ => shown_value,

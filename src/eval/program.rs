@@ -19,7 +19,7 @@
 
 use crate::number::Number;
 
-use super::value::{self, round_half_away};
+use super::value::round_half_away;
 use super::{evaluate_into, EvalError, Outcome};
 use crate::ast::BinOp;
 use crate::data::Record;
@@ -280,10 +280,10 @@ impl Program {
             let at = |x: Reg| x as usize;
             match *op {
                 Op::Neg(d, a) => r[at(d)] = -r[at(a)].clone(),
-                Op::Add(d, x, y) => r[at(d)] = value::add(r[at(x)].clone(), r[at(y)].clone()).ok()?,
-                Op::Sub(d, x, y) => r[at(d)] = value::sub(r[at(x)].clone(), r[at(y)].clone()).ok()?,
-                Op::Mul(d, x, y) => r[at(d)] = value::mul(r[at(x)].clone(), r[at(y)].clone()).ok()?,
-                Op::Div(d, x, y) => r[at(d)] = value::div(r[at(x)].clone(), r[at(y)].clone()).ok()?,
+                Op::Add(d, x, y) => r[at(d)] = r[at(x)].add(&r[at(y)]),
+                Op::Sub(d, x, y) => r[at(d)] = r[at(x)].sub(&r[at(y)]),
+                Op::Mul(d, x, y) => r[at(d)] = r[at(x)].mul(&r[at(y)]),
+                Op::Div(d, x, y) => r[at(d)] = r[at(x)].div(&r[at(y)]).ok()?,
                 Op::Round(d, x, dp) => r[at(d)] = round_half_away(r[at(x)].clone(), dp).ok()?,
                 Op::Max(d, x, y) => r[at(d)] = r[at(x)].clone().max(r[at(y)].clone()),
                 Op::Min(d, x, y) => r[at(d)] = r[at(x)].clone().min(r[at(y)].clone()),
