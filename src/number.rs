@@ -51,18 +51,25 @@ impl ArithError {
 }
 
 /// An exact rational number (see the module documentation).
+///
+/// 32 bytes: `n / d` (`d ≥ 1`, `n > i128::MIN`, not necessarily in lowest terms) while
+/// `big` is `None`, else the big rational in `big` (only for values whose lowest terms do
+/// not fit `i128 / i64`). Kept small on purpose: evaluation moves these around a lot.
 #[derive(Clone)]
-pub struct Number(Repr);
+pub struct Number {
+    n: i128,
+    d: i64,
+    big: Option<Arc<BigRational>>,
+}
 
-#[derive(Clone)]
-enum Repr {
+/// A [`Number`] as seen by the arithmetic.
+enum Repr<'a> {
     Small(Small),
-    /// Only for values whose lowest terms do not fit [`Small`].
-    Big(Arc<BigRational>),
+    Big(&'a Arc<BigRational>),
 }
 
 /// `n / d` with `d >= 1` and `n > i128::MIN` (so negation never overflows); not
-/// necessarily in lowest terms.
+/// necessarily in lowest terms. The working form of a small [`Number`].
 #[derive(Clone, Copy)]
 struct Small {
     n: i128,
@@ -106,16 +113,9 @@ impl Small {
     }
 
     /// Reduces a fraction that has grown large.
-    #[inline]
+    #[inline(always)]
     fn tidy(n: i128, d: i128) -> Number {
-        let x = Small { n, d };
-        Number(Repr::Small(
-            if n.unsigned_abs() >= REDUCE_ABOVE || d as u128 >= REDUCE_ABOVE {
-                x.reduced()
-            } else {
-                x
-            },
-        ))
+        Number::from_small(Small { n, d })
     }
 
     fn to_big(self) -> BigRational {
@@ -128,7 +128,7 @@ impl Small {
         fits_i64(self.n) && fits_i64(self.d)
     }
 
-    #[inline]
+    #[inline(always)]
     fn add(self, o: Small) -> Option<Number> {
         if self.d == o.d {
             let n = self.n.checked_add(o.n).filter(|&n| n != i128::MIN)?;
@@ -146,7 +146,7 @@ impl Small {
         Some(Small::tidy(n, self.d.checked_mul(o.d)?))
     }
 
-    #[inline]
+    #[inline(always)]
     fn mul(self, o: Small) -> Option<Number> {
         if self.narrow() && o.narrow() {
             return Some(Small::tidy(self.n * o.n, self.d * o.d));
@@ -156,7 +156,7 @@ impl Small {
     }
 
     /// `o` is not zero.
-    #[inline]
+    #[inline(always)]
     fn div(self, o: Small) -> Option<Number> {
         // (a/b) / (c/d) = (a·d) / (b·c), with the sign moved to the numerator.
         let (c, d) = if o.n < 0 { (-o.n, -o.d) } else { (o.n, o.d) };
@@ -167,7 +167,7 @@ impl Small {
         Some(Small::tidy(n, self.d.checked_mul(c)?))
     }
 
-    #[inline]
+    #[inline(always)]
     fn cmp(self, o: Small) -> Option<Ordering> {
         if self.d == o.d {
             return Some(self.n.cmp(&o.n));
@@ -210,12 +210,28 @@ fn fits_i64(x: i128) -> bool {
     x as i64 as i128 == x
 }
 
+/// A step redone with big rationals (an operand is big, or 128 bits overflowed).
+#[cold]
+#[inline(never)]
+fn slow(x: &Number, y: &Number, op: fn(BigRational, BigRational) -> BigRational) -> Number {
+    from_big(op(x.to_big(), y.to_big()))
+}
+
 /// A big rational as a [`Number`]: small again if its lowest terms fit.
 fn from_big(x: BigRational) -> Number {
     // `Ratio`'s operators and `new` keep it in lowest terms.
     match (x.numer().to_i128(), x.denom().to_i128()) {
-        (Some(n), Some(d)) if n != i128::MIN => Number(Repr::Small(Small { n, d })),
-        _ => Number(Repr::Big(Arc::new(x))),
+        // In lowest terms already: small only if the denominator fits 64 bits.
+        (Some(n), Some(d)) if n != i128::MIN && fits_i64(d) => Number {
+            n,
+            d: d as i64,
+            big: None,
+        },
+        _ => Number {
+            n: 0,
+            d: 1,
+            big: Some(Arc::new(x)),
+        },
     }
 }
 
@@ -234,9 +250,47 @@ fn rounded_big(x: &BigRational, dp: u32) -> BigInt {
 }
 
 impl Number {
-    pub const ZERO: Number = Number(Repr::Small(Small { n: 0, d: 1 }));
-    pub const ONE: Number = Number(Repr::Small(Small { n: 1, d: 1 }));
-    pub const ONE_HUNDRED: Number = Number(Repr::Small(Small { n: 100, d: 1 }));
+    pub const ZERO: Number = Number::int(0);
+    pub const ONE: Number = Number::int(1);
+    pub const ONE_HUNDRED: Number = Number::int(100);
+
+    const fn int(n: i128) -> Number {
+        Number { n, d: 1, big: None }
+    }
+
+    /// A small fraction, reduced once it has grown large; big if it does not fit.
+    #[inline(always)]
+    fn from_small(x: Small) -> Number {
+        if x.n.unsigned_abs() < REDUCE_ABOVE && (x.d as u128) < REDUCE_ABOVE {
+            // d < 2^64 is not yet i64: fall through to the general case for the top bit.
+            if let Ok(d) = i64::try_from(x.d) {
+                return Number { n: x.n, d, big: None };
+            }
+        }
+        Number::from_large(x)
+    }
+
+    /// [`Number::from_small`] for a fraction past 2^64: reduced, and big if still too large.
+    #[cold]
+    #[inline(never)]
+    fn from_large(x: Small) -> Number {
+        let x = x.reduced();
+        match i64::try_from(x.d) {
+            Ok(d) => Number { n: x.n, d, big: None },
+            Err(_) => from_big(BigRational::new(BigInt::from(x.n), BigInt::from(x.d))),
+        }
+    }
+
+    #[inline(always)]
+    fn repr(&self) -> Repr<'_> {
+        match &self.big {
+            None => Repr::Small(Small {
+                n: self.n,
+                d: self.d as i128,
+            }),
+            Some(b) => Repr::Big(b),
+        }
+    }
 
     /// `n / d` exactly; `None` when `d` is 0.
     pub fn ratio(n: i128, d: i128) -> Option<Number> {
@@ -249,7 +303,7 @@ impl Number {
     /// `mantissa × 10^-scale`.
     pub fn from_scaled(mantissa: i128, scale: u32) -> Option<Number> {
         match pow10(scale) {
-            Some(d) if mantissa != i128::MIN => Some(Number(Repr::Small(Small { n: mantissa, d }))),
+            Some(d) if mantissa != i128::MIN => Some(Number::from_small(Small { n: mantissa, d })),
             _ => Some(from_big(BigRational::new(BigInt::from(mantissa), big_pow10(scale)))),
         }
     }
@@ -257,15 +311,15 @@ impl Number {
     /// The exact value of a decimal (every [`Decimal`] is one of these).
     pub fn from_decimal(x: Decimal) -> Number {
         // A Decimal's mantissa has 96 bits and its scale is at most 28: always small.
-        Number(Repr::Small(Small {
+        Number::from_small(Small {
             n: x.mantissa(),
             d: POW10[x.scale() as usize],
-        }))
+        })
     }
 
     /// The value as a big rational (for sums over many units).
     pub fn to_big(&self) -> BigRational {
-        match &self.0 {
+        match self.repr() {
             Repr::Small(s) => s.to_big(),
             Repr::Big(b) => (**b).clone(),
         }
@@ -273,7 +327,7 @@ impl Number {
 
     /// Numerator and denominator in lowest terms (denominator ≥ 1), as text-free integers.
     pub fn parts(&self) -> (BigInt, BigInt) {
-        match &self.0 {
+        match self.repr() {
             Repr::Small(s) => {
                 let r = s.reduced();
                 (r.n.into(), r.d.into())
@@ -283,78 +337,78 @@ impl Number {
     }
 
     pub fn is_zero(&self) -> bool {
-        match &self.0 {
+        match self.repr() {
             Repr::Small(s) => s.n == 0,
             Repr::Big(b) => b.is_zero(),
         }
     }
 
     pub fn is_negative(&self) -> bool {
-        match &self.0 {
+        match self.repr() {
             Repr::Small(s) => s.n < 0,
             Repr::Big(b) => b.is_negative(),
         }
     }
 
     pub fn is_integer(&self) -> bool {
-        match &self.0 {
+        match self.repr() {
             Repr::Small(s) => s.n % s.d == 0,
             Repr::Big(b) => b.is_integer(),
         }
     }
 
     pub fn abs(self) -> Number {
-        match self.0 {
-            Repr::Small(s) => Number(Repr::Small(Small { n: s.n.abs(), d: s.d })),
+        match self.repr() {
+            Repr::Small(s) => Number::from_small(Small { n: s.n.abs(), d: s.d }),
             Repr::Big(b) => from_big(b.abs()),
         }
     }
 
     /// `self + other`, exactly (never fails).
-    #[inline]
+    #[inline(always)]
     pub fn add(&self, other: &Number) -> Number {
-        if let (Repr::Small(a), Repr::Small(b)) = (&self.0, &other.0) {
-            if let Some(x) = a.add(*b) {
+        if let (Repr::Small(a), Repr::Small(b)) = (self.repr(), other.repr()) {
+            if let Some(x) = a.add(b) {
                 return x;
             }
         }
-        from_big(self.to_big() + other.to_big())
+        slow(self, other, |x, y| x + y)
     }
 
     /// `self − other`, exactly (never fails).
-    #[inline]
+    #[inline(always)]
     pub fn sub(&self, other: &Number) -> Number {
-        if let (Repr::Small(a), Repr::Small(b)) = (&self.0, &other.0) {
+        if let (Repr::Small(a), Repr::Small(b)) = (self.repr(), other.repr()) {
             if let Some(x) = a.add(Small { n: -b.n, d: b.d }) {
                 return x;
             }
         }
-        from_big(self.to_big() - other.to_big())
+        slow(self, other, |x, y| x - y)
     }
 
     /// `self × other`, exactly (never fails).
-    #[inline]
+    #[inline(always)]
     pub fn mul(&self, other: &Number) -> Number {
-        if let (Repr::Small(a), Repr::Small(b)) = (&self.0, &other.0) {
-            if let Some(x) = a.mul(*b) {
+        if let (Repr::Small(a), Repr::Small(b)) = (self.repr(), other.repr()) {
+            if let Some(x) = a.mul(b) {
                 return x;
             }
         }
-        from_big(self.to_big() * other.to_big())
+        slow(self, other, |x, y| x * y)
     }
 
     /// `self ÷ other`, exactly; an error only when `other` is 0.
-    #[inline]
+    #[inline(always)]
     pub fn div(&self, other: &Number) -> Result<Number, ArithError> {
         if other.is_zero() {
             return Err(ArithError::DivisionByZero);
         }
-        if let (Repr::Small(a), Repr::Small(b)) = (&self.0, &other.0) {
-            if let Some(x) = a.div(*b) {
+        if let (Repr::Small(a), Repr::Small(b)) = (self.repr(), other.repr()) {
+            if let Some(x) = a.div(b) {
                 return Ok(x);
             }
         }
-        Ok(from_big(self.to_big() / other.to_big()))
+        Ok(slow(self, other, |x, y| x / y))
     }
 
     #[inline]
@@ -379,45 +433,52 @@ impl Number {
 
     /// The largest integer ≤ the value.
     pub fn floor(self) -> Number {
-        match self.0 {
-            Repr::Small(s) => Number(Repr::Small(Small {
+        match self.repr() {
+            Repr::Small(s) => Number::from_small(Small {
                 n: s.n.div_euclid(s.d),
                 d: 1,
-            })),
+            }),
             Repr::Big(b) => from_big(b.floor()),
         }
     }
 
     /// The smallest integer ≥ the value.
     pub fn ceil(self) -> Number {
-        match self.0 {
+        match self.repr() {
             // −floor(−x); `n > i128::MIN`, so the negations cannot overflow.
-            Repr::Small(s) => Number(Repr::Small(Small {
+            Repr::Small(s) => Number::from_small(Small {
                 n: -(-s.n).div_euclid(s.d),
                 d: 1,
-            })),
+            }),
             Repr::Big(b) => from_big(b.ceil()),
         }
     }
 
     /// The value as a `u32`, if it is a non-negative integer that fits.
     pub fn to_u32(&self) -> Option<u32> {
-        match &self.0 {
+        match self.repr() {
             Repr::Small(s) if s.n % s.d == 0 => u32::try_from(s.n / s.d).ok(),
             _ => None,
         }
     }
 
     /// 四舍五入: rounded half away from zero to `dp` decimals, decided on the exact value.
+    #[inline]
     pub fn round(self, dp: u32) -> Result<Number, ArithError> {
         if dp > 1000 {
             return Err(ArithError::Overflow);
         }
-        match self.0 {
+        match self.repr() {
             Repr::Small(s) => {
                 // Already at most `dp` decimals: nothing to round (a value too large to
                 // scale by 10^dp in 128 bits is rounded with big integers below).
-                if pow10(dp).is_some_and(|unit| unit % s.d == 0) {
+                let divides = match (u64::try_from(s.d), pow10(dp)) {
+                    // A 64-bit remainder where it suffices (rounding is on every display).
+                    (Ok(d), Some(unit)) if dp <= 18 => (unit as u64) % d == 0,
+                    (_, Some(unit)) => unit % s.d == 0,
+                    (_, None) => false,
+                };
+                if divides {
                     return Ok(self);
                 }
                 match s.rounded_mantissa(dp) {
@@ -425,14 +486,14 @@ impl Number {
                     None => Ok(from_big(BigRational::new(rounded_big(&s.to_big(), dp), big_pow10(dp)))),
                 }
             }
-            Repr::Big(b) => Ok(from_big(BigRational::new(rounded_big(&b, dp), big_pow10(dp)))),
+            Repr::Big(b) => Ok(from_big(BigRational::new(rounded_big(b, dp), big_pow10(dp)))),
         }
     }
 
     /// The value as a [`Decimal`] if it is one exactly (a terminating value of ≤ 28
     /// decimals and 96 bits), for writing into office formats.
     pub fn to_decimal(&self) -> Option<Decimal> {
-        let Repr::Small(s) = &self.0 else { return None };
+        let Repr::Small(s) = self.repr() else { return None };
         let (mantissa, scale) = s.terminating()?;
         if scale > 28 {
             return None;
@@ -446,7 +507,7 @@ impl Number {
         if let Some(x) = self.to_decimal().and_then(|d| d.to_string().parse::<f64>().ok()) {
             return x;
         }
-        match &self.0 {
+        match self.repr() {
             Repr::Small(s) => {
                 let r = s.reduced();
                 if r.n.unsigned_abs() < (1 << 53) && (r.d as u128) < (1 << 53) {
@@ -461,7 +522,7 @@ impl Number {
 
     /// Whether the value has a finite decimal expansion.
     pub fn terminates(&self) -> bool {
-        match &self.0 {
+        match self.repr() {
             Repr::Small(s) => decimal_scale(s.reduced().d).is_some(),
             Repr::Big(b) => big_decimal_scale(b.denom()).is_some(),
         }
@@ -479,7 +540,7 @@ impl Number {
     pub fn write_fixed(&self, out: &mut Vec<u8>, percent: bool, decimals: u32) {
         let places = decimals + if percent { 2 } else { 0 };
         // Rounding x to `decimals` places of x × 100 is rounding x to `decimals + 2`.
-        let small = match &self.0 {
+        let small = match self.repr() {
             Repr::Small(s) => s.rounded_mantissa(places),
             Repr::Big(_) => None,
         };
@@ -600,9 +661,9 @@ fn gcd(a: i128, b: i128) -> i128 {
 impl std::ops::Neg for Number {
     type Output = Number;
     fn neg(self) -> Number {
-        match self.0 {
-            Repr::Small(s) => Number(Repr::Small(Small { n: -s.n, d: s.d })),
-            Repr::Big(b) => from_big(-(*b).clone()),
+        match self.repr() {
+            Repr::Small(s) => Number::from_small(Small { n: -s.n, d: s.d }),
+            Repr::Big(b) => from_big(-(**b).clone()),
         }
     }
 }
@@ -622,14 +683,21 @@ impl PartialOrd for Number {
 }
 
 impl Ord for Number {
+    #[inline]
     fn cmp(&self, other: &Number) -> Ordering {
-        if let (Repr::Small(a), Repr::Small(b)) = (&self.0, &other.0) {
-            if let Some(o) = a.cmp(*b) {
+        if let (Repr::Small(a), Repr::Small(b)) = (self.repr(), other.repr()) {
+            if let Some(o) = a.cmp(b) {
                 return o;
             }
         }
-        self.to_big().cmp(&other.to_big())
+        cmp_big(self, other)
     }
+}
+
+#[cold]
+#[inline(never)]
+fn cmp_big(x: &Number, y: &Number) -> Ordering {
+    x.to_big().cmp(&y.to_big())
 }
 
 impl std::hash::Hash for Number {
@@ -648,7 +716,7 @@ macro_rules! from_int {
     ($($t:ty),*) => {$(
         impl From<$t> for Number {
             fn from(n: $t) -> Number {
-                Number(Repr::Small(Small { n: n as i128, d: 1 }))
+                Number::from_small(Small { n: n as i128, d: 1 })
             }
         }
     )*};
@@ -663,7 +731,7 @@ impl From<Decimal> for Number {
 
 impl fmt::Display for Number {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Repr::Small(s) = &self.0 {
+        if let Repr::Small(s) = self.repr() {
             if let Some((mantissa, scale)) = s.terminating() {
                 let mut out = Vec::with_capacity(48);
                 write_scaled(&mut out, mantissa, scale, false);
@@ -784,6 +852,12 @@ mod tests {
         let back = sum.clone().checked_sub(sum).unwrap();
         assert!(back.is_zero());
         assert_eq!(Number::ONE.checked_div(Number::ZERO), Err(ArithError::DivisionByZero));
+    }
+
+    #[test]
+    fn a_number_is_32_bytes() {
+        // Evaluation moves numbers around constantly; keep them small.
+        assert_eq!(std::mem::size_of::<Number>(), 32);
     }
 
     #[test]
