@@ -305,21 +305,21 @@ pub struct Interval {
 
 impl Interval {
     /// Whether the exact value `x` lies inside (bounds are compared exactly).
-    pub fn contains(&self, x: Number) -> bool {
+    pub fn contains(&self, x: &Number) -> bool {
         let lower_ok = self.lower.is_none_or(|b| {
             let v = Number::from_decimal(b.value);
             if b.inclusive {
-                x >= v
+                *x >= v
             } else {
-                x > v
+                *x > v
             }
         });
         let upper_ok = self.upper.is_none_or(|b| {
             let v = Number::from_decimal(b.value);
             if b.inclusive {
-                x <= v
+                *x <= v
             } else {
-                x < v
+                *x < v
             }
         });
         lower_ok && upper_ok

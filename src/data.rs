@@ -433,7 +433,7 @@ impl Binder<'_> {
                 self.problem(key, Some(raw.describe()), format!("`{}` 应为整数", kind.label()), loc);
                 return None;
             }
-            if let Some(bad) = def.ranges.iter().find(|r| !r.contains(n.clone())) {
+            if let Some(bad) = def.ranges.iter().find(|r| !r.contains(n)) {
                 let range = self.model.source.slice(bad.span).to_owned();
                 self.problem(key, Some(raw.describe()), format!("超出规定的范围 {range}"), loc);
                 return None;
@@ -736,8 +736,8 @@ fn text_value(kind: Kind, s: &str) -> Option<Value> {
 /// an integer for a count, outside a `范围`). For the direct CSV path.
 pub fn convert_text(def: &crate::model::InputDef, text: &str) -> Option<Value> {
     let value = text_value(def.kind, text)?;
-    match value {
-        Value::Num(n) if !admissible(def, n.clone()) => None,
+    match &value {
+        Value::Num(n) if !admissible(def, n) => None,
         _ => Some(value),
     }
 }
@@ -751,12 +751,12 @@ pub fn convert_plain_number(def: &crate::model::InputDef, cell: &[u8]) -> Option
     }
     let n = plain_decimal(cell)?;
     let n = Number::from_decimal(n);
-    Some(admissible(def, n.clone()).then_some(Value::Num(n)))
+    Some(admissible(def, &n).then_some(Value::Num(n)))
 }
 
 /// Whether binding accepts a number for an input: an integer for a count, inside every `范围`.
-fn admissible(def: &crate::model::InputDef, n: Number) -> bool {
-    (!def.kind.is_count() || n.is_integer()) && def.ranges.iter().all(|r| r.contains(n.clone()))
+fn admissible(def: &crate::model::InputDef, n: &Number) -> bool {
+    (!def.kind.is_count() || n.is_integer()) && def.ranges.iter().all(|r| r.contains(n))
 }
 
 /// A decimal read from data, as the exact number it is.

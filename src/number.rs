@@ -352,6 +352,8 @@ impl Number {
 
     pub fn is_integer(&self) -> bool {
         match self.repr() {
+            Repr::Small(s) if s.d == 1 => true,
+            Repr::Small(s) if fits_i64(s.n) => (s.n as i64) % (s.d as i64) == 0,
             Repr::Small(s) => s.n % s.d == 0,
             Repr::Big(b) => b.is_integer(),
         }
@@ -582,9 +584,17 @@ fn write_scaled(out: &mut Vec<u8>, mantissa: i128, decimals: u32, _percent: bool
     let mut digits = [0u8; 48];
     let mut len = 0;
     let mut m = mantissa.unsigned_abs();
-    while m != 0 || len <= decimals as usize {
+    // Digits of the part above 64 bits with 128-bit division, the rest with 64-bit
+    // division (several times cheaper; every written number comes through here).
+    while m > u128::from(u64::MAX) {
         digits[len] = b'0' + (m % 10) as u8;
         m /= 10;
+        len += 1;
+    }
+    let mut low = m as u64;
+    while low != 0 || len <= decimals as usize {
+        digits[len] = b'0' + (low % 10) as u8;
+        low /= 10;
         len += 1;
     }
     if mantissa < 0 {

@@ -473,7 +473,7 @@ impl Bounds<'_> {
             let empty = reachable.lo.zip(reachable.hi).is_some_and(|(l, h)| l > h)
                 || (reachable.lo == reachable.hi
                     && reachable.lo.is_some()
-                    && !a.contains(Number::from_decimal(reachable.lo.unwrap_or_default())));
+                    && !a.contains(&Number::from_decimal(reachable.lo.unwrap_or_default())));
             if empty {
                 self.errors.push(
                     CheckError::new(

@@ -421,7 +421,7 @@ fn check_input(ck: &mut Checker, decl: &ast::InputDecl) -> InputDef {
         value
     });
     if let (Some(Value::Num(d)), Some(lit)) = (&default, &decl.default) {
-        if let Some(bad) = decl.ranges.iter().find(|r| !r.contains(d.clone())) {
+        if let Some(bad) = decl.ranges.iter().find(|r| !r.contains(d)) {
             let err = CheckError::new(
                 ck.source,
                 CheckCode::BadDefault,

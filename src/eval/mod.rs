@@ -239,7 +239,7 @@ fn run(model: &Model, record: &Record, ctx: &mut Ctx, out: &mut Outcome) -> Resu
         .grades
         .bands
         .iter()
-        .position(|(_, interval)| interval.contains(grade_value.clone()))
+        .position(|(_, interval)| interval.contains(&grade_value))
         .ok_or_else(|| {
             to_error(
                 model,
@@ -659,7 +659,7 @@ impl Ctx<'_> {
             }
             CCriterion::Bands { subject, bands } => {
                 let judged = self.judged(subject, span)?;
-                match bands.iter().position(|(interval, _)| interval.contains(judged.clone())) {
+                match bands.iter().position(|(interval, _)| interval.contains(&judged)) {
                     Some(band) => (bands[band].1.clone(), Branch::Band { judged, band }),
                     None => {
                         return Err(Fail {
