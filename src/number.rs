@@ -366,6 +366,19 @@ impl Number {
         }
     }
 
+    /// Overwrites `self` with `v`, field by field where both are small (the register
+    /// program's assignment: a whole-struct move through the stack costs a store-forwarding
+    /// stall per operation).
+    #[inline(always)]
+    pub fn set(&mut self, v: Number) {
+        if self.big.is_none() && v.big.is_none() {
+            self.n = v.n;
+            self.d = v.d;
+        } else {
+            *self = v;
+        }
+    }
+
     /// `self + other`, exactly (never fails).
     #[inline(always)]
     pub fn add(&self, other: &Number) -> Number {

@@ -279,24 +279,56 @@ impl Program {
             pc += 1;
             let at = |x: Reg| x as usize;
             match *op {
-                Op::Neg(d, a) => r[at(d)] = -r[at(a)].clone(),
-                Op::Add(d, x, y) => r[at(d)] = r[at(x)].add(&r[at(y)]),
-                Op::Sub(d, x, y) => r[at(d)] = r[at(x)].sub(&r[at(y)]),
-                Op::Mul(d, x, y) => r[at(d)] = r[at(x)].mul(&r[at(y)]),
-                Op::Div(d, x, y) => r[at(d)] = r[at(x)].div(&r[at(y)]).ok()?,
-                Op::Round(d, x, dp) => r[at(d)] = round_half_away(r[at(x)].clone(), dp).ok()?,
-                Op::Max(d, x, y) => r[at(d)] = r[at(x)].clone().max(r[at(y)].clone()),
-                Op::Min(d, x, y) => r[at(d)] = r[at(x)].clone().min(r[at(y)].clone()),
-                Op::Abs(d, x) => r[at(d)] = r[at(x)].clone().abs(),
+                Op::Neg(d, a) => {
+                    let v = -r[at(a)].clone();
+                    r[at(d)].set(v);
+                }
+                Op::Add(d, x, y) => {
+                    let v = r[at(x)].add(&r[at(y)]);
+                    r[at(d)].set(v);
+                }
+                Op::Sub(d, x, y) => {
+                    let v = r[at(x)].sub(&r[at(y)]);
+                    r[at(d)].set(v);
+                }
+                Op::Mul(d, x, y) => {
+                    let v = r[at(x)].mul(&r[at(y)]);
+                    r[at(d)].set(v);
+                }
+                Op::Div(d, x, y) => {
+                    let v = r[at(x)].div(&r[at(y)]).ok()?;
+                    r[at(d)].set(v);
+                }
+                Op::Round(d, x, dp) => {
+                    let v = round_half_away(r[at(x)].clone(), dp).ok()?;
+                    r[at(d)].set(v);
+                }
+                // As `Ord::max`/`min`: the second argument when equal.
+                Op::Max(d, x, y) => {
+                    let v = if r[at(x)] > r[at(y)] { &r[at(x)] } else { &r[at(y)] }.clone();
+                    r[at(d)].set(v);
+                }
+                Op::Min(d, x, y) => {
+                    let v = if r[at(x)] <= r[at(y)] { &r[at(x)] } else { &r[at(y)] }.clone();
+                    r[at(d)].set(v);
+                }
+                Op::Abs(d, x) => {
+                    let v = r[at(x)].clone().abs();
+                    r[at(d)].set(v);
+                }
                 Op::Clamp(d, [x, lo, hi]) => {
                     if r[at(lo)] > r[at(hi)] {
                         return None;
                     }
-                    r[at(d)] = r[at(x)].clone().max(r[at(lo)].clone()).min(r[at(hi)].clone());
+                    let v = r[at(x)].clone().max(r[at(lo)].clone()).min(r[at(hi)].clone());
+                    r[at(d)].set(v);
                 }
-                Op::Move(d, x) => r[at(d)] = r[at(x)].clone(),
+                Op::Move(d, x) => {
+                    let v = r[at(x)].clone();
+                    r[at(d)].set(v);
+                }
                 Op::Cmp(d, op, x, y) => {
-                    let (x, y) = (r[at(x)].clone(), r[at(y)].clone());
+                    let (x, y) = (&r[at(x)], &r[at(y)]);
                     b[at(d)] = match op {
                         BinOp::Lt => x < y,
                         BinOp::Le => x <= y,
