@@ -36,8 +36,8 @@ use rust_decimal::Decimal;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ArithError {
     DivisionByZero,
-    /// A rounded value with more digits than a decimal place count allows (only
-    /// [`Number::round`] to more than 38 places, which a rule file cannot ask for).
+    /// A value past [`MAX_BITS`] (only a rule file built to explode gets there), or a
+    /// rounding to more than 1,000 places.
     Overflow,
 }
 
@@ -45,7 +45,7 @@ impl ArithError {
     pub fn message(self) -> &'static str {
         match self {
             ArithError::DivisionByZero => "除数为 0",
-            ArithError::Overflow => "数值超出可表示的范围",
+            ArithError::Overflow => "数值超出可计算的范围（分子、分母合计超过约 4900 位数字）",
         }
     }
 }
@@ -75,6 +75,10 @@ struct Small {
     n: i128,
     d: i128,
 }
+
+/// The largest exact value jixiao computes: numerator and denominator together 16,384 bits
+/// (about 4,900 decimal digits). No real figure comes near; past it is an error.
+const MAX_BITS: u64 = 16_384;
 
 /// Past this, a fraction is reduced (so later products rarely need big integers).
 const REDUCE_ABOVE: u128 = 1 << 64;
@@ -213,8 +217,14 @@ fn fits_i64(x: i128) -> bool {
 /// A step redone with big rationals (an operand is big, or 128 bits overflowed).
 #[cold]
 #[inline(never)]
-fn slow(x: &Number, y: &Number, op: fn(BigRational, BigRational) -> BigRational) -> Number {
-    from_big(op(x.to_big(), y.to_big()))
+fn slow(x: &Number, y: &Number, op: fn(BigRational, BigRational) -> BigRational) -> Result<Number, ArithError> {
+    let r = op(x.to_big(), y.to_big());
+    // A bound on what a rule file can make jixiao compute (a formula that multiplies a
+    // number by itself a thousand times): about 2,400 digits above and below the line.
+    if r.numer().bits() + r.denom().bits() > MAX_BITS {
+        return Err(ArithError::Overflow);
+    }
+    Ok(from_big(r))
 }
 
 /// A big rational as a [`Number`]: small again if its lowest terms fit.
@@ -379,40 +389,40 @@ impl Number {
         }
     }
 
-    /// `self + other`, exactly (never fails).
+    /// `self + other`, exactly; an error only past [`MAX_BITS`].
     #[inline(always)]
-    pub fn add(&self, other: &Number) -> Number {
+    pub fn add(&self, other: &Number) -> Result<Number, ArithError> {
         if let (Repr::Small(a), Repr::Small(b)) = (self.repr(), other.repr()) {
             if let Some(x) = a.add(b) {
-                return x;
+                return Ok(x);
             }
         }
         slow(self, other, |x, y| x + y)
     }
 
-    /// `self − other`, exactly (never fails).
+    /// `self − other`, exactly; an error only past [`MAX_BITS`].
     #[inline(always)]
-    pub fn sub(&self, other: &Number) -> Number {
+    pub fn sub(&self, other: &Number) -> Result<Number, ArithError> {
         if let (Repr::Small(a), Repr::Small(b)) = (self.repr(), other.repr()) {
             if let Some(x) = a.add(Small { n: -b.n, d: b.d }) {
-                return x;
+                return Ok(x);
             }
         }
         slow(self, other, |x, y| x - y)
     }
 
-    /// `self × other`, exactly (never fails).
+    /// `self × other`, exactly; an error only past [`MAX_BITS`].
     #[inline(always)]
-    pub fn mul(&self, other: &Number) -> Number {
+    pub fn mul(&self, other: &Number) -> Result<Number, ArithError> {
         if let (Repr::Small(a), Repr::Small(b)) = (self.repr(), other.repr()) {
             if let Some(x) = a.mul(b) {
-                return x;
+                return Ok(x);
             }
         }
         slow(self, other, |x, y| x * y)
     }
 
-    /// `self ÷ other`, exactly; an error only when `other` is 0.
+    /// `self ÷ other`, exactly; an error when `other` is 0, or past [`MAX_BITS`].
     #[inline(always)]
     pub fn div(&self, other: &Number) -> Result<Number, ArithError> {
         if other.is_zero() {
@@ -423,22 +433,22 @@ impl Number {
                 return Ok(x);
             }
         }
-        Ok(slow(self, other, |x, y| x / y))
+        slow(self, other, |x, y| x / y)
     }
 
     #[inline]
     pub fn checked_add(self, other: Number) -> Result<Number, ArithError> {
-        Ok(self.add(&other))
+        self.add(&other)
     }
 
     #[inline]
     pub fn checked_sub(self, other: Number) -> Result<Number, ArithError> {
-        Ok(self.sub(&other))
+        self.sub(&other)
     }
 
     #[inline]
     pub fn checked_mul(self, other: Number) -> Result<Number, ArithError> {
-        Ok(self.mul(&other))
+        self.mul(&other)
     }
 
     #[inline]

@@ -41,9 +41,18 @@ impl Dim {
             (Dim::Units(a), Dim::Units(b)) => {
                 let mut out = a.clone();
                 for (unit, exp) in b {
+                    // 万元^128 and beyond: no unit check means anything there; give up
+                    // on the unit rather than overflow (found by a formula squaring
+                    // itself twelve times).
+                    let Some(step) = exp.checked_mul(sign) else {
+                        return Dim::Any;
+                    };
                     match out.iter_mut().find(|(u, _)| u == unit) {
-                        Some(entry) => entry.1 += exp * sign,
-                        None => out.push((unit, exp * sign)),
+                        Some(entry) => match entry.1.checked_add(step) {
+                            Some(e) => entry.1 = e,
+                            None => return Dim::Any,
+                        },
+                        None => out.push((unit, step)),
                     }
                 }
                 out.retain(|(_, e)| *e != 0);

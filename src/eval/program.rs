@@ -284,15 +284,15 @@ impl Program {
                     r[at(d)].set(v);
                 }
                 Op::Add(d, x, y) => {
-                    let v = r[at(x)].add(&r[at(y)]);
+                    let v = r[at(x)].add(&r[at(y)]).ok()?;
                     r[at(d)].set(v);
                 }
                 Op::Sub(d, x, y) => {
-                    let v = r[at(x)].sub(&r[at(y)]);
+                    let v = r[at(x)].sub(&r[at(y)]).ok()?;
                     r[at(d)].set(v);
                 }
                 Op::Mul(d, x, y) => {
-                    let v = r[at(x)].mul(&r[at(y)]);
+                    let v = r[at(x)].mul(&r[at(y)]).ok()?;
                     r[at(d)].set(v);
                 }
                 Op::Div(d, x, y) => {

@@ -1349,3 +1349,28 @@ proptest! {
         );
     }
 }
+
+/// Past about 4,900 digits (a formula built to explode: 1.7 squared twelve times) the value
+/// is a clear error of that value, not a hang, a crash or a silently rounded number; below
+/// it, big values are exact.
+#[test]
+fn a_value_past_the_bound_is_a_clear_error() {
+    let mut rules = String::from("标题 \"爆炸\"\n年度 2021\n满分 10\n计步 连续\n输入 甲: 分\n计算 方0 = 1.7 × 甲\n");
+    for k in 1..=12 {
+        rules.push_str(&format!("计算 方{k} = 方{} × 方{}  显示 2\n", k - 1, k - 1));
+    }
+    rules.push_str("一级 一 分值 10 {\n  二级 二 分值 10 {\n    三级 三 分值 10 { 公式 甲  显示 2  评分 公式 clamp(值, 0, 10) }\n  }\n}\n等级 { 好 >= 5  差 < 5 }\n");
+    let compiled =
+        jixiao::compile("boom.jx", &rules).unwrap_or_else(|e| panic!("{}", jixiao::diagnostics::render_plain(&e)));
+    let record = jixiao::load_data(
+        &compiled.model,
+        "u.toml",
+        "\"单位名称\" = \"甲单位\"\n\"甲\" = 1\n",
+        jixiao::DataFormat::Toml,
+    )
+    .unwrap();
+    let err = jixiao::evaluate(&compiled.model, &record, false).unwrap_err();
+    assert!(err.message.contains("数值超出可计算的范围"), "{}", err.message);
+    // 1.7^(2^11) has 2,048 × 3.3… ≈ 6,800 bits above and below the line: still exact.
+    assert!(err.indicator == "方12" || err.indicator == "方11", "{}", err.indicator);
+}
