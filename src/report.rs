@@ -11,7 +11,7 @@ use serde::{Serialize, Serializer};
 use crate::ast::StepDirection;
 use crate::data::Record;
 use crate::eval::value::{
-    format_decimal, format_exact, format_exact_approx, format_figure, format_stated, round_half_away,
+    format_decimal, format_exact, format_exact_approx, format_figure, format_money, format_stated, round_half_away,
 };
 use crate::eval::{Branch, Outcome};
 use crate::model::*;
@@ -169,7 +169,7 @@ pub struct Evaluation {
     pub provenance: Provenance,
 }
 
-/// A value as stored: numbers keep the decimals they were written with (`44.00`).
+/// A value as stored: numbers exact (`2.015`, `23/29`).
 pub(crate) fn value_text(v: &Value) -> String {
     match v {
         Value::Num(n) => n.to_string(),
@@ -178,9 +178,19 @@ pub(crate) fn value_text(v: &Value) -> String {
     }
 }
 
+/// A slot's value as a person reads it: as its `显示` says; an amount (万元, 元) as money is
+/// written (`44.00`, exact beyond two decimals); otherwise exact.
 fn shown(model: &Model, slot: usize, v: &Value) -> String {
     match (v, model.slot_display(slot)) {
         (Value::Num(n), Some(d)) => format_decimal(n.clone(), d.percent, d.decimals),
+        (Value::Num(n), None)
+            if model
+                .inputs
+                .get(slot)
+                .is_some_and(|i| matches!(i.kind, crate::model::Kind::Quantity("万元" | "元"))) =>
+        {
+            format_money(n)
+        }
         _ => value_text(v),
     }
 }

@@ -74,6 +74,17 @@ pub fn format_figure(x: Number) -> String {
     }
 }
 
+/// An amount of money (万元, 元): the exact value with at least two decimals (`44.00`,
+/// `3696.83`, `12.345`).
+pub fn format_money(x: &Number) -> String {
+    let exact = format_figure(x.clone());
+    if x.terminates() && !exact.contains('.') {
+        format!("{exact}.00")
+    } else {
+        exact
+    }
+}
+
 /// A figure a unit wrote (a self-score), without trailing zeros (`94.3`).
 pub fn format_stated(x: Decimal) -> String {
     x.normalize().to_string()

@@ -97,10 +97,20 @@ const jx = (() => {
     return usable;
   }
 
+  /**
+   * An exact value from the API (a decimal "2.015" or a fraction "167/44") as a JS number,
+   * for sorting and signs only; figures are shown with `roundText`, which is exact.
+   */
+  function toNumber(v) {
+    if (v === "" || v === null || v === undefined) return NaN;
+    const f = /^(-?\d+)\/(\d+)$/.exec(String(v).trim());
+    return f ? Number(f[1]) / Number(f[2]) : Number(v);
+  }
+
   /** Number-aware comparison for sorting table cells. */
   function compare(a, b) {
-    const x = a === "" || a === null || a === undefined ? NaN : Number(a);
-    const y = b === "" || b === null || b === undefined ? NaN : Number(b);
+    const x = toNumber(a);
+    const y = toNumber(b);
     if (!Number.isNaN(x) && !Number.isNaN(y)) return x - y;
     if (!Number.isNaN(x)) return -1;
     if (!Number.isNaN(y)) return 1;
@@ -147,6 +157,18 @@ const jx = (() => {
    */
   function roundText(text, dp) {
     if (text === null || text === undefined || text === "") return "";
+    // A fraction: 四舍五入 with big integers, on the exact value.
+    const f = /^(-?)(\d+)\/(\d+)$/.exec(String(text).trim());
+    if (f) {
+      const d = BigInt(f[3]);
+      const scaled = BigInt(f[2]) * 10n ** BigInt(dp);
+      let q = scaled / d;
+      if (2n * (scaled % d) >= d) q += 1n;
+      const digits = q.toString().padStart(dp + 1, "0");
+      const int = digits.slice(0, digits.length - dp);
+      const frac = digits.slice(digits.length - dp);
+      return (f[1] === "-" && q !== 0n ? "-" : "") + int + (dp > 0 ? "." + frac : "");
+    }
     const m = /^(-?)(\d*)(?:\.(\d*))?$/.exec(String(text).trim());
     if (!m) return String(text);
     const negative = m[1] === "-";
@@ -164,5 +186,5 @@ const jx = (() => {
     return (negative && !zero ? "-" : "") + int + (dp > 0 ? "." + frac : "");
   }
 
-  return { el, roundText, getJson, post, save, status, ruleOptions, sortable, sorted, compare };
+  return { el, roundText, toNumber, getJson, post, save, status, ruleOptions, sortable, sorted, compare };
 })();

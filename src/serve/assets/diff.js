@@ -65,7 +65,7 @@
   const score = (x) => (x === null || x === undefined ? "—" : jx.roundText(x, precision));
   const signed = (x) => {
     const t = jx.roundText(x, precision);
-    return Number(x) > 0 ? "+" + t : t;
+    return jx.toNumber(x) > 0 ? "+" + t : t;
   };
 
   function show(d) {
@@ -101,7 +101,7 @@
   function renderEffects() {
     const rows = [];
     for (const u of jx.sorted(effects, sortState, key)) {
-      const delta = Number(u.delta);
+      const delta = jx.toNumber(u.delta);
       const changesRow = el(
         "tr",
         { class: "changes", hidden: true },
