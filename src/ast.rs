@@ -29,6 +29,8 @@ pub enum Item {
     FullMarks(Spanned<Decimal>),
     DefaultStepping(Spanned<Stepping>),
     ScorePrecision(Spanned<u32>),
+    /// `无法计算时 得 …` at file level.
+    UndefinedDefault(Spanned<UndefinedScore>),
     Input(Box<InputDecl>),
     TargetList(TargetListDecl),
     Let(Box<LetDecl>),
@@ -171,8 +173,18 @@ pub struct Node {
     pub scoring: Option<Criterion>,
     /// `复核容差`: how far a stated value may be from the recomputed one.
     pub audit_tolerance: Option<Spanned<Decimal>>,
+    /// `无法计算时 得 …`: the score when the value cannot be computed.
+    pub undefined: Option<Spanned<UndefinedScore>>,
     /// The `{` that opened this node, for "unclosed" and "has no criterion" messages.
     pub open: Span,
+}
+
+/// The score of an indicator whose value cannot be computed (`无法计算时 得 …`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UndefinedScore {
+    /// `满分`: the indicator's 分值.
+    FullMarks,
+    Score(Decimal),
 }
 
 /// How partial steps of a per-step deduction are counted.

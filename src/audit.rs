@@ -118,8 +118,28 @@ fn stated_values(model: &Model, record: &Record, outcome: &Outcome, out: &mut Ve
             });
             continue;
         };
-        let Some(Value::Num(value)) = outcome.slots.get(def.slot) else {
-            continue;
+        let value = match outcome.slots.get(def.slot) {
+            Some(Value::Num(value)) => value,
+            // "上升100%" from a base of 0: the report states a figure that has none.
+            Some(Value::Undefined(u)) => {
+                out.push(Finding {
+                    category: "指标值".into(),
+                    severity: "提示".into(),
+                    subject: name.clone(),
+                    stated: Some(text.clone()),
+                    computed: Some(crate::model::UNDEFINED_TEXT.into()),
+                    difference: None,
+                    explanation: Some(u.reason.clone()),
+                    rule_line: Some(line_of(model, def.span)),
+                    data_field: Some(field),
+                    message: format!(
+                        "报告所写 `{name}` {text}，复核无法计算（{}），报告的数字没有依据",
+                        u.reason
+                    ),
+                });
+                continue;
+            }
+            _ => continue,
         };
         let Some(cmp) = compare_stated(text, value.clone(), def.audit_tolerance.clone()) else {
             out.push(Finding {

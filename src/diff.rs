@@ -398,6 +398,7 @@ fn input_changes(old: &Model, a: &InputDef, new: &Model, b: &InputDef, out: &mut
         Some(Value::Num(x)) => format_exact(x.clone()),
         Some(Value::Bool(v)) => (if *v { "是" } else { "否" }).to_owned(),
         Some(Value::Text(t)) => format!("\"{t}\""),
+        Some(Value::Undefined(_)) => crate::model::UNDEFINED_TEXT.to_owned(),
     };
     push_if(out, a.default != b.default, "缺失时", &b.name, default(a), default(b));
 }

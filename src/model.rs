@@ -16,7 +16,21 @@ pub enum Value {
     Num(Number),
     Bool(bool),
     Text(Arc<str>),
+    /// 无法计算: a computed value that has none for this unit (a zero divisor), and why.
+    Undefined(Arc<Undefined>),
 }
+
+/// Why a value cannot be computed for a unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Undefined {
+    /// `除数 上年三公经费预算 为 0`.
+    pub reason: String,
+    /// The divisor in the rule file.
+    pub span: Span,
+}
+
+/// How a value that cannot be computed is written in every output.
+pub const UNDEFINED_TEXT: &str = "无法计算";
 
 /// Static type of an expression.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,6 +164,8 @@ pub struct Leaf {
     pub criterion_span: Span,
     /// Index among reviewer-scored indicators, for [`crate::data::Record::reviews`].
     pub review_index: Option<usize>,
+    /// `无法计算时 得 …`: the score when the indicator's value cannot be computed.
+    pub undefined_score: Option<Number>,
 }
 
 #[derive(Debug, Clone)]

@@ -175,6 +175,7 @@ pub(crate) fn value_text(v: &Value) -> String {
         Value::Num(n) => n.to_string(),
         Value::Bool(b) => (if *b { "是" } else { "否" }).to_owned(),
         Value::Text(t) => t.to_string(),
+        Value::Undefined(u) => format!("{}（{}）", crate::model::UNDEFINED_TEXT, u.reason),
     }
 }
 
@@ -544,6 +545,15 @@ fn explain_leaf(model: &Model, index: usize, leaf: &Leaf, outcome: &Outcome) -> 
             format!("得 {}", approx(score)),
         ),
         _ => (String::new(), String::new()),
+    };
+    let branch = match &outcome.branches[index] {
+        Branch::Undefined { reason } => format!(
+            "{}（{}）→ 按“无法计算时”得 {}",
+            crate::model::UNDEFINED_TEXT,
+            reason.reason,
+            format_exact(outcome.scores[index].clone())
+        ),
+        _ => branch,
     };
     Explanation {
         formula,

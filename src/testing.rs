@@ -171,6 +171,11 @@ fn run_case(model: &Model, case: &TestCase, load: &DataLoader) -> Result<(Outcom
                             (text.to_owned(), text == want)
                         }
                         Value::Text(t) => (t.to_string(), t.as_ref() == want),
+                        // `期望 三公经费变动率 = 无法计算`.
+                        Value::Undefined(u) => (
+                            format!("{}（{}）", crate::model::UNDEFINED_TEXT, u.reason),
+                            want == crate::model::UNDEFINED_TEXT,
+                        ),
                     };
                     (name.clone(), got, ok, c.indicator.map(|_| name.clone()))
                 }

@@ -399,6 +399,7 @@ fn figures(h: &mut String, layout: &Layout, record: &crate::data::Record) {
             (Value::Bool(b), _) => ((if *b { "是" } else { "否" }).to_owned(), false),
             (Value::Text(t), _) if t.trim().is_empty() => continue,
             (Value::Text(t), _) => (t.to_string(), t.chars().count() > 16),
+            (Value::Undefined(_), _) => (crate::model::UNDEFINED_TEXT.to_owned(), false),
         };
         pending.push((input.name.clone(), text, long));
     }

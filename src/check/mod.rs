@@ -195,7 +195,7 @@ pub fn check(source: &SourceFile, rules: &ast::RuleSet) -> (Option<Model>, Vec<C
     let mut slot_names: Vec<String> = ck.inputs.iter().map(|i| i.name.clone()).collect();
     slot_names.extend(order.iter().map(|&i| ck.pending[i].name.clone()));
 
-    let review_leaves = tree::compile_criteria(&mut ck, &top, &mut nodes, header.stepping);
+    let review_leaves = tree::compile_criteria(&mut ck, &top, &mut nodes, header.stepping, header.undefined);
     let leaves: Vec<usize> = (0..nodes.len()).filter(|&i| nodes[i].leaf.is_some()).collect();
     tree::check_weights(&mut ck, &top, header.full_marks);
 
@@ -299,6 +299,8 @@ struct Header {
     full_marks: Option<(Decimal, Span)>,
     stepping: Option<ast::Stepping>,
     score_precision: u32,
+    /// `无法计算时 得 …` at file level.
+    undefined: Option<crate::source::Spanned<ast::UndefinedScore>>,
 }
 
 fn check_header(ck: &mut Checker, rules: &ast::RuleSet) -> Header {
@@ -310,6 +312,7 @@ fn check_header(ck: &mut Checker, rules: &ast::RuleSet) -> Header {
         full_marks: None,
         stepping: None,
         score_precision: 2,
+        undefined: None,
     };
     let mut grades_seen = false;
     for item in &rules.items {
@@ -337,6 +340,10 @@ fn check_header(ck: &mut Checker, rules: &ast::RuleSet) -> Header {
             Item::ScorePrecision(p) => {
                 header.score_precision = p.node;
                 ("得分精度", p.span)
+            }
+            Item::UndefinedDefault(u) => {
+                header.undefined = Some(u.clone());
+                ("无法计算时", u.span)
             }
             Item::Grades(g) => {
                 grades_seen = true;

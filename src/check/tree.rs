@@ -112,6 +112,7 @@ pub(super) fn compile_criteria(
     top: &[&ast::Node],
     nodes: &mut [NodeDef],
     default_stepping: Option<ast::Stepping>,
+    default_undefined: Option<crate::source::Spanned<ast::UndefinedScore>>,
 ) -> Vec<usize> {
     let mut counter = 0;
     let mut reviews = Vec::new();
@@ -123,7 +124,15 @@ pub(super) fn compile_criteria(
         }
     }
     for node in top {
-        walk(ck, node, nodes, &mut counter, default_stepping, &mut reviews, &formulas);
+        walk(
+            ck,
+            node,
+            nodes,
+            &mut counter,
+            (default_stepping, default_undefined.clone()),
+            &mut reviews,
+            &formulas,
+        );
     }
     reviews
 }
@@ -133,12 +142,27 @@ fn walk(
     node: &ast::Node,
     nodes: &mut [NodeDef],
     counter: &mut usize,
-    default_stepping: Option<ast::Stepping>,
+    defaults: (
+        Option<ast::Stepping>,
+        Option<crate::source::Spanned<ast::UndefinedScore>>,
+    ),
     reviews: &mut Vec<usize>,
     formulas: &std::collections::HashMap<usize, usize>,
 ) {
+    let (default_stepping, default_undefined) = defaults.clone();
     let index = *counter;
     *counter += 1;
+    if let (false, Some(u)) = (node.children.is_empty(), &node.undefined) {
+        ck.error(
+            CheckCode::BadWeight,
+            u.span,
+            format!(
+                "`{}` 是分类，不是三级指标：`无法计算时` 只能写在三级指标中",
+                node.name.node
+            ),
+            "这里",
+        );
+    }
     if node.children.is_empty() {
         // Found by position, not by name, so a duplicate name does not cascade.
         let pending = formulas.get(&index).copied();
@@ -170,11 +194,12 @@ fn walk(
                 criterion,
                 criterion_span: node.scoring.as_ref().map_or(node.name.span, |c| c.span),
                 review_index,
+                undefined_score: undefined_score(ck, node, default_undefined.clone()),
             });
         }
     }
     for child in &node.children {
-        walk(ck, child, nodes, counter, default_stepping, reviews, formulas);
+        walk(ck, child, nodes, counter, defaults.clone(), reviews, formulas);
     }
 }
 
@@ -399,4 +424,37 @@ fn check_node_weights(ck: &mut Checker, node: &ast::Node) {
 /// Sum of weights, `None` if it cannot be represented.
 fn checked_sum(mut weights: impl Iterator<Item = Decimal>) -> Option<Decimal> {
     weights.try_fold(Decimal::ZERO, |acc, w| acc.checked_add(w))
+}
+
+/// A leaf's score when its value cannot be computed: its own `无法计算时`, else the file's;
+/// `满分` is its 分值. Must lie in 0..分值 like every score.
+fn undefined_score(
+    ck: &mut Checker,
+    node: &ast::Node,
+    default: Option<crate::source::Spanned<ast::UndefinedScore>>,
+) -> Option<Number> {
+    let policy = node.undefined.clone().or(default)?;
+    let weight = node.weight.node;
+    let score = match policy.node {
+        ast::UndefinedScore::FullMarks => weight,
+        ast::UndefinedScore::Score(s) => s,
+    };
+    if score < Decimal::ZERO || score > weight {
+        let whose = if node.undefined.is_some() {
+            ""
+        } else {
+            "（文件开头的默认值）"
+        };
+        ck.error(
+            CheckCode::BadWeight,
+            policy.span,
+            format!(
+                "`{}` 无法计算时的得分 {score}{whose} 超出了 0 到分值 {weight} 的范围",
+                node.name.node
+            ),
+            "超出范围",
+        );
+        return None;
+    }
+    Some(score.into())
 }

@@ -14,6 +14,7 @@ use crate::data::{Record, TargetItem};
 use crate::diagnostics::EvalError;
 use crate::model::*;
 use crate::source::Span;
+use std::sync::Arc;
 use value::{round_half_away, ArithError};
 
 /// Which part of a criterion decided a score (for explanations).
@@ -58,6 +59,10 @@ pub enum Branch {
         failed: Vec<usize>,
     },
     Formula,
+    /// The value could not be computed; the score is the indicator's `无法计算时`.
+    Undefined {
+        reason: Arc<Undefined>,
+    },
 }
 
 /// The result of a cross-check for one unit.
@@ -85,11 +90,27 @@ pub struct Outcome {
 }
 
 struct Ctx<'a> {
+    model: &'a Model,
     record: &'a Record,
     slots: Vec<Value>,
     subject: Option<Number>,
+    /// Why the indicator being scored has no value, when it has none.
+    subject_undefined: Option<Arc<Undefined>>,
     total: Option<Number>,
     item: Option<&'a TargetItem>,
+}
+
+/// The failure that carries an undefined value through an expression.
+fn undefined_fail(u: &Arc<Undefined>) -> Box<Fail> {
+    Box::new(Fail {
+        message: u.reason.clone(),
+        span: u.span,
+        help: Some(
+            "若这个 0 是填错的，请改正数据；若 0 是可能的，在规则文件中为这个指标写 `无法计算时 得 满分`（或 `得 0`），或在公式中用 `如果` 写明除数为 0 时怎样计算"
+                .into(),
+        ),
+        undefined: Some(u.clone()),
+    })
 }
 
 /// A failure while evaluating, before it is given the unit's and indicator's names.
@@ -97,6 +118,10 @@ struct Fail {
     message: String,
     span: Span,
     help: Option<String>,
+    /// A value that cannot be computed (a zero divisor) rather than a failure of the unit:
+    /// a computed value takes it as its state, and a score takes the indicator's
+    /// `无法计算时` policy.
+    undefined: Option<Arc<Undefined>>,
 }
 
 /// Boxed: evaluation results stay small on the hot path; failures are rare.
@@ -110,6 +135,7 @@ fn arith(span: Span) -> impl Fn(ArithError) -> Fail {
             ArithError::DivisionByZero => Some("检查这个单位的数据：作除数的数值为 0".into()),
             ArithError::Overflow => None,
         },
+        undefined: None,
     }
 }
 
@@ -142,9 +168,11 @@ pub fn evaluate_into(model: &Model, record: &Record, out: &mut Outcome) -> Resul
     slots.reserve(model.slot_count);
     slots.extend(record.values.iter().map(copy));
     let mut ctx = Ctx {
+        model,
         record,
         slots,
         subject: None,
+        subject_undefined: None,
         total: None,
         item: None,
     };
@@ -155,10 +183,14 @@ pub fn evaluate_into(model: &Model, record: &Record, out: &mut Outcome) -> Resul
                 debug_assert_eq!(ctx.slots.len(), computed.slot);
                 ctx.slots.push(v);
             }
-            Err(f) => {
-                result = Err(to_error(model, record, &computed.name, f));
-                break;
-            }
+            Err(mut f) => match f.undefined.take() {
+                // The value is undefined for this unit; what depends on it will be too.
+                Some(u) => ctx.slots.push(Value::Undefined(u)),
+                None => {
+                    result = Err(to_error(model, record, &computed.name, f));
+                    break;
+                }
+            },
         }
     }
     match result {
@@ -173,9 +205,11 @@ pub fn evaluate_into(model: &Model, record: &Record, out: &mut Outcome) -> Resul
 /// Scores, subtotals, total, grade and cross-checks, once every slot is filled.
 fn finish(model: &Model, record: &Record, slots: Vec<Value>, out: &mut Outcome) -> Result<(), Box<EvalError>> {
     let mut ctx = Ctx {
+        model,
         record,
         slots,
         subject: None,
+        subject_undefined: None,
         total: None,
         item: None,
     };
@@ -201,13 +235,23 @@ fn run(model: &Model, record: &Record, ctx: &mut Ctx, out: &mut Outcome) -> Resu
             Some(Value::Num(n)) => Some(n.clone()),
             _ => None,
         });
-        let (score, branch) = ctx
-            .score(def, node.weight.clone())
-            .map_err(|f| to_error(model, record, &node.name, f))?;
+        ctx.subject_undefined = def.value_slot.and_then(|s| match ctx.slots.get(s) {
+            Some(Value::Undefined(u)) => Some(u.clone()),
+            _ => None,
+        });
+        let (score, branch) = match ctx.score(def, node.weight.clone()) {
+            Ok(scored) => scored,
+            // The rule file says what an undefined value scores.
+            Err(f) => match (&f.undefined, &def.undefined_score) {
+                (Some(u), Some(s)) => (s.clone(), Branch::Undefined { reason: u.clone() }),
+                _ => return Err(to_error(model, record, &node.name, f)),
+            },
+        };
         scores[leaf] = score;
         branches[leaf] = branch;
     }
     ctx.subject = None;
+    ctx.subject_undefined = None;
     // Children come after their parent in pre-order: sum bottom-up.
     for index in (0..model.nodes.len()).rev() {
         if let Some(parent) = model.nodes[index].parent {
@@ -249,6 +293,7 @@ fn run(model: &Model, record: &Record, ctx: &mut Ctx, out: &mut Outcome) -> Resu
                     message: format!("总分 {} 不在任何等级区间内", value::format_exact(grade_value)),
                     span: model.grades.bands.first().map_or(Span::default(), |b| b.1.span),
                     help: Some("等级区间应覆盖 0 到满分的全部分数".into()),
+                    undefined: None,
                 }
                 .into(),
             )
@@ -369,7 +414,18 @@ impl Ctx<'_> {
             BinOp::Add => value::add(x, y).map_err(arith(span))?,
             BinOp::Sub => value::sub(x, y).map_err(arith(span))?,
             BinOp::Mul => value::mul(x, y).map_err(arith(span))?,
-            _ => value::div(x, y).map_err(arith(divisor))?,
+            _ => match value::div(x, y) {
+                Ok(q) => q,
+                // A zero divisor makes the value undefined, not the unit an error.
+                Err(ArithError::DivisionByZero) => {
+                    let text = self.model.source.slice(divisor);
+                    return Err(undefined_fail(&Arc::new(Undefined {
+                        reason: format!("除数 `{}` 为 0", text.split_whitespace().collect::<Vec<_>>().join(" ")),
+                        span: divisor,
+                    })));
+                }
+                Err(e) => return Err(arith(divisor)(e).into()),
+            },
         })
     }
 
@@ -378,6 +434,7 @@ impl Ctx<'_> {
             message: format!("内部错误：类型不符（{got:?}），请向 jixiao 开发者报告"),
             span: e.span,
             help: None,
+            undefined: None,
         }
     }
 
@@ -385,16 +442,20 @@ impl Ctx<'_> {
         Ok(match &e.kind {
             CExprKind::Const(v) => copy(v),
             CExprKind::Percent(p) => Value::Num(p.clone()),
-            CExprKind::Slot(s) => self.slots.get(*s).map(copy).ok_or_else(|| Fail {
-                message: "内部错误：计算顺序有误，请向 jixiao 开发者报告".into(),
-                span: e.span,
-                help: None,
-            })?,
-            CExprKind::Subject => Value::Num(self.subject.clone().ok_or_else(|| Fail {
-                message: "这个指标没有数值".into(),
-                span: e.span,
-                help: None,
-            })?),
+            CExprKind::Slot(s) => match self.slots.get(*s) {
+                Some(Value::Undefined(u)) => return Err(undefined_fail(u)),
+                Some(v) => copy(v),
+                None => {
+                    return Err(Fail {
+                        message: "内部错误：计算顺序有误，请向 jixiao 开发者报告".into(),
+                        span: e.span,
+                        help: None,
+                        undefined: None,
+                    }
+                    .into())
+                }
+            },
+            CExprKind::Subject => Value::Num(self.judged(&None, e.span)?),
             CExprKind::Total => Value::Num(self.total.clone().unwrap_or_default()),
             CExprKind::Item(field) => self.item_field(*field, e.span)?,
             CExprKind::Neg(a) => Value::Num(-self.num(a)?),
@@ -479,6 +540,7 @@ impl Ctx<'_> {
                         message: "clamp 的下限大于上限".into(),
                         span,
                         help: None,
+                        undefined: None,
                     }
                     .into());
                 }
@@ -501,6 +563,7 @@ impl Ctx<'_> {
                 message: "内部错误：清单字段用在清单之外".into(),
                 span,
                 help: None,
+                undefined: None,
             }
             .into());
         };
@@ -508,6 +571,7 @@ impl Ctx<'_> {
             message: format!("目标 `{}` 的{what} `{text}` 不是数值", item.name),
             span,
             help: Some("用 `其中 可量化` 先筛出目标和实际都是数值的目标".into()),
+            undefined: None,
         };
         Ok(match field {
             ItemField::Name => Value::Text(item.name.as_str().into()),
@@ -576,14 +640,17 @@ impl Ctx<'_> {
     fn judged(&mut self, subject: &Option<CExpr>, span: Span) -> R<Number> {
         match subject {
             Some(e) => self.num(e),
-            None => self.subject.clone().ok_or_else(|| {
-                Fail {
+            None => match (&self.subject, &self.subject_undefined) {
+                (Some(n), _) => Ok(n.clone()),
+                (None, Some(u)) => Err(undefined_fail(u)),
+                (None, None) => Err(Fail {
                     message: "这个指标没有数值".into(),
                     span,
                     help: None,
+                    undefined: None,
                 }
-                .into()
-            }),
+                .into()),
+            },
         }
     }
 
@@ -666,6 +733,7 @@ impl Ctx<'_> {
                             message: format!("数值 {} 不在任何分档区间内", value::format_exact(judged)),
                             span: bands.first().map_or(span, |b| b.0.span),
                             help: Some("分档应覆盖所有可能的数值；补上缺少的区间".into()),
+                            undefined: None,
                         }
                         .into())
                     }
@@ -689,6 +757,7 @@ impl Ctx<'_> {
                     message: "缺少评审得分".into(),
                     span,
                     help: None,
+                    undefined: None,
                 })?;
                 (score, Branch::Review)
             }
@@ -716,6 +785,7 @@ impl Ctx<'_> {
                         ),
                         span: expr.span,
                         help: Some("在公式中用 `clamp(…, 0, 分值)` 或 `max(0, …)` 限定得分".into()),
+                        undefined: None,
                     }
                     .into());
                 }
@@ -726,6 +796,7 @@ impl Ctx<'_> {
                     message: "内部错误：指标没有有效的评分".into(),
                     span,
                     help: None,
+                    undefined: None,
                 }
                 .into())
             }

@@ -148,6 +148,7 @@ fn value_text(v: &Value) -> String {
         Value::Num(n) => format_exact(n.clone()),
         Value::Bool(b) => (if *b { "是" } else { "否" }).to_owned(),
         Value::Text(t) => t.to_string(),
+        Value::Undefined(u) => format!("{}（{}）", crate::model::UNDEFINED_TEXT, u.reason),
     }
 }
 

@@ -401,6 +401,7 @@ fn inputs(h: &mut String, m: &Model) {
                 crate::model::Value::Bool(b) => (if *b { "是" } else { "否" }).to_owned(),
                 crate::model::Value::Text(t) if t.is_empty() => "（空）".to_owned(),
                 crate::model::Value::Text(t) => t.to_string(),
+                crate::model::Value::Undefined(_) => crate::model::UNDEFINED_TEXT.to_owned(),
             })
             .unwrap_or_else(|| "必填".to_owned());
         let _ = writeln!(

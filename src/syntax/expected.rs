@@ -25,6 +25,8 @@ pub(super) fn describe(rule: Rule) -> Option<&'static str> {
         Rule::desc_clause | Rule::kw_desc => "`说明`",
         Rule::range_clause | Rule::kw_range => "`范围`",
         Rule::default_clause | Rule::kw_default => "`缺失时`",
+        Rule::undefined_default | Rule::undefined_clause | Rule::kw_undefined => "`无法计算时`",
+        Rule::full_marks_word => "`满分`",
         Rule::target_list | Rule::kw_target_list => "`目标清单`",
         Rule::categories_clause | Rule::kw_categories => "`类别`",
         Rule::let_decl | Rule::kw_let => "`计算`",

@@ -153,6 +153,9 @@ impl<'s> Lowerer<'s> {
                 Item::ScorePrecision(n)
             }
             Rule::full_marks => Item::FullMarks(self.lower_number(self.children(p).next(Rule::number)?)?),
+            Rule::undefined_default => {
+                Item::UndefinedDefault(self.lower_undefined(self.children(p).next(Rule::undefined_clause)?)?)
+            }
             Rule::default_stepping => {
                 Item::DefaultStepping(self.lower_stepping(self.children(p).next(Rule::stepping)?))
             }
@@ -326,6 +329,7 @@ impl<'s> Lowerer<'s> {
             description: None,
             scoring: None,
             audit_tolerance: None,
+            undefined: None,
             open,
         };
         for q in c.rest() {
@@ -352,6 +356,11 @@ impl<'s> Lowerer<'s> {
                 }
                 Rule::desc_clause => node.description = Some(self.lower_desc(q)?),
                 Rule::audit_tolerance => node.audit_tolerance = Some(self.lower_audit_tolerance(q)?),
+                Rule::undefined_clause => {
+                    if node.undefined.replace(self.lower_undefined(q)?).is_some() {
+                        return Err(self.duplicate_clause(span, "无法计算时"));
+                    }
+                }
                 Rule::scoring => {
                     let crit = self.lower_scoring(q)?;
                     if node.scoring.replace(crit).is_some() {
@@ -362,6 +371,19 @@ impl<'s> Lowerer<'s> {
             }
         }
         Ok(node)
+    }
+
+    /// `无法计算时 得 满分` / `得 2.5`.
+    fn lower_undefined(&self, p: Pair<'_, Rule>) -> LowerResult<Spanned<UndefinedScore>> {
+        let span = span_of(&p);
+        let value = p
+            .into_inner()
+            .find(|q| matches!(q.as_rule(), Rule::full_marks_word | Rule::number));
+        let score = match value {
+            Some(q) if q.as_rule() == Rule::number => UndefinedScore::Score(self.lower_number(q)?.node),
+            _ => UndefinedScore::FullMarks,
+        };
+        Ok(Spanned::new(score, span))
     }
 
     pub(crate) fn too_long(&self, span: Span, limit: usize) -> Box<SyntaxError> {

@@ -374,6 +374,7 @@ fn input_field(model: &Model, index: usize, number: usize) -> Field {
         Some(Value::Num(n)) => note.push(format!("选填，不填视为 {}", format_exact(n.clone()))),
         Some(Value::Bool(b)) => note.push(format!("选填，不填视为“{}”", if *b { "是" } else { "否" })),
         Some(Value::Text(t)) => note.push(format!("选填，不填视为“{t}”")),
+        Some(Value::Undefined(_)) => note.push("选填".to_owned()),
     }
     if !def.aliases.is_empty() {
         note.push(format!(
@@ -821,6 +822,7 @@ impl Template {
                 Value::Num(n) => FillValue::Number(n.clone()),
                 Value::Bool(b) => FillValue::Text((if *b { "是" } else { "否" }).into()),
                 Value::Text(t) => FillValue::Text(t.to_string()),
+                Value::Undefined(_) => FillValue::Text(String::new()),
             };
             values.push((def.name.clone(), v));
         }

@@ -162,7 +162,7 @@ fn division_by_zero_names_unit_indicator_and_line() {
     assert_eq!(err.unit, "某单位");
     assert_eq!(err.indicator, "指标");
     assert_eq!(err.line, 10);
-    assert!(err.message.contains("除数为 0"));
+    assert_eq!(err.message, "除数 `x` 为 0");
 }
 
 #[test]

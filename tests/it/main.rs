@@ -16,6 +16,7 @@ mod seed;
 mod serve;
 mod syntax;
 mod template;
+mod undefined;
 mod workload;
 mod yearly;
 

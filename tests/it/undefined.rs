@@ -1,0 +1,150 @@
+//! Undefined values (issue 16): a zero divisor makes that value 无法计算, not the unit an
+//! error; a scored indicator takes the rule file's `无法计算时` policy, and without one the
+//! error names the indicator and the divisor.
+
+use jixiao::data::{self, Raw};
+
+const RULES: &str = "rules/yueyang-2021.jx";
+const SEED: &str = "examples/yueyang-2021/chengguan-zhifa.toml";
+
+/// The 2021 rules, with `无法计算时 得 0` for 三公经费变动率 when `policy` is set.
+fn rules(policy: bool) -> jixiao::Compiled {
+    let text = crate::read(&crate::root().join(RULES));
+    let text = if policy {
+        let at = text.find("评分 扣分 { 基准 0 每超过 1 百分点 扣 0.5 }").unwrap();
+        format!("{}无法计算时 得 0\n      {}", &text[..at], &text[at..])
+    } else {
+        text
+    };
+    crate::compile(RULES, &text)
+}
+
+fn seed_with(changes: &[(&str, &str)], policy: bool) -> (jixiao::Compiled, jixiao::data::Record) {
+    let compiled = rules(policy);
+    let mut raw = data::parse_toml(&crate::read(&crate::root().join(SEED))).unwrap();
+    for (key, value) in changes {
+        data::set_path(&mut raw, &[(*key).into()], Raw::Number((*value).into()));
+    }
+    let record = data::bind(&compiled.model, &raw, "u.toml").unwrap();
+    (compiled, record)
+}
+
+#[test]
+fn a_zero_base_under_a_policy_scores_the_policy_and_keeps_the_rest() {
+    let (compiled, record) = seed_with(&[("上年三公经费预算", "0")], true);
+    let ev = jixiao::evaluate(&compiled.model, &record, true).unwrap();
+    let ind = ev.indicators.iter().find(|i| i.name == "三公经费变动率").unwrap();
+    assert_eq!(ind.value, None);
+    assert_eq!(ind.display.as_deref(), Some("无法计算（除数 `上年三公经费预算` 为 0）"));
+    assert_eq!(ind.score_display, "0.00");
+    let branch = &ind.explanation.as_ref().unwrap().branch;
+    assert_eq!(branch, "无法计算（除数 `上年三公经费预算` 为 0）→ 按“无法计算时”得 0");
+    // Everything else as for the seed: 94.2955 − 3.7955.
+    let category = ev.categories.iter().find(|c| c.name == "预算配置").unwrap();
+    assert_eq!(category.score_display, "10.00");
+    assert_eq!(ev.total_display, "90.50");
+    assert_eq!(ev.grade, "优秀");
+    // The report said 2.4%: a figure the recomputation cannot have.
+    let finding = ev
+        .audit
+        .findings
+        .iter()
+        .find(|f| f.subject == "三公经费变动率")
+        .unwrap();
+    assert_eq!(finding.severity, "提示");
+    assert_eq!(finding.computed.as_deref(), Some("无法计算"));
+    assert!(finding.message.contains("复核无法计算"), "{}", finding.message);
+}
+
+#[test]
+fn a_display_only_value_with_a_zero_divisor_does_not_touch_the_scores() {
+    let (compiled, record) = seed_with(
+        &[
+            ("上年三公经费", "0"),
+            ("上年公务接待费", "0"),
+            ("上年公务用车运维费", "0"),
+        ],
+        false,
+    );
+    let ev = jixiao::evaluate(&compiled.model, &record, false).unwrap();
+    let value = &ev.values.0.iter().find(|(n, _)| n == "三公经费同比变动").unwrap().1;
+    assert_eq!(value, "无法计算（除数 `上年三公经费` 为 0）");
+    assert_eq!(ev.total_display, "94.30");
+}
+
+#[test]
+fn a_scored_value_without_a_policy_is_an_error_of_that_indicator_naming_the_divisor() {
+    // 年初预算 divides 预算调整率 (scored, no policy) and 预算完成率 (display only): the
+    // error is the scored indicator's, not the display figure's.
+    let (compiled, record) = seed_with(&[("年初预算", "0")], false);
+    let err = jixiao::evaluate(&compiled.model, &record, false).unwrap_err();
+    assert_eq!(err.indicator, "预算调整率");
+    assert_eq!(err.message, "除数 `年初预算` 为 0");
+    assert!(
+        err.help.as_deref().unwrap_or("").contains("无法计算时"),
+        "{:?}",
+        err.help
+    );
+}
+
+const SMALL: &str = r#"
+标题 "无法计算"
+年度 2021
+满分 10
+计步 连续
+输入 上年: 万元
+输入 本年: 万元
+一级 一 分值 10 {
+  二级 二 分值 10 {
+    三级 增幅 分值 4 {
+      公式 (本年 - 上年) / 上年
+      评分 扣分 { 基准 0  每超过 1 百分点 扣 0.5 }
+      无法计算时 得 满分
+    }
+    三级 比率 分值 6 {
+      公式 本年 / 上年
+      评分 比例 { 目标 100% }
+    }
+  }
+}
+等级 { 好 >= 5  差 < 5 }
+"#;
+
+#[test]
+fn policies_resolve_full_marks_and_the_file_default() {
+    let data = "\"单位名称\" = \"甲\"\n\"上年\" = 0\n\"本年\" = 5\n";
+    // No file default: 比率 has no policy, so the unit is an error of 比率.
+    let compiled = crate::compile("u.jx", SMALL);
+    let record = jixiao::load_data(&compiled.model, "d.toml", data, jixiao::DataFormat::Toml).unwrap();
+    let err = jixiao::evaluate(&compiled.model, &record, false).unwrap_err();
+    assert_eq!(err.indicator, "比率");
+    // A file default covers it; 增幅's own `满分` is its 分值, 4.
+    let with_default = SMALL.replace("计步 连续\n", "计步 连续\n无法计算时 得 1.5\n");
+    let compiled = crate::compile("u.jx", &with_default);
+    let record = jixiao::load_data(&compiled.model, "d.toml", data, jixiao::DataFormat::Toml).unwrap();
+    let ev = jixiao::evaluate(&compiled.model, &record, false).unwrap();
+    let score = |name: &str| {
+        ev.indicators
+            .iter()
+            .find(|i| i.name == name)
+            .unwrap()
+            .score_display
+            .clone()
+    };
+    assert_eq!(score("增幅"), "4.00");
+    assert_eq!(score("比率"), "1.50");
+    assert_eq!(ev.total_display, "5.50");
+}
+
+#[test]
+fn a_policy_outside_the_weight_or_on_a_category_is_a_check_error() {
+    let too_much = SMALL.replace("无法计算时 得 满分", "无法计算时 得 6");
+    let text = crate::load_error("u.jx", &too_much);
+    assert!(text.contains("无法计算时的得分 6 超出了 0 到分值 4 的范围"), "{text}");
+    let on_category = SMALL.replace("二级 二 分值 10 {", "二级 二 分值 10 {\n    无法计算时 得 0");
+    let text = crate::load_error("u.jx", &on_category);
+    assert!(text.contains("`无法计算时` 只能写在三级指标中"), "{text}");
+    let twice = SMALL.replace("无法计算时 得 满分", "无法计算时 得 满分\n      无法计算时 得 0");
+    let text = crate::load_error("u.jx", &twice);
+    assert!(text.contains("无法计算时"), "{text}");
+}
