@@ -120,6 +120,7 @@ check_codes! {
     MissingGrades => "jixiao::check::missing_grades",
     BadCheck => "jixiao::check::cross_check",
     NotConstant => "jixiao::check::not_constant",
+    ZeroDivisor => "jixiao::check::zero_divisor",
     UnitMismatch => "jixiao::check::unit_mismatch",
     UnitSuspicious => "jixiao::check::missing_percent",
     BandGap => "jixiao::check::band_gap",

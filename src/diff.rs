@@ -462,6 +462,19 @@ fn leaf_changes(old: &Model, a: &NodeDef, new: &Model, b: &NodeDef, subject: &st
         tolerance_text(ta, la.display),
         tolerance_text(tb, lb.display),
     );
+    // The effective `无法计算时` (the indicator's own or the file's), as a score.
+    let undefined = |u: &Option<Number>| {
+        u.as_ref()
+            .map_or(NOT_WRITTEN.to_owned(), |s| format!("得 {}", format_exact(s.clone())))
+    };
+    push_if(
+        out,
+        la.undefined_score != lb.undefined_score,
+        "无法计算时",
+        subject,
+        undefined(&la.undefined_score),
+        undefined(&lb.undefined_score),
+    );
 }
 
 /// A named declaration (input, list, computed value, check) as one side of [`named`]

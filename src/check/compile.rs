@@ -226,6 +226,12 @@ pub(crate) fn compile(ck: &mut Checker, e: &ast::Expr, scope: Scope) -> (CExpr, 
                 BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
                     expect_ty(ck, a.span, ta, Ty::Num, "算术运算的对象");
                     expect_ty(ck, b.span, tb, Ty::Num, "算术运算的对象");
+                    // `1 / 0`: no unit's data can make this defined; the rule file is wrong.
+                    // (The literal as written: an unknown name also compiles to a zero placeholder.)
+                    if *op == BinOp::Div && matches!(&b.kind, ExprKind::Number { value, .. } if value.is_zero()) {
+                        ck.error(CheckCode::ZeroDivisor, b.span, "除数是常数 0".into(), "除数为 0")
+                            .help = Some("检查公式：除以 0 对任何单位都无法计算".into());
+                    }
                     Some(Ty::Num)
                 }
                 BinOp::And | BinOp::Or => {

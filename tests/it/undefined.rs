@@ -148,3 +148,24 @@ fn a_policy_outside_the_weight_or_on_a_category_is_a_check_error() {
     let text = crate::load_error("u.jx", &twice);
     assert!(text.contains("无法计算时"), "{text}");
 }
+
+#[test]
+fn diff_lists_a_changed_policy() {
+    let old = crate::compile("old.jx", SMALL);
+    let new = crate::compile("new.jx", &SMALL.replace("无法计算时 得 满分", "无法计算时 得 0"));
+    let changes = jixiao::diff::rule_changes(&old.model, &new.model);
+    assert!(
+        changes.iter().any(|c| c.kind == "无法计算时"
+            && c.subject == "一 / 二 / 增幅"
+            && c.old.as_deref() == Some("得 4")
+            && c.new.as_deref() == Some("得 0")),
+        "{changes:?}"
+    );
+}
+
+#[test]
+fn a_constant_zero_divisor_is_a_check_error() {
+    let text = crate::load_error("u.jx", &SMALL.replace("公式 本年 / 上年", "公式 本年 / 0"));
+    assert!(text.contains("除数是常数 0"), "{text}");
+    assert!(text.contains("jixiao::check::zero_divisor"), "{text}");
+}
