@@ -285,6 +285,12 @@ pub enum Func {
     Abs,
     Clamp,
     Sum,
+    /// `向下取整(x)`, `向下取整(x, 步长)`: the largest integer (multiple of 步长) ≤ x.
+    Floor,
+    /// `向上取整(x)`, `向上取整(x, 步长)`: the smallest integer (multiple of 步长) ≥ x.
+    Ceil,
+    /// `就近取整(x, 步长)`: the nearest multiple of 步长, halves away from zero (四舍五入).
+    RoundTo,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -250,6 +250,12 @@ impl Bounds<'_> {
                         hi: r[2].hi,
                     })),
                     Func::Sum => r.iter().copied().reduce(Range::add),
+                    // Whole units: within one of the value either way.
+                    Func::Floor | Func::Ceil | Func::RoundTo if r.len() == 1 => Some(Range {
+                        lo: r[0].lo.map(|x| x.floor()),
+                        hi: r[0].hi.map(|x| x.ceil()),
+                    }),
+                    Func::Floor | Func::Ceil | Func::RoundTo => None,
                 }
                 .unwrap_or(Range::ALL)
             }

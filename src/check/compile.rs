@@ -430,6 +430,9 @@ fn compile_call(
         "abs" | "绝对值" => (Func::Abs, 1, Some(1)),
         "clamp" | "限定" => (Func::Clamp, 3, Some(3)),
         "sum" | "求和" => (Func::Sum, 1, None),
+        "floor" | "向下取整" => (Func::Floor, 1, Some(2)),
+        "ceil" | "向上取整" => (Func::Ceil, 1, Some(2)),
+        "round_to" | "就近取整" => (Func::RoundTo, 2, Some(2)),
         other => {
             ck.error(
                 CheckCode::UnknownFunction,
@@ -437,7 +440,10 @@ fn compile_call(
                 format!("未知的函数 `{other}`"),
                 "未知函数",
             )
-            .help = Some("可用的函数：round、min、max、abs、clamp、sum、万元、元、计数、全部、任一、求和".into());
+            .help = Some(
+                "可用的函数：round（四舍五入）、min（最小）、max（最大）、abs（绝对值）、clamp（限定）、sum（求和）、floor（向下取整）、ceil（向上取整）、round_to（就近取整）、万元、元、计数、全部、任一"
+                    .into(),
+            );
             return (placeholder(span), None);
         }
     };

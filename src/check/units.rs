@@ -237,7 +237,7 @@ impl Units<'_> {
                         }
                         Dim::base(to)
                     }
-                    Func::Round | Func::Abs => dims[0].clone(),
+                    Func::Round | Func::Abs | Func::Floor | Func::Ceil | Func::RoundTo => dims[0].clone(),
                     Func::Min | Func::Max | Func::Clamp | Func::Sum => {
                         let mut acc = Dim::Any;
                         for d in &dims {

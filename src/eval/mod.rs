@@ -547,6 +547,16 @@ impl Ctx<'_> {
                 let [x, lo, hi] = values;
                 x.max(lo).min(hi)
             }
+            Func::Floor | Func::Ceil | Func::RoundTo => {
+                let step = if args.len() > 1 { Some(values[1].clone()) } else { None };
+                self.to_multiple(
+                    func,
+                    values[0].clone(),
+                    step,
+                    span,
+                    args.get(1).map_or(span, |a| a.span),
+                )?
+            }
             Func::Sum => {
                 let mut s = Number::ZERO;
                 for v in all {
@@ -554,6 +564,23 @@ impl Ctx<'_> {
                 }
                 s
             }
+        })
+    }
+
+    /// `向下取整` / `向上取整` / `就近取整` of `x`, to whole units or to multiples of `step`.
+    fn to_multiple(&self, func: Func, x: Number, step: Option<Number>, span: Span, step_span: Span) -> R<Number> {
+        let (units, step) = match step {
+            Some(m) => (self.arithmetic(BinOp::Div, x, m.clone(), span, step_span)?, Some(m)),
+            None => (x, None),
+        };
+        let whole = match func {
+            Func::Floor => units.floor(),
+            Func::Ceil => units.ceil(),
+            _ => round_half_away(units, 0).map_err(arith(span))?,
+        };
+        Ok(match step {
+            Some(m) => value::mul(whole, m).map_err(arith(span))?,
+            None => whole,
         })
     }
 

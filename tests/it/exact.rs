@@ -1374,3 +1374,55 @@ fn a_value_past_the_bound_is_a_clear_error() {
     // 1.7^(2^11) has 2,048 × 3.3… ≈ 6,800 bits above and below the line: still exact.
     assert!(err.indicator == "方12" || err.indicator == "方11", "{}", err.indicator);
 }
+
+/// `向下取整`, `向上取整` (floor, ceil) and `就近取整` (round_to), to whole units or to
+/// multiples: one formula for each way of counting partial steps (issue 16, item 8).
+#[test]
+fn integer_functions_round_down_up_and_to_a_multiple() {
+    let rules = r#"
+标题 "取整"
+年度 2021
+满分 10
+计步 连续
+输入 超出: 百分比
+计算 下 = 向下取整(超出 × 100)  显示 2
+计算 上 = 向上取整(超出 × 100)  显示 2
+计算 下负 = floor(-2.5)  显示 2
+计算 上负 = ceil(-2.5)  显示 2
+计算 半步下 = 向下取整(超出, 0.5%)  显示 百分比 2
+计算 半步上 = 向上取整(超出, 0.5%)  显示 百分比 2
+计算 就近 = 就近取整(超出, 0.5%)  显示 百分比 2
+计算 就近半 = round_to(0.75, 0.5)  显示 2
+计算 就近负半 = round_to(-0.75, 0.5)  显示 2
+计算 不足一点按一点扣 = 5 - 0.5 × 向上取整(超出 × 100)  显示 2
+一级 一 分值 10 {
+  二级 二 分值 10 {
+    三级 三 分值 10 { 公式 超出  评分 公式 clamp(10 - 100 × 值, 0, 10) }
+  }
+}
+等级 { 好 >= 5  差 < 5 }
+"#;
+    let compiled =
+        jixiao::compile("int.jx", rules).unwrap_or_else(|e| panic!("{}", jixiao::diagnostics::render_plain(&e)));
+    let r = report(&compiled, "\"单位名称\" = \"甲\"\n\"超出\" = \"2.41%\"\n");
+    let value = |name: &str| text(&r["values"][name]).to_owned();
+    assert_eq!(value("下"), "2");
+    assert_eq!(value("上"), "3");
+    assert_eq!(value("下负"), "-3");
+    assert_eq!(value("上负"), "-2");
+    assert_eq!(value("半步下"), "0.02");
+    assert_eq!(value("半步上"), "0.025");
+    assert_eq!(value("就近"), "0.025");
+    assert_eq!(
+        value("就近半"),
+        "1",
+        "0.75 is 1.5 halves: half away from zero, 2 halves"
+    );
+    assert_eq!(value("就近负半"), "-1");
+    assert_eq!(value("不足一点按一点扣"), "3.5");
+    // A step of 0 has no multiples: the value cannot be computed, it is not an error.
+    let zero_step = rules.replace("向下取整(超出, 0.5%)", "向下取整(超出, 超出 - 超出)");
+    let compiled = jixiao::compile("int.jx", &zero_step).unwrap();
+    let r = report(&compiled, "\"单位名称\" = \"甲\"\n\"超出\" = \"2.41%\"\n");
+    assert_eq!(text(&r["values"]["半步下"]), "无法计算（除数 `超出 - 超出` 为 0）");
+}
