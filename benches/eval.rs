@@ -49,6 +49,7 @@ fn records(model: &jixiao::model::Model, lines: &[String]) -> Vec<Record> {
                 reviews: Vec::new(),
                 stated: Default::default(),
                 unknown_keys: Vec::new(),
+                notes: Vec::new(),
                 source_file: String::new(),
                 source_sha256: String::new(),
             }

@@ -70,6 +70,7 @@ pub fn audit(model: &Model, record: &Record, outcome: &Outcome, grade: &str) -> 
     cross_checks(model, outcome, &mut findings);
     targets(model, record, &mut findings);
     scores(model, record, outcome, grade, &mut findings);
+    data_notes(model, record, &mut findings);
     findings.sort_by_key(|f| {
         SEVERITIES
             .iter()
@@ -93,6 +94,26 @@ pub fn audit(model: &Model, record: &Record, outcome: &Outcome, grade: &str) -> 
         warnings: count("警告"),
         notes: count("提示"),
         findings,
+    }
+}
+
+/// How the data was read, where a clerk should know (a figure written "—" taken as not
+/// reported and given its `缺失时` value).
+fn data_notes(model: &Model, record: &Record, out: &mut Vec<Finding>) {
+    for (field, message) in &record.notes {
+        let input = model.inputs.iter().find(|i| &i.name == field);
+        out.push(Finding {
+            category: "数据".into(),
+            severity: "提示".into(),
+            subject: field.clone(),
+            stated: None,
+            computed: None,
+            difference: None,
+            explanation: None,
+            rule_line: input.map(|i| line_of(model, i.span)),
+            data_field: Some(field.clone()),
+            message: message.clone(),
+        });
     }
 }
 

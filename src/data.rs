@@ -106,6 +106,9 @@ pub struct Record {
     pub stated: Stated,
     /// Keys the rule file does not know (reported as warnings, not errors).
     pub unknown_keys: Vec<String>,
+    /// Notes on how the data was read (a figure written "—" taken as not reported), shown
+    /// as 提示 in the 复核意见: (field, message).
+    pub notes: Vec<(String, String)>,
     /// The data file this unit came from, and the SHA-256 of its bytes (provenance).
     pub source_file: String,
     pub source_sha256: String,
@@ -324,6 +327,9 @@ struct Binder<'m> {
     stated: Stated,
     unit: Option<String>,
     unknown: Vec<String>,
+    /// Inputs written as not reported (`—`, `/`, `无`, ""): what was written, and where.
+    not_reported: Vec<Option<(String, Loc)>>,
+    notes: Vec<(String, String)>,
 }
 
 /// Binds a parsed data file to the model's inputs. `file` names it in messages.
@@ -339,6 +345,8 @@ pub fn bind(model: &Model, raw: &Raw, file: &str) -> Result<Record, DataError> {
         stated: Stated::default(),
         unit: None,
         unknown: Vec::new(),
+        not_reported: vec![None; model.inputs.len()],
+        notes: Vec::new(),
     };
     match raw {
         Raw::Table(entries) => b.bind_table(entries, true),
@@ -390,6 +398,11 @@ impl Binder<'_> {
                     if let Some((_, first)) = &self.values[i] {
                         let first = first.map(|(l, _)| format!("（第 {l} 行已填写）")).unwrap_or_default();
                         self.problem(key, Some(value.describe()), format!("重复填写{first}"), *loc);
+                        continue;
+                    }
+                    if let Some(text) = not_reported(self.model.inputs[i].kind, value) {
+                        // Taken as absent: `缺失时` applies (with a note), else it is missing.
+                        self.not_reported[i] = Some((text, *loc));
                         continue;
                     }
                     match self.convert(i, key, value, *loc) {
@@ -649,7 +662,29 @@ impl Binder<'_> {
             match (self.values[i].take(), &def.default) {
                 (Some((v, _)), _) => values.push(v),
                 (None, _) if self.invalid[i] => values.push(Value::Num(Number::ZERO)),
-                (None, Some(d)) => values.push(d.clone()),
+                (None, Some(d)) => {
+                    if let Some((text, _)) = &self.not_reported[i] {
+                        self.notes.push((
+                            def.name.clone(),
+                            format!(
+                                "`{}` 填的是“{text}”，视为未填报，按规则文件的 `缺失时` 取 {}",
+                                def.name,
+                                crate::report::value_text(d)
+                            ),
+                        ));
+                    }
+                    values.push(d.clone());
+                }
+                (None, None) if self.not_reported[i].is_some() => {
+                    let (text, loc) = self.not_reported[i].clone().unwrap_or_default();
+                    self.problem(
+                        &def.name,
+                        Some(format!("\"{text}\"")),
+                        "未填报；这一项必填（规则文件没有为它写 `缺失时`），请填写数字".into(),
+                        loc,
+                    );
+                    values.push(Value::Num(Number::ZERO));
+                }
                 (None, None) => {
                     let aliases = if def.aliases.is_empty() {
                         String::new()
@@ -710,6 +745,7 @@ impl Binder<'_> {
             reviews,
             stated: self.stated,
             unknown_keys: self.unknown,
+            notes: self.notes,
             source_file: file.to_owned(),
             source_sha256: String::new(),
         })
@@ -755,6 +791,20 @@ pub fn convert_plain_number(def: &crate::model::InputDef, cell: &[u8]) -> Option
 }
 
 /// Whether binding accepts a number for an input: an integer for a count, inside every `范围`.
+/// What a clerk writes for a figure not reported: the dashes, slashes and words of real
+/// reports, and an empty string.
+const NOT_REPORTED: &[&str] = &["", "—", "——", "－", "-", "/", "／", "无"];
+
+/// The text of a numeric input written as not reported, if it is one.
+fn not_reported(kind: Kind, raw: &Raw) -> Option<String> {
+    match (kind, raw) {
+        (Kind::Quantity(_) | Kind::Percent, Raw::Text(s)) if NOT_REPORTED.contains(&s.trim()) => {
+            Some(s.trim().to_owned())
+        }
+        _ => None,
+    }
+}
+
 fn admissible(def: &crate::model::InputDef, n: &Number) -> bool {
     (!def.kind.is_count() || n.is_integer()) && def.ranges.iter().all(|r| r.contains(n))
 }

@@ -98,7 +98,7 @@ pub struct SelfEvaluation {
 /// One inconsistency found by the 复核 audit.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Finding {
-    /// 指标值, 同一数字, 勾稽关系, 绩效目标, 得分 or 等级.
+    /// 指标值, 同一数字, 勾稽关系, 绩效目标, 得分, 等级 or 数据.
     pub category: String,
     /// 错误, 警告 or 提示.
     pub severity: String,

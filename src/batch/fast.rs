@@ -173,6 +173,7 @@ impl<'m> Worker<'m> {
                 reviews: Vec::new(),
                 stated: Stated::default(),
                 unknown_keys: Vec::new(),
+                notes: Vec::new(),
                 source_file: String::new(),
                 source_sha256: String::new(),
             },

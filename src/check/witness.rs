@@ -164,6 +164,7 @@ fn made_up_unit(model: &Model, ranges: &[Range]) -> Record {
         reviews: vec![Number::ZERO; model.review_leaves.len()],
         stated: Stated::default(),
         unknown_keys: Vec::new(),
+        notes: Vec::new(),
         source_file: String::new(),
         source_sha256: String::new(),
     }

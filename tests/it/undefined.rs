@@ -169,3 +169,84 @@ fn a_constant_zero_divisor_is_a_check_error() {
     assert!(text.contains("除数是常数 0"), "{text}");
     assert!(text.contains("jixiao::check::zero_divisor"), "{text}");
 }
+
+// ── "not reported" in data (issue 16, item 9) ───────────────────────────
+
+fn seed_text_with(key: &str, value: &str) -> String {
+    let text = crate::read(&crate::root().join(SEED));
+    let line = text.lines().find(|l| l.starts_with(&format!("\"{key}\" ="))).unwrap();
+    text.replace(line, &format!("\"{key}\" = \"{value}\""))
+}
+
+#[test]
+fn a_dash_for_a_figure_with_a_default_is_not_reported_with_a_note() {
+    let compiled = rules(false);
+    for written in ["—", "－", "/", "无", ""] {
+        // 固定资产调入 has no 缺失时; 因公出国费 has none either; 其他交通工具购置费 has `缺失时 0`
+        // and is absent from the seed, so add it written as not reported.
+        let text = crate::read(&crate::root().join(SEED)).replace(
+            "\"因公出国费\" = \"0.00\"",
+            &format!("\"因公出国费\" = \"0.00\"\n\"其他交通工具购置费\" = \"{written}\""),
+        );
+        let record = jixiao::load_data(&compiled.model, "u.toml", &text, jixiao::DataFormat::Toml)
+            .unwrap_or_else(|e| panic!("{written:?}: {}", jixiao::diagnostics::render_plain(&e)));
+        let ev = jixiao::evaluate(&compiled.model, &record, false).unwrap();
+        assert_eq!(ev.total_display, "94.30");
+        let note = ev.audit.findings.iter().find(|f| f.category == "数据").unwrap();
+        assert_eq!(note.severity, "提示");
+        assert_eq!(note.subject, "其他交通工具购置费");
+        assert_eq!(
+            note.message,
+            format!("`其他交通工具购置费` 填的是“{written}”，视为未填报，按规则文件的 `缺失时` 取 0")
+        );
+    }
+}
+
+#[test]
+fn a_dash_for_a_required_figure_is_an_error_that_says_not_reported() {
+    let compiled = rules(false);
+    let text = seed_text_with("编制人数", "—");
+    let err = jixiao::load_data(&compiled.model, "u.toml", &text, jixiao::DataFormat::Toml).unwrap_err();
+    let shown = jixiao::diagnostics::render_plain(&err);
+    assert!(shown.contains("未填报；这一项必填"), "{shown}");
+    assert!(!shown.contains("缺少必填字段"), "{shown}");
+}
+
+#[test]
+fn a_dash_in_a_csv_cell_is_not_reported_too() {
+    // Rewritten with the csv crate: the example's cells hold commas and line breaks.
+    let text = crate::read(&crate::root().join("examples/yueyang-2021/units.csv"));
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes());
+    let mut rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let column = rows[0]
+        .iter()
+        .position(|h| h.trim_start_matches('\u{feff}') == "其他交通工具购置费")
+        .unwrap();
+    let edited: Vec<&str> = rows[1]
+        .iter()
+        .enumerate()
+        .map(|(i, c)| if i == column { "—" } else { c })
+        .collect();
+    rows[1] = csv::StringRecord::from(edited);
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for row in &rows {
+        writer.write_record(row).unwrap();
+    }
+    let bytes = writer.into_inner().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("units.csv");
+    std::fs::write(&path, bytes).unwrap();
+    let (_, out, err) = crate::jixiao(&["eval", RULES, path.to_str().unwrap(), "--format", "jsonl"]);
+    let first: serde_json::Value =
+        serde_json::from_str(out.lines().next().unwrap()).unwrap_or_else(|e| panic!("{e}: {err}"));
+    assert_eq!(first["evaluation"]["total_display"], "94.30");
+    let findings = first["evaluation"]["audit"]["findings"].as_array().unwrap();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["category"] == "数据" && f["subject"] == "其他交通工具购置费"),
+        "{findings:?}"
+    );
+}
