@@ -155,7 +155,7 @@ test("评价页：上传示例数据，种子单位 94.30 分优秀，打开详�
   const table = page.locator("#units");
   await table.locator("tbody tr").first().waitFor();
   assert.equal(await table.locator("tbody tr").count(), 7);
-  assert.match(await page.locator("#summary").innerText(), /7 个单位：6 个已评价，1 个有错误/);
+  assert.match(await page.locator("#summary").innerText(), /7 个单位：7 个已评价，没有错误/);
   const seed = table.locator("tbody tr", { hasText: seedUnit });
   assert.equal(await seed.locator("td.total").innerText(), "94.30");
   assert.equal(await seed.locator("td.grade").innerText(), "优秀");

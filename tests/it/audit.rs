@@ -138,7 +138,7 @@ fn batch_audit_summarises_across_units() {
         "csv",
     ]);
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("复核：6 个已评价单位中"), "{err}");
+    assert!(err.contains("复核：7 个已评价单位中"), "{err}");
     assert!(err.contains("个评价等次改变"), "{err}");
     assert!(err.contains("最常见的复核意见"), "{err}");
     let header = out.lines().next().unwrap_or("");

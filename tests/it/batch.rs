@@ -87,11 +87,7 @@ fn write_csv(rows: &[Vec<String>]) -> String {
 fn csv_output_of_the_example_units() {
     let run = jixiao(&["eval", RULES, UNITS_CSV, "--format", "csv"]);
     assert_eq!(run.code, 0, "{}", run.err);
-    assert!(
-        run.err.contains("7 个单位：6 个已评价，1 个有错误 — 见第 5 行"),
-        "{}",
-        run.err
-    );
+    assert!(run.err.contains("7 个单位：7 个已评价，没有错误"), "{}", run.err);
     let out = run.stdout();
     let rows = records(&out);
     assert_eq!(rows.len(), 8, "a header and one row per unit");
@@ -105,11 +101,15 @@ fn csv_output_of_the_example_units() {
     // Over-staffed: 93 on a quota of 86.
     assert_eq!(rows[3][column(h, "财政供养人员控制率")], "108.14%");
     assert_eq!(rows[3][column(h, "财政供养人员控制率得分")], "0.93");
-    // Zero 上年三公经费预算: the row is there, marked, with the reason.
-    assert_eq!(rows[4][column(h, "状态")], "错误");
-    assert!(rows[4][column(h, "错误原因")].contains("三公经费变动率"));
-    assert!(rows[4][column(h, "错误原因")].contains("除数为 0"));
-    assert_eq!(rows[4][column(h, "总分")], "");
+    // Zero 上年三公经费预算: the rate cannot be computed; the rules' `无法计算时 得 0`
+    // scores it, and every other figure of the unit is there.
+    assert_eq!(rows[4][column(h, "状态")], "正常");
+    assert_eq!(
+        rows[4][column(h, "三公经费变动率")],
+        "无法计算（除数 `上年三公经费预算` 为 0）"
+    );
+    assert_eq!(rows[4][column(h, "三公经费变动率得分")], "0.00");
+    assert_eq!(rows[4][column(h, "总分")], "88.00");
     // Budget cut: 实际收入 15% under 年初预算.
     assert_eq!(rows[5][column(h, "预算调整率")], "-15.00%");
     assert_eq!(rows[5][column(h, "预算调整率得分")], "1.00");
@@ -127,8 +127,9 @@ fn json_output_of_the_example_units() {
     let units = v.as_array().expect("an array of units");
     assert_eq!(units.len(), 7);
     assert_eq!(units[0]["evaluation"]["total_display"], "94.30");
-    assert_eq!(units[3]["status"], "错误");
-    assert!(units[3]["evaluation"].is_null());
+    // 上年三公经费预算 0: 三公经费变动率 无法计算, scored by the rules' `无法计算时 得 0`.
+    assert_eq!(units[3]["status"], "正常");
+    assert_eq!(units[3]["evaluation"]["total_display"], "88.00");
     // The output text itself (numbers and all), not a re-serialisation of it.
     crate::in_snapshot_dir(|| insta::assert_snapshot!("batch_json@units", run.stdout()));
 }
@@ -204,7 +205,7 @@ fn gbk_csv_reads_like_utf8() {
         from_gbk.err
     );
     assert!(
-        from_gbk.err.contains("7 个单位：6 个已评价，1 个有错误"),
+        from_gbk.err.contains("7 个单位：7 个已评价，没有错误"),
         "{}",
         from_gbk.err
     );
@@ -277,7 +278,7 @@ fn bad_rows_in_the_middle_are_kept_marked_and_in_order() {
     let expected: Vec<String> = records(&text)[1..].iter().map(|r| r[0].clone()).collect();
     assert_eq!(names, expected, "in input order");
     let status: Vec<&str> = rows[1..].iter().map(|r| r[column(h, "状态")].as_str()).collect();
-    assert_eq!(status, ["正常", "正常", "错误", "错误", "错误", "正常", "正常"]);
+    assert_eq!(status, ["正常", "正常", "错误", "正常", "错误", "正常", "正常"]);
     let reason = |i: usize| rows[i][column(h, "错误原因")].clone();
     assert_eq!(
         reason(3),
@@ -287,14 +288,14 @@ fn bad_rows_in_the_middle_are_kept_marked_and_in_order() {
         reason(5),
         "第 6 行（文本第 11 行）「实有人数」列：单元格为空，而这一项必填（规则文件没有为它声明“缺失时”的取值）"
     );
-    assert!(reason(4).contains("除数为 0"));
+    assert_eq!(reason(4), "", "a zero divisor under a policy is not an error");
     assert_eq!(
         rows[6][column(h, "总分")],
         "96.00",
         "the unit after the bad rows is untouched"
     );
     assert!(
-        run.err.contains("7 个单位：4 个已评价，3 个有错误 — 见第 4、5、6 行"),
+        run.err.contains("7 个单位：5 个已评价，2 个有错误 — 见第 4、6 行"),
         "{}",
         run.err
     );
@@ -368,12 +369,7 @@ fn jobs_2_gives_exactly_the_output_of_jobs_1() {
         assert_eq!(l["number"], i + 1);
     }
     assert_eq!(lines[9099]["unit"], "市农业技术推广站（虚构）-01299");
-    assert!(
-        two.err
-            .contains("9100 个单位：7800 个已评价，1300 个有错误 — 见第 5、12、19"),
-        "{}",
-        two.err
-    );
+    assert!(two.err.contains("9100 个单位：9100 个已评价，没有错误"), "{}", two.err);
 }
 
 fn workbook(path: &Path) -> calamine::Xlsx<std::io::BufReader<std::fs::File>> {
@@ -446,10 +442,10 @@ fn xlsx_output_round_trips_through_calamine() {
             .clone()
     };
     assert_eq!(find("单位数")[1], "7");
-    assert_eq!(find("已评价")[1], "6");
-    assert_eq!(find("有错误")[1], "1");
+    assert_eq!(find("已评价")[1], "7");
+    assert_eq!(find("有错误")[1], "0");
     assert_eq!(find("优秀")[1], "4");
-    assert_eq!(find("良好")[1], "1");
+    assert_eq!(find("良好")[1], "2");
     assert_eq!(find("中")[1], "1");
     let ranking = text
         .iter()
@@ -460,12 +456,12 @@ fn xlsx_output_round_trips_through_calamine() {
     assert!(text
         .iter()
         .any(|r| r.get(2).map(String::as_str) == Some("市水利水电勘测设计院（虚构）")
-            && r.get(3).is_some_and(|s| s.contains("除数为 0"))));
+            && r.get(3).is_some_and(|s| s == "88")));
 
     let explanations = wb.worksheet_range("评分说明").unwrap();
     assert_eq!(
         explanations.height(),
-        1 + 6 * 23,
+        1 + 7 * 23,
         "every indicator of every evaluated unit"
     );
 }
@@ -476,9 +472,7 @@ fn the_example_workbook_evaluates_like_the_example_csv() {
     let from_xlsx = jixiao(&["eval", RULES, UNITS_XLSX, "--format", "jsonl"]);
     assert_eq!(from_xlsx.code, 0, "{}", from_xlsx.err);
     assert!(
-        from_xlsx
-            .err
-            .contains("7 个单位：6 个已评价，1 个有错误 — 见工作表「单位」第 5 行"),
+        from_xlsx.err.contains("7 个单位：7 个已评价，没有错误"),
         "{}",
         from_xlsx.err
     );
@@ -572,9 +566,7 @@ fn several_files_are_concatenated_in_order() {
         units[8]["error"]
     );
     assert!(
-        run.err.contains(
-            "9 个单位：7 个已评价，2 个有错误 — 见 examples/yueyang-2021/units.csv 第 5 行（文本第 10 行）、Cargo.toml"
-        ),
+        run.err.contains("9 个单位：8 个已评价，1 个有错误 — 见 Cargo.toml"),
         "{}",
         run.err
     );
@@ -624,8 +616,13 @@ fn html_report_is_self_contained_with_a_page_per_unit() {
     assert!(seed.contains(
         "<td>财政供养人员控制率</td><td class=\"num\">5</td><td class=\"num\">79.31%</td><td class=\"num\">5.00</td>"
     ));
-    let error = &html[html.find("id=\"unit-4\"").unwrap()..html.find("id=\"unit-5\"").unwrap()];
-    assert!(error.contains("未能评价") && error.contains("除数为 0"));
+    // 上年三公经费预算 0: the page shows the value as 无法计算 and the score by the policy.
+    let zero_base = &html[html.find("id=\"unit-4\"").unwrap()..html.find("id=\"unit-5\"").unwrap()];
+    assert!(
+        zero_base.contains("无法计算（除数 `上年三公经费预算` 为 0）"),
+        "{zero_base}"
+    );
+    assert!(zero_base.contains("总分<b>88.00</b>"), "{zero_base}");
 }
 
 #[test]
