@@ -151,6 +151,23 @@ impl Serialize for Values {
     }
 }
 
+/// A `计算 … 显示 …` value, as the report shows it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ComputedResult {
+    pub name: String,
+    /// Exact; `null` when it cannot be computed for this unit.
+    #[serde(with = "crate::number::serde_option")]
+    pub value: Option<Number>,
+    /// As `显示` says (`62.88%`), or `无法计算（…）`.
+    pub display: String,
+    pub description: Option<String>,
+    /// With explanations: the formula and the unit's values in it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub formula: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub substituted: Option<String>,
+}
+
 /// The whole result for one unit. Its JSON form is a stable contract.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Evaluation {
@@ -163,6 +180,9 @@ pub struct Evaluation {
     pub grade: String,
     pub checks: Vec<CheckResult>,
     pub values: Values,
+    /// The `计算` values the rule file shows (`显示`), in its order: the figures a report
+    /// recomputes that no indicator scores.
+    pub computed: Vec<ComputedResult>,
     pub self_evaluation: SelfEvaluation,
     /// 复核意见: the unit's statements checked against the recomputation.
     pub audit: AuditReport,
@@ -298,6 +318,25 @@ pub fn build(model: &Model, record: &Record, outcome: &Outcome, explain: bool) -
             })
             .collect(),
     );
+    let computed = model
+        .computed
+        .iter()
+        .filter(|c| c.indicator.is_none() && c.display.is_some())
+        .map(|c| {
+            let v = outcome.slots.get(c.slot);
+            ComputedResult {
+                name: c.name.clone(),
+                value: match v {
+                    Some(Value::Num(n)) => Some(n.clone()),
+                    _ => None,
+                },
+                display: v.map(|v| shown(model, c.slot, v)).unwrap_or_default(),
+                description: c.description.clone(),
+                formula: explain.then(|| squash(model.source.slice(c.expr.span))),
+                substituted: explain.then(|| substitute(model, c, outcome)),
+            }
+        })
+        .collect();
     Evaluation {
         rules: RulesInfo {
             title: model.title.clone(),
@@ -317,6 +356,7 @@ pub fn build(model: &Model, record: &Record, outcome: &Outcome, explain: bool) -
             .unwrap_or_default(),
         checks,
         values,
+        computed,
         self_evaluation: SelfEvaluation {
             total: record.stated.total,
             grade: record.stated.grade.clone(),
@@ -626,6 +666,19 @@ pub fn render_table(ev: &Evaluation) -> String {
                 .unwrap_or_else(|| "—".into()),
             ev.self_evaluation.grade.as_deref().unwrap_or("—")
         ));
+    }
+    if !ev.computed.is_empty() {
+        out.push_str("\n计算值（不计分）\n");
+        for c in &ev.computed {
+            out.push_str(&format!("  {}：{}", c.name, c.display));
+            if let (Some(f), Some(s)) = (&c.formula, &c.substituted) {
+                out.push_str(&format!("（{f} = {s}）"));
+            }
+            if let Some(d) = &c.description {
+                out.push_str(&format!("  {d}"));
+            }
+            out.push('\n');
+        }
     }
     out.push_str("\n勾稽关系与对照\n");
     for c in &ev.checks {

@@ -261,6 +261,7 @@ fn unit_page(layout: &Layout, p: &Processed) -> String {
     figures(&mut h, layout, &done.record);
     targets(&mut h, layout, &done.record);
     score_table(&mut h, ev);
+    computed(&mut h, ev);
     checks(&mut h, ev);
     audit(&mut h, ev);
     explanations(&mut h, ev);
@@ -486,6 +487,29 @@ fn score_table(h: &mut String, ev: &Evaluation) {
         ev.self_evaluation.total.map(format_stated).unwrap_or_default(),
         escape(&ev.grade)
     );
+}
+
+/// The `计算 … 显示` values: the figures the report recomputes that no indicator scores.
+fn computed(h: &mut String, ev: &Evaluation) {
+    if ev.computed.is_empty() {
+        return;
+    }
+    h.push_str("<h3>计算值（不计分）</h3>\n<table class=\"computed\"><tr><th>名称</th><th>数值</th><th>公式与代入</th><th>说明</th></tr>\n");
+    for c in &ev.computed {
+        let formula = match (&c.formula, &c.substituted) {
+            (Some(f), Some(s)) => format!("{f} = {s}"),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&c.name),
+            escape(&c.display),
+            escape(&formula),
+            escape(c.description.as_deref().unwrap_or(""))
+        );
+    }
+    h.push_str("</table>\n");
 }
 
 fn checks(h: &mut String, ev: &Evaluation) {

@@ -177,6 +177,14 @@ impl<'m> Layout<'m> {
             Column::Status,
             Column::Reason,
         ];
+        // The `计算` values the rule file shows, in its order (before the 评分表 there too).
+        cols.extend(
+            self.model
+                .computed
+                .iter()
+                .filter(|c| c.indicator.is_none() && c.display.is_some())
+                .map(|c| Column::Slot(c.slot, c.display)),
+        );
         for (i, (_, has_value)) in self.leaves.iter().enumerate() {
             if *has_value {
                 cols.push(Column::Value(i));

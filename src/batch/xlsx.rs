@@ -320,6 +320,15 @@ impl Writer for XlsxWriter {
                     (Column::SelfTotal, Some(ev)) => {
                         number_cell(None, ev.self_evaluation.total.map(Number::from), &shown)
                     }
+                    // A `计算` value or input (default columns and `--columns`): a number,
+                    // rounded as shown, where it is one.
+                    (Column::Slot(slot, display), Some(_)) => {
+                        let value = p.result.as_ref().ok().and_then(|d| match d.outcome.slots.get(*slot) {
+                            Some(crate::model::Value::Num(n)) => Some(n.clone()),
+                            _ => None,
+                        });
+                        number_cell(display_style(*display), value, &shown)
+                    }
                     _ if shown.is_empty() => XCell::Blank,
                     _ => XCell::Text(shown),
                 }

@@ -270,3 +270,30 @@ fn every_row_of_the_example_batch_gets_a_total() {
     assert!(row.contains(",88.00,良好,"), "{row}");
     assert!(row.contains("无法计算（除数 `上年三公经费预算` 为 0）"), "{row}");
 }
+
+/// Every `计算 … 显示` value is in the table, `--explain`, HTML, XLSX and the default CSV
+/// (issue 16, item 6).
+#[test]
+fn computed_values_with_a_display_are_shown_in_every_output() {
+    let (compiled, record) = seed_with(&[], true);
+    let ev = jixiao::evaluate(&compiled.model, &record, true).unwrap();
+    let table = jixiao::report::render_table(&ev);
+    assert!(table.contains("计算值（不计分）"), "{table}");
+    assert!(
+        table.contains("基本支出占比：62.88%（基本支出 / 支出合计 = 2324.41 / 3696.83）"),
+        "{table}"
+    );
+    let (code, html, err) = crate::jixiao(&["eval", RULES, SEED, "--format", "html"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(html.contains("<h3>计算值（不计分）</h3>"));
+    assert!(
+        html.contains("<td>预算完成率</td><td class=\"num\">120.20%</td>"),
+        "computed row"
+    );
+    let (_, csv, _) = crate::jixiao(&["eval", RULES, "examples/yueyang-2021/units.csv", "--format", "csv"]);
+    let header = csv.lines().next().unwrap();
+    assert!(
+        header.contains(",错误原因,当年结余计算,基本支出占比,项目支出占比,三公经费同比变动,预算完成率,"),
+        "{header}"
+    );
+}
