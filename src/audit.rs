@@ -13,7 +13,7 @@ use crate::eval::value::{format_decimal, format_exact, format_figure, format_sta
 use crate::eval::Outcome;
 use crate::model::{ComputedDef, Model, Value};
 use crate::number::Number;
-use crate::report::{AuditReport, Finding};
+use crate::report::{AuditReport, Confirmed, Finding};
 
 /// Finding severities, most serious first.
 pub const SEVERITIES: [&str; 3] = ["错误", "警告", "提示"];
@@ -66,11 +66,33 @@ pub fn compare_stated(stated: &str, computed: Number, tolerance: Option<Number>)
 /// Builds the 复核意见 for one evaluated unit.
 pub fn audit(model: &Model, record: &Record, outcome: &Outcome, grade: &str) -> AuditReport {
     let mut findings = Vec::new();
-    stated_values(model, record, outcome, &mut findings);
+    let mut confirmed = Vec::new();
+    stated_values(model, record, outcome, &mut findings, &mut confirmed);
     cross_checks(model, outcome, &mut findings);
     targets(model, record, &mut findings);
-    scores(model, record, outcome, grade, &mut findings);
+    scores(model, record, outcome, grade, &mut findings, &mut confirmed);
     data_notes(model, record, &mut findings);
+    // In the rule file's order (values, then the tree's scores, total, grade), whatever
+    // order the data file wrote them in.
+    confirmed.sort_by_key(|c| match c.category.as_str() {
+        "指标值" => (
+            0,
+            model
+                .computed
+                .iter()
+                .position(|d| d.name == c.subject)
+                .unwrap_or(usize::MAX),
+        ),
+        "得分" => (
+            1,
+            model
+                .nodes
+                .iter()
+                .position(|n| n.name == c.subject)
+                .unwrap_or(usize::MAX),
+        ),
+        _ => (2, 0),
+    });
     findings.sort_by_key(|f| {
         SEVERITIES
             .iter()
@@ -94,6 +116,7 @@ pub fn audit(model: &Model, record: &Record, outcome: &Outcome, grade: &str) -> 
         warnings: count("警告"),
         notes: count("提示"),
         findings,
+        confirmed,
     }
 }
 
@@ -121,7 +144,13 @@ fn line_of(model: &Model, span: crate::source::Span) -> usize {
     model.source.line_col(span.start).0
 }
 
-fn stated_values(model: &Model, record: &Record, outcome: &Outcome, out: &mut Vec<Finding>) {
+fn stated_values(
+    model: &Model,
+    record: &Record,
+    outcome: &Outcome,
+    out: &mut Vec<Finding>,
+    confirmed: &mut Vec<Confirmed>,
+) {
     for (name, text) in &record.stated.values {
         let field = format!("自评.指标值.{name}");
         let Some(def) = model.computed.iter().find(|c| &c.name == name) else {
@@ -178,6 +207,13 @@ fn stated_values(model: &Model, record: &Record, outcome: &Outcome, out: &mut Ve
             continue;
         };
         if cmp.agrees {
+            confirmed.push(Confirmed {
+                category: "指标值".into(),
+                subject: name.clone(),
+                stated: text.clone(),
+                computed: shown(model, def, value.clone()),
+                data_field: field,
+            });
             continue;
         }
         let unit = if cmp.percent { "%" } else { "" };
@@ -376,7 +412,14 @@ fn targets(model: &Model, record: &Record, out: &mut Vec<Finding>) {
     }
 }
 
-fn scores(model: &Model, record: &Record, outcome: &Outcome, grade: &str, out: &mut Vec<Finding>) {
+fn scores(
+    model: &Model,
+    record: &Record,
+    outcome: &Outcome,
+    grade: &str,
+    out: &mut Vec<Finding>,
+    confirmed: &mut Vec<Confirmed>,
+) {
     for (name, stated) in &record.stated.scores {
         let Some(index) = model.nodes.iter().position(|n| &n.name == name) else {
             out.push(Finding {
@@ -395,6 +438,13 @@ fn scores(model: &Model, record: &Record, outcome: &Outcome, grade: &str, out: &
         };
         let computed = outcome.scores[index].clone();
         if round_half_away(computed.clone(), stated.scale()).is_ok_and(|c| c == Number::from(*stated)) {
+            confirmed.push(Confirmed {
+                category: "得分".into(),
+                subject: name.clone(),
+                stated: format_stated(*stated),
+                computed: format_decimal(computed, false, model.score_precision),
+                data_field: format!("自评.得分.{name}"),
+            });
             continue;
         }
         let node = &model.nodes[index];
@@ -443,6 +493,14 @@ fn scores(model: &Model, record: &Record, outcome: &Outcome, grade: &str, out: &
                     format_decimal(computed, false, model.score_precision)
                 ),
             });
+        } else {
+            confirmed.push(Confirmed {
+                category: "得分".into(),
+                subject: "总分".into(),
+                stated: format_stated(stated),
+                computed: format_decimal(computed, false, model.score_precision),
+                data_field: "自评.总分".into(),
+            });
         }
     }
     if let Some(stated) = &record.stated.grade {
@@ -458,6 +516,14 @@ fn scores(model: &Model, record: &Record, outcome: &Outcome, grade: &str, out: &
                 rule_line: None,
                 data_field: Some("自评.等级".into()),
                 message: format!("评价等次由自评的“{stated}”变为复核的“{grade}”"),
+            });
+        } else {
+            confirmed.push(Confirmed {
+                category: "等级".into(),
+                subject: "评价等次".into(),
+                stated: stated.clone(),
+                computed: grade.to_owned(),
+                data_field: "自评.等级".into(),
             });
         }
     }

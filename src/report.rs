@@ -126,6 +126,22 @@ pub struct AuditReport {
     pub notes: usize,
     /// Most serious first.
     pub findings: Vec<Finding>,
+    /// The stated figures, self-scores, total and grade that the recomputation confirms
+    /// at the precision the unit wrote them (✓), in the order checked.
+    pub confirmed: Vec<Confirmed>,
+}
+
+/// A figure of the unit's report that the 复核 checked and found right.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Confirmed {
+    /// 指标值, 得分 or 等级.
+    pub category: String,
+    pub subject: String,
+    /// As the unit wrote it (`2.4%`, `97`).
+    pub stated: String,
+    /// The recomputation as it is shown (`2.41%`, `94.30`).
+    pub computed: String,
+    pub data_field: String,
 }
 
 /// What produced a report: the rule set and the data, by SHA-256.
@@ -724,6 +740,21 @@ pub fn render_table(ev: &Evaluation) -> String {
 
 /// The 复核意见 section: the summary line, then every finding, most serious first.
 pub fn render_audit(ev: &Evaluation) -> String {
+    let mut out = render_findings(ev);
+    let confirmed = &ev.audit.confirmed;
+    if !confirmed.is_empty() {
+        out.push_str(&format!("\n  核对无误（{} 项，按报告所写的精度）：\n", confirmed.len()));
+        for c in confirmed {
+            out.push_str(&format!(
+                "  ✓ [{}] {}：报告/自评 {}，复核 {}\n",
+                c.category, c.subject, c.stated, c.computed
+            ));
+        }
+    }
+    out
+}
+
+fn render_findings(ev: &Evaluation) -> String {
     let a = &ev.audit;
     let mut out = format!(
         "\n复核意见\n  {}\n  共 {} 条：错误 {}，警告 {}，提示 {}\n",

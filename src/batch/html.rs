@@ -283,6 +283,7 @@ fn audit(h: &mut String, ev: &Evaluation) {
     );
     if a.findings.is_empty() {
         h.push_str("<p class=\"muted\">没有发现不一致。</p>\n");
+        confirmed(h, ev);
         return;
     }
     h.push_str("<table class=\"audit\"><tr><th>级别</th><th>类别</th><th>意见</th><th>报告/自评</th><th>复核</th><th>差额</th><th>依据</th><th>出处</th></tr>\n");
@@ -310,6 +311,31 @@ fn audit(h: &mut String, ev: &Evaluation) {
             escape(f.difference.as_deref().unwrap_or("")),
             escape(f.explanation.as_deref().unwrap_or("")),
             escape(&place.join("；"))
+        );
+    }
+    h.push_str("</table>\n");
+    confirmed(h, ev);
+}
+
+/// The stated figures the 复核 confirmed (✓), so a clerk sees what was checked.
+fn confirmed(h: &mut String, ev: &Evaluation) {
+    let c = &ev.audit.confirmed;
+    if c.is_empty() {
+        return;
+    }
+    let _ = write!(
+        h,
+        "<p>核对无误（{} 项，按报告所写的精度）</p>\n<table class=\"audit confirmed\"><tr><th></th><th>类别</th><th>对象</th><th>报告/自评</th><th>复核</th></tr>\n",
+        c.len()
+    );
+    for x in c {
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"ok\">✓</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&x.category),
+            escape(&x.subject),
+            escape(&x.stated),
+            escape(&x.computed)
         );
     }
     h.push_str("</table>\n");

@@ -388,6 +388,24 @@ impl Writer for XlsxWriter {
                     text(f.data_field.as_ref()),
                 ]);
             }
+            // The figures confirmed (✓), after the findings, so the sheet lists what was checked.
+            for c in &a.confirmed {
+                findings.push(vec![
+                    XCell::Number(p.number as f64, integer),
+                    XCell::Text(p.unit.clone()),
+                    XCell::Text(conclusion.clone()),
+                    XCell::Text("✓ 核对无误".into()),
+                    XCell::Text(c.category.clone()),
+                    XCell::Text(c.subject.clone()),
+                    XCell::Text(format!("报告所写 {} 与复核一致", c.stated)),
+                    XCell::Text(c.stated.clone()),
+                    XCell::Text(c.computed.clone()),
+                    XCell::Blank,
+                    XCell::Blank,
+                    XCell::Blank,
+                    XCell::Text(c.data_field.clone()),
+                ]);
+            }
         }
         XlsxItem {
             cells,

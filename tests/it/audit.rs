@@ -147,3 +147,28 @@ fn batch_audit_summarises_across_units() {
     let seed = out.lines().find(|l| l.contains("岳阳市城市管理综合执法支队")).unwrap();
     assert!(seed.contains("自评 97 分 优秀 → 复核 94.30 分 优秀"), "{seed}");
 }
+
+/// The 复核 lists what it confirmed too (issue 16, item 7), at the precision the unit wrote:
+/// "2.4%" for 2.409…% is right; "80%" for 79.31% is not, and is a finding instead.
+#[test]
+fn seed_audit_lists_the_confirmed_figures() {
+    let ev = seed_audit();
+    let confirmed: Vec<(&str, &str, &str)> = ev
+        .audit
+        .confirmed
+        .iter()
+        .map(|c| (c.subject.as_str(), c.stated.as_str(), c.computed.as_str()))
+        .collect();
+    assert!(
+        confirmed.contains(&("三公经费变动率", "2.4%", "2.41%")),
+        "{confirmed:?}"
+    );
+    assert!(confirmed.contains(&("预算管理", "15", "15.00")), "{confirmed:?}");
+    assert!(confirmed.contains(&("评价等次", "优秀", "优秀")), "{confirmed:?}");
+    assert!(!confirmed
+        .iter()
+        .any(|c| c.0 == "财政供养人员控制率" || c.0 == "预算配置" || c.0 == "总分"));
+    assert_eq!(confirmed.len(), 13);
+    let text = jixiao::report::render_audit(&ev);
+    assert!(text.contains("核对无误（13 项，按报告所写的精度）"), "{text}");
+}
