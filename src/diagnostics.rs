@@ -121,6 +121,7 @@ check_codes! {
     BadCheck => "jixiao::check::cross_check",
     NotConstant => "jixiao::check::not_constant",
     ZeroDivisor => "jixiao::check::zero_divisor",
+    MayBeUndefined => "jixiao::check::may_be_undefined",
     UnitMismatch => "jixiao::check::unit_mismatch",
     UnitSuspicious => "jixiao::check::missing_percent",
     BandGap => "jixiao::check::band_gap",

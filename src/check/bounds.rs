@@ -136,6 +136,11 @@ struct Bounds<'m> {
     slots: Vec<Range>,
     subject: Range,
     used: Vec<bool>,
+    /// Set when a division met since it was cleared has a divisor whose range holds 0.
+    zero_divisor: bool,
+    /// Per slot: its value may have no value for some unit (a divisor that may be 0, here
+    /// or in a value it uses).
+    may_be_undefined: Vec<bool>,
     errors: &'m mut Vec<CheckError>,
 }
 
@@ -155,11 +160,16 @@ pub(super) fn analyze(model: &Model, errors: &mut Vec<CheckError>) {
         slots,
         subject: Range::ALL,
         used: vec![false; model.slot_count],
+        zero_divisor: false,
+        may_be_undefined: vec![false; model.slot_count],
         errors,
     };
     for computed in &model.computed {
+        b.zero_divisor = false;
         let r = b.range(&computed.expr);
         b.slots[computed.slot] = r;
+        let inherited = computed.refs.iter().any(|(_, s)| b.may_be_undefined[*s]);
+        b.may_be_undefined[computed.slot] = b.zero_divisor || inherited;
     }
     for &leaf in &model.leaves {
         let node = &model.nodes[leaf];
@@ -169,6 +179,7 @@ pub(super) fn analyze(model: &Model, errors: &mut Vec<CheckError>) {
         }
         b.subject = def.value_slot.map_or(Range::ALL, |s| b.slots[s]);
         b.criterion(leaf, def, node);
+        b.undefined_without_policy(leaf, def, node);
     }
     b.grades();
     for check in &model.checks {
@@ -187,6 +198,29 @@ pub(super) fn analyze(model: &Model, errors: &mut Vec<CheckError>) {
 impl Bounds<'_> {
     fn push(&mut self, e: CheckError) {
         self.errors.push(e);
+    }
+
+    /// A scored indicator whose value can have a zero divisor within the declared ranges,
+    /// and no `无法计算时`: a warning, with a made-up unit that really gets there (only then:
+    /// a divisor guarded by `如果` is not reported).
+    fn undefined_without_policy(&mut self, leaf: usize, def: &crate::model::Leaf, node: &crate::model::NodeDef) {
+        let Some(slot) = def.value_slot else { return };
+        if def.undefined_score.is_some() || !self.may_be_undefined[slot] {
+            return;
+        }
+        let declared = &self.slots[..self.model.inputs.len()];
+        let Some(example) = super::witness::undefined_example(self.model, leaf, slot, declared) else {
+            return;
+        };
+        let err = CheckError::new(
+            &self.model.source,
+            CheckCode::MayBeUndefined,
+            format!("`{}` 的数值可能无法计算（除数为 0），而没有写 `无法计算时`：{example}", node.name),
+            (def.formula_span.unwrap_or(node.span), "公式".into()),
+        )
+        .help("为这个指标写 `无法计算时 得 满分`（或 `得 0`），或在公式中用 `如果` 写明除数为 0 时怎样计算；若除数不会为 0，给输入声明 `范围 > 0`")
+        .warning();
+        self.push(err);
     }
 
     /// The range of a numeric expression (booleans and text give `ALL`); marks slots used.
@@ -213,7 +247,13 @@ impl Bounds<'_> {
                     BinOp::Add => ra.add(rb),
                     BinOp::Sub => ra.add(rb.neg()),
                     BinOp::Mul => ra.mul(rb),
-                    BinOp::Div => ra.div(rb),
+                    BinOp::Div => {
+                        let zero = Decimal::ZERO;
+                        if rb.lo.is_none_or(|l| l <= zero) && rb.hi.is_none_or(|h| h >= zero) {
+                            self.zero_divisor = true;
+                        }
+                        ra.div(rb)
+                    }
                     _ => Range::ALL,
                 }
             }

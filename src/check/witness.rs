@@ -22,18 +22,54 @@ const CANDIDATES: usize = 5;
 /// `例如 实有人数 = 0、编制人数 = 1 时，评分公式得出 -3，…` for the 三级 indicator `leaf`
 /// (a `评分 公式` criterion), or `None` when no tried combination is such a case.
 pub(super) fn example(model: &Model, leaf: usize, ranges: &[Range]) -> Option<String> {
-    let node = &model.nodes[leaf];
-    let def = node.leaf.as_ref()?;
+    let def = model.nodes[leaf].leaf.as_ref()?;
     let CCriterion::Formula(formula) = &def.criterion else {
         return None;
     };
     let inputs = inputs_behind(model, formula, def.value_slot);
+    search(model, leaf, ranges, &inputs, |e| e.message.starts_with("评分公式得出"))
+}
+
+/// `例如 编制人数 = 0 时，除数 \`编制人数\` 为 0` for a 三级 indicator whose value, under
+/// made-up inputs within the declared ranges, really cannot be computed.
+pub(super) fn undefined_example(model: &Model, leaf: usize, slot: usize, ranges: &[Range]) -> Option<String> {
+    let inputs = inputs_behind(
+        model,
+        &CExpr {
+            kind: CExprKind::Subject,
+            span: Default::default(),
+        },
+        Some(slot),
+    );
+    search(model, leaf, ranges, &inputs, |e| e.message.starts_with("除数"))
+}
+
+/// Tries every combination of candidate values of `inputs` (the rest ordinary) until the
+/// evaluation of `leaf` fails as `wanted` says; the values and the message.
+fn search(
+    model: &Model,
+    leaf: usize,
+    ranges: &[Range],
+    inputs: &[usize],
+    wanted: impl Fn(&crate::diagnostics::EvalError) -> bool,
+) -> Option<String> {
+    let node = &model.nodes[leaf];
     if inputs.is_empty() || inputs.len() > MAX_INPUTS {
         return None;
     }
+    // Within the declared ranges exactly (`范围 > 0` excludes 0; `Range` is closed).
     let candidates: Vec<Vec<Decimal>> = inputs
         .iter()
-        .map(|&i| candidates(model.inputs[i].kind, ranges[i]))
+        .map(|&i| {
+            let mut values = candidates(model.inputs[i].kind, ranges[i]);
+            values.retain(|v| {
+                model.inputs[i]
+                    .ranges
+                    .iter()
+                    .all(|r| r.contains(&Number::from_decimal(*v)))
+            });
+            values
+        })
         .collect();
     if candidates.iter().any(Vec::is_empty) {
         return None;
@@ -46,7 +82,7 @@ pub(super) fn example(model: &Model, leaf: usize, ranges: &[Range]) -> Option<St
             record.values[input] = Value::Num(Number::from_decimal(candidates[k][digits[k]]));
         }
         if let Err(e) = crate::eval::evaluate(model, &record) {
-            if e.indicator == node.name && e.message.starts_with("评分公式得出") {
+            if e.indicator == node.name && wanted(&e) {
                 let values = inputs
                     .iter()
                     .enumerate()
