@@ -9,7 +9,7 @@ use std::io::Write;
 
 use super::output::{Layout, Summary, UnitStats, Writer};
 use super::{BatchError, Processed};
-use crate::eval::value::{format_decimal, format_exact, format_figure, format_stated};
+use crate::eval::value::{format_decimal, format_exact, format_figure, format_money, format_stated};
 use crate::model::{Kind, Value};
 use crate::number::Number;
 use crate::report::Evaluation;
@@ -421,6 +421,9 @@ fn figures(h: &mut String, layout: &Layout, record: &crate::data::Record) {
         let Some(value) = record.values.get(i) else { continue };
         let (text, long) = match (value, input.kind) {
             (Value::Num(n), Kind::Percent) => (format_decimal(n.clone(), true, 2), false),
+            (Value::Num(n), Kind::Quantity(unit @ ("万元" | "元"))) => {
+                (format!("{} {unit}", format_money(n)), false)
+            }
             (Value::Num(n), Kind::Quantity(unit)) => (format!("{n} {unit}"), false),
             (Value::Num(n), _) => (n.to_string(), false),
             (Value::Bool(b), _) => ((if *b { "是" } else { "否" }).to_owned(), false),

@@ -616,6 +616,8 @@ fn html_report_is_self_contained_with_a_page_per_unit() {
     assert!(seed.contains(
         "<td>财政供养人员控制率</td><td class=\"num\">5</td><td class=\"num\">79.31%</td><td class=\"num\">5.00</td>"
     ));
+    // Amounts as money is written, exact: 3321.80 万元, not 3321.8.
+    assert!(seed.contains("<td class=\"num\">3321.80 万元</td>"), "money figures");
     // 上年三公经费预算 0: the page shows the value as 无法计算 and the score by the policy.
     let zero_base = &html[html.find("id=\"unit-4\"").unwrap()..html.find("id=\"unit-5\"").unwrap()];
     assert!(
