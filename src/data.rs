@@ -666,11 +666,19 @@ impl Binder<'_> {
                     if let Some((text, _)) = &self.not_reported[i] {
                         self.notes.push((
                             def.name.clone(),
-                            format!(
-                                "`{}` 填的是“{text}”，视为未填报，按规则文件的 `缺失时` 取 {}",
-                                def.name,
-                                crate::report::value_text(d)
-                            ),
+                            if text.is_empty() {
+                                format!(
+                                    "`{}` 没有填写，视为未填报，按规则文件的 `缺失时` 取 {}",
+                                    def.name,
+                                    crate::report::value_text(d)
+                                )
+                            } else {
+                                format!(
+                                    "`{}` 填的是“{text}”，视为未填报，按规则文件的 `缺失时` 取 {}",
+                                    def.name,
+                                    crate::report::value_text(d)
+                                )
+                            },
                         ));
                     }
                     values.push(d.clone());

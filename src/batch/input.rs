@@ -225,6 +225,9 @@ struct Column {
     field: String,
     /// Whether a blank cell is an error (no declared default).
     required: bool,
+    /// A number input with a declared default: a blank cell is "not reported", which the
+    /// binder turns into the default with a note (never a silent default).
+    blank_noted: bool,
 }
 
 /// How a file's columns map to the rule file's inputs; built once from the header.
@@ -260,6 +263,7 @@ pub fn plan(
                 target: None,
                 field: String::new(),
                 required: false,
+                blank_noted: false,
             });
             continue;
         }
@@ -274,6 +278,7 @@ pub fn plan(
                     target: None,
                     field: String::new(),
                     required: false,
+                    blank_noted: false,
                 });
                 continue;
             }
@@ -289,10 +294,22 @@ pub fn plan(
             seen.insert(target.clone(), i);
         }
         fields.insert(field.clone(), i);
+        let blank_noted = match target {
+            Target::Input(i) => {
+                let input = &model.inputs[i];
+                input.default.is_some()
+                    && matches!(
+                        input.kind,
+                        crate::model::Kind::Quantity(_) | crate::model::Kind::Percent
+                    )
+            }
+            _ => false,
+        };
         columns.push(Column {
             target: Some(target),
             field,
             required,
+            blank_noted,
         });
     }
     let mut missing = Vec::new();
@@ -444,6 +461,8 @@ impl Plan {
                         declared_at: None,
                     });
                     reported.push(field());
+                } else if column.blank_noted {
+                    entries.push((header.clone(), Raw::Text(String::new()), loc));
                 }
                 continue;
             }

@@ -173,6 +173,18 @@ fn the_seed_row_evaluates_exactly_like_the_toml_unit() {
         jixiao::sha256_hex(&std::fs::read(root.join(UNITS_CSV)).unwrap())
     );
     done.evaluation.provenance = expected.provenance.clone();
+    // The blank 其他交通工具购置费 and 其他交通费用 cells are noted as not reported (提示);
+    // the TOML file leaves those keys out, silently.
+    let audit = &mut done.evaluation.audit;
+    let notes: Vec<&str> = audit
+        .findings
+        .iter()
+        .filter(|f| f.category == "数据")
+        .map(|f| f.subject.as_str())
+        .collect();
+    assert_eq!(notes, ["其他交通工具购置费", "其他交通费用"]);
+    audit.findings.retain(|f| f.category != "数据");
+    audit.notes -= 2;
     assert!(
         done.evaluation == expected,
         "the CSV row and the TOML file give different reports"
@@ -548,11 +560,27 @@ fn several_files_are_concatenated_in_order() {
     let units: Vec<serde_json::Value> = run.stdout().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(units.len(), 9);
     assert_eq!(units[7]["source"], SEED);
+    // The CSV's blank 其他交通工具购置费 and 其他交通费用 cells are noted as not reported
+    // (提示); the TOML file leaves those keys out. Everything else is the same.
     let without_provenance = |v: &serde_json::Value| {
         let mut v = v.clone();
         v.as_object_mut().unwrap().remove("provenance");
+        let audit = v["audit"].as_object_mut().unwrap();
+        audit.remove("notes");
+        audit["findings"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|f| f["category"] != "数据");
         v
     };
+    let notes: Vec<&str> = units[0]["evaluation"]["audit"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["category"] == "数据")
+        .map(|f| f["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(notes, ["其他交通工具购置费", "其他交通费用"]);
     assert_eq!(
         without_provenance(&units[7]["evaluation"]),
         without_provenance(&units[0]["evaluation"]),
