@@ -235,7 +235,7 @@ fn universe(model: &Model) -> Coverage {
     for &leaf in &model.leaves {
         let node = &model.nodes[leaf];
         let Some(def) = &node.leaf else { continue };
-        for label in branch_labels(model, &def.criterion) {
+        for label in branch_labels(model, def) {
             branches.push((node.name.clone(), label, false));
         }
     }
@@ -254,7 +254,16 @@ fn interval_text(model: &Model, span: crate::source::Span) -> String {
         .join(" ")
 }
 
-fn branch_labels(model: &Model, criterion: &CCriterion) -> Vec<String> {
+/// A leaf's branches: its criterion's, then `无法计算时` where the leaf has one.
+fn branch_labels(model: &Model, leaf: &crate::model::Leaf) -> Vec<String> {
+    let mut labels = criterion_labels(model, &leaf.criterion);
+    if leaf.undefined_score.is_some() {
+        labels.push("无法计算（按“无法计算时”计分）".into());
+    }
+    labels
+}
+
+fn criterion_labels(model: &Model, criterion: &CCriterion) -> Vec<String> {
     match criterion {
         CCriterion::Deduct { .. } => vec!["未超过基准（满分）".into(), "部分扣分".into(), "扣完（0 分）".into()],
         CCriterion::Ratio { .. } => vec!["达到目标（满分）".into(), "按比例计分".into()],
@@ -292,7 +301,7 @@ fn mark(model: &Model, outcome: &Outcome, coverage: &mut Coverage) {
     for &leaf in &model.leaves {
         let node = &model.nodes[leaf];
         let Some(def) = &node.leaf else { continue };
-        let count = branch_labels(model, &def.criterion).len();
+        let count = branch_labels(model, def).len();
         let hit: Vec<usize> = match (&def.criterion, &outcome.branches[leaf]) {
             (_, Branch::DeductNone { .. }) => vec![0],
             (_, Branch::Deducted { .. }) if outcome.scores[leaf].is_zero() => vec![2],
@@ -304,6 +313,8 @@ fn mark(model: &Model, outcome: &Outcome, coverage: &mut Coverage) {
             (_, Branch::Checklist { failed }) if failed.is_empty() => vec![0],
             (_, Branch::Checklist { failed }) => failed.iter().map(|f| f + 1).collect(),
             (_, Branch::Review | Branch::Formula) => vec![0],
+            // The last label, which a leaf has only with a `无法计算时`.
+            (_, Branch::Undefined { .. }) => vec![count.saturating_sub(1)],
             _ => Vec::new(),
         };
         for h in hit {

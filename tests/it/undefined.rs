@@ -299,3 +299,42 @@ fn computed_values_with_a_display_are_shown_in_every_output() {
         "{header}"
     );
 }
+
+/// `jixiao test --coverage` counts a `无法计算时` as a branch, and the bundled tests reach
+/// every one of them.
+#[test]
+fn coverage_counts_the_undefined_branches() {
+    let (code, out, err) = crate::jixiao(&["test", "rules/yueyang-2021.test.jx", "--coverage"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("覆盖：80/80 个评分分支、分档和等级"), "{out}");
+    // Without the six tests that reach them, the six policies are listed as not covered.
+    let text = crate::read(&crate::root().join("rules/yueyang-2021.test.jx"));
+    let mut kept = Vec::new();
+    let mut skipping = false;
+    for line in text.lines() {
+        if line.starts_with("测试 ") {
+            skipping = line.contains("无法计算，");
+        }
+        if !skipping {
+            kept.push(line);
+        }
+        if line == "}" {
+            skipping = false;
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("yueyang-2021.test.jx");
+    // Paths made absolute: the copy lives in a temporary folder.
+    let rules_dir = crate::root().join("rules");
+    let copy = kept
+        .join("\n")
+        .replace("基于 \"", &format!("基于 \"{}/", rules_dir.display()))
+        .replace("数据 \"", &format!("数据 \"{}/", rules_dir.display()));
+    std::fs::write(&path, copy).unwrap();
+    let (_, out, err) = crate::jixiao(&["test", path.to_str().unwrap(), "--coverage"]);
+    assert!(out.contains("覆盖：74/80"), "{out}{err}");
+    assert!(
+        out.contains("未覆盖 财政供养人员控制率：无法计算（按“无法计算时”计分）"),
+        "{out}"
+    );
+}
