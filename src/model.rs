@@ -125,6 +125,9 @@ pub struct ListDef {
 /// A computed value: a `计算` or a 三级 indicator's `公式`.
 #[derive(Debug, Clone)]
 pub struct ComputedDef {
+    /// Whether, within the inputs' declared ranges, a divisor in it (or in a value it uses)
+    /// may be 0, so that it may be 无法计算 for some unit (set by the interval analysis).
+    pub may_be_undefined: bool,
     pub name: String,
     pub slot: usize,
     pub expr: CExpr,

@@ -182,6 +182,9 @@ pub struct ComputedResult {
     pub formula: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub substituted: Option<String>,
+    /// With explanations: what a zero divisor would mean for this value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// The whole result for one unit. Its JSON form is a stable contract.
@@ -349,6 +352,9 @@ pub fn build(model: &Model, record: &Record, outcome: &Outcome, explain: bool) -
                 display: v.map(|v| shown(model, c.slot, v)).unwrap_or_default(),
                 description: c.description.clone(),
                 formula: explain.then(|| squash(model.source.slice(c.expr.span))),
+                // Display-only: a zero divisor is fine here, and says so.
+                note: (explain && c.may_be_undefined)
+                    .then(|| "除数可能为 0：那时这个值无法计算，只是显示，不影响得分".to_owned()),
                 substituted: explain.then(|| substitute(model, c, outcome)),
             }
         })
@@ -692,6 +698,9 @@ pub fn render_table(ev: &Evaluation) -> String {
             }
             if let Some(d) = &c.description {
                 out.push_str(&format!("  {d}"));
+            }
+            if let Some(n) = &c.note {
+                out.push_str(&format!("  [{n}]"));
             }
             out.push('\n');
         }

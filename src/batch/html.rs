@@ -535,7 +535,13 @@ fn computed(h: &mut String, ev: &Evaluation) {
             escape(&c.name),
             escape(&c.display),
             escape(&formula),
-            escape(c.description.as_deref().unwrap_or(""))
+            escape(
+                &[c.description.as_deref(), c.note.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join("；")
+            )
         );
     }
     h.push_str("</table>\n");

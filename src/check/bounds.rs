@@ -144,7 +144,8 @@ struct Bounds<'m> {
     errors: &'m mut Vec<CheckError>,
 }
 
-pub(super) fn analyze(model: &Model, errors: &mut Vec<CheckError>) {
+/// Runs the interval analyses; returns, per slot, whether its value may be 无法计算.
+pub(super) fn analyze(model: &Model, errors: &mut Vec<CheckError>) -> Vec<bool> {
     let mut slots: Vec<Range> = model
         .inputs
         .iter()
@@ -193,6 +194,7 @@ pub(super) fn analyze(model: &Model, errors: &mut Vec<CheckError>) {
         }
     }
     b.unused();
+    b.may_be_undefined
 }
 
 impl Bounds<'_> {

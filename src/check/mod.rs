@@ -181,6 +181,7 @@ pub fn check(source: &SourceFile, rules: &ast::RuleSet) -> (Option<Model>, Vec<C
         compile::collect_refs(&cexpr, &mut refs);
         let p = &ck.pending[index];
         computed.push(ComputedDef {
+            may_be_undefined: false,
             name: p.name.clone(),
             slot: ck.computed_slot[index],
             expr: cexpr,
@@ -208,7 +209,7 @@ pub fn check(source: &SourceFile, rules: &ast::RuleSet) -> (Option<Model>, Vec<C
         return (None, errors);
     }
     let slot_count = slot_names.len();
-    let model = Model {
+    let mut model = Model {
         source: source.clone(),
         sha256: String::new(),
         title: header.title,
@@ -233,7 +234,10 @@ pub fn check(source: &SourceFile, rules: &ast::RuleSet) -> (Option<Model>, Vec<C
     };
     // Whole-model analyses need every name resolved, so they run last.
     units::analyze(&model, &mut errors);
-    bounds::analyze(&model, &mut errors);
+    let undefined = bounds::analyze(&model, &mut errors);
+    for c in &mut model.computed {
+        c.may_be_undefined = undefined.get(c.slot).copied().unwrap_or(false);
+    }
     errors.sort_by_key(|e| e.labels.first().map_or(0, |l| l.0.start));
     let errors = at_most(source, errors, MAX_DIAGNOSTICS);
     if errors.iter().any(|e| e.level == Level::Error) {
