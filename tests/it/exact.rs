@@ -1426,3 +1426,59 @@ fn integer_functions_round_down_up_and_to_a_multiple() {
     let r = report(&compiled, "\"单位名称\" = \"甲\"\n\"超出\" = \"2.41%\"\n");
     assert_eq!(text(&r["values"]["半步下"]), "无法计算（除数 `超出 - 超出` 为 0）");
 }
+
+/// `Number`'s arithmetic against big rationals on operands near every boundary of its
+/// representation (64-bit and 128-bit parts, reduced and not, big fallbacks).
+#[test]
+fn number_arithmetic_agrees_with_big_rationals_at_the_boundaries() {
+    use jixiao::number::Number;
+    let parts: Vec<i128> = vec![
+        1,
+        2,
+        3,
+        7,
+        10,
+        29,
+        100,
+        (1 << 31) - 1,
+        (1 << 53) + 1,
+        i64::MAX as i128,
+        i64::MAX as i128 + 1,
+        (1i128 << 64) - 1,
+        1i128 << 64,
+        10i128.pow(19),
+        10i128.pow(28),
+        (1i128 << 100) + 3,
+        i128::MAX,
+    ];
+    let mut rng = Rng(0x5EED_0001);
+    let pick = |rng: &mut Rng| -> (Number, Q) {
+        let n = parts[rng.range(0, parts.len() as i64 - 1) as usize];
+        let d = parts[rng.range(0, parts.len() as i64 - 1) as usize];
+        let n = if rng.chance(50) { -n } else { n };
+        let text = format!("{n}/{d}");
+        let q = Q::new(BigInt::from(n), BigInt::from(d));
+        (Number::parse_exact_text(&text).unwrap(), q)
+    };
+    for _ in 0..4000 {
+        let (a, qa) = pick(&mut rng);
+        let (b, qb) = pick(&mut rng);
+        let exact = |x: Number| parse_exact(&x.to_string()).unwrap();
+        assert_eq!(exact(a.clone().checked_add(b.clone()).unwrap()), &qa + &qb, "{a} + {b}");
+        assert_eq!(exact(a.clone().checked_sub(b.clone()).unwrap()), &qa - &qb, "{a} - {b}");
+        let big = |q: &Q| q.numer().bits() + q.denom().bits() > 16_000;
+        if !big(&(&qa * &qb)) {
+            assert_eq!(exact(a.clone().checked_mul(b.clone()).unwrap()), &qa * &qb, "{a} × {b}");
+            assert_eq!(exact(a.clone().checked_div(b.clone()).unwrap()), &qa / &qb, "{a} ÷ {b}");
+        }
+        assert_eq!(a.cmp(&b), qa.cmp(&qb), "{a} vs {b}");
+        for places in [0u32, 2, 4] {
+            assert_eq!(a.fixed(false, places), fixed(&qa, places), "{a} to {places}");
+            assert_eq!(
+                exact(a.clone().round(places).unwrap()),
+                round_half(&qa, places),
+                "{a} round {places}"
+            );
+        }
+    }
+}
