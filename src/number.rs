@@ -311,10 +311,10 @@ impl Number {
     }
 
     /// `mantissa × 10^-scale`.
-    pub fn from_scaled(mantissa: i128, scale: u32) -> Option<Number> {
+    pub fn from_scaled(mantissa: i128, scale: u32) -> Number {
         match pow10(scale) {
-            Some(d) if mantissa != i128::MIN => Some(Number::from_small(Small { n: mantissa, d })),
-            _ => Some(from_big(BigRational::new(BigInt::from(mantissa), big_pow10(scale)))),
+            Some(d) if mantissa != i128::MIN => Number::from_small(Small { n: mantissa, d }),
+            _ => from_big(BigRational::new(BigInt::from(mantissa), big_pow10(scale))),
         }
     }
 
@@ -507,7 +507,7 @@ impl Number {
                     return Ok(self);
                 }
                 match s.rounded_mantissa(dp) {
-                    Some(q) => Number::from_scaled(q, dp).ok_or(ArithError::Overflow),
+                    Some(q) => Ok(Number::from_scaled(q, dp)),
                     None => Ok(from_big(BigRational::new(rounded_big(&s.to_big(), dp), big_pow10(dp)))),
                 }
             }
@@ -570,10 +570,10 @@ impl Number {
             Repr::Big(_) => None,
         };
         match small {
-            Some(q) => write_scaled(out, q, decimals, percent),
+            Some(q) => write_scaled(out, q, decimals),
             None => {
                 let q = rounded_big(&self.to_big(), places);
-                write_big_scaled(out, &q, decimals, percent);
+                write_big_scaled(out, &q, decimals);
             }
         }
         if percent {
@@ -601,9 +601,9 @@ impl Number {
     }
 }
 
-/// Writes `mantissa × 10^-(decimals + extra)` where `extra` is 2 for a percent (the
-/// value × 100 with `decimals` places), with exactly `decimals` decimals; no `-` on zero.
-fn write_scaled(out: &mut Vec<u8>, mantissa: i128, decimals: u32, _percent: bool) {
+/// Writes `mantissa × 10^-decimals` with exactly `decimals` decimals; no `-` on zero.
+/// (For a percent the caller passes the value × 100's mantissa.)
+fn write_scaled(out: &mut Vec<u8>, mantissa: i128, decimals: u32) {
     let mut digits = [0u8; 48];
     let mut len = 0;
     let mut m = mantissa.unsigned_abs();
@@ -632,7 +632,7 @@ fn write_scaled(out: &mut Vec<u8>, mantissa: i128, decimals: u32, _percent: bool
 }
 
 /// [`write_scaled`] for a mantissa past 128 bits.
-fn write_big_scaled(out: &mut Vec<u8>, mantissa: &BigInt, decimals: u32, _percent: bool) {
+fn write_big_scaled(out: &mut Vec<u8>, mantissa: &BigInt, decimals: u32) {
     let digits = format!("{:0>width$}", mantissa.abs(), width = decimals as usize + 1);
     let (whole, frac) = digits.split_at(digits.len() - decimals as usize);
     if mantissa.is_negative() {
@@ -765,17 +765,25 @@ impl From<Decimal> for Number {
 impl fmt::Display for Number {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Repr::Small(s) = self.repr() {
-            if let Some((mantissa, scale)) = s.terminating() {
-                let mut out = Vec::with_capacity(48);
-                write_scaled(&mut out, mantissa, scale, false);
-                return f.write_str(std::str::from_utf8(&out).unwrap_or_default());
+            let r = s.reduced();
+            match decimal_scale(r.d) {
+                // Not a terminating decimal: the fraction, without big integers.
+                None => return write!(f, "{}/{}", r.n, r.d),
+                Some(scale) => {
+                    if let Some(mantissa) = pow10(scale).and_then(|p| r.n.checked_mul(p / r.d)) {
+                        let mut out = Vec::with_capacity(48);
+                        write_scaled(&mut out, mantissa, scale);
+                        return f.write_str(std::str::from_utf8(&out).unwrap_or_default());
+                    }
+                }
             }
         }
+        // A big value, or a terminating one whose digits pass 128 bits.
         let (n, d) = self.parts();
         if let Some(scale) = big_decimal_scale(&d) {
             let mantissa = n * (big_pow10(scale) / d);
             let mut out = Vec::new();
-            write_big_scaled(&mut out, &mantissa, scale, false);
+            write_big_scaled(&mut out, &mantissa, scale);
             return f.write_str(std::str::from_utf8(&out).unwrap_or_default());
         }
         write!(f, "{n}/{d}")
@@ -867,7 +875,7 @@ mod tests {
 
     #[test]
     fn values_past_128_bits_stay_exact() {
-        let big = Number::from_scaled(i128::MAX, 0).unwrap();
+        let big = Number::from_scaled(i128::MAX, 0);
         let bigger = big.clone().checked_add(Number::ONE).unwrap();
         assert_eq!(bigger.to_string(), "170141183460469231731687303715884105728");
         assert_eq!(bigger.clone().checked_sub(Number::ONE).unwrap(), big);

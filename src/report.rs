@@ -349,7 +349,11 @@ pub fn build(model: &Model, record: &Record, outcome: &Outcome, explain: bool) -
                     Some(Value::Num(n)) => Some(n.clone()),
                     _ => None,
                 },
-                display: v.map(|v| shown(model, c.slot, v)).unwrap_or_default(),
+                display: match (v, c.display) {
+                    (Some(Value::Num(n)), Some(d)) => format_decimal(n.clone(), d.percent, d.decimals),
+                    (Some(v), _) => value_text(v),
+                    (None, _) => String::new(),
+                },
                 description: c.description.clone(),
                 formula: explain.then(|| squash(model.source.slice(c.expr.span))),
                 // Display-only: a zero divisor is fine here, and says so.

@@ -26,21 +26,16 @@ pub(super) fn example(model: &Model, leaf: usize, ranges: &[Range]) -> Option<St
     let CCriterion::Formula(formula) = &def.criterion else {
         return None;
     };
-    let inputs = inputs_behind(model, formula, def.value_slot);
+    let mut slots = Vec::new();
+    slots_in(formula, def.value_slot, &mut slots);
+    let inputs = inputs_behind(model, slots);
     search(model, leaf, ranges, &inputs, |e| e.message.starts_with("评分公式得出"))
 }
 
 /// `例如 编制人数 = 0 时，除数 \`编制人数\` 为 0` for a 三级 indicator whose value, under
 /// made-up inputs within the declared ranges, really cannot be computed.
 pub(super) fn undefined_example(model: &Model, leaf: usize, slot: usize, ranges: &[Range]) -> Option<String> {
-    let inputs = inputs_behind(
-        model,
-        &CExpr {
-            kind: CExprKind::Subject,
-            span: Default::default(),
-        },
-        Some(slot),
-    );
+    let inputs = inputs_behind(model, vec![slot]);
     search(model, leaf, ranges, &inputs, |e| e.message.starts_with("除数"))
 }
 
@@ -111,10 +106,8 @@ fn search(
     }
 }
 
-/// The numeric inputs a formula depends on, through computed values and `值`.
-fn inputs_behind(model: &Model, formula: &CExpr, value_slot: Option<usize>) -> Vec<usize> {
-    let mut pending = Vec::new();
-    slots_in(formula, value_slot, &mut pending);
+/// The numeric inputs behind some slots, through the computed values they use.
+fn inputs_behind(model: &Model, mut pending: Vec<usize>) -> Vec<usize> {
     let mut seen = BTreeSet::new();
     let mut inputs = BTreeSet::new();
     while let Some(slot) = pending.pop() {
