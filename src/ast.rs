@@ -30,7 +30,9 @@ pub enum Item {
     DefaultStepping(Spanned<Stepping>),
     ScorePrecision(Spanned<u32>),
     /// `无法计算时 得 …` at file level.
-    UndefinedDefault(Spanned<UndefinedScore>),
+    UndefinedDefault(Spanned<UndefinedPolicy>),
+    /// `不适用时 按适用分值折算`: how the total is formed when an indicator is 不适用.
+    NotApplicableRule(Spanned<NotApplicableRule>),
     Input(Box<InputDecl>),
     TargetList(TargetListDecl),
     Let(Box<LetDecl>),
@@ -173,18 +175,54 @@ pub struct Node {
     pub scoring: Option<Criterion>,
     /// `复核容差`: how far a stated value may be from the recomputed one.
     pub audit_tolerance: Option<Spanned<Decimal>>,
-    /// `无法计算时 得 …`: the score when the value cannot be computed.
-    pub undefined: Option<Spanned<UndefinedScore>>,
+    /// `无法计算时 …`: the score when the value cannot be computed.
+    pub undefined: Option<Spanned<UndefinedPolicy>>,
     /// The `{` that opened this node, for "unclosed" and "has no criterion" messages.
     pub open: Span,
 }
 
-/// The score of an indicator whose value cannot be computed (`无法计算时 得 …`).
+/// What an indicator whose value cannot be computed scores (`无法计算时 …`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UndefinedScore {
-    /// `满分`: the indicator's 分值.
+pub enum UndefinedOutcome {
+    /// `得 满分`: the indicator's 分值.
     FullMarks,
+    /// `得 2.5`.
     Score(Decimal),
+    /// `不适用`: the indicator leaves the unit's scoring (see [`NotApplicableRule`]).
+    NotApplicable,
+}
+
+/// `无法计算时 …`: one outcome, or `分情况` on the unit's other values.
+#[derive(Debug, Clone)]
+pub enum UndefinedPolicy {
+    Always(UndefinedOutcome),
+    Cases {
+        arms: Vec<(Expr, Spanned<UndefinedOutcome>)>,
+        other: Spanned<UndefinedOutcome>,
+    },
+}
+
+/// How a unit's total is formed when some of its indicators are 不适用.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotApplicableRule {
+    /// 按适用分值折算: total = earned ÷ the applicable indicators' 分值 × 满分.
+    RescaleTotal,
+    /// 按同级分值折算: a 不适用 indicator's 分值 goes to its siblings in proportion, so each
+    /// category keeps its 分值 (subtotal = earned ÷ applicable 分值 × the category's 分值).
+    RescaleSiblings,
+    /// 按得分率定级: the total is what was earned, out of the reduced maximum; the grade
+    /// follows the rate (total ÷ reduced maximum × 满分).
+    GradeByRate,
+}
+
+impl NotApplicableRule {
+    pub fn label(self) -> &'static str {
+        match self {
+            NotApplicableRule::RescaleTotal => "按适用分值折算",
+            NotApplicableRule::RescaleSiblings => "按同级分值折算",
+            NotApplicableRule::GradeByRate => "按得分率定级",
+        }
+    }
 }
 
 /// How partial steps of a per-step deduction are counted.

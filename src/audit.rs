@@ -64,12 +64,13 @@ pub fn compare_stated(stated: &str, computed: Number, tolerance: Option<Number>)
 }
 
 /// Builds the 复核意见 for one evaluated unit.
-pub fn audit(model: &Model, record: &Record, outcome: &Outcome, grade: &str) -> AuditReport {
+pub fn audit(model: &Model, record: &Record, outcome: &Outcome, grade: Option<&str>) -> AuditReport {
     let mut findings = Vec::new();
     let mut confirmed = Vec::new();
     stated_values(model, record, outcome, &mut findings, &mut confirmed);
     cross_checks(model, outcome, &mut findings);
     targets(model, record, &mut findings);
+    unscored(model, outcome, &mut findings);
     scores(model, record, outcome, grade, &mut findings, &mut confirmed);
     data_notes(model, record, &mut findings);
     // In the rule file's order (values, then the tree's scores, total, grade), whatever
@@ -99,11 +100,18 @@ pub fn audit(model: &Model, record: &Record, outcome: &Outcome, grade: &str) -> 
             .position(|s| *s == f.severity)
             .unwrap_or(SEVERITIES.len())
     });
-    let total = format_decimal(outcome.total.clone(), false, model.score_precision);
+    let recomputed = match grade {
+        Some(g) => format!(
+            "复核 {} 分 {g}",
+            format_decimal(outcome.total.clone(), false, model.score_precision)
+        ),
+        None => "复核总分不完整，没有等级".to_owned(),
+    };
+    let grade = grade.unwrap_or_default();
     let summary = match (&record.stated.total, &record.stated.grade) {
-        (None, None) => format!("复核 {total} 分 {grade}（单位未填报自评得分）"),
+        (None, None) => format!("{recomputed}（单位未填报自评得分）"),
         (t, g) => format!(
-            "自评 {} 分 {} → 复核 {total} 分 {grade}",
+            "自评 {} 分 {} → {recomputed}",
             t.map_or("—".to_owned(), format_stated),
             g.as_deref().unwrap_or("—")
         ),
@@ -111,12 +119,61 @@ pub fn audit(model: &Model, record: &Record, outcome: &Outcome, grade: &str) -> 
     let count = |s: &str| findings.iter().filter(|f| f.severity == s).count();
     AuditReport {
         summary,
-        grade_changed: record.stated.grade.as_deref().is_some_and(|g| g != grade),
+        grade_changed: outcome.complete() && record.stated.grade.as_deref().is_some_and(|g| g != grade),
         errors: count("错误"),
         warnings: count("警告"),
         notes: count("提示"),
         findings,
         confirmed,
+    }
+}
+
+/// Indicators without a score: the reason the unit has no total yet.
+fn unscored(model: &Model, outcome: &Outcome, out: &mut Vec<Finding>) {
+    if outcome.partial.is_none() {
+        return;
+    }
+    for &leaf in &model.leaves {
+        let crate::eval::Branch::Unscored { reason } = &outcome.branches[leaf] else {
+            continue;
+        };
+        let node = &model.nodes[leaf];
+        let missing = reason.cause == crate::model::UndefinedCause::Missing;
+        out.push(Finding {
+            category: "得分".into(),
+            severity: if missing { "警告" } else { "错误" }.into(),
+            subject: node.name.clone(),
+            stated: None,
+            computed: Some(crate::report::undefined_text(reason)),
+            difference: None,
+            explanation: None,
+            rule_line: Some(line_of(model, reason.span)),
+            data_field: None,
+            message: if missing {
+                format!("`{}` 无法评分：{}，总分不完整", node.name, reason.reason)
+            } else {
+                format!(
+                    "`{}` 无法评分：{}；规则文件没有为它写 `无法计算时`，总分不完整",
+                    node.name, reason.reason
+                )
+            },
+        });
+    }
+}
+
+/// A stated figure the recomputation cannot check: a 提示, never a silent pass.
+fn not_checked(subject: &str, stated: String, why: String, field: String) -> Finding {
+    Finding {
+        category: "得分".into(),
+        severity: "提示".into(),
+        subject: subject.to_owned(),
+        stated: Some(stated),
+        computed: None,
+        difference: None,
+        explanation: None,
+        rule_line: None,
+        data_field: Some(field),
+        message: format!("`{subject}` {why}，自评未复核"),
     }
 }
 
@@ -275,6 +332,21 @@ fn shown(model: &Model, def: &ComputedDef, value: Number) -> String {
 
 fn cross_checks(model: &Model, outcome: &Outcome, out: &mut Vec<Finding>) {
     for (def, result) in model.checks.iter().zip(&outcome.checks) {
+        if let Some(u) = &result.undefined {
+            out.push(Finding {
+                category: if def.comparison { "同一数字" } else { "勾稽关系" }.into(),
+                severity: "提示".into(),
+                subject: def.name.clone(),
+                stated: None,
+                computed: Some(crate::report::undefined_text(u)),
+                difference: None,
+                explanation: None,
+                rule_line: Some(line_of(model, def.span)),
+                data_field: None,
+                message: format!("`{}` 无法核对：{}", def.name, u.reason),
+            });
+            continue;
+        }
         let (Some(l), Some(r)) = (result.left.clone(), result.right.clone()) else {
             if !result.ok {
                 out.push(Finding {
@@ -416,10 +488,11 @@ fn scores(
     model: &Model,
     record: &Record,
     outcome: &Outcome,
-    grade: &str,
+    grade: Option<&str>,
     out: &mut Vec<Finding>,
     confirmed: &mut Vec<Confirmed>,
 ) {
+    let partial = outcome.partial.as_deref();
     for (name, stated) in &record.stated.scores {
         let Some(index) = model.nodes.iter().position(|n| &n.name == name) else {
             out.push(Finding {
@@ -436,6 +509,37 @@ fn scores(
             });
             continue;
         };
+        let field = format!("自评.得分.{name}");
+        match &outcome.branches[index] {
+            crate::eval::Branch::Unscored { reason } => {
+                out.push(not_checked(
+                    name,
+                    format_stated(*stated),
+                    format!("无法计算（{}）", reason.reason),
+                    field,
+                ));
+                continue;
+            }
+            crate::eval::Branch::NotApplicable { reason, .. } => {
+                out.push(not_checked(
+                    name,
+                    format_stated(*stated),
+                    format!("不适用（{}）", reason.reason),
+                    field,
+                ));
+                continue;
+            }
+            _ if partial.is_some_and(|p| p.incomplete[index]) => {
+                out.push(not_checked(
+                    name,
+                    format_stated(*stated),
+                    "的小计不完整（其中有指标无法评分）".into(),
+                    field,
+                ));
+                continue;
+            }
+            _ => {}
+        }
         let computed = outcome.scores[index].clone();
         if round_half_away(computed.clone(), stated.scale()).is_ok_and(|c| c == Number::from(*stated)) {
             confirmed.push(Confirmed {
@@ -470,7 +574,15 @@ fn scores(
             ),
         });
     }
-    if let Some(stated) = record.stated.total {
+    if let (Some(stated), None) = (record.stated.total, grade) {
+        out.push(not_checked(
+            "总分",
+            format_stated(stated),
+            "不完整（有指标无法评分）".into(),
+            "自评.总分".into(),
+        ));
+    }
+    if let Some(stated) = record.stated.total.filter(|_| grade.is_some()) {
         let computed = outcome.total.clone();
         if !round_half_away(outcome.total.clone(), stated.scale()).is_ok_and(|c| c == Number::from(stated)) {
             out.push(Finding {
@@ -503,29 +615,38 @@ fn scores(
             });
         }
     }
-    if let Some(stated) = &record.stated.grade {
-        if stated != grade {
-            out.push(Finding {
-                category: "等级".into(),
-                severity: "错误".into(),
-                subject: "评价等次".into(),
-                stated: Some(stated.clone()),
-                computed: Some(grade.to_owned()),
-                difference: None,
-                explanation: None,
-                rule_line: None,
-                data_field: Some("自评.等级".into()),
-                message: format!("评价等次由自评的“{stated}”变为复核的“{grade}”"),
-            });
-        } else {
-            confirmed.push(Confirmed {
-                category: "等级".into(),
-                subject: "评价等次".into(),
-                stated: stated.clone(),
-                computed: grade.to_owned(),
-                data_field: "自评.等级".into(),
-            });
-        }
+    if let (Some(stated), Some(grade)) = (&record.stated.grade, grade) {
+        grade_finding(stated, grade, out, confirmed);
+    } else if let Some(stated) = &record.stated.grade {
+        out.push(Finding {
+            category: "等级".into(),
+            ..not_checked("评价等次", stated.clone(), "无法确定（总分不完整）".into(), "自评.等级".into())
+        });
+    }
+}
+
+fn grade_finding(stated: &str, grade: &str, out: &mut Vec<Finding>, confirmed: &mut Vec<Confirmed>) {
+    if stated != grade {
+        out.push(Finding {
+            category: "等级".into(),
+            severity: "错误".into(),
+            subject: "评价等次".into(),
+            stated: Some(stated.to_owned()),
+            computed: Some(grade.to_owned()),
+            difference: None,
+            explanation: None,
+            rule_line: None,
+            data_field: Some("自评.等级".into()),
+            message: format!("评价等次由自评的“{stated}”变为复核的“{grade}”"),
+        });
+    } else {
+        confirmed.push(Confirmed {
+            category: "等级".into(),
+            subject: "评价等次".into(),
+            stated: stated.to_owned(),
+            computed: grade.to_owned(),
+            data_field: "自评.等级".into(),
+        });
     }
 }
 

@@ -52,6 +52,10 @@ pub struct UnitEffect {
     pub changes: Vec<ScoreChange>,
     /// Why the unit could not be evaluated under one of the rule sets.
     pub error: Option<String>,
+    /// Why the unit has no total under one of the rule sets (an indicator without a
+    /// score); its indicators' changes are still listed, its total change is not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incomplete: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -117,6 +121,11 @@ pub fn rule_changes(old: &Model, new: &Model) -> Vec<RuleChange> {
             "得分精度",
             old.score_precision.to_string(),
             new.score_precision.to_string(),
+        ),
+        (
+            "不适用时",
+            old.not_applicable.map_or(NOT_WRITTEN, |r| r.label()).to_owned(),
+            new.not_applicable.map_or(NOT_WRITTEN, |r| r.label()).to_owned(),
         ),
     ] {
         if a != b {
@@ -462,19 +471,14 @@ fn leaf_changes(old: &Model, a: &NodeDef, new: &Model, b: &NodeDef, subject: &st
         tolerance_text(ta, la.display),
         tolerance_text(tb, lb.display),
     );
-    // The effective `无法计算时` (the indicator's own or the file's), as a score.
-    let undefined = |u: &Option<Number>| {
-        u.as_ref()
-            .map_or(NOT_WRITTEN.to_owned(), |s| format!("得 {}", format_exact(s.clone())))
+    // The effective `无法计算时` (the indicator's own or the file's), scores resolved.
+    let undefined = |m: &Model, l: &crate::model::Leaf| {
+        l.undefined
+            .as_ref()
+            .map_or(NOT_WRITTEN.to_owned(), |p| m.policy_text(p))
     };
-    push_if(
-        out,
-        la.undefined_score != lb.undefined_score,
-        "无法计算时",
-        subject,
-        undefined(&la.undefined_score),
-        undefined(&lb.undefined_score),
-    );
+    let (ua, ub) = (undefined(old, la), undefined(new, lb));
+    push_if(out, ua != ub, "无法计算时", subject, ua, ub);
 }
 
 /// A named declaration (input, list, computed value, check) as one side of [`named`]
@@ -650,17 +654,23 @@ pub fn unit_effect(pair: UnitPair) -> UnitEffect {
                 grade_changed: false,
                 changes: Vec::new(),
                 error: Some(error),
+                incomplete: None,
             };
         }
     };
     let mut changes = Vec::new();
     let scores = |ev: &Evaluation| {
+        // Scores that exist on this side (无法计算/不适用/incomplete subtotals have none).
         let mut v: Vec<(String, usize, Number)> = ev
             .categories
             .iter()
-            .map(|c| (c.name.clone(), c.level, c.score.clone()))
+            .filter_map(|c| Some((c.name.clone(), c.level, c.score.clone()?)))
             .collect();
-        v.extend(ev.indicators.iter().map(|i| (i.name.clone(), 3, i.score.clone())));
+        v.extend(
+            ev.indicators
+                .iter()
+                .filter_map(|i| Some((i.name.clone(), 3, i.score.clone()?))),
+        );
         v
     };
     let (so, sn) = (scores(&old), scores(&new));
@@ -688,17 +698,29 @@ pub fn unit_effect(pair: UnitPair) -> UnitEffect {
             });
         }
     }
+    let incomplete = [("旧规则", &old), ("新规则", &new)]
+        .iter()
+        .filter_map(|(side, ev)| {
+            let note = ev.scoring.as_ref().filter(|_| !ev.complete)?;
+            Some(format!("{side}下{}", note.text))
+        })
+        .collect::<Vec<_>>();
+    let delta = match (&old.total, &new.total) {
+        (Some(o), Some(n)) => score_change(n.clone(), o.clone()),
+        _ => Number::ZERO,
+    };
     UnitEffect {
         number: pair.number,
         unit: new.unit.clone(),
-        old_total: Some(old.total.clone()),
-        new_total: Some(new.total.clone()),
-        delta: score_change(new.total, old.total),
-        grade_changed: old.grade != new.grade,
-        old_grade: Some(old.grade),
-        new_grade: Some(new.grade),
+        grade_changed: old.complete && new.complete && old.grade != new.grade,
+        old_total: old.total,
+        new_total: new.total,
+        delta,
+        old_grade: old.grade,
+        new_grade: new.grade,
         changes,
         error: None,
+        incomplete: (!incomplete.is_empty()).then(|| incomplete.join("；")),
     }
 }
 
@@ -759,6 +781,10 @@ pub fn render_text(d: &DiffReport, precision: u32) -> String {
     for u in &d.units {
         if let Some(e) = &u.error {
             out.push_str(&format!("  第 {} 个 {}：无法比较（{e}）\n", u.number, u.unit));
+            continue;
+        }
+        if let Some(note) = &u.incomplete {
+            out.push_str(&format!("  第 {} 个 {}：总分无法比较（{note}）\n", u.number, u.unit));
             continue;
         }
         let grade = if u.grade_changed {
@@ -827,7 +853,7 @@ pub fn render_csv(d: &DiffReport, precision: u32) -> Result<String, String> {
             u.new_grade.clone().unwrap_or_default(),
             (if u.grade_changed { "是" } else { "否" }).to_owned(),
             changes,
-            u.error.clone().unwrap_or_default(),
+            u.error.clone().or_else(|| u.incomplete.clone()).unwrap_or_default(),
         ])
         .map_err(io)?;
     }
@@ -921,7 +947,7 @@ pub fn render_xlsx(d: &DiffReport, precision: u32) -> Result<Vec<u8>, String> {
             .join("；");
         units.write_string(row, 8, &changes).map_err(err)?;
         units
-            .write_string(row, 9, u.error.as_deref().unwrap_or(""))
+            .write_string(row, 9, u.error.as_deref().or(u.incomplete.as_deref()).unwrap_or(""))
             .map_err(err)?;
     }
     wb.save_to_buffer().map_err(err)

@@ -68,6 +68,7 @@ fn key(item: &Item) -> Option<String> {
         Item::DefaultStepping(_) => "计步".into(),
         Item::ScorePrecision(_) => "得分精度".into(),
         Item::UndefinedDefault(_) => "无法计算时".into(),
+        Item::NotApplicableRule(_) => "不适用时".into(),
         Item::Grades(_) => "等级".into(),
         Item::Input(i) => format!("输入 {}", i.name.node),
         Item::TargetList(t) => format!("目标清单 {}", t.name.node),

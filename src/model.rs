@@ -23,10 +23,24 @@ pub enum Value {
 /// Why a value cannot be computed for a unit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Undefined {
-    /// `除数 上年三公经费预算 为 0`.
+    /// `除数 上年三公经费预算 为 0`, `缺少 编制人数`.
     pub reason: String,
-    /// The divisor in the rule file.
+    /// The divisor, the input's declaration or the failing expression in the rule file.
     pub span: Span,
+    pub cause: UndefinedCause,
+}
+
+/// What made a value 无法计算. Only a zero divisor is the rule file's to answer
+/// (`无法计算时`); the others leave the indicator without a score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UndefinedCause {
+    /// A divisor is 0 for this unit.
+    ZeroDivisor,
+    /// An input the unit did not report (`--partial`).
+    Missing,
+    /// Any other failure of the value: past the size bound, no band covers it, a score
+    /// outside 0..分值.
+    Error,
 }
 
 /// How a value that cannot be computed is written in every output.
@@ -167,8 +181,27 @@ pub struct Leaf {
     pub criterion_span: Span,
     /// Index among reviewer-scored indicators, for [`crate::data::Record::reviews`].
     pub review_index: Option<usize>,
-    /// `无法计算时 得 …`: the score when the indicator's value cannot be computed.
-    pub undefined_score: Option<Number>,
+    /// `无法计算时 …`: the score when the indicator's value cannot be computed (a zero
+    /// divisor); the indicator's own, else the file's.
+    pub undefined: Option<UndefinedPolicy>,
+}
+
+/// `无法计算时 …`, compiled.
+#[derive(Debug, Clone)]
+pub enum UndefinedPolicy {
+    Always(UndefinedOutcome),
+    /// `分情况`: the first arm whose condition holds, else `其他`.
+    Cases {
+        arms: Vec<(CExpr, UndefinedOutcome)>,
+        other: UndefinedOutcome,
+    },
+}
+
+/// A score (`满分` resolved to the 分值) or 不适用.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UndefinedOutcome {
+    Score(Number),
+    NotApplicable,
 }
 
 #[derive(Debug, Clone)]
@@ -322,6 +355,9 @@ pub struct Model {
     pub issuer: String,
     pub full_marks: Number,
     pub score_precision: u32,
+    /// `不适用时 …`: how the total is formed when an indicator is 不适用 (required by the
+    /// checker when any `无法计算时` can answer 不适用).
+    pub not_applicable: Option<crate::ast::NotApplicableRule>,
     pub inputs: Vec<InputDef>,
     pub lists: Vec<ListDef>,
     /// Computed values in evaluation (dependency) order.
@@ -342,6 +378,28 @@ pub struct Model {
 }
 
 impl Model {
+    /// A `无法计算时` as the bureau reads it: `得 2.5`, `不适用`, `分情况：当 … 得 5；其他 得 0`.
+    pub fn policy_text(&self, policy: &UndefinedPolicy) -> String {
+        let outcome = |o: &UndefinedOutcome| match o {
+            UndefinedOutcome::Score(s) => format!("得 {}", crate::eval::value::format_exact(s.clone())),
+            UndefinedOutcome::NotApplicable => "不适用".to_owned(),
+        };
+        match policy {
+            UndefinedPolicy::Always(o) => outcome(o),
+            UndefinedPolicy::Cases { arms, other } => {
+                let mut parts: Vec<String> = arms
+                    .iter()
+                    .map(|(c, o)| {
+                        let condition = self.source.slice(c.span).split_whitespace().collect::<Vec<_>>().join(" ");
+                        format!("当 {condition} {}", outcome(o))
+                    })
+                    .collect();
+                parts.push(format!("其他 {}", outcome(other)));
+                format!("分情况：{}", parts.join("；"))
+            }
+        }
+    }
+
     pub fn node_path(&self, node: usize) -> Vec<String> {
         let mut path = Vec::new();
         let mut cur = self.nodes.get(node).and_then(|n| n.parent);

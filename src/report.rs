@@ -34,8 +34,16 @@ pub struct IndicatorResult {
     pub value: Option<Number>,
     /// The value as the rule file says to show it (`79.31%`).
     pub display: Option<String>,
-    pub score: Number,
+    /// `null` when the indicator has no score (无法计算) or is 不适用.
+    #[serde(with = "crate::number::serde_option")]
+    pub score: Option<Number>,
+    /// The score as shown, or `无法计算` / `不适用`.
     pub score_display: String,
+    /// 已评分, 无法计算时计分 (scored by the `无法计算时` policy), 不适用 or 无法计算.
+    pub status: &'static str,
+    /// Why the value could not be computed (`除数 `上年三公经费预算` 为 0`, `缺少 编制人数`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     pub weight: Number,
     /// The unit's own score for this indicator, if it stated one.
     #[serde(with = "rust_decimal::serde::str_option")]
@@ -61,9 +69,15 @@ pub struct CategoryResult {
     pub path: Vec<String>,
     pub name: String,
     pub level: usize,
-    pub score: Number,
+    /// `null` when an indicator below it has no score (the subtotal is incomplete).
+    #[serde(with = "crate::number::serde_option")]
+    pub score: Option<Number>,
+    /// The subtotal as shown, `不完整（已得 12.00）`, or `不适用`.
     pub score_display: String,
     pub weight: Number,
+    /// The 分值 of its indicators that are not 不适用, when some are.
+    #[serde(skip_serializing_if = "Option::is_none", with = "crate::number::serde_option")]
+    pub applicable_weight: Option<Number>,
     #[serde(with = "rust_decimal::serde::str_option")]
     pub self_score: Option<Decimal>,
 }
@@ -73,7 +87,11 @@ pub struct CheckResult {
     pub name: String,
     /// `勾稽` (a cross-check) or `对照` (one figure stated in two places).
     pub kind: String,
+    /// Held (false also when it could not be checked).
     pub ok: bool,
+    /// Why it could not be checked: a value it needs is 无法计算.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unchecked: Option<String>,
     #[serde(with = "crate::number::serde_option")]
     pub left: Option<Number>,
     #[serde(with = "crate::number::serde_option")]
@@ -194,9 +212,19 @@ pub struct Evaluation {
     pub unit: String,
     pub indicators: Vec<IndicatorResult>,
     pub categories: Vec<CategoryResult>,
-    pub total: Number,
+    /// Every indicator has a score (or is 不适用 and the file says how the total is then
+    /// formed): `total` and `grade` are final.
+    pub complete: bool,
+    /// `null` when incomplete: the unit has no total until every indicator has a score.
+    #[serde(with = "crate::number::serde_option")]
+    pub total: Option<Number>,
+    /// The total as shown, or `不完整（已得 62.50 分，可评分值 70 / 满分 100）`.
     pub total_display: String,
-    pub grade: String,
+    /// `null` when incomplete.
+    pub grade: Option<String>,
+    /// How the total was formed when some indicator is 不适用 or has no score; `null` for
+    /// the plain sum.
+    pub scoring: Option<ScoringNote>,
     pub checks: Vec<CheckResult>,
     pub values: Values,
     /// The `计算` values the rule file shows (`显示`), in its order: the figures a report
@@ -208,13 +236,44 @@ pub struct Evaluation {
     pub provenance: Provenance,
 }
 
+/// How a unit's total was formed when not every indicator's score counts.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ScoringNote {
+    /// Sum of the scores the unit has.
+    pub earned: Number,
+    /// Sum of the 分值 of the indicators that have a score.
+    pub evaluable: Number,
+    /// Sum of the 分值 of the indicators that are not 不适用 (the reduced maximum).
+    pub applicable: Number,
+    pub full_marks: Number,
+    /// The file's `不适用时` (`按适用分值折算` …), when an indicator is 不适用.
+    pub rule: Option<String>,
+    /// Indicators that are 不适用, with why.
+    pub not_applicable: Vec<IndicatorReason>,
+    /// Indicators without a score, with why.
+    pub unscored: Vec<IndicatorReason>,
+    /// One line a clerk reads: what the total is and why.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct IndicatorReason {
+    pub indicator: String,
+    pub reason: String,
+}
+
+/// The text of an undefined value: `无法计算（除数 `X` 为 0）`.
+pub fn undefined_text(u: &Undefined) -> String {
+    format!("{}（{}）", crate::model::UNDEFINED_TEXT, u.reason)
+}
+
 /// A value as stored: numbers exact (`2.015`, `23/29`).
 pub(crate) fn value_text(v: &Value) -> String {
     match v {
         Value::Num(n) => n.to_string(),
         Value::Bool(b) => (if *b { "是" } else { "否" }).to_owned(),
         Value::Text(t) => t.to_string(),
-        Value::Undefined(u) => format!("{}（{}）", crate::model::UNDEFINED_TEXT, u.reason),
+        Value::Undefined(u) => undefined_text(u),
     }
 }
 
@@ -275,27 +334,60 @@ pub fn build(model: &Model, record: &Record, outcome: &Outcome, explain: bool) -
                 let display = leaf
                     .value_slot
                     .and_then(|s| outcome.slots.get(s).map(|v| shown(model, s, v)));
+                let (status, reason, score) = match &outcome.branches[i] {
+                    Branch::Unscored { reason } => (STATUS_UNSCORED, Some(reason.reason.clone()), None),
+                    Branch::NotApplicable { reason, .. } => (STATUS_NOT_APPLICABLE, Some(reason.reason.clone()), None),
+                    Branch::Undefined { reason, .. } => (
+                        STATUS_BY_POLICY,
+                        Some(reason.reason.clone()),
+                        Some(outcome.scores[i].clone()),
+                    ),
+                    _ => (STATUS_SCORED, None, Some(outcome.scores[i].clone())),
+                };
+                let score_display = match (&score, status) {
+                    (Some(s), _) => score_text(model, s.clone()),
+                    (None, STATUS_NOT_APPLICABLE) => STATUS_NOT_APPLICABLE.to_owned(),
+                    (None, _) => crate::model::UNDEFINED_TEXT.to_owned(),
+                };
                 indicators.push(IndicatorResult {
                     path,
                     name: node.name.clone(),
                     value,
                     display,
-                    score: outcome.scores[i].clone(),
-                    score_display: score_text(model, outcome.scores[i].clone()),
+                    score,
+                    score_display,
+                    status,
+                    reason,
                     weight: node.weight.clone(),
                     self_score: stated_score(&node.name),
                     explanation: explain.then(|| explain_leaf(model, i, leaf, outcome)),
                 });
             }
-            None => categories.push(CategoryResult {
-                path,
-                name: node.name.clone(),
-                level: node.depth,
-                score: outcome.scores[i].clone(),
-                score_display: score_text(model, outcome.scores[i].clone()),
-                weight: node.weight.clone(),
-                self_score: stated_score(&node.name),
-            }),
+            None => {
+                let partial = outcome.partial.as_deref();
+                let incomplete = partial.is_some_and(|p| p.incomplete[i]);
+                let applicable = partial
+                    .map(|p| p.applicable_weights[i].clone())
+                    .filter(|w| *w != node.weight);
+                let score = outcome.scores[i].clone();
+                let score_display = if incomplete {
+                    format!("不完整（已得 {}）", score_text(model, score.clone()))
+                } else if applicable.as_ref().is_some_and(|w| w.is_zero()) {
+                    STATUS_NOT_APPLICABLE.to_owned()
+                } else {
+                    score_text(model, score.clone())
+                };
+                categories.push(CategoryResult {
+                    path,
+                    name: node.name.clone(),
+                    level: node.depth,
+                    score: (!incomplete).then_some(score),
+                    score_display,
+                    weight: node.weight.clone(),
+                    applicable_weight: applicable,
+                    self_score: stated_score(&node.name),
+                })
+            }
         }
     }
     let checks = model
@@ -306,6 +398,7 @@ pub fn build(model: &Model, record: &Record, outcome: &Outcome, explain: bool) -
             name: def.name.clone(),
             kind: if def.comparison { "对照" } else { "勾稽" }.to_owned(),
             ok: out.ok,
+            unchecked: out.undefined.as_ref().map(|u| u.reason.clone()),
             left: out.left.clone(),
             right: out.right.clone(),
             difference: out
@@ -319,12 +412,11 @@ pub fn build(model: &Model, record: &Record, outcome: &Outcome, explain: bool) -
             description: def.description.clone(),
         })
         .collect();
-    let grade = model
-        .grades
-        .bands
-        .get(outcome.grade)
-        .map(|b| b.0.clone())
-        .unwrap_or_default();
+    let grade = outcome
+        .grade
+        .and_then(|g| model.grades.bands.get(g))
+        .map(|b| b.0.clone());
+    let scoring = outcome.partial.as_deref().map(|p| scoring_note(model, outcome, p));
     let values = Values(
         model
             .computed
@@ -372,14 +464,15 @@ pub fn build(model: &Model, record: &Record, outcome: &Outcome, explain: bool) -
         unit: record.unit.clone(),
         indicators,
         categories,
-        total: outcome.total.clone(),
-        total_display: score_text(model, outcome.total.clone()),
-        grade: model
-            .grades
-            .bands
-            .get(outcome.grade)
-            .map(|b| b.0.clone())
-            .unwrap_or_default(),
+        complete: outcome.complete(),
+        total: outcome.complete().then(|| outcome.total.clone()),
+        total_display: match &scoring {
+            Some(note) if !outcome.complete() => format!("不完整（{}）", incomplete_figures(model, note)),
+            _ => score_text(model, outcome.total.clone()),
+        },
+        audit: crate::audit::audit(model, record, outcome, grade.as_deref()),
+        grade,
+        scoring,
         checks,
         values,
         computed,
@@ -387,7 +480,6 @@ pub fn build(model: &Model, record: &Record, outcome: &Outcome, explain: bool) -
             total: record.stated.total,
             grade: record.stated.grade.clone(),
         },
-        audit: crate::audit::audit(model, record, outcome, &grade),
         provenance: Provenance {
             rules_file: model.source.name.clone(),
             rules_sha256: model.sha256.clone(),
@@ -395,6 +487,102 @@ pub fn build(model: &Model, record: &Record, outcome: &Outcome, explain: bool) -
             data_sha256: record.source_sha256.clone(),
         },
     }
+}
+
+/// An indicator's status in [`IndicatorResult::status`].
+pub const STATUS_SCORED: &str = "已评分";
+/// Scored by the indicator's `无法计算时`.
+pub const STATUS_BY_POLICY: &str = "无法计算时计分";
+pub const STATUS_NOT_APPLICABLE: &str = "不适用";
+/// No score: the unit's total is incomplete.
+pub const STATUS_UNSCORED: &str = "无法计算";
+
+/// `已得 62.50 分，可评分值 70 / 满分 100`.
+fn incomplete_figures(model: &Model, note: &ScoringNote) -> String {
+    format!(
+        "已得 {} 分，可评分值 {} / 满分 {}",
+        score_text(model, note.earned.clone()),
+        format_exact(note.evaluable.clone()),
+        format_exact(note.full_marks.clone())
+    )
+}
+
+/// What the clerk reads about a total that is not a plain sum.
+fn scoring_note(model: &Model, outcome: &Outcome, p: &crate::eval::Partial) -> ScoringNote {
+    let mut not_applicable = Vec::new();
+    let mut unscored = Vec::new();
+    for &leaf in &model.leaves {
+        let name = model.nodes[leaf].name.clone();
+        match &outcome.branches[leaf] {
+            Branch::NotApplicable { reason, .. } => not_applicable.push(IndicatorReason {
+                indicator: name,
+                reason: reason.reason.clone(),
+            }),
+            Branch::Unscored { reason } => unscored.push(IndicatorReason {
+                indicator: name,
+                reason: reason.reason.clone(),
+            }),
+            _ => {}
+        }
+    }
+    let rule = (!not_applicable.is_empty()).then(|| {
+        model
+            .not_applicable
+            .unwrap_or(crate::ast::NotApplicableRule::RescaleTotal)
+    });
+    let mut note = ScoringNote {
+        earned: p.earned.clone(),
+        evaluable: p.evaluable.clone(),
+        applicable: p.applicable.clone(),
+        full_marks: model.full_marks.clone(),
+        rule: rule.map(|r| r.label().to_owned()),
+        not_applicable,
+        unscored,
+        text: String::new(),
+    };
+    let names = |v: &[IndicatorReason]| v.iter().map(|r| r.indicator.as_str()).collect::<Vec<_>>().join("、");
+    let mut text = Vec::new();
+    if !note.unscored.is_empty() {
+        text.push(format!(
+            "总分不完整：{} 个指标无法评分（{}），{}；补齐数据或在规则文件中写明“无法计算时”后才有总分和等级",
+            note.unscored.len(),
+            names(&note.unscored),
+            incomplete_figures(model, &note)
+        ));
+    } else if p.applicable.is_zero() {
+        text.push("所有指标都不适用，没有总分和等级".to_owned());
+    }
+    if let (Some(_), false) = (rule, note.unscored.is_empty()) {
+        text.push(format!(
+            "另有 {} 个指标不适用（{}）",
+            note.not_applicable.len(),
+            names(&note.not_applicable)
+        ));
+    } else if let Some(rule) = rule {
+        use crate::ast::NotApplicableRule as R;
+        let how = match rule {
+            R::RescaleTotal => format!(
+                "总分 = 得分 {} ÷ 适用分值 {} × 满分 {}",
+                score_text(model, p.earned.clone()),
+                format_exact(p.applicable.clone()),
+                format_exact(model.full_marks.clone())
+            ),
+            R::RescaleSiblings => "不适用指标的分值按比例分给同级指标，各分类的分值不变".to_owned(),
+            R::GradeByRate => format!(
+                "总分按适用分值 {} 计，等级按得分率（折合 {} 分）确定",
+                format_exact(p.applicable.clone()),
+                score_text(model, p.graded.clone())
+            ),
+        };
+        text.push(format!(
+            "{} 个指标不适用（{}），{}：{how}",
+            note.not_applicable.len(),
+            names(&note.not_applicable),
+            rule.label()
+        ));
+    }
+    note.text = text.join("；");
+    note
 }
 
 /// How a check reads: `左 = 右`, or `甲 与 乙（差额 丙）` for a comparison.
@@ -612,12 +800,36 @@ fn explain_leaf(model: &Model, index: usize, leaf: &Leaf, outcome: &Outcome) -> 
         ),
         _ => (String::new(), String::new()),
     };
+    let case = |arm: &Option<usize>| match (&leaf.undefined, arm) {
+        (Some(UndefinedPolicy::Cases { arms, .. }), Some(i)) => {
+            format!("，{} 成立 ", squash(model.source.slice(arms[*i].0.span)))
+        }
+        (Some(UndefinedPolicy::Cases { .. }), None) => "，各条件均不成立，按“其他” ".to_owned(),
+        _ => String::new(),
+    };
     let branch = match &outcome.branches[index] {
-        Branch::Undefined { reason } => format!(
-            "{}（{}）→ 按“无法计算时”得 {}",
+        Branch::Undefined { reason, arm } => format!(
+            "{}（{}）{}→ 按“无法计算时”得 {}",
             crate::model::UNDEFINED_TEXT,
             reason.reason,
+            case(arm),
             format_exact(outcome.scores[index].clone())
+        ),
+        Branch::NotApplicable { reason, arm } => format!(
+            "{}（{}）{}→ 按“无法计算时”不适用，不计入总分",
+            crate::model::UNDEFINED_TEXT,
+            reason.reason,
+            case(arm)
+        ),
+        Branch::Unscored { reason } => format!(
+            "{}（{}）→ 没有得分：{}",
+            crate::model::UNDEFINED_TEXT,
+            reason.reason,
+            match reason.cause {
+                crate::model::UndefinedCause::ZeroDivisor => "规则文件没有为这个指标写“无法计算时”，总分不完整",
+                crate::model::UndefinedCause::Missing => "缺少数据，总分不完整",
+                crate::model::UndefinedCause::Error => "总分不完整",
+            }
         ),
         _ => branch,
     };
@@ -665,7 +877,8 @@ pub fn render_table(ev: &Evaluation) -> String {
         let indent = if cat.level > 1 { "  " } else { "" };
         let diff = cat
             .self_score
-            .and_then(|s| cat.score.clone().checked_sub(Number::from(s)).ok())
+            .zip(cat.score.clone())
+            .and_then(|(s, score)| score.checked_sub(Number::from(s)).ok())
             .map(|d| format_decimal(d, false, 2))
             .unwrap_or_default();
         sub.add_row(vec![
@@ -682,7 +895,19 @@ pub fn render_table(ev: &Evaluation) -> String {
         ]);
     }
     out.push_str(&sub.to_string());
-    out.push_str(&format!("\n\n总分：{}    等级：{}\n", ev.total_display, ev.grade));
+    match &ev.grade {
+        Some(grade) => out.push_str(&format!("\n\n总分：{}    等级：{grade}\n", ev.total_display)),
+        None => out.push_str(&format!("\n\n总分：{}    等级：无（总分不完整）\n", ev.total_display)),
+    }
+    if let Some(note) = &ev.scoring {
+        out.push_str(&format!("  {}\n", note.text));
+        for r in &note.unscored {
+            out.push_str(&format!("  · {}：{}（{}）\n", r.indicator, crate::model::UNDEFINED_TEXT, r.reason));
+        }
+        for r in &note.not_applicable {
+            out.push_str(&format!("  · {}：不适用（{}）\n", r.indicator, r.reason));
+        }
+    }
     if ev.self_evaluation.total.is_some() || ev.self_evaluation.grade.is_some() {
         out.push_str(&format!(
             "自评：{} 分 {}\n",
@@ -711,6 +936,13 @@ pub fn render_table(ev: &Evaluation) -> String {
     }
     out.push_str("\n勾稽关系与对照\n");
     for c in &ev.checks {
+        if let Some(why) = &c.unchecked {
+            out.push_str(&format!(
+                "  ? [{}] {}：{}（无法核对：{why}）\n",
+                c.kind, c.name, c.expression
+            ));
+            continue;
+        }
         let mark = if c.ok { "✓" } else { "✗" };
         let detail = match (
             c.left.clone(),

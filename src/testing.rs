@@ -153,11 +153,18 @@ fn run_case(model: &Model, case: &TestCase, load: &DataLoader) -> Result<(Outcom
             w => w,
         };
         let (label, got, agrees, explain_of) = match &expect.subject.node {
-            ExpectSubject::Grade => ("等级".to_owned(), ev.grade.clone(), ev.grade == want, None),
-            ExpectSubject::Value(name) if name == "总分" => {
-                let ok = compare_stated(want, outcome.total.clone(), None).is_some_and(|c| c.agrees);
-                (name.clone(), ev.total.to_string(), ok, None)
-            }
+            // `期望 等级 = 不完整`: no grade, because some indicator has no score.
+            ExpectSubject::Grade => match &ev.grade {
+                Some(g) => ("等级".to_owned(), g.clone(), g == want, None),
+                None => ("等级".to_owned(), INCOMPLETE.to_owned(), want == INCOMPLETE, None),
+            },
+            ExpectSubject::Value(name) if name == "总分" => match &ev.total {
+                Some(total) => {
+                    let ok = compare_stated(want, total.clone(), None).is_some_and(|c| c.agrees);
+                    (name.clone(), total.to_string(), ok, None)
+                }
+                None => (name.clone(), ev.total_display.clone(), want == INCOMPLETE, None),
+            },
             ExpectSubject::Value(name) => match model.computed.iter().find(|c| &c.name == name) {
                 Some(c) => {
                     let value = &outcome.slots[c.slot];
@@ -185,6 +192,23 @@ fn run_case(model: &Model, case: &TestCase, load: &DataLoader) -> Result<(Outcom
                 }
             },
             ExpectSubject::Score(name) => match model.nodes.iter().position(|n| &n.name == name) {
+                // `期望 X 得分 = 不适用` / `= 无法计算`.
+                Some(i) if matches!(outcome.branches[i], Branch::NotApplicable { .. } | Branch::Unscored { .. }) => {
+                    let shown = ev
+                        .indicators
+                        .iter()
+                        .find(|ind| &ind.name == name)
+                        .map(|ind| ind.score_display.clone())
+                        .unwrap_or_default();
+                    let ok = shown == want;
+                    (format!("{name} 得分"), shown, ok, Some(name.clone()))
+                }
+                Some(i) if outcome.partial.as_ref().is_some_and(|p| p.incomplete[i]) => (
+                    format!("{name} 得分"),
+                    INCOMPLETE.to_owned(),
+                    want == INCOMPLETE,
+                    Some(name.clone()),
+                ),
                 Some(i) => {
                     let score = outcome.scores[i].clone();
                     let ok = compare_stated(want, score.clone(), None).is_some_and(|c| c.agrees);
@@ -254,11 +278,22 @@ fn interval_text(model: &Model, span: crate::source::Span) -> String {
         .join(" ")
 }
 
-/// A leaf's branches: its criterion's, then `无法计算时` where the leaf has one.
+/// What `期望 等级 = …` / `期望 总分 = …` says of a unit without a total.
+const INCOMPLETE: &str = "不完整";
+
+/// A leaf's branches: its criterion's, then each outcome of its `无法计算时`.
 fn branch_labels(model: &Model, leaf: &crate::model::Leaf) -> Vec<String> {
     let mut labels = criterion_labels(model, &leaf.criterion);
-    if leaf.undefined_score.is_some() {
-        labels.push("无法计算（按“无法计算时”计分）".into());
+    match &leaf.undefined {
+        Some(crate::model::UndefinedPolicy::Always(_)) => labels.push("无法计算（按“无法计算时”计分）".into()),
+        Some(crate::model::UndefinedPolicy::Cases { arms, .. }) => {
+            labels.extend(
+                arms.iter()
+                    .map(|(c, _)| format!("无法计算，当 {}", interval_text(model, c.span))),
+            );
+            labels.push("无法计算，其他".into());
+        }
+        None => {}
     }
     labels
 }
@@ -313,8 +348,15 @@ fn mark(model: &Model, outcome: &Outcome, coverage: &mut Coverage) {
             (_, Branch::Checklist { failed }) if failed.is_empty() => vec![0],
             (_, Branch::Checklist { failed }) => failed.iter().map(|f| f + 1).collect(),
             (_, Branch::Review | Branch::Formula) => vec![0],
-            // The last label, which a leaf has only with a `无法计算时`.
-            (_, Branch::Undefined { .. }) => vec![count.saturating_sub(1)],
+            // After the criterion's labels: the policy's outcome (or case) that applied.
+            (_, Branch::Undefined { arm, .. } | Branch::NotApplicable { arm, .. }) => {
+                let criterion = criterion_labels(model, &def.criterion).len();
+                let arms = match &def.undefined {
+                    Some(crate::model::UndefinedPolicy::Cases { arms, .. }) => arms.len(),
+                    _ => 0,
+                };
+                vec![criterion + arm.unwrap_or(arms)]
+            }
             _ => Vec::new(),
         };
         for h in hit {
@@ -324,7 +366,7 @@ fn mark(model: &Model, outcome: &Outcome, coverage: &mut Coverage) {
         }
         offset += count;
     }
-    if let Some(g) = coverage.grades.get_mut(outcome.grade) {
+    if let Some(g) = outcome.grade.and_then(|g| coverage.grades.get_mut(g)) {
         g.1 = true;
     }
 }

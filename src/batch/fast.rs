@@ -197,6 +197,8 @@ impl<'m> Worker<'m> {
         let (plan, columns) = &shared.plans[pending.file];
         if self.bind(model, columns, &pending.record)
             && self.evaluator.evaluate_into(&self.record, &mut self.outcome).is_ok()
+            // 不适用 or no score somewhere: the general path words it.
+            && self.outcome.partial.is_none()
         {
             self.write_line(shared, pending);
             self.evaluated += 1;
@@ -317,7 +319,7 @@ impl<'m> Worker<'m> {
                 Cell::Score(node) => write_decimal(out, outcome.scores[node].clone(), false, precision),
                 Cell::Total => write_decimal(out, outcome.total.clone(), false, precision),
                 Cell::Grade => {
-                    if let Some((grade, _)) = model.grades.bands.get(outcome.grade) {
+                    if let Some((grade, _)) = outcome.grade.and_then(|g| model.grades.bands.get(g)) {
                         put_field(out, grade);
                     }
                 }
@@ -335,7 +337,7 @@ impl<'m> Worker<'m> {
                 }
                 Cell::RulesSha => out.extend_from_slice(model.sha256.as_bytes()),
                 Cell::DataSha => out.extend_from_slice(shared.info(pending.file).sha256.as_bytes()),
-                Cell::Check(i) => out.extend_from_slice(check_text(outcome.checks[i].ok).as_bytes()),
+                Cell::Check(i) => out.extend_from_slice(check_text(outcome.checks[i].ok, outcome.checks[i].undefined.is_some()).as_bytes()),
             }
         }
         out.push(b'\n');

@@ -126,9 +126,10 @@ fn summary_page(layout: &Layout, s: Summary) -> String {
     );
     let _ = write!(
         h,
-        "<table><tr><th>单位数</th><th>已评价</th><th>有错误、未能评价</th></tr>\n<tr><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr></table>\n",
+        "<table><tr><th>单位数</th><th>已评价</th><th>不完整（无总分）</th><th>有错误、未能评价</th></tr>\n<tr><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr></table>\n",
         s.units,
         s.evaluated(),
+        s.incomplete.len(),
         s.errors.len()
     );
     h.push_str("<h2>等级分布</h2>\n<table><tr><th>等级</th><th>单位数</th><th>占已评价单位</th></tr>\n");
@@ -155,11 +156,28 @@ fn summary_page(layout: &Layout, s: Summary) -> String {
             u.number,
             escape(&u.unit),
             escape(&scored.total_display),
-            escape(&scored.grade),
+            escape(scored.grade.as_deref().unwrap_or("")),
             escape(&scored.failed_checks)
         );
     }
     h.push_str("</table>\n");
+
+    if !s.incomplete.is_empty() {
+        h.push_str("<h2>不完整的单位（有指标无法评分，没有总分和等级）</h2>\n<table><tr><th>序号</th><th>来源</th><th>单位名称</th><th>已得分数</th></tr>\n");
+        for u in &s.incomplete {
+            let Ok(scored) = &u.outcome else { continue };
+            let _ = writeln!(
+                h,
+                "<tr><td class=\"num\">{}</td><td>{}</td><td><a href=\"#unit-{}\">{}</a></td><td class=\"bad\">{}</td></tr>",
+                u.number,
+                escape(&u.source),
+                u.number,
+                escape(&u.unit),
+                escape(&scored.total_display)
+            );
+        }
+        h.push_str("</table>\n");
+    }
 
     if !s.errors.is_empty() {
         h.push_str("<h2>有错误、未能评价的单位</h2>\n<table><tr><th>序号</th><th>来源</th><th>单位名称</th><th>错误原因</th></tr>\n");
@@ -359,8 +377,11 @@ fn verdict(h: &mut String, ev: &Evaluation) {
         h,
         "<div class=\"verdict\">总分<b>{}</b>等次<b>{}</b>",
         escape(&ev.total_display),
-        escape(&ev.grade)
+        escape(ev.grade.as_deref().unwrap_or("无（总分不完整）"))
     );
+    if let Some(note) = &ev.scoring {
+        let _ = write!(h, "<p class=\"note\">{}</p>", escape(&note.text));
+    }
     if ev.self_evaluation.total.is_some() || ev.self_evaluation.grade.is_some() {
         let _ = write!(
             h,
@@ -514,7 +535,7 @@ fn score_table(h: &mut String, ev: &Evaluation) {
             .unwrap_or_default(),
         escape(&ev.total_display),
         ev.self_evaluation.total.map(format_stated).unwrap_or_default(),
-        escape(&ev.grade)
+        escape(ev.grade.as_deref().unwrap_or("无（总分不完整）"))
     );
 }
 

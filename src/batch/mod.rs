@@ -220,8 +220,13 @@ pub struct Options {
 #[derive(Debug, Default)]
 pub struct Tally {
     pub units: usize,
+    /// Units with a final total and grade.
     pub evaluated: usize,
     pub error_count: usize,
+    /// Units evaluated without a total: some indicator has no score.
+    pub incomplete_count: usize,
+    /// The first [`Tally::LISTED`] incomplete units: (where, unit, why).
+    pub incomplete: Vec<(Origin, String, String)>,
     /// The first [`Tally::LISTED`] rows in error: (where, unit, reason).
     pub errors: Vec<(Origin, String, String)>,
     pub blank_rows: usize,
@@ -244,9 +249,16 @@ impl Tally {
 
     fn add(&mut self, status: &Status) {
         self.units += 1;
-        match &status.error {
-            None => self.evaluated += 1,
-            Some(reason) => {
+        match (&status.error, &status.incomplete) {
+            (None, None) => self.evaluated += 1,
+            (None, Some(why)) => {
+                self.incomplete_count += 1;
+                if self.incomplete.len() < Self::LISTED {
+                    self.incomplete
+                        .push((status.origin.clone(), status.unit.clone(), why.clone()));
+                }
+            }
+            (Some(reason), _) => {
                 self.error_count += 1;
                 if self.errors.len() < Self::LISTED {
                     self.errors
@@ -277,6 +289,18 @@ impl Tally {
     /// `1000 个单位：998 个已评价，2 个有错误 — 见第 17、233 行`.
     pub fn summary(&self) -> String {
         let mut out = format!("{} 个单位：{} 个已评价", self.units, self.evaluated);
+        if self.incomplete_count > 0 {
+            let places = self.places(self.incomplete.iter().map(|(o, _, _)| o));
+            let more = if self.incomplete_count > self.incomplete.len() {
+                format!("等（只列出前 {} 个）", self.incomplete.len())
+            } else {
+                String::new()
+            };
+            out.push_str(&format!(
+                "，{} 个不完整（有指标无法评分，没有总分和等级）— 见{places}{more}",
+                self.incomplete_count
+            ));
+        }
         if self.error_count > 0 {
             let places = self.places(self.errors.iter().map(|(o, _, _)| o));
             let more = if self.error_count > self.errors.len() {
@@ -345,6 +369,8 @@ struct Status {
     origin: Origin,
     unit: String,
     error: Option<String>,
+    /// Why an evaluated unit has no total.
+    incomplete: Option<String>,
     unknown_keys: Vec<String>,
     /// `类别：对象` of each 复核 finding that is an error or a warning.
     findings: Vec<String>,
@@ -357,6 +383,12 @@ impl Status {
         let audit = processed.result.as_ref().ok().map(|d| &d.evaluation.audit);
         Status {
             error: processed.result.as_ref().err().cloned(),
+            incomplete: processed
+                .result
+                .as_ref()
+                .ok()
+                .filter(|d| !d.evaluation.complete)
+                .map(|d| d.evaluation.scoring.as_ref().map(|s| s.text.clone()).unwrap_or_default()),
             findings: audit.map_or_else(Vec::new, |a| {
                 a.findings
                     .iter()

@@ -368,12 +368,12 @@ pub enum Column {
     Check(usize),
 }
 
-/// `通过` / `不通过`: a cross-check's result in the table.
-pub fn check_text(ok: bool) -> &'static str {
-    if ok {
-        "通过"
-    } else {
-        "不通过"
+/// `通过` / `不通过` / `无法核对`: a cross-check's result in the table.
+pub fn check_text(ok: bool, unchecked: bool) -> &'static str {
+    match (ok, unchecked) {
+        (_, true) => "无法核对",
+        (true, _) => "通过",
+        _ => "不通过",
     }
 }
 
@@ -387,6 +387,31 @@ pub fn slot_text(value: &crate::model::Value, display: Option<crate::ast::Displa
 
 pub const STATUS_OK: &str = "正常";
 pub const STATUS_ERROR: &str = "错误";
+/// Evaluated, but some indicator has no score: no total, no grade.
+pub const STATUS_INCOMPLETE: &str = "不完整";
+
+/// A row's status: 正常, 不完整 or 错误.
+pub fn status_text(p: &Processed) -> &'static str {
+    match &p.result {
+        Ok(done) if done.evaluation.complete => STATUS_OK,
+        Ok(_) => STATUS_INCOMPLETE,
+        Err(_) => STATUS_ERROR,
+    }
+}
+
+/// A row's 错误原因: the error, or why an evaluated unit has no total.
+pub fn reason_text(p: &Processed) -> String {
+    match &p.result {
+        Ok(done) if done.evaluation.complete => String::new(),
+        Ok(done) => done
+            .evaluation
+            .scoring
+            .as_ref()
+            .map(|s| s.text.clone())
+            .unwrap_or_default(),
+        Err(e) => e.clone(),
+    }
+}
 
 /// A cell of the one-row-per-unit table as text (CSV; XLSX writes numbers itself).
 pub fn cell_text(col: &Column, p: &Processed) -> String {
@@ -395,9 +420,8 @@ pub fn cell_text(col: &Column, p: &Processed) -> String {
         (Column::Number, _) => p.number.to_string(),
         (Column::Source, _) => p.origin.label(),
         (Column::Unit, _) => p.unit.clone(),
-        (Column::Status, Some(_)) => STATUS_OK.into(),
-        (Column::Status, None) => STATUS_ERROR.into(),
-        (Column::Reason, _) => p.result.as_ref().err().cloned().unwrap_or_default(),
+        (Column::Status, _) => status_text(p).into(),
+        (Column::Reason, _) => reason_text(p),
         (_, None) => String::new(),
         (Column::Value(i), Some(ev)) => ev
             .indicators
@@ -415,7 +439,7 @@ pub fn cell_text(col: &Column, p: &Processed) -> String {
             .map(|c| c.score_display.clone())
             .unwrap_or_default(),
         (Column::Total, Some(ev)) => ev.total_display.clone(),
-        (Column::Grade, Some(ev)) => ev.grade.clone(),
+        (Column::Grade, Some(ev)) => ev.grade.clone().unwrap_or_default(),
         (Column::FailedChecks, Some(ev)) => failed_checks(ev),
         (Column::SelfTotal, Some(ev)) => ev.self_evaluation.total.map(format_stated).unwrap_or_default(),
         (Column::SelfGrade, Some(ev)) => ev.self_evaluation.grade.clone().unwrap_or_default(),
@@ -443,7 +467,7 @@ pub fn cell_text(col: &Column, p: &Processed) -> String {
         (Column::Check(i), Some(ev)) => ev
             .checks
             .get(*i)
-            .map(|c| check_text(c.ok).to_owned())
+            .map(|c| check_text(c.ok, c.unchecked.is_some()).to_owned())
             .unwrap_or_default(),
     }
 }
@@ -453,7 +477,10 @@ pub fn failed_checks(ev: &Evaluation) -> String {
     ev.checks
         .iter()
         .filter(|c| !c.ok)
-        .map(|c| format!("{}[{}]", c.name, c.severity))
+        .map(|c| match c.unchecked {
+            Some(_) => format!("{}[无法核对]", c.name),
+            None => format!("{}[{}]", c.name, c.severity),
+        })
         .collect::<Vec<_>>()
         .join("；")
 }
@@ -536,7 +563,7 @@ impl<'a> UnitResult<'a> {
             number: p.number,
             source: p.origin.label(),
             unit: &p.unit,
-            status: if p.result.is_ok() { STATUS_OK } else { STATUS_ERROR },
+            status: status_text(p),
             error: p.result.as_ref().err().map(String::as_str),
             evaluation: p.result.as_ref().ok().map(|d| &d.evaluation),
         }
@@ -751,10 +778,11 @@ pub struct UnitStats {
 
 #[derive(Debug, Clone)]
 pub struct Scored {
-    pub total: Number,
+    /// `None` when incomplete.
+    pub total: Option<Number>,
     pub total_display: String,
-    pub grade: String,
-    pub scores: Vec<Number>,
+    pub grade: Option<String>,
+    pub scores: Vec<Option<Number>>,
     pub values: Vec<Option<Number>>,
     pub failed_checks: String,
 }
@@ -793,6 +821,8 @@ pub struct Summary {
     pub values: Vec<Aggregate>,
     /// Evaluated units ranked by total (exact), ties in input order: (rank, stats).
     pub ranking: Vec<(usize, UnitStats)>,
+    /// Units with no total: some indicator has no score.
+    pub incomplete: Vec<UnitStats>,
     pub errors: Vec<UnitStats>,
 }
 
@@ -809,12 +839,27 @@ impl Summary {
         for u in units {
             match &u.outcome {
                 Ok(scored) => {
-                    s.totals.add(scored.total.clone());
-                    if let Some(g) = s.grade_counts.iter_mut().find(|(g, _)| *g == scored.grade) {
-                        g.1 += 1;
-                    }
                     for (agg, x) in s.scores.iter_mut().zip(&scored.scores) {
-                        agg.add(x.clone());
+                        if let Some(x) = x {
+                            agg.add(x.clone());
+                        }
+                    }
+                    let Some(total) = &scored.total else {
+                        for (agg, x) in s.values.iter_mut().zip(&scored.values) {
+                            if let Some(x) = x {
+                                agg.add(x.clone());
+                            }
+                        }
+                        s.incomplete.push(u);
+                        continue;
+                    };
+                    s.totals.add(total.clone());
+                    if let Some(g) = s
+                        .grade_counts
+                        .iter_mut()
+                        .find(|(g, _)| Some(g) == scored.grade.as_ref())
+                    {
+                        g.1 += 1;
                     }
                     for (agg, x) in s.values.iter_mut().zip(&scored.values) {
                         if let Some(x) = x {
@@ -833,7 +878,8 @@ impl Summary {
             u.outcome
                 .as_ref()
                 .ok()
-                .and_then(|s| round_half_away(s.total.clone(), precision).ok())
+                .and_then(|s| s.total.clone())
+                .and_then(|t| round_half_away(t, precision).ok())
         };
         ranked.sort_by(|a, b| total(b).cmp(&total(a)).then(a.number.cmp(&b.number)));
         let mut rank = 0;
@@ -848,7 +894,8 @@ impl Summary {
         s
     }
 
+    /// Units with a final total and grade.
     pub fn evaluated(&self) -> usize {
-        self.units - self.errors.len()
+        self.units - self.errors.len() - self.incomplete.len()
     }
 }

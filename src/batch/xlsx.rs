@@ -311,12 +311,12 @@ impl Writer for XlsxWriter {
                         &shown,
                     ),
                     (Column::Score(i), Some(ev)) => {
-                        number_cell(score, ev.indicators.get(*i).map(|x| x.score.clone()), &shown)
+                        number_cell(score, ev.indicators.get(*i).and_then(|x| x.score.clone()), &shown)
                     }
                     (Column::Subtotal(i), Some(ev)) => {
-                        number_cell(score, ev.categories.get(*i).map(|x| x.score.clone()), &shown)
+                        number_cell(score, ev.categories.get(*i).and_then(|x| x.score.clone()), &shown)
                     }
-                    (Column::Total, Some(ev)) => number_cell(score, Some(ev.total.clone()), &shown),
+                    (Column::Total, Some(ev)) => number_cell(score, ev.total.clone(), &shown),
                     (Column::SelfTotal, Some(ev)) => {
                         number_cell(None, ev.self_evaluation.total.map(Number::from), &shown)
                     }
@@ -349,7 +349,7 @@ impl Writer for XlsxWriter {
                     text(ind.path.get(1)),
                     XCell::Text(ind.name.clone()),
                     number_cell(value_style(i), ind.value.clone(), ind.display.as_deref().unwrap_or("")),
-                    number_cell(score, Some(ind.score.clone()), &ind.score_display),
+                    number_cell(score, ind.score.clone(), &ind.score_display),
                     number_cell(None, Some(ind.weight.clone()), ""),
                     text(ex.and_then(|e| e.formula.as_ref())),
                     text(ex.and_then(|e| e.substituted.as_ref())),
@@ -546,6 +546,7 @@ fn summary(layout: &Layout, formats: &mut Formats, units: Vec<UnitStats>) -> Res
     for (label, n) in [
         ("单位数", s.units),
         ("已评价", s.evaluated()),
+        ("不完整（无总分）", s.incomplete.len()),
         ("有错误", s.errors.len()),
     ] {
         ws.write_string_with_format(r, 0, label, &header)?;
@@ -671,12 +672,31 @@ fn summary(layout: &Layout, formats: &mut Formats, units: Vec<UnitStats>) -> Res
             formats,
             r,
             3,
-            &number_cell(score, Some(scored.total.clone()), ""),
+            &number_cell(score, scored.total.clone(), ""),
             None,
         )?;
-        ws.write_string(r, 4, &scored.grade)?;
+        ws.write_string(r, 4, scored.grade.as_deref().unwrap_or(""))?;
         if !scored.failed_checks.is_empty() {
             ws.write_string(r, 5, &scored.failed_checks)?;
+        }
+    }
+
+    if !s.incomplete.is_empty() && r + 4 < MAX_ROW {
+        r += 2;
+        ws.write_string_with_format(r, 0, "不完整的单位（有指标无法评分，没有总分和等级）", &title)?;
+        r += 1;
+        XlsxWriter::write_header(&mut ws, formats, r, &["序号", "来源", "单位名称", "已得分数"])?;
+        for u in &s.incomplete {
+            if r >= MAX_ROW {
+                break;
+            }
+            r += 1;
+            XlsxWriter::put(&mut ws, formats, r, 0, &count(u.number), None)?;
+            ws.write_string(r, 1, &u.source)?;
+            ws.write_string(r, 2, &u.unit)?;
+            if let Ok(scored) = &u.outcome {
+                ws.write_string(r, 3, &scored.total_display)?;
+            }
         }
     }
 

@@ -207,7 +207,7 @@ impl Bounds<'_> {
     /// a divisor guarded by `如果` is not reported).
     fn undefined_without_policy(&mut self, leaf: usize, def: &crate::model::Leaf, node: &crate::model::NodeDef) {
         let Some(slot) = def.value_slot else { return };
-        if def.undefined_score.is_some() || !self.may_be_undefined[slot] {
+        if def.undefined.is_some() || !self.may_be_undefined[slot] {
             return;
         }
         let declared = &self.slots[..self.model.inputs.len()];

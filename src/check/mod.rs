@@ -197,6 +197,7 @@ pub fn check(source: &SourceFile, rules: &ast::RuleSet) -> (Option<Model>, Vec<C
     slot_names.extend(order.iter().map(|&i| ck.pending[i].name.clone()));
 
     let review_leaves = tree::compile_criteria(&mut ck, &top, &mut nodes, header.stepping, header.undefined);
+    tree::check_not_applicable(&mut ck, &top, &nodes, header.not_applicable.clone());
     let leaves: Vec<usize> = (0..nodes.len()).filter(|&i| nodes[i].leaf.is_some()).collect();
     tree::check_weights(&mut ck, &top, header.full_marks);
 
@@ -217,6 +218,7 @@ pub fn check(source: &SourceFile, rules: &ast::RuleSet) -> (Option<Model>, Vec<C
         issuer: header.issuer,
         full_marks: header.full_marks.map(|(d, _)| Number::from(d)).unwrap_or_default(),
         score_precision: header.score_precision,
+        not_applicable: header.not_applicable.map(|r| r.node),
         inputs: ck.inputs,
         lists: ck.lists,
         computed,
@@ -304,7 +306,9 @@ struct Header {
     stepping: Option<ast::Stepping>,
     score_precision: u32,
     /// `无法计算时 得 …` at file level.
-    undefined: Option<crate::source::Spanned<ast::UndefinedScore>>,
+    undefined: Option<crate::source::Spanned<ast::UndefinedPolicy>>,
+    /// `不适用时 …`.
+    not_applicable: Option<crate::source::Spanned<ast::NotApplicableRule>>,
 }
 
 fn check_header(ck: &mut Checker, rules: &ast::RuleSet) -> Header {
@@ -317,6 +321,7 @@ fn check_header(ck: &mut Checker, rules: &ast::RuleSet) -> Header {
         stepping: None,
         score_precision: 2,
         undefined: None,
+        not_applicable: None,
     };
     let mut grades_seen = false;
     for item in &rules.items {
@@ -346,8 +351,22 @@ fn check_header(ck: &mut Checker, rules: &ast::RuleSet) -> Header {
                 ("得分精度", p.span)
             }
             Item::UndefinedDefault(u) => {
-                header.undefined = Some(u.clone());
+                if matches!(u.node, ast::UndefinedPolicy::Cases { .. }) {
+                    ck.error(
+                        CheckCode::BadWeight,
+                        u.span,
+                        "文件开头的 `无法计算时` 只能是 `得 …` 或 `不适用`".into(),
+                        "这里",
+                    )
+                    .help = Some("`分情况` 要看具体的数值，请写在各个三级指标中".into());
+                } else {
+                    header.undefined = Some(u.clone());
+                }
                 ("无法计算时", u.span)
+            }
+            Item::NotApplicableRule(r) => {
+                header.not_applicable = Some(r.clone());
+                ("不适用时", r.span)
             }
             Item::Grades(g) => {
                 grades_seen = true;

@@ -112,7 +112,7 @@ pub(super) fn compile_criteria(
     top: &[&ast::Node],
     nodes: &mut [NodeDef],
     default_stepping: Option<ast::Stepping>,
-    default_undefined: Option<crate::source::Spanned<ast::UndefinedScore>>,
+    default_undefined: Option<crate::source::Spanned<ast::UndefinedPolicy>>,
 ) -> Vec<usize> {
     let mut counter = 0;
     let mut reviews = Vec::new();
@@ -144,7 +144,7 @@ fn walk(
     counter: &mut usize,
     defaults: (
         Option<ast::Stepping>,
-        Option<crate::source::Spanned<ast::UndefinedScore>>,
+        Option<crate::source::Spanned<ast::UndefinedPolicy>>,
     ),
     reviews: &mut Vec<usize>,
     formulas: &std::collections::HashMap<usize, usize>,
@@ -194,7 +194,7 @@ fn walk(
                 criterion,
                 criterion_span: node.scoring.as_ref().map_or(node.name.span, |c| c.span),
                 review_index,
-                undefined_score: undefined_score(ck, node, default_undefined.clone()),
+                undefined: undefined_policy(ck, node, default_undefined.clone()),
             });
         }
     }
@@ -426,35 +426,106 @@ fn checked_sum(mut weights: impl Iterator<Item = Decimal>) -> Option<Decimal> {
     weights.try_fold(Decimal::ZERO, |acc, w| acc.checked_add(w))
 }
 
-/// A leaf's score when its value cannot be computed: its own `无法计算时`, else the file's;
-/// `满分` is its 分值. Must lie in 0..分值 like every score.
-fn undefined_score(
+/// A leaf's `无法计算时`: its own, else the file's; `满分` is its 分值. Every score must
+/// lie in 0..分值 like any other.
+fn undefined_policy(
     ck: &mut Checker,
     node: &ast::Node,
-    default: Option<crate::source::Spanned<ast::UndefinedScore>>,
-) -> Option<Number> {
+    default: Option<crate::source::Spanned<ast::UndefinedPolicy>>,
+) -> Option<UndefinedPolicy> {
     let policy = node.undefined.clone().or(default)?;
-    let weight = node.weight.node;
-    let score = match policy.node {
-        ast::UndefinedScore::FullMarks => weight,
-        ast::UndefinedScore::Score(s) => s,
+    let whose = if node.undefined.is_some() {
+        ""
+    } else {
+        "（文件开头的默认值）"
     };
-    if score < Decimal::ZERO || score > weight {
-        let whose = if node.undefined.is_some() {
-            ""
-        } else {
-            "（文件开头的默认值）"
+    let weight = node.weight.node;
+    let outcome = |ck: &mut Checker, o: ast::UndefinedOutcome, span: Span| -> Option<UndefinedOutcome> {
+        let score = match o {
+            ast::UndefinedOutcome::NotApplicable => return Some(UndefinedOutcome::NotApplicable),
+            ast::UndefinedOutcome::FullMarks => weight,
+            ast::UndefinedOutcome::Score(s) => s,
         };
-        ck.error(
-            CheckCode::BadWeight,
-            policy.span,
-            format!(
-                "`{}` 无法计算时的得分 {score}{whose} 超出了 0 到分值 {weight} 的范围",
-                node.name.node
-            ),
-            "超出范围",
-        );
-        return None;
+        if score < Decimal::ZERO || score > weight {
+            ck.error(
+                CheckCode::BadWeight,
+                span,
+                format!(
+                    "`{}` 无法计算时的得分 {score}{whose} 超出了 0 到分值 {weight} 的范围",
+                    node.name.node
+                ),
+                "超出范围",
+            );
+            return None;
+        }
+        Some(UndefinedOutcome::Score(score.into()))
+    };
+    match &policy.node {
+        ast::UndefinedPolicy::Always(o) => outcome(ck, *o, policy.span).map(UndefinedPolicy::Always),
+        ast::UndefinedPolicy::Cases { arms, other } => {
+            let mut compiled = Vec::with_capacity(arms.len());
+            for (condition, o) in arms {
+                let (c, ty) = compile::compile(ck, condition, Scope::VALUES);
+                compile::expect_ty(ck, condition.span, ty, Ty::Bool, "条件");
+                compiled.push((c, outcome(ck, o.node, o.span)?));
+            }
+            let other = outcome(ck, other.node, other.span)?;
+            Some(UndefinedPolicy::Cases { arms: compiled, other })
+        }
     }
-    Some(score.into())
+}
+
+/// `无法计算时 不适用` needs the file to say how the total is then formed (`不适用时 …`).
+pub(super) fn check_not_applicable(
+    ck: &mut Checker,
+    top: &[&ast::Node],
+    nodes: &[NodeDef],
+    rule: Option<crate::source::Spanned<ast::NotApplicableRule>>,
+) {
+    if rule.is_some() {
+        return;
+    }
+    let can_be_na = |p: &UndefinedPolicy| match p {
+        UndefinedPolicy::Always(o) => *o == UndefinedOutcome::NotApplicable,
+        UndefinedPolicy::Cases { arms, other } => {
+            *other == UndefinedOutcome::NotApplicable || arms.iter().any(|(_, o)| *o == UndefinedOutcome::NotApplicable)
+        }
+    };
+    // Where to point: the first leaf's own clause, else the file's default (reached through
+    // any leaf that has no clause of its own).
+    let mut spans = Vec::new();
+    fn collect<'a>(n: &'a ast::Node, out: &mut Vec<&'a ast::Node>) {
+        if n.children.is_empty() {
+            out.push(n);
+        }
+        for c in &n.children {
+            collect(c, out);
+        }
+    }
+    let mut leaves = Vec::new();
+    for n in top {
+        collect(n, &mut leaves);
+    }
+    let compiled = nodes.iter().filter_map(|n| n.leaf.as_ref());
+    for (ast_leaf, leaf) in leaves.iter().zip(compiled) {
+        if leaf.undefined.as_ref().is_some_and(can_be_na) {
+            spans.push(ast_leaf.undefined.as_ref().map(|u| (u.span, ast_leaf.name.node.clone())));
+        }
+    }
+    if spans.is_empty() {
+        return;
+    }
+    let (span, label) = match spans.iter().flatten().next() {
+        Some((span, name)) => (*span, format!("`{name}` 可能不适用")),
+        None => (Span::default(), "文件开头的 `无法计算时 不适用`".to_owned()),
+    };
+    ck.error(
+        CheckCode::BadWeight,
+        span,
+        "指标可能“不适用”，但规则文件没有说明这时总分怎样计算".into(),
+        &label,
+    )
+    .help = Some(
+        "在文件开头写 `不适用时 按适用分值折算`（总分 = 得分 ÷ 适用指标分值 × 满分）、`不适用时 按同级分值折算`（不适用指标的分值按比例分给同级指标）或 `不适用时 按得分率定级`（总分按适用分值计，等级按得分率定）".into(),
+    );
 }

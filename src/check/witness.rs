@@ -29,14 +29,14 @@ pub(super) fn example(model: &Model, leaf: usize, ranges: &[Range]) -> Option<St
     let mut slots = Vec::new();
     slots_in(formula, def.value_slot, &mut slots);
     let inputs = inputs_behind(model, slots);
-    search(model, leaf, ranges, &inputs, |e| e.message.starts_with("评分公式得出"))
+    search(model, leaf, ranges, &inputs, |m| m.starts_with("评分公式得出"))
 }
 
 /// `例如 编制人数 = 0 时，除数 \`编制人数\` 为 0` for a 三级 indicator whose value, under
 /// made-up inputs within the declared ranges, really cannot be computed.
 pub(super) fn undefined_example(model: &Model, leaf: usize, slot: usize, ranges: &[Range]) -> Option<String> {
     let inputs = inputs_behind(model, vec![slot]);
-    search(model, leaf, ranges, &inputs, |e| e.message.starts_with("除数"))
+    search(model, leaf, ranges, &inputs, |m| m.starts_with("除数"))
 }
 
 /// Tries every combination of candidate values of `inputs` (the rest ordinary) until the
@@ -46,9 +46,8 @@ fn search(
     leaf: usize,
     ranges: &[Range],
     inputs: &[usize],
-    wanted: impl Fn(&crate::diagnostics::EvalError) -> bool,
+    wanted: impl Fn(&str) -> bool,
 ) -> Option<String> {
-    let node = &model.nodes[leaf];
     if inputs.is_empty() || inputs.len() > MAX_INPUTS {
         return None;
     }
@@ -76,8 +75,15 @@ fn search(
         for (k, &input) in inputs.iter().enumerate() {
             record.values[input] = Value::Num(Number::from_decimal(candidates[k][digits[k]]));
         }
-        if let Err(e) = crate::eval::evaluate(model, &record) {
-            if e.indicator == node.name && wanted(&e) {
+        // The indicator's scoring failed (it has no score), as `wanted` says.
+        let failure = crate::eval::evaluate(model, &record)
+            .ok()
+            .and_then(|outcome| match &outcome.branches[leaf] {
+                crate::eval::Branch::Unscored { reason } => Some(reason.reason.clone()),
+                _ => None,
+            });
+        if let Some(message) = failure {
+            if wanted(&message) {
                 let values = inputs
                     .iter()
                     .enumerate()
@@ -88,7 +94,7 @@ fn search(
                     })
                     .collect::<Vec<_>>()
                     .join("、");
-                return Some(format!("例如 {values} 时，{}", e.message));
+                return Some(format!("例如 {values} 时，{message}"));
             }
         }
         let mut k = 0;

@@ -192,6 +192,9 @@ pub fn run(mut args: EvalArgs) -> miette::Result<ExitCode> {
     for (origin, unit, reason) in &tally.errors {
         eprintln!("错误：{}（{unit}）：{reason}", origin.label());
     }
+    for (origin, unit, why) in &tally.incomplete {
+        eprintln!("不完整：{}（{unit}）：{why}", origin.label());
+    }
     if tally.error_count > tally.errors.len() {
         eprintln!(
             "……其余 {} 个错误见输出中状态为“错误”的行",
@@ -209,7 +212,7 @@ pub fn run(mut args: EvalArgs) -> miette::Result<ExitCode> {
         eprintln!("错误：输入中没有任何单位（只有表头或空行）");
         return Ok(ExitCode::from(1));
     }
-    if args.strict && tally.error_count > 0 {
+    if args.strict && (tally.error_count > 0 || tally.incomplete_count > 0) {
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
@@ -249,6 +252,12 @@ fn single_unit(args: &EvalArgs, format: OutputFormat) -> miette::Result<ExitCode
     match &args.output {
         None => crate::write_stdout(&text)?,
         Some(path) => write_file(path, &text)?,
+    }
+    if let Some(note) = ev.scoring.as_ref().filter(|_| !ev.complete) {
+        eprintln!("注意：{}", note.text);
+        if args.strict {
+            return Ok(ExitCode::from(1));
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

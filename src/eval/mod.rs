@@ -59,8 +59,21 @@ pub enum Branch {
         failed: Vec<usize>,
     },
     Formula,
-    /// The value could not be computed; the score is the indicator's `无法计算时`.
+    /// The value could not be computed; the score is the indicator's `无法计算时` (`arm`:
+    /// which case of a `分情况` policy, `None` for `其他` or a single outcome).
     Undefined {
+        reason: Arc<Undefined>,
+        arm: Option<usize>,
+    },
+    /// The value could not be computed and the indicator's `无法计算时` says 不适用: it
+    /// leaves the unit's scoring (see [`Partial`]).
+    NotApplicable {
+        reason: Arc<Undefined>,
+        arm: Option<usize>,
+    },
+    /// No score: the value could not be computed and the rule file says nothing, an input
+    /// is missing (`--partial`), or the scoring failed. The unit's total is incomplete.
+    Unscored {
         reason: Arc<Undefined>,
     },
 }
@@ -68,7 +81,10 @@ pub enum Branch {
 /// The result of a cross-check for one unit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckOutcome {
+    /// Held. False also when it could not be checked (`undefined`).
     pub ok: bool,
+    /// Why the check could not be made (a value it needs is 无法计算).
+    pub undefined: Option<Arc<Undefined>>,
     pub left: Option<Number>,
     pub right: Option<Number>,
     /// `对照 … 差额 …`: the known difference, evaluated.
@@ -83,10 +99,41 @@ pub struct Outcome {
     /// Per tree node (pre-order): leaf scores and category subtotals, exact.
     pub scores: Vec<Number>,
     pub branches: Vec<Branch>,
+    /// The total. With 不适用 indicators, formed as the file's `不适用时` says; when the
+    /// outcome is incomplete, only what was earned (not a final total).
     pub total: Number,
-    /// Index into [`GradeDef::bands`].
-    pub grade: usize,
+    /// Index into [`GradeDef::bands`]; `None` when the outcome is incomplete.
+    pub grade: Option<usize>,
     pub checks: Vec<CheckOutcome>,
+    /// Set when some indicator is 不适用 or has no score; `None` for the plain sum.
+    pub partial: Option<Box<Partial>>,
+}
+
+/// How a total was formed when not every indicator has a score that counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Partial {
+    /// Sum of the scores of the indicators that have one (before any 折算).
+    pub earned: Number,
+    /// Sum of the 分值 of the indicators that are not 不适用 (the reduced maximum).
+    pub applicable: Number,
+    /// Sum of the 分值 of the indicators that have a score.
+    pub evaluable: Number,
+    pub unscored: usize,
+    pub not_applicable: usize,
+    /// Per node: the 分值 of its leaves that are not 不适用.
+    pub applicable_weights: Vec<Number>,
+    /// Per node: some leaf at or below it has no score.
+    pub incomplete: Vec<bool>,
+    /// What the grade bands compared (按得分率定级: total ÷ reduced maximum × 满分).
+    pub graded: Number,
+}
+
+impl Outcome {
+    /// Every indicator has a score or is 不适用, and something was applicable: the total
+    /// and grade are final.
+    pub fn complete(&self) -> bool {
+        self.grade.is_some()
+    }
 }
 
 struct Ctx<'a> {
@@ -111,6 +158,21 @@ fn undefined_fail(u: &Arc<Undefined>) -> Box<Fail> {
         ),
         undefined: Some(u.clone()),
     })
+}
+
+impl Fail {
+    /// The failure as the state of a value: a zero divisor or missing input as it is, any
+    /// other failure (overflow, no band, a score out of range) as an error of the value.
+    fn into_undefined(self) -> Arc<Undefined> {
+        match self.undefined {
+            Some(u) => u,
+            None => Arc::new(Undefined {
+                reason: self.message,
+                span: self.span,
+                cause: UndefinedCause::Error,
+            }),
+        }
+    }
 }
 
 /// A failure while evaluating, before it is given the unit's and indicator's names.
@@ -153,8 +215,9 @@ impl Default for Outcome {
             scores: Vec::new(),
             branches: Vec::new(),
             total: Number::ZERO,
-            grade: 0,
+            grade: None,
             checks: Vec::new(),
+            partial: None,
         }
     }
 }
@@ -176,30 +239,18 @@ pub fn evaluate_into(model: &Model, record: &Record, out: &mut Outcome) -> Resul
         total: None,
         item: None,
     };
-    let mut result = Ok(());
     for computed in &model.computed {
         match ctx.eval(&computed.expr) {
             Ok(v) => {
                 debug_assert_eq!(ctx.slots.len(), computed.slot);
                 ctx.slots.push(v);
             }
-            Err(mut f) => match f.undefined.take() {
-                // The value is undefined for this unit; what depends on it will be too.
-                Some(u) => ctx.slots.push(Value::Undefined(u)),
-                None => {
-                    result = Err(to_error(model, record, &computed.name, f));
-                    break;
-                }
-            },
+            // The value is undefined (or failed) for this unit; what depends on it will be
+            // too, and everything else is computed as usual.
+            Err(f) => ctx.slots.push(Value::Undefined(f.into_undefined())),
         }
     }
-    match result {
-        Ok(()) => finish(model, record, ctx.slots, out),
-        Err(e) => {
-            out.slots = ctx.slots;
-            Err(e)
-        }
-    }
+    finish(model, record, ctx.slots, out)
 }
 
 /// Scores, subtotals, total, grade and cross-checks, once every slot is filled.
@@ -228,6 +279,7 @@ fn run(model: &Model, record: &Record, ctx: &mut Ctx, out: &mut Outcome) -> Resu
         branches.clear();
         branches.resize(model.nodes.len(), Branch::Sum);
     }
+    let mut plain = true;
     for &leaf in &model.leaves {
         let node = &model.nodes[leaf];
         let Some(def) = &node.leaf else { continue };
@@ -241,11 +293,12 @@ fn run(model: &Model, record: &Record, ctx: &mut Ctx, out: &mut Outcome) -> Resu
         });
         let (score, branch) = match ctx.score(def, node.weight.clone()) {
             Ok(scored) => scored,
-            // The rule file says what an undefined value scores.
-            Err(f) => match (&f.undefined, &def.undefined_score) {
-                (Some(u), Some(s)) => (s.clone(), Branch::Undefined { reason: u.clone() }),
-                _ => return Err(to_error(model, record, &node.name, f)),
-            },
+            Err(f) => {
+                let (score, branch) = ctx.without_score(def, f);
+                // A policy's score counts like any other; 不适用 and no score do not.
+                plain &= matches!(branch, Branch::Undefined { .. });
+                (score, branch)
+            }
         };
         scores[leaf] = score;
         branches[leaf] = branch;
@@ -273,41 +326,170 @@ fn run(model: &Model, record: &Record, ctx: &mut Ctx, out: &mut Outcome) -> Resu
                 .map_err(|e| to_error(model, record, &node.name, arith(node.span)(e).into()))?;
         }
     }
+    out.partial = None;
+    let mut graded = total.clone();
+    if !plain {
+        let partial = partial_scores(model, scores, branches);
+        let partial = partial.map_err(|e| to_error(model, record, "总分", arith(Span::default())(e).into()))?;
+        total = partial.0;
+        graded = partial.1.graded.clone();
+        out.partial = Some(Box::new(partial.1));
+    }
+    let complete = out
+        .partial
+        .as_ref()
+        .is_none_or(|p| p.unscored == 0 && !p.applicable.is_zero());
 
-    ctx.total = Some(total.clone());
-    let grade_value = match &model.grades.subject {
-        Some(e) => ctx.num(e).map_err(|f| to_error(model, record, "等级", f))?,
-        None => total.clone(),
+    let grade = if complete {
+        ctx.total = Some(graded.clone());
+        let grade_value = match &model.grades.subject {
+            Some(e) => ctx.num(e).map_err(|f| to_error(model, record, "等级", f))?,
+            None => graded,
+        };
+        let band = model
+            .grades
+            .bands
+            .iter()
+            .position(|(_, interval)| interval.contains(&grade_value))
+            .ok_or_else(|| {
+                to_error(
+                    model,
+                    record,
+                    "等级",
+                    Fail {
+                        message: format!("总分 {} 不在任何等级区间内", value::format_exact(grade_value)),
+                        span: model.grades.bands.first().map_or(Span::default(), |b| b.1.span),
+                        help: Some("等级区间应覆盖 0 到满分的全部分数".into()),
+                        undefined: None,
+                    }
+                    .into(),
+                )
+            })?;
+        ctx.total = None;
+        Some(band)
+    } else {
+        None
     };
-    let grade = model
-        .grades
-        .bands
-        .iter()
-        .position(|(_, interval)| interval.contains(&grade_value))
-        .ok_or_else(|| {
-            to_error(
-                model,
-                record,
-                "等级",
-                Fail {
-                    message: format!("总分 {} 不在任何等级区间内", value::format_exact(grade_value)),
-                    span: model.grades.bands.first().map_or(Span::default(), |b| b.1.span),
-                    help: Some("等级区间应覆盖 0 到满分的全部分数".into()),
-                    undefined: None,
-                }
-                .into(),
-            )
-        })?;
-    ctx.total = None;
 
     out.checks.clear();
     for check in &model.checks {
-        let outcome = ctx.check(check).map_err(|f| to_error(model, record, &check.name, f))?;
+        let outcome = match ctx.check(check) {
+            Ok(o) => o,
+            // A check that needs a value the unit does not have cannot be made.
+            Err(f) => CheckOutcome {
+                ok: false,
+                undefined: Some(f.into_undefined()),
+                left: None,
+                right: None,
+                expected: None,
+            },
+        };
         out.checks.push(outcome);
     }
     out.total = total;
     out.grade = grade;
     Ok(())
+}
+
+/// The total when some leaf is 不适用 or has no score: per node, the 分值 that still
+/// counts and whether a score is missing below it; subtotals and total formed as the
+/// file's `不适用时` says. Returns the total and how it was formed. Cold: only units with
+/// such an indicator get here.
+#[cold]
+fn partial_scores(model: &Model, scores: &mut [Number], branches: &[Branch]) -> Result<(Number, Partial), ArithError> {
+    use crate::ast::NotApplicableRule as Rule;
+    let n = model.nodes.len();
+    let mut applicable_weights = vec![Number::ZERO; n];
+    let mut incomplete = vec![false; n];
+    let (mut earned, mut evaluable) = (Number::ZERO, Number::ZERO);
+    let (mut unscored, mut not_applicable) = (0, 0);
+    for &leaf in &model.leaves {
+        let weight = model.nodes[leaf].weight.clone();
+        match &branches[leaf] {
+            Branch::NotApplicable { .. } => not_applicable += 1,
+            Branch::Unscored { .. } => {
+                unscored += 1;
+                incomplete[leaf] = true;
+                applicable_weights[leaf] = weight;
+            }
+            _ => {
+                earned = earned.add(&scores[leaf])?;
+                evaluable = evaluable.add(&weight)?;
+                applicable_weights[leaf] = weight;
+            }
+        }
+    }
+    let rule = model.not_applicable.unwrap_or(Rule::RescaleTotal);
+    // Bottom-up (children follow their parent in pre-order).
+    for index in (0..n).rev() {
+        if let Some(parent) = model.nodes[index].parent {
+            applicable_weights[parent] = applicable_weights[parent].add(&applicable_weights[index])?;
+            incomplete[parent] |= incomplete[index];
+        }
+    }
+    if rule == Rule::RescaleSiblings && not_applicable > 0 {
+        // A category's subtotal is its children's, scaled up to its own 分值 by the share of
+        // its children that still count; a child category that counts at all counts whole.
+        for index in (0..n).rev() {
+            let node = &model.nodes[index];
+            if node.children.is_empty() {
+                continue;
+            }
+            let mut sum = Number::ZERO;
+            let mut counted = Number::ZERO;
+            for &c in &node.children {
+                sum = sum.add(&scores[c])?;
+                if !applicable_weights[c].is_zero() {
+                    counted = counted.add(&model.nodes[c].weight)?;
+                }
+            }
+            scores[index] = if counted.is_zero() || counted == node.weight {
+                sum
+            } else {
+                sum.div(&counted)?.mul(&node.weight)?
+            };
+        }
+    }
+    let roots = (0..n).filter(|&i| model.nodes[i].parent.is_none());
+    let (mut sum, mut counted, mut applicable) = (Number::ZERO, Number::ZERO, Number::ZERO);
+    for r in roots {
+        sum = sum.add(&scores[r])?;
+        applicable = applicable.add(&applicable_weights[r])?;
+        if !applicable_weights[r].is_zero() {
+            counted = counted.add(&model.nodes[r].weight)?;
+        }
+    }
+    let rescale = |x: &Number, of: &Number| -> Result<Number, ArithError> {
+        if of.is_zero() || *of == model.full_marks {
+            Ok(x.clone())
+        } else {
+            x.div(of)?.mul(&model.full_marks)
+        }
+    };
+    let (total, graded) = match rule {
+        Rule::RescaleTotal => {
+            let t = rescale(&sum, &applicable)?;
+            (t.clone(), t)
+        }
+        Rule::RescaleSiblings => {
+            let t = rescale(&sum, &counted)?;
+            (t.clone(), t)
+        }
+        Rule::GradeByRate => (sum.clone(), rescale(&sum, &applicable)?),
+    };
+    Ok((
+        total,
+        Partial {
+            earned,
+            applicable,
+            evaluable,
+            unscored,
+            not_applicable,
+            applicable_weights,
+            incomplete,
+            graded,
+        },
+    ))
 }
 
 /// A value's copy: a number rebuilt from its decimal (the derived `clone` copies the enum
@@ -422,6 +604,7 @@ impl Ctx<'_> {
                     return Err(undefined_fail(&Arc::new(Undefined {
                         reason: format!("除数 `{}` 为 0", text.split_whitespace().collect::<Vec<_>>().join(" ")),
                         span: divisor,
+                        cause: UndefinedCause::ZeroDivisor,
                     })));
                 }
                 Err(e) => return Err(arith(divisor)(e).into()),
@@ -681,6 +864,47 @@ impl Ctx<'_> {
         }
     }
 
+    /// A leaf whose scoring failed: a zero divisor takes the indicator's `无法计算时`; any
+    /// other failure, or no policy, leaves it without a score (the unit's total is then
+    /// incomplete, and the reason says why).
+    #[cold]
+    fn without_score(&mut self, leaf: &Leaf, fail: Box<Fail>) -> (Number, Branch) {
+        let reason = fail.into_undefined();
+        let policy = match (&leaf.undefined, reason.cause) {
+            (Some(policy), UndefinedCause::ZeroDivisor) => policy,
+            _ => return (Number::ZERO, Branch::Unscored { reason }),
+        };
+        let (outcome, arm) = match policy {
+            UndefinedPolicy::Always(o) => (o, None),
+            UndefinedPolicy::Cases { arms, other } => {
+                let mut chosen = (other, None);
+                for (i, (condition, o)) in arms.iter().enumerate() {
+                    match self.boolean(condition) {
+                        Ok(true) => {
+                            chosen = (o, Some(i));
+                            break;
+                        }
+                        Ok(false) => {}
+                        // The policy's own condition cannot be decided: no score.
+                        Err(f) => {
+                            return (
+                                Number::ZERO,
+                                Branch::Unscored {
+                                    reason: f.into_undefined(),
+                                },
+                            )
+                        }
+                    }
+                }
+                chosen
+            }
+        };
+        match outcome {
+            UndefinedOutcome::Score(s) => (s.clone(), Branch::Undefined { reason, arm }),
+            UndefinedOutcome::NotApplicable => (Number::ZERO, Branch::NotApplicable { reason, arm }),
+        }
+    }
+
     fn score(&mut self, leaf: &Leaf, weight: Number) -> R<(Number, Branch)> {
         let span = leaf.formula_span.unwrap_or_default();
         Ok(match &leaf.criterion {
@@ -844,6 +1068,7 @@ impl Ctx<'_> {
                     .abs();
                 Ok(CheckOutcome {
                     ok: diff <= check.tolerance,
+                    undefined: None,
                     left: Some(left),
                     right: Some(right),
                     expected: check.difference.as_ref().map(|_| expected),
@@ -851,6 +1076,7 @@ impl Ctx<'_> {
             }
             None => Ok(CheckOutcome {
                 ok: self.boolean(&check.condition)?,
+                undefined: None,
                 left: None,
                 right: None,
                 expected: None,

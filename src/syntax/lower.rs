@@ -156,6 +156,15 @@ impl<'s> Lowerer<'s> {
             Rule::undefined_default => {
                 Item::UndefinedDefault(self.lower_undefined(self.children(p).next(Rule::undefined_clause)?)?)
             }
+            Rule::na_rule => {
+                let mode = self.children(p).next(Rule::na_mode)?;
+                let rule = match mode.as_str() {
+                    "按适用分值折算" | "rescale_total" => NotApplicableRule::RescaleTotal,
+                    "按同级分值折算" | "rescale_siblings" => NotApplicableRule::RescaleSiblings,
+                    _ => NotApplicableRule::GradeByRate,
+                };
+                Item::NotApplicableRule(Spanned::new(rule, span))
+            }
             Rule::default_stepping => {
                 Item::DefaultStepping(self.lower_stepping(self.children(p).next(Rule::stepping)?))
             }
@@ -373,17 +382,54 @@ impl<'s> Lowerer<'s> {
         Ok(node)
     }
 
-    /// `无法计算时 得 满分` / `得 2.5`.
-    fn lower_undefined(&self, p: Pair<'_, Rule>) -> LowerResult<Spanned<UndefinedScore>> {
+    /// `无法计算时 得 满分` / `得 2.5` / `不适用` / `分情况 { … }`.
+    fn lower_undefined(&self, p: Pair<'_, Rule>) -> LowerResult<Spanned<UndefinedPolicy>> {
         let span = span_of(&p);
-        let value = p
-            .into_inner()
-            .find(|q| matches!(q.as_rule(), Rule::full_marks_word | Rule::number));
-        let score = match value {
-            Some(q) if q.as_rule() == Rule::number => UndefinedScore::Score(self.lower_number(q)?.node),
-            _ => UndefinedScore::FullMarks,
-        };
-        Ok(Spanned::new(score, span))
+        for q in p.into_inner() {
+            match q.as_rule() {
+                Rule::undefined_outcome => {
+                    return Ok(Spanned::new(
+                        UndefinedPolicy::Always(self.lower_undefined_outcome(q)?.node),
+                        span,
+                    ))
+                }
+                Rule::undefined_cases => {
+                    let mut arms = Vec::new();
+                    let mut other = None;
+                    for r in q.into_inner() {
+                        match r.as_rule() {
+                            Rule::undefined_arm => {
+                                let mut c = self.children(r);
+                                let condition = lower_expr(self, c.next(Rule::expr)?)?;
+                                arms.push((condition, self.lower_undefined_outcome(c.next(Rule::undefined_outcome)?)?));
+                            }
+                            Rule::undefined_other => {
+                                let outcome = self.children(r).next(Rule::undefined_outcome)?;
+                                other = Some(self.lower_undefined_outcome(outcome)?);
+                            }
+                            _ => {}
+                        }
+                    }
+                    let other = other.ok_or_else(|| self.error(span, "`分情况` 缺少 `其他`".into(), "这里", None))?;
+                    return Ok(Spanned::new(UndefinedPolicy::Cases { arms, other }, span));
+                }
+                _ => {}
+            }
+        }
+        Err(self.error(span, "`无法计算时` 后应写 `得 …`、`不适用` 或 `分情况`".into(), "这里", None))
+    }
+
+    fn lower_undefined_outcome(&self, p: Pair<'_, Rule>) -> LowerResult<Spanned<UndefinedOutcome>> {
+        let span = span_of(&p);
+        let mut outcome = UndefinedOutcome::FullMarks;
+        for q in p.into_inner() {
+            match q.as_rule() {
+                Rule::number => outcome = UndefinedOutcome::Score(self.lower_number(q)?.node),
+                Rule::kw_not_applicable => outcome = UndefinedOutcome::NotApplicable,
+                _ => {}
+            }
+        }
+        Ok(Spanned::new(outcome, span))
     }
 
     pub(crate) fn too_long(&self, span: Span, limit: usize) -> Box<SyntaxError> {

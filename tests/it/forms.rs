@@ -34,9 +34,13 @@ fn run(criterion: &str, kind: &str, data: &str) -> Result<String, String> {
         jixiao::DataFormat::Toml,
     )
     .map_err(|e| e.to_string())?;
-    jixiao::evaluate(&compiled.model, &record, false)
-        .map(|ev| jixiao::eval::value::format_decimal(ev.indicators[0].score.clone(), false, 4))
-        .map_err(|e| e.to_string())
+    let ev = jixiao::evaluate(&compiled.model, &record, false).map_err(|e| e.to_string())?;
+    // An indicator without a score is an error of that indicator, with its reason.
+    let indicator = &ev.indicators[0];
+    match &indicator.score {
+        Some(score) => Ok(jixiao::eval::value::format_decimal(score.clone(), false, 4)),
+        None => Err(indicator.reason.clone().unwrap_or_default()),
+    }
 }
 
 fn score(criterion: &str, x: &str) -> String {
@@ -158,11 +162,19 @@ fn division_by_zero_names_unit_indicator_and_line() {
         jixiao::DataFormat::Toml,
     )
     .unwrap();
-    let err = jixiao::evaluate(&compiled.model, &record, false).unwrap_err();
-    assert_eq!(err.unit, "某单位");
-    assert_eq!(err.indicator, "指标");
-    assert_eq!(err.line, 10);
-    assert_eq!(err.message, "除数 `x` 为 0");
+    // Not an error of the unit: the indicator has no score, the total is incomplete, and
+    // the 复核 names the unit, the indicator, the divisor and its rule-file line.
+    let ev = jixiao::evaluate(&compiled.model, &record, false).unwrap();
+    assert_eq!(ev.unit, "某单位");
+    assert!(!ev.complete);
+    assert_eq!(ev.total, None);
+    assert_eq!(ev.grade, None);
+    assert_eq!(ev.indicators[0].score_display, "无法计算");
+    assert_eq!(ev.indicators[0].reason.as_deref(), Some("除数 `x` 为 0"));
+    let finding = &ev.audit.findings[0];
+    assert_eq!((finding.severity.as_str(), finding.subject.as_str()), ("错误", "指标"));
+    assert_eq!(finding.rule_line, Some(10));
+    assert!(finding.message.contains("除数 `x` 为 0"), "{}", finding.message);
 }
 
 #[test]

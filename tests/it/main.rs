@@ -10,6 +10,7 @@ mod format;
 mod forms;
 mod fuzz_regressions;
 mod limits;
+mod not_applicable;
 mod props;
 mod seed;
 #[cfg(feature = "serve")]

@@ -102,7 +102,7 @@ fn seed_cross_checks() {
 #[test]
 fn seed_scores_total_and_grade() {
     let ev = seed();
-    let score = |name: &str| (ev.indicators.iter().find(|i| i.name == name).unwrap().score).clone();
+    let score = |name: &str| (ev.indicators.iter().find(|i| i.name == name).unwrap().score).clone().unwrap();
     assert_eq!(score("财政供养人员控制率"), d("5"));
     // 5 − 0.5 × 2.40909… = 3.7954545…
     assert_eq!(
@@ -117,17 +117,17 @@ fn seed_scores_total_and_grade() {
     let category = |name: &str| ev.categories.iter().find(|c| c.name == name).unwrap();
     assert_eq!(category("预算配置").score_display, "13.80");
     assert_eq!(
-        jixiao::eval::value::round_half_away(category("预算配置").score.clone(), 4).unwrap(),
+        jixiao::eval::value::round_half_away(category("预算配置").score.clone().unwrap(), 4).unwrap(),
         d("13.7955")
     );
-    assert_eq!(category("预算执行").score, d("12.5"));
-    assert_eq!(category("预算管理").score, d("15"));
-    assert_eq!(category("资产管理").score, d("10"));
-    assert_eq!(category("职责履行").score, d("23"));
-    assert_eq!(category("履职效益").score, d("20"));
+    assert_eq!(category("预算执行").score, Some(d("12.5")));
+    assert_eq!(category("预算管理").score, Some(d("15")));
+    assert_eq!(category("资产管理").score, Some(d("10")));
+    assert_eq!(category("职责履行").score, Some(d("23")));
+    assert_eq!(category("履职效益").score, Some(d("20")));
     assert_eq!(ev.total_display, "94.30");
-    assert_eq!(jixiao::eval::value::round_half_away(ev.total, 4).unwrap(), d("94.2955"));
-    assert_eq!(ev.grade, "优秀");
+    assert_eq!(jixiao::eval::value::round_half_away(ev.total.unwrap(), 4).unwrap(), d("94.2955"));
+    assert_eq!(ev.grade.as_deref(), Some("优秀"));
     let weights = ev
         .categories
         .iter()

@@ -184,7 +184,7 @@ fn a_filled_template_evaluates_exactly_as_the_toml() {
     let from_xlsx = eval_file(model, &path, true).expect("evaluates");
     assert_eq!(without_provenance(from_xlsx.clone()), without_provenance(from_toml));
     assert_eq!(from_xlsx.total_display, "94.30");
-    assert_eq!(from_xlsx.grade, "优秀");
+    assert_eq!(from_xlsx.grade.as_deref(), Some("优秀"));
     assert_eq!(from_xlsx.provenance.data_file, path.display().to_string());
 }
 

@@ -46,7 +46,7 @@ fn a_zero_base_under_a_policy_scores_the_policy_and_keeps_the_rest() {
     let category = ev.categories.iter().find(|c| c.name == "预算配置").unwrap();
     assert_eq!(category.score_display, "10.00");
     assert_eq!(ev.total_display, "90.50");
-    assert_eq!(ev.grade, "优秀");
+    assert_eq!(ev.grade.as_deref(), Some("优秀"));
     // The report said 2.4%: a figure the recomputation cannot have.
     let finding = ev
         .audit
@@ -78,16 +78,28 @@ fn a_display_only_value_with_a_zero_divisor_does_not_touch_the_scores() {
 #[test]
 fn a_scored_value_without_a_policy_is_an_error_of_that_indicator_naming_the_divisor() {
     // 年初预算 divides 预算调整率 (scored, no policy) and 预算完成率 (display only): the
-    // error is the scored indicator's, not the display figure's.
+    // error is the scored indicator's, not the display figure's, and not the unit's.
     let (compiled, record) = seed_with(&[("年初预算", "0")], false);
-    let err = jixiao::evaluate(&compiled.model, &record, false).unwrap_err();
-    assert_eq!(err.indicator, "预算调整率");
-    assert_eq!(err.message, "除数 `年初预算` 为 0");
-    assert!(
-        err.help.as_deref().unwrap_or("").contains("无法计算时"),
-        "{:?}",
-        err.help
-    );
+    let ev = jixiao::evaluate(&compiled.model, &record, false).unwrap();
+    let unscored: Vec<_> = ev.indicators.iter().filter(|i| i.score.is_none()).collect();
+    assert_eq!(unscored.len(), 1);
+    assert_eq!(unscored[0].name, "预算调整率");
+    assert_eq!(unscored[0].score_display, "无法计算");
+    assert_eq!(unscored[0].reason.as_deref(), Some("除数 `年初预算` 为 0"));
+    // Every other score is there; the total is not a number that looks final.
+    assert_eq!(ev.indicators.iter().filter(|i| i.score.is_some()).count(), 22);
+    assert!(!ev.complete);
+    assert_eq!((ev.total.clone(), ev.grade.clone()), (None, None));
+    // 94.2955 − 0.5 (预算调整率's score) earned, of the 97 points that could be scored.
+    assert_eq!(ev.total_display, "不完整（已得 93.80 分，可评分值 97 / 满分 100）");
+    let category = ev.categories.iter().find(|c| c.name == "预算执行").unwrap();
+    assert_eq!((category.score.clone(), category.score_display.as_str()), (None, "不完整（已得 12.00）"));
+    let note = ev.scoring.as_ref().unwrap();
+    assert!(note.text.contains("无法计算时"), "{}", note.text);
+    // The 复核 says why, and does not pass the stated total or grade.
+    assert!(ev.audit.summary.ends_with("复核总分不完整，没有等级"), "{}", ev.audit.summary);
+    assert!(ev.audit.findings.iter().any(|f| f.severity == "错误" && f.subject == "预算调整率"));
+    assert!(!ev.audit.confirmed.iter().any(|c| c.subject == "总分" || c.subject == "评价等次"));
 }
 
 const SMALL: &str = r#"
@@ -116,11 +128,12 @@ const SMALL: &str = r#"
 #[test]
 fn policies_resolve_full_marks_and_the_file_default() {
     let data = "\"单位名称\" = \"甲\"\n\"上年\" = 0\n\"本年\" = 5\n";
-    // No file default: 比率 has no policy, so the unit is an error of 比率.
+    // No file default: 比率 has no policy, so it has no score (and the unit no total).
     let compiled = crate::compile("u.jx", SMALL);
     let record = jixiao::load_data(&compiled.model, "d.toml", data, jixiao::DataFormat::Toml).unwrap();
-    let err = jixiao::evaluate(&compiled.model, &record, false).unwrap_err();
-    assert_eq!(err.indicator, "比率");
+    let ev = jixiao::evaluate(&compiled.model, &record, false).unwrap();
+    assert_eq!(ev.indicators[1].score, None);
+    assert_eq!(ev.total_display, "不完整（已得 4.00 分，可评分值 4 / 满分 10）");
     // A file default covers it; 增幅's own `满分` is its 分值, 4.
     let with_default = SMALL.replace("计步 连续\n", "计步 连续\n无法计算时 得 1.5\n");
     let compiled = crate::compile("u.jx", &with_default);

@@ -1,0 +1,190 @@
+//! 不适用 and incomplete totals (issue 16, item 2): a `无法计算时` may take an indicator
+//! out of the unit's scoring, the file says how the total is then formed, and an indicator
+//! with no score leaves the unit without a total — never a number that looks final.
+
+use crate::jixiao;
+
+/// 增幅 divides by 上年; when 上年 is 0 it is 满分 if nothing was spent this year either,
+/// else 不适用. 人员 and 完成率 are ordinary.
+const RULES: &str = r#"
+标题 "不适用"
+年度 2021
+满分 100
+计步 连续
+不适用时 按适用分值折算
+输入 上年: 万元
+输入 本年: 万元
+输入 人数: 人
+输入 计划: 万元
+一级 投入 分值 40 {
+  二级 配置 分值 40 {
+    三级 增幅 分值 20 {
+      公式 (本年 - 上年) / 上年
+      评分 扣分 { 基准 0  每超过 1 百分点 扣 1 }
+      无法计算时 分情况 { 当 本年 = 0 得 满分  其他 不适用 }
+    }
+    三级 人员 分值 20 {
+      公式 人数
+      评分 分档 { >= 20 得 20  < 20 得 10 }
+    }
+  }
+}
+一级 产出 分值 60 {
+  二级 完成 分值 60 {
+    三级 完成率 分值 60 {
+      公式 本年 / 计划
+      评分 比例 { 目标 100% }
+    }
+  }
+}
+等级 { 好 >= 60  差 < 60 }
+"#;
+
+fn evaluate(rules: &str, data: &str) -> jixiao::report::Evaluation {
+    let compiled = crate::compile("na.jx", rules);
+    let record = jixiao::load_data(
+        &compiled.model,
+        "d.toml",
+        &format!("\"单位名称\" = \"甲\"\n{data}"),
+        jixiao::DataFormat::Toml,
+    )
+    .unwrap();
+    jixiao::evaluate(&compiled.model, &record, true).unwrap()
+}
+
+/// 上年 0, 本年 50, 人数 20: 增幅 不适用; 人员 20 of 20; 完成率 50% → 30 of 60.
+const ZERO_BASE: &str = "\"上年\" = 0\n\"本年\" = 50\n\"人数\" = 20\n\"计划\" = 100\n";
+
+#[test]
+fn rescale_total_divides_by_the_applicable_weights() {
+    let ev = evaluate(RULES, ZERO_BASE);
+    let ind = &ev.indicators[0];
+    assert_eq!((ind.score.clone(), ind.score_display.as_str(), ind.status), (None, "不适用", "不适用"));
+    assert_eq!(ind.reason.as_deref(), Some("除数 `上年` 为 0"));
+    let branch = &ind.explanation.as_ref().unwrap().branch;
+    assert_eq!(
+        branch,
+        "无法计算（除数 `上年` 为 0），各条件均不成立，按“其他” → 按“无法计算时”不适用，不计入总分"
+    );
+    // (20 + 30) ÷ 80 × 100 = 62.5.
+    assert!(ev.complete);
+    assert_eq!(ev.total_display, "62.50");
+    assert_eq!(ev.grade.as_deref(), Some("好"));
+    let note = ev.scoring.as_ref().unwrap();
+    assert_eq!(note.applicable.to_string(), "80");
+    assert_eq!(note.earned.to_string(), "50");
+    assert_eq!(
+        note.text,
+        "1 个指标不适用（增幅），按适用分值折算：总分 = 得分 50.00 ÷ 适用分值 80 × 满分 100"
+    );
+    // The category keeps its plain subtotal and shows what still counts.
+    let category = ev.categories.iter().find(|c| c.name == "配置").unwrap();
+    assert_eq!(category.score_display, "20.00");
+    assert_eq!(category.applicable_weight.as_ref().map(|w| w.to_string()).as_deref(), Some("20"));
+}
+
+#[test]
+fn rescale_siblings_gives_the_weight_to_the_other_indicators_of_the_category() {
+    let rules = RULES.replace("按适用分值折算", "按同级分值折算");
+    let ev = evaluate(&rules, ZERO_BASE);
+    // 配置 = 20 ÷ 20 × 40 = 40; total 40 + 30 = 70 (not 62.5: the weight stays in 投入).
+    let category = ev.categories.iter().find(|c| c.name == "配置").unwrap();
+    assert_eq!(category.score_display, "40.00");
+    assert_eq!(ev.total_display, "70.00");
+    assert_eq!(ev.grade.as_deref(), Some("好"));
+}
+
+#[test]
+fn grade_by_rate_keeps_the_earned_total_and_grades_its_rate() {
+    let rules = RULES.replace("按适用分值折算", "按得分率定级");
+    let ev = evaluate(&rules, ZERO_BASE);
+    // 50 of a reduced maximum of 80: 62.5% of 满分 → 好, though 50 alone would be 差.
+    assert_eq!(ev.total_display, "50.00");
+    assert_eq!(ev.grade.as_deref(), Some("好"));
+    let note = ev.scoring.as_ref().unwrap();
+    assert!(note.text.ends_with("总分按适用分值 80 计，等级按得分率（折合 62.50 分）确定"), "{}", note.text);
+}
+
+#[test]
+fn a_case_of_the_policy_can_give_full_marks() {
+    // Nothing last year and nothing this year: 满分 by the first case.
+    let ev = evaluate(RULES, "\"上年\" = 0\n\"本年\" = 0\n\"人数\" = 20\n\"计划\" = 100\n");
+    let ind = &ev.indicators[0];
+    assert_eq!((ind.score_display.as_str(), ind.status), ("20.00", "无法计算时计分"));
+    assert_eq!(
+        ind.explanation.as_ref().unwrap().branch,
+        "无法计算（除数 `上年` 为 0），本年 = 0 成立 → 按“无法计算时”得 20"
+    );
+    assert_eq!(ev.scoring, None);
+    // 20 + 20 + 0.
+    assert_eq!(ev.total_display, "40.00");
+}
+
+#[test]
+fn every_indicator_not_applicable_leaves_no_total() {
+    let rules = RULES.replace(
+        "三级 人员 分值 20 {\n      公式 人数",
+        "三级 人员 分值 20 {\n      无法计算时 不适用\n      公式 人数 / 上年",
+    );
+    let rules = rules.replace(
+        "公式 本年 / 计划\n      评分 比例 { 目标 100% }",
+        "公式 本年 / 上年\n      评分 比例 { 目标 100% }\n      无法计算时 不适用",
+    );
+    let ev = evaluate(&rules, ZERO_BASE);
+    assert!(!ev.complete);
+    assert_eq!((ev.total.clone(), ev.grade.clone()), (None, None));
+    assert_eq!(ev.scoring.as_ref().unwrap().text.split('；').next(), Some("所有指标都不适用，没有总分和等级"));
+}
+
+#[test]
+fn not_applicable_without_a_total_rule_is_a_check_error() {
+    let rules = RULES.replace("不适用时 按适用分值折算\n", "");
+    let message = crate::load_error("na.jx", &rules);
+    assert!(message.contains("规则文件没有说明这时总分怎样计算"), "{message}");
+    assert!(message.contains("不适用时 按适用分值折算"), "{message}");
+    // A policy case at file level would read values no indicator names.
+    let rules = RULES.replace(
+        "计步 连续\n",
+        "计步 连续\n无法计算时 分情况 { 当 本年 = 0 得 0  其他 不适用 }\n",
+    );
+    let message = crate::load_error("na.jx", &rules);
+    assert!(message.contains("文件开头的 `无法计算时` 只能是"), "{message}");
+}
+
+#[test]
+fn an_indicator_without_a_score_makes_the_batch_row_incomplete_and_strict_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    // 完成率 has no policy: a unit whose 上年 is 0 has no score for it.
+    let rules = RULES.replace("公式 本年 / 计划", "公式 本年 / 上年");
+    let rules_path = dir.path().join("na.jx");
+    std::fs::write(&rules_path, &rules).unwrap();
+    let data = dir.path().join("units.csv");
+    std::fs::write(&data, "单位名称,上年,本年,人数,计划\n甲,0,50,20,100\n乙,40,50,20,100\n").unwrap();
+    let out = dir.path().join("out.csv");
+    let args = [
+        "eval",
+        rules_path.to_str().unwrap(),
+        data.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    let (code, _, err) = jixiao(&args);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("2 个单位：1 个已评价，1 个不完整"), "{err}");
+    let csv = std::fs::read_to_string(&out).unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
+    let header: Vec<&str> = rows[0].trim_start_matches('\u{feff}').split(',').collect();
+    let cell = |row: usize, name: &str| {
+        let i = header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("{name} in {header:?}"));
+        rows[row].split(',').nth(i).unwrap_or_default().to_owned()
+    };
+    assert_eq!(cell(1, "状态"), "不完整");
+    assert!(cell(1, "总分").starts_with("不完整"), "{}", cell(1, "总分"));
+    assert_eq!(cell(1, "等级"), "");
+    assert!(cell(1, "错误原因").contains("完成率"), "{}", rows[1]);
+    assert_eq!(cell(2, "状态"), "正常");
+    let mut strict = args.to_vec();
+    strict.push("--strict");
+    let (code, _, _) = jixiao(&strict);
+    assert_eq!(code, 1);
+}
