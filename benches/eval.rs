@@ -50,6 +50,8 @@ fn records(model: &jixiao::model::Model, lines: &[String]) -> Vec<Record> {
                 stated: Default::default(),
                 unknown_keys: Vec::new(),
                 notes: Vec::new(),
+                set_aside: Vec::new(),
+                lists_missing: Vec::new(),
                 source_file: String::new(),
                 source_sha256: String::new(),
             }

@@ -215,7 +215,7 @@ fn drain(model: &jixiao::model::Model, opened: &mut input::Opened) {
         match item {
             Ok(Item::Row(row)) => {
                 number += 1;
-                let processed = jixiao::batch::process(model, row, number, true);
+                let processed = jixiao::batch::process(model, row, number, true, false);
                 if let Ok(done) = &processed.result {
                     render(&done.evaluation);
                 }

@@ -139,6 +139,7 @@ fn unscored(model: &Model, outcome: &Outcome, out: &mut Vec<Finding>) {
         };
         let node = &model.nodes[leaf];
         let missing = reason.cause == crate::model::UndefinedCause::Missing;
+        let why = crate::report::unscored_reason(model, outcome, leaf, reason);
         out.push(Finding {
             category: "得分".into(),
             severity: if missing { "警告" } else { "错误" }.into(),
@@ -150,12 +151,14 @@ fn unscored(model: &Model, outcome: &Outcome, out: &mut Vec<Finding>) {
             rule_line: Some(line_of(model, reason.span)),
             data_field: None,
             message: if missing {
-                format!("`{}` 无法评分：{}，总分不完整", node.name, reason.reason)
-            } else {
+                format!("`{}` 无法评分：{why}，总分不完整", node.name)
+            } else if reason.cause == crate::model::UndefinedCause::ZeroDivisor {
                 format!(
-                    "`{}` 无法评分：{}；规则文件没有为它写 `无法计算时`，总分不完整",
-                    node.name, reason.reason
+                    "`{}` 无法评分：{why}；规则文件没有为它写 `无法计算时`，总分不完整",
+                    node.name
                 )
+            } else {
+                format!("`{}` 无法评分：{why}，总分不完整", node.name)
             },
         });
     }
@@ -180,6 +183,22 @@ fn not_checked(subject: &str, stated: String, why: String, field: String) -> Fin
 /// How the data was read, where a clerk should know (a figure written "—" taken as not
 /// reported and given its `缺失时` value).
 fn data_notes(model: &Model, record: &Record, out: &mut Vec<Finding>) {
+    // `--partial`: values that could not be used, and so were left out.
+    for (field, message) in &record.set_aside {
+        let input = model.inputs.iter().find(|i| &i.name == field);
+        out.push(Finding {
+            category: "数据".into(),
+            severity: "警告".into(),
+            subject: field.clone(),
+            stated: None,
+            computed: None,
+            difference: None,
+            explanation: None,
+            rule_line: input.map(|i| line_of(model, i.span)),
+            data_field: Some(field.clone()),
+            message: message.clone(),
+        });
+    }
     for (field, message) in &record.notes {
         let input = model.inputs.iter().find(|i| &i.name == field);
         out.push(Finding {
@@ -239,10 +258,14 @@ fn stated_values(
                     explanation: Some(u.reason.clone()),
                     rule_line: Some(line_of(model, def.span)),
                     data_field: Some(field),
-                    message: format!(
-                        "报告所写 `{name}` {text}，复核无法计算（{}），报告的数字没有依据",
-                        u.reason
-                    ),
+                    message: if u.cause == crate::model::UndefinedCause::ZeroDivisor {
+                        format!(
+                            "报告所写 `{name}` {text}，复核无法计算（{}），报告的数字没有依据",
+                            u.reason
+                        )
+                    } else {
+                        format!("报告所写 `{name}` {text}，复核无法计算（{}），未能复核", u.reason)
+                    },
                 });
                 continue;
             }
@@ -620,7 +643,12 @@ fn scores(
     } else if let Some(stated) = &record.stated.grade {
         out.push(Finding {
             category: "等级".into(),
-            ..not_checked("评价等次", stated.clone(), "无法确定（总分不完整）".into(), "自评.等级".into())
+            ..not_checked(
+                "评价等次",
+                stated.clone(),
+                "无法确定（总分不完整）".into(),
+                "自评.等级".into(),
+            )
         });
     }
 }

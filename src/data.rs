@@ -101,14 +101,21 @@ pub struct Record {
     pub values: Vec<Value>,
     /// One item list per declared target list.
     pub lists: Vec<Vec<TargetItem>>,
-    /// One score per reviewer-scored indicator ([`Model::review_leaves`]).
-    pub reviews: Vec<Number>,
+    /// `--partial`: which target lists the unit did not give (their counts and sums are
+    /// 无法计算); empty when every list was given.
+    pub lists_missing: Vec<bool>,
+    /// One score per reviewer-scored indicator ([`Model::review_leaves`]); `None` only
+    /// under `--partial`, when the score is missing.
+    pub reviews: Vec<Option<Number>>,
     pub stated: Stated,
     /// Keys the rule file does not know (reported as warnings, not errors).
     pub unknown_keys: Vec<String>,
     /// Notes on how the data was read (a figure written "—" taken as not reported), shown
     /// as 提示 in the 复核意见: (field, message).
     pub notes: Vec<(String, String)>,
+    /// `--partial`: what was missing or could not be read and was left out (the values
+    /// that depend on it are 无法计算), shown as 警告 in the 复核意见: (field, message).
+    pub set_aside: Vec<(String, String)>,
     /// The data file this unit came from, and the SHA-256 of its bytes (provenance).
     pub source_file: String,
     pub source_sha256: String,
@@ -330,11 +337,30 @@ struct Binder<'m> {
     /// Inputs written as not reported (`—`, `/`, `无`, ""): what was written, and where.
     not_reported: Vec<Option<(String, Loc)>>,
     notes: Vec<(String, String)>,
+    partial: bool,
+    set_aside: Vec<(String, String)>,
+}
+
+/// How [`bind_with`] treats what is missing or wrong.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BindOptions {
+    /// `--partial`: a missing or unreadable input (or review score) does not stop the
+    /// unit; it is 无法计算 (cause [`UndefinedCause::Missing`]), so are the values and
+    /// scores that need it, and the problem is set aside as a 警告. Still errors: no unit
+    /// name, a file that is not a table, a malformed target list.
+    pub partial: bool,
 }
 
 /// Binds a parsed data file to the model's inputs. `file` names it in messages.
 pub fn bind(model: &Model, raw: &Raw, file: &str) -> Result<Record, DataError> {
+    bind_with(model, raw, file, BindOptions::default())
+}
+
+/// [`bind`] with options (`--partial`).
+pub fn bind_with(model: &Model, raw: &Raw, file: &str, options: BindOptions) -> Result<Record, DataError> {
     let mut b = Binder {
+        partial: options.partial,
+        set_aside: Vec::new(),
         model,
         problems: Vec::new(),
         values: vec![None; model.inputs.len()],
@@ -655,12 +681,47 @@ impl Binder<'_> {
         }
     }
 
+    /// `--partial`: an input the unit lacks is 无法计算, with why (a 提示: the indicators
+    /// that need it say so themselves).
+    fn missing(&mut self, def: &crate::model::InputDef, reason: String, message: String) -> Value {
+        self.notes.push((def.name.clone(), message));
+        Value::Undefined(std::sync::Arc::new(crate::model::Undefined {
+            reason,
+            span: def.span,
+            cause: crate::model::UndefinedCause::Missing,
+        }))
+    }
+
     fn finish(mut self, file: &str) -> Result<Record, DataError> {
         let model = self.model;
         let mut values = Vec::with_capacity(model.inputs.len());
+        if self.partial {
+            // Problems of inputs and review scores are set aside; the inputs become 无法计算.
+            let (kept, set_aside): (Vec<DataProblem>, Vec<DataProblem>) =
+                std::mem::take(&mut self.problems).into_iter().partition(|p| {
+                    !(matches!(model.data_keys.get(&p.field), Some(DataKey::Input(_)))
+                        || p.field.starts_with("评审.")
+                        || p.field.starts_with("自评."))
+                });
+            self.problems = kept;
+            for p in set_aside {
+                let value = p.value.as_deref().map(|v| format!("（{v}）")).unwrap_or_default();
+                self.set_aside.push((
+                    p.field.clone(),
+                    format!("`{}`{value}{}：未使用（--partial）", p.field, p.message),
+                ));
+            }
+        }
         for (i, def) in model.inputs.iter().enumerate() {
             match (self.values[i].take(), &def.default) {
                 (Some((v, _)), _) => values.push(v),
+                (None, _) if self.invalid[i] && self.partial => {
+                    values.push(Value::Undefined(std::sync::Arc::new(crate::model::Undefined {
+                        reason: format!("`{}` 的数据有误", def.name),
+                        span: def.span,
+                        cause: crate::model::UndefinedCause::Missing,
+                    })))
+                }
                 (None, _) if self.invalid[i] => values.push(Value::Num(Number::ZERO)),
                 (None, Some(d)) => {
                     if let Some((text, _)) = &self.not_reported[i] {
@@ -682,6 +743,16 @@ impl Binder<'_> {
                         ));
                     }
                     values.push(d.clone());
+                }
+                (None, None) if self.partial => {
+                    let written = match &self.not_reported[i] {
+                        Some((text, _)) if !text.is_empty() => format!("填的是“{text}”，视为未填报"),
+                        Some(_) => "没有填写".to_owned(),
+                        None => "缺少这个字段".to_owned(),
+                    };
+                    let message = format!("`{}` {written}：依赖它的指标无法计算（--partial）", def.name);
+                    let value = self.missing(def, format!("缺少 {}", def.name), message);
+                    values.push(value);
                 }
                 (None, None) if self.not_reported[i].is_some() => {
                     let (text, loc) = self.not_reported[i].clone().unwrap_or_default();
@@ -705,9 +776,19 @@ impl Binder<'_> {
             }
         }
         let mut lists = Vec::with_capacity(model.lists.len());
+        let mut lists_missing = Vec::new();
         for (l, def) in model.lists.iter().enumerate() {
             match self.lists[l].take() {
                 Some(items) => lists.push(items),
+                None if self.partial => {
+                    lists_missing.resize(model.lists.len(), false);
+                    lists_missing[l] = true;
+                    self.notes.push((
+                        def.name.clone(),
+                        format!("缺少目标清单 `{}`：依赖它的数值无法计算（--partial）", def.name),
+                    ));
+                    lists.push(Vec::new());
+                }
                 None => {
                     self.problem(
                         &def.name,
@@ -722,8 +803,18 @@ impl Binder<'_> {
         let mut reviews = Vec::with_capacity(model.review_leaves.len());
         for (r, &leaf) in model.review_leaves.iter().enumerate() {
             match self.reviews[r].clone() {
-                Some(s) => reviews.push(s),
-                None if self.reviews_seen[r] => reviews.push(Number::ZERO),
+                Some(s) => reviews.push(Some(s)),
+                None if self.partial => {
+                    let name = &model.nodes[leaf].name;
+                    if !self.reviews_seen[r] {
+                        self.notes.push((
+                            format!("评审.{name}"),
+                            format!("缺少 `{name}` 的评审得分：这个指标无法评分（--partial）"),
+                        ));
+                    }
+                    reviews.push(None);
+                }
+                None if self.reviews_seen[r] => reviews.push(Some(Number::ZERO)),
                 None => {
                     self.problem(
                         &format!("评审.{}", model.nodes[leaf].name),
@@ -731,7 +822,7 @@ impl Binder<'_> {
                         "缺少评审得分".into(),
                         None,
                     );
-                    reviews.push(Number::ZERO);
+                    reviews.push(Some(Number::ZERO));
                 }
             }
         }
@@ -750,10 +841,12 @@ impl Binder<'_> {
             unit,
             values,
             lists,
+            lists_missing,
             reviews,
             stated: self.stated,
             unknown_keys: self.unknown,
             notes: self.notes,
+            set_aside: self.set_aside,
             source_file: file.to_owned(),
             source_sha256: String::new(),
         })

@@ -590,11 +590,16 @@ pub type UnitResult = (usize, String, Result<Evaluation, String>);
 
 /// Evaluates every row of one opened data file, numbering the units on from those already
 /// in `out` (the same numbering under both rule sets, so that they pair up).
-pub fn evaluate_rows(model: &Model, opened: &mut Opened, out: &mut Vec<UnitResult>) -> Result<(), FileError> {
+pub fn evaluate_rows(
+    model: &Model,
+    opened: &mut Opened,
+    partial: bool,
+    out: &mut Vec<UnitResult>,
+) -> Result<(), FileError> {
     while let Some(item) = opened.next_item() {
         if let Item::Row(row) = item? {
             let number = out.len() + 1;
-            let p = crate::batch::process(model, row, number, false);
+            let p = crate::batch::process(model, row, number, false, partial);
             out.push((number, p.unit, p.result.map(|d| d.evaluation)));
         }
     }

@@ -35,8 +35,8 @@
 //! "#, jixiao::DataFormat::Toml).expect("data binds");
 //! let evaluation = jixiao::evaluate(&compiled.model, &record, false).expect("evaluates");
 //! assert_eq!(evaluation.indicators[0].display.as_deref(), Some("104.00%"));
-//! assert_eq!(evaluation.total.to_string(), "8"); // 10 − 4 points × 0.5, exact
-//! assert_eq!(evaluation.grade, "合格");
+//! assert_eq!(evaluation.total.unwrap().to_string(), "8"); // 10 − 4 points × 0.5, exact
+//! assert_eq!(evaluation.grade.as_deref(), Some("合格"));
 //! ```
 
 pub mod ast;
@@ -136,6 +136,17 @@ impl DataFormat {
 
 /// Parses one unit's data file and binds it to the model's inputs.
 pub fn load_data(model: &Model, file: &str, text: &str, format: DataFormat) -> Result<data::Record, DataError> {
+    load_data_with(model, file, text, format, data::BindOptions::default())
+}
+
+/// [`load_data`] with binding options (`--partial`).
+pub fn load_data_with(
+    model: &Model,
+    file: &str,
+    text: &str,
+    format: DataFormat,
+    options: data::BindOptions,
+) -> Result<data::Record, DataError> {
     let sha = sha256_hex(text.as_bytes());
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     let raw = match format {
@@ -147,7 +158,7 @@ pub fn load_data(model: &Model, file: &str, text: &str, format: DataFormat) -> R
         unit: "（未读取）".into(),
         problems: vec![problem],
     })?;
-    let mut record = data::bind(model, &raw, file)?;
+    let mut record = data::bind_with(model, &raw, file, options)?;
     record.source_sha256 = sha;
     Ok(record)
 }

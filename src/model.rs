@@ -390,7 +390,12 @@ impl Model {
                 let mut parts: Vec<String> = arms
                     .iter()
                     .map(|(c, o)| {
-                        let condition = self.source.slice(c.span).split_whitespace().collect::<Vec<_>>().join(" ");
+                        let condition = self
+                            .source
+                            .slice(c.span)
+                            .split_whitespace()
+                            .collect::<Vec<_>>()
+                            .join(" ");
                         format!("当 {condition} {}", outcome(o))
                     })
                     .collect();

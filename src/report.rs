@@ -335,7 +335,9 @@ pub fn build(model: &Model, record: &Record, outcome: &Outcome, explain: bool) -
                     .value_slot
                     .and_then(|s| outcome.slots.get(s).map(|v| shown(model, s, v)));
                 let (status, reason, score) = match &outcome.branches[i] {
-                    Branch::Unscored { reason } => (STATUS_UNSCORED, Some(reason.reason.clone()), None),
+                    Branch::Unscored { reason } => {
+                        (STATUS_UNSCORED, Some(unscored_reason(model, outcome, i, reason)), None)
+                    }
                     Branch::NotApplicable { reason, .. } => (STATUS_NOT_APPLICABLE, Some(reason.reason.clone()), None),
                     Branch::Undefined { reason, .. } => (
                         STATUS_BY_POLICY,
@@ -507,6 +509,40 @@ fn incomplete_figures(model: &Model, note: &ScoringNote) -> String {
     )
 }
 
+/// Why a leaf has no score. For missing data, every missing input its formula needs
+/// (`缺少 编制人数、实有人数`), not only the first one the evaluation met.
+pub(crate) fn unscored_reason(model: &Model, outcome: &Outcome, leaf: usize, reason: &Undefined) -> String {
+    if reason.cause != crate::model::UndefinedCause::Missing {
+        return reason.reason.clone();
+    }
+    let Some(slot) = model.nodes[leaf].leaf.as_ref().and_then(|l| l.value_slot) else {
+        return reason.reason.clone();
+    };
+    let mut missing = Vec::new();
+    let mut seen = vec![false; model.slot_count];
+    let mut pending = vec![slot];
+    while let Some(s) = pending.pop() {
+        if std::mem::replace(&mut seen[s], true) {
+            continue;
+        }
+        match outcome.slots.get(s) {
+            Some(Value::Undefined(u)) if s < model.inputs.len() => missing.push((s, u.reason.clone())),
+            Some(Value::Undefined(_)) => {
+                if let Some(c) = model.computed.iter().find(|c| c.slot == s) {
+                    pending.extend(c.refs.iter().map(|(_, r)| *r));
+                }
+            }
+            _ => {}
+        }
+    }
+    if missing.is_empty() {
+        return reason.reason.clone();
+    }
+    missing.sort_unstable();
+    let names: Vec<&str> = missing.iter().map(|(s, _)| model.inputs[*s].name.as_str()).collect();
+    format!("缺少 {}", names.join("、"))
+}
+
 /// What the clerk reads about a total that is not a plain sum.
 fn scoring_note(model: &Model, outcome: &Outcome, p: &crate::eval::Partial) -> ScoringNote {
     let mut not_applicable = Vec::new();
@@ -520,7 +556,7 @@ fn scoring_note(model: &Model, outcome: &Outcome, p: &crate::eval::Partial) -> S
             }),
             Branch::Unscored { reason } => unscored.push(IndicatorReason {
                 indicator: name,
-                reason: reason.reason.clone(),
+                reason: unscored_reason(model, outcome, leaf, reason),
             }),
             _ => {}
         }
@@ -902,7 +938,12 @@ pub fn render_table(ev: &Evaluation) -> String {
     if let Some(note) = &ev.scoring {
         out.push_str(&format!("  {}\n", note.text));
         for r in &note.unscored {
-            out.push_str(&format!("  · {}：{}（{}）\n", r.indicator, crate::model::UNDEFINED_TEXT, r.reason));
+            out.push_str(&format!(
+                "  · {}：{}（{}）\n",
+                r.indicator,
+                crate::model::UNDEFINED_TEXT,
+                r.reason
+            ));
         }
         for r in &note.not_applicable {
             out.push_str(&format!("  · {}：不适用（{}）\n", r.indicator, r.reason));

@@ -193,7 +193,12 @@ fn run_case(model: &Model, case: &TestCase, load: &DataLoader) -> Result<(Outcom
             },
             ExpectSubject::Score(name) => match model.nodes.iter().position(|n| &n.name == name) {
                 // `期望 X 得分 = 不适用` / `= 无法计算`.
-                Some(i) if matches!(outcome.branches[i], Branch::NotApplicable { .. } | Branch::Unscored { .. }) => {
+                Some(i)
+                    if matches!(
+                        outcome.branches[i],
+                        Branch::NotApplicable { .. } | Branch::Unscored { .. }
+                    ) =>
+                {
                     let shown = ev
                         .indicators
                         .iter()

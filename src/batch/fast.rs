@@ -174,6 +174,8 @@ impl<'m> Worker<'m> {
                 stated: Stated::default(),
                 unknown_keys: Vec::new(),
                 notes: Vec::new(),
+                set_aside: Vec::new(),
+                lists_missing: Vec::new(),
                 source_file: String::new(),
                 source_sha256: String::new(),
             },
@@ -206,7 +208,7 @@ impl<'m> Worker<'m> {
         }
         // Anything unusual: the general path, for the very same line and tally entry.
         if let Item::Row(row) = plan.item(pending.row, pending.line, &pending.record) {
-            let processed = super::process(model, row, pending.number, false);
+            let processed = super::process(model, row, pending.number, false, shared.layout.options.partial);
             self.out
                 .extend_from_slice(&CsvWriter::prepare(shared.layout, &processed));
             self.statuses.push(Status::of(processed));
@@ -337,7 +339,9 @@ impl<'m> Worker<'m> {
                 }
                 Cell::RulesSha => out.extend_from_slice(model.sha256.as_bytes()),
                 Cell::DataSha => out.extend_from_slice(shared.info(pending.file).sha256.as_bytes()),
-                Cell::Check(i) => out.extend_from_slice(check_text(outcome.checks[i].ok, outcome.checks[i].undefined.is_some()).as_bytes()),
+                Cell::Check(i) => out.extend_from_slice(
+                    check_text(outcome.checks[i].ok, outcome.checks[i].undefined.is_some()).as_bytes(),
+                ),
             }
         }
         out.push(b'\n');

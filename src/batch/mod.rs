@@ -60,8 +60,9 @@ pub struct Processed {
     pub unknown_keys: Vec<String>,
 }
 
-/// Binds and evaluates one row. Never fails: problems become the row's reason.
-pub fn process(model: &Model, row: RawRow, number: usize, explain: bool) -> Processed {
+/// Binds and evaluates one row. Never fails: problems become the row's reason. `partial`:
+/// missing or unreadable figures leave only what needs them 无法计算 ([`data::BindOptions`]).
+pub fn process(model: &Model, row: RawRow, number: usize, explain: bool, partial: bool) -> Processed {
     let RawRow {
         origin,
         raw,
@@ -79,7 +80,7 @@ pub fn process(model: &Model, row: RawRow, number: usize, explain: bool) -> Proc
         };
     };
     // Reports name the row as their data file (`units.csv 第 3 行`) and the file's hash.
-    let bound = data::bind(model, &raw, &origin.label()).map(|mut record| {
+    let bound = data::bind_with(model, &raw, &origin.label(), data::BindOptions { partial }).map(|mut record| {
         record.source_sha256 = origin.file.sha256.clone();
         record
     });
@@ -210,6 +211,8 @@ pub struct Options {
     /// `--columns`: the CSV table's columns ([`output::resolve_columns`]); `None` for the
     /// default table.
     pub columns: Option<Vec<output::Column>>,
+    /// `--partial`: a unit missing some figures is evaluated as far as they allow.
+    pub partial: bool,
     /// CSV in, CSV out: bind, evaluate and write rows straight from the CSV bytes when the
     /// run allows it ([`fast`]); the output is the same either way. Off only for tests
     /// and measurements (`--no-fast-path`).
@@ -388,7 +391,13 @@ impl Status {
                 .as_ref()
                 .ok()
                 .filter(|d| !d.evaluation.complete)
-                .map(|d| d.evaluation.scoring.as_ref().map(|s| s.text.clone()).unwrap_or_default()),
+                .map(|d| {
+                    d.evaluation
+                        .scoring
+                        .as_ref()
+                        .map(|s| s.text.clone())
+                        .unwrap_or_default()
+                }),
             findings: audit.map_or_else(Vec::new, |a| {
                 a.findings
                     .iter()
@@ -511,7 +520,13 @@ fn flush<W: output::Writer>(
     out: &mut dyn Write,
 ) -> Result<(), BatchError> {
     let one = |(number, row): (usize, RawRow)| {
-        let processed = process(layout.model, row, number, layout.explain_needed());
+        let processed = process(
+            layout.model,
+            row,
+            number,
+            layout.explain_needed(),
+            layout.options.partial,
+        );
         let item = W::prepare(layout, &processed);
         (Status::of(processed), item)
     };

@@ -509,7 +509,12 @@ pub(super) fn check_not_applicable(
     let compiled = nodes.iter().filter_map(|n| n.leaf.as_ref());
     for (ast_leaf, leaf) in leaves.iter().zip(compiled) {
         if leaf.undefined.as_ref().is_some_and(can_be_na) {
-            spans.push(ast_leaf.undefined.as_ref().map(|u| (u.span, ast_leaf.name.node.clone())));
+            spans.push(
+                ast_leaf
+                    .undefined
+                    .as_ref()
+                    .map(|u| (u.span, ast_leaf.name.node.clone())),
+            );
         }
     }
     if spans.is_empty() {

@@ -27,6 +27,9 @@ pub struct DiffArgs {
     /// 读取工作簿中的哪个工作表（默认第一个）
     #[arg(long, value_name = "NAME")]
     pub sheet: Option<String>,
+    /// 部分评价：缺少数字的单位也比较能计算的部分（见 eval --partial）
+    #[arg(long)]
+    pub partial: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -37,11 +40,16 @@ pub enum DiffFormat {
     Xlsx,
 }
 
-fn evaluate_all(model: &Model, paths: &[PathBuf], sheet: Option<&str>) -> miette::Result<Vec<UnitResult>> {
+fn evaluate_all(
+    model: &Model,
+    paths: &[PathBuf],
+    sheet: Option<&str>,
+    partial: bool,
+) -> miette::Result<Vec<UnitResult>> {
     let mut out = Vec::new();
     for path in paths {
         let mut opened = open_path(model, path, sheet).map_err(|e| miette::miette!("{}", e.0))?;
-        diff::evaluate_rows(model, &mut opened, &mut out).map_err(|e| miette::miette!("{}", e.0))?;
+        diff::evaluate_rows(model, &mut opened, partial, &mut out).map_err(|e| miette::miette!("{}", e.0))?;
     }
     Ok(out)
 }
@@ -50,8 +58,8 @@ pub fn run(args: DiffArgs) -> miette::Result<ExitCode> {
     let old = crate::load_rules(&args.old)?;
     let new = crate::load_rules(&args.new)?;
     let sheet = args.sheet.as_deref();
-    let before = evaluate_all(&old.model, &args.data, sheet)?;
-    let after = evaluate_all(&new.model, &args.data, sheet)?;
+    let before = evaluate_all(&old.model, &args.data, sheet, args.partial)?;
+    let after = evaluate_all(&new.model, &args.data, sheet, args.partial)?;
     let pairs = diff::pair_units(before, after).map_err(|e| miette::miette!("{e}"))?;
     let report = diff::report(&old.model, &new.model, pairs);
     let precision = new.model.score_precision;

@@ -32,9 +32,12 @@ pub struct EvalArgs {
     /// 并行评价的线程数（默认为 CPU 核数）；输出顺序总与输入相同
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub jobs: Option<u16>,
-    /// 有单位出错时以非零状态退出（默认出错的单位在输出中标为“错误”，退出状态仍为 0）
+    /// 有单位出错或总分不完整时以非零状态退出（默认这些单位在输出中标为“错误”或“不完整”，退出状态仍为 0）
     #[arg(long)]
     pub strict: bool,
+    /// 部分评价：缺少或无法读取的数字不再使整个单位报错；需要它们的指标记为“无法计算（缺少 …）”，总分标为“不完整”（partial evaluation）
+    #[arg(long)]
+    pub partial: bool,
     /// 逐项说明公式、代入值、适用的评分标准和得分
     #[arg(long)]
     pub explain: bool,
@@ -138,6 +141,7 @@ pub fn run(mut args: EvalArgs) -> miette::Result<ExitCode> {
         progress: std::io::stderr().is_terminal(),
         bom: format == OutputFormat::Csv && args.output.is_some(),
         audit: args.audit,
+        partial: args.partial,
         columns: None,
         fast_path: !args.no_fast_path,
     };
@@ -227,7 +231,8 @@ fn single_unit(args: &EvalArgs, format: OutputFormat) -> miette::Result<ExitCode
     let fmt = DataFormat::from_path(&name)
         .ok_or_else(|| miette::miette!("无法识别数据文件 {name} 的格式：应为 .toml 或 .json"))?;
     let text = crate::read(data)?;
-    let record = jixiao::load_data(&compiled.model, &name, &text, fmt).map_err(Report::new)?;
+    let options = jixiao::data::BindOptions { partial: args.partial };
+    let record = jixiao::load_data_with(&compiled.model, &name, &text, fmt, options).map_err(Report::new)?;
     for key in jixiao::data::dedup_keys(&record.unknown_keys) {
         eprintln!("警告：{name} 中的字段 `{key}` 不是规则文件声明的输入，已忽略");
     }

@@ -814,6 +814,14 @@ impl Ctx<'_> {
         span: Span,
     ) -> R<Value> {
         let record = self.record;
+        if record.lists_missing.get(list) == Some(&true) {
+            let name = &self.model.lists[list].name;
+            return Err(undefined_fail(&Arc::new(Undefined {
+                reason: format!("缺少 {name}"),
+                span,
+                cause: UndefinedCause::Missing,
+            })));
+        }
         let items = record.lists.get(list).map(Vec::as_slice).unwrap_or(&[]);
         let outer = self.item;
         let mut count = Number::ZERO;
@@ -868,6 +876,7 @@ impl Ctx<'_> {
     /// other failure, or no policy, leaves it without a score (the unit's total is then
     /// incomplete, and the reason says why).
     #[cold]
+    #[allow(clippy::boxed_local)] // failures travel boxed; unboxing here would only copy
     fn without_score(&mut self, leaf: &Leaf, fail: Box<Fail>) -> (Number, Branch) {
         let reason = fail.into_undefined();
         let policy = match (&leaf.undefined, reason.cause) {
@@ -1004,11 +1013,15 @@ impl Ctx<'_> {
             }
             CCriterion::Review => {
                 let index = leaf.review_index.unwrap_or(usize::MAX);
-                let score = self.record.reviews.get(index).cloned().ok_or_else(|| Fail {
+                let score = self.record.reviews.get(index).cloned().flatten().ok_or_else(|| Fail {
                     message: "缺少评审得分".into(),
                     span,
                     help: None,
-                    undefined: None,
+                    undefined: Some(Arc::new(Undefined {
+                        reason: "缺少评审得分".into(),
+                        span,
+                        cause: UndefinedCause::Missing,
+                    })),
                 })?;
                 (score, Branch::Review)
             }

@@ -577,7 +577,11 @@ async fn run_evaluation(state: Shared, req: Request, audit: bool) -> Result<Resp
         })?
         .to_owned();
     let format = EvalFormat::parse(upload.field("format"))?;
-    let explain = upload.flag("explain")?;
+    let flags = Flags {
+        explain: upload.flag("explain")?,
+        audit,
+        partial: upload.flag("partial")?,
+    };
     let sheet = upload.field("sheet").map(str::to_owned);
     if upload.files.is_empty() {
         return Err(Problem::bad_request(
@@ -586,9 +590,18 @@ async fn run_evaluation(state: Shared, req: Request, audit: bool) -> Result<Resp
     }
     let files = upload.files;
     let reply = state
-        .blocking(move |st| evaluate_files(st, &id, &files, sheet.as_deref(), format, explain, audit))
+        .blocking(move |st| evaluate_files(st, &id, &files, sheet.as_deref(), format, flags))
         .await?;
     Ok(reply.into_response())
+}
+
+/// What an evaluation request asks for besides the scores.
+#[derive(Clone, Copy)]
+struct Flags {
+    explain: bool,
+    audit: bool,
+    /// `partial=true`: units missing some figures are evaluated as far as they allow.
+    partial: bool,
 }
 
 fn evaluate_files(
@@ -597,9 +610,13 @@ fn evaluate_files(
     files: &[UploadFile],
     sheet: Option<&str>,
     format: EvalFormat,
-    explain: bool,
-    audit: bool,
+    flags: Flags,
 ) -> Result<Reply, Problem> {
+    let Flags {
+        explain,
+        audit,
+        partial,
+    } = flags;
     let loaded = compiled(st, id)?;
     let Some(compiled) = loaded.compiled.as_ref() else {
         return Err(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "规则未通过检查"));
@@ -613,6 +630,7 @@ fn evaluate_files(
         progress: false,
         bom: format == EvalFormat::Csv,
         audit,
+        partial,
         columns: None,
         fast_path: true,
     };
@@ -714,9 +732,10 @@ async fn run_diff(state: Shared, req: Request) -> Result<Response, Problem> {
         }
     };
     let sheet = upload.field("sheet").map(str::to_owned);
+    let partial = upload.flag("partial")?;
     let files = upload.files;
     let reply = state
-        .blocking(move |st| diff_files(st, &old, &new, &files, sheet.as_deref(), format))
+        .blocking(move |st| diff_files(st, (&old, &new), &files, sheet.as_deref(), format, partial))
         .await?;
     Ok(reply.into_response())
 }
@@ -726,11 +745,12 @@ fn evaluate_all(
     model: &Model,
     files: &[UploadFile],
     sheet: Option<&str>,
+    partial: bool,
 ) -> Result<Vec<UnitResult>, Problem> {
     let (inputs, _) = upload::open_all(model, files, sheet, &st.config)?;
     let mut out = Vec::new();
     for mut opened in inputs {
-        diff::evaluate_rows(model, &mut opened, &mut out)
+        diff::evaluate_rows(model, &mut opened, partial, &mut out)
             .map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, e.0))?;
     }
     Ok(out)
@@ -738,19 +758,19 @@ fn evaluate_all(
 
 fn diff_files(
     st: &AppState,
-    old_id: &str,
-    new_id: &str,
+    (old_id, new_id): (&str, &str),
     files: &[UploadFile],
     sheet: Option<&str>,
     format: &str,
+    partial: bool,
 ) -> Result<Reply, Problem> {
     let old = compiled(st, old_id)?;
     let new = compiled(st, new_id)?;
     let (Some(old_c), Some(new_c)) = (old.compiled.as_ref(), new.compiled.as_ref()) else {
         return Err(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "规则未通过检查"));
     };
-    let before = evaluate_all(st, &old_c.model, files, sheet)?;
-    let after = evaluate_all(st, &new_c.model, files, sheet)?;
+    let before = evaluate_all(st, &old_c.model, files, sheet, partial)?;
+    let after = evaluate_all(st, &new_c.model, files, sheet, partial)?;
     let pairs = diff::pair_units(before, after).map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, e))?;
     let report = diff::report(&old_c.model, &new_c.model, pairs);
     let precision = new_c.model.score_precision;

@@ -401,7 +401,10 @@ impl<'s> Lowerer<'s> {
                             Rule::undefined_arm => {
                                 let mut c = self.children(r);
                                 let condition = lower_expr(self, c.next(Rule::expr)?)?;
-                                arms.push((condition, self.lower_undefined_outcome(c.next(Rule::undefined_outcome)?)?));
+                                arms.push((
+                                    condition,
+                                    self.lower_undefined_outcome(c.next(Rule::undefined_outcome)?)?,
+                                ));
                             }
                             Rule::undefined_other => {
                                 let outcome = self.children(r).next(Rule::undefined_outcome)?;
@@ -416,7 +419,12 @@ impl<'s> Lowerer<'s> {
                 _ => {}
             }
         }
-        Err(self.error(span, "`无法计算时` 后应写 `得 …`、`不适用` 或 `分情况`".into(), "这里", None))
+        Err(self.error(
+            span,
+            "`无法计算时` 后应写 `得 …`、`不适用` 或 `分情况`".into(),
+            "这里",
+            None,
+        ))
     }
 
     fn lower_undefined_outcome(&self, p: Pair<'_, Rule>) -> LowerResult<Spanned<UndefinedOutcome>> {

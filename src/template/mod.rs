@@ -829,7 +829,7 @@ impl Template {
         for (&leaf, score) in model.review_leaves.iter().zip(&record.reviews) {
             values.push((
                 format!("{}.{}", data::REVIEW_KEYS[0], model.nodes[leaf].name),
-                FillValue::Number(score.clone()),
+                score.clone().map_or(FillValue::Text(String::new()), FillValue::Number),
             ));
         }
         if let Some(t) = record.stated.total {

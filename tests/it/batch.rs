@@ -164,7 +164,7 @@ fn the_seed_row_evaluates_exactly_like_the_toml_unit() {
     let Some(Ok(jixiao::batch::Item::Row(row))) = opened.next_item() else {
         panic!("a first row")
     };
-    let processed = jixiao::batch::process(model, row, 1, true);
+    let processed = jixiao::batch::process(model, row, 1, true, false);
     let mut done = processed.result.expect("the seed row evaluates");
     let provenance = &done.evaluation.provenance;
     assert_eq!(provenance.data_file, "examples/yueyang-2021/units.csv 第 2 行");

@@ -1373,7 +1373,11 @@ fn a_value_past_the_bound_is_a_clear_error() {
     let ev = jixiao::evaluate(&compiled.model, &record, false).unwrap();
     assert!(ev.complete);
     let value = |name: &str| ev.values.0.iter().find(|(n, _)| n == name).unwrap().1.clone();
-    assert!(value("方12").starts_with("无法计算（数值超出可计算的范围"), "{}", value("方12"));
+    assert!(
+        value("方12").starts_with("无法计算（数值超出可计算的范围"),
+        "{}",
+        value("方12")
+    );
     // 1.7^(2^11) has 2,048 × 3.3… ≈ 6,800 bits above and below the line: still exact.
     assert!(!value("方11").starts_with("无法计算"));
 }

@@ -59,7 +59,10 @@ const ZERO_BASE: &str = "\"上年\" = 0\n\"本年\" = 50\n\"人数\" = 20\n\"计
 fn rescale_total_divides_by_the_applicable_weights() {
     let ev = evaluate(RULES, ZERO_BASE);
     let ind = &ev.indicators[0];
-    assert_eq!((ind.score.clone(), ind.score_display.as_str(), ind.status), (None, "不适用", "不适用"));
+    assert_eq!(
+        (ind.score.clone(), ind.score_display.as_str(), ind.status),
+        (None, "不适用", "不适用")
+    );
     assert_eq!(ind.reason.as_deref(), Some("除数 `上年` 为 0"));
     let branch = &ind.explanation.as_ref().unwrap().branch;
     assert_eq!(
@@ -80,7 +83,10 @@ fn rescale_total_divides_by_the_applicable_weights() {
     // The category keeps its plain subtotal and shows what still counts.
     let category = ev.categories.iter().find(|c| c.name == "配置").unwrap();
     assert_eq!(category.score_display, "20.00");
-    assert_eq!(category.applicable_weight.as_ref().map(|w| w.to_string()).as_deref(), Some("20"));
+    assert_eq!(
+        category.applicable_weight.as_ref().map(|w| w.to_string()).as_deref(),
+        Some("20")
+    );
 }
 
 #[test]
@@ -102,7 +108,12 @@ fn grade_by_rate_keeps_the_earned_total_and_grades_its_rate() {
     assert_eq!(ev.total_display, "50.00");
     assert_eq!(ev.grade.as_deref(), Some("好"));
     let note = ev.scoring.as_ref().unwrap();
-    assert!(note.text.ends_with("总分按适用分值 80 计，等级按得分率（折合 62.50 分）确定"), "{}", note.text);
+    assert!(
+        note.text
+            .ends_with("总分按适用分值 80 计，等级按得分率（折合 62.50 分）确定"),
+        "{}",
+        note.text
+    );
 }
 
 #[test]
@@ -133,7 +144,10 @@ fn every_indicator_not_applicable_leaves_no_total() {
     let ev = evaluate(&rules, ZERO_BASE);
     assert!(!ev.complete);
     assert_eq!((ev.total.clone(), ev.grade.clone()), (None, None));
-    assert_eq!(ev.scoring.as_ref().unwrap().text.split('；').next(), Some("所有指标都不适用，没有总分和等级"));
+    assert_eq!(
+        ev.scoring.as_ref().unwrap().text.split('；').next(),
+        Some("所有指标都不适用，没有总分和等级")
+    );
 }
 
 #[test]
@@ -175,7 +189,10 @@ fn an_indicator_without_a_score_makes_the_batch_row_incomplete_and_strict_fail()
     let rows: Vec<&str> = csv.lines().collect();
     let header: Vec<&str> = rows[0].trim_start_matches('\u{feff}').split(',').collect();
     let cell = |row: usize, name: &str| {
-        let i = header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("{name} in {header:?}"));
+        let i = header
+            .iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("{name} in {header:?}"));
         rows[row].split(',').nth(i).unwrap_or_default().to_owned()
     };
     assert_eq!(cell(1, "状态"), "不完整");
@@ -186,5 +203,105 @@ fn an_indicator_without_a_score_makes_the_batch_row_incomplete_and_strict_fail()
     let mut strict = args.to_vec();
     strict.push("--strict");
     let (code, _, _) = jixiao(&strict);
+    assert_eq!(code, 1);
+}
+
+/// `--partial` (item 5): a unit that gives only 编制人数 and 实有人数 gets the one score those
+/// allow; everything else is 无法计算 with the inputs it lacks, and the total is 不完整.
+const ONLY_HEADCOUNT: &str = "\"单位名称\" = \"某局\"\n\"编制人数\" = 174\n\"实有人数\" = 138\n[\"自评\"]\n\"总分\" = 95\n[\"自评\".\"指标值\"]\n\"财政供养人员控制率\" = \"79.31%\"\n\"预算调整率\" = \"3%\"\n";
+
+#[test]
+fn partial_evaluation_scores_what_the_figures_allow() {
+    let compiled = crate::compile(
+        "rules/yueyang-2021.jx",
+        &crate::read(&crate::root().join("rules/yueyang-2021.jx")),
+    );
+    let model = &compiled.model;
+    // Without --partial nothing changes: missing figures are an error of the unit.
+    let err = jixiao::load_data(model, "u.toml", ONLY_HEADCOUNT, jixiao::DataFormat::Toml).unwrap_err();
+    assert_eq!(err.problems.len(), 65);
+    let options = jixiao::data::BindOptions { partial: true };
+    let record = jixiao::load_data_with(model, "u.toml", ONLY_HEADCOUNT, jixiao::DataFormat::Toml, options).unwrap();
+    let ev = jixiao::evaluate(model, &record, false).unwrap();
+    let control = &ev.indicators[0];
+    assert_eq!(
+        (control.name.as_str(), control.score_display.as_str()),
+        ("财政供养人员控制率", "5.00")
+    );
+    let adjust = ev.indicators.iter().find(|i| i.name == "预算调整率").unwrap();
+    assert_eq!(adjust.score_display, "无法计算");
+    assert_eq!(adjust.reason.as_deref(), Some("缺少 年初预算、实际收入"));
+    assert!(!ev.complete);
+    assert_eq!(ev.total_display, "不完整（已得 5.00 分，可评分值 5 / 满分 100）");
+    assert_eq!(ev.scoring.as_ref().unwrap().unscored.len(), 22);
+    // The 复核 compares what can be computed: the stated 79.31% is confirmed, the stated
+    // 预算调整率 cannot be checked, the stated total is not passed.
+    assert!(ev
+        .audit
+        .confirmed
+        .iter()
+        .any(|c| c.subject == "财政供养人员控制率" && c.computed == "79.31%"));
+    let unchecked = ev
+        .audit
+        .findings
+        .iter()
+        .find(|f| f.subject == "预算调整率" && f.category == "指标值")
+        .unwrap();
+    assert_eq!(unchecked.severity, "提示");
+    assert!(unchecked.message.ends_with("未能复核"), "{}", unchecked.message);
+    assert!(ev
+        .audit
+        .findings
+        .iter()
+        .any(|f| f.subject == "总分" && f.message.contains("自评未复核")));
+    // Cross-checks that need missing figures are not made, and say so.
+    assert!(ev.checks.iter().all(|c| c.unchecked.is_some()));
+}
+
+#[test]
+fn partial_evaluation_sets_a_bad_value_aside_and_keeps_the_rest() {
+    let compiled = crate::compile(
+        "rules/yueyang-2021.jx",
+        &crate::read(&crate::root().join("rules/yueyang-2021.jx")),
+    );
+    let model = &compiled.model;
+    let seed = crate::read(&crate::root().join("examples/yueyang-2021/chengguan-zhifa.toml"));
+    let bad = seed.replace("\"实有人数\" = 138", "\"实有人数\" = \"一百三十八\"");
+    assert_ne!(bad, seed);
+    // Without --partial: the unit is an error.
+    assert!(jixiao::load_data(model, "u.toml", &bad, jixiao::DataFormat::Toml).is_err());
+    let options = jixiao::data::BindOptions { partial: true };
+    let record = jixiao::load_data_with(model, "u.toml", &bad, jixiao::DataFormat::Toml, options).unwrap();
+    let ev = jixiao::evaluate(model, &record, false).unwrap();
+    assert_eq!(ev.indicators[0].reason.as_deref(), Some("缺少 实有人数"));
+    assert_eq!(ev.indicators.iter().filter(|i| i.score.is_some()).count(), 22);
+    let set_aside = ev
+        .audit
+        .findings
+        .iter()
+        .find(|f| f.category == "数据" && f.severity == "警告")
+        .unwrap();
+    assert!(set_aside.message.contains("一百三十八"), "{}", set_aside.message);
+    // 94.2955 − 5 earned of 95.
+    assert_eq!(ev.total_display, "不完整（已得 89.30 分，可评分值 95 / 满分 100）");
+}
+
+#[test]
+fn eval_partial_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("u.toml");
+    std::fs::write(&data, ONLY_HEADCOUNT).unwrap();
+    let data = data.to_str().unwrap();
+    let (code, _, err) = jixiao(&["eval", "rules/yueyang-2021.jx", data]);
+    assert_eq!(code, 1);
+    assert!(err.contains("65 处问题"), "{err}");
+    let (code, out, err) = jixiao(&["eval", "rules/yueyang-2021.jx", data, "--partial"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("总分：不完整（已得 5.00 分，可评分值 5 / 满分 100）    等级：无（总分不完整）"),
+        "{out}"
+    );
+    assert!(err.contains("总分不完整"), "{err}");
+    let (code, _, _) = jixiao(&["eval", "rules/yueyang-2021.jx", data, "--partial", "--strict"]);
     assert_eq!(code, 1);
 }

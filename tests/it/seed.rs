@@ -102,7 +102,11 @@ fn seed_cross_checks() {
 #[test]
 fn seed_scores_total_and_grade() {
     let ev = seed();
-    let score = |name: &str| (ev.indicators.iter().find(|i| i.name == name).unwrap().score).clone().unwrap();
+    let score = |name: &str| {
+        (ev.indicators.iter().find(|i| i.name == name).unwrap().score)
+            .clone()
+            .unwrap()
+    };
     assert_eq!(score("财政供养人员控制率"), d("5"));
     // 5 − 0.5 × 2.40909… = 3.7954545…
     assert_eq!(
@@ -126,7 +130,10 @@ fn seed_scores_total_and_grade() {
     assert_eq!(category("职责履行").score, Some(d("23")));
     assert_eq!(category("履职效益").score, Some(d("20")));
     assert_eq!(ev.total_display, "94.30");
-    assert_eq!(jixiao::eval::value::round_half_away(ev.total.unwrap(), 4).unwrap(), d("94.2955"));
+    assert_eq!(
+        jixiao::eval::value::round_half_away(ev.total.unwrap(), 4).unwrap(),
+        d("94.2955")
+    );
     assert_eq!(ev.grade.as_deref(), Some("优秀"));
     let weights = ev
         .categories

@@ -77,7 +77,9 @@ fn eval_file(model: &Model, path: &Path, explain: bool) -> Result<Evaluation, St
         panic!("one unit per template");
     };
     assert!(opened.next_item().is_none(), "one unit per template");
-    batch::process(model, row, 1, explain).result.map(|d| d.evaluation)
+    batch::process(model, row, 1, explain, false)
+        .result
+        .map(|d| d.evaluation)
 }
 
 fn without_provenance(mut ev: Evaluation) -> Evaluation {

@@ -93,13 +93,28 @@ fn a_scored_value_without_a_policy_is_an_error_of_that_indicator_naming_the_divi
     // 94.2955 − 0.5 (预算调整率's score) earned, of the 97 points that could be scored.
     assert_eq!(ev.total_display, "不完整（已得 93.80 分，可评分值 97 / 满分 100）");
     let category = ev.categories.iter().find(|c| c.name == "预算执行").unwrap();
-    assert_eq!((category.score.clone(), category.score_display.as_str()), (None, "不完整（已得 12.00）"));
+    assert_eq!(
+        (category.score.clone(), category.score_display.as_str()),
+        (None, "不完整（已得 12.00）")
+    );
     let note = ev.scoring.as_ref().unwrap();
     assert!(note.text.contains("无法计算时"), "{}", note.text);
     // The 复核 says why, and does not pass the stated total or grade.
-    assert!(ev.audit.summary.ends_with("复核总分不完整，没有等级"), "{}", ev.audit.summary);
-    assert!(ev.audit.findings.iter().any(|f| f.severity == "错误" && f.subject == "预算调整率"));
-    assert!(!ev.audit.confirmed.iter().any(|c| c.subject == "总分" || c.subject == "评价等次"));
+    assert!(
+        ev.audit.summary.ends_with("复核总分不完整，没有等级"),
+        "{}",
+        ev.audit.summary
+    );
+    assert!(ev
+        .audit
+        .findings
+        .iter()
+        .any(|f| f.severity == "错误" && f.subject == "预算调整率"));
+    assert!(!ev
+        .audit
+        .confirmed
+        .iter()
+        .any(|c| c.subject == "总分" || c.subject == "评价等次"));
 }
 
 const SMALL: &str = r#"

@@ -67,8 +67,8 @@
       case "number": return u.number;
       case "unit": return u.unit;
       case "source": return u.source;
-      case "total": return ev ? ev.total : "";
-      case "grade": return ev ? ev.grade : "";
+      case "total": return ev && ev.total !== null ? ev.total : "";
+      case "grade": return ev && ev.grade !== null ? ev.grade : "";
       case "self": return ev && ev.self_evaluation.total !== null ? ev.self_evaluation.total : "";
       case "checks": return ev ? ev.checks.filter((c) => !c.ok).length : "";
       case "findings": {
@@ -123,11 +123,11 @@
       el("td", {}, el("a", { href: "#", class: "unit-link", onclick: (x) => x.preventDefault() }, u.unit)),
       el("td", {}, u.source),
       el("td", { class: "num total" }, ev.total_display),
-      el("td", { class: "grade" }, ev.grade),
+      el("td", { class: "grade" }, ev.grade ?? ""),
       el("td", {}, self.total !== null || self.grade ? `${self.total ?? "—"} ${self.grade ?? ""}` : ""),
       el("td", { class: "num" }, failed || ""),
       el("td", {}, el("span", { class: "pill e", title: "错误" }, e), el("span", { class: "pill w", title: "警告" }, w), el("span", { class: "pill n", title: "提示" }, n)),
-      el("td", { class: "ok" }, u.status),
+      el("td", { class: ev.complete ? "ok" : "warn" }, u.status),
     );
   }
 
@@ -184,12 +184,13 @@
         "div",
         { class: "verdict" },
         el("span", {}, el("span", { class: "label" }, "总分 "), el("span", { class: "total", id: "unit-total" }, ev.total_display)),
-        el("span", {}, el("span", { class: "label" }, "等级 "), el("span", { class: "grade-big", id: "unit-grade" }, ev.grade)),
+        el("span", {}, el("span", { class: "label" }, "等级 "), el("span", { class: "grade-big", id: "unit-grade" }, ev.grade ?? "无（总分不完整）")),
         self.total !== null || self.grade
           ? el("span", { class: "label" }, `自评：${self.total ?? "—"} 分 ${self.grade ?? "—"}`)
           : null,
         el("span", { class: "label" }, `复核：${ev.audit.summary}`),
       ),
+      ev.scoring ? el("p", { class: ev.complete ? "muted" : "problem", id: "unit-scoring" }, ev.scoring.text) : null,
       el("h3", {}, "评分表"),
       el(
         "p",
@@ -211,7 +212,7 @@
         `来源：规则文件 ${ev.provenance.rules_file}（SHA-256 ${ev.provenance.rules_sha256.slice(0, 16)}…）；数据 ${ev.provenance.data_file}（SHA-256 ${ev.provenance.data_sha256.slice(0, 16)}…）`,
       ),
     ];
-    return parts;
+    return parts.filter((p) => p !== null);
   }
 
   function sheet(ev) {
