@@ -205,6 +205,32 @@ test("评价页：上传示例数据，种子单位 94.30 分优秀，打开详�
   assert.deepEqual(page.scriptErrors, []);
 });
 
+test("评价页：部分评价，缺少数字的单位标为不完整，没有总分和等级", { timeout: 180_000 }, async () => {
+  const page = await newPage();
+  await page.goto(`${base}/evaluate?rules=yueyang-2021`);
+  await page.locator("#rules option[value='yueyang-2021']").waitFor({ state: "attached" });
+  const unit = path.join(tempDir("jixiao-partial-"), "只有人数.toml");
+  fs.writeFileSync(unit, '"单位名称" = "某局"\n"编制人数" = 174\n"实有人数" = 138\n');
+  await page.locator("#files").setInputFiles(unit);
+  // Without 部分评价 the unit is an error.
+  await page.locator("#run").click();
+  const table = page.locator("#units");
+  await table.locator("tbody tr.error").first().waitFor();
+  // With it: scored as far as the figures allow.
+  await page.locator("#partial").check();
+  await page.locator("#run").click();
+  const row = table.locator("tbody tr", { hasText: "某局" });
+  await row.locator("td.total").waitFor();
+  assert.match(await row.locator("td.total").innerText(), /^不完整（已得 5\.00 分/);
+  assert.equal(await row.locator("td.grade").innerText(), "");
+  assert.match(await page.locator("#summary").innerText(), /1 个不完整/);
+  await row.click();
+  assert.equal(await page.locator("#unit-grade").innerText(), "无（总分不完整）");
+  assert.match(await page.locator("#unit-scoring").innerText(), /22 个指标无法评分/);
+  await screenshot(page, "evaluate-partial.png");
+  assert.deepEqual(page.scriptErrors, []);
+});
+
 test("对比页：2021 与 2022 年度规则，对各单位的影响", { timeout: 180_000 }, async () => {
   const page = await newPage();
   await page.goto(`${base}/diff`);

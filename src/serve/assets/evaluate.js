@@ -7,6 +7,7 @@
   const select = document.getElementById("rules");
   const filesInput = document.getElementById("files");
   const sheetInput = document.getElementById("sheet");
+  const partialInput = document.getElementById("partial");
   const runButton = document.getElementById("run");
   const statusLine = document.getElementById("status");
   const results = document.getElementById("results");
@@ -27,6 +28,7 @@
     const data = new FormData();
     data.append("rules", last.rules);
     if (last.sheet) data.append("sheet", last.sheet);
+    if (last.partial) data.append("partial", "true");
     if (format) data.append("format", format);
     else data.append("explain", "true");
     for (const f of last.files) data.append("file", f, f.name);
@@ -39,7 +41,12 @@
       jx.status(statusLine, "请先选择数据文件。", "problem");
       return;
     }
-    last = { rules: select.value, files: Array.from(filesInput.files), sheet: sheetInput.value.trim() };
+    last = {
+      rules: select.value,
+      files: Array.from(filesInput.files),
+      sheet: sheetInput.value.trim(),
+      partial: partialInput.checked,
+    };
     runButton.disabled = true;
     jx.status(statusLine, `正在评价 ${last.files.length} 个文件……`, "busy");
     try {
