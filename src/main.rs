@@ -48,6 +48,19 @@ const STACK_BYTES: usize = 256 * 1024 * 1024;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Ctrl-C, SIGTERM or SIGHUP in the middle of writing `-o`: remove the temporary file
+    // rather than leave it beside the user's files. (The server handles its own signals.)
+    #[cfg(feature = "serve")]
+    let serving = matches!(cli.command, Command::Serve(_));
+    #[cfg(not(feature = "serve"))]
+    let serving = false;
+    if !serving {
+        let _ = ctrlc::set_handler(|| {
+            jixiao::batch::output::remove_unfinished_outputs();
+            eprintln!("已中断，未写出结果。");
+            std::process::exit(130);
+        });
+    }
     let worker = std::thread::Builder::new()
         .stack_size(STACK_BYTES)
         .spawn(move || match run(cli) {
@@ -91,6 +104,7 @@ fn read(path: &PathBuf) -> miette::Result<String> {
 
 fn load_rules(path: &PathBuf) -> miette::Result<jixiao::Compiled> {
     let text = read(path)?;
+    cli::note_input(path);
     let name = path.display().to_string();
     match jixiao::compile_with(&name, &text, &cli::file_loader) {
         Ok(mut compiled) => {

@@ -54,13 +54,83 @@ pub enum Destination {
     },
 }
 
+/// Temporary output files not yet renamed into place, so that an interrupted run
+/// (Ctrl-C, SIGTERM, SIGHUP) can remove them ([`remove_unfinished_outputs`]).
+static UNFINISHED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+fn unfinished() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    UNFINISHED.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Removes the temporary files of outputs still being written: for the binary's signal
+/// handler, right before it exits. (A `kill -9` cannot be caught; such a file is named
+/// `.jixiao-*.tmp` and may be deleted.)
+pub fn remove_unfinished_outputs() {
+    for path in unfinished().drain(..) {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+/// Where `-o` really writes: a symlink is followed to the file it names (the link stays a
+/// link), and only a regular file (or a new one) may be written.
+fn output_target(path: &Path) -> Result<PathBuf, String> {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Ok(path.to_path_buf()); // a new file
+    };
+    let target = if meta.file_type().is_symlink() {
+        std::fs::canonicalize(path).map_err(|_| {
+            format!(
+                "输出文件 {} 是一个符号链接，但它指向的文件不存在；请指定一个普通文件",
+                path.display()
+            )
+        })?
+    } else {
+        path.to_path_buf()
+    };
+    match std::fs::metadata(&target) {
+        Ok(m) if m.is_file() => Ok(target),
+        Ok(m) if m.is_dir() => Err(format!("输出文件 {} 是一个目录：请在目录中指定文件名，例如 {}", path.display(), path.join("评价结果.csv").display())),
+        Ok(_) => Err(format!(
+            "输出文件 {} 不是普通文件（设备、管道或套接字），jixiao 不会替换它；要把结果写到那里，请不用 -o，改用重定向（> {}）",
+            path.display(),
+            path.display()
+        )),
+        Err(_) => Ok(target),
+    }
+}
+
+/// Whether two paths are the same file (same device and inode on Unix).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        #[cfg(unix)]
+        (Ok(x), Ok(y)) => {
+            use std::os::unix::fs::MetadataExt;
+            x.dev() == y.dev() && x.ino() == y.ino()
+        }
+        #[cfg(not(unix))]
+        (Ok(_), Ok(_)) => std::fs::canonicalize(a).ok() == std::fs::canonicalize(b).ok(),
+        _ => false,
+    }
+}
+
 impl Destination {
     pub fn stdout() -> Destination {
         Destination::Stdout(io::BufWriter::new(io::stdout()))
     }
 
-    /// Creates the temporary file in the target's directory.
-    pub fn file(path: &Path) -> Result<Destination, String> {
+    /// Creates the temporary file in the target's directory. `inputs` are the files the
+    /// run reads (data, the rule file and its `基于` bases): the output may be none of them,
+    /// under any name (same device and inode). The target must be a regular file or new;
+    /// a symlink is written through (the file it names is replaced, the link kept).
+    pub fn file(path: &Path, inputs: &[PathBuf]) -> Result<Destination, String> {
+        if let Some(input) = inputs.iter().find(|i| same_file(path, i)) {
+            return Err(format!(
+                "输出文件 {} 就是输入文件 {}：写出结果会覆盖它。请换一个输出文件名",
+                path.display(),
+                input.display()
+            ));
+        }
+        let path = &output_target(path)?;
         let dir = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -82,6 +152,7 @@ impl Destination {
                 super::input::io_message(&e)
             )
         })?;
+        unfinished().push(temp.path().to_path_buf());
         Ok(Destination::File {
             path: path.to_path_buf(),
             temp: io::BufWriter::new(temp),
@@ -103,12 +174,17 @@ impl Destination {
                 _ => Ok(()),
             },
             Destination::File { path, temp } => {
-                let temp = temp
+                let temp_path = temp.get_ref().path().to_path_buf();
+                let done = temp
                     .into_inner()
-                    .map_err(|e| format!("写出 {} 失败：{}", path.display(), e.error()))?;
-                temp.persist(&path)
-                    .map_err(|e| format!("无法写入 {}：{}", path.display(), super::input::io_message(&e.error)))?;
-                Ok(())
+                    .map_err(|e| format!("写出 {} 失败：{}", path.display(), e.error()))
+                    .and_then(|temp| {
+                        temp.persist(&path)
+                            .map(|_| ())
+                            .map_err(|e| format!("无法写入 {}：{}", path.display(), super::input::io_message(&e.error)))
+                    });
+                unfinished().retain(|p| *p != temp_path);
+                done
             }
         }
     }

@@ -55,6 +55,9 @@ fn evaluate_all(
 }
 
 pub fn run(args: DiffArgs) -> miette::Result<ExitCode> {
+    for path in &args.data {
+        super::note_input(path);
+    }
     let old = crate::load_rules(&args.old)?;
     let new = crate::load_rules(&args.new)?;
     let sheet = args.sheet.as_deref();
@@ -90,12 +93,7 @@ pub fn run(args: DiffArgs) -> miette::Result<ExitCode> {
     };
     match &args.output {
         Some(path) => {
-            let mut destination = jixiao::batch::output::Destination::file(path).map_err(|m| miette::miette!("{m}"))?;
-            destination
-                .writer()
-                .write_all(&bytes)
-                .map_err(|e| miette::miette!("写出 {} 失败：{e}", path.display()))?;
-            destination.commit().map_err(|m| miette::miette!("{m}"))?;
+            super::write_output(path, &bytes)?;
             eprintln!("结果已写入 {}", path.display());
         }
         None if matches!(format, DiffFormat::Xlsx) => {

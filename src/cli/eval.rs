@@ -3,7 +3,7 @@
 //! table, JSON, JSON Lines, CSV, XLSX or HTML to stdout or `-o FILE`.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
@@ -175,7 +175,7 @@ pub fn run(mut args: EvalArgs) -> miette::Result<ExitCode> {
         }
     };
     let mut destination = match &args.output {
-        Some(path) => Destination::file(path).map_err(|m| miette::miette!("{m}"))?,
+        Some(path) => Destination::file(path, &super::inputs()).map_err(|m| miette::miette!("{m}"))?,
         None => Destination::stdout(),
     };
     let tally = match batch::run(model, inputs, &options, destination.writer()) {
@@ -256,7 +256,7 @@ fn single_unit(args: &EvalArgs, format: OutputFormat) -> miette::Result<ExitCode
     }
     match &args.output {
         None => crate::write_stdout(&text)?,
-        Some(path) => write_file(path, &text)?,
+        Some(path) => super::write_output(path, text.as_bytes())?,
     }
     if let Some(note) = ev.scoring.as_ref().filter(|_| !ev.complete) {
         eprintln!("注意：{}", note.text);
@@ -265,13 +265,4 @@ fn single_unit(args: &EvalArgs, format: OutputFormat) -> miette::Result<ExitCode
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn write_file(path: &Path, text: &str) -> miette::Result<()> {
-    let mut destination = Destination::file(path).map_err(|m| miette::miette!("{m}"))?;
-    destination
-        .writer()
-        .write_all(text.as_bytes())
-        .map_err(|e| miette::miette!("写出 {} 失败：{e}", path.display()))?;
-    destination.commit().map_err(|m| miette::miette!("{m}"))
 }

@@ -45,7 +45,36 @@ pub fn file_loader(from: &str, base: &str) -> Result<(String, String), String> {
     let dir = Path::new(from).parent().unwrap_or(Path::new("."));
     let path = dir.join(base);
     let text = read_text(&path).map_err(|e| e.to_string())?;
+    note_input(&path);
     Ok((path.display().to_string(), text))
+}
+
+/// Every file this run reads (rule files, their `基于` bases, data files): `-o` may
+/// overwrite none of them.
+static INPUTS: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Records a file the run reads, so that no output replaces it.
+pub fn note_input(path: &Path) {
+    INPUTS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(path.to_path_buf());
+}
+
+/// The files noted so far ([`note_input`]).
+pub fn inputs() -> Vec<std::path::PathBuf> {
+    INPUTS.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+/// Writes a whole output file the safe way: a temporary file renamed into place, never
+/// over an input of this run, never over anything but a regular file.
+pub fn write_output(path: &Path, bytes: &[u8]) -> miette::Result<()> {
+    let mut destination = jixiao::batch::Destination::file(path, &inputs()).map_err(|m| miette::miette!("{m}"))?;
+    destination
+        .writer()
+        .write_all(bytes)
+        .map_err(|e| miette::miette!("写出 {} 失败：{e}", path.display()))?;
+    destination.commit().map_err(|m| miette::miette!("{m}"))
 }
 
 /// Reads a UTF-8 text file, with a message naming the file on failure.

@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 use miette::Report;
 
-use jixiao::batch::Destination;
 use jixiao::template::{self, Body, FormRole};
 use jixiao::DataFormat;
 
@@ -86,12 +85,7 @@ pub fn run(args: TemplateArgs) -> miette::Result<ExitCode> {
     match &args.output {
         None => crate::write_stdout(&String::from_utf8_lossy(&bytes))?,
         Some(path) => {
-            let mut destination = Destination::file(path).map_err(|m| miette::miette!("{m}"))?;
-            destination
-                .writer()
-                .write_all(&bytes)
-                .map_err(|e| miette::miette!("写出 {} 失败：{e}", path.display()))?;
-            destination.commit().map_err(|m| miette::miette!("{m}"))?;
+            super::write_output(path, &bytes)?;
             match format {
                 TemplateFormat::Xlsx => eprintln!("已生成 {}：{}", path.display(), summary(&form)),
                 TemplateFormat::Toml => eprintln!("已生成 {}（单个单位的 TOML 数据文件骨架）", path.display()),

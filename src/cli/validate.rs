@@ -8,7 +8,6 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 
 use jixiao::batch::input::{self, column_letters, FileKind, InputFormat, Item, RawRow};
-use jixiao::batch::Destination;
 use jixiao::data;
 use jixiao::model::Model;
 use jixiao::template::read::{self, Problem, Severity};
@@ -45,6 +44,14 @@ pub enum ValidateFormat {
 /// Expands directories into the data files below them (sorted; Excel's `~$` lock files and
 /// hidden files skipped); files named on the command line are kept as given.
 pub fn data_files(paths: &[PathBuf]) -> miette::Result<Vec<PathBuf>> {
+    let out = expand(paths)?;
+    for path in &out {
+        super::note_input(path);
+    }
+    Ok(out)
+}
+
+fn expand(paths: &[PathBuf]) -> miette::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for path in paths {
         if path.is_dir() {
@@ -142,12 +149,7 @@ pub fn run(args: ValidateArgs) -> miette::Result<ExitCode> {
     match &args.output {
         None => crate::write_stdout(&String::from_utf8_lossy(&bytes))?,
         Some(path) => {
-            let mut destination = Destination::file(path).map_err(|m| miette::miette!("{m}"))?;
-            destination
-                .writer()
-                .write_all(&bytes)
-                .map_err(|e| miette::miette!("写出 {} 失败：{e}", path.display()))?;
-            destination.commit().map_err(|m| miette::miette!("{m}"))?;
+            super::write_output(path, &bytes)?;
         }
     }
 

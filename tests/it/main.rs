@@ -11,6 +11,7 @@ mod forms;
 mod fuzz_regressions;
 mod limits;
 mod not_applicable;
+mod output_safety;
 mod props;
 mod seed;
 #[cfg(feature = "serve")]
