@@ -38,13 +38,19 @@
     data.append("old", last.old);
     data.append("new", last.new);
     if (format) data.append("format", format);
+    if (last.partial) data.append("partial", "true");
     for (const f of last.files) data.append("file", f, f.name);
     return jx.post("/api/diff", data);
   }
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    last = { old: oldSelect.value, new: newSelect.value, files: Array.from(filesInput.files) };
+    last = {
+      old: oldSelect.value,
+      new: newSelect.value,
+      files: Array.from(filesInput.files),
+      partial: document.getElementById("partial").checked,
+    };
     runButton.disabled = true;
     jx.status(statusLine, "正在对比……", "busy");
     try {
@@ -108,6 +114,7 @@
         el(
           "td",
           { colspan: 8 },
+          u.incomplete ? el("p", { class: "warn" }, "总分无法比较：" + u.incomplete) : null,
           u.error
             ? el("span", { class: "bad" }, "无法比较：" + u.error)
             : u.changes.length
@@ -121,9 +128,9 @@
           { onclick: () => (changesRow.hidden = !changesRow.hidden) },
           el("td", { class: "num" }, u.number),
           el("td", {}, u.unit),
-          el("td", { class: "num" }, score(u.old_total)),
-          el("td", { class: "num" }, score(u.new_total)),
-          el("td", { class: "num " + (delta > 0 ? "delta-up" : delta < 0 ? "delta-down" : "") }, u.error ? "" : signed(u.delta)),
+          el("td", { class: "num" }, u.old_total === null && !u.error ? "不完整" : score(u.old_total)),
+          el("td", { class: "num" }, u.new_total === null && !u.error ? "不完整" : score(u.new_total)),
+          el("td", { class: "num " + (delta > 0 ? "delta-up" : delta < 0 ? "delta-down" : "") }, u.error || u.incomplete ? "" : signed(u.delta)),
           el("td", {}, u.old_grade ?? ""),
           el("td", {}, u.new_grade ?? ""),
           el("td", { class: u.grade_changed ? "warn" : "" }, u.error ? "错误" : u.grade_changed ? "是" : ""),
