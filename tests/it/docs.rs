@@ -6,10 +6,11 @@
 //! - `<!-- 测试 规则 名称 -->` before a ```` ```jx ```` block: the block is a complete rule
 //!   file that must check clean; later markers call it `名称`.
 //! - `<!-- 测试 数据 名称 -->` before a ```` ```toml ```` block: a unit's data file.
-//! - `<!-- 测试 期望 规则=名称 数据=名称 [不适用时=…] [设=输入:值] [部分] 总分=… 等级=… 指标=… -->`:
+//! - `<!-- 测试 期望 规则=名称 数据=名称 [不适用时=…] [去掉无法计算时] [设=输入:值] [部分] 总分=… 等级=… 指标=… -->`:
 //!   evaluate that data under those rules (`规则=@path` / `数据=@path` name a file in the
-//!   repository; `不适用时=…` replaces the file's `不适用时` mode; `设=` changes one input;
-//!   `部分` evaluates as `--partial` does) and assert the shown total (`总分`), the grade
+//!   repository; `不适用时=…` replaces the file's `不适用时` mode; `去掉无法计算时` removes every
+//!   `无法计算时` clause and the `不适用时` line; `设=` changes one input; `部分` evaluates as
+//!   `--partial` does) and assert the shown total (`总分`), the grade
 //!   (`等级`, `无` for none) and every other key as an indicator's or category's shown score.
 //!   Each stated figure must also appear in the documentation where it is stated: in the
 //!   table row for that `不适用时` mode if there is one, else before the next heading.
@@ -108,6 +109,28 @@ fn lookup(named: &HashMap<String, String>, key: &str) -> String {
     }
 }
 
+/// The rule text without its `无法计算时` clauses (one line, or a `{ … }` block) and without
+/// `不适用时`.
+fn without_policies(text: &str) -> String {
+    let mut out = Vec::new();
+    let mut in_block = false;
+    for line in text.lines() {
+        let t = line.trim();
+        if in_block {
+            in_block = t != "}";
+            continue;
+        }
+        if t.starts_with("无法计算时") {
+            in_block = t.contains('{') && !t.contains('}');
+            continue;
+        }
+        if !t.starts_with("不适用时 ") {
+            out.push(line);
+        }
+    }
+    out.join("\n") + "\n"
+}
+
 #[test]
 fn the_marked_examples_of_the_language_reference_hold() {
     let text = crate::read(&crate::root().join(DOC));
@@ -152,6 +175,9 @@ fn the_marked_examples_of_the_language_reference_hold() {
                         .unwrap_or_else(|| panic!("{DOC}:{at}: the rules have no `不适用时`"))
                         .to_owned();
                     rule_text = rule_text.replace(&line, &format!("不适用时 {mode}"));
+                }
+                if m.words.iter().any(|w| w == "去掉无法计算时") {
+                    rule_text = without_policies(&rule_text);
                 }
                 let mut data_text = lookup(&data, opts["数据"]);
                 if let Some((name, value)) = opts.get("设").and_then(|s| s.split_once(':')) {
