@@ -333,7 +333,7 @@ pub fn build(model: &Model, record: &Record, outcome: &Outcome, explain: bool) -
                 });
                 let display = leaf
                     .value_slot
-                    .and_then(|s| outcome.slots.get(s).map(|v| shown(model, s, v)));
+                    .and_then(|s| outcome.slots.get(s).map(|v| shown_with_missing(model, outcome, s, v)));
                 let (status, reason, score) = match &outcome.branches[i] {
                     Branch::Unscored { reason } => {
                         (STATUS_UNSCORED, Some(unscored_reason(model, outcome, i, reason)), None)
@@ -512,12 +512,18 @@ fn incomplete_figures(model: &Model, note: &ScoringNote) -> String {
 /// Why a leaf has no score. For missing data, every missing input its formula needs
 /// (`缺少 编制人数、实有人数`), not only the first one the evaluation met.
 pub(crate) fn unscored_reason(model: &Model, outcome: &Outcome, leaf: usize, reason: &Undefined) -> String {
-    if reason.cause != crate::model::UndefinedCause::Missing {
-        return reason.reason.clone();
-    }
-    let Some(slot) = model.nodes[leaf].leaf.as_ref().and_then(|l| l.value_slot) else {
-        return reason.reason.clone();
-    };
+    model.nodes[leaf]
+        .leaf
+        .as_ref()
+        .and_then(|l| l.value_slot)
+        .filter(|_| reason.cause == crate::model::UndefinedCause::Missing)
+        .and_then(|slot| missing_behind(model, outcome, slot))
+        .unwrap_or_else(|| reason.reason.clone())
+}
+
+/// `缺少 年初预算、实际收入`: the missing inputs behind a value that is 无法计算, in
+/// declaration order; `None` when none is missing.
+fn missing_behind(model: &Model, outcome: &Outcome, slot: usize) -> Option<String> {
     let mut missing = Vec::new();
     let mut seen = vec![false; model.slot_count];
     let mut pending = vec![slot];
@@ -526,7 +532,7 @@ pub(crate) fn unscored_reason(model: &Model, outcome: &Outcome, leaf: usize, rea
             continue;
         }
         match outcome.slots.get(s) {
-            Some(Value::Undefined(u)) if s < model.inputs.len() => missing.push((s, u.reason.clone())),
+            Some(Value::Undefined(_)) if s < model.inputs.len() => missing.push(s),
             Some(Value::Undefined(_)) => {
                 if let Some(c) = model.computed.iter().find(|c| c.slot == s) {
                     pending.extend(c.refs.iter().map(|(_, r)| *r));
@@ -535,12 +541,23 @@ pub(crate) fn unscored_reason(model: &Model, outcome: &Outcome, leaf: usize, rea
             _ => {}
         }
     }
-    if missing.is_empty() {
-        return reason.reason.clone();
-    }
     missing.sort_unstable();
-    let names: Vec<&str> = missing.iter().map(|(s, _)| model.inputs[*s].name.as_str()).collect();
-    format!("缺少 {}", names.join("、"))
+    let names: Vec<&str> = missing.iter().map(|&s| model.inputs[s].name.as_str()).collect();
+    (!names.is_empty()).then(|| format!("缺少 {}", names.join("、")))
+}
+
+/// A slot's value as shown, with every missing input behind a value 无法计算 for want of
+/// data (not only the first one met).
+fn shown_with_missing(model: &Model, outcome: &Outcome, slot: usize, v: &Value) -> String {
+    match v {
+        Value::Undefined(u) if u.cause == crate::model::UndefinedCause::Missing && slot >= model.inputs.len() => {
+            match missing_behind(model, outcome, slot) {
+                Some(why) => format!("{}（{why}）", crate::model::UNDEFINED_TEXT),
+                None => shown(model, slot, v),
+            }
+        }
+        _ => shown(model, slot, v),
+    }
 }
 
 /// What the clerk reads about a total that is not a plain sum.
@@ -579,11 +596,32 @@ fn scoring_note(model: &Model, outcome: &Outcome, p: &crate::eval::Partial) -> S
     let names = |v: &[IndicatorReason]| v.iter().map(|r| r.indicator.as_str()).collect::<Vec<_>>().join("、");
     let mut text = Vec::new();
     if !note.unscored.is_empty() {
+        // What would give the unit a total, by what is in the way.
+        let causes: Vec<crate::model::UndefinedCause> = model
+            .leaves
+            .iter()
+            .filter_map(|&l| match &outcome.branches[l] {
+                Branch::Unscored { reason } => Some(reason.cause),
+                _ => None,
+            })
+            .collect();
+        use crate::model::UndefinedCause as C;
+        let mut remedies = Vec::new();
+        if causes.contains(&C::Missing) {
+            remedies.push("补齐缺少的数据");
+        }
+        if causes.contains(&C::ZeroDivisor) {
+            remedies.push("核对作除数的数据，或在规则文件中为这些指标写明“无法计算时”");
+        }
+        if causes.contains(&C::Error) {
+            remedies.push("按各指标的原因核对数据或规则文件");
+        }
         text.push(format!(
-            "总分不完整：{} 个指标无法评分（{}），{}；补齐数据或在规则文件中写明“无法计算时”后才有总分和等级",
+            "总分不完整：{} 个指标无法评分（{}），{}；{}后才有总分和等级",
             note.unscored.len(),
             names(&note.unscored),
-            incomplete_figures(model, &note)
+            incomplete_figures(model, &note),
+            remedies.join("，")
         ));
     } else if p.applicable.is_zero() {
         text.push("所有指标都不适用，没有总分和等级".to_owned());
@@ -975,7 +1013,9 @@ pub fn render_table(ev: &Evaluation) -> String {
             out.push('\n');
         }
     }
-    out.push_str("\n勾稽关系与对照\n");
+    if !ev.checks.is_empty() {
+        out.push_str("\n勾稽关系与对照\n");
+    }
     for c in &ev.checks {
         if let Some(why) = &c.unchecked {
             out.push_str(&format!(

@@ -480,7 +480,10 @@ struct ErrorRow {
 #[derive(Debug, Serialize)]
 struct Summary {
     units: usize,
+    /// Units with a final total and grade.
     evaluated: usize,
+    /// Units evaluated without a total (some indicator has no score).
+    incomplete: usize,
     errors: usize,
     blank_rows: usize,
     /// `7 个单位：7 个已评价，没有错误` (as `jixiao eval` prints it).
@@ -658,6 +661,7 @@ fn evaluate_files(
     let counts = vec![
         ("x-jixiao-units", tally.units.to_string()),
         ("x-jixiao-errors", tally.error_count.to_string()),
+        ("x-jixiao-incomplete", tally.incomplete_count.to_string()),
     ];
     if format != EvalFormat::Json {
         let stem = if audit { "复核结果" } else { "评价结果" };
@@ -673,6 +677,7 @@ fn evaluate_files(
         summary: Summary {
             units: tally.units,
             evaluated: tally.evaluated,
+            incomplete: tally.incomplete_count,
             errors: tally.error_count,
             blank_rows: tally.blank_rows,
             text: tally.summary(),
