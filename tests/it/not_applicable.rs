@@ -305,3 +305,25 @@ fn eval_partial_on_the_command_line() {
     let (code, _, _) = jixiao(&["eval", "rules/yueyang-2021.jx", data, "--partial", "--strict"]);
     assert_eq!(code, 1);
 }
+
+/// `测试` cases expect 不适用, 无法计算 and 不完整 by name (不适用 is a keyword, unquoted),
+/// and coverage counts each case of a `分情况` policy.
+#[test]
+fn rule_file_tests_expect_not_applicable_and_incomplete() {
+    let rules = format!(
+        "{RULES}\n测试 \"上年为 0、本年有支出：不适用\" {{\n  数据 \"d.toml\"\n  期望 增幅 得分 = 不适用\n  期望 总分 = 62.50\n}}\n测试 \"完成率无法计算：总分不完整\" {{\n  数据 \"d.toml\"\n  设 计划 = 0\n  期望 完成率 得分 = 无法计算\n  期望 总分 = 不完整\n  期望 等级 = 不完整\n  期望 投入 得分 = 20\n}}\n"
+    );
+    let compiled = crate::compile("na.jx", &rules);
+    let load = |_: &str| -> Result<(String, String), String> {
+        Ok(("d.toml".into(), format!("\"单位名称\" = \"甲\"\n{ZERO_BASE}")))
+    };
+    let (results, coverage) = jixiao::testing::run(&compiled, &load);
+    for r in &results {
+        assert!(r.passed, "{}: {:?}", r.name, r.failures);
+    }
+    assert_eq!(results.len(), 2);
+    // 增幅: 3 deduction branches, then the policy's two cases; the second (其他) was reached.
+    let missed = coverage.unreached();
+    assert!(missed.iter().any(|m| m == "增幅：无法计算，当 本年 = 0"), "{missed:?}");
+    assert!(!missed.iter().any(|m| m == "增幅：无法计算，其他"), "{missed:?}");
+}
