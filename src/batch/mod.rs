@@ -18,6 +18,7 @@ mod fast;
 pub mod html;
 pub mod input;
 pub mod output;
+pub mod records;
 pub mod xlsx;
 
 use std::io::Write;
@@ -214,6 +215,10 @@ pub struct Options {
     /// run allows it ([`fast`]); the output is the same either way. Off only for tests
     /// and measurements (`--no-fast-path`).
     pub fast_path: bool,
+    /// CSV output: write text cells as they are, even one a spreadsheet would run as a
+    /// formula (`--csv-raw`, for programs); by default such a cell gets a `'` in front
+    /// ([`output::formula_like`]).
+    pub csv_raw: bool,
 }
 
 /// What a run did, for the summary on stderr and the exit code.
@@ -237,6 +242,8 @@ pub struct Tally {
     pub finding_kinds: std::collections::BTreeMap<String, usize>,
     /// 复核: units whose grade changes: (where, unit, conclusion).
     pub grade_changes: Vec<(Origin, String, String)>,
+    /// Each CSV input's text lines and what they were read as ([`Opened::line_summary`]).
+    pub text_lines: Vec<String>,
 }
 
 impl Tally {
@@ -465,6 +472,7 @@ fn drive<W: output::Writer>(
         bar.finish_and_clear();
     }
     tally.warnings.dedup();
+    tally.text_lines = inputs.iter().filter_map(Opened::line_summary).collect();
     writer.finish(layout, out)?;
     out.flush()?;
     Ok(tally)

@@ -9,6 +9,7 @@ mod exact;
 mod format;
 mod forms;
 mod fuzz_regressions;
+mod hostile_csv;
 mod limits;
 mod props;
 mod seed;
