@@ -231,7 +231,7 @@ impl<R: Read> Reader<R> {
 /// The first line of `data`: (its length without the line end, with it). `None` when no
 /// line end is in `data`.
 fn line_end(data: &[u8]) -> Option<(usize, usize)> {
-    let i = data.iter().position(|&b| b == b'\n' || b == b'\r')?;
+    let i = memchr::memchr2(b'\n', b'\r', data)?;
     let used = if data[i] == b'\r' && data.get(i + 1) == Some(&b'\n') {
         i + 2
     } else {
@@ -280,17 +280,14 @@ fn scan(
                     broken.get_or_insert(cell);
                     // The quote is an ordinary character: the cell runs to the delimiter.
                     let rest = &data[pos..];
-                    let n = rest
-                        .iter()
-                        .position(|&b| b == delimiter || b == b'\n' || b == b'\r')
-                        .unwrap_or(rest.len());
+                    let n = memchr::memchr3(delimiter, b'\n', b'\r', rest).unwrap_or(rest.len());
                     out.push_field(&rest[..n]);
                     pos += n;
                 }
             }
         } else {
             let rest = &data[pos..];
-            match rest.iter().position(|&b| b == delimiter || b == b'\n' || b == b'\r') {
+            match memchr::memchr3(delimiter, b'\n', b'\r', rest) {
                 Some(n) => {
                     out.push_field(&rest[..n]);
                     pos += n;
@@ -355,7 +352,7 @@ fn quoted(data: &[u8], eof: bool, delimiter: u8, row_like: usize, scratch: &mut 
     let mut on_line = 0;
     loop {
         let rest = &data[pos..];
-        let Some(n) = rest.iter().position(|&b| b == b'"' || b == b'\n' || b == b'\r') else {
+        let Some(n) = memchr::memchr3(b'"', b'\n', b'\r', rest) else {
             return if eof || !spanning { Quoted::Broken } else { Quoted::More };
         };
         scratch.extend_from_slice(&rest[..n]);

@@ -243,6 +243,10 @@ fn check_file(model: &Model, path: &Path, name: &str, sheet: Option<&str>) -> Ve
             }
         }
     }
+    // Every text line of a CSV file accounted for, as `eval` says it.
+    if let Some(lines) = opened.line_summary() {
+        eprintln!("{lines}");
+    }
     out
 }
 

@@ -73,6 +73,7 @@ fn a_stray_quote_does_not_swallow_the_rows_after_it() {
     let (code, out, err) = jixiao(&["validate", WORKLOAD, path.to_str().unwrap()]);
     assert_eq!(code, 1, "{out}{err}");
     assert!(err.contains("2 个有错误"), "{err}");
+    assert!(err.contains("共 1001 行文本：表头 1 行，数据 1000 行"), "{err}");
     assert!(out.contains("引号"), "{out}");
 }
 
