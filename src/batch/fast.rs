@@ -29,7 +29,7 @@ use rayon::prelude::*;
 
 use super::input::{blank_record, DirectColumn, FileInfo, Item, Opened, Origin, Plan};
 use super::output::{check_text, put_field, Column, CsvWriter, Layout, OutputFormat, Writer, STATUS_OK};
-use super::records::Record as ReadMeta;
+use super::records::{Record as ReadMeta, CHUNK_BYTES, KEEP_BYTES};
 use super::{BatchError, Status, Tally, CHUNK};
 use crate::ast::Display;
 use crate::data::{self, Record, Stated};
@@ -432,7 +432,8 @@ struct Reader {
 }
 
 impl Reader {
-    /// Fills `chunk` with up to [`CHUNK`] records (reusing its buffers); how many.
+    /// Fills `chunk` with up to [`CHUNK`] records or [`CHUNK_BYTES`] (reusing its buffers);
+    /// how many.
     fn fill(
         &mut self,
         inputs: &mut [Opened],
@@ -440,7 +441,8 @@ impl Reader {
         tally: &mut Tally,
     ) -> Result<usize, BatchError> {
         let mut filled = 0;
-        while filled < CHUNK && self.file < inputs.len() {
+        let mut bytes = 0;
+        while filled < CHUNK && bytes < CHUNK_BYTES && self.file < inputs.len() {
             if filled == chunk.len() {
                 chunk.push(Pending {
                     record: csv::ByteRecord::with_capacity(256, 32),
@@ -448,6 +450,10 @@ impl Reader {
                 });
             }
             let slot = &mut chunk[filled];
+            // A buffer a huge line made huge is not kept for the next chunks.
+            if slot.record.as_slice().len() > KEEP_BYTES {
+                slot.record = csv::ByteRecord::with_capacity(256, 32);
+            }
             let (row, meta) = match inputs[self.file].next_csv_record(&mut slot.record) {
                 None => {
                     self.file += 1;
@@ -467,6 +473,7 @@ impl Reader {
                 }
                 continue;
             }
+            bytes += slot.record.as_slice().len();
             self.number += 1;
             slot.number = self.number;
             slot.row = row;

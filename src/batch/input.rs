@@ -628,20 +628,25 @@ impl Opened {
                 plan,
                 row,
                 count,
-            } => match reader.read(record) {
-                Ok(None) => None,
-                Ok(Some(meta)) => {
-                    *row += 1;
-                    count.record(&meta);
-                    Some(Ok(plan.item(*row, meta, record)))
+            } => {
+                if record.as_slice().len() > records::KEEP_BYTES {
+                    *record = csv::ByteRecord::new();
                 }
-                Err(e) => Some(Err(FileError(format!(
-                    "读取 {} 的第 {} 行之后出错：{}",
-                    self.info.name,
-                    reader.lines(),
-                    io_message(&e)
-                )))),
-            },
+                match reader.read(record) {
+                    Ok(None) => None,
+                    Ok(Some(meta)) => {
+                        *row += 1;
+                        count.record(&meta);
+                        Some(Ok(plan.item(*row, meta, record)))
+                    }
+                    Err(e) => Some(Err(FileError(format!(
+                        "读取 {} 的第 {} 行之后出错：{}",
+                        self.info.name,
+                        reader.lines(),
+                        io_message(&e)
+                    )))),
+                }
+            }
             Rows::Sheet { range, plan, top, next } => {
                 if *next >= range.height() {
                     return None;
@@ -1351,6 +1356,14 @@ impl Opened {
             ));
         }
         Some(out)
+    }
+
+    /// Bytes of the CSV record read last (0 for other files): bounds a chunk's memory.
+    pub fn last_record_bytes(&self) -> usize {
+        match &self.rows {
+            Rows::Csv { record, .. } => record.as_slice().len(),
+            _ => 0,
+        }
     }
 
     /// A CSV file's header plan (shared with the threads of the direct path).

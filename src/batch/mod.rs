@@ -444,10 +444,13 @@ fn drive<W: output::Writer>(
     };
     writer.begin(layout, out)?;
     let mut chunk: Vec<(usize, RawRow)> = Vec::with_capacity(CHUNK);
+    let mut bytes = 0;
     let mut number = 0;
     for opened in &mut inputs {
         while let Some(item) = opened.next_item() {
-            match item.map_err(BatchError::Input)? {
+            let item = item.map_err(BatchError::Input)?;
+            bytes += opened.last_record_bytes();
+            match item {
                 Item::Blank(origin) => {
                     tally.blank_rows += 1;
                     if tally.blanks.len() < Tally::LISTED {
@@ -457,7 +460,8 @@ fn drive<W: output::Writer>(
                 Item::Row(row) => {
                     number += 1;
                     chunk.push((number, row));
-                    if chunk.len() == CHUNK {
+                    if chunk.len() == CHUNK || bytes >= records::CHUNK_BYTES {
+                        bytes = 0;
                         flush(layout, &mut chunk, pool.as_ref(), &mut writer, &mut tally, out)?;
                         if let Some(bar) = &bar {
                             bar.set_position(tally.units as u64);

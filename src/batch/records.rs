@@ -17,7 +17,7 @@
 //!   is read as an ordinary character, the record is just its first line, and
 //!   [`Record::broken`] names the cell, so the row is an error that says so. A stray
 //!   quote can therefore never swallow the rows after it.
-//! * A line longer than [`MAX_LINE_BYTES`] is cut there (the rest of it is skipped) and
+//! * A line longer than [`MAX_LINE_BYTES`] (1 MiB) is cut there (the rest of it is skipped) and
 //!   marked [`Record::too_long`]: memory stays bounded on any file.
 
 use std::io::{self, Read};
@@ -27,7 +27,12 @@ pub const MAX_CELL_LINES: usize = 100;
 /// Bytes one record spanning several lines may have.
 pub const MAX_RECORD_BYTES: usize = 1 << 20;
 /// Bytes one line may have.
-pub const MAX_LINE_BYTES: usize = 8 << 20;
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+/// Bytes of records held in one chunk of rows (both batch paths): with the line limit,
+/// memory stays bounded however long the lines are.
+pub const CHUNK_BYTES: usize = 64 << 20;
+/// A record buffer that grew past this is given back after use rather than kept.
+pub const KEEP_BYTES: usize = 64 << 10;
 
 /// What is known about one record besides its cells.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
