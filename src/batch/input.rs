@@ -872,6 +872,9 @@ pub fn open_csv<R: Read + Seek + Send + 'static>(
     }
     let decoded: Box<dyn Read + Send> = Box::new(Decode::new(reader, sniffed.encoding));
     let mut reader = Reader::new(decoded, delimiter);
+    if sniffed.encoding != UTF_8 || sniffed.bad > 0 {
+        reader.watch_replacements();
+    }
     let mut record = csv::ByteRecord::new();
     let mut count = LineCount::default();
     let mut row = 0;
@@ -1353,6 +1356,12 @@ impl Opened {
             out.push_str(&format!(
                 "（其中 {} 行表格含跨行的单元格，共占 {} 行文本）",
                 count.spanning, count.spanning_lines
+            ));
+        }
+        let (replaced, first) = reader.replaced();
+        if replaced > 0 {
+            out.push_str(&format!(
+                "；{replaced} 行含无法识别的字节（显示为 �），第一处在文本第 {first} 行"
             ));
         }
         Some(out)

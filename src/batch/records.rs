@@ -60,6 +60,11 @@ pub struct Reader<R> {
     /// Physical lines consumed so far.
     lines: usize,
     scratch: Vec<u8>,
+    /// Look for `�` (bytes the decoder could not read): off for clean UTF-8 files.
+    watch: bool,
+    /// Records holding a `�`, and the line of the first.
+    replaced: usize,
+    first_replaced: usize,
 }
 
 enum Scan {
@@ -86,6 +91,28 @@ impl<R: Read> Reader<R> {
             expected: None,
             lines: 0,
             scratch: Vec::new(),
+            watch: false,
+            replaced: 0,
+            first_replaced: 0,
+        }
+    }
+
+    /// Counts the records holding `�` (for a file whose decoding replaced bytes).
+    pub fn watch_replacements(&mut self) {
+        self.watch = true;
+    }
+
+    /// Records holding `�` so far, and the line of the first (0 when none).
+    pub fn replaced(&self) -> (usize, usize) {
+        (self.replaced, self.first_replaced)
+    }
+
+    fn note_replacement(&mut self, bytes_at: (usize, usize), line: usize) {
+        if self.watch && memchr::memmem::find(&self.buf[bytes_at.0..bytes_at.1], "\u{FFFD}".as_bytes()).is_some() {
+            self.replaced += 1;
+            if self.first_replaced == 0 {
+                self.first_replaced = line;
+            }
         }
     }
 
@@ -164,6 +191,7 @@ impl<R: Read> Reader<R> {
                         return Ok(Some(self.single_line(out)));
                     }
                     let line = self.lines + 1;
+                    self.note_replacement((self.start, self.start + used), line);
                     self.lines += lines;
                     self.start += used;
                     return Ok(Some(Record {
@@ -187,6 +215,7 @@ impl<R: Read> Reader<R> {
             Scan::More => None,
         };
         self.lines += 1;
+        self.note_replacement((self.start, self.start + len), self.lines);
         self.start += used;
         Record {
             line: self.lines,

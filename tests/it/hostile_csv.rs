@@ -321,6 +321,20 @@ fn a_stray_byte_in_a_utf8_file_is_named_not_read_as_gbk() {
     let (code, _, err) = eval_both(WORKLOAD, &path, &[]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("2 个单位：1 个已评价，1 个有错误 — 见第 3 行"), "{err}");
+    assert!(
+        err.contains("1 行含无法识别的字节（显示为 �），第一处在文本第 3 行"),
+        "{err}"
+    );
+    // In a column that is not read, the byte is still named, by its line.
+    let at = gbk.windows(2).position(|w| w == [0xD2, 0x20]).unwrap();
+    gbk[at + 1] = 0xD2;
+    let end = gbk.len() - 1;
+    gbk.splice(end..end, [0x81, 0x20]);
+    let path = write(dir.path(), "gbk-note.csv", &gbk);
+    let (code, _, err) = eval_both(WORKLOAD, &path, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("2 个单位：2 个已评价，没有错误"), "{err}");
+    assert!(err.contains("第一处在文本第 3 行"), "{err}");
 }
 
 #[cfg(unix)]
