@@ -367,3 +367,23 @@ fn a_closed_stdout_is_an_error() {
         .unwrap();
     assert!(out.status.success());
 }
+
+#[test]
+fn diff_csv_output_neutralises_formula_names_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = crate::read(&root().join(UNITS_CSV));
+    let seed = "岳阳市城市管理综合执法支队";
+    let changed = text.replacen(seed, "=HYPERLINK(\"http://x\")", 1);
+    let path = write(dir.path(), "formula.csv", changed.as_bytes());
+    let (code, out, err) = jixiao(&[
+        "diff",
+        YUEYANG,
+        "rules/yueyang-2022.jx",
+        path.to_str().unwrap(),
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "{out}");
+    assert!(out.contains(",-1.00"), "numbers stay numbers: {out}");
+}
