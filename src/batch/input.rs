@@ -36,7 +36,7 @@ use crate::model::{DataKey, Model};
 /// What kind of file a row came from: decides how its coordinates are written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileKind {
-    /// A CSV file: rows are numbered as a spreadsheet shows them (the header is row 1).
+    /// A CSV file: rows are numbered as a spreadsheet shows them (one row per record).
     Csv,
     /// One sheet of a workbook: cells are written `Sheet1!C7`.
     Sheet { name: String },
@@ -89,8 +89,9 @@ impl FileInfo {
 #[derive(Debug, Clone)]
 pub struct Origin {
     pub file: Arc<FileInfo>,
-    /// The row number a spreadsheet program shows: in a CSV the header is row 1 and each
-    /// record one row; in a sheet the absolute 1-based row. 0 for a document.
+    /// The row number a spreadsheet program shows: in a CSV each record is one row (blank
+    /// lines and title rows above the header too); in a sheet the absolute 1-based row.
+    /// 0 for a document.
     pub row: usize,
     /// CSV: the text line the record starts on (after a multi-line cell it differs from
     /// `row`). Otherwise equal to `row`.
