@@ -167,7 +167,7 @@ impl<R: Read> Reader<R> {
             }
             let data = &self.buf[self.start..self.end];
             let eof = self.eof;
-            // The first line alone, to bound how far a quoted cell may reach.
+            // A later line of a quoted cell with this many delimiters is a row of its own.
             let row_like = self.expected.map_or(usize::MAX, |n| (n / 2).max(2));
             match scan(data, eof, self.delimiter, row_like, &mut self.scratch, out) {
                 Scan::More => {
