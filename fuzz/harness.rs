@@ -19,6 +19,13 @@ pub const RULES_2021: &str = include_str!("../rules/yueyang-2021.jx");
 /// The seed unit: the evaluation target starts from its data and changes it.
 pub const SEED_UNIT: &str = include_str!("../examples/yueyang-2021/chengguan-zhifa.toml");
 
+/// The benchmark workload's rules: only inputs, so the direct CSV path takes its files.
+pub const RULES_WORKLOAD: &str = include_str!("../benches/workload/workload.jx");
+
+pub static WORKLOAD: LazyLock<Compiled> = LazyLock::new(|| {
+    jixiao::compile("benches/workload/workload.jx", RULES_WORKLOAD).expect("the workload rules compile")
+});
+
 pub static COMPILED: LazyLock<Compiled> =
     LazyLock::new(|| jixiao::compile("rules/yueyang-2021.jx", RULES_2021).expect("the bundled rules compile"));
 
@@ -421,5 +428,80 @@ pub fn eval(bytes: &[u8]) {
         Err(e) => {
             let _ = render_plain(&e);
         }
+    }
+}
+
+// ── target `csv`: any bytes as a CSV file, both batch paths ───────────────
+
+/// Any bytes as a CSV file on the workload rules, evaluated to CSV on the direct path
+/// and on the general path: no panic, the same bytes and the same summary from both,
+/// and (for UTF-8 text) every line of the file counted in the line summary.
+pub fn csv(bytes: &[u8]) {
+    let model = &WORKLOAD.model;
+    let run = |fast_path: bool| {
+        let opened = match input::open_csv(model, "fuzz.csv", Cursor::new(bytes.to_vec())) {
+            Ok(o) => o,
+            Err(e) => return Err(e.to_string()),
+        };
+        let warnings = opened.warnings.clone();
+        let options = jixiao::batch::Options {
+            format: jixiao::batch::OutputFormat::Csv,
+            explain: false,
+            jobs: 1,
+            progress: false,
+            bom: false,
+            audit: false,
+            columns: None,
+            fast_path,
+            csv_raw: false,
+            partial: false,
+        };
+        let mut out = Vec::new();
+        let tally = jixiao::batch::run(model, vec![opened], &options, &mut out).map_err(|e| e.to_string())?;
+        Ok((
+            out,
+            warnings,
+            tally.summary(),
+            tally.text_lines,
+            tally.units,
+            tally.blank_rows,
+        ))
+    };
+    let fast = run(true);
+    let general = run(false);
+    assert_eq!(fast, general, "the direct and the general CSV path differ");
+    let Ok((out, warnings, _, text_lines, units, blanks)) = fast else {
+        return;
+    };
+    // One output line per unit (a header first; cells may hold quoted line breaks).
+    let records = out.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count();
+    assert!(
+        records > units || units == 0,
+        "{records} output lines for {units} units"
+    );
+    let _ = blanks;
+    // Plain UTF-8 text: the reader's line count is the file's.
+    let plain =
+        std::str::from_utf8(bytes).is_ok() && !bytes.contains(&0) && warnings.iter().all(|w| !w.contains("UTF-16"));
+    if plain {
+        let mut lines = 0;
+        let mut prev = b'\n';
+        for &b in bytes {
+            if b == b'\n' || prev == b'\r' {
+                lines += 1;
+            }
+            prev = b;
+        }
+        if prev != b'\n' {
+            lines += 1;
+        }
+        let summary = text_lines.first().expect("a CSV file has a line summary");
+        let counted: usize = summary
+            .split("共 ")
+            .nth(1)
+            .and_then(|s| s.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .expect("the summary gives the line count");
+        assert_eq!(counted, lines, "{summary}");
     }
 }

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 root=..
-mkdir -p corpus/rules corpus/data corpus/eval
+mkdir -p corpus/rules corpus/data corpus/eval corpus/csv
 
 # rules: every rule file, every error case, and the jx blocks of the docs.
 for f in "$root"/rules/*.jx "$root"/tests/errors/*.jx; do
@@ -54,3 +54,8 @@ for t in rules data eval; do
   fi
 done
 echo "corpus: $(ls corpus/rules | wc -l) rules, $(ls corpus/data | wc -l) data, $(ls corpus/eval | wc -l) eval"
+
+# csv: the example and workload-shaped files, and the hostile inputs of the regression tests.
+for f in "$root"/examples/*/*.csv "$root"/tests/fuzz_regressions/csv/*.csv; do
+  if [ -f "$f" ]; then cp "$f" "corpus/csv/seed-$(basename "$f")"; fi
+done

@@ -467,6 +467,18 @@ impl Binder<'_> {
             self.problem(key, Some(raw.describe()), message, loc);
             return None;
         };
+        if let (Kind::Percent, Raw::Text(s) | Raw::Number(s)) = (kind, raw) {
+            if let Some(shown) = implausible_bare_percent(s) {
+                let message = format!(
+                    "百分数没有写 %：`{}` 按小数读是 {shown}，不合常理。若是 {}%，请写成 `{}%`（或小数）；若确实是 {shown}，请写成 `{shown}`",
+                    s.trim(),
+                    s.trim(),
+                    s.trim()
+                );
+                self.problem(key, Some(raw.describe()), message, loc);
+                return None;
+            }
+        }
         if let Value::Num(n) = &value {
             if kind.is_count() && !n.is_integer() {
                 self.problem(key, Some(raw.describe()), format!("`{}` 应为整数", kind.label()), loc);
@@ -872,6 +884,9 @@ fn text_value(kind: Kind, s: &str) -> Option<Value> {
 /// or `None` where binding would report a problem (not a value of the input's kind, not
 /// an integer for a count, outside a `范围`). For the direct CSV path.
 pub fn convert_text(def: &crate::model::InputDef, text: &str) -> Option<Value> {
+    if def.kind == Kind::Percent && implausible_bare_percent(text).is_some() {
+        return None;
+    }
     let value = text_value(def.kind, text)?;
     match &value {
         Value::Num(n) if !admissible(def, n) => None,
@@ -965,6 +980,22 @@ fn plain_decimal(t: &[u8]) -> Option<Decimal> {
     }
     let scale = scale.unwrap_or(0) as u32;
     Some(Decimal::new(if negative { -mantissa } else { mantissa }, scale))
+}
+
+/// A percent written without `%` (`100`, text or number alike) whose value as a fraction
+/// is beyond ±1000%: almost surely `100%` with the sign left out, so an error rather than
+/// 10000%. Gives the value as a percent (`10000%`) for the message.
+fn implausible_bare_percent(text: &str) -> Option<String> {
+    let t = text.trim();
+    if t.contains(['%', '％']) {
+        return None;
+    }
+    let value = parse_percent_text(t)?;
+    if value.abs() <= Decimal::TEN {
+        return None;
+    }
+    let percent = value.checked_mul(Decimal::ONE_HUNDRED)?.normalize();
+    Some(format!("{percent}%"))
 }
 
 /// `95%` → 0.95; a bare number is taken as a fraction (`0.95`).

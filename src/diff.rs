@@ -848,17 +848,25 @@ pub fn render_csv(d: &DiffReport, precision: u32) -> Result<String, String> {
             .map(|c| format!("{} {}", c.name, format_decimal(c.delta.clone(), false, precision)))
             .collect::<Vec<_>>()
             .join("；");
+        // Unit names and errors come from data files: no cell may run as a formula.
+        let text = |t: &str| {
+            if crate::batch::output::formula_like(t) {
+                format!("'{t}")
+            } else {
+                t.to_owned()
+            }
+        };
         w.write_record([
             u.number.to_string(),
-            u.unit.clone(),
+            text(&u.unit),
             score(u.old_total.clone()),
             score(u.new_total.clone()),
             format_decimal(u.delta.clone(), false, precision),
             u.old_grade.clone().unwrap_or_default(),
             u.new_grade.clone().unwrap_or_default(),
             (if u.grade_changed { "是" } else { "否" }).to_owned(),
-            changes,
-            u.error.clone().or_else(|| u.incomplete.clone()).unwrap_or_default(),
+            text(&changes),
+            text(u.error.as_deref().or(u.incomplete.as_deref()).unwrap_or_default()),
         ])
         .map_err(io)?;
     }

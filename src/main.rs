@@ -82,11 +82,43 @@ fn main() -> ExitCode {
 /// Writes to stdout; a reader that went away (`| head`) is not an error.
 fn write_stdout(text: &str) -> miette::Result<()> {
     use std::io::Write;
+    check_stdout()?;
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).into_diagnostic(),
         _ => Ok(()),
     }
+}
+
+/// Whether the process started with standard output closed (`jixiao eval … >&-`).
+/// Rust's runtime then opens `/dev/null` as fd 1 before `main`, so every write would
+/// "succeed" into nothing; this is recorded from an ELF constructor, which runs first.
+static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+#[cfg(target_os = "linux")]
+#[used]
+#[link_section = ".init_array"]
+static RECORD_STDOUT: extern "C" fn() = record_stdout;
+
+#[cfg(target_os = "linux")]
+extern "C" fn record_stdout() {
+    extern "C" {
+        fn fcntl(fd: std::ffi::c_int, cmd: std::ffi::c_int, ...) -> std::ffi::c_int;
+    }
+    const F_GETFD: std::ffi::c_int = 1;
+    // SAFETY: F_GETFD only asks whether fd 1 is open; it takes no pointers.
+    let closed = unsafe { fcntl(1, F_GETFD) } == -1;
+    STDOUT_CLOSED.store(closed, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// An error when standard output was closed: the results would go nowhere.
+fn check_stdout() -> miette::Result<()> {
+    if STDOUT_CLOSED.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(miette::miette!(
+            "标准输出已关闭，结果无法写出（standard output is closed）：请用 -o 指定输出文件，或不要关闭标准输出"
+        ));
+    }
+    Ok(())
 }
 
 fn read(path: &PathBuf) -> miette::Result<String> {

@@ -28,7 +28,8 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::input::{blank_record, DirectColumn, FileInfo, Item, Opened, Origin, Plan};
-use super::output::{check_text, Column, CsvWriter, Layout, OutputFormat, Writer, STATUS_OK};
+use super::output::{check_text, put_field, Column, CsvWriter, Layout, OutputFormat, Writer, STATUS_OK};
+use super::records::{Record as ReadMeta, CHUNK_BYTES, KEEP_BYTES};
 use super::{BatchError, Status, Tally, CHUNK};
 use crate::ast::Display;
 use crate::data::{self, Record, Stated};
@@ -143,7 +144,8 @@ struct Pending {
     record: csv::ByteRecord,
     number: usize,
     row: usize,
-    line: usize,
+    /// How the record was read: its text line, and whether a quote broke or the line was cut.
+    meta: ReadMeta,
     file: usize,
 }
 
@@ -197,7 +199,9 @@ impl<'m> Worker<'m> {
     fn row(&mut self, shared: &Shared, pending: &Pending) {
         let model = shared.model;
         let (plan, columns) = &shared.plans[pending.file];
-        if self.bind(model, columns, &pending.record)
+        let plain = pending.meta.broken.is_none() && !pending.meta.too_long;
+        if plain
+            && self.bind(model, columns, &pending.record)
             && self.evaluator.evaluate_into(&self.record, &mut self.outcome).is_ok()
             // 不适用 or no score somewhere: the general path words it.
             && self.outcome.partial.is_none()
@@ -207,7 +211,7 @@ impl<'m> Worker<'m> {
             return;
         }
         // Anything unusual: the general path, for the very same line and tally entry.
-        if let Item::Row(row) = plan.item(pending.row, pending.line, &pending.record) {
+        if let Item::Row(row) = plan.item(pending.row, pending.meta, &pending.record) {
             let processed = super::process(model, row, pending.number, false, shared.layout.options.partial);
             self.out
                 .extend_from_slice(&CsvWriter::prepare(shared.layout, &processed));
@@ -218,7 +222,8 @@ impl<'m> Worker<'m> {
     /// The record's cells into the input slots, as [`data::bind`] would read them; `false`
     /// when binding would report any problem.
     fn bind(&mut self, model: &Model, columns: &[DirectColumn], record: &csv::ByteRecord) -> bool {
-        if record.len() > columns.len() {
+        // A short or long row is an error (its cells may have slid).
+        if record.len() != columns.len() {
             return false;
         }
         let inputs = &model.inputs;
@@ -253,6 +258,10 @@ impl<'m> Worker<'m> {
                 return false;
             };
             let text = text.trim();
+            // An undecodable byte (`�`) in a cell that is read is an error.
+            if text.contains('\u{FFFD}') {
+                return false;
+            }
             match index {
                 None => {
                     if text.is_empty() {
@@ -291,6 +300,7 @@ impl<'m> Worker<'m> {
         let outcome = &self.outcome;
         let out = &mut self.out;
         let precision = model.score_precision;
+        let raw = shared.layout.options.csv_raw;
         for (k, cell) in shared.cells.iter().enumerate() {
             if k > 0 {
                 out.push(b',');
@@ -303,26 +313,26 @@ impl<'m> Worker<'m> {
                     let info = shared.info(pending.file);
                     self.text.clear();
                     let _ = write!(self.text, "{} 第 {} 行", info.name, pending.row);
-                    if pending.line != pending.row {
-                        let _ = write!(self.text, "（文本第 {} 行）", pending.line);
+                    if pending.meta.line != pending.row {
+                        let _ = write!(self.text, "（文本第 {} 行）", pending.meta.line);
                     }
-                    put_field(out, &self.text);
+                    put_field(out, &self.text, raw);
                 }
-                Cell::Unit => put_field(out, &self.record.unit),
+                Cell::Unit => put_field(out, &self.record.unit, raw),
                 Cell::Status => out.extend_from_slice(STATUS_OK.as_bytes()),
                 Cell::Empty | Cell::Slot(None, _) => {}
                 Cell::Slot(Some(slot), display) => match (&outcome.slots[slot], display) {
                     (Value::Num(n), Some(d)) => write_decimal(out, n.clone(), d.percent, d.decimals),
                     (Value::Num(n), None) => out.extend_from_slice(n.exact_text().as_bytes()),
                     (Value::Bool(b), _) => out.extend_from_slice(if *b { "是" } else { "否" }.as_bytes()),
-                    (Value::Text(t), _) => put_field(out, t),
-                    (v @ Value::Undefined(_), _) => put_field(out, &crate::report::value_text(v)),
+                    (Value::Text(t), _) => put_field(out, t, raw),
+                    (v @ Value::Undefined(_), _) => put_field(out, &crate::report::value_text(v), raw),
                 },
                 Cell::Score(node) => write_decimal(out, outcome.scores[node].clone(), false, precision),
                 Cell::Total => write_decimal(out, outcome.total.clone(), false, precision),
                 Cell::Grade => {
                     if let Some((grade, _)) = outcome.grade.and_then(|g| model.grades.bands.get(g)) {
-                        put_field(out, grade);
+                        put_field(out, grade, raw);
                     }
                 }
                 Cell::FailedChecks => {
@@ -335,7 +345,7 @@ impl<'m> Worker<'m> {
                             let _ = write!(self.text, "{}[{}]", def.name, def.severity.label());
                         }
                     }
-                    put_field(out, &self.text);
+                    put_field(out, &self.text, raw);
                 }
                 Cell::RulesSha => out.extend_from_slice(model.sha256.as_bytes()),
                 Cell::DataSha => out.extend_from_slice(shared.info(pending.file).sha256.as_bytes()),
@@ -345,18 +355,6 @@ impl<'m> Worker<'m> {
             }
         }
         out.push(b'\n');
-    }
-}
-
-/// A CSV field as [`super::output::csv_line`] writes it: quoted when it holds a comma, a
-/// quote or a line break, with quotes doubled.
-fn put_field(out: &mut Vec<u8>, field: &str) {
-    if field.contains([',', '"', '\n', '\r']) {
-        out.push(b'"');
-        out.extend_from_slice(field.replace('"', "\"\"").as_bytes());
-        out.push(b'"');
-    } else {
-        out.extend_from_slice(field.as_bytes());
     }
 }
 
@@ -426,6 +424,7 @@ pub(super) fn drive(
         bar.finish_and_clear();
     }
     tally.warnings.dedup();
+    tally.text_lines = inputs.iter().filter_map(Opened::line_summary).collect();
     writer.finish(layout, out)?;
     out.flush()?;
     Ok(tally)
@@ -439,7 +438,8 @@ struct Reader {
 }
 
 impl Reader {
-    /// Fills `chunk` with up to [`CHUNK`] records (reusing its buffers); how many.
+    /// Fills `chunk` with up to [`CHUNK`] records or [`CHUNK_BYTES`] (reusing its buffers);
+    /// how many.
     fn fill(
         &mut self,
         inputs: &mut [Opened],
@@ -447,7 +447,8 @@ impl Reader {
         tally: &mut Tally,
     ) -> Result<usize, BatchError> {
         let mut filled = 0;
-        while filled < CHUNK && self.file < inputs.len() {
+        let mut bytes = 0;
+        while filled < CHUNK && bytes < CHUNK_BYTES && self.file < inputs.len() {
             if filled == chunk.len() {
                 chunk.push(Pending {
                     record: csv::ByteRecord::with_capacity(256, 32),
@@ -455,7 +456,11 @@ impl Reader {
                 });
             }
             let slot = &mut chunk[filled];
-            let (row, line) = match inputs[self.file].next_csv_record(&mut slot.record) {
+            // A buffer a huge line made huge is not kept for the next chunks.
+            if slot.record.as_slice().len() > KEEP_BYTES {
+                slot.record = csv::ByteRecord::with_capacity(256, 32);
+            }
+            let (row, meta) = match inputs[self.file].next_csv_record(&mut slot.record) {
                 None => {
                     self.file += 1;
                     continue;
@@ -463,21 +468,22 @@ impl Reader {
                 Some(Err(e)) => return Err(BatchError::Input(e)),
                 Some(Ok(at)) => at,
             };
-            if blank_record(&slot.record) {
+            if meta.broken.is_none() && !meta.too_long && blank_record(&slot.record) {
                 tally.blank_rows += 1;
                 if tally.blanks.len() < Tally::LISTED {
                     tally.blanks.push(Origin {
                         file: Arc::clone(&inputs[self.file].info),
                         row,
-                        line,
+                        line: meta.line,
                     });
                 }
                 continue;
             }
+            bytes += slot.record.as_slice().len();
             self.number += 1;
             slot.number = self.number;
             slot.row = row;
-            slot.line = line;
+            slot.meta = meta;
             slot.file = self.file;
             filled += 1;
         }

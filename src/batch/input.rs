@@ -25,7 +25,9 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::Arc;
 
-use encoding_rs::{Decoder, Encoding, GB18030, UTF_8};
+use encoding_rs::{Decoder, Encoding, GB18030, UTF_16BE, UTF_16LE, UTF_8};
+
+use super::records::{self, Reader};
 
 use crate::data::{self, Entry, Loc, Raw};
 use crate::diagnostics::DataProblem;
@@ -34,7 +36,7 @@ use crate::model::{DataKey, Model};
 /// What kind of file a row came from: decides how its coordinates are written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileKind {
-    /// A CSV file: rows are numbered as a spreadsheet shows them (the header is row 1).
+    /// A CSV file: rows are numbered as a spreadsheet shows them (one row per record).
     Csv,
     /// One sheet of a workbook: cells are written `Sheet1!C7`.
     Sheet { name: String },
@@ -87,8 +89,9 @@ impl FileInfo {
 #[derive(Debug, Clone)]
 pub struct Origin {
     pub file: Arc<FileInfo>,
-    /// The row number a spreadsheet program shows: in a CSV the header is row 1 and each
-    /// record one row; in a sheet the absolute 1-based row. 0 for a document.
+    /// The row number a spreadsheet program shows: in a CSV each record is one row (blank
+    /// lines and title rows above the header too); in a sheet the absolute 1-based row.
+    /// 0 for a document.
     pub row: usize,
     /// CSV: the text line the record starts on (after a multi-line cell it differs from
     /// `row`). Otherwise equal to `row`.
@@ -418,7 +421,13 @@ impl Plan {
     /// Builds a row's table from its cells (in column order). `None` for a row with no
     /// content at all.
     pub fn row(&self, row: usize, line: usize, cells: Vec<Cell>) -> Option<RawRow> {
-        if cells.iter().all(|c| *c == Cell::Blank) {
+        self.row_read(row, line, cells, Vec::new())
+    }
+
+    /// [`Plan::row`] with the problems found while reading the row's text (a quote that
+    /// does not close, a line cut short), which come first.
+    fn row_read(&self, row: usize, line: usize, cells: Vec<Cell>, read: Vec<DataProblem>) -> Option<RawRow> {
+        if read.is_empty() && cells.iter().all(|c| *c == Cell::Blank) {
             return None;
         }
         let origin = Origin {
@@ -427,7 +436,7 @@ impl Plan {
             line,
         };
         let mut entries: Vec<Entry> = Vec::with_capacity(self.columns.len());
-        let mut problems = Vec::new();
+        let mut problems = read;
         let mut reported = Vec::new();
         let headers = &self.info.headers;
         let given = cells.len();
@@ -451,6 +460,21 @@ impl Plan {
             let Some(target) = &column.target else { continue };
             let header = &headers[col];
             let field = || column.field.clone();
+            if let Cell::Text(text) = &cell {
+                if text.contains('\u{FFFD}') {
+                    problems.push(DataProblem {
+                        field: header.clone(),
+                        value: Some(text.clone()),
+                        message:
+                            "含有无法识别的字节（显示为 �）：文件的编码可能有误，或这一格混入了别种编码的文字，请改正"
+                                .into(),
+                        location: loc,
+                        declared_at: None,
+                    });
+                    reported.push(field());
+                    continue;
+                }
+            }
             if cell == Cell::Blank {
                 if column.required {
                     problems.push(DataProblem {
@@ -495,18 +519,30 @@ impl Plan {
                 _ => entries.push((header.clone(), raw, loc)),
             }
         }
-        // A short row: the cells missing at its end are blank.
-        for (col, column) in self.columns.iter().enumerate().skip(given) {
-            if column.required && !reported.contains(&column.field) {
-                problems.push(DataProblem {
-                    field: headers[col].clone(),
-                    value: None,
-                    message: "单元格为空，而这一项必填（规则文件没有为它声明“缺失时”的取值）".into(),
-                    location: Some((row, col + 1)),
-                    declared_at: None,
-                });
-                reported.push(column.field.clone());
+        // A short row: its cells may have slid left, so nothing in it is trusted to a
+        // default. Only CSV rows can be short (sheets and documents give every column).
+        if given < self.columns.len() {
+            const NAMED: usize = 10;
+            let mut missing: Vec<&str> = headers[given..]
+                .iter()
+                .take(NAMED)
+                .map(|h| if h.is_empty() { "（无表头）" } else { h.as_str() })
+                .collect();
+            if self.columns.len() - given > NAMED {
+                missing.push("…");
             }
+            problems.push(DataProblem {
+                field: headers[given].clone(),
+                value: None,
+                message: format!(
+                    "这一行比表头少 {} 个单元格（缺少「{}」列）：这一行的列可能错位了，或者行尾被截断；请补齐这一行",
+                    self.columns.len() - given,
+                    missing.join("、")
+                ),
+                location: Some((row, given + 1)),
+                declared_at: None,
+            });
+            reported.extend(self.columns[given..].iter().map(|c| c.field.clone()));
         }
         Some(RawRow {
             origin,
@@ -553,11 +589,13 @@ pub struct Opened {
 
 enum Rows {
     Csv {
-        reader: csv::Reader<Box<dyn Read + Send>>,
-        record: csv::StringRecord,
+        reader: Reader<Box<dyn Read + Send>>,
+        record: csv::ByteRecord,
         plan: Plan,
         /// The spreadsheet row number of the last record read.
         row: usize,
+        /// How the file's lines were used (for the summary).
+        count: LineCount,
     },
     Sheet {
         range: calamine::Range<calamine::Data>,
@@ -590,26 +628,26 @@ impl Opened {
                 record,
                 plan,
                 row,
-            } => match reader.read_record(record) {
-                Ok(false) => None,
-                Ok(true) => {
-                    *row += 1;
-                    let line = record.position().map_or(*row, |p| p.line() as usize);
-                    let cells: Vec<Cell> = record.iter().map(text_cell).collect();
-                    Some(Ok(match plan.row(*row, line, cells) {
-                        Some(r) => Item::Row(r),
-                        None => Item::Blank(Origin {
-                            file: Arc::clone(&self.info),
-                            row: *row,
-                            line,
-                        }),
-                    }))
+                count,
+            } => {
+                if record.as_slice().len() > records::KEEP_BYTES {
+                    *record = csv::ByteRecord::new();
                 }
-                Err(e) => Some(Err(FileError(format!(
-                    "读取 {} 的第 {} 行之后出错：{e}",
-                    self.info.name, row
-                )))),
-            },
+                match reader.read(record) {
+                    Ok(None) => None,
+                    Ok(Some(meta)) => {
+                        *row += 1;
+                        count.record(&meta);
+                        Some(Ok(plan.item(*row, meta, record)))
+                    }
+                    Err(e) => Some(Err(FileError(format!(
+                        "读取 {} 的第 {} 行之后出错：{}",
+                        self.info.name,
+                        reader.lines(),
+                        io_message(&e)
+                    )))),
+                }
+            }
             Rows::Sheet { range, plan, top, next } => {
                 if *next >= range.height() {
                     return None;
@@ -805,8 +843,8 @@ pub fn open_document(name: &str, bytes: &[u8], format: InputFormat) -> Opened {
     }
 }
 
-/// A CSV file in UTF-8 (with or without BOM) or, when it is not valid UTF-8, GB18030
-/// (which includes GBK: what Chinese Excel writes). Read as a stream: memory stays flat.
+/// A CSV file: its encoding, delimiter and header line found as described in
+/// [`records`] and [`sniff`], then read as a stream (memory stays flat).
 pub fn open_csv<R: Read + Seek + Send + 'static>(
     model: &Model,
     name: &str,
@@ -814,56 +852,187 @@ pub fn open_csv<R: Read + Seek + Send + 'static>(
 ) -> Result<Opened, FileError> {
     let read_error = |e: io::Error| FileError(format!("无法读取文件 {name}：{}", io_message(&e)));
     let sniffed = sniff(&mut reader).map_err(read_error)?;
-    let encoding: &'static Encoding = if sniffed.utf8 { UTF_8 } else { GB18030 };
-    let decoded: Box<dyn Read + Send> = Box::new(Decode::new(reader, encoding));
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(decoded);
-    let mut record = csv::StringRecord::new();
-    match reader.read_record(&mut record) {
-        Ok(true) => {}
-        Ok(false) => return Err(FileError(format!("{name} 是空文件：没有表头行"))),
-        Err(e) => return Err(FileError(format!("无法读取 {name} 的表头：{e}"))),
+    if let Some(kind) = sniffed.binary {
+        return Err(FileError(format!("{name} 不是 CSV 文本文件：{kind}")));
+    }
+    let mut warnings = sniffed.warnings(name);
+    // The first lines, decoded, to find the delimiter and the header line.
+    let mut head = Vec::new();
+    Decode::new(&mut reader, sniffed.encoding)
+        .take(HEAD_BYTES)
+        .read_to_end(&mut head)
+        .map_err(read_error)?;
+    reader.seek(SeekFrom::Start(0)).map_err(read_error)?;
+    let found = find_header(&String::from_utf8_lossy(&head));
+    let delimiter = found.map_or(b',', |(_, d)| d);
+    let header_line = found.map_or(1, |(l, _)| l);
+    match delimiter {
+        b'\t' => warnings.push(format!("{name} 的各列用制表符（Tab）分隔，已按制表符读取")),
+        b';' => warnings.push(format!("{name} 的各列用分号（;）分隔，已按分号读取")),
+        _ => {}
+    }
+    let decoded: Box<dyn Read + Send> = Box::new(Decode::new(reader, sniffed.encoding));
+    let mut reader = Reader::new(decoded, delimiter);
+    if sniffed.encoding != UTF_8 || sniffed.bad > 0 {
+        reader.watch_replacements();
+    }
+    let mut record = csv::ByteRecord::new();
+    let mut count = LineCount::default();
+    let mut row = 0;
+    let meta = loop {
+        match reader.read(&mut record) {
+            Ok(Some(meta)) if meta.line < header_line => {
+                row += 1;
+                count.title_lines += meta.lines;
+            }
+            Ok(Some(meta)) => break meta,
+            Ok(None) => return Err(FileError(format!("{name} 是空文件：没有表头行"))),
+            Err(e) => return Err(FileError(format!("无法读取 {name} 的表头：{}", io_message(&e)))),
+        }
+    };
+    row += 1;
+    count.header_lines = meta.lines;
+    if count.title_lines > 0 {
+        warnings.push(format!(
+            "{name} 的表头在文本第 {} 行；之前的 {} 行（标题等）不是数据，已跳过",
+            meta.line, count.title_lines
+        ));
     }
     let headers: Vec<String> = record
         .iter()
-        .map(|h| h.trim_start_matches('\u{FEFF}').trim().to_owned())
+        .map(|h| {
+            String::from_utf8_lossy(h)
+                .trim_start_matches('\u{FEFF}')
+                .trim()
+                .to_owned()
+        })
         .collect();
-    let (plan, mut warnings) = plan(model, name, FileKind::Csv, 0, headers, sniffed.sha256).map_err(FileError)?;
-    if !sniffed.utf8 {
-        warnings.insert(0, format!("{name} 不是 UTF-8 编码，已按 GBK/GB18030 读取"));
-    }
+    let first = headers.iter().take(4).cloned().collect::<Vec<_>>().join("、");
+    let (plan, plan_warnings) = plan(model, name, FileKind::Csv, 0, headers, sniffed.sha256).map_err(|e| {
+        if found.is_some() {
+            FileError(e)
+        } else {
+            // No 单位名称 column anywhere near the top: say what was taken as the header.
+            FileError(format!(
+                "{e}\n（把文本第 {} 行当作表头，它的前几列是「{first}」；前 {HEAD_LINES} 行中没有「单位名称」列。\
+                 文件是否用逗号分隔、是否是 CSV 文本？）",
+                meta.line
+            ))
+        }
+    })?;
+    warnings.extend(plan_warnings);
+    reader.set_expected(plan.columns.len());
     Ok(Opened {
         info: Arc::clone(plan.info()),
         warnings,
-        estimated_rows: sniffed.lines.saturating_sub(1),
+        estimated_rows: sniffed.lines.saturating_sub(meta.line),
         rows: Rows::Csv {
             reader,
             record,
             plan,
-            row: 1,
+            row,
+            count,
         },
     })
 }
 
+/// How much of a CSV file's beginning is searched for the header.
+const HEAD_BYTES: u64 = 64 * 1024;
+const HEAD_LINES: usize = 20;
+
+/// The header among the first lines: the first line with a `单位名称` (or `单位`) cell
+/// when split at `,`, a tab or `;` — (its 1-based line, the delimiter). Quotes are only
+/// trimmed off cells; this is a guess that the real reading then confirms.
+fn find_header(head: &str) -> Option<(usize, u8)> {
+    let mut lines = Vec::new();
+    let mut rest = head;
+    while lines.len() < HEAD_LINES && !rest.is_empty() {
+        let end = rest.find(['\n', '\r']).unwrap_or(rest.len());
+        lines.push(&rest[..end]);
+        rest = &rest[end..];
+        rest = rest
+            .strip_prefix("\r\n")
+            .or_else(|| rest.strip_prefix(['\r', '\n']))
+            .unwrap_or(rest);
+    }
+    for (i, line) in lines.iter().enumerate() {
+        for delimiter in [b',', b'\t', b';'] {
+            let hit = line.split(char::from(delimiter)).any(|cell| {
+                let cell = cell.trim().trim_start_matches('\u{FEFF}').trim_matches('"').trim();
+                data::UNIT_NAME_KEYS.contains(&cell)
+            });
+            if hit {
+                return Some((i + 1, delimiter));
+            }
+        }
+    }
+    None
+}
+
 struct Sniffed {
-    utf8: bool,
+    encoding: &'static Encoding,
     sha256: String,
     /// Line breaks in the file (an estimate of the row count).
     lines: usize,
+    /// What the file really is when it is not text (a workbook named `.csv`).
+    binary: Option<&'static str>,
+    /// Invalid UTF-8 sequences, and the line of the first.
+    bad: usize,
+    first_bad_line: usize,
 }
 
-/// Reads the whole stream once, in chunks: is it valid UTF-8, how many lines, and its
-/// SHA-256. Memory stays flat.
+impl Sniffed {
+    /// What the reader should say about the encoding it chose.
+    fn warnings(&self, name: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.encoding == UTF_16LE || self.encoding == UTF_16BE {
+            out.push(format!(
+                "{name} 是 UTF-16 编码（Excel 另存为“Unicode 文本”时的编码），已按 UTF-16 读取"
+            ));
+        } else if self.encoding == GB18030 {
+            out.push(format!("{name} 不是 UTF-8 编码，已按 GBK/GB18030 读取"));
+        } else if self.bad > 0 {
+            out.push(format!(
+                "{name} 是 UTF-8 编码，但有 {} 处无法识别的字节（第一处在文本第 {} 行）：这些字节显示为 �，\
+                 所在的格如果要用，这一行会报错",
+                self.bad, self.first_bad_line
+            ));
+        }
+        out
+    }
+}
+
+/// Reads the whole stream once, in chunks: what it is (a zip or OLE workbook, UTF-16 by
+/// its BOM or by the zero bytes of its ASCII characters), how many lines, its SHA-256,
+/// and whether it is UTF-8. Memory stays flat.
+///
+/// The encoding rule: valid UTF-8 is UTF-8. A file with invalid sequences is still
+/// UTF-8 when its valid multi-byte characters outnumber them four to one (a UTF-8 file
+/// with a stray byte: the byte's line is named); otherwise it is GBK/GB18030, what
+/// Chinese Excel writes (GBK text is almost never valid UTF-8). Bytes that do not decode
+/// become `�`, and a row using such a cell is an error, never a silent `�`.
 fn sniff<R: Read + Seek>(reader: &mut R) -> io::Result<Sniffed> {
     use sha2::Digest;
     let mut hasher = sha2::Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];
     let mut carry = 0;
-    let mut utf8 = true;
     let mut lines = 0;
-    let mut last = b'\n';
+    let mut prev = b'\n';
+    let mut first = true;
+    let mut utf16 = None;
+    let mut binary = None;
+    let mut good = 0usize;
+    let mut bad = 0usize;
+    let mut first_bad_line = 0;
+    // LF, CRLF and a lone CR each end one line.
+    let count_lines = |bytes: &[u8], prev: &mut u8, lines: &mut usize| {
+        for &b in bytes {
+            if b == b'\n' || *prev == b'\r' {
+                *lines += 1;
+            }
+            *prev = b;
+        }
+    };
     loop {
         let n = match reader.read(&mut buf[carry..]) {
             Ok(n) => n,
@@ -872,37 +1041,112 @@ fn sniff<R: Read + Seek>(reader: &mut R) -> io::Result<Sniffed> {
         };
         if n == 0 {
             if carry > 0 {
-                utf8 = false; // a sequence cut off by the end of the file
+                // A sequence cut off by the end of the file.
+                bad += 1;
+                if first_bad_line == 0 {
+                    first_bad_line = lines + 1;
+                }
             }
             break;
         }
         let end = carry + n;
         hasher.update(&buf[carry..end]);
-        lines += buf[carry..end].iter().filter(|&&b| b == b'\n').count();
-        last = buf[end - 1];
-        if utf8 {
-            match std::str::from_utf8(&buf[..end]) {
-                Ok(_) => carry = 0,
-                Err(e) if e.error_len().is_none() => {
-                    let valid = e.valid_up_to();
-                    buf.copy_within(valid..end, 0);
-                    carry = end - valid;
+        if first {
+            first = false;
+            let start = &buf[..end.min(4096)];
+            binary = if start.starts_with(b"PK\x03\x04") {
+                Some("它是 Excel 工作簿（.xlsx，zip 格式），只是扩展名写成了 .csv：请把扩展名改为 .xlsx 再读取，或在 Excel 中“另存为 CSV（逗号分隔）”")
+            } else if start.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+                Some("它是旧版 Excel 工作簿（.xls），只是扩展名写成了 .csv：请把扩展名改为 .xls 再读取，或在 Excel 中“另存为 CSV（逗号分隔）”")
+            } else {
+                None
+            };
+            utf16 = utf16_of(start);
+        }
+        if utf16.is_some() || binary.is_some() {
+            count_lines(&buf[carry..end], &mut prev, &mut lines);
+            carry = 0;
+            continue;
+        }
+        let mut i = 0;
+        let mut counted = carry; // carried bytes are ≥ 0x80: no line ends among them
+        let mut next_carry = 0;
+        while i < end {
+            match std::str::from_utf8(&buf[i..end]) {
+                Ok(_) => {
+                    good += buf[i..end].iter().filter(|&&b| b >= 0xC0).count();
+                    i = end;
                 }
-                Err(_) => {
-                    utf8 = false;
-                    carry = 0;
+                Err(e) => {
+                    let valid = i + e.valid_up_to();
+                    good += buf[i..valid].iter().filter(|&&b| b >= 0xC0).count();
+                    match e.error_len() {
+                        None => {
+                            next_carry = end - valid;
+                            i = end;
+                        }
+                        Some(len) => {
+                            bad += 1;
+                            if first_bad_line == 0 {
+                                count_lines(&buf[counted..valid], &mut prev, &mut lines);
+                                counted = valid;
+                                first_bad_line = lines + 1;
+                            }
+                            i = valid + len;
+                        }
+                    }
                 }
             }
-        } else {
-            carry = 0;
         }
+        count_lines(
+            &buf[counted.min(end - next_carry)..end - next_carry],
+            &mut prev,
+            &mut lines,
+        );
+        buf.copy_within(end - next_carry..end, 0);
+        carry = next_carry;
     }
-    if last != b'\n' {
+    // A last line without a line end (or ended by a lone CR, not yet counted).
+    if prev != b'\n' {
         lines += 1;
     }
     reader.seek(SeekFrom::Start(0))?;
     let sha256 = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    Ok(Sniffed { utf8, sha256, lines })
+    let encoding = match utf16 {
+        Some(e) => e,
+        None if bad == 0 || good >= 4 * bad => UTF_8,
+        None => GB18030,
+    };
+    Ok(Sniffed {
+        encoding,
+        sha256,
+        lines,
+        binary,
+        bad,
+        first_bad_line,
+    })
+}
+
+/// UTF-16 by its BOM, or by the zero high bytes of its ASCII characters (`,`, digits,
+/// line ends: GBK and UTF-8 text has no zero bytes at all).
+fn utf16_of(start: &[u8]) -> Option<&'static Encoding> {
+    if start.starts_with(&[0xFF, 0xFE]) {
+        return Some(UTF_16LE);
+    }
+    if start.starts_with(&[0xFE, 0xFF]) {
+        return Some(UTF_16BE);
+    }
+    let pairs = start.len() / 2;
+    let zero_even = start.iter().step_by(2).take(pairs).filter(|&&b| b == 0).count();
+    let zero_odd = start.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
+    let enough = (pairs / 16).max(2);
+    if zero_odd >= enough && zero_even == 0 {
+        Some(UTF_16LE)
+    } else if zero_even >= enough && zero_odd == 0 {
+        Some(UTF_16BE)
+    } else {
+        None
+    }
 }
 
 /// Decodes a byte stream to UTF-8 as it is read (encoding_rs), removing a BOM.
@@ -1073,26 +1317,62 @@ impl Opened {
             .collect()
     }
 
-    /// The next CSV record as bytes (decoded to UTF-8), with its row and text line; like
-    /// [`Opened::next_item`] without building the row's table. Only for CSV files.
+    /// The next CSV record as bytes (decoded to UTF-8), with its row and how it was read;
+    /// like [`Opened::next_item`] without building the row's table. Only for CSV files.
     pub(crate) fn next_csv_record(
         &mut self,
         record: &mut csv::ByteRecord,
-    ) -> Option<Result<(usize, usize), FileError>> {
-        let Rows::Csv { reader, row, .. } = &mut self.rows else {
+    ) -> Option<Result<(usize, records::Record), FileError>> {
+        let Rows::Csv { reader, row, count, .. } = &mut self.rows else {
             return None;
         };
-        match reader.read_byte_record(record) {
-            Ok(false) => None,
-            Ok(true) => {
+        match reader.read(record) {
+            Ok(None) => None,
+            Ok(Some(meta)) => {
                 *row += 1;
-                let line = record.position().map_or(*row, |p| p.line() as usize);
-                Some(Ok((*row, line)))
+                count.record(&meta);
+                Some(Ok((*row, meta)))
             }
             Err(e) => Some(Err(FileError(format!(
-                "读取 {} 的第 {} 行之后出错：{e}",
-                self.info.name, row
+                "读取 {} 的第 {} 行之后出错：{}",
+                self.info.name,
+                reader.lines(),
+                io_message(&e)
             )))),
+        }
+    }
+
+    /// For a CSV file read to its end: how its text lines were used, in Chinese
+    /// (`units.csv 共 1001 行文本：表头 1 行，数据 1000 行`). Every line is in one part.
+    pub fn line_summary(&self) -> Option<String> {
+        let Rows::Csv { reader, count, .. } = &self.rows else {
+            return None;
+        };
+        let mut out = format!("{} 共 {} 行文本：", self.info.name, reader.lines());
+        if count.title_lines > 0 {
+            out.push_str(&format!("表头之前 {} 行（已跳过），", count.title_lines));
+        }
+        out.push_str(&format!("表头 {} 行，数据 {} 行", count.header_lines, count.data_lines));
+        if count.spanning > 0 {
+            out.push_str(&format!(
+                "（其中 {} 行表格含跨行的单元格，共占 {} 行文本）",
+                count.spanning, count.spanning_lines
+            ));
+        }
+        let (replaced, first) = reader.replaced();
+        if replaced > 0 {
+            out.push_str(&format!(
+                "；{replaced} 行含无法识别的字节（显示为 �），第一处在文本第 {first} 行"
+            ));
+        }
+        Some(out)
+    }
+
+    /// Bytes of the CSV record read last (0 for other files): bounds a chunk's memory.
+    pub fn last_record_bytes(&self) -> usize {
+        match &self.rows {
+            Rows::Csv { record, .. } => record.as_slice().len(),
+            _ => 0,
         }
     }
 
@@ -1107,15 +1387,68 @@ impl Opened {
 
 impl Plan {
     /// A record read by [`Opened::next_csv_record`] as [`Opened::next_item`] gives it.
-    pub(crate) fn item(&self, row: usize, line: usize, record: &csv::ByteRecord) -> Item {
+    pub(crate) fn item(&self, row: usize, meta: records::Record, record: &csv::ByteRecord) -> Item {
         let cells: Vec<Cell> = record.iter().map(|f| text_cell(&String::from_utf8_lossy(f))).collect();
-        match self.row(row, line, cells) {
+        let mut read = Vec::new();
+        if let Some(col) = meta.broken {
+            read.push(DataProblem {
+                field: self
+                    .info
+                    .headers
+                    .get(col)
+                    .cloned()
+                    .unwrap_or_else(|| format!("第 {} 列", col + 1)),
+                value: record.get(col).map(|f| String::from_utf8_lossy(f).into_owned()),
+                message: format!(
+                    "单元格以引号 \" 开头，但引号没有按 CSV 的规则闭合（引号在文本第 {} 行）：这一行已原样单独读取，\
+                     后面的行不受影响。请删去这个引号，或把整格写成 \"…\" 并把格中的引号写成两个 \"\"",
+                    meta.line
+                ),
+                location: Some((row, col + 1)),
+                declared_at: None,
+            });
+        }
+        if meta.too_long {
+            read.push(DataProblem {
+                field: "（整行）".into(),
+                value: None,
+                message: format!(
+                    "文本第 {} 行超过 {} MiB，只读取了开头：这不像是一行填报数据",
+                    meta.line,
+                    records::MAX_LINE_BYTES >> 20
+                ),
+                location: None,
+                declared_at: None,
+            });
+        }
+        match self.row_read(row, meta.line, cells, read) {
             Some(r) => Item::Row(r),
             None => Item::Blank(Origin {
                 file: Arc::clone(&self.info),
                 row,
-                line,
+                line: meta.line,
             }),
+        }
+    }
+}
+
+/// How a CSV file's text lines were used.
+#[derive(Debug, Default, Clone)]
+struct LineCount {
+    title_lines: usize,
+    header_lines: usize,
+    data_lines: usize,
+    /// Records spanning several lines, and the lines they take.
+    spanning: usize,
+    spanning_lines: usize,
+}
+
+impl LineCount {
+    fn record(&mut self, meta: &records::Record) {
+        self.data_lines += meta.lines;
+        if meta.lines > 1 {
+            self.spanning += 1;
+            self.spanning_lines += meta.lines;
         }
     }
 }
@@ -1177,10 +1510,12 @@ mod tests {
         let text = "单位名称,编制人数\n甲,1\n";
         let mut utf8 = io::Cursor::new(text.as_bytes().to_vec());
         let s = sniff(&mut utf8).unwrap();
-        assert!(s.utf8);
+        assert_eq!(s.encoding, UTF_8);
         assert_eq!(s.lines, 2);
         let (gbk, _, _) = encoding_rs::GBK.encode(text);
         let mut gbk = io::Cursor::new(gbk.into_owned());
-        assert!(!sniff(&mut gbk).unwrap().utf8);
+        assert_eq!(sniff(&mut gbk).unwrap().encoding, GB18030);
+        let mut cr = io::Cursor::new(b"a\rb\r\nc\n\nd".to_vec());
+        assert_eq!(sniff(&mut cr).unwrap().lines, 5);
     }
 }

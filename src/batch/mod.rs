@@ -18,6 +18,7 @@ mod fast;
 pub mod html;
 pub mod input;
 pub mod output;
+pub mod records;
 pub mod xlsx;
 
 use std::io::Write;
@@ -217,6 +218,10 @@ pub struct Options {
     /// run allows it ([`fast`]); the output is the same either way. Off only for tests
     /// and measurements (`--no-fast-path`).
     pub fast_path: bool,
+    /// CSV output: write text cells as they are, even one a spreadsheet would run as a
+    /// formula (`--csv-raw`, for programs); by default such a cell gets a `'` in front
+    /// ([`output::formula_like`]).
+    pub csv_raw: bool,
 }
 
 /// What a run did, for the summary on stderr and the exit code.
@@ -245,6 +250,8 @@ pub struct Tally {
     pub finding_kinds: std::collections::BTreeMap<String, usize>,
     /// 复核: units whose grade changes: (where, unit, conclusion).
     pub grade_changes: Vec<(Origin, String, String)>,
+    /// Each CSV input's text lines and what they were read as ([`Opened::line_summary`]).
+    pub text_lines: Vec<String>,
 }
 
 impl Tally {
@@ -478,10 +485,13 @@ fn drive<W: output::Writer>(
     };
     writer.begin(layout, out)?;
     let mut chunk: Vec<(usize, RawRow)> = Vec::with_capacity(CHUNK);
+    let mut bytes = 0;
     let mut number = 0;
     for opened in &mut inputs {
         while let Some(item) = opened.next_item() {
-            match item.map_err(BatchError::Input)? {
+            let item = item.map_err(BatchError::Input)?;
+            bytes += opened.last_record_bytes();
+            match item {
                 Item::Blank(origin) => {
                     tally.blank_rows += 1;
                     if tally.blanks.len() < Tally::LISTED {
@@ -491,7 +501,8 @@ fn drive<W: output::Writer>(
                 Item::Row(row) => {
                     number += 1;
                     chunk.push((number, row));
-                    if chunk.len() == CHUNK {
+                    if chunk.len() == CHUNK || bytes >= records::CHUNK_BYTES {
+                        bytes = 0;
                         flush(layout, &mut chunk, pool.as_ref(), &mut writer, &mut tally, out)?;
                         if let Some(bar) = &bar {
                             bar.set_position(tally.units as u64);
@@ -506,6 +517,7 @@ fn drive<W: output::Writer>(
         bar.finish_and_clear();
     }
     tally.warnings.dedup();
+    tally.text_lines = inputs.iter().filter_map(Opened::line_summary).collect();
     writer.finish(layout, out)?;
     out.flush()?;
     Ok(tally)

@@ -573,22 +573,72 @@ pub trait Writer {
 
 /// One CSV line (RFC 4180): a field is quoted when it holds a comma, a quote or a line
 /// break, with quotes doubled.
-pub fn csv_line(fields: &[String]) -> Vec<u8> {
-    let mut line = Vec::with_capacity(fields.iter().map(|f| f.len() + 1).sum::<usize>() + 2);
+pub fn csv_line(fields: &[String], raw: bool) -> Vec<u8> {
+    let mut line = Vec::with_capacity(fields.iter().map(|f| f.len() + 2).sum::<usize>() + 2);
     for (i, field) in fields.iter().enumerate() {
         if i > 0 {
             line.push(b',');
         }
-        if field.contains([',', '"', '\n', '\r']) {
-            line.push(b'"');
-            line.extend_from_slice(field.replace('"', "\"\"").as_bytes());
-            line.push(b'"');
-        } else {
-            line.extend_from_slice(field.as_bytes());
-        }
+        put_field(&mut line, field, raw);
     }
     line.push(b'\n');
     line
+}
+
+/// One CSV field: quoted when it holds a comma, a quote or a line break (quotes doubled);
+/// unless `raw`, a text a spreadsheet would run as a formula gets a `'` first
+/// ([`formula_like`]). The direct CSV path writes its fields with this too.
+pub(crate) fn put_field(out: &mut Vec<u8>, field: &str, raw: bool) {
+    let guard = !raw && formula_like(field);
+    if field.contains([',', '"', '\n', '\r']) {
+        out.push(b'"');
+        if guard {
+            out.push(b'\'');
+        }
+        out.extend_from_slice(field.replace('"', "\"\"").as_bytes());
+        out.push(b'"');
+    } else {
+        if guard {
+            out.push(b'\'');
+        }
+        out.extend_from_slice(field.as_bytes());
+    }
+}
+
+/// CSV injection (OWASP): a cell beginning with `=`, `+`, `-`, `@`, a tab or a CR is run as
+/// a formula when the CSV is opened in Excel or WPS (`=HYPERLINK(…)`, `-2+3`). Such a cell
+/// is written with a `'` in front, which the spreadsheet shows as text. A number stays a
+/// number: `-2.5`, `-15.00%`, `+3`, `-23/29` are not formulas.
+pub fn formula_like(field: &str) -> bool {
+    let bytes = field.as_bytes();
+    let Some(&first) = bytes.first() else {
+        return false;
+    };
+    if !matches!(first, b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') {
+        return false;
+    }
+    !number_like(bytes)
+}
+
+/// `-2.5`, `+3`, `-15.00%`, `-1,234.5`, `-23/29`: a sign, digits (with `,` groups), an
+/// optional fraction and an optional `%`, or a sign and a fraction of two integers.
+fn number_like(bytes: &[u8]) -> bool {
+    let body = match bytes.split_first() {
+        Some((b'+' | b'-', rest)) => rest,
+        _ => bytes,
+    };
+    let body = body.strip_suffix(b"%").unwrap_or(body);
+    if let Some(slash) = body.iter().position(|&b| b == b'/') {
+        let (n, d) = (&body[..slash], &body[slash + 1..]);
+        return !n.is_empty() && !d.is_empty() && n.iter().chain(d).all(u8::is_ascii_digit);
+    }
+    let (int, frac) = match body.iter().position(|&b| b == b'.') {
+        Some(dot) => (&body[..dot], Some(&body[dot + 1..])),
+        None => (body, None),
+    };
+    let int_ok = int.first().is_some_and(u8::is_ascii_digit) && int.iter().all(|b| b.is_ascii_digit() || *b == b',');
+    let frac_ok = frac.is_none_or(|f| !f.is_empty() && f.iter().all(u8::is_ascii_digit));
+    int_ok && frac_ok
 }
 
 /// CSV: one line per unit, streamed (UTF-8, `\n` line ends, quoted where needed).
@@ -602,13 +652,13 @@ impl Writer for CsvWriter {
             out.write_all("\u{FEFF}".as_bytes())?;
         }
         let header: Vec<String> = layout.columns.iter().map(|c| layout.header(c)).collect();
-        out.write_all(&csv_line(&header))?;
+        out.write_all(&csv_line(&header, layout.options.csv_raw))?;
         Ok(())
     }
 
     fn prepare(layout: &Layout, p: &Processed) -> Vec<u8> {
         let fields: Vec<String> = layout.columns.iter().map(|c| cell_text(c, p)).collect();
-        csv_line(&fields)
+        csv_line(&fields, layout.options.csv_raw)
     }
 
     fn write(&mut self, _: &Layout, item: Vec<u8>, out: &mut dyn Write) -> Result<(), BatchError> {

@@ -48,6 +48,9 @@ pub struct EvalArgs {
     /// 勾稽关系的名称（通过/不通过），`指标名得分`，以及 序号、来源、单位名称、状态、错误原因、总分、等级 等
     #[arg(long, value_name = "列名,…", value_delimiter = ',')]
     pub columns: Option<Vec<String>>,
+    /// CSV 输出中以 = + - @ 开头的文字原样写出，不加防公式的 ' 前缀（供程序读取；用 Excel 打开前请勿使用）
+    #[arg(long)]
+    pub csv_raw: bool,
     /// 不走 CSV 直通的快速路径（结果相同；用于测试和性能对比）
     #[arg(long, hide = true)]
     pub no_fast_path: bool,
@@ -144,6 +147,7 @@ pub fn run(mut args: EvalArgs) -> miette::Result<ExitCode> {
         partial: args.partial,
         columns: None,
         fast_path: !args.no_fast_path,
+        csv_raw: args.csv_raw,
     };
     let options = match &args.columns {
         None => options,
@@ -176,7 +180,10 @@ pub fn run(mut args: EvalArgs) -> miette::Result<ExitCode> {
     };
     let mut destination = match &args.output {
         Some(path) => Destination::file(path, &super::inputs()).map_err(|m| miette::miette!("{m}"))?,
-        None => Destination::stdout(),
+        None => {
+            crate::check_stdout()?;
+            Destination::stdout()
+        }
     };
     let tally = match batch::run(model, inputs, &options, destination.writer()) {
         Ok(tally) => tally,
@@ -206,6 +213,9 @@ pub fn run(mut args: EvalArgs) -> miette::Result<ExitCode> {
         );
     }
     eprintln!("{}", tally.summary());
+    for lines in &tally.text_lines {
+        eprintln!("{lines}");
+    }
     if args.audit {
         eprintln!("{}", tally.audit_summary());
     }

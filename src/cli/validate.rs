@@ -245,6 +245,10 @@ fn check_file(model: &Model, path: &Path, name: &str, sheet: Option<&str>) -> Ve
             }
         }
     }
+    // Every text line of a CSV file accounted for, as `eval` says it.
+    if let Some(lines) = opened.line_summary() {
+        eprintln!("{lines}");
+    }
     out
 }
 
@@ -346,7 +350,15 @@ fn render_csv(problems: &[Problem], bom: bool) -> miette::Result<Vec<u8>> {
         let fail = |e: csv::Error| miette::miette!("写出 CSV 失败：{e}");
         w.write_record(Problem::COLUMNS).map_err(fail)?;
         for p in problems {
-            w.write_record(p.columns()).map_err(fail)?;
+            // Values are what clerks typed: no cell may run as a formula in Excel.
+            let fields = p.columns().map(|f| {
+                if jixiao::batch::output::formula_like(&f) {
+                    format!("'{f}")
+                } else {
+                    f
+                }
+            });
+            w.write_record(fields).map_err(fail)?;
         }
         w.flush().map_err(|e| miette::miette!("写出 CSV 失败：{e}"))?;
     }

@@ -636,6 +636,7 @@ fn evaluate_files(
         partial,
         columns: None,
         fast_path: true,
+        csv_raw: false,
     };
     // JSON: `units` is the JSON Lines output turned into an array as it is written (one
     // object per line, and JSON text never holds a raw line break), then the rest of the

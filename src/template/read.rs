@@ -741,23 +741,8 @@ fn read_form(
                 continue;
             }
             (Cell::Number(s), Rule::Money { .. }) => Raw::Number(two_places(&s)),
-            (Cell::Number(s), Rule::Percent { .. }) => {
-                // `95` typed where `95%` was meant (a spreadsheet without automatic percent
-                // entry stores 9500%): not wrong in itself, but worth a look.
-                if data::parse_decimal(&s).is_some_and(|d| d.abs() > Decimal::TEN) {
-                    let cell = r.cells[index].cell.clone();
-                    r.problem(
-                        Severity::Warning,
-                        sheet,
-                        &cell,
-                        &field.label,
-                        Some(percent_text(&s)),
-                        "百分数大于 1000%：是否把“95%”填成了“95”？百分比格式的单元格中应填 95%".into(),
-                        field.filler,
-                    );
-                }
-                Raw::Number(s)
-            }
+            // `95` typed where `95%` was meant (9500%) is an error of `data::bind`'s, at this cell.
+            (Cell::Number(s), Rule::Percent { .. }) => Raw::Number(s),
             (Cell::Number(s), Rule::AsWritten { percent: true }) => Raw::Text(percent_text(&s)),
             (Cell::Number(s), Rule::AsWritten { .. } | Rule::Text { .. } | Rule::Choice(_)) => Raw::Text(s),
             (Cell::Number(s), _) => Raw::Number(s),

@@ -338,7 +338,10 @@ fn a_short_row_and_a_row_with_extra_cells_are_errors_not_guesses() {
     assert_eq!(units.len(), 7, "the blank line is not a unit");
     assert_eq!(units[2]["status"], "错误");
     let short = units[2]["error"].as_str().unwrap();
-    assert!(short.contains("「编制人数」列：单元格为空"), "{short}");
+    assert!(
+        short.contains("「联系人」列：这一行比表头少 91 个单元格（缺少「联系人、联络电话、编制人数"),
+        "{short}"
+    );
     assert_eq!(units[3]["status"], "错误");
     let long = units[3]["error"].as_str().unwrap();
     assert!(long.contains("这一行的单元格比表头多"), "{long}");

@@ -43,6 +43,11 @@ fn eval_target_regressions() {
     replay("eval", harness::eval);
 }
 
+#[test]
+fn csv_target_regressions() {
+    replay("csv", harness::csv);
+}
+
 /// The seed corpus passes too (and keeps the harness itself honest).
 #[test]
 fn seed_inputs_pass_the_harness() {
@@ -62,6 +67,8 @@ fn seed_inputs_pass_the_harness() {
     for (selector, bytes) in [(0u8, &unit), (2, &unit), (3, &csv)] {
         harness::data(&[&[selector][..], bytes].concat());
     }
+    harness::csv(&csv);
+    harness::csv(b"");
     harness::eval(&[]);
     harness::eval(&[5; 64]);
     // The rules target compares the two evaluators; on a numeric model both really run.

@@ -10,6 +10,7 @@ mod exact;
 mod format;
 mod forms;
 mod fuzz_regressions;
+mod hostile_csv;
 mod limits;
 mod not_applicable;
 mod output_safety;
