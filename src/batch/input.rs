@@ -238,10 +238,14 @@ struct Column {
 pub struct Plan {
     columns: Vec<Column>,
     info: Arc<FileInfo>,
+    /// `--partial`: a blank required cell is a figure not reported (binding makes it
+    /// 无法计算), not a problem of the row.
+    partial: bool,
 }
 
 /// Maps a header to the rule file's inputs. Unknown columns give a warning each; a
-/// missing required column or two columns for one input is an error for the whole file.
+/// missing required column or two columns for one input is an error for the whole file
+/// (under `partial`, a missing column is a warning: its figures are not reported).
 pub fn plan(
     model: &Model,
     name: &str,
@@ -249,6 +253,7 @@ pub fn plan(
     first_col: usize,
     headers: Vec<String>,
     sha256: String,
+    partial: bool,
 ) -> Result<(Plan, Vec<String>), String> {
     let mut warnings = Vec::new();
     let mut errors = Vec::new();
@@ -335,7 +340,15 @@ pub fn plan(
             missing.push(path.join("."));
         }
     }
-    if !missing.is_empty() {
+    // The unit's name is needed even for a partial evaluation.
+    let no_name = missing.first().is_some_and(|m| m.starts_with("单位名称"));
+    if !missing.is_empty() && partial && !no_name {
+        warnings.push(format!(
+            "{name} 缺少 {} 个必需的列：{}（--partial：这些数按未填报处理，需要它们的指标无法计算）",
+            missing.len(),
+            missing.join("、")
+        ));
+    } else if !missing.is_empty() {
         errors.insert(
             0,
             format!(
@@ -356,7 +369,7 @@ pub fn plan(
         sha256,
         fields,
     });
-    Ok((Plan { columns, info }, warnings))
+    Ok((Plan { columns, info, partial }, warnings))
 }
 
 fn with_aliases(name: &str, aliases: &[String]) -> String {
@@ -476,7 +489,7 @@ impl Plan {
                 }
             }
             if cell == Cell::Blank {
-                if column.required {
+                if column.required && !self.partial {
                     problems.push(DataProblem {
                         field: header.clone(),
                         value: None,
@@ -722,6 +735,12 @@ impl InputFormat {
 
 /// Opens a file by path and reads its header. The only file-system access of the readers.
 pub fn open_path(model: &Model, path: &Path, sheet: Option<&str>) -> Result<Opened, FileError> {
+    open_path_with(model, path, sheet, false)
+}
+
+/// [`open_path`]; `partial` (`--partial`): missing required columns and blank required cells
+/// are figures not reported, not errors ([`plan`]).
+pub fn open_path_with(model: &Model, path: &Path, sheet: Option<&str>, partial: bool) -> Result<Opened, FileError> {
     let name = path.display().to_string();
     let format = InputFormat::from_path(&name).ok_or_else(|| {
         FileError(format!(
@@ -730,14 +749,14 @@ pub fn open_path(model: &Model, path: &Path, sheet: Option<&str>) -> Result<Open
     })?;
     let file = std::fs::File::open(path).map_err(|e| FileError(format!("无法读取文件 {name}：{}", io_message(&e))))?;
     match format {
-        InputFormat::Csv => open_csv(model, &name, io::BufReader::new(file)),
+        InputFormat::Csv => open_csv_with(model, &name, io::BufReader::new(file), partial),
         InputFormat::Workbook => {
             // A workbook is read whole by calamine anyway.
             let mut bytes = Vec::new();
             io::BufReader::new(file)
                 .read_to_end(&mut bytes)
                 .map_err(|e| FileError(format!("无法读取文件 {name}：{}", io_message(&e))))?;
-            open_workbook_bytes(model, &name, bytes, sheet)
+            open_workbook_bytes_with(model, &name, bytes, sheet, partial)
         }
         InputFormat::Toml | InputFormat::Json => {
             let mut bytes = Vec::new();
@@ -758,10 +777,21 @@ pub fn open_workbook_bytes<B: AsRef<[u8]>>(
     bytes: B,
     sheet: Option<&str>,
 ) -> Result<Opened, FileError> {
+    open_workbook_bytes_with(model, name, bytes, sheet, false)
+}
+
+/// [`open_workbook_bytes`] with `partial` (see [`open_path_with`]).
+pub fn open_workbook_bytes_with<B: AsRef<[u8]>>(
+    model: &Model,
+    name: &str,
+    bytes: B,
+    sheet: Option<&str>,
+    partial: bool,
+) -> Result<Opened, FileError> {
     if let Some(returned) = crate::template::read::read(model, name, bytes.as_ref()) {
         return Ok(open_template(model, name, bytes.as_ref(), returned));
     }
-    open_workbook(model, name, io::Cursor::new(bytes), sheet)
+    open_workbook(model, name, io::Cursor::new(bytes), sheet, partial)
 }
 
 /// A returned template: one unit, its problems already placed at the template's cells.
@@ -845,10 +875,16 @@ pub fn open_document(name: &str, bytes: &[u8], format: InputFormat) -> Opened {
 
 /// A CSV file: its encoding, delimiter and header line found as described in
 /// [`records`] and [`sniff`], then read as a stream (memory stays flat).
-pub fn open_csv<R: Read + Seek + Send + 'static>(
+pub fn open_csv<R: Read + Seek + Send + 'static>(model: &Model, name: &str, reader: R) -> Result<Opened, FileError> {
+    open_csv_with(model, name, reader, false)
+}
+
+/// [`open_csv`] with `partial` (see [`open_path_with`]).
+pub fn open_csv_with<R: Read + Seek + Send + 'static>(
     model: &Model,
     name: &str,
     mut reader: R,
+    partial: bool,
 ) -> Result<Opened, FileError> {
     let read_error = |e: io::Error| FileError(format!("无法读取文件 {name}：{}", io_message(&e)));
     let sniffed = sniff(&mut reader).map_err(read_error)?;
@@ -908,7 +944,7 @@ pub fn open_csv<R: Read + Seek + Send + 'static>(
         })
         .collect();
     let first = headers.iter().take(4).cloned().collect::<Vec<_>>().join("、");
-    let (plan, plan_warnings) = plan(model, name, FileKind::Csv, 0, headers, sniffed.sha256).map_err(|e| {
+    let (plan, plan_warnings) = plan(model, name, FileKind::Csv, 0, headers, sniffed.sha256, partial).map_err(|e| {
         if found.is_some() {
             FileError(e)
         } else {
@@ -1227,6 +1263,7 @@ pub fn open_workbook<R: Read + Seek>(
     name: &str,
     mut reader: R,
     sheet: Option<&str>,
+    partial: bool,
 ) -> Result<Opened, FileError> {
     use calamine::{Ods, Reader, Sheets, Xls, Xlsb, Xlsx};
     let sha256 = sniff(&mut reader)
@@ -1276,7 +1313,7 @@ pub fn open_workbook<R: Read + Seek>(
         })
         .collect();
     let kind = FileKind::Sheet { name: chosen };
-    let (plan, warnings) = plan(model, name, kind, left as usize, headers, sha256).map_err(FileError)?;
+    let (plan, warnings) = plan(model, name, kind, left as usize, headers, sha256, partial).map_err(FileError)?;
     Ok(Opened {
         info: Arc::clone(plan.info()),
         warnings,

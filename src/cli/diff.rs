@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
-use jixiao::batch::input::open_path;
+use jixiao::batch::input::open_path_with;
 use jixiao::diff::{self, UnitResult};
 use jixiao::model::Model;
 
@@ -48,7 +48,7 @@ fn evaluate_all(
 ) -> miette::Result<Vec<UnitResult>> {
     let mut out = Vec::new();
     for path in paths {
-        let mut opened = open_path(model, path, sheet).map_err(|e| miette::miette!("{}", e.0))?;
+        let mut opened = open_path_with(model, path, sheet, partial).map_err(|e| miette::miette!("{}", e.0))?;
         diff::evaluate_rows(model, &mut opened, partial, &mut out).map_err(|e| miette::miette!("{}", e.0))?;
     }
     Ok(out)

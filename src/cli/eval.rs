@@ -114,7 +114,7 @@ pub fn run(mut args: EvalArgs) -> miette::Result<ExitCode> {
     let mut inputs = Vec::with_capacity(args.data.len());
     let mut failures = Vec::new();
     for path in &args.data {
-        match batch::input::open_path(model, path, args.sheet.as_deref()) {
+        match batch::input::open_path_with(model, path, args.sheet.as_deref(), args.partial) {
             Ok(opened) => {
                 for w in &opened.warnings {
                     eprintln!("警告：{w}");

@@ -327,3 +327,45 @@ fn rule_file_tests_expect_not_applicable_and_incomplete() {
     assert!(missed.iter().any(|m| m == "增幅：无法计算，当 本年 = 0"), "{missed:?}");
     assert!(!missed.iter().any(|m| m == "增幅：无法计算，其他"), "{missed:?}");
 }
+
+/// `--partial` on a spreadsheet: a missing required column is a warning, a blank required
+/// cell a figure not reported; without it both stay errors.
+#[test]
+fn partial_evaluation_of_a_csv_with_missing_columns_and_blank_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("part.csv");
+    std::fs::write(&data, "单位名称,编制人数,实有人数,年初预算\n甲,174,138,\n乙,100,,50\n").unwrap();
+    let data = data.to_str().unwrap();
+    let (code, _, err) = jixiao(&["eval", "rules/yueyang-2021.jx", data]);
+    assert_eq!(code, 1);
+    assert!(err.contains("缺少 64 个必需的列"), "{err}");
+    let columns = "单位名称,财政供养人员控制率,状态,总分";
+    let (code, out, err) = jixiao(&[
+        "eval",
+        "rules/yueyang-2021.jx",
+        data,
+        "--partial",
+        "--format",
+        "csv",
+        "--columns",
+        columns,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("--partial：这些数按未填报处理"), "{err}");
+    assert!(err.contains("2 个单位：0 个已评价，2 个不完整"), "{err}");
+    let rows: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        rows[1],
+        "甲,79.31%,不完整,不完整（已得 5.00 分，可评分值 5 / 满分 100）"
+    );
+    assert_eq!(
+        rows[2],
+        "乙,无法计算（缺少 实有人数）,不完整,不完整（已得 0.00 分，可评分值 0 / 满分 100）"
+    );
+    // The unit's name is still required.
+    let nameless = dir.path().join("nameless.csv");
+    std::fs::write(&nameless, "编制人数,实有人数\n174,138\n").unwrap();
+    let (code, _, err) = jixiao(&["eval", "rules/yueyang-2021.jx", nameless.to_str().unwrap(), "--partial"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("单位名称"), "{err}");
+}
