@@ -18,6 +18,7 @@ mod fast;
 pub mod html;
 pub mod input;
 pub mod output;
+pub mod workbook;
 pub mod xlsx;
 
 use std::io::Write;
