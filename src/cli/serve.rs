@@ -34,6 +34,9 @@ pub struct ServeArgs {
     /// 每个请求最长处理多少秒（含上传）
     #[arg(long, value_name = "SECONDS", default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..=86_400))]
     pub timeout: u32,
+    /// 每个请求的上传数据最多用多少秒收完（超时的连接被断开，不再占用排队名额）
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=86_400))]
+    pub upload_timeout: u32,
     /// 同时进行的评价数（默认为 CPU 核数；其余请求排队）
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub jobs: Option<u16>,
@@ -50,6 +53,7 @@ pub fn run(args: ServeArgs) -> miette::Result<ExitCode> {
     config.max_unzipped_bytes = u64::from(args.max_unzipped_mb) * 1024 * 1024;
     config.max_units = args.max_units as usize;
     config.timeout = Duration::from_secs(u64::from(args.timeout));
+    config.body_timeout = Duration::from_secs(u64::from(args.upload_timeout));
     if let Some(jobs) = args.jobs {
         config.workers = usize::from(jobs);
     }

@@ -66,8 +66,22 @@ impl Upload {
     }
 }
 
-/// Reads the query string and the body (a form or one raw file) of a request.
+/// Reads the query string and the body (a form or one raw file) of a request, within
+/// [`Config::body_timeout`].
 pub async fn read(req: Request, config: &Config) -> Result<Upload, Problem> {
+    match tokio::time::timeout(config.body_timeout, read_body(req, config)).await {
+        Ok(read) => read,
+        Err(_) => Err(Problem::new(
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "上传超时：{} 秒内没有收完上传的数据，已中止；请检查网络后重新上传（启动服务时可用 --upload-timeout 调整） / upload timed out",
+                config.body_timeout.as_secs()
+            ),
+        )),
+    }
+}
+
+async fn read_body(req: Request, config: &Config) -> Result<Upload, Problem> {
     let mut upload = Upload {
         fields: query_fields(req.uri().query())?,
         files: Vec::new(),
