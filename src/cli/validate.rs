@@ -27,7 +27,7 @@ pub struct ValidateArgs {
     /// 把问题清单写入文件（.xlsx、.csv 或 .txt）
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// 读取普通工作簿（不是填报模板）中的哪个工作表（默认第一个）
+    /// 读取普通工作簿（不是填报模板）中的哪个工作表（默认第一个未隐藏的工作表）
     #[arg(long, value_name = "NAME")]
     pub sheet: Option<String>,
 }
