@@ -275,14 +275,15 @@ pub(crate) fn too_many_tries(wait: u64) -> String {
 }
 
 /// Whether a state-changing request comes from a page of another site: a browser
-/// says so in `Sec-Fetch-Site`, or names the page's origin in `Origin`, which must
-/// then be this server as the request's `Host` names it. Clients that send neither
+/// says so in `Sec-Fetch-Site`, or (one that does not send it) names the page's origin
+/// in `Origin`, which must then be this server as the request's `Host` names it. Clients that send neither
 /// (curl, scripts) are not browsers acting for another page.
 fn cross_site(headers: &HeaderMap) -> Option<String> {
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if !matches!(site, "same-origin" | "none") {
-            return Some(format!("Sec-Fetch-Site: {site}"));
-        }
+    // A browser that sends Sec-Fetch-Site is believed (a page cannot set it); under our
+    // `Referrer-Policy: no-referrer` Chromium sends `Origin: null` with its own forms.
+    if let Some(site) = headers.get("sec-fetch-site") {
+        let site = site.to_str().unwrap_or("");
+        return (!matches!(site, "same-origin" | "none")).then(|| format!("Sec-Fetch-Site: {}", rules::shorten(site)));
     }
     let origin = headers.get(header::ORIGIN)?;
     let origin = origin.to_str().unwrap_or("");

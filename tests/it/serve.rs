@@ -1498,6 +1498,8 @@ fn cross_site_requests_are_refused() {
         &[("Origin", own.as_str()), ("Sec-Fetch-Site", "same-origin")][..],
         &[("Origin", own.as_str())][..],
         &[("Sec-Fetch-Site", "none")][..],
+        // What Chromium sends with the login form under `Referrer-Policy: no-referrer`.
+        &[("Origin", "null"), ("Sec-Fetch-Site", "same-origin")][..],
         &[][..],
     ] {
         let r = post(headers);
