@@ -35,8 +35,9 @@ pub const MAX_SHARED_STRINGS: u64 = 1_000_000;
 pub const MAX_SHARED_STRING_BYTES: u64 = 64 * 1024 * 1024;
 /// The most cells a sheet read as a grid may span (32 bytes each: 32 MiB).
 pub const MAX_GRID_CELLS: u64 = 1 << 20;
-/// Rows read ahead of the evaluation.
-const ROWS_AHEAD: usize = 256;
+/// Rows read ahead of the evaluation (per open workbook; the workbench opens every
+/// uploaded file before evaluating any).
+const ROWS_AHEAD: usize = 64;
 
 /// What a reader accepts.
 #[derive(Debug, Clone, Copy)]
@@ -146,7 +147,7 @@ pub fn check_archive(name: &str, bytes: &[u8], max_unzipped: u64) -> Result<(), 
         let part = entry.name().replace('\\', "/").to_ascii_lowercase();
         let room = max_unzipped - total;
         let mut counted = Counted {
-            inner: entry.take(room + 1),
+            inner: entry.take(room.saturating_add(1)),
             count: 0,
         };
         if part == "xl/sharedstrings.xml" {
@@ -156,6 +157,13 @@ pub fn check_archive(name: &str, bytes: &[u8], max_unzipped: u64) -> Result<(), 
         total += counted.count;
         if total > max_unzipped {
             return Err(bomb());
+        }
+        // XLSB's strings: a record each, pushed one by one; bounded by the part's size.
+        if part == "xl/sharedstrings.bin" && counted.count > MAX_SHARED_STRING_BYTES / 4 {
+            return Err(Refused::TooLarge(format!(
+                "工作簿 {name} 的共享字符串表解压后超过 {}，已拒绝",
+                mib(MAX_SHARED_STRING_BYTES / 4)
+            )));
         }
     }
     Ok(())

@@ -244,3 +244,14 @@ fn a_hidden_first_sheet_is_not_taken_for_the_data() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("隐藏"), "{stderr}");
 }
+
+#[test]
+fn rows_out_of_order_are_refused_not_gathered() {
+    // Streaming reads rows in order; a file that goes back (no spreadsheet program
+    // writes one) is refused at the cell, instead of being gathered whole first.
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "order.xlsx", &with_cell("B3"));
+    let (code, _, stderr) = bounded_jixiao(&["eval", RULES, &file]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("行顺序") && stderr.contains("B3"), "{stderr}");
+}
