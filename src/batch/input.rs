@@ -1120,10 +1120,19 @@ fn open_workbook(
         }
     };
     warnings.extend(plan_warnings);
+    // Under a unit limit (the workbench) the rows are counted first: what the sheet
+    // declares is not trusted, and a request past the limit evaluates nothing.
+    let estimated_rows = if limits.max_rows < workbook::MAX_ROWS as usize {
+        let wb = workbook::open_checked(name, io::Cursor::new(bytes.clone()))
+            .map_err(|e| FileError(e.message().to_owned()))?;
+        workbook::count_rows(wb, name, &chosen, limits.max_rows).map_err(FileError)?
+    } else {
+        rows.declared_rows
+    };
     Ok(Opened {
         info: Arc::clone(plan.info()),
         warnings,
-        estimated_rows: rows.declared_rows,
+        estimated_rows,
         rows: Rows::Sheet {
             rows,
             plan,

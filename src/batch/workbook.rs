@@ -514,6 +514,26 @@ impl<'a> RowBuilder<'a> {
     }
 }
 
+/// The rows with content below the first one, counted up to `most + 1`: a reading pass
+/// that keeps nothing, so that a workbench request past its unit limit is refused before
+/// any unit is evaluated, whatever the sheet declares.
+pub fn count_rows(wb: Workbook, file: &str, sheet: &str, most: usize) -> Result<usize, String> {
+    let mut rows = stream(wb, file, sheet, Limits::default());
+    let mut count = 0;
+    let mut header = true;
+    while let Some(row) = rows.next_row() {
+        row?;
+        if std::mem::take(&mut header) {
+            continue;
+        }
+        count += 1;
+        if count > most {
+            break;
+        }
+    }
+    Ok(count)
+}
+
 /// The sheet's first non-blank row (the header) without reading the rest.
 pub fn first_row(wb: Workbook, file: &str, sheet: &str) -> Result<Option<SheetRow>, String> {
     let mut rows = stream(wb, file, sheet, Limits::default());

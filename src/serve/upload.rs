@@ -286,10 +286,12 @@ fn open_one(
             match workbook::check_archive(name, &bytes, limits.max_unzipped_bytes) {
                 Ok(()) => {}
                 Err(Refused::TooLarge(message)) => {
-                    return Err(Problem::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        format!("{message}（启动服务时可用 --max-unzipped-mb 调整解压上限）"),
-                    ))
+                    let hint = if message.contains("压缩炸弹") {
+                        "（启动服务时可用 --max-unzipped-mb 调整解压上限）"
+                    } else {
+                        ""
+                    };
+                    return Err(Problem::new(StatusCode::PAYLOAD_TOO_LARGE, format!("{message}{hint}")));
                 }
                 Err(Refused::Unreadable(message)) => return Ok(Err(message)),
             }

@@ -1613,3 +1613,32 @@ fn tokens_are_long_and_wrong_ones_are_rate_limited() {
     let r = request(addr, "GET", "/api/rules", &[("Cookie", &cookie)], b"");
     assert_eq!(r.status, 200);
 }
+
+#[test]
+fn a_sheet_that_understates_its_size_is_still_held_to_the_unit_limit() {
+    let dir = workdir();
+    let mut c = config(dir.path());
+    c.max_units = 5;
+    let server = start(c);
+    let addr = server.addr();
+    // Seven units under a `<dimension>` that claims one row: counted, not believed.
+    let lying = crate::workbooks::rewrite(&read_bytes(UNITS_XLSX), |name, text| {
+        if name == "xl/worksheets/sheet1.xml" {
+            text.replace(r#"<dimension ref="A1:CN8"/>"#, r#"<dimension ref="A1:CN2"/>"#)
+        } else {
+            text
+        }
+    });
+    let r = post_form(
+        addr,
+        "/api/evaluate",
+        &[("rules", "yueyang-2021")],
+        &[("units.xlsx", &lying)],
+    );
+    assert_eq!(r.status, 413, "{}", r.text());
+    assert!(
+        r.error().contains("约有 6 行") || r.error().contains("约有 7 行"),
+        "{}",
+        r.error()
+    );
+}
