@@ -744,12 +744,20 @@ pub fn open_path(model: &Model, path: &Path, sheet: Option<&str>) -> Result<Open
     match format {
         InputFormat::Csv => open_csv(model, &name, io::BufReader::new(file)),
         InputFormat::Workbook => {
-            // calamine reads a workbook from memory anyway (a zip needs seeking).
+            // calamine reads a workbook from memory anyway (a zip needs seeking); a file
+            // larger than what any workbook may unzip to is not read at all.
+            let limits = Limits::default();
+            if file.metadata().is_ok_and(|m| m.len() > limits.max_unzipped_bytes) {
+                return Err(FileError(format!(
+                    "工作簿 {name} 超过 {} MiB，不像是单位数据：已拒绝；数据很多时请用 CSV",
+                    limits.max_unzipped_bytes / (1024 * 1024)
+                )));
+            }
             let mut bytes = Vec::new();
             io::BufReader::new(file)
                 .read_to_end(&mut bytes)
                 .map_err(|e| FileError(format!("无法读取文件 {name}：{}", io_message(&e))))?;
-            open_workbook_bytes(model, &name, bytes, sheet, Limits::default())
+            open_workbook_bytes(model, &name, bytes, sheet, limits)
         }
         InputFormat::Toml | InputFormat::Json => {
             let mut bytes = Vec::new();

@@ -201,7 +201,10 @@ fn check_file(model: &Model, path: &Path, name: &str, sheet: Option<&str>) -> Ve
             }],
         )]
     };
-    if InputFormat::from_path(name) == Some(InputFormat::Workbook) {
+    // A file past the workbook bounds is not read here; `open_path` says why.
+    let bounded =
+        std::fs::metadata(path).is_ok_and(|m| m.len() <= jixiao::batch::workbook::Limits::default().max_unzipped_bytes);
+    if InputFormat::from_path(name) == Some(InputFormat::Workbook) && bounded {
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
             Err(e) => return file_error(format!("无法读取文件：{}", input::io_message(&e))),

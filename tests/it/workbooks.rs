@@ -255,3 +255,24 @@ fn rows_out_of_order_are_refused_not_gathered() {
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("行顺序") && stderr.contains("B3"), "{stderr}");
 }
+
+#[test]
+fn a_workbook_file_larger_than_any_workbook_unzips_to_is_not_read() {
+    // A sparse file: 1 GiB and a byte on disk costs nothing; reading it whole would.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.xlsx");
+    std::fs::File::create(&path)
+        .unwrap()
+        .set_len(1024 * 1024 * 1024 + 1)
+        .unwrap();
+    let file = path.display().to_string();
+    for command in ["eval", "validate"] {
+        let (code, stdout, stderr) = bounded_jixiao(&[command, RULES, &file]);
+        assert_ne!(code, 0, "{command}");
+        let all = format!("{stdout}{stderr}");
+        assert!(
+            all.contains("huge.xlsx") && all.contains("超过 1024"),
+            "{command}: {all}"
+        );
+    }
+}
