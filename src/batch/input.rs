@@ -1173,13 +1173,17 @@ fn stray_cell(info: &FileInfo, row: usize, col: u32, cell: &Cell) -> DataProblem
     }
 }
 
+/// How many other sheets are looked at for the header.
+const MAX_SHEETS_LOOKED_AT: usize = 16;
+
 /// When the sheet read lacks the header: another sheet (often a hidden one) that has it.
 fn other_sheet_hint(model: &Model, name: &str, bytes: &SharedBytes, tried: &str) -> String {
     let names = match workbook::open_checked(name, io::Cursor::new(bytes.clone())) {
         Ok(wb) => calamine::Reader::sheet_names(&wb),
         Err(_) => return String::new(),
     };
-    for other in names.iter().filter(|n| n.as_str() != tried) {
+    // A few sheets only: each look opens the workbook again (this is the error path).
+    for other in names.iter().filter(|n| n.as_str() != tried).take(MAX_SHEETS_LOOKED_AT) {
         let Ok(wb) = workbook::open_checked(name, io::Cursor::new(bytes.clone())) else {
             return String::new();
         };

@@ -13,8 +13,8 @@
 //! ([`bounded_range`]).
 //!
 //! Left open: `.xls` (BIFF) and `.ods` have no cell reader in calamine; they are read
-//! whole, and calamine's `.xls` reader reserves memory from the sheet's declared
-//! dimensions (see docs/performance.md).
+//! whole, calamine's `.xls` reader reserves memory from the sheet's declared dimensions
+//! and its `.ods` reader caps a sheet at 100 million cells (fuzz/README.md).
 
 use std::io::{self, Cursor, Read, Seek};
 use std::sync::mpsc;
