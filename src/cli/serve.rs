@@ -18,7 +18,7 @@ pub struct ServeArgs {
     /// 监听地址；默认只在本机可访问。用其他地址（如 0.0.0.0:8080）时必须设置 --token
     #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
-    /// 访问令牌：设置后每个请求都要带上它（请求头 Authorization: Bearer 令牌，或在登录页输入）。
+    /// 访问令牌（至少 16 个字符）：设置后每个请求都要带上它（请求头 Authorization: Bearer 令牌，或在登录页输入）。
     /// 也可以用环境变量 JIXIAO_TOKEN 设置（不会出现在进程列表中）
     #[arg(long, value_name = "TOKEN")]
     pub token: Option<String>,
