@@ -272,7 +272,7 @@ pub fn xlsx_of(sheet: &[u8], strings: &[u8]) -> Vec<u8> {
 
 /// The first byte picks what the rest is: even, the sheet XML and then (after a NUL
 /// byte) the shared-strings XML of a minimal workbook; odd, a whole file (any archive,
-/// a template returned by a unit). Either is read by the batch reader (`eval`, the
+/// a template returned by a unit; named `.xls` when bit 2 is set). Either is read by the batch reader (`eval`, the
 /// workbench) and the template reader (`validate`) within small limits, and drained.
 pub fn xlsx(bytes: &[u8]) {
     use jixiao::batch::workbook::Limits;
@@ -294,13 +294,19 @@ pub fn xlsx(bytes: &[u8]) {
         max_rows: 10_000,
     };
     let sheet = (selector & 2 != 0).then_some("单位");
-    match input::open_workbook_bytes(model, "fuzz.xlsx", file.clone(), sheet, limits) {
+    // A whole file may be an .xls (a compound file, walked by `workbook::check_xls`).
+    let name = if selector % 2 == 1 && selector & 4 != 0 {
+        "fuzz.xls"
+    } else {
+        "fuzz.xlsx"
+    };
+    match input::open_workbook_bytes(model, name, file.clone(), sheet, limits) {
         Ok(mut opened) => drain(model, &mut opened),
         Err(e) => {
             let _ = e.to_string();
         }
     }
-    if let Some(returned) = jixiao::template::read::read(model, "fuzz.xlsx", &file) {
+    if let Some(returned) = jixiao::template::read::read(model, name, &file) {
         for p in &returned.problems {
             let _ = p.to_string();
         }

@@ -66,6 +66,10 @@ if [ -x "$root/target/debug/jixiao" ]; then
     && { printf '\x01'; cat /tmp/jixiao-fuzz-template.xlsx; } > corpus/xlsx/seed-template.bin
 fi
 
+for f in "$root"/tests/hostile/*.xls; do
+  { printf '\x05'; cat "$f"; } > "corpus/xlsx/seed-xls-$(basename "$f")"
+done
+
 # The saved regression inputs are seeds too.
 for t in rules data eval xlsx; do
   if [ -d "$root/tests/fuzz_regressions/$t" ]; then

@@ -12,9 +12,11 @@
 //! returned template's forms) is built as a grid only when its extent is small
 //! ([`bounded_range`]).
 //!
-//! Left open: `.xls` (BIFF) and `.ods` have no cell reader in calamine; they are read
-//! whole, calamine's `.xls` reader reserves memory from the sheet's declared dimensions
-//! and its `.ods` reader caps a sheet at 100 million cells (fuzz/README.md).
+//! `.xls` (BIFF) and `.ods` have no cell reader in calamine and are read whole. For
+//! `.xls`, whose reader reserves what a sheet's Dimensions record declares, the compound
+//! file's Workbook stream is walked first ([`check_xls`]): declared dimensions and the
+//! cells' extent within [`MAX_XLS_CELLS`]. Left open: `.ods`, which calamine caps at 100
+//! million cells a sheet (fuzz/README.md).
 
 use std::io::{self, Cursor, Read, Seek};
 use std::sync::mpsc;
@@ -107,10 +109,14 @@ fn mib(n: u64) -> String {
     format!("{} MiB", n / (1024 * 1024))
 }
 
-/// Checks a zip-based workbook (XLSX, XLSB, ODS) before it is opened: entries, declared
-/// and real unzipped size (inflated into a counter), the shared strings' count and
-/// size. Anything else (an `.xls`) passes unchecked.
+/// Checks a workbook before calamine opens it. A zip (XLSX, XLSB, ODS): entries,
+/// declared and real unzipped size (inflated into a counter), the shared strings' count
+/// and size. An `.xls` (a compound file): each sheet's declared dimensions and the
+/// extent of its cells ([`check_xls`]).
 pub fn check_archive(name: &str, bytes: &[u8], max_unzipped: u64) -> Result<(), Refused> {
+    if bytes.starts_with(&CFB_SIGNATURE) {
+        return check_xls(name, bytes);
+    }
     if !bytes.starts_with(b"PK\x03\x04") {
         return Ok(());
     }
@@ -598,4 +604,213 @@ pub fn bounded_range<RS: Read + Seek>(wb: &mut Sheets<RS>, file: &str, sheet: &s
         }
     }
     Ok(Range::from_sparse(cells))
+}
+
+// ── .xls: the compound file's Workbook stream, walked record by record ─────────
+
+const CFB_SIGNATURE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+/// The most cells an `.xls` sheet may declare or span: calamine reserves the declared
+/// dimensions (40 bytes a cell) and builds a grid over the cells' extent (32 bytes).
+pub const MAX_XLS_CELLS: u64 = 2_000_000;
+
+fn u16_at(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
+}
+
+fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// The `Workbook` (or BIFF5 `Book`) stream of a compound file; `None` when the file is
+/// not one calamine could read either (calamine then says so). Every chain is bounded
+/// by the number of sectors in the file, so a looping chain ends.
+fn workbook_stream(bytes: &[u8]) -> Option<Vec<u8>> {
+    const END: u32 = 0xFFFF_FFFE;
+    let shift = u32::from(u16_at(bytes, 0x1E)?);
+    if !(7..=16).contains(&shift) {
+        return None;
+    }
+    let size = 1usize << shift;
+    let sectors = bytes.len() / size;
+    let sector = |id: u32| -> Option<&[u8]> {
+        let start = (id as usize).checked_add(1)?.checked_mul(size)?;
+        bytes.get(start..start + size)
+    };
+    // The FAT's own sectors: 109 in the header, then the DIFAT chain.
+    let mut fat_ids: Vec<u32> = (0..109).filter_map(|i| u32_at(bytes, 0x4C + 4 * i)).collect();
+    let mut difat = u32_at(bytes, 0x44)?;
+    for _ in 0..sectors {
+        if difat >= END {
+            break;
+        }
+        let s = sector(difat)?;
+        fat_ids.extend((0..size / 4 - 1).filter_map(|i| u32_at(s, 4 * i)));
+        difat = u32_at(s, size - 4)?;
+    }
+    let mut fat: Vec<u32> = Vec::new();
+    for id in fat_ids.into_iter().filter(|&id| id < END).take(sectors) {
+        let s = sector(id)?;
+        fat.extend((0..size / 4).filter_map(|i| u32_at(s, 4 * i)));
+    }
+    let chain = |start: u32, read: &dyn Fn(u32) -> Option<Vec<u8>>, table: &[u32]| {
+        let mut out = Vec::new();
+        let mut id = start;
+        for _ in 0..table.len().max(1) {
+            if id >= END {
+                break;
+            }
+            out.extend(read(id)?);
+            id = *table.get(id as usize)?;
+        }
+        Some(out)
+    };
+    let read_sector = |id: u32| sector(id).map(<[u8]>::to_vec);
+    let directory = chain(u32_at(bytes, 0x30)?, &read_sector, &fat)?;
+    let entries: Vec<&[u8]> = directory.chunks_exact(128).collect();
+    let root = entries.first()?;
+    let name_of = |e: &[u8]| -> String {
+        let len = (u16_at(e, 0x40).unwrap_or(0) as usize).min(64);
+        let units: Vec<u16> = (0..len / 2).filter_map(|i| u16_at(e, 2 * i)).collect();
+        String::from_utf16_lossy(&units).trim_end_matches('\0').to_owned()
+    };
+    let entry = entries
+        .iter()
+        .find(|e| e.get(0x42) == Some(&2) && name_of(e) == "Workbook")
+        .or_else(|| entries.iter().find(|e| e.get(0x42) == Some(&2) && name_of(e) == "Book"))?;
+    let start = u32_at(entry, 0x74)?;
+    let length = usize::try_from(u32_at(entry, 0x78)?).ok()?;
+    let cutoff = u32_at(bytes, 0x38).unwrap_or(4096) as usize;
+    let mut stream = if length < cutoff {
+        // A small stream lives in the mini stream (64-byte sectors, its own FAT).
+        let mini = chain(u32_at(root, 0x74)?, &read_sector, &fat)?;
+        let minifat_bytes = chain(u32_at(bytes, 0x3C)?, &read_sector, &fat)?;
+        let minifat: Vec<u32> = (0..minifat_bytes.len() / 4)
+            .filter_map(|i| u32_at(&minifat_bytes, 4 * i))
+            .collect();
+        let read_mini = |id: u32| {
+            let at = (id as usize).checked_mul(64)?;
+            mini.get(at..at + 64).map(<[u8]>::to_vec)
+        };
+        chain(start, &read_mini, &minifat)?
+    } else {
+        chain(start, &read_sector, &fat)?
+    };
+    stream.truncate(length);
+    Some(stream)
+}
+
+/// Each sheet of an `.xls`: its declared dimensions and the extent of its cells within
+/// [`MAX_XLS_CELLS`]. A file that is not a readable compound file passes (calamine
+/// reports it).
+pub fn check_xls(name: &str, bytes: &[u8]) -> Result<(), Refused> {
+    let Some(stream) = workbook_stream(bytes) else {
+        return Ok(());
+    };
+    // Sheet names by the stream offset of their BOF (BoundSheet8).
+    let mut names: Vec<(u32, String)> = Vec::new();
+    let mut records = Vec::new();
+    let mut at = 0;
+    while let (Some(typ), Some(len)) = (u16_at(&stream, at), u16_at(&stream, at + 2)) {
+        let data = stream.get(at + 4..at + 4 + len as usize).unwrap_or(&[]);
+        if typ == 0x0085 && data.len() >= 8 {
+            let cch = data[6] as usize;
+            let text = &data[8.min(data.len())..];
+            let sheet = if data[7] & 1 == 1 {
+                let units: Vec<u16> = (0..cch).filter_map(|i| u16_at(text, 2 * i)).collect();
+                String::from_utf16_lossy(&units)
+            } else {
+                text.iter().take(cch).map(|&b| char::from(b)).collect()
+            };
+            names.push((u32_at(data, 0).unwrap_or(0), sheet));
+        }
+        records.push((at, typ, data));
+        at += 4 + len as usize;
+    }
+    let sheet_at = |bof: usize| {
+        names
+            .iter()
+            .find(|(pos, _)| *pos as usize == bof)
+            .map_or_else(|| format!("第 {} 个", bof), |(_, n)| n.clone())
+    };
+    let mut bof = 0;
+    let mut declared: Option<(u64, u64)> = None;
+    let mut extent: Option<(u32, u32, u32, u32)> = None;
+    for (at, typ, data) in records {
+        match typ {
+            0x0809 => {
+                bof = at;
+                declared = None;
+                extent = None;
+            }
+            0x0200 => {
+                let (rf, rl, cf, cl) = match data.len() {
+                    10 => (
+                        u32::from(u16_at(data, 0).unwrap_or(0)),
+                        u32::from(u16_at(data, 2).unwrap_or(0)),
+                        u32::from(u16_at(data, 4).unwrap_or(0)),
+                        u32::from(u16_at(data, 6).unwrap_or(0)),
+                    ),
+                    14 => (
+                        u32_at(data, 0).unwrap_or(0),
+                        u32_at(data, 4).unwrap_or(0),
+                        u32::from(u16_at(data, 8).unwrap_or(0)),
+                        u32::from(u16_at(data, 10).unwrap_or(0)),
+                    ),
+                    _ => continue,
+                };
+                // As calamine reads it (`parse_dimensions`), a row count below zero
+                // included (it would wrap).
+                let cf = if cf > 0xFF || cl < cf { 0 } else { cf };
+                if rl >= 1 && cl >= 1 {
+                    let rows = if rl < rf { u64::MAX } else { u64::from(rl - rf) };
+                    declared = Some((rows, u64::from(cl - cf)));
+                }
+            }
+            // Cells calamine keeps: Number, Label, LabelSst, RK, BoolErr, Formula, RString.
+            0x0203 | 0x0204 | 0x00FD | 0x027E | 0x0205 | 0x0006 | 0x00D6 | 0x00BD => {
+                let (Some(row), Some(first)) = (u16_at(data, 0), u16_at(data, 2)) else {
+                    continue;
+                };
+                let last = if typ == 0x00BD {
+                    u16_at(data, data.len().saturating_sub(2)).unwrap_or(first)
+                } else {
+                    first
+                };
+                let (row, first, last) = (u32::from(row), u32::from(first), u32::from(last.max(first)));
+                extent = Some(match extent {
+                    None => (row, first, row, last),
+                    Some((t, l, b, r)) => (t.min(row), l.min(first), b.max(row), r.max(last)),
+                });
+            }
+            0x000A if bof > 0 => {
+                let sheet = sheet_at(bof);
+                if let Some((t, l, b, r)) = extent {
+                    let span = u64::from(b - t + 1) * u64::from(r - l + 1);
+                    if span > MAX_XLS_CELLS {
+                        return Err(Refused::TooLarge(format!(
+                            "工作簿 {name} 的工作表「{sheet}」的内容从 {} 一直到 {}，范围过大（超过 {MAX_XLS_CELLS} 个单元格）：请删去表格之外的单元格（如 {}）后再试，或另存为 .xlsx",
+                            a1(t, l),
+                            a1(b, r),
+                            a1(b, r)
+                        )));
+                    }
+                }
+                if let Some((rows, cols)) = declared {
+                    if rows.saturating_mul(cols) > MAX_XLS_CELLS {
+                        let rows = if rows == u64::MAX {
+                            "负数".to_owned()
+                        } else {
+                            rows.to_string()
+                        };
+                        return Err(Refused::TooLarge(format!(
+                            "工作簿 {name} 的工作表「{sheet}」声明了 {rows} 行 × {cols} 列，超过 .xls 工作表 {MAX_XLS_CELLS} 个单元格的上限：文件可能已损坏或被篡改；数据较多时请另存为 .xlsx 或 CSV",
+                        )));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }

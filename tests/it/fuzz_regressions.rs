@@ -91,6 +91,10 @@ fn seed_inputs_pass_the_harness() {
     }
     assert_eq!(rows, 7);
     harness::xlsx(&[&[1u8][..], &xlsx].concat());
+    for xls in ["xls-units.xls", "xls-far-cell.xls", "xls-forged-dimensions.xls"] {
+        let bytes = std::fs::read(root.join("tests/hostile").join(xls)).unwrap();
+        harness::xlsx(&[&[5u8][..], &bytes].concat());
+    }
     // The rules target compares the two evaluators; on a numeric model both really run.
     let simple = "标题 \"t\"\n年度 2021\n满分 10\n输入 a: 人 { 范围 [1, 9] }\n\
                   一级 甲 分值 10 { 二级 乙 分值 10 { 三级 丙 分值 10 {\n\

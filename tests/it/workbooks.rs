@@ -276,3 +276,26 @@ fn a_workbook_file_larger_than_any_workbook_unzips_to_is_not_read() {
         );
     }
 }
+
+#[test]
+fn xls_sheets_are_sized_by_their_cells_and_bounded() {
+    // calamine reads an .xls whole: it reserves what the Dimensions record declares and
+    // builds a grid spanning the cells. Both are checked before it opens the file.
+    for (file, shown) in [
+        ("tests/hostile/xls-forged-dimensions.xls", "声明"),
+        ("tests/hostile/xls-far-cell.xls", "IV65536"),
+    ] {
+        let (code, stdout, stderr) = bounded_jixiao(&["eval", RULES, file]);
+        assert_eq!(code, 1, "{file}: {stderr}");
+        assert!(
+            stderr.contains(shown) && stderr.contains("「单位」"),
+            "{file}: {stderr}"
+        );
+        let (code, stdout2, stderr2) = bounded_jixiao(&["validate", RULES, file]);
+        assert_ne!(code, 0, "{stdout}{stdout2}{stderr2}");
+    }
+    // An ordinary .xls (the example's units) passes the check and is read.
+    let (code, _, stderr) = bounded_jixiao(&["eval", RULES, "tests/hostile/xls-units.xls", "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("7 个已评价"), "{stderr}");
+}
