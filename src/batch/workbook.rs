@@ -622,90 +622,140 @@ fn u32_at(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
 
-/// The `Workbook` (or BIFF5 `Book`) stream of a compound file; `None` when the file is
-/// not one calamine could read either (calamine then says so). Every chain is bounded
-/// by the number of sectors in the file, so a looping chain ends.
-fn workbook_stream(bytes: &[u8]) -> Option<Vec<u8>> {
+/// The `Workbook` (or BIFF5 `Book`) stream of a compound file, walked the way calamine
+/// walks it but checked at each step: `Ok(None)` for a file calamine refuses by itself
+/// (it then says why); `Err` for a structure calamine would trust to its cost — a FAT or
+/// DIFAT length past the file (it reserves them), a chain that loops (it follows chains
+/// without noticing), a sector cut short by the end of the file (it asserts).
+fn workbook_stream(bytes: &[u8]) -> Result<Option<Vec<u8>>, String> {
     const END: u32 = 0xFFFF_FFFE;
-    let shift = u32::from(u16_at(bytes, 0x1E)?);
-    if !(7..=16).contains(&shift) {
-        return None;
-    }
-    let size = 1usize << shift;
-    let sectors = bytes.len() / size;
-    let sector = |id: u32| -> Option<&[u8]> {
-        let start = (id as usize).checked_add(1)?.checked_mul(size)?;
-        bytes.get(start..start + size)
+    const RESERVED: u32 = 0xFFFF_FFFA;
+    const DIFSECT: u32 = 0xFFFF_FFFC;
+    let size: usize = match u16_at(bytes, 0x1E) {
+        Some(9) => 512,
+        Some(12) => 4096,
+        _ => return Ok(None),
     };
-    // The FAT's own sectors: 109 in the header, then the DIFAT chain.
-    let mut fat_ids: Vec<u32> = (0..109).filter_map(|i| u32_at(bytes, 0x4C + 4 * i)).collect();
-    let mut difat = u32_at(bytes, 0x44)?;
-    for _ in 0..sectors {
-        if difat >= END {
-            break;
+    if u16_at(bytes, 0x20) != Some(6) || bytes.len() < size {
+        return Ok(None);
+    }
+    let field = |at: usize| u32_at(bytes, at).ok_or_else(|| "文件头不完整".to_owned());
+    // Whole sectors after the header: calamine reads any other id short.
+    let sectors = bytes.len() / size - 1;
+    let sector = |id: u32| -> Result<&[u8], String> {
+        let at = (id as usize + 1) * size;
+        match bytes.get(at..at + size) {
+            Some(s) if (id as usize) < sectors => Ok(s),
+            _ => Err(format!("扇区 {id} 超出了文件")),
         }
-        let s = sector(difat)?;
-        fat_ids.extend((0..size / 4 - 1).filter_map(|i| u32_at(s, 4 * i)));
-        difat = u32_at(s, size - 4)?;
+    };
+    let words = |s: &[u8]| -> Vec<u32> {
+        s.chunks_exact(4)
+            .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+            .collect()
+    };
+    if field(0x2C)? as usize > sectors {
+        return Err(format!(
+            "声明了 {} 个 FAT 扇区，文件只有 {sectors} 个扇区",
+            field(0x2C)?
+        ));
+    }
+    // calamine reserves a DIFAT of the length it reads at offset 62.
+    if field(0x3E)? > 1 << 24 {
+        return Err("DIFAT 长度异常".into());
+    }
+    let mut difat: Vec<u32> = words(&bytes[0x4C..512]);
+    let mut next = field(0x44)?;
+    let mut seen = vec![false; sectors];
+    while next < RESERVED {
+        if seen.get(next as usize).copied().unwrap_or(true) {
+            return Err("DIFAT 扇区链有循环或超出了文件".into());
+        }
+        seen[next as usize] = true;
+        difat.extend(words(sector(next)?));
+        next = difat.pop().unwrap_or(END);
     }
     let mut fat: Vec<u32> = Vec::new();
-    for id in fat_ids.into_iter().filter(|&id| id < END).take(sectors) {
-        let s = sector(id)?;
-        fat.extend((0..size / 4).filter_map(|i| u32_at(s, 4 * i)));
+    for id in difat.into_iter().filter(|&id| id < DIFSECT) {
+        fat.extend(words(sector(id)?));
     }
-    let chain = |start: u32, read: &dyn Fn(u32) -> Option<Vec<u8>>, table: &[u32]| {
+    // A chain as calamine's `get_chain` follows it, each sector visited once.
+    let chain = |start: u32, table: &[u32], read: &dyn Fn(u32) -> Result<Vec<u8>, String>, len: usize| {
         let mut out = Vec::new();
+        let mut visited = vec![false; table.len()];
         let mut id = start;
-        for _ in 0..table.len().max(1) {
-            if id >= END {
+        while id != END {
+            out.extend(read(id)?);
+            if out.len() >= len {
+                out.truncate(len);
                 break;
             }
-            out.extend(read(id)?);
-            id = *table.get(id as usize)?;
+            match visited.get_mut(id as usize) {
+                Some(v) if !*v => *v = true,
+                _ => return Err(format!("扇区链有循环或超出了分配表（扇区 {id}）")),
+            }
+            id = table[id as usize];
         }
-        Some(out)
+        Ok::<Vec<u8>, String>(out)
     };
     let read_sector = |id: u32| sector(id).map(<[u8]>::to_vec);
-    let directory = chain(u32_at(bytes, 0x30)?, &read_sector, &fat)?;
+    let directory = chain(field(0x30)?, &fat, &read_sector, usize::MAX)?;
     let entries: Vec<&[u8]> = directory.chunks_exact(128).collect();
-    let root = entries.first()?;
+    let Some(root) = entries.first() else {
+        return Ok(None);
+    };
     let name_of = |e: &[u8]| -> String {
-        let len = (u16_at(e, 0x40).unwrap_or(0) as usize).min(64);
-        let units: Vec<u16> = (0..len / 2).filter_map(|i| u16_at(e, 2 * i)).collect();
-        String::from_utf16_lossy(&units).trim_end_matches('\0').to_owned()
+        let units: Vec<u16> = (0..32).filter_map(|i| u16_at(e, 2 * i)).collect();
+        let name = String::from_utf16_lossy(&units);
+        name.split('\0').next().unwrap_or("").to_owned()
     };
-    let entry = entries
-        .iter()
-        .find(|e| e.get(0x42) == Some(&2) && name_of(e) == "Workbook")
-        .or_else(|| entries.iter().find(|e| e.get(0x42) == Some(&2) && name_of(e) == "Book"))?;
-    let start = u32_at(entry, 0x74)?;
-    let length = usize::try_from(u32_at(entry, 0x78)?).ok()?;
-    let cutoff = u32_at(bytes, 0x38).unwrap_or(4096) as usize;
-    let mut stream = if length < cutoff {
-        // A small stream lives in the mini stream (64-byte sectors, its own FAT).
-        let mini = chain(u32_at(root, 0x74)?, &read_sector, &fat)?;
-        let minifat_bytes = chain(u32_at(bytes, 0x3C)?, &read_sector, &fat)?;
-        let minifat: Vec<u32> = (0..minifat_bytes.len() / 4)
-            .filter_map(|i| u32_at(&minifat_bytes, 4 * i))
-            .collect();
-        let read_mini = |id: u32| {
-            let at = (id as usize).checked_mul(64)?;
-            mini.get(at..at + 64).map(<[u8]>::to_vec)
-        };
-        chain(start, &read_mini, &minifat)?
+    let length_of = |e: &[u8]| -> usize {
+        if size == 512 {
+            u32_at(e, 0x78).unwrap_or(0) as usize
+        } else {
+            u32_at(e, 0x78).map_or(0, |lo| lo as usize | (u32_at(e, 0x7C).unwrap_or(0) as usize) << 32)
+        }
+    };
+    let (mini, minifat) = if field(0x40)? > 0 {
+        let mini = chain(u32_at(root, 0x74).unwrap_or(END), &fat, &read_sector, length_of(root))?;
+        let minifat_len = (field(0x40)? as usize).saturating_mul(size);
+        let minifat = chain(field(0x3C)?, &fat, &read_sector, minifat_len)?;
+        (mini, words(&minifat))
     } else {
-        chain(start, &read_sector, &fat)?
+        (Vec::new(), Vec::new())
     };
-    stream.truncate(length);
-    Some(stream)
+    let Some(entry) = ["Workbook", "Book"]
+        .iter()
+        .find_map(|want| entries.iter().find(|e| name_of(e) == *want))
+    else {
+        return Ok(None);
+    };
+    let (start, length) = (u32_at(entry, 0x74).unwrap_or(END), length_of(entry));
+    if length < 4096 {
+        let read_mini = |id: u32| {
+            let at = (id as usize).saturating_mul(64);
+            mini.get(at..at + 64)
+                .map(<[u8]>::to_vec)
+                .ok_or_else(|| format!("小扇区 {id} 超出了小流"))
+        };
+        chain(start, &minifat, &read_mini, length).map(Some)
+    } else {
+        chain(start, &fat, &read_sector, length).map(Some)
+    }
 }
 
 /// Each sheet of an `.xls`: its declared dimensions and the extent of its cells within
 /// [`MAX_XLS_CELLS`]. A file that is not a readable compound file passes (calamine
 /// reports it).
 pub fn check_xls(name: &str, bytes: &[u8]) -> Result<(), Refused> {
-    let Some(stream) = workbook_stream(bytes) else {
-        return Ok(());
+    let stream = match workbook_stream(bytes) {
+        Ok(Some(stream)) => stream,
+        Ok(None) => return Ok(()),
+        Err(why) => {
+            return Err(Refused::Unreadable(format!(
+                "无法读取工作簿 {name}：复合文件结构已损坏（{why}），文件可能已损坏或被篡改"
+            )))
+        }
     };
     // Sheet names by the stream offset of their BOF (BoundSheet8).
     let mut names: Vec<(u32, String)> = Vec::new();

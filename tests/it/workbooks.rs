@@ -299,3 +299,31 @@ fn xls_sheets_are_sized_by_their_cells_and_bounded() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("7 个已评价"), "{stderr}");
 }
+
+#[test]
+fn xls_compound_file_headers_are_checked_before_calamine_trusts_them() {
+    // calamine reserves the FAT length and a DIFAT length read from the header, and
+    // follows sector chains without noticing loops: each is refused as damaged.
+    let units = std::fs::read(crate::root().join("tests/hostile/xls-units.xls")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut huge_fat = units.clone();
+    huge_fat[0x2C..0x30].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
+    let mut huge_difat = units.clone();
+    huge_difat[0x40..0x44].copy_from_slice(&0xFFFFu32.to_le_bytes()); // read at 0x3E by calamine
+    let mut looping_directory = units.clone();
+    let dir_start = u32::from_le_bytes(units[0x30..0x34].try_into().unwrap());
+    // The directory's first sector points to itself in the FAT.
+    let fat0 = u32::from_le_bytes(units[0x4C..0x50].try_into().unwrap()) as usize;
+    let at = (fat0 + 1) * 512 + 4 * dir_start as usize;
+    looping_directory[at..at + 4].copy_from_slice(&dir_start.to_le_bytes());
+    for (name, bytes) in [
+        ("fat.xls", huge_fat),
+        ("difat.xls", huge_difat),
+        ("loop.xls", looping_directory),
+    ] {
+        let file = write(dir.path(), name, &bytes);
+        let (code, _, stderr) = bounded_jixiao(&["eval", RULES, &file]);
+        assert_eq!(code, 1, "{name}: {stderr}");
+        assert!(stderr.contains(name) && stderr.contains("已损坏"), "{name}: {stderr}");
+    }
+}
