@@ -238,6 +238,88 @@ fn drain(model: &jixiao::model::Model, opened: &mut input::Opened) {
     }
 }
 
+// ── target `xlsx`: workbooks through every spreadsheet reader ─────────────
+
+/// The parts of a minimal workbook of one sheet named 单位 (the fuzzed parts aside).
+const XLSX_PARTS: [(&str, &str); 4] = [
+    (
+        "[Content_Types].xml",
+        r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>"#,
+    ),
+    (
+        "_rels/.rels",
+        r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
+    ),
+    (
+        "xl/workbook.xml",
+        r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="单位" sheetId="1" r:id="rId1"/></sheets></workbook>"#,
+    ),
+    (
+        "xl/_rels/workbook.xml.rels",
+        r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#,
+    ),
+];
+
+/// A workbook whose sheet and shared strings are the given XML (zip entries stored, so
+/// the fuzzer's changes reach the XML readers instead of failing a checksum).
+pub fn xlsx_of(sheet: &[u8], strings: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let parts = XLSX_PARTS
+        .iter()
+        .map(|(name, text)| (*name, text.as_bytes()))
+        .chain([("xl/worksheets/sheet1.xml", sheet), ("xl/sharedStrings.xml", strings)]);
+    for (name, bytes) in parts {
+        zip.start_file(name, stored).expect("a zip entry");
+        zip.write_all(bytes).expect("written to memory");
+    }
+    zip.finish().expect("a zip archive").into_inner()
+}
+
+/// The first byte picks what the rest is: even, the sheet XML and then (after a NUL
+/// byte) the shared-strings XML of a minimal workbook; odd, a whole file (any archive,
+/// a template returned by a unit; named `.xls` when bit 2 is set). Either is read by the batch reader (`eval`, the
+/// workbench) and the template reader (`validate`) within small limits, and drained.
+pub fn xlsx(bytes: &[u8]) {
+    use jixiao::batch::workbook::Limits;
+    let Some((&selector, rest)) = bytes.split_first() else {
+        return;
+    };
+    let file = if selector % 2 == 0 {
+        let (sheet, strings) = match rest.iter().position(|&b| b == 0) {
+            Some(i) => (&rest[..i], &rest[i + 1..]),
+            None => (rest, &b""[..]),
+        };
+        xlsx_of(sheet, strings)
+    } else {
+        rest.to_vec()
+    };
+    let model = &COMPILED.model;
+    let limits = Limits {
+        max_unzipped_bytes: 16 * 1024 * 1024,
+        max_rows: 10_000,
+    };
+    let sheet = (selector & 2 != 0).then_some("单位");
+    // A whole file may be an .xls (a compound file, walked by `workbook::check_xls`).
+    let name = if selector % 2 == 1 && selector & 4 != 0 {
+        "fuzz.xls"
+    } else {
+        "fuzz.xlsx"
+    };
+    match input::open_workbook_bytes(model, name, file.clone(), sheet, limits) {
+        Ok(mut opened) => drain(model, &mut opened),
+        Err(e) => {
+            let _ = e.to_string();
+        }
+    }
+    if let Some(returned) = jixiao::template::read::read(model, name, &file) {
+        for p in &returned.problems {
+            let _ = p.to_string();
+        }
+    }
+}
+
 // ── target `eval`: the 2021 rules on arbitrary records ────────────────────
 
 /// Reads bytes as choices; once they run out, every choice is "keep the seed's value".

@@ -29,6 +29,7 @@ use encoding_rs::{Decoder, Encoding, GB18030, UTF_16BE, UTF_16LE, UTF_8};
 
 use super::records::{self, Reader};
 
+use super::workbook::{self, Limits, SharedBytes};
 use crate::data::{self, Entry, Loc, Raw};
 use crate::diagnostics::DataProblem;
 use crate::model::{DataKey, Model};
@@ -611,11 +612,17 @@ enum Rows {
         count: LineCount,
     },
     Sheet {
-        range: calamine::Range<calamine::Data>,
+        rows: workbook::SheetStream,
         plan: Plan,
-        /// Absolute 0-based row of the header.
-        top: usize,
-        next: usize,
+        /// Absolute 0-based column of the first header.
+        left: u32,
+        /// The columns the sheet declares it uses (cells outside the header within them
+        /// are ignored; outside them they are a problem of their row).
+        used: (u32, u32),
+        /// Absolute 0-based row of the next item (rows between are blank).
+        next: u32,
+        /// A row read ahead while the blank rows before it are given out.
+        pending: Option<workbook::SheetRow>,
     },
     Document(Option<RawRow>),
 }
@@ -661,23 +668,71 @@ impl Opened {
                     )))),
                 }
             }
-            Rows::Sheet { range, plan, top, next } => {
-                if *next >= range.height() {
-                    return None;
-                }
-                let i = *next;
-                *next += 1;
-                let cells: Vec<Cell> = (0..range.width())
-                    .map(|j| range.get((i, j)).map_or(Cell::Blank, data_cell))
-                    .collect();
-                let row = *top + i + 1;
-                Some(Ok(match plan.row(row, row, cells) {
-                    Some(r) => Item::Row(r),
-                    None => Item::Blank(Origin {
+            Rows::Sheet {
+                rows,
+                plan,
+                left,
+                used,
+                next,
+                pending,
+            } => {
+                let found = match pending.take() {
+                    Some(p) => p,
+                    None => match rows.next_row()? {
+                        Ok(r) => r,
+                        Err(message) => return Some(Err(FileError(message))),
+                    },
+                };
+                if found.row > *next {
+                    let row = *next as usize + 1;
+                    *next += 1;
+                    *pending = Some(found);
+                    return Some(Ok(Item::Blank(Origin {
                         file: Arc::clone(&self.info),
                         row,
                         line: row,
+                    })));
+                }
+                *next = found.row + 1;
+                // Cells outside the header's columns were named when the file was opened.
+                let width = plan.columns.len();
+                let row = found.row as usize + 1;
+                let mut cells = Vec::new();
+                let mut strays = Vec::new();
+                for (c, cell) in found.cells {
+                    let Some(i) = c.checked_sub(*left).map(|i| i as usize).filter(|&i| i < width) else {
+                        if c < used.0 || c > used.1 {
+                            strays.push(stray_cell(&self.info, row, c, &cell));
+                        }
+                        continue;
+                    };
+                    if cells.len() <= i {
+                        cells.resize(i + 1, Cell::Blank);
+                    }
+                    cells[i] = cell;
+                }
+                // A worksheet row has every column: trailing cells not stored are blank, not
+                // missing (the short-row check is for CSV lines cut short).
+                if cells.iter().any(|c| *c != Cell::Blank) {
+                    cells.resize(width, Cell::Blank);
+                }
+                let origin = Origin {
+                    file: Arc::clone(&self.info),
+                    row,
+                    line: row,
+                };
+                Some(Ok(match plan.row(row, row, cells) {
+                    Some(mut r) => {
+                        r.problems.extend(strays);
+                        Item::Row(r)
+                    }
+                    None if !strays.is_empty() => Item::Row(RawRow {
+                        origin,
+                        raw: None,
+                        problems: strays,
+                        reported: Vec::new(),
                     }),
+                    None => Item::Blank(origin),
                 }))
             }
             Rows::Document(row) => row.take().map(|r| Ok(Item::Row(r))),
@@ -751,12 +806,20 @@ pub fn open_path_with(model: &Model, path: &Path, sheet: Option<&str>, partial: 
     match format {
         InputFormat::Csv => open_csv_with(model, &name, io::BufReader::new(file), partial),
         InputFormat::Workbook => {
-            // A workbook is read whole by calamine anyway.
+            // calamine reads a workbook from memory anyway (a zip needs seeking); a file
+            // larger than what any workbook may unzip to is not read at all.
+            let limits = Limits::default();
+            if file.metadata().is_ok_and(|m| m.len() > limits.max_unzipped_bytes) {
+                return Err(FileError(format!(
+                    "工作簿 {name} 超过 {} MiB，不像是单位数据：已拒绝；数据很多时请用 CSV",
+                    limits.max_unzipped_bytes / (1024 * 1024)
+                )));
+            }
             let mut bytes = Vec::new();
             io::BufReader::new(file)
                 .read_to_end(&mut bytes)
                 .map_err(|e| FileError(format!("无法读取文件 {name}：{}", io_message(&e))))?;
-            open_workbook_bytes_with(model, &name, bytes, sheet, partial)
+            open_workbook_bytes_with(model, &name, bytes, sheet, limits, partial)
         }
         InputFormat::Toml | InputFormat::Json => {
             let mut bytes = Vec::new();
@@ -771,27 +834,32 @@ pub fn open_path_with(model: &Model, path: &Path, sheet: Option<&str>, partial: 
 /// A workbook already in memory: a returned fill-in template (`jixiao template`, one
 /// unit read by its keys) or any other workbook (one unit per row). Used by `eval` and by
 /// the web workbench's uploads, so both read the same files the same way.
-pub fn open_workbook_bytes<B: AsRef<[u8]>>(
+pub fn open_workbook_bytes<B: AsRef<[u8]> + Send + Sync + 'static>(
     model: &Model,
     name: &str,
     bytes: B,
     sheet: Option<&str>,
+    limits: Limits,
 ) -> Result<Opened, FileError> {
-    open_workbook_bytes_with(model, name, bytes, sheet, false)
+    open_workbook_bytes_with(model, name, bytes, sheet, limits, false)
 }
 
 /// [`open_workbook_bytes`] with `partial` (see [`open_path_with`]).
-pub fn open_workbook_bytes_with<B: AsRef<[u8]>>(
+pub fn open_workbook_bytes_with<B: AsRef<[u8]> + Send + Sync + 'static>(
     model: &Model,
     name: &str,
     bytes: B,
     sheet: Option<&str>,
+    limits: Limits,
     partial: bool,
 ) -> Result<Opened, FileError> {
-    if let Some(returned) = crate::template::read::read(model, name, bytes.as_ref()) {
+    let bytes = SharedBytes(Arc::new(bytes));
+    workbook::check_archive(name, bytes.as_ref(), limits.max_unzipped_bytes)
+        .map_err(|e| FileError(e.message().to_owned()))?;
+    if let Some(returned) = crate::template::read::read_checked(model, name, bytes.as_ref()) {
         return Ok(open_template(model, name, bytes.as_ref(), returned));
     }
-    open_workbook(model, name, io::Cursor::new(bytes), sheet, partial)
+    open_workbook(model, name, bytes, sheet, limits, partial)
 }
 
 /// A returned template: one unit, its problems already placed at the template's cells.
@@ -1257,32 +1325,22 @@ impl<R: Read> Read for Decode<R> {
 }
 
 /// A workbook (XLSX/XLS/XLSB/ODS, told by `name`'s extension): the named sheet or the
-/// first one; the first row of its used range is the header.
-pub fn open_workbook<R: Read + Seek>(
+/// first visible one; its first row with content is the header. Read through
+/// [`super::workbook`]: the archive is checked first and the sheet streamed row by row,
+/// so memory stays bounded whatever the file declares.
+fn open_workbook(
     model: &Model,
     name: &str,
-    mut reader: R,
+    bytes: SharedBytes,
     sheet: Option<&str>,
+    limits: Limits,
     partial: bool,
 ) -> Result<Opened, FileError> {
-    use calamine::{Ods, Reader, Sheets, Xls, Xlsb, Xlsx};
-    let sha256 = sniff(&mut reader)
-        .map_err(|e| FileError(format!("无法读取文件 {name}：{}", io_message(&e))))?
-        .sha256;
-    let lower = name.to_lowercase();
-    let ext = lower.rsplit_once('.').map_or("", |(_, e)| e);
-    let opened = match ext {
-        "xls" => Xls::new(reader).map(Sheets::Xls).map_err(|e| e.to_string()),
-        "xlsb" => Xlsb::new(reader).map(Sheets::Xlsb).map_err(|e| e.to_string()),
-        "ods" => Ods::new(reader).map(Sheets::Ods).map_err(|e| e.to_string()),
-        _ => Xlsx::new(reader).map(Sheets::Xlsx).map_err(|e| e.to_string()),
-    };
-    let mut workbook = opened.map_err(|e| {
-        FileError(format!(
-            "无法读取工作簿 {name}：{e}（文件可能已损坏，或扩展名与实际格式不符）"
-        ))
-    })?;
-    let names = workbook.sheet_names();
+    let sha256 = crate::sha256_hex(bytes.as_ref());
+    let wb =
+        workbook::open_checked(name, io::Cursor::new(bytes.clone())).map_err(|e| FileError(e.message().to_owned()))?;
+    let names = calamine::Reader::sheet_names(&wb);
+    let mut warnings = Vec::new();
     let chosen = match sheet {
         Some(s) => {
             if !names.iter().any(|n| n == s) {
@@ -1291,40 +1349,153 @@ pub fn open_workbook<R: Read + Seek>(
                     names.join("、")
                 )));
             }
+            if workbook::hidden(&wb, s) {
+                warnings.push(format!("工作簿 {name} 的工作表「{s}」是隐藏的工作表；已按指定读取它"));
+            }
             s.to_owned()
         }
-        None => names
-            .first()
-            .cloned()
-            .ok_or_else(|| FileError(format!("工作簿 {name} 中没有工作表")))?,
+        None => match names.iter().find(|n| !workbook::hidden(&wb, n)) {
+            Some(first_visible) => first_visible.clone(),
+            None => {
+                let first = names
+                    .first()
+                    .cloned()
+                    .ok_or_else(|| FileError(format!("工作簿 {name} 中没有工作表")))?;
+                warnings.push(format!(
+                    "工作簿 {name} 的工作表都是隐藏的；已读取第一个工作表「{first}」"
+                ));
+                first
+            }
+        },
     };
-    let range = workbook
-        .worksheet_range(&chosen)
-        .map_err(|e| FileError(format!("无法读取工作簿 {name} 的工作表「{chosen}」：{e}")))?;
-    let Some((top, left)) = range.start() else {
-        return Err(FileError(format!(
-            "工作簿 {name} 的工作表「{chosen}」是空的：没有表头行"
-        )));
+    let mut rows = workbook::stream(wb, name, &chosen, limits);
+    let header = match rows.next_row() {
+        Some(Ok(row)) => row,
+        Some(Err(message)) => return Err(FileError(message)),
+        None => {
+            let mut message = format!("工作簿 {name} 的工作表「{chosen}」是空的：没有表头行");
+            if sheet.is_none() {
+                message.push_str(&other_sheet_hint(model, name, &bytes, &chosen));
+            }
+            return Err(FileError(message));
+        }
     };
-    let headers: Vec<String> = (0..range.width())
-        .map(|j| match range.get((0, j)).map_or(Cell::Blank, data_cell) {
-            Cell::Blank => String::new(),
-            other => cell_text(&other),
-        })
-        .collect();
-    let kind = FileKind::Sheet { name: chosen };
-    let (plan, warnings) = plan(model, name, kind, left as usize, headers, sha256, partial).map_err(FileError)?;
+    let left = header.cells.first().map_or(0, |(c, _)| *c);
+    let last = header.cells.last().map_or(0, |(c, _)| *c);
+    let mut headers = vec![String::new(); (last - left) as usize + 1];
+    for (c, cell) in &header.cells {
+        headers[(c - left) as usize] = cell_text(cell);
+    }
+    // Columns of the sheet's declared used range outside the header are ignored (as
+    // columns without a header are); a cell beyond even that range is named in its row.
+    let (first_used, last_used) = rows.declared_cols.unwrap_or((left, last));
+    let used = (first_used.min(left), last_used.max(last));
+    if used.0 < left {
+        warnings.push(format!(
+            "{name} 的工作表「{chosen}」在表头左边的 {}–{} 列没有表头，这些列已忽略",
+            column_letters(used.0 as usize),
+            column_letters(left as usize - 1)
+        ));
+    }
+    if used.1 > last {
+        warnings.push(format!(
+            "{name} 的工作表「{chosen}」在表头右边的 {}–{} 列没有表头，这些列已忽略",
+            column_letters(last as usize + 1),
+            column_letters(used.1 as usize)
+        ));
+    }
+    let kind = FileKind::Sheet { name: chosen.clone() };
+    let (plan, plan_warnings) = match plan(model, name, kind, left as usize, headers, sha256, partial) {
+        Ok(p) => p,
+        Err(mut message) => {
+            if sheet.is_none() {
+                message.push_str(&other_sheet_hint(model, name, &bytes, &chosen));
+            }
+            return Err(FileError(message));
+        }
+    };
+    warnings.extend(plan_warnings);
+    // Under a unit limit (the workbench) the rows are counted first: what the sheet
+    // declares is not trusted, and a request past the limit evaluates nothing.
+    let estimated_rows = if limits.max_rows < workbook::MAX_ROWS as usize {
+        let wb = workbook::open_checked(name, io::Cursor::new(bytes.clone()))
+            .map_err(|e| FileError(e.message().to_owned()))?;
+        workbook::count_rows(wb, name, &chosen, limits.max_rows).map_err(FileError)?
+    } else {
+        rows.declared_rows
+    };
     Ok(Opened {
         info: Arc::clone(plan.info()),
         warnings,
-        estimated_rows: range.height().saturating_sub(1),
+        estimated_rows,
         rows: Rows::Sheet {
-            range,
+            rows,
             plan,
-            top: top as usize,
-            next: 1,
+            left,
+            used,
+            next: header.row + 1,
+            pending: None,
         },
     })
+}
+
+/// A cell outside both the header's columns and the columns the sheet declares it uses
+/// (a stray cell far from the table, or a sheet whose declared range is wrong).
+fn stray_cell(info: &FileInfo, row: usize, col: u32, cell: &Cell) -> DataProblem {
+    let sheet = match &info.kind {
+        FileKind::Sheet { name } => sheet_ref(name),
+        _ => String::new(),
+    };
+    DataProblem {
+        field: format!("{} 列", column_letters(col as usize)),
+        value: Some(cell_text(cell)),
+        message: format!(
+            "单元格 {sheet}!{}{row} 在表头的列之外（表头在 {}–{} 列），这一格没有读取：请删去它，或把它移到有表头的列中",
+            column_letters(col as usize),
+            column_letters(info.first_col),
+            column_letters((info.first_col + info.headers.len()).saturating_sub(1)),
+        ),
+        location: None,
+        declared_at: None,
+    }
+}
+
+/// How many other sheets are looked at for the header.
+const MAX_SHEETS_LOOKED_AT: usize = 16;
+
+/// When the sheet read lacks the header: another sheet (often a hidden one) that has it.
+fn other_sheet_hint(model: &Model, name: &str, bytes: &SharedBytes, tried: &str) -> String {
+    let names = match workbook::open_checked(name, io::Cursor::new(bytes.clone())) {
+        Ok(wb) => calamine::Reader::sheet_names(&wb),
+        Err(_) => return String::new(),
+    };
+    // A few sheets only: each look opens the workbook again (this is the error path).
+    for other in names.iter().filter(|n| n.as_str() != tried).take(MAX_SHEETS_LOOKED_AT) {
+        let Ok(wb) = workbook::open_checked(name, io::Cursor::new(bytes.clone())) else {
+            return String::new();
+        };
+        let hidden = workbook::hidden(&wb, other);
+        let Ok(Some(row)) = workbook::first_row(wb, name, other) else {
+            continue;
+        };
+        let left = row.cells.first().map_or(0, |(c, _)| *c);
+        let last = row.cells.last().map_or(0, |(c, _)| *c);
+        let mut headers = vec![String::new(); (last - left) as usize + 1];
+        for (c, cell) in &row.cells {
+            headers[(c - left) as usize] = cell_text(cell);
+        }
+        let kind = FileKind::Sheet {
+            name: other.to_string(),
+        };
+        if plan(model, name, kind, left as usize, headers, String::new(), false).is_ok() {
+            let what = if hidden { "隐藏的工作表" } else { "工作表" };
+            return format!(
+                "\n{what}「{other}」有完整的表头，数据可能在那张表里：请指定工作表「{other}」（命令行 --sheet {other}，工作台的“工作表”一栏）{}",
+                if hidden { "，或在 Excel 中取消隐藏后把它放在第一个" } else { "" }
+            );
+        }
+    }
+    String::new()
 }
 
 /// How the direct CSV path ([`super::fast`]) reads a column.

@@ -19,6 +19,7 @@ pub mod html;
 pub mod input;
 pub mod output;
 pub mod records;
+pub mod workbook;
 pub mod xlsx;
 
 use std::io::Write;

@@ -24,7 +24,7 @@ pub struct DiffArgs {
     /// 输出文件（xlsx 必须指定）
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// 读取工作簿中的哪个工作表（默认第一个）
+    /// 读取工作簿中的哪个工作表（默认第一个未隐藏的工作表）
     #[arg(long, value_name = "NAME")]
     pub sheet: Option<String>,
     /// 部分评价：缺少数字的单位也比较能计算的部分（见 eval --partial）

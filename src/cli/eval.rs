@@ -26,7 +26,7 @@ pub struct EvalArgs {
     /// 输出文件（先写入同一目录下的临时文件，成功后才改名为此文件）
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// 读取工作簿中的哪个工作表（默认第一个）
+    /// 读取工作簿中的哪个工作表（默认第一个未隐藏的工作表）
     #[arg(long, value_name = "NAME")]
     pub sheet: Option<String>,
     /// 并行评价的线程数（默认为 CPU 核数）；输出顺序总与输入相同

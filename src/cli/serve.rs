@@ -18,7 +18,7 @@ pub struct ServeArgs {
     /// 监听地址；默认只在本机可访问。用其他地址（如 0.0.0.0:8080）时必须设置 --token
     #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
-    /// 访问令牌：设置后每个请求都要带上它（请求头 Authorization: Bearer 令牌，或在登录页输入）。
+    /// 访问令牌（至少 16 个字符）：设置后每个请求都要带上它（请求头 Authorization: Bearer 令牌，或在登录页输入）。
     /// 也可以用环境变量 JIXIAO_TOKEN 设置（不会出现在进程列表中）
     #[arg(long, value_name = "TOKEN")]
     pub token: Option<String>,
@@ -34,6 +34,9 @@ pub struct ServeArgs {
     /// 每个请求最长处理多少秒（含上传）
     #[arg(long, value_name = "SECONDS", default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..=86_400))]
     pub timeout: u32,
+    /// 每个请求的上传数据最多用多少秒收完（超时的连接被断开，不再占用排队名额）
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=86_400))]
+    pub upload_timeout: u32,
     /// 同时进行的评价数（默认为 CPU 核数；其余请求排队）
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub jobs: Option<u16>,
@@ -50,6 +53,7 @@ pub fn run(args: ServeArgs) -> miette::Result<ExitCode> {
     config.max_unzipped_bytes = u64::from(args.max_unzipped_mb) * 1024 * 1024;
     config.max_units = args.max_units as usize;
     config.timeout = Duration::from_secs(u64::from(args.timeout));
+    config.body_timeout = Duration::from_secs(u64::from(args.upload_timeout));
     if let Some(jobs) = args.jobs {
         config.workers = usize::from(jobs);
     }

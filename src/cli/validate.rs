@@ -26,7 +26,7 @@ pub struct ValidateArgs {
     /// 把问题清单写入文件（.xlsx、.csv 或 .txt）
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// 读取普通工作簿（不是填报模板）中的哪个工作表（默认第一个）
+    /// 读取普通工作簿（不是填报模板）中的哪个工作表（默认第一个未隐藏的工作表）
     #[arg(long, value_name = "NAME")]
     pub sheet: Option<String>,
 }
@@ -203,7 +203,10 @@ fn check_file(model: &Model, path: &Path, name: &str, sheet: Option<&str>) -> Ve
             }],
         )]
     };
-    if InputFormat::from_path(name) == Some(InputFormat::Workbook) {
+    // A file past the workbook bounds is not read here; `open_path` says why.
+    let bounded =
+        std::fs::metadata(path).is_ok_and(|m| m.len() <= jixiao::batch::workbook::Limits::default().max_unzipped_bytes);
+    if InputFormat::from_path(name) == Some(InputFormat::Workbook) && bounded {
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
             Err(e) => return file_error(format!("无法读取文件：{}", input::io_message(&e))),

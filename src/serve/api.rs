@@ -625,7 +625,7 @@ fn evaluate_files(
         return Err(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "规则未通过检查"));
     };
     let model = &compiled.model;
-    let (inputs, mut warnings) = upload::open_all(model, files, sheet, &st.config)?;
+    let (inputs, mut warnings) = upload::open_all(model, files, (sheet, partial), &st.config)?;
     let options = batch::Options {
         format: format.output(),
         explain,
@@ -753,7 +753,7 @@ fn evaluate_all(
     sheet: Option<&str>,
     partial: bool,
 ) -> Result<Vec<UnitResult>, Problem> {
-    let (inputs, _) = upload::open_all(model, files, sheet, &st.config)?;
+    let (inputs, _) = upload::open_all(model, files, (sheet, partial), &st.config)?;
     let mut out = Vec::new();
     for mut opened in inputs {
         diff::evaluate_rows(model, &mut opened, partial, &mut out)

@@ -65,13 +65,16 @@ pub struct Config {
     pub max_unzipped_bytes: u64,
     /// How long one request may take, upload included.
     pub timeout: Duration,
+    /// How long receiving one request's body may take (a client that stops sending
+    /// is cut off, its place in the upload queue given back).
+    pub body_timeout: Duration,
     /// Evaluations running at once; further requests wait their turn.
     pub workers: usize,
 }
 
 impl Config {
     /// The defaults: 32 MiB per request, 100 files, 20,000 units, 256 MiB unzipped,
-    /// 120 s, one evaluation per core.
+    /// 120 s per request and 30 s for its upload, one evaluation per core.
     pub fn new(rules_dir: impl Into<PathBuf>) -> Config {
         Config {
             rules_dir: rules_dir.into(),
@@ -81,6 +84,7 @@ impl Config {
             max_units: 20_000,
             max_unzipped_bytes: 256 * 1024 * 1024,
             timeout: Duration::from_secs(120),
+            body_timeout: Duration::from_secs(30),
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
         }
     }
@@ -158,9 +162,15 @@ pub(crate) struct AppState {
     pub rules: RuleStore,
     /// One permit per evaluation running on the blocking pool.
     pub slots: Arc<Semaphore>,
-    /// One permit per upload being received or waiting for a slot: bounds the memory
-    /// held by requests queued behind the evaluations.
+    /// One permit per KiB of upload being received or waiting for a slot (as declared
+    /// by `Content-Length`; a body of unknown length takes the most a request may send):
+    /// bounds the memory held by requests queued behind the evaluations, without letting
+    /// a few slow small uploads take every place in the queue.
     pub uploads: Arc<Semaphore>,
+    /// The permits of `uploads` in all.
+    pub upload_budget: usize,
+    /// Recent wrong tokens, for the rate limit (at most [`MAX_FAILED_LOGINS`]).
+    pub failures: std::sync::Mutex<std::collections::VecDeque<std::time::Instant>>,
     /// The session cookie's value when a token is set (derived from the token).
     pub session: Option<String>,
     /// Whether uploads were handled since memory was last given back.
@@ -204,15 +214,85 @@ fn same_secret(a: &str, b: &str) -> bool {
     x.bytes().zip(y.bytes()).fold(0u8, |acc, (p, q)| acc | (p ^ q)) == 0
 }
 
-/// Whether a request carries the token (header) or the session cookie.
-fn authorized(headers: &HeaderMap, token: &str, session: &str) -> bool {
-    let bearer = headers
+/// Whether a request carries the session cookie.
+fn has_session(headers: &HeaderMap, session: &str) -> bool {
+    cookie(headers, SESSION_COOKIE).iter().any(|c| same_secret(c, session))
+}
+
+/// Whether a request carries the token in its `Authorization` header.
+fn has_token(headers: &HeaderMap, token: &str) -> bool {
+    headers
         .get_all(header::AUTHORIZATION)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .filter_map(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-        .any(|t| same_secret(t.trim(), token));
-    bearer || cookie(headers, SESSION_COOKIE).iter().any(|c| same_secret(c, session))
+        .any(|t| same_secret(t.trim(), token))
+}
+
+/// Whether a request tries a credential at all (a header, or a cookie of ours).
+fn tries_credentials(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::AUTHORIZATION) || !cookie(headers, SESSION_COOKIE).is_empty()
+}
+
+/// Wrong tokens allowed within [`FAILURE_WINDOW`]; then every try of a token (the
+/// right one too) is refused until the oldest failure leaves the window. An open
+/// session (its cookie) goes on working.
+pub const MAX_FAILED_LOGINS: usize = 10;
+const FAILURE_WINDOW: Duration = Duration::from_secs(60);
+
+impl AppState {
+    /// `Some(seconds to wait)` while wrong tokens are being refused.
+    pub(crate) fn locked_out(&self) -> Option<u64> {
+        let now = std::time::Instant::now();
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        while failures
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= FAILURE_WINDOW)
+        {
+            failures.pop_front();
+        }
+        (failures.len() >= MAX_FAILED_LOGINS).then(|| {
+            let oldest = failures.front().copied().unwrap_or(now);
+            FAILURE_WINDOW
+                .saturating_sub(now.duration_since(oldest))
+                .as_secs()
+                .max(1)
+        })
+    }
+
+    /// Counts a wrong token.
+    pub(crate) fn failed_login(&self) {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if failures.len() < MAX_FAILED_LOGINS {
+            failures.push_back(std::time::Instant::now());
+        }
+    }
+}
+
+/// The answer while wrong tokens are being refused.
+pub(crate) fn too_many_tries(wait: u64) -> String {
+    format!("访问令牌错误的次数过多，请 {wait} 秒后再试 / too many wrong tokens, try again in {wait} s")
+}
+
+/// Whether a state-changing request comes from a page of another site: a browser
+/// says so in `Sec-Fetch-Site`, or (one that does not send it) names the page's origin
+/// in `Origin`, which must then be this server as the request's `Host` names it. Clients that send neither
+/// (curl, scripts) are not browsers acting for another page.
+fn cross_site(headers: &HeaderMap) -> Option<String> {
+    // A browser that sends Sec-Fetch-Site is believed (a page cannot set it); under our
+    // `Referrer-Policy: no-referrer` Chromium sends `Origin: null` with its own forms.
+    if let Some(site) = headers.get("sec-fetch-site") {
+        let site = site.to_str().unwrap_or("");
+        return (!matches!(site, "same-origin" | "none")).then(|| format!("Sec-Fetch-Site: {}", rules::shorten(site)));
+    }
+    let origin = headers.get(header::ORIGIN)?;
+    let origin = origin.to_str().unwrap_or("");
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+    let own = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+        .is_some_and(|o| !host.is_empty() && o.eq_ignore_ascii_case(host));
+    (!own).then(|| format!("Origin: {}", rules::shorten(origin)))
 }
 
 /// Every value of a cookie.
@@ -248,6 +328,9 @@ pub fn is_loopback(addr: &SocketAddr) -> bool {
     addr.ip().is_loopback()
 }
 
+/// The shortest token accepted: guessing one is hopeless even without the rate limit.
+pub const MIN_TOKEN_CHARS: usize = 16;
+
 /// Binding elsewhere than loopback needs a token.
 pub fn check_binding(addr: &SocketAddr, token: Option<&str>) -> Result<(), String> {
     match token {
@@ -255,6 +338,10 @@ pub fn check_binding(addr: &SocketAddr, token: Option<&str>) -> Result<(), Strin
         Some(t) if t.chars().any(|c| c.is_control() || c == ';' || c == ' ') => {
             Err("访问令牌不能包含空格、分号或控制字符".into())
         }
+        Some(t) if t.chars().count() < MIN_TOKEN_CHARS => Err(format!(
+            "访问令牌太短：至少要 {MIN_TOKEN_CHARS} 个字符（现在是 {} 个）；可以用 `openssl rand -hex 16` 生成一个 / the token needs at least {MIN_TOKEN_CHARS} characters",
+            t.chars().count()
+        )),
         None if !is_loopback(addr) => Err(format!(
             "要在非本机地址 {addr} 上提供服务，必须设置访问令牌：--token 令牌，或环境变量 {TOKEN_ENV}；只在本机使用时请用 127.0.0.1"
         )),
@@ -262,14 +349,39 @@ pub fn check_binding(addr: &SocketAddr, token: Option<&str>) -> Result<(), Strin
     }
 }
 
-/// Host check or token check, then the declared body size.
+/// Same-origin check for state-changing requests, host check or token check (with
+/// the rate limit on wrong tokens), then the declared body size.
 async fn guard(State(state): State<Shared>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     let api = path.starts_with("/api/");
+    let changes_state = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if changes_state {
+        if let Some(from) = cross_site(req.headers()) {
+            return Problem::new(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "拒绝跨站请求：这个请求来自另一个网站的页面（{from}），工作台只接受它自己页面上的操作 / cross-site request refused"
+                ),
+            )
+            .into_response();
+        }
+    }
     match (&state.config.token, &state.session) {
         (Some(token), Some(session)) => {
             let public = path == "/login" || path.starts_with("/assets/") || path == "/favicon.ico";
-            if !public && !authorized(req.headers(), token, session) {
+            let headers = req.headers();
+            let allowed = public
+                || has_session(headers, session)
+                || match state.locked_out() {
+                    Some(wait) if headers.contains_key(header::AUTHORIZATION) => {
+                        return Problem::new(StatusCode::TOO_MANY_REQUESTS, too_many_tries(wait)).into_response();
+                    }
+                    _ => has_token(headers, token),
+                };
+            if !allowed && tries_credentials(headers) {
+                state.failed_login();
+            }
+            if !allowed {
                 if !api && req.method() == Method::GET {
                     let next_path = pages::url_encode(&path);
                     return (
@@ -326,8 +438,11 @@ async fn guard(State(state): State<Shared>, req: Request, next: Next) -> Respons
         return response;
     }
     if req.method() == Method::POST && api {
-        // Queued uploads wait here, before their bodies are read.
-        let Ok(_permit) = Arc::clone(&state.uploads).acquire_owned().await else {
+        // Queued uploads wait here, before their bodies are read, taking their size.
+        let most = state.config.max_upload_bytes.div_ceil(1024).max(1);
+        let kib = declared.map_or(most, |n| usize::try_from(n.div_ceil(1024)).unwrap_or(most));
+        let kib = u32::try_from(kib.clamp(1, most.min(state.upload_budget))).unwrap_or(u32::MAX);
+        let Ok(_permit) = Arc::clone(&state.uploads).acquire_many_owned(kib).await else {
             return Problem::internal().into_response();
         };
         state.busy.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -371,6 +486,12 @@ async fn decorate(req: Request, next: Next) -> Response {
             }
         }
     }
+    if status == StatusCode::REQUEST_TIMEOUT {
+        // The rest of the body may still be on its way: the connection cannot be reused.
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     let h = response.headers_mut();
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
@@ -398,9 +519,15 @@ fn app(config: Config) -> Result<(Router, Shared), String> {
         check_binding(&SocketAddr::from(([127, 0, 0, 1], 0)), Some(t))?;
     }
     let rules = RuleStore::new(&config.rules_dir)?;
+    let upload_budget = (config.workers.max(1) * UPLOADS_PER_WORKER)
+        .saturating_mul(config.max_upload_bytes.div_ceil(1024).max(1))
+        .min(u32::MAX as usize)
+        .min(Semaphore::MAX_PERMITS);
     let state: Shared = Arc::new(AppState {
         slots: Arc::new(Semaphore::new(config.workers.max(1))),
-        uploads: Arc::new(Semaphore::new(config.workers.max(1) * UPLOADS_PER_WORKER)),
+        uploads: Arc::new(Semaphore::new(upload_budget)),
+        upload_budget,
+        failures: std::sync::Mutex::new(std::collections::VecDeque::new()),
         busy: std::sync::atomic::AtomicBool::new(false),
         session: config.token.as_deref().map(session_value),
         rules,
@@ -439,7 +566,8 @@ fn app(config: Config) -> Result<(Router, Shared), String> {
     Ok((app, state))
 }
 
-/// Requests receiving their upload or waiting for an evaluation slot, per slot.
+/// Largest uploads receiving or waiting for an evaluation slot, per slot (the upload
+/// queue's memory: this many times the largest request per slot).
 const UPLOADS_PER_WORKER: usize = 4;
 
 /// Gives memory freed by finished evaluations back to the system once the server is
@@ -447,7 +575,7 @@ const UPLOADS_PER_WORKER: usize = 4;
 /// stays at its peak after a burst of large uploads.
 async fn release_memory_when_idle(state: Shared) {
     use std::sync::atomic::Ordering;
-    let all = state.config.workers.max(1) * UPLOADS_PER_WORKER;
+    let all = state.upload_budget;
     // Trimmed on two idle ticks after activity: the last answers may still be on their
     // way out at the first.
     let mut pending = 0;
@@ -651,7 +779,8 @@ mod tests {
         let local: SocketAddr = "127.0.0.1:8080".parse().unwrap();
         assert!(check_binding(&public, None).is_err());
         assert!(check_binding(&public, Some("  ")).is_err());
-        assert!(check_binding(&public, Some("s3cret-token")).is_ok());
+        assert!(check_binding(&public, Some("s3cret-token")).is_err());
+        assert!(check_binding(&public, Some("s3cret-token-0123")).is_ok());
         assert!(check_binding(&local, None).is_ok());
     }
 

@@ -610,7 +610,11 @@ pub async fn login(
         );
     };
     let next = safe_next(form.next.as_deref());
+    if let Some(wait) = state.locked_out() {
+        return error_page(StatusCode::TOO_MANY_REQUESTS, &super::too_many_tries(wait));
+    }
     if !super::same_secret(form.token.trim(), token) {
+        state.failed_login();
         return html_response(
             StatusCode::UNAUTHORIZED,
             layout(false, "登录", Nav::None, &login_body(&next, true), &[]),

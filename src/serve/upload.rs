@@ -2,7 +2,7 @@
 //! fields) or from a raw request body (one file), kept in memory only and dropped with
 //! the request; then opened with the batch readers exactly as `jixiao eval` opens files.
 
-use std::io::{self, Cursor, Read};
+use std::io::Cursor;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request};
@@ -10,13 +10,11 @@ use axum::http::{header, StatusCode};
 
 use super::{Config, Problem};
 use crate::batch::input::{self, InputFormat, Opened};
+use crate::batch::workbook::{self, Limits, Refused};
 use crate::model::Model;
 
 /// The longest text field accepted in a form (rule ids, sheet names, flags).
 const MAX_FIELD_BYTES: usize = 4096;
-
-/// The most entries a workbook (a zip archive) may have.
-const MAX_ZIP_ENTRIES: usize = 10_000;
 
 /// One uploaded file.
 #[derive(Debug, Clone)]
@@ -68,8 +66,22 @@ impl Upload {
     }
 }
 
-/// Reads the query string and the body (a form or one raw file) of a request.
+/// Reads the query string and the body (a form or one raw file) of a request, within
+/// [`Config::body_timeout`].
 pub async fn read(req: Request, config: &Config) -> Result<Upload, Problem> {
+    match tokio::time::timeout(config.body_timeout, read_body(req, config)).await {
+        Ok(read) => read,
+        Err(_) => Err(Problem::new(
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "上传超时：{} 秒内没有收完上传的数据，已中止；请检查网络后重新上传（启动服务时可用 --upload-timeout 调整） / upload timed out",
+                config.body_timeout.as_secs()
+            ),
+        )),
+    }
+}
+
+async fn read_body(req: Request, config: &Config) -> Result<Upload, Problem> {
     let mut upload = Upload {
         fields: query_fields(req.uri().query())?,
         files: Vec::new(),
@@ -212,14 +224,14 @@ fn name_for_type(content_type: &str) -> Option<String> {
 pub fn open_all(
     model: &Model,
     files: &[UploadFile],
-    sheet: Option<&str>,
+    (sheet, partial): (Option<&str>, bool),
     config: &Config,
 ) -> Result<(Vec<Opened>, Vec<String>), Problem> {
     let mut opened = Vec::with_capacity(files.len());
     let mut warnings = Vec::new();
     let mut failures = Vec::new();
     for file in files {
-        match open_one(model, file, sheet, config)? {
+        match open_one(model, file, (sheet, partial), config)? {
             Ok(o) => {
                 warnings.extend(o.warnings.iter().cloned());
                 opened.push(o);
@@ -250,7 +262,7 @@ pub fn open_all(
 fn open_one(
     model: &Model,
     file: &UploadFile,
-    sheet: Option<&str>,
+    (sheet, partial): (Option<&str>, bool),
     config: &Config,
 ) -> Result<Result<Opened, String>, Problem> {
     let name = &file.name;
@@ -265,72 +277,28 @@ fn open_one(
     })?;
     let bytes = file.bytes.clone();
     Ok(match format {
-        InputFormat::Csv => input::open_csv(model, name, Cursor::new(bytes)).map_err(|e| e.0),
+        InputFormat::Csv => input::open_csv_with(model, name, Cursor::new(bytes), partial).map_err(|e| e.0),
         InputFormat::Workbook => {
-            if bytes.starts_with(b"PK\x03\x04") {
-                if let Err(message) = check_zip(name, &bytes, config.max_unzipped_bytes)? {
-                    return Ok(Err(message));
+            let limits = Limits {
+                max_unzipped_bytes: config.max_unzipped_bytes,
+                max_rows: config.max_units,
+            };
+            match workbook::check_archive(name, &bytes, limits.max_unzipped_bytes) {
+                Ok(()) => {}
+                Err(Refused::TooLarge(message)) => {
+                    let hint = if message.contains("压缩炸弹") {
+                        "（启动服务时可用 --max-unzipped-mb 调整解压上限）"
+                    } else {
+                        ""
+                    };
+                    return Err(Problem::new(StatusCode::PAYLOAD_TOO_LARGE, format!("{message}{hint}")));
                 }
+                Err(Refused::Unreadable(message)) => return Ok(Err(message)),
             }
-            input::open_workbook_bytes(model, name, bytes, sheet).map_err(|e| e.0)
+            input::open_workbook_bytes_with(model, name, bytes, sheet, limits, partial).map_err(|e| e.0)
         }
         InputFormat::Toml | InputFormat::Json => Ok(input::open_document(name, &bytes, format)),
     })
-}
-
-/// Guards the workbook reader against zip bombs: the archive's entries, decompressed and
-/// counted (not kept), must stay within `max` bytes in all — checked on the sizes the
-/// archive declares and again on the bytes it really inflates to. A damaged archive is
-/// a message for the file (`Ok(Err)`); a bomb stops the request (413).
-fn check_zip(name: &str, bytes: &[u8], max: u64) -> Result<Result<(), String>, Problem> {
-    let bomb = || {
-        Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!(
-                "工作簿「{}」解压后超过 {}，疑似压缩炸弹，已拒绝（启动服务时可用 --max-unzipped-mb 调整）",
-                super::rules::shorten(name),
-                super::human_bytes(max)
-            ),
-        )
-    };
-    let damaged = |e: &dyn std::fmt::Display| {
-        Ok(Err(format!(
-            "无法读取工作簿 {name}：{e}（文件可能已损坏，或扩展名与实际格式不符）"
-        )))
-    };
-    let mut archive = match zip::ZipArchive::new(Cursor::new(bytes)) {
-        Ok(a) => a,
-        Err(e) => return damaged(&e),
-    };
-    if archive.len() > MAX_ZIP_ENTRIES {
-        return Err(bomb());
-    }
-    let mut declared: u64 = 0;
-    for i in 0..archive.len() {
-        match archive.by_index_raw(i) {
-            Ok(entry) => declared = declared.saturating_add(entry.size()),
-            Err(e) => return damaged(&e),
-        }
-    }
-    if declared > max {
-        return Err(bomb());
-    }
-    let mut total: u64 = 0;
-    for i in 0..archive.len() {
-        let entry = match archive.by_index(i) {
-            Ok(entry) => entry,
-            Err(e) => return damaged(&e),
-        };
-        let room = max - total;
-        match io::copy(&mut entry.take(room + 1), &mut io::sink()) {
-            Ok(n) => total += n,
-            Err(e) => return damaged(&e),
-        }
-        if total > max {
-            return Err(bomb());
-        }
-    }
-    Ok(Ok(()))
 }
 
 #[cfg(test)]

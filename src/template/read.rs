@@ -25,6 +25,7 @@ use calamine::{Data, Range, Reader};
 use super::xlsx::{META_FINGERPRINT, META_SHA, META_TITLE, META_VERSION, META_YEAR};
 use super::*;
 use crate::batch::input::{column_letters, Cell};
+use crate::batch::workbook;
 use crate::data::{Entry, Raw};
 use crate::diagnostics::DataProblem;
 
@@ -235,23 +236,21 @@ impl Returned {
     }
 }
 
-/// Opens a workbook from its bytes; `name`'s extension tells the format.
+/// Opens a workbook that passed [`workbook::check_archive`]; `name`'s extension tells
+/// the format.
 fn open<'b>(name: &str, bytes: &'b [u8]) -> Option<calamine::Sheets<Cursor<&'b [u8]>>> {
-    use calamine::{Ods, Sheets, Xls, Xlsb, Xlsx};
-    let lower = name.to_lowercase();
-    let ext = lower.rsplit_once('.').map_or("", |(_, e)| e);
-    let cursor = Cursor::new(bytes);
-    match ext {
-        "xls" => Xls::new(cursor).ok().map(Sheets::Xls),
-        "xlsb" => Xlsb::new(cursor).ok().map(Sheets::Xlsb),
-        "ods" => Ods::new(cursor).ok().map(Sheets::Ods),
-        _ => Xlsx::new(cursor).ok().map(Sheets::Xlsx),
-    }
+    workbook::open_checked(name, Cursor::new(bytes)).ok()
+}
+
+/// Whether the archive passes the bounds of [`workbook::check_archive`] (a workbook
+/// that does not is refused by the ordinary reader, with the reason).
+fn bounded(name: &str, bytes: &[u8]) -> bool {
+    workbook::check_archive(name, bytes, workbook::Limits::default().max_unzipped_bytes).is_ok()
 }
 
 /// Whether a workbook is a jixiao template (it has the meta sheet).
 pub fn is_template(name: &str, bytes: &[u8]) -> bool {
-    open(name, bytes).is_some_and(|wb| wb.sheet_names().iter().any(|n| n == META_SHEET))
+    bounded(name, bytes) && open(name, bytes).is_some_and(|wb| wb.sheet_names().iter().any(|n| n == META_SHEET))
 }
 
 /// A cell's text, trimmed (numbers as their shortest text).
@@ -384,8 +383,18 @@ struct Found {
 }
 
 /// Reads a returned template. `None` when the workbook is not a jixiao template (no meta
-/// sheet) or cannot be opened at all: the ordinary workbook reader then takes it.
+/// sheet) or cannot be opened at all: the ordinary workbook reader then takes it (and
+/// says why a workbook past the bounds of [`workbook::check_archive`] is refused).
 pub fn read(model: &Model, file: &str, bytes: &[u8]) -> Option<Returned> {
+    if !bounded(file, bytes) {
+        return None;
+    }
+    read_checked(model, file, bytes)
+}
+
+/// [`read`] for a workbook that passed [`workbook::check_archive`]. Sheets are read as
+/// grids only within [`workbook::MAX_GRID_CELLS`].
+pub(crate) fn read_checked(model: &Model, file: &str, bytes: &[u8]) -> Option<Returned> {
     let mut wb = open(file, bytes)?;
     let names = wb.sheet_names();
     if !names.iter().any(|n| n == META_SHEET) {
@@ -404,13 +413,16 @@ pub fn read(model: &Model, file: &str, bytes: &[u8]) -> Option<Returned> {
         sheet_order: names.clone(),
     };
 
-    let meta: HashMap<String, String> = match wb.worksheet_range(META_SHEET) {
+    let meta: HashMap<String, String> = match workbook::bounded_range(&mut wb, file, META_SHEET) {
         Ok(range) => range
             .rows()
             .map(|row| (text_of(row.first()), text_of(row.get(1))))
             .filter(|(k, _)| !k.is_empty())
             .collect(),
-        Err(_) => HashMap::new(),
+        Err(message) => {
+            r.workbook_error(format!("无法读取模板的标识表：{message}"));
+            return Some(finish(r, None));
+        }
     };
 
     // Sheets by their marker in A1.
@@ -419,17 +431,20 @@ pub fn read(model: &Model, file: &str, bytes: &[u8]) -> Option<Returned> {
         lists: HashMap::new(),
     };
     for name in names.iter().filter(|n| *n != META_SHEET) {
-        let Ok(range) = wb.worksheet_range(name) else {
-            r.problem(
-                Severity::Warning,
-                name,
-                "",
-                "",
-                None,
-                "无法读取这个工作表，已跳过".into(),
-                Filler::Unit,
-            );
-            continue;
+        let range = match workbook::bounded_range(&mut wb, file, name) {
+            Ok(range) => range,
+            Err(message) => {
+                r.problem(
+                    Severity::Error,
+                    name,
+                    "",
+                    "",
+                    None,
+                    format!("无法读取这个工作表：{message}"),
+                    Filler::Unit,
+                );
+                continue;
+            }
         };
         let marker = text_of(range.get_value((0, 0)));
         let Some(what) = marker.strip_prefix(MARKER_PREFIX) else {

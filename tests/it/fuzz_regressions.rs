@@ -39,6 +39,11 @@ fn data_target_regressions() {
 }
 
 #[test]
+fn xlsx_target_regressions() {
+    replay("xlsx", harness::xlsx);
+}
+
+#[test]
 fn eval_target_regressions() {
     replay("eval", harness::eval);
 }
@@ -71,6 +76,32 @@ fn seed_inputs_pass_the_harness() {
     harness::csv(b"");
     harness::eval(&[]);
     harness::eval(&[5; 64]);
+    // The xlsx target: the example's sheet and strings in a minimal workbook, and the
+    // example workbook itself.
+    let xlsx = std::fs::read(root.join("examples/yueyang-2021/units.xlsx")).unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&xlsx[..])).unwrap();
+    let mut part = |name: &str| {
+        let mut text = Vec::new();
+        std::io::Read::read_to_end(&mut archive.by_name(name).unwrap(), &mut text).unwrap();
+        text
+    };
+    let (sheet, strings) = (part("xl/worksheets/sheet1.xml"), part("xl/sharedStrings.xml"));
+    harness::xlsx(&[&[0u8][..], &sheet, &[0], &strings].concat());
+    // …which really reaches the rows (the minimal workbook is a workbook).
+    let model = &harness::COMPILED.model;
+    let limits = jixiao::batch::workbook::Limits::default();
+    let minimal = harness::xlsx_of(&sheet, &strings);
+    let mut opened = jixiao::batch::input::open_workbook_bytes(model, "u.xlsx", minimal, None, limits).unwrap();
+    let mut rows = 0;
+    while let Some(item) = opened.next_item() {
+        rows += matches!(item, Ok(jixiao::batch::input::Item::Row(_))) as usize;
+    }
+    assert_eq!(rows, 7);
+    harness::xlsx(&[&[1u8][..], &xlsx].concat());
+    for xls in ["xls-units.xls", "xls-far-cell.xls", "xls-forged-dimensions.xls"] {
+        let bytes = std::fs::read(root.join("tests/hostile").join(xls)).unwrap();
+        harness::xlsx(&[&[5u8][..], &bytes].concat());
+    }
     // The rules target compares the two evaluators; on a numeric model both really run.
     let simple = "标题 \"t\"\n年度 2021\n满分 10\n输入 a: 人 { 范围 [1, 9] }\n\
                   一级 甲 分值 10 { 二级 乙 分值 10 { 三级 丙 分值 10 {\n\

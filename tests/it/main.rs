@@ -21,6 +21,7 @@ mod serve;
 mod syntax;
 mod template;
 mod undefined;
+mod workbooks;
 mod workload;
 mod yearly;
 

@@ -1417,3 +1417,228 @@ fn load_20_clients_x_50_requests_of_1000_units() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+// ── hostile files and clients ──────────────────────────────────────────────────
+
+#[test]
+fn hostile_workbooks_are_refused_and_the_server_keeps_serving() {
+    let dir = workdir();
+    let server = start(config(dir.path()));
+    let addr = server.addr();
+    let eval =
+        |name: &str, bytes: &[u8]| post_form(addr, "/api/evaluate", &[("rules", "yueyang-2021")], &[(name, bytes)]);
+
+    // A cell at the grid's far corner: past the unit limit (20,000 rows), said at once.
+    let r = eval("far.xlsx", &crate::workbooks::with_cell("XFD1048576"));
+    assert!(matches!(r.status, 413 | 422), "{}: {}", r.status, r.text());
+    assert!(r.text().contains("1048576"), "{}", r.text());
+    // A reference past the grid: the file, the sheet and the cell.
+    let r = eval("beyond.xlsx", &crate::workbooks::with_cell("A99999999"));
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(
+        r.text().contains("A99999999") && r.text().contains("「单位」"),
+        "{}",
+        r.text()
+    );
+    // An absurd shared-string count.
+    let strings = crate::workbooks::rewrite(&read_bytes(UNITS_XLSX), |name, text| {
+        if name == "xl/sharedStrings.xml" {
+            text.replace(r#"uniqueCount="145""#, r#"uniqueCount="4000000000""#)
+        } else {
+            text
+        }
+    });
+    let r = eval("strings.xlsx", &strings);
+    assert_eq!(r.status, 413, "{}", r.text());
+    assert!(r.error().contains("共享字符串"), "{}", r.error());
+    still_serving(addr);
+}
+
+#[test]
+fn cross_site_requests_are_refused() {
+    let dir = workdir();
+    let server = start(config(dir.path()));
+    let addr = server.addr();
+    let seed = read_bytes(SEED);
+    let own = format!("http://{addr}");
+    let post = |headers: &[(&str, &str)]| {
+        post_form_with(
+            addr,
+            "/api/evaluate",
+            &[("rules", "yueyang-2021")],
+            &[("u.toml", &seed)],
+            headers,
+        )
+    };
+    // A page on another origin (another local port included), or an opaque one.
+    for headers in [
+        &[("Origin", "http://evil.example")][..],
+        &[("Origin", "http://127.0.0.1:1")][..],
+        &[("Origin", "null")][..],
+        &[("Sec-Fetch-Site", "cross-site")][..],
+        &[("Sec-Fetch-Site", "same-site"), ("Origin", "http://localhost:9")][..],
+    ] {
+        let r = post(headers);
+        assert_eq!(r.status, 403, "{headers:?}: {}", r.text());
+        assert!(r.error().contains("跨站"), "{}", r.error());
+    }
+    let r = request(
+        addr,
+        "POST",
+        "/login",
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Origin", "http://evil.example"),
+        ],
+        b"token=x",
+    );
+    assert_eq!(r.status, 403);
+    // The workbench's own pages, and clients that send neither header (curl, scripts).
+    for headers in [
+        &[("Origin", own.as_str()), ("Sec-Fetch-Site", "same-origin")][..],
+        &[("Origin", own.as_str())][..],
+        &[("Sec-Fetch-Site", "none")][..],
+        // What Chromium sends with the login form under `Referrer-Policy: no-referrer`.
+        &[("Origin", "null"), ("Sec-Fetch-Site", "same-origin")][..],
+        &[][..],
+    ] {
+        let r = post(headers);
+        assert_eq!(r.status, 200, "{headers:?}: {}", r.text());
+    }
+    // Reading is not state-changing: a GET from elsewhere is answered (CORS keeps the
+    // answer from the other page).
+    let r = request(addr, "GET", "/api/rules", &[("Origin", "http://evil.example")], b"");
+    assert_eq!(r.status, 200);
+}
+
+/// Opens a connection that sends a request's head and `sent` bytes of a body that
+/// declares `declared` bytes, and then nothing more.
+fn slow_upload(addr: SocketAddr, declared: usize, sent: usize) -> TcpStream {
+    let mut stream = connect(addr);
+    let head = format!(
+        "POST /api/evaluate?rules=yueyang-2021&filename=u.csv HTTP/1.1\r\nHost: {addr}\r\nContent-Type: text/csv\r\nContent-Length: {declared}\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&vec![b'x'; sent]).unwrap();
+    stream
+}
+
+#[test]
+fn slow_uploads_do_not_hold_up_the_others() {
+    let dir = workdir();
+    let server = start(config(dir.path()));
+    let addr = server.addr();
+    // Eight connections (the whole upload queue of a two-slot server before) trickle.
+    let slow: Vec<TcpStream> = (0..8).map(|_| slow_upload(addr, 100 * 1024, 3)).collect();
+    std::thread::sleep(Duration::from_millis(300));
+    // Another client is answered at once, not after the slow ones time out (120 s).
+    let seed = read_bytes(SEED);
+    let (content_type, body) = form(&[("rules", "yueyang-2021")], &[("u.toml", &seed)]);
+    let mut stream = connect(addr);
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let head = format!(
+        "POST /api/evaluate HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&body).unwrap();
+    let mut raw = Vec::new();
+    stream
+        .read_to_end(&mut raw)
+        .expect("answered while slow uploads are pending");
+    let r = parse_response(&raw);
+    assert_eq!(r.status, 200, "{}", r.text());
+    drop(slow);
+}
+
+#[test]
+fn an_upload_that_stops_arriving_is_cut_off() {
+    let dir = workdir();
+    let mut c = config(dir.path());
+    c.body_timeout = Duration::from_secs(1);
+    let server = start(c);
+    let addr = server.addr();
+    let mut stream = slow_upload(addr, 100 * 1024, 3);
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let r = parse_response(&raw);
+    assert_eq!(r.status, 408, "{}", r.text());
+    assert!(r.error().contains("上传"), "{}", r.error());
+    still_serving(addr);
+}
+
+#[test]
+fn tokens_are_long_and_wrong_ones_are_rate_limited() {
+    let dir = workdir();
+    for short in ["x", "fifteen-chars-x"] {
+        let mut c = config(dir.path());
+        c.token = Some(short.into());
+        let err = serve::start(c, "127.0.0.1:0".parse().unwrap()).err().expect("refused");
+        assert!(err.contains("16"), "{err}");
+    }
+    let token = "a-long-enough-token-1234";
+    let mut c = config(dir.path());
+    c.token = Some(token.into());
+    let server = start(c);
+    let addr = server.addr();
+    let login = |t: &str| {
+        request(
+            addr,
+            "POST",
+            "/login",
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            format!("token={t}").as_bytes(),
+        )
+    };
+    let r = login(token);
+    assert_eq!(r.status, 303);
+    let cookie = r.header("set-cookie").unwrap().split(';').next().unwrap().to_owned();
+    // Guessing: after a few wrong tokens, every try is refused for a while.
+    let statuses: Vec<u16> = (0..50)
+        .map(|i| {
+            if i % 2 == 0 {
+                login(&format!("guess-{i}")).status
+            } else {
+                let bearer = format!("Bearer guess-{i}");
+                request(addr, "GET", "/api/rules", &[("Authorization", &bearer)], b"").status
+            }
+        })
+        .collect();
+    assert!(statuses[..5].iter().all(|&s| s == 401), "{statuses:?}");
+    assert!(statuses[20..].iter().all(|&s| s == 429), "{statuses:?}");
+    let r = login(token);
+    assert_eq!(r.status, 429, "the right token too, while locked");
+    assert!(r.text().contains("次数过多"), "{}", r.text());
+    // A session already open goes on working.
+    let r = request(addr, "GET", "/api/rules", &[("Cookie", &cookie)], b"");
+    assert_eq!(r.status, 200);
+}
+
+#[test]
+fn a_sheet_that_understates_its_size_is_still_held_to_the_unit_limit() {
+    let dir = workdir();
+    let mut c = config(dir.path());
+    c.max_units = 5;
+    let server = start(c);
+    let addr = server.addr();
+    // Seven units under a `<dimension>` that claims one row: counted, not believed.
+    let lying = crate::workbooks::rewrite(&read_bytes(UNITS_XLSX), |name, text| {
+        if name == "xl/worksheets/sheet1.xml" {
+            text.replace(r#"<dimension ref="A1:CN8"/>"#, r#"<dimension ref="A1:CN2"/>"#)
+        } else {
+            text
+        }
+    });
+    let r = post_form(
+        addr,
+        "/api/evaluate",
+        &[("rules", "yueyang-2021")],
+        &[("units.xlsx", &lying)],
+    );
+    assert_eq!(r.status, 413, "{}", r.text());
+    assert!(
+        r.error().contains("约有 6 行") || r.error().contains("约有 7 行"),
+        "{}",
+        r.error()
+    );
+}
