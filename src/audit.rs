@@ -183,27 +183,14 @@ fn not_checked(subject: &str, stated: String, why: String, field: String) -> Fin
 /// How the data was read, where a clerk should know (a figure written "—" taken as not
 /// reported and given its `缺失时` value).
 fn data_notes(model: &Model, record: &Record, out: &mut Vec<Finding>) {
-    // `--partial`: values that could not be used, and so were left out.
-    for (field, message) in &record.set_aside {
+    // `--partial`: values that could not be used, and so were left out (警告); how
+    // figures were read (提示).
+    let notes = record.set_aside.iter().map(|n| ("警告", n));
+    for (severity, (field, message)) in notes.chain(record.notes.iter().map(|n| ("提示", n))) {
         let input = model.inputs.iter().find(|i| &i.name == field);
         out.push(Finding {
             category: "数据".into(),
-            severity: "警告".into(),
-            subject: field.clone(),
-            stated: None,
-            computed: None,
-            difference: None,
-            explanation: None,
-            rule_line: input.map(|i| line_of(model, i.span)),
-            data_field: Some(field.clone()),
-            message: message.clone(),
-        });
-    }
-    for (field, message) in &record.notes {
-        let input = model.inputs.iter().find(|i| &i.name == field);
-        out.push(Finding {
-            category: "数据".into(),
-            severity: "提示".into(),
+            severity: severity.into(),
             subject: field.clone(),
             stated: None,
             computed: None,

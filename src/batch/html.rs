@@ -162,27 +162,22 @@ fn summary_page(layout: &Layout, s: Summary) -> String {
     }
     h.push_str("</table>\n");
 
-    if !s.incomplete.is_empty() {
-        h.push_str("<h2>不完整的单位（有指标无法评分，没有总分和等级）</h2>\n<table><tr><th>序号</th><th>来源</th><th>单位名称</th><th>已得分数</th></tr>\n");
-        for u in &s.incomplete {
-            let Ok(scored) = &u.outcome else { continue };
-            let _ = writeln!(
-                h,
-                "<tr><td class=\"num\">{}</td><td>{}</td><td><a href=\"#unit-{}\">{}</a></td><td class=\"bad\">{}</td></tr>",
-                u.number,
-                escape(&u.source),
-                u.number,
-                escape(&u.unit),
-                escape(&scored.total_display)
-            );
+    for (title, column, units) in [
+        (
+            "不完整的单位（有指标无法评分，没有总分和等级）",
+            "已得分数",
+            &s.incomplete,
+        ),
+        ("有错误、未能评价的单位", "错误原因", &s.errors),
+    ] {
+        if units.is_empty() {
+            continue;
         }
-        h.push_str("</table>\n");
-    }
-
-    if !s.errors.is_empty() {
-        h.push_str("<h2>有错误、未能评价的单位</h2>\n<table><tr><th>序号</th><th>来源</th><th>单位名称</th><th>错误原因</th></tr>\n");
-        for u in &s.errors {
-            let reason = u.outcome.as_ref().err().map(String::as_str).unwrap_or("");
+        let _ = writeln!(
+            h,
+            "<h2>{title}</h2>\n<table><tr><th>序号</th><th>来源</th><th>单位名称</th><th>{column}</th></tr>"
+        );
+        for u in units {
             let _ = writeln!(
                 h,
                 "<tr><td class=\"num\">{}</td><td>{}</td><td><a href=\"#unit-{}\">{}</a></td><td class=\"bad\">{}</td></tr>",
@@ -190,7 +185,7 @@ fn summary_page(layout: &Layout, s: Summary) -> String {
                 escape(&u.source),
                 u.number,
                 escape(&u.unit),
-                escape(reason)
+                escape(u.without_total())
             );
         }
         h.push_str("</table>\n");

@@ -914,6 +914,15 @@ pub struct Scored {
 }
 
 impl UnitStats {
+    /// What the city summary lists for a unit without a final total: what it earned (不完整)
+    /// or why it could not be evaluated (错误).
+    pub fn without_total(&self) -> &str {
+        match &self.outcome {
+            Ok(scored) => &scored.total_display,
+            Err(reason) => reason,
+        }
+    }
+
     pub fn of(p: &Processed) -> UnitStats {
         UnitStats {
             number: p.number,

@@ -681,31 +681,22 @@ fn summary(layout: &Layout, formats: &mut Formats, units: Vec<UnitStats>) -> Res
         }
     }
 
-    if !s.incomplete.is_empty() && r + 4 < MAX_ROW {
-        r += 2;
-        ws.write_string_with_format(r, 0, "不完整的单位（有指标无法评分，没有总分和等级）", &title)?;
-        r += 1;
-        XlsxWriter::write_header(&mut ws, formats, r, &["序号", "来源", "单位名称", "已得分数"])?;
-        for u in &s.incomplete {
-            if r >= MAX_ROW {
-                break;
-            }
-            r += 1;
-            XlsxWriter::put(&mut ws, formats, r, 0, &count(u.number), None)?;
-            ws.write_string(r, 1, &u.source)?;
-            ws.write_string(r, 2, &u.unit)?;
-            if let Ok(scored) = &u.outcome {
-                ws.write_string(r, 3, &scored.total_display)?;
-            }
+    for (heading, column, units) in [
+        (
+            "不完整的单位（有指标无法评分，没有总分和等级）",
+            "已得分数",
+            &s.incomplete,
+        ),
+        ("有错误、未能评价的单位", "错误原因", &s.errors),
+    ] {
+        if units.is_empty() || r + 4 >= MAX_ROW {
+            continue;
         }
-    }
-
-    if !s.errors.is_empty() && r + 4 < MAX_ROW {
         r += 2;
-        ws.write_string_with_format(r, 0, "有错误、未能评价的单位", &title)?;
+        ws.write_string_with_format(r, 0, heading, &title)?;
         r += 1;
-        XlsxWriter::write_header(&mut ws, formats, r, &["序号", "来源", "单位名称", "错误原因"])?;
-        for u in &s.errors {
+        XlsxWriter::write_header(&mut ws, formats, r, &["序号", "来源", "单位名称", column])?;
+        for u in units {
             if r >= MAX_ROW {
                 break;
             }
@@ -713,9 +704,7 @@ fn summary(layout: &Layout, formats: &mut Formats, units: Vec<UnitStats>) -> Res
             XlsxWriter::put(&mut ws, formats, r, 0, &count(u.number), None)?;
             ws.write_string(r, 1, &u.source)?;
             ws.write_string(r, 2, &u.unit)?;
-            if let Err(reason) = &u.outcome {
-                ws.write_string(r, 3, reason.chars().take(32_000).collect::<String>())?;
-            }
+            ws.write_string(r, 3, u.without_total().chars().take(32_000).collect::<String>())?;
         }
     }
     Ok(ws)
