@@ -13,7 +13,56 @@ use crate::eval::value::{format_decimal, format_exact, format_figure, format_sta
 use crate::eval::Outcome;
 use crate::model::{ComputedDef, Model, Value};
 use crate::number::Number;
-use crate::report::{AuditReport, Confirmed, Finding};
+use serde::Serialize;
+
+/// One inconsistency found by the 复核 audit.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Finding {
+    /// 指标值, 同一数字, 勾稽关系, 绩效目标, 得分, 等级 or 数据.
+    pub category: String,
+    /// 错误, 警告 or 提示.
+    pub severity: String,
+    pub subject: String,
+    pub stated: Option<String>,
+    pub computed: Option<String>,
+    pub difference: Option<String>,
+    /// The formula with the unit's values substituted, or the rule file's note.
+    pub explanation: Option<String>,
+    /// Line of the rule-file declaration involved.
+    pub rule_line: Option<usize>,
+    /// The data field(s) involved.
+    pub data_field: Option<String>,
+    pub message: String,
+}
+
+/// The 复核意见 of one unit.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AuditReport {
+    /// `自评 97 分 优秀 → 复核 94.30 分 优秀`.
+    pub summary: String,
+    pub grade_changed: bool,
+    pub errors: usize,
+    pub warnings: usize,
+    pub notes: usize,
+    /// Most serious first.
+    pub findings: Vec<Finding>,
+    /// The stated figures, self-scores, total and grade that the recomputation confirms
+    /// at the precision the unit wrote them (✓), in the order checked.
+    pub confirmed: Vec<Confirmed>,
+}
+
+/// A figure of the unit's report that the 复核 checked and found right.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Confirmed {
+    /// 指标值, 得分 or 等级.
+    pub category: String,
+    pub subject: String,
+    /// As the unit wrote it (`2.4%`, `97`).
+    pub stated: String,
+    /// The recomputation as it is shown (`2.41%`, `94.30`).
+    pub computed: String,
+    pub data_field: String,
+}
 
 /// Finding severities, most serious first.
 pub const SEVERITIES: [&str; 3] = ["错误", "警告", "提示"];
@@ -139,13 +188,13 @@ fn unscored(model: &Model, outcome: &Outcome, out: &mut Vec<Finding>) {
         };
         let node = &model.nodes[leaf];
         let missing = reason.cause == crate::model::UndefinedCause::Missing;
-        let why = crate::report::unscored_reason(model, outcome, leaf, reason);
+        let why = crate::report::values::unscored_reason(model, outcome, leaf, reason);
         out.push(Finding {
             category: "得分".into(),
             severity: if missing { "警告" } else { "错误" }.into(),
             subject: node.name.clone(),
             stated: None,
-            computed: Some(crate::report::undefined_text(reason)),
+            computed: Some(crate::model::Undefined::text(reason)),
             difference: None,
             explanation: None,
             rule_line: Some(line_of(model, reason.span)),
@@ -298,7 +347,7 @@ fn stated_values(
             explanation: Some(format!(
                 "{} = {} = {}",
                 name,
-                crate::report::substitute(model, def, outcome),
+                crate::report::values::substitute(model, def, outcome),
                 shown(model, def, value.clone())
             )),
             rule_line: Some(line_of(model, def.span)),
@@ -348,7 +397,7 @@ fn cross_checks(model: &Model, outcome: &Outcome, out: &mut Vec<Finding>) {
                 severity: "提示".into(),
                 subject: def.name.clone(),
                 stated: None,
-                computed: Some(crate::report::undefined_text(u)),
+                computed: Some(crate::model::Undefined::text(u)),
                 difference: None,
                 explanation: None,
                 rule_line: Some(line_of(model, def.span)),

@@ -743,13 +743,13 @@ impl Binder<'_> {
                                 format!(
                                     "`{}` 没有填写，视为未填报，按规则文件的 `缺失时` 取 {}",
                                     def.name,
-                                    crate::report::value_text(d)
+                                    crate::model::Value::text(d)
                                 )
                             } else {
                                 format!(
                                     "`{}` 填的是“{text}”，视为未填报，按规则文件的 `缺失时` 取 {}",
                                     def.name,
-                                    crate::report::value_text(d)
+                                    crate::model::Value::text(d)
                                 )
                             },
                         ));

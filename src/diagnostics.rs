@@ -8,6 +8,7 @@ use std::sync::Arc;
 use miette::{Diagnostic, LabeledSpan, NamedSource, SourceSpan};
 
 use crate::source::{SourceFile, Span};
+use serde::Serialize;
 
 /// A syntax error: the first place the text stops being a rule file.
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -131,7 +132,7 @@ check_codes! {
     Unused => "jixiao::check::unused",
     Inheritance => "jixiao::check::inheritance",
     EditWithoutBase => "jixiao::check::edit_without_base",
-    /// More diagnostics than [`crate::check::MAX_DIAGNOSTICS`]: the rest are counted, not listed.
+    /// More diagnostics than the checker lists (`check::MAX_DIAGNOSTICS`): the rest are counted.
     TooMany => "jixiao::check::too_many",
 }
 
@@ -323,4 +324,91 @@ pub fn render_plain(diagnostic: &dyn Diagnostic) -> String {
         out = diagnostic.to_string();
     }
     out
+}
+
+/// One diagnostic as data, for `jixiao check --format json` (editors and CI).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DiagnosticRecord {
+    pub code: String,
+    /// `error` or `warning`.
+    pub severity: String,
+    pub message: String,
+    pub file: String,
+    /// 1-based line and column (in characters) of the primary place.
+    pub line: usize,
+    pub column: usize,
+    /// Byte offsets of the primary place.
+    pub start: usize,
+    pub end: usize,
+    pub help: Option<String>,
+    pub labels: Vec<LabelRecord>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LabelRecord {
+    pub line: usize,
+    pub column: usize,
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+}
+
+impl DiagnosticRecord {
+    pub fn from_check(source: &crate::source::SourceFile, e: &crate::diagnostics::CheckError) -> Self {
+        let labels: Vec<LabelRecord> = e
+            .labels
+            .iter()
+            .map(|(span, text)| {
+                let (line, column) = source.line_col(span.start);
+                LabelRecord {
+                    line,
+                    column,
+                    start: span.start,
+                    end: span.end,
+                    text: text.clone(),
+                }
+            })
+            .collect();
+        let (line, column) = e.line_col();
+        let primary = e.labels.first().map(|l| l.0).unwrap_or_default();
+        DiagnosticRecord {
+            code: e.code.code().to_owned(),
+            severity: match e.level {
+                crate::diagnostics::Level::Error => "error",
+                crate::diagnostics::Level::Warning => "warning",
+            }
+            .to_owned(),
+            message: e.message.clone(),
+            file: source.name.clone(),
+            line,
+            column,
+            start: primary.start,
+            end: primary.end,
+            help: e.help.clone(),
+            labels,
+        }
+    }
+
+    pub fn from_syntax(file: &str, e: &crate::diagnostics::SyntaxError) -> Self {
+        let (line, column) = e.line_col();
+        let span = e.span();
+        DiagnosticRecord {
+            code: "jixiao::syntax".into(),
+            severity: "error".into(),
+            message: e.message().to_owned(),
+            file: file.to_owned(),
+            line,
+            column,
+            start: span.start,
+            end: span.end,
+            help: e.help_text().map(str::to_owned),
+            labels: vec![LabelRecord {
+                line,
+                column,
+                start: span.start,
+                end: span.end,
+                text: e.label_text().to_owned(),
+            }],
+        }
+    }
 }

@@ -46,6 +46,25 @@ pub enum UndefinedCause {
 /// How a value that cannot be computed is written in every output.
 pub const UNDEFINED_TEXT: &str = "无法计算";
 
+impl Undefined {
+    /// `无法计算（除数 `X` 为 0）`: the value as every output writes it.
+    pub fn text(&self) -> String {
+        format!("{UNDEFINED_TEXT}（{}）", self.reason)
+    }
+}
+
+impl Value {
+    /// A value as stored: numbers exact (`2.015`, `23/29`), 是/否, text, or 无法计算 with why.
+    pub fn text(&self) -> String {
+        match self {
+            Value::Num(n) => n.to_string(),
+            Value::Bool(b) => (if *b { "是" } else { "否" }).to_owned(),
+            Value::Text(t) => t.to_string(),
+            Value::Undefined(u) => u.text(),
+        }
+    }
+}
+
 /// Static type of an expression.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ty {

@@ -596,7 +596,7 @@ impl Number {
                 let d: BigInt = d.trim().parse().ok()?;
                 (!d.is_zero()).then(|| from_big(BigRational::new(n, d)))
             }
-            None => crate::eval::value::parse_exact(text.trim()).map(Number::from_decimal),
+            None => crate::numtext::parse_exact(text.trim()).map(Number::from_decimal),
         }
     }
 }

@@ -201,8 +201,8 @@ fn parse_unsigned(sign: &str, body: &str) -> Result<Decimal, NumberError> {
                 plain: format!("{sign}{plain}"),
             })
         }
-        Some(f) => crate::eval::value::parse_exact(&format!("{sign}{integer}.{f}")).ok_or(NumberError::Inexact),
-        None => crate::eval::value::parse_exact(&format!("{sign}{integer}")).ok_or(NumberError::Inexact),
+        Some(f) => parse_exact(&format!("{sign}{integer}.{f}")).ok_or(NumberError::Inexact),
+        None => parse_exact(&format!("{sign}{integer}")).ok_or(NumberError::Inexact),
     }
 }
 
@@ -250,6 +250,31 @@ fn expand(mantissa: &str, exponent: &str) -> Option<String> {
         }
     };
     (text.len() <= 60).then_some(text)
+}
+
+/// Parses decimal text (`-12.50`, `+3`, `1.5e3`) only if it fits exactly:
+/// `rust_decimal` silently rounds digits beyond the 28th decimal place (`0.000…0001` with
+/// 30 places becomes 0, `1.0000000000000000000000000000001` becomes 1), which must be an
+/// error instead. Compares the significant digits written with those kept.
+pub fn parse_exact(text: &str) -> Option<Decimal> {
+    let (mantissa, scientific) = match text.split_once(['e', 'E']) {
+        Some((m, _)) => (m, true),
+        None => (text, false),
+    };
+    let d = if scientific {
+        Decimal::from_scientific(text).ok()?
+    } else {
+        text.parse().ok()?
+    };
+    // 28 digits or fewer always fit the 96-bit mantissa: nothing was rounded away.
+    if !scientific && mantissa.bytes().filter(u8::is_ascii_digit).count() <= 28 {
+        return Some(d);
+    }
+    let significant = |s: &str| -> String {
+        let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+        digits.trim_start_matches('0').trim_end_matches('0').to_owned()
+    };
+    (significant(mantissa) == significant(&d.mantissa().unsigned_abs().to_string())).then_some(d)
 }
 
 #[cfg(test)]

@@ -326,7 +326,7 @@ impl<'m> Worker<'m> {
                     (Value::Num(n), None) => out.extend_from_slice(n.exact_text().as_bytes()),
                     (Value::Bool(b), _) => out.extend_from_slice(if *b { "是" } else { "否" }.as_bytes()),
                     (Value::Text(t), _) => put_field(out, t, raw),
-                    (v @ Value::Undefined(_), _) => put_field(out, &crate::report::value_text(v), raw),
+                    (v @ Value::Undefined(_), _) => put_field(out, &crate::model::Value::text(v), raw),
                 },
                 Cell::Score(node) => write_decimal(out, outcome.scores[node].clone(), false, precision),
                 Cell::Total => write_decimal(out, outcome.total.clone(), false, precision),

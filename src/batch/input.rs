@@ -20,6 +20,8 @@
 //! A cell computed by an Excel formula holds whatever `f64` Excel stored, and that
 //! value is read exactly as stored.
 
+use super::cells::{cell_text, text_cell};
+pub use super::cells::{column_letters, Cell};
 use std::collections::HashMap;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
@@ -154,20 +156,6 @@ impl Origin {
     }
 }
 
-/// `0` → `A`, `25` → `Z`, `26` → `AA`.
-pub fn column_letters(mut index: usize) -> String {
-    let mut out = Vec::new();
-    loop {
-        out.push(b'A' + (index % 26) as u8);
-        if index < 26 {
-            break;
-        }
-        index = index / 26 - 1;
-    }
-    out.reverse();
-    String::from_utf8(out).unwrap_or_default()
-}
-
 /// A sheet name as Excel writes it in a reference (quoted when it has spaces or punctuation).
 fn sheet_ref(name: &str) -> String {
     if name.chars().all(|c| c.is_alphanumeric() || c == '_') {
@@ -175,18 +163,6 @@ fn sheet_ref(name: &str) -> String {
     } else {
         format!("'{}'", name.replace('\'', "''"))
     }
-}
-
-/// A cell's content before it is given to a column.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
-    Blank,
-    Text(String),
-    /// A number's exact text.
-    Number(String),
-    Bool(bool),
-    /// A date, an error value (`#DIV/0!`) …, as text for messages.
-    Other(String),
 }
 
 /// One data row, read but not yet bound.
@@ -567,14 +543,6 @@ impl Plan {
     }
 }
 
-fn cell_text(cell: &Cell) -> String {
-    match cell {
-        Cell::Blank => String::new(),
-        Cell::Text(s) | Cell::Number(s) | Cell::Other(s) => s.clone(),
-        Cell::Bool(b) => (if *b { "是" } else { "否" }).to_owned(),
-    }
-}
-
 /// A target list written in one cell as a JSON array of objects.
 fn list_cell(cell: &Cell) -> Result<Raw, String> {
     let example = r#"例如 `[{"类别":"数量指标","名称":"培训人数","目标":"≥100 人","实际":"148 人"}]`"#;
@@ -737,31 +705,6 @@ impl Opened {
             }
             Rows::Document(row) => row.take().map(|r| Ok(Item::Row(r))),
         }
-    }
-}
-
-fn text_cell(s: &str) -> Cell {
-    let t = s.trim();
-    if t.is_empty() {
-        Cell::Blank
-    } else {
-        Cell::Text(t.to_owned())
-    }
-}
-
-/// A workbook cell. Numbers: see the module documentation for why this is exact.
-pub(crate) fn data_cell(d: &calamine::Data) -> Cell {
-    use calamine::Data;
-    match d {
-        Data::Empty => Cell::Blank,
-        Data::String(s) => text_cell(s),
-        Data::Int(i) => Cell::Number(i.to_string()),
-        Data::Float(f) if f.is_finite() => Cell::Number(format!("{f}")),
-        Data::Float(f) => Cell::Other(format!("{f}")),
-        Data::Bool(b) => Cell::Bool(*b),
-        Data::DateTime(dt) => Cell::Other(dt.to_string()),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Other(s.clone()),
-        Data::Error(e) => Cell::Other(e.to_string()),
     }
 }
 
@@ -1670,6 +1613,7 @@ pub(crate) fn blank_record(record: &csv::ByteRecord) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::batch::cells::data_cell;
 
     #[test]
     fn column_letters_are_excel_style() {

@@ -14,6 +14,7 @@
 //! This module reads input files ([`input::open_path`]) and writes output files
 //! ([`output::Destination`]); the rest of the library does no file I/O.
 
+pub mod cells;
 mod fast;
 pub mod html;
 pub mod input;

@@ -457,7 +457,7 @@ pub fn check_text(ok: bool, unchecked: bool) -> &'static str {
 pub fn slot_text(value: &crate::model::Value, display: Option<crate::ast::Display>) -> String {
     match (value, display) {
         (crate::model::Value::Num(n), Some(d)) => crate::eval::value::format_decimal(n.clone(), d.percent, d.decimals),
-        _ => crate::report::value_text(value),
+        _ => crate::model::Value::text(value),
     }
 }
 

@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use calamine::{Data, Range, Reader, Sheets};
 
-use super::input::{column_letters, data_cell, Cell};
+use super::cells::{column_letters, data_cell, Cell};
 
 /// Excel's grid: 1,048,576 rows × 16,384 columns.
 pub const MAX_ROWS: u32 = 1_048_576;

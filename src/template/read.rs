@@ -24,7 +24,7 @@ use calamine::{Data, Range, Reader};
 
 use super::xlsx::{META_FINGERPRINT, META_SHA, META_TITLE, META_VERSION, META_YEAR};
 use super::*;
-use crate::batch::input::{column_letters, Cell};
+use crate::batch::cells::{column_letters, data_cell, Cell};
 use crate::batch::workbook;
 use crate::data::{Entry, Raw};
 use crate::diagnostics::DataProblem;
@@ -255,7 +255,7 @@ pub fn is_template(name: &str, bytes: &[u8]) -> bool {
 
 /// A cell's text, trimmed (numbers as their shortest text).
 fn text_of(d: Option<&Data>) -> String {
-    match d.map(crate::batch::input::data_cell) {
+    match d.map(data_cell) {
         Some(Cell::Text(s) | Cell::Number(s) | Cell::Other(s)) => s,
         Some(Cell::Bool(b)) => (if b { "是" } else { "否" }).into(),
         Some(Cell::Blank) | None => String::new(),
@@ -731,9 +731,7 @@ fn read_form(
             r.reported.push(field.key.clone());
             continue;
         }
-        let cell = range
-            .get_value((row, col))
-            .map_or(Cell::Blank, crate::batch::input::data_cell);
+        let cell = range.get_value((row, col)).map_or(Cell::Blank, data_cell);
         let raw = match (cell, &field.rule) {
             (Cell::Blank, _) => {
                 if field.required {
@@ -841,9 +839,7 @@ fn read_list(r: &mut Reading, sheet: &str, range: &Range<Data>, list: &ListSheet
                     c,
                     field,
                     header,
-                    range
-                        .get_value((row, c))
-                        .map_or(Cell::Blank, crate::batch::input::data_cell),
+                    range.get_value((row, c)).map_or(Cell::Blank, data_cell),
                 )
             })
             .collect();

@@ -510,7 +510,7 @@ fn field_row(ws: &mut Worksheet, s: &Styles, r: u32, f: &Field) -> Result<(), Xl
             }
         },
     }
-    let cell = format!("{}{}", crate::batch::input::column_letters(COL_VALUE as usize), r + 1);
+    let cell = format!("{}{}", crate::batch::cells::column_letters(COL_VALUE as usize), r + 1);
     if let Some(v) = validation(&f.label, &f.rule, &f.note, &cell)? {
         ws.add_data_validation(r, COL_VALUE, r, COL_VALUE, &v)?;
     }

@@ -1,0 +1,529 @@
+//! Presentation of an evaluation: the serialisable [`Evaluation`] (the JSON contract) and
+//! how it is built from an [`Outcome`]. `values` shows numbers and values as a person reads
+//! them, `explain` writes `--explain`, `text` renders the terminal report.
+
+mod explain;
+mod text;
+pub(crate) mod values;
+
+pub use crate::audit::{AuditReport, Confirmed, Finding};
+pub use crate::diagnostics::{DiagnosticRecord, LabelRecord};
+pub use text::{render_audit, render_explain, render_provenance, render_table};
+
+use rust_decimal::Decimal;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+
+use crate::data::Record;
+use crate::number::Number;
+use explain::explain_leaf;
+use values::{score_text, shown_with_missing, squash, substitute, unscored_reason};
+
+use crate::eval::value::{format_decimal, format_exact};
+use crate::eval::{Branch, Outcome};
+use crate::model::*;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RulesInfo {
+    pub title: String,
+    pub year: u32,
+    pub issuer: String,
+}
+
+/// One 三级 indicator's result.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct IndicatorResult {
+    /// 一级 and 二级 names above it.
+    pub path: Vec<String>,
+    pub name: String,
+    /// The formula's exact value, if it has one.
+    #[serde(with = "crate::number::serde_option")]
+    pub value: Option<Number>,
+    /// The value as the rule file says to show it (`79.31%`).
+    pub display: Option<String>,
+    /// `null` when the indicator has no score (无法计算) or is 不适用.
+    #[serde(with = "crate::number::serde_option")]
+    pub score: Option<Number>,
+    /// The score as shown, or `无法计算` / `不适用`.
+    pub score_display: String,
+    /// 已评分, 无法计算时计分 (scored by the `无法计算时` policy), 不适用 or 无法计算.
+    pub status: &'static str,
+    /// Why the value could not be computed (`除数 `上年三公经费预算` 为 0`, `缺少 编制人数`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub weight: Number,
+    /// The unit's own score for this indicator, if it stated one.
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub self_score: Option<Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<Explanation>,
+}
+
+/// How an indicator's score came about (`--explain`).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Explanation {
+    pub formula: Option<String>,
+    pub substituted: Option<String>,
+    pub result: Option<String>,
+    pub standard: Option<String>,
+    pub criterion: String,
+    pub branch: String,
+}
+
+/// A 一级 or 二级 category: the sum of its children.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CategoryResult {
+    pub path: Vec<String>,
+    pub name: String,
+    pub level: usize,
+    /// `null` when an indicator below it has no score (the subtotal is incomplete).
+    #[serde(with = "crate::number::serde_option")]
+    pub score: Option<Number>,
+    /// The subtotal as shown, `不完整（已得 12.00）`, or `不适用`.
+    pub score_display: String,
+    pub weight: Number,
+    /// The 分值 of its indicators that are not 不适用, when some are.
+    #[serde(skip_serializing_if = "Option::is_none", with = "crate::number::serde_option")]
+    pub applicable_weight: Option<Number>,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub self_score: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CheckResult {
+    pub name: String,
+    /// `勾稽` (a cross-check) or `对照` (one figure stated in two places).
+    pub kind: String,
+    /// Held (false also when it could not be checked).
+    pub ok: bool,
+    /// Why it could not be checked: a value it needs is 无法计算.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unchecked: Option<String>,
+    #[serde(with = "crate::number::serde_option")]
+    pub left: Option<Number>,
+    #[serde(with = "crate::number::serde_option")]
+    pub right: Option<Number>,
+    #[serde(with = "crate::number::serde_option")]
+    pub difference: Option<Number>,
+    /// For `对照 … 差额 …`: the known component the difference should equal.
+    #[serde(with = "crate::number::serde_option")]
+    pub expected_difference: Option<Number>,
+    pub severity: String,
+    pub expression: String,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SelfEvaluation {
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub total: Option<Decimal>,
+    pub grade: Option<String>,
+}
+
+/// What produced a report: the rule set and the data, by SHA-256.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Provenance {
+    pub rules_file: String,
+    pub rules_sha256: String,
+    pub data_file: String,
+    pub data_sha256: String,
+}
+
+/// Derived values by name, in evaluation order; serialised as a JSON object.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Values(pub Vec<(String, String)>);
+
+impl Serialize for Values {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+/// A `计算 … 显示 …` value, as the report shows it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ComputedResult {
+    pub name: String,
+    /// Exact; `null` when it cannot be computed for this unit.
+    #[serde(with = "crate::number::serde_option")]
+    pub value: Option<Number>,
+    /// As `显示` says (`62.88%`), or `无法计算（…）`.
+    pub display: String,
+    pub description: Option<String>,
+    /// With explanations: the formula and the unit's values in it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub formula: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub substituted: Option<String>,
+    /// With explanations: what a zero divisor would mean for this value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The whole result for one unit. Its JSON form is a stable contract.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Evaluation {
+    pub rules: RulesInfo,
+    pub unit: String,
+    pub indicators: Vec<IndicatorResult>,
+    pub categories: Vec<CategoryResult>,
+    /// Every indicator has a score (or is 不适用 and the file says how the total is then
+    /// formed): `total` and `grade` are final.
+    pub complete: bool,
+    /// `null` when incomplete: the unit has no total until every indicator has a score.
+    #[serde(with = "crate::number::serde_option")]
+    pub total: Option<Number>,
+    /// The total as shown, or `不完整（已得 62.50 分，可评分值 70 / 满分 100）`.
+    pub total_display: String,
+    /// `null` when incomplete.
+    pub grade: Option<String>,
+    /// How the total was formed when some indicator is 不适用 or has no score; `null` for
+    /// the plain sum.
+    pub scoring: Option<ScoringNote>,
+    pub checks: Vec<CheckResult>,
+    pub values: Values,
+    /// The `计算` values the rule file shows (`显示`), in its order: the figures a report
+    /// recomputes that no indicator scores.
+    pub computed: Vec<ComputedResult>,
+    pub self_evaluation: SelfEvaluation,
+    /// 复核意见: the unit's statements checked against the recomputation.
+    pub audit: AuditReport,
+    pub provenance: Provenance,
+}
+
+/// How a unit's total was formed when not every indicator's score counts.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ScoringNote {
+    /// Sum of the scores the unit has.
+    pub earned: Number,
+    /// Sum of the 分值 of the indicators that have a score.
+    pub evaluable: Number,
+    /// Sum of the 分值 of the indicators that are not 不适用 (the reduced maximum).
+    pub applicable: Number,
+    pub full_marks: Number,
+    /// The file's `不适用时` (`按适用分值折算` …), when an indicator is 不适用.
+    pub rule: Option<String>,
+    /// Indicators that are 不适用, with why.
+    pub not_applicable: Vec<IndicatorReason>,
+    /// Indicators without a score, with why.
+    pub unscored: Vec<IndicatorReason>,
+    /// One line a clerk reads: what the total is and why.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct IndicatorReason {
+    pub indicator: String,
+    pub reason: String,
+}
+
+/// Builds the report for one evaluated unit.
+pub fn build(model: &Model, record: &Record, outcome: &Outcome, explain: bool) -> Evaluation {
+    let stated_score = |name: &str| record.stated.scores.iter().find(|(n, _)| n == name).map(|(_, s)| *s);
+    let mut indicators = Vec::with_capacity(model.leaves.len());
+    let mut categories = Vec::new();
+    for (i, node) in model.nodes.iter().enumerate() {
+        let path = model.node_path(i);
+        match &node.leaf {
+            Some(leaf) => {
+                let value = leaf.value_slot.and_then(|s| match outcome.slots.get(s) {
+                    Some(Value::Num(n)) => Some(n.clone()),
+                    _ => None,
+                });
+                let display = leaf
+                    .value_slot
+                    .and_then(|s| outcome.slots.get(s).map(|v| shown_with_missing(model, outcome, s, v)));
+                let (status, reason, score) = match &outcome.branches[i] {
+                    Branch::Unscored { reason } => {
+                        (STATUS_UNSCORED, Some(unscored_reason(model, outcome, i, reason)), None)
+                    }
+                    Branch::NotApplicable { reason, .. } => (STATUS_NOT_APPLICABLE, Some(reason.reason.clone()), None),
+                    Branch::Undefined { reason, .. } => (
+                        STATUS_BY_POLICY,
+                        Some(reason.reason.clone()),
+                        Some(outcome.scores[i].clone()),
+                    ),
+                    _ => (STATUS_SCORED, None, Some(outcome.scores[i].clone())),
+                };
+                let score_display = match (&score, status) {
+                    (Some(s), _) => score_text(model, s.clone()),
+                    (None, STATUS_NOT_APPLICABLE) => STATUS_NOT_APPLICABLE.to_owned(),
+                    (None, _) => crate::model::UNDEFINED_TEXT.to_owned(),
+                };
+                indicators.push(IndicatorResult {
+                    path,
+                    name: node.name.clone(),
+                    value,
+                    display,
+                    score,
+                    score_display,
+                    status,
+                    reason,
+                    weight: node.weight.clone(),
+                    self_score: stated_score(&node.name),
+                    explanation: explain.then(|| explain_leaf(model, i, leaf, outcome)),
+                });
+            }
+            None => {
+                let partial = outcome.partial.as_deref();
+                let incomplete = partial.is_some_and(|p| p.incomplete[i]);
+                let applicable = partial
+                    .map(|p| p.applicable_weights[i].clone())
+                    .filter(|w| *w != node.weight);
+                let score = outcome.scores[i].clone();
+                let score_display = if incomplete {
+                    format!("不完整（已得 {}）", score_text(model, score.clone()))
+                } else if applicable.as_ref().is_some_and(|w| w.is_zero()) {
+                    STATUS_NOT_APPLICABLE.to_owned()
+                } else {
+                    score_text(model, score.clone())
+                };
+                categories.push(CategoryResult {
+                    path,
+                    name: node.name.clone(),
+                    level: node.depth,
+                    score: (!incomplete).then_some(score),
+                    score_display,
+                    weight: node.weight.clone(),
+                    applicable_weight: applicable,
+                    self_score: stated_score(&node.name),
+                })
+            }
+        }
+    }
+    let checks = model
+        .checks
+        .iter()
+        .zip(&outcome.checks)
+        .map(|(def, out)| CheckResult {
+            name: def.name.clone(),
+            kind: if def.comparison { "对照" } else { "勾稽" }.to_owned(),
+            ok: out.ok,
+            unchecked: out.undefined.as_ref().map(|u| u.reason.clone()),
+            left: out.left.clone(),
+            right: out.right.clone(),
+            difference: out
+                .left
+                .clone()
+                .zip(out.right.clone())
+                .and_then(|(l, r)| l.checked_sub(r).ok()),
+            expected_difference: out.expected.clone(),
+            severity: def.severity.label().to_owned(),
+            expression: check_expression(model, def),
+            description: def.description.clone(),
+        })
+        .collect();
+    let grade = outcome
+        .grade
+        .and_then(|g| model.grades.bands.get(g))
+        .map(|b| b.0.clone());
+    let scoring = outcome.partial.as_deref().map(|p| scoring_note(model, outcome, p));
+    let values = Values(
+        model
+            .computed
+            .iter()
+            .map(|c| {
+                (
+                    c.name.clone(),
+                    outcome.slots.get(c.slot).map(Value::text).unwrap_or_default(),
+                )
+            })
+            .collect(),
+    );
+    let computed = model
+        .computed
+        .iter()
+        .filter(|c| c.indicator.is_none() && c.display.is_some())
+        .map(|c| {
+            let v = outcome.slots.get(c.slot);
+            ComputedResult {
+                name: c.name.clone(),
+                value: match v {
+                    Some(Value::Num(n)) => Some(n.clone()),
+                    _ => None,
+                },
+                display: match (v, c.display) {
+                    (Some(Value::Num(n)), Some(d)) => format_decimal(n.clone(), d.percent, d.decimals),
+                    (Some(v), _) => Value::text(v),
+                    (None, _) => String::new(),
+                },
+                description: c.description.clone(),
+                formula: explain.then(|| squash(model.source.slice(c.expr.span))),
+                // Display-only: a zero divisor is fine here, and says so.
+                note: (explain && c.may_be_undefined)
+                    .then(|| "除数可能为 0：那时这个值无法计算，只是显示，不影响得分".to_owned()),
+                substituted: explain.then(|| substitute(model, c, outcome)),
+            }
+        })
+        .collect();
+    Evaluation {
+        rules: RulesInfo {
+            title: model.title.clone(),
+            year: model.year,
+            issuer: model.issuer.clone(),
+        },
+        unit: record.unit.clone(),
+        indicators,
+        categories,
+        complete: outcome.complete(),
+        total: outcome.complete().then(|| outcome.total.clone()),
+        total_display: match &scoring {
+            Some(note) if !outcome.complete() => format!("不完整（{}）", incomplete_figures(model, note)),
+            _ => score_text(model, outcome.total.clone()),
+        },
+        audit: crate::audit::audit(model, record, outcome, grade.as_deref()),
+        grade,
+        scoring,
+        checks,
+        values,
+        computed,
+        self_evaluation: SelfEvaluation {
+            total: record.stated.total,
+            grade: record.stated.grade.clone(),
+        },
+        provenance: Provenance {
+            rules_file: model.source.name.clone(),
+            rules_sha256: model.sha256.clone(),
+            data_file: record.source_file.clone(),
+            data_sha256: record.source_sha256.clone(),
+        },
+    }
+}
+
+/// An indicator's status in [`IndicatorResult::status`].
+pub const STATUS_SCORED: &str = "已评分";
+/// Scored by the indicator's `无法计算时`.
+pub const STATUS_BY_POLICY: &str = "无法计算时计分";
+pub const STATUS_NOT_APPLICABLE: &str = "不适用";
+/// No score: the unit's total is incomplete.
+pub const STATUS_UNSCORED: &str = "无法计算";
+
+/// `已得 62.50 分，可评分值 70 / 满分 100`.
+fn incomplete_figures(model: &Model, note: &ScoringNote) -> String {
+    format!(
+        "已得 {} 分，可评分值 {} / 满分 {}",
+        score_text(model, note.earned.clone()),
+        format_exact(note.evaluable.clone()),
+        format_exact(note.full_marks.clone())
+    )
+}
+
+/// What the clerk reads about a total that is not a plain sum.
+fn scoring_note(model: &Model, outcome: &Outcome, p: &crate::eval::Partial) -> ScoringNote {
+    let mut not_applicable = Vec::new();
+    let mut unscored = Vec::new();
+    for &leaf in &model.leaves {
+        let name = model.nodes[leaf].name.clone();
+        match &outcome.branches[leaf] {
+            Branch::NotApplicable { reason, .. } => not_applicable.push(IndicatorReason {
+                indicator: name,
+                reason: reason.reason.clone(),
+            }),
+            Branch::Unscored { reason } => unscored.push(IndicatorReason {
+                indicator: name,
+                reason: unscored_reason(model, outcome, leaf, reason),
+            }),
+            _ => {}
+        }
+    }
+    let rule = (!not_applicable.is_empty()).then(|| {
+        model
+            .not_applicable
+            .unwrap_or(crate::ast::NotApplicableRule::RescaleTotal)
+    });
+    let mut note = ScoringNote {
+        earned: p.earned.clone(),
+        evaluable: p.evaluable.clone(),
+        applicable: p.applicable.clone(),
+        full_marks: model.full_marks.clone(),
+        rule: rule.map(|r| r.label().to_owned()),
+        not_applicable,
+        unscored,
+        text: String::new(),
+    };
+    let names = |v: &[IndicatorReason]| v.iter().map(|r| r.indicator.as_str()).collect::<Vec<_>>().join("、");
+    let mut text = Vec::new();
+    if !note.unscored.is_empty() {
+        // What would give the unit a total, by what is in the way.
+        let causes: Vec<crate::model::UndefinedCause> = model
+            .leaves
+            .iter()
+            .filter_map(|&l| match &outcome.branches[l] {
+                Branch::Unscored { reason } => Some(reason.cause),
+                _ => None,
+            })
+            .collect();
+        use crate::model::UndefinedCause as C;
+        let mut remedies = Vec::new();
+        if causes.contains(&C::Missing) {
+            remedies.push("补齐缺少的数据");
+        }
+        if causes.contains(&C::ZeroDivisor) {
+            remedies.push("核对作除数的数据，或在规则文件中为这些指标写明“无法计算时”");
+        }
+        if causes.contains(&C::Error) {
+            remedies.push("按各指标的原因核对数据或规则文件");
+        }
+        text.push(format!(
+            "总分不完整：{} 个指标无法评分（{}），{}；{}后才有总分和等级",
+            note.unscored.len(),
+            names(&note.unscored),
+            incomplete_figures(model, &note),
+            remedies.join("，")
+        ));
+    } else if p.applicable.is_zero() {
+        text.push("所有指标都不适用，没有总分和等级".to_owned());
+    }
+    if let (Some(_), false) = (rule, note.unscored.is_empty()) {
+        text.push(format!(
+            "另有 {} 个指标不适用（{}）",
+            note.not_applicable.len(),
+            names(&note.not_applicable)
+        ));
+    } else if let Some(rule) = rule {
+        use crate::ast::NotApplicableRule as R;
+        let how = match rule {
+            R::RescaleTotal => format!(
+                "总分 = 得分 {} ÷ 适用分值 {} × 满分 {}",
+                score_text(model, p.earned.clone()),
+                format_exact(p.applicable.clone()),
+                format_exact(model.full_marks.clone())
+            ),
+            R::RescaleSiblings => "不适用指标的分值按比例分给同级指标，各分类的分值不变".to_owned(),
+            R::GradeByRate => format!(
+                "总分按适用分值 {} 计，等级按得分率（折合 {} 分）确定",
+                format_exact(p.applicable.clone()),
+                score_text(model, p.graded.clone())
+            ),
+        };
+        text.push(format!(
+            "{} 个指标不适用（{}），{}：{how}",
+            note.not_applicable.len(),
+            names(&note.not_applicable),
+            rule.label()
+        ));
+    }
+    note.text = text.join("；");
+    note
+}
+
+/// How a check reads: `左 = 右`, or `甲 与 乙（差额 丙）` for a comparison.
+fn check_expression(model: &Model, def: &CheckDef) -> String {
+    match (&def.sides, def.comparison) {
+        (Some((l, r)), true) => {
+            let mut text = format!(
+                "{} 与 {}",
+                squash(model.source.slice(l.span)),
+                squash(model.source.slice(r.span))
+            );
+            if let Some(d) = &def.difference {
+                text.push_str(&format!("（差额 {}）", squash(model.source.slice(d.span))));
+            }
+            text
+        }
+        _ => squash(model.source.slice(def.condition.span)),
+    }
+}
