@@ -543,7 +543,7 @@ fn content_disposition(name: &str) -> String {
         .collect();
     format!(
         "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-        super::pages::url_encode(name)
+        url_encode(name)
     )
 }
 
@@ -866,6 +866,19 @@ pub async fn template(State(state): State<Shared>, Path(id): Path<String>, Query
             })
             .await,
     )
+}
+
+/// Percent-encodes everything but unreserved ASCII (for URLs and header parameters).
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = std::fmt::Write::write_fmt(&mut out, format_args!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 #[cfg(test)]

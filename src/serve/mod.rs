@@ -383,7 +383,7 @@ async fn guard(State(state): State<Shared>, req: Request, next: Next) -> Respons
             }
             if !allowed {
                 if !api && req.method() == Method::GET {
-                    let next_path = pages::url_encode(&path);
+                    let next_path = api::url_encode(&path);
                     return (
                         StatusCode::SEE_OTHER,
                         [(header::LOCATION, format!("/login?next={next_path}"))],

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Form;
 use serde::Deserialize;
 
-use super::api::{self, check_expression, dedent, squash};
+use super::api::{self, check_expression, dedent, squash, url_encode};
 use super::rules::Loaded;
 use super::{AppState, Problem, Shared, SESSION_COOKIE};
 use crate::batch::html::escape;
@@ -33,19 +33,6 @@ enum Nav {
     Diff,
     Template,
     None,
-}
-
-/// Percent-encodes everything but unreserved ASCII (for URLs and header parameters).
-pub fn url_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
 }
 
 fn html_response(status: StatusCode, html: String) -> Response {

@@ -23,6 +23,15 @@ pub mod xlsx;
 
 use rust_decimal::Decimal;
 
+/// Keys of the meta sheet's rows (column A; the value is in column B): written by `xlsx`,
+/// read back by `read`.
+pub const META_VERSION: &str = "格式版本";
+pub const META_TITLE: &str = "标题";
+pub const META_YEAR: &str = "年度";
+pub const META_ISSUER: &str = "发布单位";
+pub const META_SHA: &str = "规则文件SHA256";
+pub const META_FINGERPRINT: &str = "填报项指纹";
+
 use crate::ast::Bound;
 use crate::data::{self, Record};
 use crate::eval::value::{format_exact, format_stated};

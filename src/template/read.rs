@@ -22,8 +22,8 @@ use std::io::Cursor;
 
 use calamine::{Data, Range, Reader};
 
-use super::xlsx::{META_FINGERPRINT, META_SHA, META_TITLE, META_VERSION, META_YEAR};
 use super::*;
+use super::{META_FINGERPRINT, META_SHA, META_TITLE, META_VERSION, META_YEAR};
 use crate::batch::cells::{column_letters, data_cell, Cell};
 use crate::batch::workbook;
 use crate::data::{Entry, Raw};

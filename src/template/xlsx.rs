@@ -18,14 +18,6 @@ use unicode_width::UnicodeWidthStr;
 use super::read::Problem;
 use super::*;
 
-/// Keys of the meta sheet's rows (column A; the value is in column B).
-pub const META_VERSION: &str = "格式版本";
-pub const META_TITLE: &str = "标题";
-pub const META_YEAR: &str = "年度";
-pub const META_ISSUER: &str = "发布单位";
-pub const META_SHA: &str = "规则文件SHA256";
-pub const META_FINGERPRINT: &str = "填报项指纹";
-
 /// Form sheet columns (0-based).
 pub const COL_KEY: u16 = 0;
 const COL_NUMBER: u16 = 1;
