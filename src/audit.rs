@@ -9,10 +9,10 @@
 use rust_decimal::Decimal;
 
 use crate::data::{parse_decimal, Record};
-use crate::eval::value::{format_decimal, format_exact, format_figure, format_stated, round_half_away};
 use crate::eval::Outcome;
 use crate::model::{ComputedDef, Model, Value};
 use crate::number::Number;
+use crate::numfmt::{format_decimal, format_exact, format_figure, format_stated, round_half_away};
 use serde::Serialize;
 
 /// One inconsistency found by the 复核 audit.

@@ -6,8 +6,8 @@ use serde::Serialize;
 
 use crate::ast::Display;
 use crate::batch::input::{FileError, Item, Opened};
-use crate::eval::value::{format_decimal, format_exact};
 use crate::model::{CCriterion, CheckDef, ComputedDef, InputDef, Kind, ListDef, Model, NodeDef, Value};
+use crate::numfmt::{format_decimal, format_exact};
 use crate::report::Evaluation;
 use crate::source::Span;
 
@@ -885,9 +885,8 @@ pub fn render_xlsx(d: &DiffReport, precision: u32) -> Result<Vec<u8>, String> {
     } else {
         format!("0.{}", "0".repeat(precision as usize))
     });
-    let number = |x: Number| -> Option<f64> {
-        crate::batch::xlsx::to_f64(crate::eval::value::round_half_away(x, precision).ok()?)
-    };
+    let number =
+        |x: Number| -> Option<f64> { crate::batch::xlsx::to_f64(crate::numfmt::round_half_away(x, precision).ok()?) };
     let rules = wb.add_worksheet();
     rules.set_name("规则变化").map_err(err)?;
     for (c, h) in ["变化", "对象", "原规则", "新规则"].iter().enumerate() {

@@ -51,6 +51,7 @@ pub mod format;
 pub mod inherit;
 pub mod model;
 pub mod number;
+pub mod numfmt;
 pub mod numtext;
 pub mod report;
 #[cfg(feature = "serve")]

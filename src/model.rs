@@ -400,7 +400,7 @@ impl Model {
     /// A `无法计算时` as the bureau reads it: `得 2.5`, `不适用`, `分情况：当 … 得 5；其他 得 0`.
     pub fn policy_text(&self, policy: &UndefinedPolicy) -> String {
         let outcome = |o: &UndefinedOutcome| match o {
-            UndefinedOutcome::Score(s) => format!("得 {}", crate::eval::value::format_exact(s.clone())),
+            UndefinedOutcome::Score(s) => format!("得 {}", crate::numfmt::format_exact(s.clone())),
             UndefinedOutcome::NotApplicable => "不适用".to_owned(),
         };
         match policy {

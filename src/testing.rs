@@ -238,8 +238,8 @@ fn run_case(model: &Model, case: &TestCase, load: &DataLoader) -> Result<(Outcom
                     .map_or(0, |f| f.len() as u32);
                 format!(
                     "{}（精确值 {}）",
-                    crate::eval::value::format_decimal(n.clone(), true, decimals.max(2)),
-                    crate::eval::value::format_exact_approx(n)
+                    crate::numfmt::format_decimal(n.clone(), true, decimals.max(2)),
+                    crate::numfmt::format_exact_approx(n)
                 )
             }
             _ => got,

@@ -12,7 +12,7 @@
 //!   ([`crate::data::convert_text`], the very conversion binding uses);
 //! * [`crate::eval::evaluate_into`] evaluates into a reused [`Outcome`];
 //! * the line is written from the outcome with the writers' own formatting
-//!   ([`crate::eval::value::write_decimal`]), into one buffer per worker.
+//!   ([`crate::numfmt::write_decimal`]), into one buffer per worker.
 //!
 //! Nothing is allocated per row. Any row that is not plain sailing — a blank or bad
 //! cell, a cell beyond the header, an evaluation error — is handed whole to the general
@@ -33,9 +33,9 @@ use super::records::{Record as ReadMeta, CHUNK_BYTES, KEEP_BYTES};
 use super::{BatchError, Status, Tally, CHUNK};
 use crate::ast::Display;
 use crate::data::{self, Record, Stated};
-use crate::eval::value::write_decimal;
 use crate::eval::{self, Outcome};
 use crate::model::{Model, Value};
+use crate::numfmt::write_decimal;
 
 /// How each input file's columns are read, when the whole run can take the direct path.
 pub(super) fn direct_plan(layout: &Layout, inputs: &[Opened]) -> Option<Vec<Vec<DirectColumn>>> {

@@ -9,9 +9,9 @@ use std::io::Write;
 
 use super::output::{Layout, Summary, UnitStats, Writer};
 use super::{BatchError, Processed};
-use crate::eval::value::{format_decimal, format_exact, format_figure, format_money, format_stated};
 use crate::model::{Kind, Value};
 use crate::number::Number;
+use crate::numfmt::{format_decimal, format_exact, format_figure, format_money, format_stated};
 use crate::report::Evaluation;
 
 /// Escapes text for HTML content and attribute values.

@@ -12,8 +12,8 @@ use crate::number::{round_big, Number};
 use serde::Serialize;
 
 use super::{BatchError, Options, Processed};
-use crate::eval::value::{format_stated, round_half_away};
 use crate::model::Model;
+use crate::numfmt::{format_stated, round_half_away};
 use crate::report::Evaluation;
 
 /// The output formats of `jixiao eval`.
@@ -456,7 +456,7 @@ pub fn check_text(ok: bool, unchecked: bool) -> &'static str {
 /// A slot's value as the table shows it: rounded as declared (`显示`), else as stored.
 pub fn slot_text(value: &crate::model::Value, display: Option<crate::ast::Display>) -> String {
     match (value, display) {
-        (crate::model::Value::Num(n), Some(d)) => crate::eval::value::format_decimal(n.clone(), d.percent, d.decimals),
+        (crate::model::Value::Num(n), Some(d)) => crate::numfmt::format_decimal(n.clone(), d.percent, d.decimals),
         _ => crate::model::Value::text(value),
     }
 }

@@ -16,7 +16,7 @@ use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksh
 
 use super::output::{cell_text, Column, Layout, Summary, UnitStats, Writer};
 use super::{BatchError, Processed};
-use crate::eval::value::round_half_away;
+use crate::numfmt::round_half_away;
 
 /// Excel's last row (1,048,576 rows, 0-based).
 const MAX_ROW: u32 = 1_048_575;

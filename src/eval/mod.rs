@@ -13,9 +13,10 @@ use crate::ast::{BinOp, StepDirection, Stepping};
 use crate::data::{Record, TargetItem};
 use crate::diagnostics::EvalError;
 use crate::model::*;
+use crate::numfmt::{format_exact, round_half_away};
 use crate::source::Span;
 use std::sync::Arc;
-use value::{round_half_away, ArithError};
+use value::ArithError;
 
 /// Which part of a criterion decided a score (for explanations).
 #[derive(Debug, Clone, PartialEq)]
@@ -357,7 +358,7 @@ fn run(model: &Model, record: &Record, ctx: &mut Ctx, out: &mut Outcome) -> Resu
                     record,
                     "等级",
                     Fail {
-                        message: format!("总分 {} 不在任何等级区间内", value::format_exact(grade_value)),
+                        message: format!("总分 {} 不在任何等级区间内", format_exact(grade_value)),
                         span: model.grades.bands.first().map_or(Span::default(), |b| b.1.span),
                         help: Some("等级区间应覆盖 0 到满分的全部分数".into()),
                         undefined: None,
@@ -990,7 +991,7 @@ impl Ctx<'_> {
                     Some(band) => (bands[band].1.clone(), Branch::Band { judged, band }),
                     None => {
                         return Err(Fail {
-                            message: format!("数值 {} 不在任何分档区间内", value::format_exact(judged)),
+                            message: format!("数值 {} 不在任何分档区间内", format_exact(judged)),
                             span: bands.first().map_or(span, |b| b.0.span),
                             help: Some("分档应覆盖所有可能的数值；补上缺少的区间".into()),
                             undefined: None,
@@ -1043,10 +1044,7 @@ impl Ctx<'_> {
                 let score = self.num(expr)?;
                 if score < Number::ZERO || score > weight {
                     return Err(Fail {
-                        message: format!(
-                            "评分公式得出 {}，超出 0 到分值 {weight} 的范围",
-                            value::format_exact(score)
-                        ),
+                        message: format!("评分公式得出 {}，超出 0 到分值 {weight} 的范围", format_exact(score)),
                         span: expr.span,
                         help: Some("在公式中用 `clamp(…, 0, 分值)` 或 `max(0, …)` 限定得分".into()),
                         undefined: None,

@@ -19,11 +19,11 @@
 
 use crate::number::Number;
 
-use super::value::round_half_away;
 use super::{evaluate_into, EvalError, Outcome};
 use crate::ast::BinOp;
 use crate::data::Record;
 use crate::model::{CExpr, CExprKind, Func, Kind, Model, Value};
+use crate::numfmt::round_half_away;
 
 type Reg = u32;
 

@@ -6,9 +6,9 @@ use super::Explanation;
 use crate::ast::StepDirection;
 use crate::number::Number;
 
-use crate::eval::value::{format_decimal, format_exact, format_exact_approx};
 use crate::eval::{Branch, Outcome};
 use crate::model::*;
+use crate::numfmt::{format_decimal, format_exact, format_exact_approx};
 
 pub(crate) fn explain_leaf(model: &Model, index: usize, leaf: &Leaf, outcome: &Outcome) -> Explanation {
     let weight = model.nodes[index].weight.clone();

@@ -19,9 +19,9 @@ use crate::number::Number;
 use explain::explain_leaf;
 use values::{score_text, shown_with_missing, squash, substitute, unscored_reason};
 
-use crate::eval::value::{format_decimal, format_exact};
 use crate::eval::{Branch, Outcome};
 use crate::model::*;
+use crate::numfmt::{format_decimal, format_exact};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct RulesInfo {

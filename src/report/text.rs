@@ -6,7 +6,7 @@ use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
 use super::Evaluation;
 use crate::number::Number;
 
-use crate::eval::value::{format_decimal, format_exact, format_figure, format_stated};
+use crate::numfmt::{format_decimal, format_exact, format_figure, format_stated};
 
 /// The Chinese terminal report: 评分表, subtotals, total, grade, cross-checks.
 pub fn render_table(ev: &Evaluation) -> String {

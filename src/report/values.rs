@@ -4,9 +4,9 @@
 
 use crate::number::Number;
 
-use crate::eval::value::{format_decimal, format_exact, format_money, round_half_away};
 use crate::eval::Outcome;
 use crate::model::*;
+use crate::numfmt::{format_decimal, format_exact, format_money, round_half_away};
 
 /// A slot's value as a person reads it: as its `显示` says; an amount (万元, 元) as money is
 /// written (`44.00`, exact beyond two decimals); otherwise exact.

@@ -17,8 +17,8 @@ use super::upload::{self, UploadFile};
 use super::{json_response, AppState, Problem, Shared};
 use crate::batch::{self, OutputFormat};
 use crate::diff::{self, UnitResult};
-use crate::eval::value::format_exact;
 use crate::model::{Model, Value};
+use crate::numfmt::format_exact;
 use crate::report::DiagnosticRecord;
 
 /// A rule set as listed.

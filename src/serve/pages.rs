@@ -14,8 +14,8 @@ use super::api::{self, check_expression, dedent, squash, url_encode};
 use super::rules::Loaded;
 use super::{AppState, Problem, Shared, SESSION_COOKIE};
 use crate::batch::html::escape;
-use crate::eval::value::format_exact;
 use crate::model::Model;
+use crate::numfmt::format_exact;
 
 const STYLE: &str = include_str!("assets/style.css");
 const COMMON_JS: &str = include_str!("assets/common.js");

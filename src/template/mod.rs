@@ -34,9 +34,9 @@ pub const META_FINGERPRINT: &str = "填报项指纹";
 
 use crate::ast::Bound;
 use crate::data::{self, Record};
-use crate::eval::value::{format_exact, format_stated};
 use crate::model::{Kind, Model, Value};
 use crate::number::Number;
+use crate::numfmt::{format_exact, format_stated};
 
 /// Version of the workbook layout (keys, markers, meta sheet); stored in the meta sheet.
 pub const FORMAT_VERSION: &str = "1";
