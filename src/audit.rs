@@ -120,6 +120,7 @@ pub fn audit(model: &Model, record: &Record, outcome: &Outcome, grade: Option<&s
     cross_checks(model, outcome, &mut findings);
     targets(model, record, &mut findings);
     unscored(model, outcome, &mut findings);
+    failed_values(model, outcome, &mut findings);
     scores(model, record, outcome, grade, &mut findings, &mut confirmed);
     data_notes(model, record, &mut findings);
     // In the rule file's order (values, then the tree's scores, total, grade), whatever
@@ -174,6 +175,31 @@ pub fn audit(model: &Model, record: &Record, outcome: &Outcome, grade: Option<&s
         notes: count("提示"),
         findings,
         confirmed,
+    }
+}
+
+/// Values that failed for a reason other than a zero divisor or missing data (past the size
+/// bound, no band covers them …) and that no indicator scores: said, not only shown.
+fn failed_values(model: &Model, outcome: &Outcome, out: &mut Vec<Finding>) {
+    for def in model.computed.iter().filter(|c| c.indicator.is_none()) {
+        let Some(Value::Undefined(u)) = outcome.slots.get(def.slot) else {
+            continue;
+        };
+        if u.cause != crate::model::UndefinedCause::Error {
+            continue;
+        }
+        out.push(Finding {
+            category: "指标值".into(),
+            severity: "警告".into(),
+            subject: def.name.clone(),
+            stated: None,
+            computed: Some(u.text()),
+            difference: None,
+            explanation: None,
+            rule_line: Some(line_of(model, def.span)),
+            data_field: None,
+            message: format!("`{}` 无法计算：{}", def.name, u.reason),
+        });
     }
 }
 
@@ -588,6 +614,15 @@ fn scores(
                 ));
                 continue;
             }
+            _ if partial.is_some_and(|p| p.applicable_weights[index].is_zero()) => {
+                out.push(not_checked(
+                    name,
+                    format_stated(*stated),
+                    "不适用（其中的指标都不适用）".into(),
+                    field,
+                ));
+                continue;
+            }
             _ if partial.is_some_and(|p| p.incomplete[index]) => {
                 out.push(not_checked(
                     name,
@@ -637,7 +672,7 @@ fn scores(
         out.push(not_checked(
             "总分",
             format_stated(stated),
-            "不完整（有指标无法评分）".into(),
+            "不完整（没有最终的总分）".into(),
             "自评.总分".into(),
         ));
     }

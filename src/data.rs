@@ -711,9 +711,12 @@ impl Binder<'_> {
             // Problems of inputs and review scores are set aside; the inputs become 无法计算.
             let (kept, set_aside): (Vec<DataProblem>, Vec<DataProblem>) =
                 std::mem::take(&mut self.problems).into_iter().partition(|p| {
-                    !(matches!(model.data_keys.get(&p.field), Some(DataKey::Input(_)))
-                        || p.field.starts_with("评审.")
-                        || p.field.starts_with("自评."))
+                    // Two values for one figure stay an error: which one is right is the
+                    // unit's to say, not a figure to leave out.
+                    p.message.starts_with("重复填写")
+                        || !(matches!(model.data_keys.get(&p.field), Some(DataKey::Input(_)))
+                            || p.field.starts_with("评审.")
+                            || p.field.starts_with("自评."))
                 });
             self.problems = kept;
             for p in set_aside {

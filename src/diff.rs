@@ -45,7 +45,9 @@ pub struct UnitEffect {
     pub old_total: Option<Number>,
     #[serde(with = "crate::number::serde_option")]
     pub new_total: Option<Number>,
-    pub delta: Number,
+    /// `new_total − old_total`; `null` unless both totals are final.
+    #[serde(with = "crate::number::serde_option")]
+    pub delta: Option<Number>,
     pub old_grade: Option<String>,
     pub new_grade: Option<String>,
     pub grade_changed: bool,
@@ -653,7 +655,7 @@ pub fn unit_effect(pair: UnitPair) -> UnitEffect {
                 unit: pair.label,
                 old_total: None,
                 new_total: None,
-                delta: Number::ZERO,
+                delta: None,
                 old_grade: None,
                 new_grade: None,
                 grade_changed: false,
@@ -711,8 +713,8 @@ pub fn unit_effect(pair: UnitPair) -> UnitEffect {
         })
         .collect::<Vec<_>>();
     let delta = match (&old.total, &new.total) {
-        (Some(o), Some(n)) => score_change(n.clone(), o.clone()),
-        _ => Number::ZERO,
+        (Some(o), Some(n)) => Some(score_change(n.clone(), o.clone())),
+        _ => None,
     };
     UnitEffect {
         number: pair.number,
@@ -738,18 +740,17 @@ fn score_change(new: Number, old: Number) -> Number {
 pub fn report(old: &Model, new: &Model, units: Vec<UnitPair>) -> DiffReport {
     let mut effects: Vec<UnitEffect> = units.into_iter().map(unit_effect).collect();
     // Largest change first; ties keep input order (the sort is stable).
-    effects.sort_by(|a, b| {
-        b.delta
-            .clone()
-            .abs()
-            .cmp(&a.delta.clone().abs())
-            .then(b.grade_changed.cmp(&a.grade_changed))
-    });
+    // Largest change first (a unit without two final totals counts as no change).
+    let size = |u: &UnitEffect| u.delta.clone().unwrap_or_default().abs();
+    effects.sort_by(|a, b| size(b).cmp(&size(a)).then(b.grade_changed.cmp(&a.grade_changed)));
     DiffReport {
         old: side(old),
         new: side(new),
         rule_changes: rule_changes(old, new),
-        units_changed: effects.iter().filter(|u| !u.delta.is_zero()).count(),
+        units_changed: effects
+            .iter()
+            .filter(|u| u.delta.as_ref().is_some_and(|d| !d.is_zero()))
+            .count(),
         grades_changed: effects.iter().filter(|u| u.grade_changed).count(),
         units: effects,
     }
@@ -806,8 +807,13 @@ pub fn render_text(d: &DiffReport, precision: u32) -> String {
             u.unit,
             score(u.old_total.clone()),
             score(u.new_total.clone()),
-            if u.delta > Number::ZERO { "+" } else { "" },
-            format_decimal(u.delta.clone(), false, precision)
+            if u.delta.as_ref().is_some_and(|d| *d > Number::ZERO) {
+                "+"
+            } else {
+                ""
+            },
+            // Incomplete and erroneous units were written above; both totals are final here.
+            format_decimal(u.delta.clone().unwrap_or_default(), false, precision)
         ));
         for c in &u.changes {
             out.push_str(&format!(
@@ -861,10 +867,17 @@ pub fn render_csv(d: &DiffReport, precision: u32) -> Result<String, String> {
             text(&u.unit),
             score(u.old_total.clone()),
             score(u.new_total.clone()),
-            format_decimal(u.delta.clone(), false, precision),
+            u.delta
+                .clone()
+                .map(|d| format_decimal(d, false, precision))
+                .unwrap_or_default(),
             u.old_grade.clone().unwrap_or_default(),
             u.new_grade.clone().unwrap_or_default(),
-            (if u.grade_changed { "是" } else { "否" }).to_owned(),
+            match (&u.delta, u.grade_changed) {
+                (None, _) => String::new(),
+                (Some(_), true) => "是".to_owned(),
+                (Some(_), false) => "否".to_owned(),
+            },
             text(&changes),
             text(u.error.as_deref().or(u.incomplete.as_deref()).unwrap_or_default()),
         ])
@@ -933,11 +946,7 @@ pub fn render_xlsx(d: &DiffReport, precision: u32) -> Result<Vec<u8>, String> {
         let row = r as u32 + 1;
         units.write_number(row, 0, u.number as f64).map_err(err)?;
         units.write_string(row, 1, &u.unit).map_err(err)?;
-        for (c, x) in [
-            (2, u.old_total.clone()),
-            (3, u.new_total.clone()),
-            (4, Some(u.delta.clone())),
-        ] {
+        for (c, x) in [(2, u.old_total.clone()), (3, u.new_total.clone()), (4, u.delta.clone())] {
             if let Some(f) = x.and_then(number) {
                 units.write_number_with_format(row, c, f, &score_format).map_err(err)?;
             }

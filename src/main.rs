@@ -121,7 +121,9 @@ fn check_stdout() -> miette::Result<()> {
     Ok(())
 }
 
+/// Reads a UTF-8 file the run uses as input (so no `-o` may replace it).
 fn read(path: &PathBuf) -> miette::Result<String> {
+    cli::note_input(path);
     let bytes = std::fs::read(path)
         .into_diagnostic()
         .map_err(|e| e.wrap_err(format!("无法读取文件 {}", path.display())))?;

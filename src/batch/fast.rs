@@ -342,7 +342,13 @@ impl<'m> Worker<'m> {
                             if !self.text.is_empty() {
                                 self.text.push('；');
                             }
-                            let _ = write!(self.text, "{}[{}]", def.name, def.severity.label());
+                            // As `output::failed_checks` writes it on the general path.
+                            let mark = if result.undefined.is_some() {
+                                "无法核对"
+                            } else {
+                                def.severity.label()
+                            };
+                            let _ = write!(self.text, "{}[{mark}]", def.name);
                         }
                     }
                     put_field(out, &self.text, raw);

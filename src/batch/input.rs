@@ -475,7 +475,8 @@ impl Plan {
                         declared_at: None,
                     });
                     reported.push(field());
-                } else if column.blank_noted {
+                } else if column.blank_noted || column.required {
+                    // Not reported: noted (缺失时) or, under --partial, 无法计算 as 没有填写.
                     entries.push((header.clone(), Raw::Text(String::new()), loc));
                 }
                 continue;

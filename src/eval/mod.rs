@@ -127,6 +127,30 @@ pub struct Partial {
     pub incomplete: Vec<bool>,
     /// What the grade bands compared (按得分率定级: total ÷ reduced maximum × 满分).
     pub graded: Number,
+    /// `等级 依据` could not be computed for this unit: there is no grade.
+    pub grade_undefined: Option<Arc<Undefined>>,
+}
+
+impl Partial {
+    /// Every leaf scored and counted: only the grade is missing.
+    fn plain(model: &Model, scores: &[Number], total: &Number) -> Partial {
+        let evaluable = model
+            .leaves
+            .iter()
+            .try_fold(Number::ZERO, |acc, &l| acc.add(&model.nodes[l].weight))
+            .unwrap_or_default();
+        Partial {
+            earned: total.clone(),
+            applicable: evaluable.clone(),
+            evaluable,
+            unscored: 0,
+            not_applicable: 0,
+            applicable_weights: model.nodes.iter().map(|n| n.weight.clone()).collect(),
+            incomplete: vec![false; scores.len()],
+            graded: total.clone(),
+            grade_undefined: None,
+        }
+    }
 }
 
 impl Outcome {
@@ -344,7 +368,19 @@ fn run(model: &Model, record: &Record, ctx: &mut Ctx, out: &mut Outcome) -> Resu
     let grade = if complete {
         ctx.total = Some(graded.clone());
         let grade_value = match &model.grades.subject {
-            Some(e) => ctx.num(e).map_err(|f| to_error(model, record, "等级", f))?,
+            Some(e) => match ctx.num(e) {
+                Ok(v) => v,
+                // `等级 依据` needs a value this unit does not have: no grade, and why.
+                Err(f) if f.undefined.is_some() => {
+                    ctx.total = None;
+                    let partial = out
+                        .partial
+                        .get_or_insert_with(|| Box::new(Partial::plain(model, scores, &total)));
+                    partial.grade_undefined = f.undefined;
+                    return finish_checks(ctx, model, out, total, None);
+                }
+                Err(f) => return Err(to_error(model, record, "等级", f)),
+            },
             None => graded,
         };
         let band = model
@@ -371,7 +407,17 @@ fn run(model: &Model, record: &Record, ctx: &mut Ctx, out: &mut Outcome) -> Resu
     } else {
         None
     };
+    finish_checks(ctx, model, out, total, grade)
+}
 
+/// Cross-checks, then the total and grade into the outcome.
+fn finish_checks(
+    ctx: &mut Ctx,
+    model: &Model,
+    out: &mut Outcome,
+    total: Number,
+    grade: Option<usize>,
+) -> Result<(), Box<EvalError>> {
     out.checks.clear();
     for check in &model.checks {
         let outcome = match ctx.check(check) {
@@ -489,6 +535,7 @@ fn partial_scores(model: &Model, scores: &mut [Number], branches: &[Branch]) -> 
             applicable_weights,
             incomplete,
             graded,
+            grade_undefined: None,
         },
     ))
 }

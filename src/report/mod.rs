@@ -274,9 +274,10 @@ pub fn build(model: &Model, record: &Record, outcome: &Outcome, explain: bool) -
                     .map(|p| p.applicable_weights[i].clone())
                     .filter(|w| *w != node.weight);
                 let score = outcome.scores[i].clone();
+                let not_applicable = applicable.as_ref().is_some_and(|w| w.is_zero());
                 let score_display = if incomplete {
                     format!("不完整（已得 {}）", score_text(model, score.clone()))
-                } else if applicable.as_ref().is_some_and(|w| w.is_zero()) {
+                } else if not_applicable {
                     STATUS_NOT_APPLICABLE.to_owned()
                 } else {
                     score_text(model, score.clone())
@@ -285,7 +286,8 @@ pub fn build(model: &Model, record: &Record, outcome: &Outcome, explain: bool) -
                     path,
                     name: node.name.clone(),
                     level: node.depth,
-                    score: (!incomplete).then_some(score),
+                    // No subtotal when it is not final, or when nothing below it counts.
+                    score: (!incomplete && !not_applicable).then_some(score),
                     score_display,
                     weight: node.weight.clone(),
                     applicable_weight: applicable,
@@ -477,13 +479,24 @@ fn scoring_note(model: &Model, outcome: &Outcome, p: &crate::eval::Partial) -> S
     } else if p.applicable.is_zero() {
         text.push("所有指标都不适用，没有总分和等级".to_owned());
     }
+    if let Some(u) = &p.grade_undefined {
+        text.push(format!(
+            "等级的依据无法计算（{}），没有等级；{}",
+            u.reason,
+            if u.cause == crate::model::UndefinedCause::Missing {
+                "补齐缺少的数据后才有等级"
+            } else {
+                "请核对数据或规则文件中的 `等级 依据`"
+            }
+        ));
+    }
     if let (Some(_), false) = (rule, note.unscored.is_empty()) {
         text.push(format!(
             "另有 {} 个指标不适用（{}）",
             note.not_applicable.len(),
             names(&note.not_applicable)
         ));
-    } else if let Some(rule) = rule {
+    } else if let Some(rule) = rule.filter(|_| !p.applicable.is_zero()) {
         use crate::ast::NotApplicableRule as R;
         let how = match rule {
             R::RescaleTotal => format!(

@@ -369,3 +369,103 @@ fn partial_evaluation_of_a_csv_with_missing_columns_and_blank_cells() {
     assert_eq!(code, 1);
     assert!(err.contains("单位名称"), "{err}");
 }
+
+/// Review findings: a category whose indicators are all 不适用 has no subtotal and the 复核
+/// does not confirm a stated 0 for it; `diff` gives no change for a unit without two final
+/// totals; both CSV paths write an unchecked check alike; `等级 依据` that needs a missing
+/// figure leaves the unit 不完整, not an error; two values for one figure stay an error.
+#[test]
+fn review_findings_on_not_applicable_incomplete_and_partial() {
+    // 增幅 is 不适用 and 人员 becomes 不适用 too: the whole of 配置 and 投入 count nothing.
+    let rules = RULES.replace(
+        "三级 人员 分值 20 {\n      公式 人数",
+        "三级 人员 分值 20 {\n      无法计算时 不适用\n      公式 人数 / 上年",
+    );
+    let ev = evaluate(&rules, &format!("{ZERO_BASE}[\"自评\".\"得分\"]\n\"投入\" = 0\n"));
+    let category = ev.categories.iter().find(|c| c.name == "投入").unwrap();
+    assert_eq!(
+        (category.score.clone(), category.score_display.as_str()),
+        (None, "不适用")
+    );
+    assert!(
+        !ev.audit.confirmed.iter().any(|c| c.subject == "投入"),
+        "{:?}",
+        ev.audit.confirmed
+    );
+    assert!(ev
+        .audit
+        .findings
+        .iter()
+        .any(|f| f.subject == "投入" && f.message.contains("不适用")));
+
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_owned()
+    };
+    // 完成率 without a policy: 甲 (上年 0) has no total under the new rules.
+    let old = write("old.jx", RULES);
+    let new = write("new.jx", &RULES.replace("公式 本年 / 计划", "公式 本年 / 上年"));
+    let csv = write(
+        "u.csv",
+        "单位名称,上年,本年,人数,计划\n甲,0,50,20,100\n乙,40,50,20,100\n",
+    );
+    let (code, out, err) = jixiao(&["diff", &old, &new, &csv, "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let first = report["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["unit"] == "甲")
+        .unwrap();
+    assert!(first["delta"].is_null(), "{first}");
+    assert!(first["incomplete"].as_str().unwrap().contains("新规则下"), "{first}");
+
+    // An unchecked cross-check is 无法核对 on both CSV paths.
+    let checked = write(
+        "ck.jx",
+        &RULES.replace("等级 {", "勾稽 比例 { 本年 / 上年 <= 10  级别 错误 }\n等级 {"),
+    );
+    let run = |extra: &[&str]| {
+        let mut args = vec!["eval", checked.as_str(), csv.as_str(), "--format", "csv"];
+        args.extend_from_slice(extra);
+        jixiao(&args).1
+    };
+    let (fast, general) = (run(&[]), run(&["--no-fast-path"]));
+    assert_eq!(fast, general);
+    assert!(fast.contains("比例[无法核对]"), "{fast}");
+
+    // `等级 依据` reading a figure the unit did not give (--partial): 不完整, with why.
+    let graded = write(
+        "g.jx",
+        &RULES
+            .replace("输入 计划: 万元\n", "输入 计划: 万元\n输入 额外: 万元\n")
+            .replace("等级 {", "等级 依据 总分 + 额外 * 0 {"),
+    );
+    let (code, out, err) = jixiao(&[
+        "eval",
+        &graded,
+        &csv,
+        "--partial",
+        "--format",
+        "csv",
+        "--columns",
+        "单位名称,状态,等级,错误原因",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let second = out.lines().nth(2).unwrap();
+    assert!(
+        second.starts_with("乙,不完整,,等级的依据无法计算（缺少 额外）"),
+        "{second}"
+    );
+
+    // Two values for one figure: an error even under --partial.
+    let dup = format!("\"单位名称\" = \"甲\"\n{ZERO_BASE}\"人员人数\" = 5\n");
+    let rules_with_alias = RULES.replace("输入 人数: 人", "输入 人数: 人 { 别名 \"人员人数\" }");
+    let aliased = crate::compile("na.jx", &rules_with_alias);
+    let options = jixiao::data::BindOptions { partial: true };
+    let err = jixiao::load_data_with(&aliased.model, "d.toml", &dup, jixiao::DataFormat::Toml, options).unwrap_err();
+    assert!(err.to_string().contains("重复填写"), "{err}");
+}

@@ -58,6 +58,24 @@ fn the_output_may_not_be_an_input_under_any_name() {
     ]);
     assert_eq!(code, 1, "{err}");
     assert_eq!(std::fs::read(&data).unwrap(), before);
+    // The data a template is filled from.
+    let unit = dir.path().join("unit.toml");
+    std::fs::copy(crate::root().join("examples/yueyang-2021/chengguan-zhifa.toml"), &unit).unwrap();
+    let unit_before = std::fs::read(&unit).unwrap();
+    let (code, _, err) = jixiao(&[
+        "template",
+        s(&rules),
+        "--fill",
+        s(&unit),
+        "--format",
+        "toml",
+        "-o",
+        s(&unit),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("就是输入文件"), "{err}");
+    assert_eq!(std::fs::read(&unit).unwrap(), unit_before);
+    std::fs::remove_file(&unit).unwrap();
     let listed = std::fs::read_dir(dir.path()).unwrap().count();
     assert_eq!(listed, 4, "no temporary file left behind");
 }

@@ -100,14 +100,14 @@
 
   function key(u, column) {
     if (column === "grade_changed") return u.grade_changed ? 1 : 0;
-    if (column === "delta") return u.delta;
+    if (column === "delta") return u.delta ?? "";
     return u[column] ?? "";
   }
 
   function renderEffects() {
     const rows = [];
     for (const u of jx.sorted(effects, sortState, key)) {
-      const delta = jx.toNumber(u.delta);
+      const delta = u.delta === null ? 0 : jx.toNumber(u.delta);
       const changesRow = el(
         "tr",
         { class: "changes", hidden: true },
