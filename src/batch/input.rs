@@ -801,15 +801,21 @@ pub fn open_workbook_bytes_with<B: AsRef<[u8]> + Send + Sync + 'static>(
     workbook::check_archive(name, bytes.as_ref(), limits.max_unzipped_bytes)
         .map_err(|e| FileError(e.message().to_owned()))?;
     if let Some(returned) = crate::template::read::read_checked(model, name, bytes.as_ref()) {
-        return Ok(open_template(model, name, bytes.as_ref(), returned));
+        return Ok(open_template(model, name, bytes.as_ref(), returned, partial));
     }
     open_workbook(model, name, bytes, sheet, limits, partial)
 }
 
 /// A returned template: one unit, its problems already placed at the template's cells.
-fn open_template(model: &Model, name: &str, bytes: &[u8], returned: crate::template::read::Returned) -> Opened {
+fn open_template(
+    model: &Model,
+    name: &str,
+    bytes: &[u8],
+    returned: crate::template::read::Returned,
+    partial: bool,
+) -> Opened {
     let info = Arc::new(FileInfo::document(name, crate::sha256_hex(bytes)));
-    let parts = returned.into_batch(model);
+    let parts = returned.into_batch(model, partial);
     let row = RawRow {
         origin: Origin {
             file: Arc::clone(&info),

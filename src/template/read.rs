@@ -151,6 +151,9 @@ pub struct Returned {
     pub unit: Option<String>,
     /// The unit's data, ready for [`data::bind`]; `None` when the workbook has errors.
     pub raw: Option<Raw>,
+    /// The data as read when every error concerns one figure's value (blank, not accepted):
+    /// what `--partial` evaluates, leaving those figures 无法计算.
+    pub partial_raw: Option<Raw>,
     /// Errors and warnings, in the order of the form.
     pub problems: Vec<Problem>,
 }
@@ -176,13 +179,29 @@ impl Returned {
     /// For [`crate::batch`]: a workbook without errors is its data; one with errors is
     /// only its unit's name, with every error at its cell. Binding that stub reports
     /// every field as missing; those reports are covered by the errors (`reported`).
-    pub fn into_batch(self, model: &Model) -> BatchParts {
-        let warnings = self
+    pub fn into_batch(self, model: &Model, partial: bool) -> BatchParts {
+        let mut warnings: Vec<String> = self
             .problems
             .iter()
             .filter(|p| p.severity == Severity::Warning)
             .map(|p| p.to_string())
             .collect();
+        // `--partial`: errors of single figures are said as warnings; binding leaves those
+        // figures 无法计算 (a blank one is not reported, a wrong one is set aside).
+        if let (true, Some(raw)) = (partial, &self.partial_raw) {
+            warnings.extend(
+                self.problems
+                    .iter()
+                    .filter(|p| p.severity == Severity::Error)
+                    .map(|p| format!("{p}（--partial：这一项按无法计算处理）")),
+            );
+            return BatchParts {
+                raw: raw.clone(),
+                problems: Vec::new(),
+                reported: Vec::new(),
+                warnings,
+            };
+        }
         if let (Some(raw), 0) = (&self.raw, self.errors()) {
             return BatchParts {
                 raw: raw.clone(),
@@ -334,6 +353,9 @@ struct Reading<'m> {
     reported: Vec<String>,
     /// The workbook's sheets in order (problems are listed in this order).
     sheet_order: Vec<String>,
+    /// Errors that concern one figure's value (left blank, not accepted, not bound): the
+    /// only errors `--partial` may evaluate past.
+    figure_errors: usize,
 }
 
 impl Reading<'_> {
@@ -359,6 +381,21 @@ impl Reading<'_> {
             expected,
             filler,
         });
+    }
+
+    /// An error of one figure's value (see [`Reading::figure_errors`]).
+    #[allow(clippy::too_many_arguments)]
+    fn figure_error(
+        &mut self,
+        sheet: &str,
+        cell: &str,
+        label: &str,
+        value: Option<String>,
+        expected: String,
+        filler: Filler,
+    ) {
+        self.figure_errors += 1;
+        self.problem(Severity::Error, sheet, cell, label, value, expected, filler);
     }
 
     fn workbook_error(&mut self, expected: String) {
@@ -411,6 +448,7 @@ pub(crate) fn read_checked(model: &Model, file: &str, bytes: &[u8]) -> Option<Re
         list_sheets: HashMap::new(),
         reported: Vec::new(),
         sheet_order: names.clone(),
+        figure_errors: 0,
     };
 
     let meta: HashMap<String, String> = match workbook::bounded_range(&mut wb, file, META_SHEET) {
@@ -740,15 +778,7 @@ fn read_form(
                         Filler::Bureau => format!("评审人员尚未打分（{}）", field.rule.describe()),
                     };
                     let cell = r.cells[index].cell.clone();
-                    r.problem(
-                        Severity::Error,
-                        sheet,
-                        &cell,
-                        &field.label,
-                        None,
-                        expected,
-                        field.filler,
-                    );
+                    r.figure_error(sheet, &cell, &field.label, None, expected, field.filler);
                     r.reported.push(field.key.clone());
                 }
                 continue;
@@ -767,8 +797,7 @@ fn read_form(
         if let (Rule::Choice(items), Raw::Text(s)) = (&field.rule, &raw) {
             if !items.contains(s) {
                 let cell = r.cells[index].cell.clone();
-                r.problem(
-                    Severity::Error,
+                r.figure_error(
                     sheet,
                     &cell,
                     &field.label,
@@ -941,7 +970,7 @@ fn bind_check(r: &mut Reading, raw: &Raw) {
         match at {
             Some(c) => {
                 let label = if is_list_item { p.field.clone() } else { c.label.clone() };
-                r.problem(Severity::Error, &c.sheet, &c.cell, &label, p.value, p.message, c.filler);
+                r.figure_error(&c.sheet, &c.cell, &label, p.value, p.message, c.filler);
             }
             None => {
                 let sheet = r.list_sheets.get(&p.field).cloned().unwrap_or_default();
@@ -950,7 +979,7 @@ fn bind_check(r: &mut Reading, raw: &Raw) {
                 } else {
                     Filler::Unit
                 };
-                r.problem(Severity::Error, &sheet, "", &p.field, p.value, p.message, filler);
+                r.figure_error(&sheet, "", &p.field, p.value, p.message, filler);
             }
         }
     }
@@ -985,10 +1014,12 @@ fn finish(r: Reading, raw: Option<Raw>) -> Returned {
         }
     };
     problems.sort_by_key(|p| (sheet_index(&p.sheet), cell_order(&p.cell)));
-    let errors = problems.iter().any(|p| p.severity == Severity::Error);
+    let errors = problems.iter().filter(|p| p.severity == Severity::Error).count();
+    let raw = raw.map(strip);
     Returned {
         unit: r.unit,
-        raw: if errors { None } else { raw.map(strip) },
+        partial_raw: (errors == r.figure_errors).then(|| raw.clone()).flatten(),
+        raw: if errors > 0 { None } else { raw },
         problems,
     }
 }

@@ -296,6 +296,33 @@ fn missing_values_are_listed_and_the_unit_is_not_evaluated() {
     assert!(reason.contains("`社会效益`") && reason.contains("评审!E5"), "{reason}");
     // Nothing else: the stub's "missing" reports are covered by these two.
     assert_eq!(reason.matches('；').count(), 1, "{reason}");
+    // `--partial`: the unit is evaluated as far as it goes; both blanks are said as warnings.
+    let mut opened = input::open_path_with(model, &path, None, true).expect("opens");
+    assert!(
+        opened
+            .warnings
+            .iter()
+            .any(|w| w.contains("基础数据!E9") && w.contains("--partial")),
+        "{:?}",
+        opened.warnings
+    );
+    let Some(Ok(Item::Row(row))) = opened.next_item() else {
+        panic!("one unit per template");
+    };
+    let ev = batch::process(model, row, 1, false, true)
+        .result
+        .expect("evaluated")
+        .evaluation;
+    assert!(!ev.complete);
+    let unscored: Vec<&str> = ev
+        .scoring
+        .as_ref()
+        .unwrap()
+        .unscored
+        .iter()
+        .map(|u| u.indicator.as_str())
+        .collect();
+    assert_eq!(unscored, ["财政供养人员控制率", "社会效益"]);
 }
 
 #[test]
