@@ -191,7 +191,7 @@ fn summary_page(layout: &Layout, s: Summary) -> String {
         h.push_str("</table>\n");
     }
 
-    h.push_str("<h2>各指标得分（已评价单位）</h2>\n<table><tr><th>三级指标</th><th>分值</th><th>平均得分</th><th>最低</th><th>最高</th><th>平均指标值</th><th>最低</th><th>最高</th></tr>\n");
+    h.push_str("<h2>各指标得分（有这一项得分的单位）</h2>\n<table><tr><th>三级指标</th><th>分值</th><th>平均得分</th><th>最低</th><th>最高</th><th>平均指标值</th><th>最低</th><th>最高</th></tr>\n");
     let score = |x: Option<Number>| {
         x.map(|x| format_decimal(x, false, m.score_precision))
             .unwrap_or_else(|| "—".into())

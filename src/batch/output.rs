@@ -906,6 +906,9 @@ pub struct UnitStats {
 pub struct Scored {
     /// `None` when incomplete.
     pub total: Option<Number>,
+    /// What ranks the unit: the total, or what the grade compared when that differs
+    /// (按得分率定级), so that ranks never contradict grades.
+    pub rank_by: Option<Number>,
     pub total_display: String,
     pub grade: Option<String>,
     pub scores: Vec<Option<Number>>,
@@ -933,6 +936,11 @@ impl UnitStats {
                     let ev = &done.evaluation;
                     Ok(Scored {
                         total: ev.total.clone(),
+                        rank_by: ev
+                            .scoring
+                            .as_ref()
+                            .and_then(|s| s.graded.clone())
+                            .or_else(|| ev.total.clone()),
                         total_display: ev.total_display.clone(),
                         grade: ev.grade.clone(),
                         scores: ev.indicators.iter().map(|i| i.score.clone()).collect(),
@@ -1013,7 +1021,7 @@ impl Summary {
             u.outcome
                 .as_ref()
                 .ok()
-                .and_then(|s| s.total.clone())
+                .and_then(|s| s.rank_by.clone())
                 .and_then(|t| round_half_away(t, precision).ok())
         };
         ranked.sort_by(|a, b| total(b).cmp(&total(a)).then(a.number.cmp(&b.number)));

@@ -567,7 +567,7 @@ fn summary(layout: &Layout, formats: &mut Formats, units: Vec<UnitStats>) -> Res
     }
 
     r += 2;
-    ws.write_string_with_format(r, 0, "各指标得分与指标值（已评价单位）", &title)?;
+    ws.write_string_with_format(r, 0, "各指标得分与指标值（有这一项得分的单位）", &title)?;
     r += 1;
     XlsxWriter::write_header(
         &mut ws,

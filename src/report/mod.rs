@@ -204,6 +204,10 @@ pub struct ScoringNote {
     /// Sum of the 分值 of the indicators that are not 不适用 (the reduced maximum).
     pub applicable: Number,
     pub full_marks: Number,
+    /// What the grade bands compared when it is not the total (按得分率定级: the total ÷
+    /// the reduced maximum × 满分); units are ranked by it.
+    #[serde(with = "crate::number::serde_option")]
+    pub graded: Option<Number>,
     /// The file's `不适用时` (`按适用分值折算` …), when an indicator is 不适用.
     pub rule: Option<String>,
     /// Indicators that are 不适用, with why.
@@ -441,6 +445,7 @@ fn scoring_note(model: &Model, outcome: &Outcome, p: &crate::eval::Partial) -> S
         evaluable: p.evaluable.clone(),
         applicable: p.applicable.clone(),
         full_marks: model.full_marks.clone(),
+        graded: (outcome.complete() && p.graded != outcome.total).then(|| p.graded.clone()),
         rule: rule.map(|r| r.label().to_owned()),
         not_applicable,
         unscored,

@@ -469,3 +469,30 @@ fn review_findings_on_not_applicable_incomplete_and_partial() {
     let err = jixiao::load_data_with(&aliased.model, "d.toml", &dup, jixiao::DataFormat::Toml, options).unwrap_err();
     assert!(err.to_string().contains("重复填写"), "{err}");
 }
+
+/// 按得分率定级: the city ranking follows what was graded, so a rank never contradicts a
+/// grade (甲 50 of a reduced 80 is 好 and first; 乙 55 of 100 is 差 and second).
+#[test]
+fn grade_by_rate_ranks_by_the_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("r.jx");
+    std::fs::write(&rules, RULES.replace("按适用分值折算", "按得分率定级")).unwrap();
+    let data = dir.path().join("u.csv");
+    std::fs::write(&data, "单位名称,上年,本年,人数,计划\n甲,0,50,20,100\n乙,50,50,10,120\n").unwrap();
+    let out = dir.path().join("r.html");
+    let (code, _, err) = jixiao(&[
+        "eval",
+        rules.to_str().unwrap(),
+        data.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let html = std::fs::read_to_string(&out).unwrap();
+    let ranking = &html[html.find("<h2>总分排名</h2>").unwrap()..];
+    let ranking = &ranking[..ranking.find("</table>").unwrap()];
+    assert!(
+        ranking.find(">甲<").unwrap() < ranking.find(">乙<").unwrap(),
+        "{ranking}"
+    );
+}
