@@ -4,6 +4,7 @@ mod audit;
 mod batch;
 mod check;
 mod cli;
+mod contract;
 mod docs;
 mod eval;
 mod exact;

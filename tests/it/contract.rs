@@ -1,0 +1,102 @@
+//! The JSON contract (issue 18, item 3): every evaluation jixiao prints — one unit, each unit
+//! of a batch, complete, incomplete, with 不适用, with explanations and 复核 — validates
+//! against docs/schema/evaluation.schema.json, so the schema and the output cannot drift.
+
+use crate::jixiao;
+
+fn validator() -> jsonschema::Validator {
+    let text = crate::read(&crate::root().join("docs/schema/evaluation.schema.json"));
+    let schema: serde_json::Value = serde_json::from_str(&text).expect("the schema is JSON");
+    jsonschema::validator_for(&schema).expect("the schema compiles")
+}
+
+fn assert_valid(validator: &jsonschema::Validator, what: &str, v: &serde_json::Value) {
+    let errors: Vec<String> = validator
+        .iter_errors(v)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{what}:\n{}", errors.join("\n"));
+}
+
+#[test]
+fn every_evaluation_printed_follows_the_schema() {
+    let validator = validator();
+    let mut seen = 0;
+    for entry in std::fs::read_dir(crate::root().join("examples")).unwrap() {
+        let dir = entry.unwrap().path();
+        let Ok(files) = std::fs::read_dir(&dir) else { continue };
+        for file in files {
+            let path = file.unwrap().path();
+            if path.extension().and_then(|e| e.to_str()) != Some("toml") {
+                continue;
+            }
+            let rules = if dir.ends_with("yueyang-2022") {
+                "rules/yueyang-2022.jx"
+            } else {
+                "rules/yueyang-2021.jx"
+            };
+            let data = path.to_str().unwrap();
+            let (code, out, err) = jixiao(&["eval", rules, data, "--format", "json", "--explain", "--audit"]);
+            assert_eq!(code, 0, "{data}: {err}");
+            let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{data}: {e}\n{err}"));
+            assert_valid(&validator, data, &v);
+            seen += 1;
+        }
+    }
+    assert!(seen >= 1, "no example unit");
+    // Each unit of a batch, as JSON Lines.
+    let (code, out, err) = jixiao(&[
+        "eval",
+        "rules/yueyang-2021.jx",
+        "examples/yueyang-2021/units.csv",
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    for line in out.lines() {
+        let unit: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_valid(&validator, "units.csv", &unit["evaluation"]);
+    }
+}
+
+#[test]
+fn incomplete_and_not_applicable_evaluations_follow_the_schema() {
+    let validator = validator();
+    let dir = tempfile::tempdir().unwrap();
+    // Only the headcount (--partial): incomplete, every check unchecked.
+    let partial = dir.path().join("p.toml");
+    std::fs::write(
+        &partial,
+        "\"单位名称\" = \"某局\"\n\"编制人数\" = 174\n\"实有人数\" = 138\n",
+    )
+    .unwrap();
+    let (code, out, err) = jixiao(&[
+        "eval",
+        "rules/yueyang-2021.jx",
+        partial.to_str().unwrap(),
+        "--partial",
+        "--format",
+        "json",
+        "--explain",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["complete"], false);
+    assert_valid(&validator, "partial", &v);
+    // 不适用 under each total rule, through the library.
+    let rules = crate::read(&crate::root().join("tests/it/not_applicable.rs"));
+    let start = rules.find("标题 \"不适用\"").unwrap();
+    let text = &rules[start..rules[start..].find("\"#;").unwrap() + start];
+    for mode in ["按适用分值折算", "按同级分值折算", "按得分率定级"] {
+        let compiled = crate::compile("na.jx", &text.replace("按适用分值折算", mode));
+        let record = jixiao::load_data(
+            &compiled.model,
+            "d.toml",
+            "\"单位名称\" = \"甲\"\n\"上年\" = 0\n\"本年\" = 50\n\"人数\" = 20\n\"计划\" = 100\n",
+            jixiao::DataFormat::Toml,
+        )
+        .unwrap();
+        let ev = jixiao::evaluate(&compiled.model, &record, true).unwrap();
+        assert_valid(&validator, mode, &serde_json::to_value(&ev).unwrap());
+    }
+}
