@@ -339,6 +339,9 @@ struct Binder<'m> {
     notes: Vec<(String, String)>,
     partial: bool,
     set_aside: Vec<(String, String)>,
+    /// Fields written twice: an error even under `partial` (which value is right is the
+    /// unit's to say).
+    duplicated: Vec<String>,
 }
 
 /// How [`bind_with`] treats what is missing or wrong.
@@ -361,6 +364,7 @@ pub fn bind_with(model: &Model, raw: &Raw, file: &str, options: BindOptions) -> 
     let mut b = Binder {
         partial: options.partial,
         set_aside: Vec::new(),
+        duplicated: Vec::new(),
         model,
         problems: Vec::new(),
         values: vec![None; model.inputs.len()],
@@ -423,6 +427,7 @@ impl Binder<'_> {
                 Some(DataKey::Input(i)) => {
                     if let Some((_, first)) = &self.values[i] {
                         let first = first.map(|(l, _)| format!("（第 {l} 行已填写）")).unwrap_or_default();
+                        self.duplicated.push(key.to_owned());
                         self.problem(key, Some(value.describe()), format!("重复填写{first}"), *loc);
                         continue;
                     }
@@ -495,6 +500,7 @@ impl Binder<'_> {
 
     fn bind_list(&mut self, list: usize, key: &str, raw: &Raw, loc: Option<(usize, usize)>) {
         if self.lists[list].is_some() {
+            self.duplicated.push(key.to_owned());
             self.problem(key, None, "重复填写".into(), loc);
             return;
         }
@@ -713,7 +719,7 @@ impl Binder<'_> {
                 std::mem::take(&mut self.problems).into_iter().partition(|p| {
                     // Two values for one figure stay an error: which one is right is the
                     // unit's to say, not a figure to leave out.
-                    p.message.starts_with("重复填写")
+                    self.duplicated.contains(&p.field)
                         || !(matches!(model.data_keys.get(&p.field), Some(DataKey::Input(_)))
                             || p.field.starts_with("评审.")
                             || p.field.starts_with("自评."))

@@ -138,7 +138,6 @@ fn read(path: &PathBuf) -> miette::Result<String> {
 
 fn load_rules(path: &PathBuf) -> miette::Result<jixiao::Compiled> {
     let text = read(path)?;
-    cli::note_input(path);
     let name = path.display().to_string();
     match jixiao::compile_with(&name, &text, &cli::file_loader) {
         Ok(mut compiled) => {

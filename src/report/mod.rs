@@ -421,6 +421,8 @@ fn incomplete_figures(model: &Model, note: &ScoringNote) -> String {
 fn scoring_note(model: &Model, outcome: &Outcome, p: &crate::eval::Partial) -> ScoringNote {
     let mut not_applicable = Vec::new();
     let mut unscored = Vec::new();
+    // What is in the way of a total, for the advice below.
+    let mut causes = Vec::new();
     for &leaf in &model.leaves {
         let name = model.nodes[leaf].name.clone();
         match &outcome.branches[leaf] {
@@ -428,10 +430,13 @@ fn scoring_note(model: &Model, outcome: &Outcome, p: &crate::eval::Partial) -> S
                 indicator: name,
                 reason: reason.reason.clone(),
             }),
-            Branch::Unscored { reason } => unscored.push(IndicatorReason {
-                indicator: name,
-                reason: unscored_reason(model, outcome, leaf, reason),
-            }),
+            Branch::Unscored { reason } => {
+                causes.push(reason.cause);
+                unscored.push(IndicatorReason {
+                    indicator: name,
+                    reason: unscored_reason(model, outcome, leaf, reason),
+                })
+            }
             _ => {}
         }
     }
@@ -455,14 +460,6 @@ fn scoring_note(model: &Model, outcome: &Outcome, p: &crate::eval::Partial) -> S
     let mut text = Vec::new();
     if !note.unscored.is_empty() {
         // What would give the unit a total, by what is in the way.
-        let causes: Vec<crate::model::UndefinedCause> = model
-            .leaves
-            .iter()
-            .filter_map(|&l| match &outcome.branches[l] {
-                Branch::Unscored { reason } => Some(reason.cause),
-                _ => None,
-            })
-            .collect();
         use crate::model::UndefinedCause as C;
         let mut remedies = Vec::new();
         if causes.contains(&C::Missing) {

@@ -143,15 +143,6 @@ pub(super) fn squash(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn value_text(v: &Value) -> String {
-    match v {
-        Value::Num(n) => format_exact(n.clone()),
-        Value::Bool(b) => (if *b { "是" } else { "否" }).to_owned(),
-        Value::Text(t) => t.to_string(),
-        Value::Undefined(u) => format!("{}（{}）", crate::model::UNDEFINED_TEXT, u.reason),
-    }
-}
-
 /// The indicator tree of a model, in pre-order.
 pub fn nodes(model: &Model) -> Vec<NodeView> {
     model
@@ -267,7 +258,7 @@ fn detail_of(l: &Loaded) -> RuleDetail {
                 kind: i.kind.label().to_owned(),
                 section: i.section.clone(),
                 aliases: i.aliases.clone(),
-                default: i.default.as_ref().map(value_text),
+                default: i.default.as_ref().map(Value::text),
                 required: i.default.is_none(),
                 description: i.description.clone(),
             })
