@@ -8,11 +8,11 @@
 use std::io::Cursor;
 use std::sync::LazyLock;
 
-use jixiao::batch::input::{self, InputFormat, Item};
 use jixiao::data::{self, Raw};
 use jixiao::diagnostics::render_plain;
-use jixiao::report::{self, Evaluation};
+use jixiao::report::Evaluation;
 use jixiao::{Compiled, DataFormat};
+use jixiao_io::batch::input::{self, InputFormat, Item};
 
 /// The fixed rule set the data and evaluation targets use.
 pub const RULES_2021: &str = include_str!("../rules/yueyang-2021.jx");
@@ -39,10 +39,10 @@ fn base_loader(_from: &str, _base: &str) -> Result<(String, String), String> {
 /// Exercises everything a report does with an evaluation: the table, the explanation,
 /// the 复核 text and the JSON document.
 fn render(ev: &Evaluation) {
-    let _ = report::render_table(ev);
-    let _ = report::render_explain(ev);
-    let _ = report::render_audit(ev);
-    let _ = report::render_provenance(ev);
+    let _ = jixiao_io::text::render_table(ev);
+    let _ = jixiao_io::text::render_explain(ev);
+    let _ = jixiao_io::text::render_audit(ev);
+    let _ = jixiao_io::text::render_provenance(ev);
     let _ = serde_json::to_string(ev).expect("an evaluation serialises");
 }
 
@@ -222,7 +222,7 @@ fn drain(model: &jixiao::model::Model, opened: &mut input::Opened) {
         match item {
             Ok(Item::Row(row)) => {
                 number += 1;
-                let processed = jixiao::batch::process(model, row, number, true, false);
+                let processed = jixiao_io::batch::process(model, row, number, true, false);
                 if let Ok(done) = &processed.result {
                     render(&done.evaluation);
                 }
@@ -282,7 +282,7 @@ pub fn xlsx_of(sheet: &[u8], strings: &[u8]) -> Vec<u8> {
 /// a template returned by a unit; named `.xls` when bit 2 is set). Either is read by the batch reader (`eval`, the
 /// workbench) and the template reader (`validate`) within small limits, and drained.
 pub fn xlsx(bytes: &[u8]) {
-    use jixiao::batch::workbook::Limits;
+    use jixiao_io::batch::workbook::Limits;
     let Some((&selector, rest)) = bytes.split_first() else {
         return;
     };
@@ -313,7 +313,7 @@ pub fn xlsx(bytes: &[u8]) {
             let _ = e.to_string();
         }
     }
-    if let Some(returned) = jixiao::template::read::read(model, name, &file) {
+    if let Some(returned) = jixiao_io::template::read::read(model, name, &file) {
         for p in &returned.problems {
             let _ = p.to_string();
         }
@@ -526,8 +526,8 @@ pub fn csv(bytes: &[u8]) {
             Err(e) => return Err(e.to_string()),
         };
         let warnings = opened.warnings.clone();
-        let options = jixiao::batch::Options {
-            format: jixiao::batch::OutputFormat::Csv,
+        let options = jixiao_io::batch::Options {
+            format: jixiao_io::batch::OutputFormat::Csv,
             explain: false,
             jobs: 1,
             progress: false,
@@ -539,7 +539,7 @@ pub fn csv(bytes: &[u8]) {
             partial: false,
         };
         let mut out = Vec::new();
-        let tally = jixiao::batch::run(model, vec![opened], &options, &mut out).map_err(|e| e.to_string())?;
+        let tally = jixiao_io::batch::run(model, vec![opened], &options, &mut out).map_err(|e| e.to_string())?;
         Ok((
             out,
             warnings,

@@ -227,7 +227,7 @@ fn split_code(raw: &str) -> (String, Option<String>, bool) {
 
 /// After an opening quote `open` (`"` or `“`): copies the rest of the string literal,
 /// closing quote included, as written (`\"` escapes only in `"…"`).
-pub(crate) fn copy_string_rest(open: char, chars: &mut impl Iterator<Item = char>, out: &mut String) {
+pub fn copy_string_rest(open: char, chars: &mut impl Iterator<Item = char>, out: &mut String) {
     let close = if open == '"' { '"' } else { '”' };
     while let Some(d) = chars.next() {
         out.push(d);

@@ -41,11 +41,9 @@
 
 pub mod ast;
 pub mod audit;
-pub mod batch;
 pub mod check;
 pub mod data;
 pub mod diagnostics;
-pub mod diff;
 pub mod eval;
 pub mod format;
 pub mod inherit;
@@ -54,11 +52,8 @@ pub mod number;
 pub mod numfmt;
 pub mod numtext;
 pub mod report;
-#[cfg(feature = "serve")]
-pub mod serve;
 pub mod source;
 pub mod syntax;
-pub mod template;
 pub mod testing;
 
 use diagnostics::{CheckError, DataError, DataProblem, EvalError, LoadError};

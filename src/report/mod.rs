@@ -3,12 +3,10 @@
 //! them, `explain` writes `--explain`, `text` renders the terminal report.
 
 mod explain;
-mod text;
 pub(crate) mod values;
 
 pub use crate::audit::{AuditReport, Confirmed, Finding};
 pub use crate::diagnostics::{DiagnosticRecord, LabelRecord};
-pub use text::{render_audit, render_explain, render_provenance, render_table};
 
 use rust_decimal::Decimal;
 use serde::ser::SerializeMap;

@@ -169,6 +169,6 @@ fn seed_audit_lists_the_confirmed_figures() {
         .iter()
         .any(|c| c.0 == "财政供养人员控制率" || c.0 == "预算配置" || c.0 == "总分"));
     assert_eq!(confirmed.len(), 13);
-    let text = jixiao::report::render_audit(&ev);
+    let text = jixiao_io::text::render_audit(&ev);
     assert!(text.contains("核对无误（13 项，按报告所写的精度）"), "{text}");
 }

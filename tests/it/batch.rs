@@ -160,11 +160,11 @@ fn the_seed_row_evaluates_exactly_like_the_toml_unit() {
     let expected = jixiao::evaluate(model, &record, true).unwrap();
 
     let bytes = std::fs::read(root.join(UNITS_CSV)).unwrap();
-    let mut opened = jixiao::batch::input::open_csv(model, UNITS_CSV, Cursor::new(bytes)).unwrap();
-    let Some(Ok(jixiao::batch::Item::Row(row))) = opened.next_item() else {
+    let mut opened = jixiao_io::batch::input::open_csv(model, UNITS_CSV, Cursor::new(bytes)).unwrap();
+    let Some(Ok(jixiao_io::batch::Item::Row(row))) = opened.next_item() else {
         panic!("a first row")
     };
-    let processed = jixiao::batch::process(model, row, 1, true, false);
+    let processed = jixiao_io::batch::process(model, row, 1, true, false);
     let mut done = processed.result.expect("the seed row evaluates");
     let provenance = &done.evaluation.provenance;
     assert_eq!(provenance.data_file, "examples/yueyang-2021/units.csv 第 2 行");

@@ -33,10 +33,10 @@ fn every_rule_file_on_its_examples() {
         insta::glob!("../../examples", "*/*.toml", |path| {
             let (text, name) = rules_for(path);
             let ev = evaluate(&text, &name, path, true);
-            let mut table = jixiao::report::render_table(&ev);
-            table.push_str(&jixiao::report::render_explain(&ev));
-            table.push_str(&jixiao::report::render_audit(&ev));
-            table.push_str(&jixiao::report::render_provenance(&ev));
+            let mut table = jixiao_io::text::render_table(&ev);
+            table.push_str(&jixiao_io::text::render_explain(&ev));
+            table.push_str(&jixiao_io::text::render_audit(&ev));
+            table.push_str(&jixiao_io::text::render_provenance(&ev));
             let unit = format!(
                 "{}__{}",
                 path.parent().unwrap().file_name().unwrap().to_string_lossy(),
@@ -78,8 +78,8 @@ fn editing_a_threshold_changes_the_result_without_rebuilding() {
     assert_eq!(after.total_display, "92.14");
     crate::in_snapshot_dir(|| {
         let diff = similar_lines(
-            &jixiao::report::render_table(&before),
-            &jixiao::report::render_table(&after),
+            &jixiao_io::text::render_table(&before),
+            &jixiao_io::text::render_table(&after),
         );
         insta::assert_snapshot!("threshold_edit_diff", diff);
     });

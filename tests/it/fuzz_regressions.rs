@@ -89,12 +89,12 @@ fn seed_inputs_pass_the_harness() {
     harness::xlsx(&[&[0u8][..], &sheet, &[0], &strings].concat());
     // …which really reaches the rows (the minimal workbook is a workbook).
     let model = &harness::COMPILED.model;
-    let limits = jixiao::batch::workbook::Limits::default();
+    let limits = jixiao_io::batch::workbook::Limits::default();
     let minimal = harness::xlsx_of(&sheet, &strings);
-    let mut opened = jixiao::batch::input::open_workbook_bytes(model, "u.xlsx", minimal, None, limits).unwrap();
+    let mut opened = jixiao_io::batch::input::open_workbook_bytes(model, "u.xlsx", minimal, None, limits).unwrap();
     let mut rows = 0;
     while let Some(item) = opened.next_item() {
-        rows += matches!(item, Ok(jixiao::batch::input::Item::Row(_))) as usize;
+        rows += matches!(item, Ok(jixiao_io::batch::input::Item::Row(_))) as usize;
     }
     assert_eq!(rows, 7);
     harness::xlsx(&[&[1u8][..], &xlsx].concat());

@@ -146,7 +146,7 @@ fn the_deepest_formula_allowed_evaluates_on_a_test_threads_stack() {
     .unwrap();
     let ev = jixiao::evaluate(&compiled.model, &record, true).unwrap();
     assert!(ev.total.as_ref().unwrap().is_zero());
-    let _ = jixiao::report::render_explain(&ev);
+    let _ = jixiao_io::text::render_explain(&ev);
     // One level more, however it is nested, is a diagnostic.
     let err = rejected(&with_formula(&format!("({chain}) + a")));
     assert!(err.contains("公式嵌套过深（超过 256 层）"), "{err}");

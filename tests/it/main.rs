@@ -30,7 +30,11 @@ use std::path::{Path, PathBuf};
 
 /// The repository root.
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("crates/jixiao-cli is two levels down")
+        .to_path_buf()
 }
 
 pub fn read(path: &Path) -> String {
@@ -41,7 +45,9 @@ pub fn read(path: &Path) -> String {
 pub fn loader(from: &str, base: &str) -> Result<(String, String), String> {
     let dir = Path::new(from).parent().unwrap_or(Path::new("."));
     let path = dir.join(base);
-    std::fs::read_to_string(&path)
+    // Names stay relative to the repository root, as the tests write them; the tests run
+    // in crates/jixiao-cli.
+    std::fs::read_to_string(root().join(&path))
         .map(|t| (path.display().to_string(), t))
         .map_err(|e| e.to_string())
 }

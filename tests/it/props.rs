@@ -348,8 +348,8 @@ proptest! {
         match data::bind(model, &raw, "u.toml") {
             Ok(record) => match jixiao::evaluate(model, &record, true) {
                 Ok(ev) => {
-                    let _ = jixiao::report::render_table(&ev);
-                    let _ = jixiao::report::render_explain(&ev);
+                    let _ = jixiao_io::text::render_table(&ev);
+                    let _ = jixiao_io::text::render_explain(&ev);
                     let _ = serde_json::to_string(&ev).unwrap();
                 }
                 Err(e) => {

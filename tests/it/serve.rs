@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use jixiao::serve::{self, Config, Server};
+use jixiao_cli::serve::{self, Config, Server};
 use serde_json::Value;
 
 const UNITS_CSV: &str = "examples/yueyang-2021/units.csv";
@@ -626,7 +626,7 @@ fn templates_are_the_ones_jixiao_template_writes() {
         &crate::read(&crate::root().join("rules/yueyang-2021.jx")),
     )
     .model;
-    let filled = jixiao::template::xlsx::write(&crate::template::seed_template(&model)).expect("template writes");
+    let filled = jixiao_io::template::xlsx::write(&crate::template::seed_template(&model)).expect("template writes");
     std::fs::write(dir.path().join("已填模板.xlsx"), &filled).unwrap();
     let r = post_form(
         addr,

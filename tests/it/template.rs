@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use calamine::{Data, Reader, SheetVisible};
-use jixiao::batch::{self, input, Item};
 use jixiao::model::Model;
 use jixiao::report::Evaluation;
-use jixiao::template::read::{self, Problem, Returned, Severity};
-use jixiao::template::{self, Body, Field, FillValue, Filler, FormRow, Rule, Template};
+use jixiao_io::batch::{self, input, Item};
+use jixiao_io::template::read::{self, Problem, Returned, Severity};
+use jixiao_io::template::{self, Body, Field, FillValue, Filler, FormRow, Rule, Template};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 

@@ -184,7 +184,7 @@ fn a_policy_outside_the_weight_or_on_a_category_is_a_check_error() {
 fn diff_lists_a_changed_policy() {
     let old = crate::compile("old.jx", SMALL);
     let new = crate::compile("new.jx", &SMALL.replace("无法计算时 得 满分", "无法计算时 得 0"));
-    let changes = jixiao::diff::rule_changes(&old.model, &new.model);
+    let changes = jixiao_io::diff::rule_changes(&old.model, &new.model);
     assert!(
         changes.iter().any(|c| c.kind == "无法计算时"
             && c.subject == "一 / 二 / 增幅"
@@ -307,7 +307,7 @@ fn every_row_of_the_example_batch_gets_a_total() {
 fn computed_values_with_a_display_are_shown_in_every_output() {
     let (compiled, record) = seed_with(&[], true);
     let ev = jixiao::evaluate(&compiled.model, &record, true).unwrap();
-    let table = jixiao::report::render_table(&ev);
+    let table = jixiao_io::text::render_table(&ev);
     assert!(table.contains("计算值（不计分）"), "{table}");
     assert!(
         table.contains("基本支出占比：62.88%（基本支出 / 支出合计 = 2324.41 / 3696.83）"),

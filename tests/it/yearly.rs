@@ -171,9 +171,9 @@ fn edit(text: &str, from: &str, to: &str) -> String {
     text.replacen(from, to, 1)
 }
 
-fn rule_change(kind: &str, subject: &str, old: &str, new: &str) -> jixiao::diff::RuleChange {
+fn rule_change(kind: &str, subject: &str, old: &str, new: &str) -> jixiao_io::diff::RuleChange {
     let text = |s: &str| (!s.is_empty()).then(|| s.to_owned());
-    jixiao::diff::RuleChange {
+    jixiao_io::diff::RuleChange {
         kind: kind.into(),
         subject: subject.into(),
         old: text(old),
@@ -242,7 +242,7 @@ fn diff_lists_tolerances_severities_aliases_ranges_defaults_formats_stepping_pre
     }
     let old = crate::compile("yueyang-2021.jx", &original);
     let new = crate::compile("edited.jx", &t);
-    let changes = jixiao::diff::rule_changes(&old.model, &new.model);
+    let changes = jixiao_io::diff::rule_changes(&old.model, &new.model);
     let stepping = |path: &str| rule_change("计步", path, "连续", "整步");
     let expected = vec![
         rule_change("文件头", "得分精度", "2", "1"),
@@ -290,7 +290,7 @@ fn diff_lists_tolerances_severities_aliases_ranges_defaults_formats_stepping_pre
     assert_eq!(changes.len(), expected.len(), "{changes:#?}");
 
     // The other way round, the list added is one removed.
-    let back = jixiao::diff::rule_changes(&new.model, &old.model);
+    let back = jixiao_io::diff::rule_changes(&new.model, &old.model);
     assert!(
         back.contains(&rule_change("删除目标清单", "重点工作", "类别 \"重点\"", "")),
         "{back:#?}"
@@ -298,8 +298,8 @@ fn diff_lists_tolerances_severities_aliases_ranges_defaults_formats_stepping_pre
     assert!(back.contains(&rule_change("计步", "过程 / 预算执行 / 三公经费控制率", "进位", "连续")));
 
     // As the bureau reads it.
-    let report = jixiao::diff::report(&old.model, &new.model, Vec::new());
-    let text = jixiao::diff::render_text(&report, 2);
+    let report = jixiao_io::diff::report(&old.model, &new.model, Vec::new());
+    let text = jixiao_io::diff::render_text(&report, 2);
     for line in [
         "  [文件头] 得分精度：2 → 1\n",
         "  [计步] 投入 / 预算配置 / 财政供养人员控制率：连续 → 整步\n",
@@ -343,8 +343,8 @@ fn diff_lists_nothing_for_whitespace_comments_and_the_same_values_written_differ
     assert_ne!(original, t);
     let old = crate::compile("yueyang-2021.jx", &original);
     let new = crate::compile("reformatted.jx", &t);
-    let changes = jixiao::diff::rule_changes(&old.model, &new.model);
+    let changes = jixiao_io::diff::rule_changes(&old.model, &new.model);
     assert!(changes.is_empty(), "{changes:#?}");
-    let report = jixiao::diff::report(&old.model, &new.model, Vec::new());
-    assert!(jixiao::diff::render_text(&report, 2).contains("（规则没有变化）"));
+    let report = jixiao_io::diff::report(&old.model, &new.model, Vec::new());
+    assert!(jixiao_io::diff::render_text(&report, 2).contains("（规则没有变化）"));
 }

@@ -1,15 +1,15 @@
 //! What changed between two rule sets (in the bureau's words), and what the change does
 //! to each unit: score deltas per indicator and category, total, grade.
 
-use crate::number::Number;
+use jixiao::number::Number;
 use serde::Serialize;
 
-use crate::ast::Display;
 use crate::batch::input::{FileError, Item, Opened};
-use crate::model::{CCriterion, CheckDef, ComputedDef, InputDef, Kind, ListDef, Model, NodeDef, Value};
-use crate::numfmt::{format_decimal, format_exact};
-use crate::report::Evaluation;
-use crate::source::Span;
+use jixiao::ast::Display;
+use jixiao::model::{CCriterion, CheckDef, ComputedDef, InputDef, Kind, ListDef, Model, NodeDef, Value};
+use jixiao::numfmt::{format_decimal, format_exact};
+use jixiao::report::Evaluation;
+use jixiao::source::Span;
 
 /// One difference between the old and the new rule set.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -28,9 +28,9 @@ pub struct RuleChange {
 pub struct ScoreChange {
     pub name: String,
     pub level: usize,
-    #[serde(with = "crate::number::serde_option")]
+    #[serde(with = "jixiao::number::serde_option")]
     pub old: Option<Number>,
-    #[serde(with = "crate::number::serde_option")]
+    #[serde(with = "jixiao::number::serde_option")]
     pub new: Option<Number>,
     pub delta: Number,
 }
@@ -41,12 +41,12 @@ pub struct UnitEffect {
     /// Position in the input (1-based), so rows can be found again.
     pub number: usize,
     pub unit: String,
-    #[serde(with = "crate::number::serde_option")]
+    #[serde(with = "jixiao::number::serde_option")]
     pub old_total: Option<Number>,
-    #[serde(with = "crate::number::serde_option")]
+    #[serde(with = "jixiao::number::serde_option")]
     pub new_total: Option<Number>,
     /// `new_total − old_total`; `null` unless both totals are final.
-    #[serde(with = "crate::number::serde_option")]
+    #[serde(with = "jixiao::number::serde_option")]
     pub delta: Option<Number>,
     pub old_grade: Option<String>,
     pub new_grade: Option<String>,
@@ -409,7 +409,7 @@ fn input_changes(old: &Model, a: &InputDef, new: &Model, b: &InputDef, out: &mut
         Some(Value::Num(x)) => format_exact(x.clone()),
         Some(Value::Bool(v)) => (if *v { "是" } else { "否" }).to_owned(),
         Some(Value::Text(t)) => format!("\"{t}\""),
-        Some(Value::Undefined(_)) => crate::model::UNDEFINED_TEXT.to_owned(),
+        Some(Value::Undefined(_)) => jixiao::model::UNDEFINED_TEXT.to_owned(),
     };
     push_if(out, a.default != b.default, "缺失时", &b.name, default(a), default(b));
 }
@@ -459,7 +459,7 @@ fn leaf_changes(old: &Model, a: &NodeDef, new: &Model, b: &NodeDef, subject: &st
         display_text(la.display),
         display_text(lb.display),
     );
-    let audit = |m: &Model, l: &crate::model::Leaf| {
+    let audit = |m: &Model, l: &jixiao::model::Leaf| {
         l.value_slot
             .and_then(|s| m.computed.iter().find(|c| c.slot == s))
             .and_then(|c| c.audit_tolerance.clone())
@@ -474,7 +474,7 @@ fn leaf_changes(old: &Model, a: &NodeDef, new: &Model, b: &NodeDef, subject: &st
         tolerance_text(tb, lb.display),
     );
     // The effective `无法计算时` (the indicator's own or the file's), scores resolved.
-    let undefined = |m: &Model, l: &crate::model::Leaf| {
+    let undefined = |m: &Model, l: &jixiao::model::Leaf| {
         l.undefined
             .as_ref()
             .map_or(NOT_WRITTEN.to_owned(), |p| m.policy_text(p))
@@ -580,7 +580,7 @@ fn tokens(s: &str, compact: bool) -> String {
         out.push(c);
         // Strings are kept exactly as written.
         if c == '"' || c == '“' {
-            crate::format::copy_string_rest(c, &mut chars, &mut out);
+            jixiao::format::copy_string_rest(c, &mut chars, &mut out);
         }
     }
     out
@@ -899,7 +899,7 @@ pub fn render_xlsx(d: &DiffReport, precision: u32) -> Result<Vec<u8>, String> {
         format!("0.{}", "0".repeat(precision as usize))
     });
     let number =
-        |x: Number| -> Option<f64> { crate::batch::xlsx::to_f64(crate::numfmt::round_half_away(x, precision).ok()?) };
+        |x: Number| -> Option<f64> { crate::batch::xlsx::to_f64(jixiao::numfmt::round_half_away(x, precision).ok()?) };
     let rules = wb.add_worksheet();
     rules.set_name("规则变化").map_err(err)?;
     for (c, h) in ["变化", "对象", "原规则", "新规则"].iter().enumerate() {

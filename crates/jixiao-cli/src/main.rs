@@ -56,7 +56,7 @@ fn main() -> ExitCode {
     let serving = false;
     if !serving {
         let _ = ctrlc::set_handler(|| {
-            jixiao::batch::output::remove_unfinished_outputs();
+            jixiao_io::batch::output::remove_unfinished_outputs();
             eprintln!("已中断，未写出结果。");
             std::process::exit(130);
         });

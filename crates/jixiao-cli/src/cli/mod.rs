@@ -69,7 +69,7 @@ pub fn inputs() -> Vec<std::path::PathBuf> {
 /// Writes a whole output file the safe way: a temporary file renamed into place, never
 /// over an input of this run, never over anything but a regular file.
 pub fn write_output(path: &Path, bytes: &[u8]) -> miette::Result<()> {
-    let mut destination = jixiao::batch::Destination::file(path, &inputs()).map_err(|m| miette::miette!("{m}"))?;
+    let mut destination = jixiao_io::batch::Destination::file(path, &inputs()).map_err(|m| miette::miette!("{m}"))?;
     destination
         .writer()
         .write_all(bytes)

@@ -32,11 +32,11 @@ pub const META_ISSUER: &str = "发布单位";
 pub const META_SHA: &str = "规则文件SHA256";
 pub const META_FINGERPRINT: &str = "填报项指纹";
 
-use crate::ast::Bound;
-use crate::data::{self, Record};
-use crate::model::{Kind, Model, Value};
-use crate::number::Number;
-use crate::numfmt::{format_exact, format_stated};
+use jixiao::ast::Bound;
+use jixiao::data::{self, Record};
+use jixiao::model::{Kind, Model, Value};
+use jixiao::number::Number;
+use jixiao::numfmt::{format_exact, format_stated};
 
 /// Version of the workbook layout (keys, markers, meta sheet); stored in the meta sheet.
 pub const FORMAT_VERSION: &str = "1";
@@ -311,7 +311,7 @@ pub fn chinese_number(n: usize) -> String {
 }
 
 /// The tightest bounds of a set of ranges (all must hold).
-fn bounds(ranges: &[crate::ast::Interval]) -> (Option<Bound>, Option<Bound>) {
+fn bounds(ranges: &[jixiao::ast::Interval]) -> (Option<Bound>, Option<Bound>) {
     let mut lower: Option<Bound> = None;
     let mut upper: Option<Bound> = None;
     for r in ranges {
@@ -523,13 +523,13 @@ pub fn describe(model: &Model, options: Options) -> Template {
         }));
     }
     stated.push(FormRow::Section("三、自评报告中的指标值".into()));
-    let mut valued: Vec<&crate::model::ComputedDef> = Vec::new();
+    let mut valued: Vec<&jixiao::model::ComputedDef> = Vec::new();
     for &leaf in &model.leaves {
         if let Some(def) = model.computed.iter().find(|c| c.indicator == Some(leaf)) {
             valued.push(def);
         }
     }
-    let mut plain: Vec<&crate::model::ComputedDef> = model.computed.iter().filter(|c| c.indicator.is_none()).collect();
+    let mut plain: Vec<&jixiao::model::ComputedDef> = model.computed.iter().filter(|c| c.indicator.is_none()).collect();
     plain.sort_by_key(|c| c.span.start);
     valued.extend(plain);
     for def in valued {
@@ -818,7 +818,7 @@ impl Template {
         for l in self.lists() {
             text.push_str(&format!("清单\t{}\t{}\n", l.name, l.categories.join("、")));
         }
-        crate::sha256_hex(text.as_bytes())
+        jixiao::sha256_hex(text.as_bytes())
     }
 
     /// Puts a unit's bound data into the form (a pre-filled template; the round-trip

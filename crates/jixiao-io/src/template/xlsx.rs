@@ -160,7 +160,7 @@ fn to_f64(x: Number) -> Option<f64> {
     Some(x.to_f64()).filter(|f| f.is_finite())
 }
 
-fn f64_bound(b: Option<crate::ast::Bound>) -> Option<(f64, bool)> {
+fn f64_bound(b: Option<jixiao::ast::Bound>) -> Option<(f64, bool)> {
     b.and_then(|b| to_f64(b.value.into()).map(|v| (v, b.inclusive)))
 }
 
@@ -218,7 +218,7 @@ pub fn check(rule: &Rule) -> Check {
             }
         }
         Rule::Whole { lower, upper } => {
-            let int = |b: Option<crate::ast::Bound>, up: bool| {
+            let int = |b: Option<jixiao::ast::Bound>, up: bool| {
                 b.and_then(|b| {
                     let v = if b.inclusive {
                         b.value

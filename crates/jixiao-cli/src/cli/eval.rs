@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 use miette::{IntoDiagnostic, Report};
 
-use jixiao::batch::{self, BatchError, Destination, OutputFormat};
-use jixiao::{report, DataFormat};
+use jixiao::DataFormat;
+use jixiao_io::batch::{self, BatchError, Destination, OutputFormat};
 
 #[derive(Args)]
 pub struct EvalArgs {
@@ -250,14 +250,14 @@ fn single_unit(args: &EvalArgs, format: OutputFormat) -> miette::Result<ExitCode
     let mut text = match format {
         OutputFormat::Json => serde_json::to_string_pretty(&ev).into_diagnostic()?,
         _ => {
-            let mut t = report::render_table(&ev);
+            let mut t = jixiao_io::text::render_table(&ev);
             if args.explain {
-                t.push_str(&report::render_explain(&ev));
+                t.push_str(&jixiao_io::text::render_explain(&ev));
             }
             if args.audit {
-                t.push_str(&report::render_audit(&ev));
+                t.push_str(&jixiao_io::text::render_audit(&ev));
             }
-            t.push_str(&report::render_provenance(&ev));
+            t.push_str(&jixiao_io::text::render_provenance(&ev));
             t
         }
     };

@@ -3,10 +3,10 @@
 
 use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
 
-use super::Evaluation;
-use crate::number::Number;
+use jixiao::number::Number;
+use jixiao::report::Evaluation;
 
-use crate::numfmt::{format_decimal, format_exact, format_figure, format_stated};
+use jixiao::numfmt::{format_decimal, format_exact, format_figure, format_stated};
 
 /// The Chinese terminal report: 评分表, subtotals, total, grade, cross-checks.
 pub fn render_table(ev: &Evaluation) -> String {
@@ -70,7 +70,7 @@ pub fn render_table(ev: &Evaluation) -> String {
             out.push_str(&format!(
                 "  · {}：{}（{}）\n",
                 r.indicator,
-                crate::model::UNDEFINED_TEXT,
+                jixiao::model::UNDEFINED_TEXT,
                 r.reason
             ));
         }

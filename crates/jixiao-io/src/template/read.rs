@@ -26,8 +26,8 @@ use super::*;
 use super::{META_FINGERPRINT, META_SHA, META_TITLE, META_VERSION, META_YEAR};
 use crate::batch::cells::{column_letters, data_cell, Cell};
 use crate::batch::workbook;
-use crate::data::{Entry, Raw};
-use crate::diagnostics::DataProblem;
+use jixiao::data::{Entry, Raw};
+use jixiao::diagnostics::DataProblem;
 
 /// How serious a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

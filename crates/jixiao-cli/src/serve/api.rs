@@ -1,6 +1,6 @@
 //! The JSON API (`/api/…`), documented in `docs/api.md` and `docs/openapi.yaml`.
 //!
-//! `POST /api/evaluate` (and `/api/audit`) run [`crate::batch::run`] — the code path of
+//! `POST /api/evaluate` (and `/api/audit`) run [`jixiao_io::batch::run`] — the code path of
 //! `jixiao eval` — so each element of `units` is exactly what `jixiao eval … --format
 //! json` prints for that unit, and the `csv`/`xlsx`/`html`/`jsonl` formats are the
 //! files `jixiao eval -o …` writes. `POST /api/diff` returns `jixiao diff --format json`.
@@ -15,11 +15,11 @@ use serde::Serialize;
 use super::rules::{Loaded, LookupError};
 use super::upload::{self, UploadFile};
 use super::{json_response, AppState, Problem, Shared};
-use crate::batch::{self, OutputFormat};
-use crate::diff::{self, UnitResult};
-use crate::model::{Model, Value};
-use crate::numfmt::format_exact;
-use crate::report::DiagnosticRecord;
+use jixiao::model::{Model, Value};
+use jixiao::numfmt::format_exact;
+use jixiao::report::DiagnosticRecord;
+use jixiao_io::batch::{self, OutputFormat};
+use jixiao_io::diff::{self, UnitResult};
 
 /// A rule set as listed.
 #[derive(Debug, Serialize)]
@@ -192,7 +192,7 @@ pub(super) fn dedent(text: &str) -> String {
     out
 }
 
-pub(super) fn check_expression(model: &Model, c: &crate::model::CheckDef) -> String {
+pub(super) fn check_expression(model: &Model, c: &jixiao::model::CheckDef) -> String {
     match (&c.sides, c.comparison) {
         (Some((l, r)), true) => {
             let mut text = format!(
@@ -816,7 +816,7 @@ pub async fn template(State(state): State<Shared>, Path(id): Path<String>, Query
         }
     };
     let rows = match q.rows.as_deref().filter(|r| !r.is_empty()) {
-        None => crate::template::DEFAULT_LIST_ROWS,
+        None => jixiao_io::template::DEFAULT_LIST_ROWS,
         Some(r) => match r.parse::<usize>() {
             Ok(n) if (1..=2000).contains(&n) => n,
             _ => {
@@ -835,17 +835,17 @@ pub async fn template(State(state): State<Shared>, Path(id): Path<String>, Query
                 let Some(c) = loaded.compiled.as_ref() else {
                     return Err(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "规则未通过检查"));
                 };
-                let form = crate::template::describe(&c.model, crate::template::Options { list_rows: rows });
+                let form = jixiao_io::template::describe(&c.model, jixiao_io::template::Options { list_rows: rows });
                 let reply = if toml {
                     Reply {
-                        body: crate::template::skeleton::write(&form).into_bytes(),
+                        body: jixiao_io::template::skeleton::write(&form).into_bytes(),
                         content_type: "application/toml; charset=utf-8",
                         download: Some(format!("填报模板-{}.toml", loaded.id)),
                         headers: Vec::new(),
                     }
                 } else {
                     Reply {
-                        body: crate::template::xlsx::write(&form).map_err(|m| {
+                        body: jixiao_io::template::xlsx::write(&form).map_err(|m| {
                             Problem::new(StatusCode::INTERNAL_SERVER_ERROR, format!("无法生成填报模板：{m}"))
                         })?,
                         content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

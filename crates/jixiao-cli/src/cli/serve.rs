@@ -1,4 +1,4 @@
-//! `jixiao serve`: the web workbench on this machine (see `jixiao::serve`).
+//! `jixiao serve`: the web workbench on this machine (see `jixiao_cli::serve`).
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::Args;
 
-use jixiao::serve::{self, Config, TOKEN_ENV};
+use jixiao_cli::serve::{self, Config, TOKEN_ENV};
 
 #[derive(Args)]
 pub struct ServeArgs {

@@ -9,10 +9,10 @@ use std::io::Write;
 
 use super::output::{Layout, Summary, UnitStats, Writer};
 use super::{BatchError, Processed};
-use crate::model::{Kind, Value};
-use crate::number::Number;
-use crate::numfmt::{format_decimal, format_exact, format_figure, format_money, format_stated};
-use crate::report::Evaluation;
+use jixiao::model::{Kind, Value};
+use jixiao::number::Number;
+use jixiao::numfmt::{format_decimal, format_exact, format_figure, format_money, format_stated};
+use jixiao::report::Evaluation;
 
 /// Escapes text for HTML content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -392,7 +392,7 @@ fn verdict(h: &mut String, ev: &Evaluation) {
 }
 
 /// The unit's figures by 栏目, as the 自评表 groups them.
-fn figures(h: &mut String, layout: &Layout, record: &crate::data::Record) {
+fn figures(h: &mut String, layout: &Layout, record: &jixiao::data::Record) {
     let m = layout.model;
     let mut section: Option<Option<&str>> = None;
     let mut pending: Vec<(String, String, bool)> = Vec::new();
@@ -445,7 +445,7 @@ fn figures(h: &mut String, layout: &Layout, record: &crate::data::Record) {
             (Value::Bool(b), _) => ((if *b { "是" } else { "否" }).to_owned(), false),
             (Value::Text(t), _) if t.trim().is_empty() => continue,
             (Value::Text(t), _) => (t.to_string(), t.chars().count() > 16),
-            (Value::Undefined(_), _) => (crate::model::UNDEFINED_TEXT.to_owned(), false),
+            (Value::Undefined(_), _) => (jixiao::model::UNDEFINED_TEXT.to_owned(), false),
         };
         pending.push((input.name.clone(), text, long));
     }
@@ -454,7 +454,7 @@ fn figures(h: &mut String, layout: &Layout, record: &crate::data::Record) {
     }
 }
 
-fn targets(h: &mut String, layout: &Layout, record: &crate::data::Record) {
+fn targets(h: &mut String, layout: &Layout, record: &jixiao::data::Record) {
     for (list, items) in layout.model.lists.iter().zip(&record.lists) {
         let _ = writeln!(
             h,

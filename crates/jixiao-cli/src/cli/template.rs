@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 use miette::Report;
 
-use jixiao::template::{self, Body, FormRole};
 use jixiao::DataFormat;
+use jixiao_io::template::{self, Body, FormRole};
 
 #[derive(Args)]
 pub struct TemplateArgs {

@@ -9,9 +9,9 @@ use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::{header, StatusCode};
 
 use super::{Config, Problem};
-use crate::batch::input::{self, InputFormat, Opened};
-use crate::batch::workbook::{self, Limits, Refused};
-use crate::model::Model;
+use jixiao::model::Model;
+use jixiao_io::batch::input::{self, InputFormat, Opened};
+use jixiao_io::batch::workbook::{self, Limits, Refused};
 
 /// The longest text field accepted in a form (rule ids, sheet names, flags).
 const MAX_FIELD_BYTES: usize = 4096;

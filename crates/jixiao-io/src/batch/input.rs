@@ -1,7 +1,7 @@
 //! Reading units from files: CSV (one unit per row, UTF-8 or GBK/GB18030), workbooks
 //! (XLSX/XLS/ODS via calamine, one unit per row of one sheet) and single-unit TOML/JSON
 //! documents. Every data row becomes a [`Raw::Table`] of (column header, cell) with the
-//! cell's coordinates, ready for [`crate::data::bind`]; nothing here interprets values.
+//! cell's coordinates, ready for [`jixiao::data::bind`]; nothing here interprets values.
 //!
 //! Readers take any `Read` (+ `Seek`); only [`open_path`] touches the file system.
 //!
@@ -32,9 +32,9 @@ use encoding_rs::{Decoder, Encoding, GB18030, UTF_16BE, UTF_16LE, UTF_8};
 use super::records::{self, Reader};
 
 use super::workbook::{self, Limits, SharedBytes};
-use crate::data::{self, Entry, Loc, Raw};
-use crate::diagnostics::DataProblem;
-use crate::model::{DataKey, Model};
+use jixiao::data::{self, Entry, Loc, Raw};
+use jixiao::diagnostics::DataProblem;
+use jixiao::model::{DataKey, Model};
 
 /// What kind of file a row came from: decides how its coordinates are written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -285,7 +285,7 @@ pub fn plan(
                 input.default.is_some()
                     && matches!(
                         input.kind,
-                        crate::model::Kind::Quantity(_) | crate::model::Kind::Percent
+                        jixiao::model::Kind::Quantity(_) | jixiao::model::Kind::Percent
                     )
             }
             _ => false,
@@ -506,7 +506,7 @@ impl Plan {
                 },
             };
             match target {
-                Target::Nested(path) => crate::data::insert_nested(&mut entries, path, raw, loc, loc),
+                Target::Nested(path) => jixiao::data::insert_nested(&mut entries, path, raw, loc, loc),
                 _ => entries.push((header.clone(), raw, loc)),
             }
         }
@@ -814,7 +814,7 @@ fn open_template(
     returned: crate::template::read::Returned,
     partial: bool,
 ) -> Opened {
-    let info = Arc::new(FileInfo::document(name, crate::sha256_hex(bytes)));
+    let info = Arc::new(FileInfo::document(name, jixiao::sha256_hex(bytes)));
     let parts = returned.into_batch(model, partial);
     let row = RawRow {
         origin: Origin {
@@ -846,7 +846,7 @@ pub fn io_message(e: &io::Error) -> String {
 
 /// A TOML or JSON document: one unit. A document that does not parse is one row in error.
 pub fn open_document(name: &str, bytes: &[u8], format: InputFormat) -> Opened {
-    let info = Arc::new(FileInfo::document(name, crate::sha256_hex(bytes)));
+    let info = Arc::new(FileInfo::document(name, jixiao::sha256_hex(bytes)));
     let origin = Origin {
         file: Arc::clone(&info),
         row: 0,
@@ -1286,7 +1286,7 @@ fn open_workbook(
     limits: Limits,
     partial: bool,
 ) -> Result<Opened, FileError> {
-    let sha256 = crate::sha256_hex(bytes.as_ref());
+    let sha256 = jixiao::sha256_hex(bytes.as_ref());
     let wb =
         workbook::open_checked(name, io::Cursor::new(bytes.clone())).map_err(|e| FileError(e.message().to_owned()))?;
     let names = calamine::Reader::sheet_names(&wb);

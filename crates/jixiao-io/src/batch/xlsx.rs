@@ -11,12 +11,12 @@
 
 use std::io::Write;
 
-use crate::number::Number;
+use jixiao::number::Number;
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
 use super::output::{cell_text, Column, Layout, Summary, UnitStats, Writer};
 use super::{BatchError, Processed};
-use crate::numfmt::round_half_away;
+use jixiao::numfmt::round_half_away;
 
 /// Excel's last row (1,048,576 rows, 0-based).
 const MAX_ROW: u32 = 1_048_575;
@@ -227,7 +227,7 @@ fn number_cell(style: Option<NumberStyle>, x: Option<Number>, shown: &str) -> XC
     }
 }
 
-fn display_style(d: Option<crate::ast::Display>) -> Option<NumberStyle> {
+fn display_style(d: Option<jixiao::ast::Display>) -> Option<NumberStyle> {
     d.map(|d| NumberStyle {
         percent: d.percent,
         decimals: d.decimals,
@@ -324,7 +324,7 @@ impl Writer for XlsxWriter {
                     // rounded as shown, where it is one.
                     (Column::Slot(slot, display), Some(_)) => {
                         let value = p.result.as_ref().ok().and_then(|d| match d.outcome.slots.get(*slot) {
-                            Some(crate::model::Value::Num(n)) => Some(n.clone()),
+                            Some(jixiao::model::Value::Num(n)) => Some(n.clone()),
                             _ => None,
                         });
                         number_cell(display_style(*display), value, &shown)

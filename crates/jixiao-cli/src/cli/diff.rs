@@ -6,9 +6,9 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
-use jixiao::batch::input::open_path_with;
-use jixiao::diff::{self, UnitResult};
 use jixiao::model::Model;
+use jixiao_io::batch::input::open_path_with;
+use jixiao_io::diff::{self, UnitResult};
 
 #[derive(Args)]
 pub struct DiffArgs {

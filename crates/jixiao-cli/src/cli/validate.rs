@@ -7,11 +7,11 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
-use jixiao::batch::input::{self, column_letters, FileKind, InputFormat, Item, RawRow};
 use jixiao::data;
 use jixiao::model::Model;
-use jixiao::template::read::{self, Problem, Severity};
-use jixiao::template::Filler;
+use jixiao_io::batch::input::{self, column_letters, FileKind, InputFormat, Item, RawRow};
+use jixiao_io::template::read::{self, Problem, Severity};
+use jixiao_io::template::Filler;
 
 #[derive(Args)]
 pub struct ValidateArgs {
@@ -143,7 +143,7 @@ pub fn run(args: ValidateArgs) -> miette::Result<ExitCode> {
         ValidateFormat::Table => render_table(&problems).into_bytes(),
         ValidateFormat::Csv => render_csv(&problems, args.output.is_some())?,
         ValidateFormat::Xlsx => {
-            jixiao::template::xlsx::problems_workbook(&problems).map_err(|m| miette::miette!("{m}"))?
+            jixiao_io::template::xlsx::problems_workbook(&problems).map_err(|m| miette::miette!("{m}"))?
         }
     };
     match &args.output {
@@ -204,8 +204,8 @@ fn check_file(model: &Model, path: &Path, name: &str, sheet: Option<&str>) -> Ve
         )]
     };
     // A file past the workbook bounds is not read here; `open_path` says why.
-    let bounded =
-        std::fs::metadata(path).is_ok_and(|m| m.len() <= jixiao::batch::workbook::Limits::default().max_unzipped_bytes);
+    let bounded = std::fs::metadata(path)
+        .is_ok_and(|m| m.len() <= jixiao_io::batch::workbook::Limits::default().max_unzipped_bytes);
     if InputFormat::from_path(name) == Some(InputFormat::Workbook) && bounded {
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
@@ -355,7 +355,7 @@ fn render_csv(problems: &[Problem], bom: bool) -> miette::Result<Vec<u8>> {
         for p in problems {
             // Values are what clerks typed: no cell may run as a formula in Excel.
             let fields = p.columns().map(|f| {
-                if jixiao::batch::output::formula_like(&f) {
+                if jixiao_io::batch::output::formula_like(&f) {
                     format!("'{f}")
                 } else {
                     f

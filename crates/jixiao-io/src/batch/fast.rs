@@ -1,18 +1,18 @@
 //! The direct CSV path: CSV in, CSV out, straight from the bytes of each record to the
 //! bytes of its output line.
 //!
-//! The general path turns every row into a [`crate::data::Raw`] table of strings, binds it
-//! by name, builds the full [`crate::report::Evaluation`] (indicator paths, display
+//! The general path turns every row into a [`jixiao::data::Raw`] table of strings, binds it
+//! by name, builds the full [`jixiao::report::Evaluation`] (indicator paths, display
 //! strings, check expressions, the 复核 audit) and then picks the table's cells out of it.
 //! For a CSV file whose columns are only the unit's name and inputs, written as CSV
 //! without explanations or audit, this module does the same work without any of that:
 //!
 //! * the header plan is turned once into a column → input-slot map ([`DirectColumn`]);
 //! * each record's cells are parsed straight into the reused input slots
-//!   ([`crate::data::convert_text`], the very conversion binding uses);
-//! * [`crate::eval::evaluate_into`] evaluates into a reused [`Outcome`];
+//!   ([`jixiao::data::convert_text`], the very conversion binding uses);
+//! * [`jixiao::eval::evaluate_into`] evaluates into a reused [`Outcome`];
 //! * the line is written from the outcome with the writers' own formatting
-//!   ([`crate::numfmt::write_decimal`]), into one buffer per worker.
+//!   ([`jixiao::numfmt::write_decimal`]), into one buffer per worker.
 //!
 //! Nothing is allocated per row. Any row that is not plain sailing — a blank or bad
 //! cell, a cell beyond the header, an evaluation error — is handed whole to the general
@@ -31,11 +31,11 @@ use super::input::{blank_record, DirectColumn, FileInfo, Item, Opened, Origin, P
 use super::output::{check_text, put_field, Column, CsvWriter, Layout, OutputFormat, Writer, STATUS_OK};
 use super::records::{Record as ReadMeta, CHUNK_BYTES, KEEP_BYTES};
 use super::{BatchError, Status, Tally, CHUNK};
-use crate::ast::Display;
-use crate::data::{self, Record, Stated};
-use crate::eval::{self, Outcome};
-use crate::model::{Model, Value};
-use crate::numfmt::write_decimal;
+use jixiao::ast::Display;
+use jixiao::data::{self, Record, Stated};
+use jixiao::eval::{self, Outcome};
+use jixiao::model::{Model, Value};
+use jixiao::numfmt::write_decimal;
 
 /// How each input file's columns are read, when the whole run can take the direct path.
 pub(super) fn direct_plan(layout: &Layout, inputs: &[Opened]) -> Option<Vec<Vec<DirectColumn>>> {
@@ -326,7 +326,7 @@ impl<'m> Worker<'m> {
                     (Value::Num(n), None) => out.extend_from_slice(n.exact_text().as_bytes()),
                     (Value::Bool(b), _) => out.extend_from_slice(if *b { "是" } else { "否" }.as_bytes()),
                     (Value::Text(t), _) => put_field(out, t, raw),
-                    (v @ Value::Undefined(_), _) => put_field(out, &crate::model::Value::text(v), raw),
+                    (v @ Value::Undefined(_), _) => put_field(out, &jixiao::model::Value::text(v), raw),
                 },
                 Cell::Score(node) => write_decimal(out, outcome.scores[node].clone(), false, precision),
                 Cell::Total => write_decimal(out, outcome.total.clone(), false, precision),

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! files ──input::open_*──▶ Opened (header planned) ──next_item──▶ RawRow (Raw::Table + coordinates)
-//!        ──data::bind──▶ Record ──crate::evaluate──▶ Evaluation ──output::Writer──▶ csv/jsonl/json/table/xlsx/html
+//!        ──data::bind──▶ Record ──jixiao::evaluate──▶ Evaluation ──output::Writer──▶ csv/jsonl/json/table/xlsx/html
 //! ```
 //!
 //! Rows are read in chunks of [`CHUNK`]; each chunk is bound, evaluated and formatted in
@@ -27,11 +27,11 @@ use std::io::Write;
 
 use rayon::prelude::*;
 
-use crate::data;
-use crate::diagnostics::{DataProblem, EvalError};
-use crate::model::Model;
-use crate::report::Evaluation;
 pub use input::{FileError, FileKind, InputFormat, Item, Opened, Origin, RawRow};
+use jixiao::data;
+use jixiao::diagnostics::{DataProblem, EvalError};
+use jixiao::model::Model;
+use jixiao::report::Evaluation;
 pub use output::{Destination, OutputFormat};
 
 /// Rows evaluated together between two writes: bounds memory, keeps threads busy.
@@ -46,7 +46,7 @@ pub struct Done {
     pub record: data::Record,
     pub evaluation: Evaluation,
     /// The exact values behind the report (for `--columns` values).
-    pub outcome: crate::eval::Outcome,
+    pub outcome: jixiao::eval::Outcome,
 }
 
 /// One input row's result. Every row read yields exactly one.
@@ -116,9 +116,9 @@ pub fn process(model: &Model, row: RawRow, number: usize, explain: bool, partial
         };
     };
     let unknown_keys = data::dedup_keys(&record.unknown_keys);
-    let result = match crate::eval::evaluate(model, &record) {
+    let result = match jixiao::eval::evaluate(model, &record) {
         Ok(outcome) => Ok(Done {
-            evaluation: crate::report::build(model, &record, &outcome, explain),
+            evaluation: jixiao::report::build(model, &record, &outcome, explain),
             record,
             outcome,
         }),

@@ -1,20 +1,20 @@
 //! Writers for a run's results: CSV, JSONL and JSON stream row by row; the terminal
 //! table, XLSX ([`super::xlsx`]) and HTML ([`super::html`]) collect what they need and
 //! write at the end. Numbers are the report's own: values and scores are rounded
-//! (四舍五入) only here, for display, exactly as [`crate::report`] shows them.
+//! (四舍五入) only here, for display, exactly as [`jixiao::report`] shows them.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use num_rational::BigRational;
 
-use crate::number::{round_big, Number};
+use jixiao::number::{round_big, Number};
 use serde::Serialize;
 
 use super::{BatchError, Options, Processed};
-use crate::model::Model;
-use crate::numfmt::{format_stated, round_half_away};
-use crate::report::Evaluation;
+use jixiao::model::Model;
+use jixiao::numfmt::{format_stated, round_half_away};
+use jixiao::report::Evaluation;
 
 /// The output formats of `jixiao eval`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -197,7 +197,7 @@ pub struct Layout<'m> {
     /// Each 三级 indicator (in report order): its name and whether it has a value.
     pub leaves: Vec<(String, bool)>,
     /// How each 三级 indicator's value is shown (`显示`), in the same order.
-    pub leaf_displays: Vec<Option<crate::ast::Display>>,
+    pub leaf_displays: Vec<Option<jixiao::ast::Display>>,
     /// Each 一级/二级 category (in report order).
     pub categories: Vec<String>,
     /// The grade names, best first.
@@ -439,7 +439,7 @@ pub enum Column {
     DataSha,
     /// `--columns`: the value of an input, a `计算` or an indicator's formula, by slot,
     /// shown as declared.
-    Slot(usize, Option<crate::ast::Display>),
+    Slot(usize, Option<jixiao::ast::Display>),
     /// `--columns`: whether a `勾稽`/`对照` passed (`通过`/`不通过`), by index.
     Check(usize),
 }
@@ -454,10 +454,10 @@ pub fn check_text(ok: bool, unchecked: bool) -> &'static str {
 }
 
 /// A slot's value as the table shows it: rounded as declared (`显示`), else as stored.
-pub fn slot_text(value: &crate::model::Value, display: Option<crate::ast::Display>) -> String {
+pub fn slot_text(value: &jixiao::model::Value, display: Option<jixiao::ast::Display>) -> String {
     match (value, display) {
-        (crate::model::Value::Num(n), Some(d)) => crate::numfmt::format_decimal(n.clone(), d.percent, d.decimals),
-        _ => crate::model::Value::text(value),
+        (jixiao::model::Value::Num(n), Some(d)) => jixiao::numfmt::format_decimal(n.clone(), d.percent, d.decimals),
+        _ => jixiao::model::Value::text(value),
     }
 }
 
@@ -519,7 +519,7 @@ pub fn cell_text(col: &Column, p: &Processed) -> String {
         (Column::FailedChecks, Some(ev)) => failed_checks(ev),
         (Column::SelfTotal, Some(ev)) => ev.self_evaluation.total.map(format_stated).unwrap_or_default(),
         (Column::SelfGrade, Some(ev)) => ev.self_evaluation.grade.clone().unwrap_or_default(),
-        (Column::Explanation, Some(ev)) => crate::report::render_explain(ev).trim().to_owned(),
+        (Column::Explanation, Some(ev)) => crate::text::render_explain(ev).trim().to_owned(),
         (Column::AuditSummary, Some(ev)) => format!(
             "{}（错误 {}，警告 {}，提示 {}）",
             ev.audit.summary, ev.audit.errors, ev.audit.warnings, ev.audit.notes
@@ -807,7 +807,7 @@ impl Writer for TableWriter {
             row: columns.iter().map(|c| cell_text(c, p)).collect(),
             audit: ev
                 .filter(|ev| layout.options.audit && !ev.audit.findings.is_empty())
-                .map(|ev| (format!("{} {}", p.number, p.unit), crate::report::render_audit(ev))),
+                .map(|ev| (format!("{} {}", p.number, p.unit), crate::text::render_audit(ev))),
             source: ev.map(|ev| (p.origin.file.name.clone(), ev.provenance.data_sha256.clone())),
         }
     }

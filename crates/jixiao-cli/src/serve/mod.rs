@@ -12,7 +12,7 @@
 //! Pages and assets are compiled into the binary (`include_str!` of `assets/`): plain
 //! HTML, CSS and JavaScript written by hand, no build step. Uploads are read into memory,
 //! evaluated and dropped with the request; nothing is written to disk. This module is
-//! the only part of the library besides [`crate::batch`] that does I/O: it reads the rule
+//! the only part of the library besides [`jixiao_io::batch`] that does I/O: it reads the rule
 //! directory and listens on a socket.
 //!
 //! Binding anywhere but loopback needs a token; with a token every request must carry
@@ -205,12 +205,12 @@ impl AppState {
 
 /// The session cookie's value for a token (the token itself never goes into a cookie).
 fn session_value(token: &str) -> String {
-    crate::sha256_hex(format!("jixiao-session\n{token}").as_bytes())
+    jixiao::sha256_hex(format!("jixiao-session\n{token}").as_bytes())
 }
 
 /// Compares two secrets in time independent of where they differ.
 fn same_secret(a: &str, b: &str) -> bool {
-    let (x, y) = (crate::sha256_hex(a.as_bytes()), crate::sha256_hex(b.as_bytes()));
+    let (x, y) = (jixiao::sha256_hex(a.as_bytes()), jixiao::sha256_hex(b.as_bytes()));
     x.bytes().zip(y.bytes()).fold(0u8, |acc, (p, q)| acc | (p ^ q)) == 0
 }
 

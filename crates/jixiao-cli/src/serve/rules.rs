@@ -9,9 +9,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use crate::diagnostics::{render_plain, LoadError};
-use crate::report::DiagnosticRecord;
-use crate::source::SourceFile;
+use jixiao::diagnostics::{render_plain, LoadError};
+use jixiao::report::DiagnosticRecord;
+use jixiao::source::SourceFile;
 
 /// Rule-file nesting is bounded by the parser, but checking a deep file still recurses:
 /// compile on a thread with the same generous stack as the command line.
@@ -52,7 +52,7 @@ pub struct Loaded {
     pub text: String,
     pub sha256: String,
     /// `None` when the file has errors (then `diagnostics` has at least one error).
-    pub compiled: Option<crate::Compiled>,
+    pub compiled: Option<jixiao::Compiled>,
     /// Errors and warnings, in the order `jixiao check` reports them.
     pub diagnostics: Vec<Diagnostic>,
     /// Base files it was built from (`基于`), by name.
@@ -198,7 +198,7 @@ impl RuleStore {
         };
         let unchanged = files.iter().all(|(path, sha)| {
             std::fs::read(path)
-                .map(|bytes| crate::sha256_hex(&bytes) == *sha)
+                .map(|bytes| jixiao::sha256_hex(&bytes) == *sha)
                 .unwrap_or(false)
         });
         unchanged.then_some(loaded)
@@ -212,7 +212,7 @@ fn build(dir: &Path, rule: &RuleFile) -> Result<Built, LookupError> {
     let path = dir.join(&rule.file);
     let bytes =
         std::fs::read(&path).map_err(|e| LookupError::Unreadable(format!("无法读取规则文件 {}：{e}", rule.file)))?;
-    let sha256 = crate::sha256_hex(&bytes);
+    let sha256 = jixiao::sha256_hex(&bytes);
     let text = String::from_utf8(bytes).map_err(|e| {
         LookupError::Unreadable(format!(
             "规则文件 {} 不是 UTF-8 编码（第 {} 个字节处无效）",
@@ -227,14 +227,14 @@ fn build(dir: &Path, rule: &RuleFile) -> Result<Built, LookupError> {
         let name = Path::new(from).parent().unwrap_or(Path::new("")).join(base);
         let full = inside(dir, &name)?;
         let bytes = std::fs::read(&full).map_err(|e| e.to_string())?;
-        read.borrow_mut().push((full, crate::sha256_hex(&bytes)));
+        read.borrow_mut().push((full, jixiao::sha256_hex(&bytes)));
         let text = String::from_utf8(bytes).map_err(|_| "文件不是 UTF-8 编码".to_owned())?;
         let shown = name.display().to_string();
         bases.borrow_mut().push(shown.clone());
         Ok((shown, text))
     };
     let source = SourceFile::new(&rule.file, &text);
-    let (compiled, diagnostics) = match crate::compile_with(&rule.file, &text, &loader) {
+    let (compiled, diagnostics) = match jixiao::compile_with(&rule.file, &text, &loader) {
         Ok(compiled) => {
             let diagnostics = compiled
                 .warnings

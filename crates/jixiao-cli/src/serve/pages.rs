@@ -13,9 +13,9 @@ use serde::Deserialize;
 use super::api::{self, check_expression, dedent, squash, url_encode};
 use super::rules::Loaded;
 use super::{AppState, Problem, Shared, SESSION_COOKIE};
-use crate::batch::html::escape;
-use crate::model::Model;
-use crate::numfmt::format_exact;
+use jixiao::model::Model;
+use jixiao::numfmt::format_exact;
+use jixiao_io::batch::html::escape;
 
 const STYLE: &str = include_str!("assets/style.css");
 const COMMON_JS: &str = include_str!("assets/common.js");
@@ -384,11 +384,11 @@ fn inputs(h: &mut String, m: &Model) {
             .default
             .as_ref()
             .map(|v| match v {
-                crate::model::Value::Num(n) => format_exact(n.clone()),
-                crate::model::Value::Bool(b) => (if *b { "是" } else { "否" }).to_owned(),
-                crate::model::Value::Text(t) if t.is_empty() => "（空）".to_owned(),
-                crate::model::Value::Text(t) => t.to_string(),
-                crate::model::Value::Undefined(_) => crate::model::UNDEFINED_TEXT.to_owned(),
+                jixiao::model::Value::Num(n) => format_exact(n.clone()),
+                jixiao::model::Value::Bool(b) => (if *b { "是" } else { "否" }).to_owned(),
+                jixiao::model::Value::Text(t) if t.is_empty() => "（空）".to_owned(),
+                jixiao::model::Value::Text(t) => t.to_string(),
+                jixiao::model::Value::Undefined(_) => jixiao::model::UNDEFINED_TEXT.to_owned(),
             })
             .unwrap_or_else(|| "必填".to_owned());
         let _ = writeln!(

@@ -1,0 +1,16 @@
+//! # jixiao-io
+//!
+//! The file side of [jixiao](../jixiao/index.html): everything that reads or writes
+//! spreadsheets and reports, kept out of the embeddable core.
+//!
+//! - [`batch`]: a city's units from CSV or Excel, evaluated row by row (in parallel, in
+//!   input order, with the direct evaluator where it applies), written as CSV, JSONL,
+//!   XLSX or a printable HTML report;
+//! - [`template`]: the fill-in workbook a unit returns, and its read-back;
+//! - [`diff`]: two rule sets compared — the rule changes and their effect on each unit;
+//! - [`text`]: the Chinese terminal report of one evaluation.
+
+pub mod batch;
+pub mod diff;
+pub mod template;
+pub mod text;
