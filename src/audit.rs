@@ -51,6 +51,21 @@ pub struct AuditReport {
     pub confirmed: Vec<Confirmed>,
 }
 
+impl AuditReport {
+    /// No 复核 was asked for (the embedding API's `Options::audit(false)`).
+    pub fn skipped() -> Self {
+        AuditReport {
+            summary: "未复核".into(),
+            grade_changed: false,
+            errors: 0,
+            warnings: 0,
+            notes: 0,
+            findings: Vec::new(),
+            confirmed: Vec::new(),
+        }
+    }
+}
+
 /// A figure of the unit's report that the 复核 checked and found right.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Confirmed {

@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 
 use crate::number::Number;
 
-use crate::diagnostics::{DataError, DataProblem};
+use crate::diagnostics::{DataError, DataProblem, ProblemKind};
 use crate::model::{DataKey, Kind, Model, Value};
 
 /// (line, column) in a data file, when the format tells.
@@ -129,8 +129,11 @@ fn loc_of(source: &str, offset: usize) -> (usize, usize) {
 }
 
 /// Parses TOML into a [`Raw`] tree.
+// A problem is the rare path and is reported whole; boxing it gains nothing.
+#[allow(clippy::result_large_err)]
 pub fn parse_toml(text: &str) -> Result<Raw, DataProblem> {
     let doc = toml_edit::Document::parse(text).map_err(|e| DataProblem {
+        kind: ProblemKind::Unreadable,
         field: "（文件）".into(),
         value: None,
         message: if e.message().contains("unquoted key") {
@@ -218,8 +221,11 @@ fn toml_value(text: &str, v: &toml_edit::Value) -> Raw {
 }
 
 /// Parses JSON into a [`Raw`] tree (numbers keep their exact text).
+// A problem is the rare path and is reported whole; boxing it gains nothing.
+#[allow(clippy::result_large_err)]
 pub fn parse_json(text: &str) -> Result<Raw, DataProblem> {
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| DataProblem {
+        kind: ProblemKind::Unreadable,
         field: "（文件）".into(),
         value: None,
         message: format!("不是有效的 JSON：{e}"),
@@ -230,6 +236,7 @@ pub fn parse_json(text: &str) -> Result<Raw, DataProblem> {
     // so does jixiao for JSON.
     if let Ok(FirstDuplicate(Some(key))) = serde_json::from_str::<FirstDuplicate>(text) {
         return Err(DataProblem {
+            kind: ProblemKind::Duplicate,
             field: key,
             value: None,
             message: "同一个对象中写了两次（JSON 的键不能重复）".into(),
@@ -361,26 +368,11 @@ pub fn bind(model: &Model, raw: &Raw, file: &str) -> Result<Record, DataError> {
 
 /// [`bind`] with options (`--partial`).
 pub fn bind_with(model: &Model, raw: &Raw, file: &str, options: BindOptions) -> Result<Record, DataError> {
-    let mut b = Binder {
-        partial: options.partial,
-        set_aside: Vec::new(),
-        duplicated: Vec::new(),
-        model,
-        problems: Vec::new(),
-        values: vec![None; model.inputs.len()],
-        invalid: vec![false; model.inputs.len()],
-        lists: vec![None; model.lists.len()],
-        reviews: vec![None; model.review_leaves.len()],
-        reviews_seen: vec![false; model.review_leaves.len()],
-        stated: Stated::default(),
-        unit: None,
-        unknown: Vec::new(),
-        not_reported: vec![None; model.inputs.len()],
-        notes: Vec::new(),
-    };
+    let mut b = Binder::new(model, options);
     match raw {
         Raw::Table(entries) => b.bind_table(entries, true),
         other => b.problem(
+            ProblemKind::Unreadable,
             "（文件）",
             Some(other.describe()),
             "数据文件的顶层应为表（键 = 值）".into(),
@@ -390,13 +382,55 @@ pub fn bind_with(model: &Model, raw: &Raw, file: &str, options: BindOptions) -> 
     b.finish(file)
 }
 
+/// Checks one value for one input as binding would (type, whole number, `范围`), so a
+/// host building a unit value by value hears of a bad value where it sets it.
+// A problem is the rare path and is reported whole; boxing it gains nothing.
+#[allow(clippy::result_large_err)]
+pub fn check_value(model: &Model, input: usize, key: &str, raw: &Raw) -> Result<(), DataProblem> {
+    let mut b = Binder::new(model, BindOptions::default());
+    match b.convert(input, key, raw, None) {
+        Some(_) => Ok(()),
+        None => Err(b.problems.pop().expect("a value not converted has its problem")),
+    }
+}
+
+impl<'m> Binder<'m> {
+    fn new(model: &'m Model, options: BindOptions) -> Self {
+        Binder {
+            partial: options.partial,
+            set_aside: Vec::new(),
+            duplicated: Vec::new(),
+            model,
+            problems: Vec::new(),
+            values: vec![None; model.inputs.len()],
+            invalid: vec![false; model.inputs.len()],
+            lists: vec![None; model.lists.len()],
+            reviews: vec![None; model.review_leaves.len()],
+            reviews_seen: vec![false; model.review_leaves.len()],
+            stated: Stated::default(),
+            unit: None,
+            unknown: Vec::new(),
+            not_reported: vec![None; model.inputs.len()],
+            notes: Vec::new(),
+        }
+    }
+}
+
 impl Binder<'_> {
-    fn problem(&mut self, field: &str, value: Option<String>, message: String, location: Option<(usize, usize)>) {
+    fn problem(
+        &mut self,
+        kind: ProblemKind,
+        field: &str,
+        value: Option<String>,
+        message: String,
+        location: Option<(usize, usize)>,
+    ) {
         let declared_at = match self.model.data_keys.get(field) {
             Some(DataKey::Input(i)) => Some(self.model.source.line_col(self.model.inputs[*i].span.start)),
             _ => None,
         };
         self.problems.push(DataProblem {
+            kind,
             field: field.to_owned(),
             value,
             message,
@@ -411,7 +445,13 @@ impl Binder<'_> {
             if top && UNIT_NAME_KEYS.contains(&key) {
                 match value {
                     Raw::Text(s) if !s.trim().is_empty() => self.unit = Some(s.trim().to_owned()),
-                    _ => self.problem(key, Some(value.describe()), "单位名称应为非空文字".into(), *loc),
+                    _ => self.problem(
+                        ProblemKind::InvalidValue,
+                        key,
+                        Some(value.describe()),
+                        "单位名称应为非空文字".into(),
+                        *loc,
+                    ),
                 }
                 continue;
             }
@@ -428,7 +468,13 @@ impl Binder<'_> {
                     if let Some((_, first)) = &self.values[i] {
                         let first = first.map(|(l, _)| format!("（第 {l} 行已填写）")).unwrap_or_default();
                         self.duplicated.push(key.to_owned());
-                        self.problem(key, Some(value.describe()), format!("重复填写{first}"), *loc);
+                        self.problem(
+                            ProblemKind::Duplicate,
+                            key,
+                            Some(value.describe()),
+                            format!("重复填写{first}"),
+                            *loc,
+                        );
                         continue;
                     }
                     if let Some(text) = not_reported(self.model.inputs[i].kind, value) {
@@ -469,7 +515,7 @@ impl Binder<'_> {
                 Kind::Text => "文字".into(),
             };
             let message = number_hint(raw, matches!(kind, Kind::Percent)).unwrap_or_else(|| format!("应为{expected}"));
-            self.problem(key, Some(raw.describe()), message, loc);
+            self.problem(ProblemKind::InvalidValue, key, Some(raw.describe()), message, loc);
             return None;
         };
         if let (Kind::Percent, Raw::Text(s) | Raw::Number(s)) = (kind, raw) {
@@ -480,18 +526,30 @@ impl Binder<'_> {
                     s.trim(),
                     s.trim()
                 );
-                self.problem(key, Some(raw.describe()), message, loc);
+                self.problem(ProblemKind::InvalidValue, key, Some(raw.describe()), message, loc);
                 return None;
             }
         }
         if let Value::Num(n) = &value {
             if kind.is_count() && !n.is_integer() {
-                self.problem(key, Some(raw.describe()), format!("`{}` 应为整数", kind.label()), loc);
+                self.problem(
+                    ProblemKind::NotInteger,
+                    key,
+                    Some(raw.describe()),
+                    format!("`{}` 应为整数", kind.label()),
+                    loc,
+                );
                 return None;
             }
             if let Some(bad) = def.ranges.iter().find(|r| !r.contains(n)) {
                 let range = self.model.source.slice(bad.span).to_owned();
-                self.problem(key, Some(raw.describe()), format!("超出规定的范围 {range}"), loc);
+                self.problem(
+                    ProblemKind::OutOfRange,
+                    key,
+                    Some(raw.describe()),
+                    format!("超出规定的范围 {range}"),
+                    loc,
+                );
                 return None;
             }
         }
@@ -501,11 +559,12 @@ impl Binder<'_> {
     fn bind_list(&mut self, list: usize, key: &str, raw: &Raw, loc: Option<(usize, usize)>) {
         if self.lists[list].is_some() {
             self.duplicated.push(key.to_owned());
-            self.problem(key, None, "重复填写".into(), loc);
+            self.problem(ProblemKind::Duplicate, key, None, "重复填写".into(), loc);
             return;
         }
         let Raw::Array(items) = raw else {
             self.problem(
+                ProblemKind::InvalidTarget,
                 key,
                 Some(raw.describe()),
                 "应为目标的数组（`[[绩效目标]]`）".into(),
@@ -518,7 +577,13 @@ impl Binder<'_> {
         for (n, (item, item_loc)) in items.iter().enumerate() {
             let field = format!("{key}[{}]", n + 1);
             let Raw::Table(fields) = item else {
-                self.problem(&field, Some(item.describe()), "每个目标应为一个表".into(), *item_loc);
+                self.problem(
+                    ProblemKind::InvalidTarget,
+                    &field,
+                    Some(item.describe()),
+                    "每个目标应为一个表".into(),
+                    *item_loc,
+                );
                 continue;
             };
             let get = |names: &[&str]| fields.iter().find(|(k, _, _)| names.contains(&k.as_str()));
@@ -533,11 +598,18 @@ impl Binder<'_> {
                 format!("{field}（{name}）")
             };
             let Some(category) = text(&["类别", "category"]) else {
-                self.problem(&label, None, "缺少 `类别`".into(), *item_loc);
+                self.problem(
+                    ProblemKind::InvalidTarget,
+                    &label,
+                    None,
+                    "缺少 `类别`".into(),
+                    *item_loc,
+                );
                 continue;
             };
             if !categories.is_empty() && !categories.contains(&category) {
                 self.problem(
+                    ProblemKind::InvalidTarget,
                     &label,
                     Some(category.clone()),
                     format!("类别应为 {} 之一", categories.join("、")),
@@ -553,6 +625,7 @@ impl Binder<'_> {
                 Some((_, Raw::Text(s), _)) if matches!(s.trim(), "是" | "否") => Some(s.trim() == "是"),
                 Some((_, other, l)) => {
                     self.problem(
+                        ProblemKind::InvalidTarget,
                         &label,
                         Some(other.describe()),
                         "`达成` 应为 true/false 或 是/否".into(),
@@ -572,6 +645,7 @@ impl Binder<'_> {
                 (None, Some(s)) => s,
                 (None, None) => {
                     self.problem(
+                        ProblemKind::InvalidTarget,
                         &label,
                         Some(format!("目标 {target_text}；实际 {actual_text}")),
                         "无法由目标和实际值判断是否达成（不是同一单位的数值）；请填写 `达成 = true` 或 `false`".into(),
@@ -597,7 +671,13 @@ impl Binder<'_> {
 
     fn bind_reviews(&mut self, raw: &Raw, loc: Option<(usize, usize)>) {
         let Raw::Table(entries) = raw else {
-            self.problem("评审", Some(raw.describe()), "应为表：指标名称 = 评审得分".into(), loc);
+            self.problem(
+                ProblemKind::InvalidStated,
+                "评审",
+                Some(raw.describe()),
+                "应为表：指标名称 = 评审得分".into(),
+                loc,
+            );
             return;
         };
         for (key, value, vloc) in entries {
@@ -614,6 +694,7 @@ impl Binder<'_> {
                     .map(|&l| self.model.nodes[l].name.as_str())
                     .collect();
                 self.problem(
+                    ProblemKind::InvalidStated,
                     &format!("评审.{key}"),
                     Some(value.describe()),
                     format!("不是评审打分的指标；评审打分的指标有：{}", names.join("、")),
@@ -631,12 +712,14 @@ impl Binder<'_> {
             match score {
                 Some(s) if s >= Decimal::ZERO && Number::from(s) <= weight => self.reviews[index] = Some(s.into()),
                 Some(_) => self.problem(
+                    ProblemKind::OutOfRange,
                     &format!("评审.{key}"),
                     Some(value.describe()),
                     format!("评审得分应在 0 到分值 {weight} 之间"),
                     *vloc,
                 ),
                 None => self.problem(
+                    ProblemKind::InvalidValue,
                     &format!("评审.{key}"),
                     Some(value.describe()),
                     number_hint(value, false).unwrap_or_else(|| "评审得分应为数字".into()),
@@ -648,7 +731,13 @@ impl Binder<'_> {
 
     fn bind_stated(&mut self, raw: &Raw, loc: Option<(usize, usize)>) {
         let Raw::Table(entries) = raw else {
-            self.problem("自评", Some(raw.describe()), "应为表".into(), loc);
+            self.problem(
+                ProblemKind::InvalidStated,
+                "自评",
+                Some(raw.describe()),
+                "应为表".into(),
+                loc,
+            );
             return;
         };
         for (key, value, vloc) in entries {
@@ -656,6 +745,7 @@ impl Binder<'_> {
                 ("总分", Raw::Number(s) | Raw::Text(s)) => match parse_decimal(s) {
                     Some(d) => self.stated.total = Some(d),
                     None => self.problem(
+                        ProblemKind::InvalidValue,
                         "自评.总分",
                         Some(s.clone()),
                         number_hint(value, false).unwrap_or_else(|| "应为数字".into()),
@@ -669,6 +759,7 @@ impl Binder<'_> {
                             Raw::Number(s) | Raw::Text(s) => match parse_decimal(s) {
                                 Some(d) => self.stated.scores.push((name.clone(), d)),
                                 None => self.problem(
+                                    ProblemKind::InvalidValue,
                                     &format!("自评.得分.{name}"),
                                     Some(s.clone()),
                                     number_hint(v, false).unwrap_or_else(|| "应为数字".into()),
@@ -676,6 +767,7 @@ impl Binder<'_> {
                                 ),
                             },
                             other => self.problem(
+                                ProblemKind::InvalidValue,
                                 &format!("自评.得分.{name}"),
                                 Some(other.describe()),
                                 "应为数字".into(),
@@ -690,6 +782,7 @@ impl Binder<'_> {
                     }
                 }
                 _ => self.problem(
+                    ProblemKind::InvalidStated,
                     &format!("自评.{key}"),
                     Some(value.describe()),
                     "自评只能包含 `总分`、`等级`、`得分` 表和 `指标值` 表".into(),
@@ -778,6 +871,7 @@ impl Binder<'_> {
                 (None, None) if self.not_reported[i].is_some() => {
                     let (text, loc) = self.not_reported[i].clone().unwrap_or_default();
                     self.problem(
+                        ProblemKind::MissingInput,
                         &def.name,
                         Some(format!("\"{text}\"")),
                         "未填报；这一项必填（规则文件没有为它写 `缺失时`），请填写数字".into(),
@@ -791,7 +885,13 @@ impl Binder<'_> {
                     } else {
                         format!("（或别名 {}）", def.aliases.join("、"))
                     };
-                    self.problem(&def.name, None, format!("缺少必填字段{aliases}"), None);
+                    self.problem(
+                        ProblemKind::MissingInput,
+                        &def.name,
+                        None,
+                        format!("缺少必填字段{aliases}"),
+                        None,
+                    );
                     values.push(Value::Num(Number::ZERO));
                 }
             }
@@ -812,6 +912,7 @@ impl Binder<'_> {
                 }
                 None => {
                     self.problem(
+                        ProblemKind::MissingInput,
                         &def.name,
                         None,
                         "缺少目标清单（没有目标时写空数组 `绩效目标 = []`）".into(),
@@ -838,6 +939,7 @@ impl Binder<'_> {
                 None if self.reviews_seen[r] => reviews.push(Some(Number::ZERO)),
                 None => {
                     self.problem(
+                        ProblemKind::MissingInput,
                         &format!("评审.{}", model.nodes[leaf].name),
                         None,
                         "缺少评审得分".into(),
@@ -849,7 +951,7 @@ impl Binder<'_> {
         }
         let unit = self.unit.clone().unwrap_or_else(|| "（未命名单位）".to_owned());
         if self.unit.is_none() {
-            self.problem("单位名称", None, "缺少单位名称".into(), None);
+            self.problem(ProblemKind::MissingInput, "单位名称", None, "缺少单位名称".into(), None);
         }
         if !self.problems.is_empty() {
             return Err(DataError {

@@ -61,6 +61,11 @@ impl SyntaxError {
         self.help.as_deref()
     }
 
+    /// The name of the rule file it is in.
+    pub fn file_name(&self) -> &str {
+        self.src.name()
+    }
+
     /// Byte offsets of the error in the rule file.
     pub fn span(&self) -> Span {
         Span::new(self.at.offset(), self.at.offset() + self.at.len())
@@ -179,6 +184,11 @@ impl CheckError {
         self
     }
 
+    /// The rule text this diagnostic points into (the merged text after `基于`).
+    pub fn source_file(&self) -> SourceFile {
+        SourceFile::new(self.src.name(), self.src.inner())
+    }
+
     pub fn line_col(&self) -> (usize, usize) {
         (self.line, self.column)
     }
@@ -249,9 +259,59 @@ pub enum LoadError {
     Check(CheckErrors),
 }
 
+/// Declares [`ProblemKind`] with its stable codes from one list.
+macro_rules! problem_kinds {
+    ($($(#[$doc:meta])* $variant:ident => $code:literal,)*) => {
+        /// What is wrong with a unit's data; each kind has a stable code (`jixiao::data::…`)
+        /// that programs can match on whatever the Chinese message says.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ProblemKind {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl ProblemKind {
+            /// Every kind, in the order declared.
+            pub const ALL: &[ProblemKind] = &[$(ProblemKind::$variant),*];
+
+            /// The stable code, e.g. `jixiao::data::out_of_range`.
+            pub fn code(self) -> &'static str {
+                match self {
+                    $(ProblemKind::$variant => $code,)*
+                }
+            }
+        }
+    };
+}
+
+problem_kinds! {
+    /// The file (or text) is not valid TOML, JSON, UTF-8 or CSV, or not a table of fields.
+    Unreadable => "jixiao::data::unreadable",
+    /// A required input (one without `缺失时`), the unit's name or a review score is missing.
+    MissingInput => "jixiao::data::missing_input",
+    /// A field the rule file does not declare.
+    UnknownInput => "jixiao::data::unknown_input",
+    /// A value of the wrong type: text where a number belongs, a percent without `%` …
+    InvalidValue => "jixiao::data::invalid_value",
+    /// A count (人, 个 …) that is not a whole number.
+    NotInteger => "jixiao::data::not_integer",
+    /// A value outside the `范围` the rule file declares (or a review score outside 0..分值).
+    OutOfRange => "jixiao::data::out_of_range",
+    /// The same field given twice.
+    Duplicate => "jixiao::data::duplicate",
+    /// A malformed target list (`绩效目标`): an item that is not a table, no `类别` …
+    InvalidTarget => "jixiao::data::invalid_target",
+    /// A malformed `自评` (the unit's own scores) or `评审` (reviewers' scores) section.
+    InvalidStated => "jixiao::data::invalid_stated",
+    /// A spreadsheet's layout: a short row, a cell beyond the header, a stray quote.
+    Layout => "jixiao::data::layout",
+}
+
 /// A problem with one unit's data: which unit, which field, which value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataProblem {
+    /// What kind of problem, with a stable code.
+    pub kind: ProblemKind,
     pub field: String,
     pub value: Option<String>,
     pub message: String,
@@ -302,6 +362,8 @@ fn list(problems: &[DataProblem]) -> String {
 #[error("单位 `{unit}` 的指标 `{indicator}` 无法计算：{message}")]
 #[diagnostic(code(jixiao::eval))]
 pub struct EvalError {
+    /// What went wrong, with a stable code.
+    pub kind: EvalErrorKind,
     pub unit: String,
     pub indicator: String,
     pub message: String,
@@ -312,6 +374,34 @@ pub struct EvalError {
     #[help]
     pub help: Option<String>,
     pub line: usize,
+}
+
+/// What stopped a unit's evaluation. Most failures are not errors of the unit: a zero
+/// divisor or a missing figure leaves only the values that need it 无法计算 (see
+/// [`crate::report::IndicatorResult::status`]); these are what remains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EvalErrorKind {
+    /// A sum of scores or the grade's basis divided by 0.
+    DivisionByZero,
+    /// A value past the exact arithmetic's bound (about 4,900 digits).
+    Overflow,
+    /// The total (or the `等级 依据` value) falls in no grade band.
+    Ungradable,
+    /// Any other failure (the message says which).
+    Other,
+}
+
+impl EvalErrorKind {
+    /// The stable code, e.g. `jixiao::eval::overflow`.
+    pub fn code(self) -> &'static str {
+        match self {
+            EvalErrorKind::DivisionByZero => "jixiao::eval::division_by_zero",
+            EvalErrorKind::Overflow => "jixiao::eval::overflow",
+            EvalErrorKind::Ungradable => "jixiao::eval::ungradable",
+            EvalErrorKind::Other => "jixiao::eval::other",
+        }
+    }
 }
 
 /// Renders any diagnostic as plain text at a fixed width (tests, files, non-terminals).

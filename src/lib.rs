@@ -39,6 +39,13 @@
 //! assert_eq!(evaluation.grade.as_deref(), Some("合格"));
 //! ```
 
+mod api;
+
+pub use api::{Error, ErrorKind, InputInfo, InputType, InputValue, Options, Rules, Target, Unit, UnitBuilder};
+pub use diagnostics::{DataProblem, DiagnosticRecord, EvalErrorKind, ProblemKind};
+pub use number::Number;
+pub use report::Evaluation;
+
 pub mod ast;
 pub mod audit;
 pub mod check;
@@ -56,7 +63,7 @@ pub mod source;
 pub mod syntax;
 pub mod testing;
 
-use diagnostics::{CheckError, DataError, DataProblem, EvalError, LoadError};
+use diagnostics::{CheckError, DataError, EvalError, LoadError};
 use model::Model;
 use source::SourceFile;
 
@@ -163,4 +170,27 @@ pub fn load_data_with(
 pub fn evaluate(model: &Model, record: &data::Record, explain: bool) -> Result<report::Evaluation, Box<EvalError>> {
     let outcome = eval::evaluate(model, record)?;
     Ok(report::build(model, record, &outcome, explain))
+}
+
+/// The small rule file the API's examples use.
+#[doc(hidden)]
+pub mod doc_example {
+    pub const RULES: &str = r#"
+标题 "示例指标体系"
+年度 2021
+满分 10
+计步 连续
+输入 编制人数: 人 { 别名 "人员编制"  范围 > 0  说明 "核定编制人数" }
+输入 实有人数: 人
+一级 投入 分值 10 {
+  二级 预算配置 分值 10 {
+    三级 财政供养人员控制率 分值 10 {
+      公式 实有人数 / 编制人数
+      显示 百分比 2
+      评分 扣分 { 基准 100%  每超过 1 百分点 扣 0.5 }
+    }
+  }
+}
+等级 { 优秀 >= 9  合格 [6, 9)  不合格 < 6 }
+"#;
 }

@@ -11,7 +11,7 @@ use crate::number::Number;
 
 use crate::ast::{BinOp, StepDirection, Stepping};
 use crate::data::{Record, TargetItem};
-use crate::diagnostics::EvalError;
+use crate::diagnostics::{EvalError, EvalErrorKind};
 use crate::model::*;
 use crate::numfmt::{format_exact, round_half_away};
 use crate::source::Span;
@@ -175,6 +175,7 @@ struct Ctx<'a> {
 /// The failure that carries an undefined value through an expression.
 fn undefined_fail(u: &Arc<Undefined>) -> Box<Fail> {
     Box::new(Fail {
+        kind: EvalErrorKind::Other,
         message: u.reason.clone(),
         span: u.span,
         help: Some(
@@ -202,6 +203,7 @@ impl Fail {
 
 /// A failure while evaluating, before it is given the unit's and indicator's names.
 struct Fail {
+    kind: EvalErrorKind,
     message: String,
     span: Span,
     help: Option<String>,
@@ -216,6 +218,10 @@ type R<T> = Result<T, Box<Fail>>;
 
 fn arith(span: Span) -> impl Fn(ArithError) -> Fail {
     move |e| Fail {
+        kind: match e {
+            ArithError::DivisionByZero => EvalErrorKind::DivisionByZero,
+            ArithError::Overflow => EvalErrorKind::Overflow,
+        },
         message: e.message().to_owned(),
         span,
         help: match e {
@@ -394,6 +400,7 @@ fn run(model: &Model, record: &Record, ctx: &mut Ctx, out: &mut Outcome) -> Resu
                     record,
                     "等级",
                     Fail {
+                        kind: EvalErrorKind::Ungradable,
                         message: format!("总分 {} 不在任何等级区间内", format_exact(grade_value)),
                         span: model.grades.bands.first().map_or(Span::default(), |b| b.1.span),
                         help: Some("等级区间应覆盖 0 到满分的全部分数".into()),
@@ -555,6 +562,7 @@ pub(crate) fn copy(v: &Value) -> Value {
 fn to_error(model: &Model, record: &Record, indicator: &str, fail: Box<Fail>) -> Box<EvalError> {
     let (line, _) = model.source.line_col(fail.span.start);
     Box::new(EvalError {
+        kind: fail.kind,
         unit: record.unit.clone(),
         indicator: indicator.to_owned(),
         message: fail.message,
@@ -662,6 +670,7 @@ impl Ctx<'_> {
 
     fn internal(&self, e: &CExpr, got: &Value) -> Fail {
         Fail {
+            kind: EvalErrorKind::Other,
             message: format!("内部错误：类型不符（{got:?}），请向 jixiao 开发者报告"),
             span: e.span,
             help: None,
@@ -678,6 +687,7 @@ impl Ctx<'_> {
                 Some(v) => copy(v),
                 None => {
                     return Err(Fail {
+                        kind: EvalErrorKind::Other,
                         message: "内部错误：计算顺序有误，请向 jixiao 开发者报告".into(),
                         span: e.span,
                         help: None,
@@ -768,6 +778,7 @@ impl Ctx<'_> {
             Func::Clamp => {
                 if values[1] > values[2] {
                     return Err(Fail {
+                        kind: EvalErrorKind::Other,
                         message: "clamp 的下限大于上限".into(),
                         span,
                         help: None,
@@ -818,6 +829,7 @@ impl Ctx<'_> {
     fn item_field(&self, field: ItemField, span: Span) -> R<Value> {
         let Some(item) = self.item else {
             return Err(Fail {
+                kind: EvalErrorKind::Other,
                 message: "内部错误：清单字段用在清单之外".into(),
                 span,
                 help: None,
@@ -826,6 +838,7 @@ impl Ctx<'_> {
             .into());
         };
         let missing = |what: &str, text: &str| Fail {
+            kind: EvalErrorKind::Other,
             message: format!("目标 `{}` 的{what} `{text}` 不是数值", item.name),
             span,
             help: Some("用 `其中 可量化` 先筛出目标和实际都是数值的目标".into()),
@@ -910,6 +923,7 @@ impl Ctx<'_> {
                 (Some(n), _) => Ok(n.clone()),
                 (None, Some(u)) => Err(undefined_fail(u)),
                 (None, None) => Err(Fail {
+                    kind: EvalErrorKind::Other,
                     message: "这个指标没有数值".into(),
                     span,
                     help: None,
@@ -1038,6 +1052,7 @@ impl Ctx<'_> {
                     Some(band) => (bands[band].1.clone(), Branch::Band { judged, band }),
                     None => {
                         return Err(Fail {
+                            kind: EvalErrorKind::Other,
                             message: format!("数值 {} 不在任何分档区间内", format_exact(judged)),
                             span: bands.first().map_or(span, |b| b.0.span),
                             help: Some("分档应覆盖所有可能的数值；补上缺少的区间".into()),
@@ -1062,6 +1077,7 @@ impl Ctx<'_> {
             CCriterion::Review => {
                 let index = leaf.review_index.unwrap_or(usize::MAX);
                 let score = self.record.reviews.get(index).cloned().flatten().ok_or_else(|| Fail {
+                    kind: EvalErrorKind::Other,
                     message: "缺少评审得分".into(),
                     span,
                     help: None,
@@ -1091,6 +1107,7 @@ impl Ctx<'_> {
                 let score = self.num(expr)?;
                 if score < Number::ZERO || score > weight {
                     return Err(Fail {
+                        kind: EvalErrorKind::Other,
                         message: format!("评分公式得出 {}，超出 0 到分值 {weight} 的范围", format_exact(score)),
                         span: expr.span,
                         help: Some("在公式中用 `clamp(…, 0, 分值)` 或 `max(0, …)` 限定得分".into()),
@@ -1102,6 +1119,7 @@ impl Ctx<'_> {
             }
             CCriterion::Invalid => {
                 return Err(Fail {
+                    kind: EvalErrorKind::Other,
                     message: "内部错误：指标没有有效的评分".into(),
                     span,
                     help: None,

@@ -224,6 +224,11 @@ pub struct IndicatorReason {
 
 /// Builds the report for one evaluated unit.
 pub fn build(model: &Model, record: &Record, outcome: &Outcome, explain: bool) -> Evaluation {
+    build_with(model, record, outcome, explain, true)
+}
+
+/// [`build`], with the 复核 only if `audit` (without it, [`AuditReport::skipped`]).
+pub fn build_with(model: &Model, record: &Record, outcome: &Outcome, explain: bool, audit: bool) -> Evaluation {
     let stated_score = |name: &str| record.stated.scores.iter().find(|(n, _)| n == name).map(|(_, s)| *s);
     let mut indicators = Vec::with_capacity(model.leaves.len());
     let mut categories = Vec::new();
@@ -378,7 +383,11 @@ pub fn build(model: &Model, record: &Record, outcome: &Outcome, explain: bool) -
             Some(note) if !outcome.complete() => format!("不完整（{}）", incomplete_figures(model, note)),
             _ => score_text(model, outcome.total.clone()),
         },
-        audit: crate::audit::audit(model, record, outcome, grade.as_deref()),
+        audit: if audit {
+            crate::audit::audit(model, record, outcome, grade.as_deref())
+        } else {
+            AuditReport::skipped()
+        },
         grade,
         scoring,
         checks,

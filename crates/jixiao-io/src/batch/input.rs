@@ -33,7 +33,7 @@ use super::records::{self, Reader};
 
 use super::workbook::{self, Limits, SharedBytes};
 use jixiao::data::{self, Entry, Loc, Raw};
-use jixiao::diagnostics::DataProblem;
+use jixiao::diagnostics::{DataProblem, ProblemKind};
 use jixiao::model::{DataKey, Model};
 
 /// What kind of file a row came from: decides how its coordinates are written.
@@ -435,6 +435,7 @@ impl Plan {
             let Some(column) = self.columns.get(col) else {
                 if cell != Cell::Blank {
                     problems.push(DataProblem {
+                        kind: ProblemKind::Layout,
                         field: format!("第 {} 列", col + 1),
                         value: Some(cell_text(&cell)),
                         message: format!(
@@ -453,6 +454,7 @@ impl Plan {
             if let Cell::Text(text) = &cell {
                 if text.contains('\u{FFFD}') {
                     problems.push(DataProblem {
+                        kind: ProblemKind::Unreadable,
                         field: header.clone(),
                         value: Some(text.clone()),
                         message:
@@ -468,6 +470,7 @@ impl Plan {
             if cell == Cell::Blank {
                 if column.required && !self.partial {
                     problems.push(DataProblem {
+                        kind: ProblemKind::MissingInput,
                         field: header.clone(),
                         value: None,
                         message: "单元格为空，而这一项必填（规则文件没有为它声明“缺失时”的取值）".into(),
@@ -487,6 +490,7 @@ impl Plan {
                     Ok(raw) => raw,
                     Err(message) => {
                         problems.push(DataProblem {
+                            kind: ProblemKind::InvalidTarget,
                             field: header.clone(),
                             value: None,
                             message,
@@ -523,6 +527,7 @@ impl Plan {
                 missing.push("…");
             }
             problems.push(DataProblem {
+                kind: ProblemKind::Layout,
                 field: headers[given].clone(),
                 value: None,
                 message: format!(
@@ -854,6 +859,7 @@ pub fn open_document(name: &str, bytes: &[u8], format: InputFormat) -> Opened {
     };
     let parsed = match std::str::from_utf8(bytes) {
         Err(e) => Err(DataProblem {
+            kind: ProblemKind::Unreadable,
             field: "（文件）".into(),
             value: None,
             message: format!("不是 UTF-8 编码（第 {} 个字节处无效）", e.valid_up_to() + 1),
@@ -1397,6 +1403,7 @@ fn stray_cell(info: &FileInfo, row: usize, col: u32, cell: &Cell) -> DataProblem
         _ => String::new(),
     };
     DataProblem {
+        kind: ProblemKind::Layout,
         field: format!("{} 列", column_letters(col as usize)),
         value: Some(cell_text(cell)),
         message: format!(
@@ -1550,6 +1557,7 @@ impl Plan {
         let mut read = Vec::new();
         if let Some(col) = meta.broken {
             read.push(DataProblem {
+                kind: ProblemKind::Layout,
                 field: self
                     .info
                     .headers
@@ -1568,6 +1576,7 @@ impl Plan {
         }
         if meta.too_long {
             read.push(DataProblem {
+                kind: ProblemKind::Layout,
                 field: "（整行）".into(),
                 value: None,
                 message: format!(

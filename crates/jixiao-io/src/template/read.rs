@@ -27,7 +27,7 @@ use super::{META_FINGERPRINT, META_SHA, META_TITLE, META_VERSION, META_YEAR};
 use crate::batch::cells::{column_letters, data_cell, Cell};
 use crate::batch::workbook;
 use jixiao::data::{Entry, Raw};
-use jixiao::diagnostics::DataProblem;
+use jixiao::diagnostics::{DataProblem, ProblemKind};
 
 /// How serious a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -230,6 +230,7 @@ impl Returned {
             .map(|p| {
                 let place = p.place();
                 DataProblem {
+                    kind: ProblemKind::InvalidValue,
                     field: if p.label.is_empty() {
                         "（工作簿）".into()
                     } else {
