@@ -197,6 +197,25 @@ impl Rules {
         })
     }
 
+    /// A unit from a JSON value shaped like a `.json` data file (numbers keep their exact
+    /// text: build them from strings or with serde_json's `arbitrary_precision`).
+    ///
+    /// ```
+    /// let rules = jixiao::Rules::compile("示例.jx", jixiao::doc_example::RULES)?;
+    /// let unit = rules.unit_from_json(&serde_json::json!({
+    ///     "单位名称": "某单位", "人员编制": 100, "实有人数": 104
+    /// }));
+    /// assert_eq!(rules.evaluate(&unit, &Default::default())?.grade.as_deref(), Some("合格"));
+    /// # Ok::<(), jixiao::Error>(())
+    /// ```
+    pub fn unit_from_json(&self, value: &serde_json::Value) -> Unit {
+        Unit {
+            raw: data::json_value(value),
+            file: "（数据）".into(),
+            sha256: String::new(),
+        }
+    }
+
     /// Evaluates one unit: scores, subtotals, total, grade, cross-checks, and (as
     /// `options` ask) explanations and the 复核 of the unit's own figures.
     ///

@@ -310,7 +310,7 @@ impl<'de> serde::de::Visitor<'de> for FirstDuplicateVisitor {
     }
 }
 
-fn json_value(v: &serde_json::Value) -> Raw {
+pub(crate) fn json_value(v: &serde_json::Value) -> Raw {
     use serde_json::Value as V;
     match v {
         V::Null => Raw::Other("null".into()),

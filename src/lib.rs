@@ -44,7 +44,7 @@ mod api;
 pub use api::{Error, ErrorKind, InputInfo, InputType, InputValue, Options, Rules, Target, Unit, UnitBuilder};
 pub use diagnostics::{DataProblem, DiagnosticRecord, EvalErrorKind, ProblemKind};
 pub use number::Number;
-pub use report::Evaluation;
+pub use report::{Evaluation, JSON_VERSION};
 
 pub mod ast;
 pub mod audit;

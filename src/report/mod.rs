@@ -161,9 +161,17 @@ pub struct ComputedResult {
     pub note: Option<String>,
 }
 
-/// The whole result for one unit. Its JSON form is a stable contract.
+/// The version of the JSON contract ([`Evaluation`]'s JSON form and the envelopes around
+/// it; docs/api.md, docs/schema/). Raised when a field changes meaning or goes away;
+/// adding a field does not raise it.
+pub const JSON_VERSION: u32 = 1;
+
+/// The whole result for one unit. Its JSON form is a stable contract
+/// (docs/schema/evaluation.schema.json, version [`JSON_VERSION`]).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Evaluation {
+    /// [`JSON_VERSION`], first in the JSON so a reader can check it before anything else.
+    pub version: u32,
     pub rules: RulesInfo,
     pub unit: String,
     pub indicators: Vec<IndicatorResult>,
@@ -369,6 +377,7 @@ pub fn build_with(model: &Model, record: &Record, outcome: &Outcome, explain: bo
         })
         .collect();
     Evaluation {
+        version: JSON_VERSION,
         rules: RulesInfo {
             title: model.title.clone(),
             year: model.year,
