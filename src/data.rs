@@ -355,7 +355,7 @@ struct Binder<'m> {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct BindOptions {
     /// `--partial`: a missing or unreadable input (or review score) does not stop the
-    /// unit; it is 无法计算 (cause [`UndefinedCause::Missing`]), so are the values and
+    /// unit; it is 无法计算 (cause [`crate::model::UndefinedCause::Missing`]), so are the values and
     /// scores that need it, and the problem is set aside as a 警告. Still errors: no unit
     /// name, a file that is not a table, a malformed target list.
     pub partial: bool,

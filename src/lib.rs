@@ -3,18 +3,26 @@
 //! A rule language and engine for 部门整体支出绩效评价 (departmental overall
 //! expenditure performance evaluation). A finance bureau writes its yearly indicator
 //! system as a rule file; jixiao checks it, compiles it once, and evaluates units'
-//! data against it with exact rational arithmetic ([`number::Number`]).
+//! data against it with exact rational arithmetic ([`Number`]: no floating point, no
+//! 28-digit cut; rounding is 四舍五入 on the exact value, only where the rule file says).
 //!
-//! Pipeline: text → [`syntax::parse`] → [`ast`] → [`check`] → [`model::Model`] →
-//! [`eval::evaluate`] (+ [`data::Record`]) → [`report::Evaluation`].
+//! ## Embedding
+//!
+//! [`Rules`] is a compiled rule file; [`Rules::unit`] builds a unit value by value (each
+//! checked as it is set) and [`Rules::evaluate`] returns an [`Evaluation`]: every
+//! indicator's value and score, the subtotals, total, grade, cross-checks and, as
+//! [`Options`] ask, explanations and the 复核 of the unit's own figures. Errors are
+//! [`Error`]s with a matchable [`ErrorKind`] and a stable code.
 //!
 //! ```
-//! let rules = r#"
+//! use jixiao::{Options, Rules};
+//!
+//! let rules = Rules::compile("示例.jx", r#"
 //!     标题 "示例指标体系"
 //!     年度 2021
 //!     满分 10
 //!     计步 连续
-//!     输入 编制人数: 人
+//!     输入 编制人数: 人 { 范围 > 0 }
 //!     输入 实有人数: 人
 //!     一级 投入 分值 10 {
 //!       二级 预算配置 分值 10 {
@@ -26,18 +34,31 @@
 //!       }
 //!     }
 //!     等级 { 优秀 >= 9  合格 [6, 9)  不合格 < 6 }
-//! "#;
-//! let compiled = jixiao::compile("示例.jx", rules).expect("rules check");
-//! let record = jixiao::load_data(&compiled.model, "unit.toml", r#"
-//!     "单位名称" = "某单位"
-//!     "编制人数" = 100
-//!     "实有人数" = 104
-//! "#, jixiao::DataFormat::Toml).expect("data binds");
-//! let evaluation = jixiao::evaluate(&compiled.model, &record, false).expect("evaluates");
+//! "#)?;
+//! let mut unit = rules.unit("某单位");
+//! unit.set("编制人数", 100)?.set("实有人数", 104)?;
+//! let evaluation = rules.evaluate(&unit.build(), &Options::default())?;
 //! assert_eq!(evaluation.indicators[0].display.as_deref(), Some("104.00%"));
-//! assert_eq!(evaluation.total.unwrap().to_string(), "8"); // 10 − 4 points × 0.5, exact
+//! assert_eq!(evaluation.total.as_ref().unwrap().to_string(), "8"); // 10 − 4 points × 0.5, exact
 //! assert_eq!(evaluation.grade.as_deref(), Some("合格"));
+//! // The JSON contract (docs/api.md, docs/schema/evaluation.schema.json):
+//! let json = serde_json::to_value(&evaluation).unwrap();
+//! assert_eq!(json["version"], jixiao::JSON_VERSION);
+//! assert_eq!(json["total_display"], "8.00");
+//! # Ok::<(), jixiao::Error>(())
 //! ```
+//!
+//! `examples/embed.rs` is a whole host program. Bindings: `bindings/python` (PyO3),
+//! `bindings/wasm` (wasm-bindgen).
+//!
+//! ## The rest of the crate
+//!
+//! The pipeline's stages (text → `syntax` → `ast` → `check` → `model` → `eval` →
+//! [`report`]) are public only for this workspace's own crates (`jixiao-io`,
+//! `jixiao-cli`) and hidden from these docs: they may change in any release. Build on
+//! the items documented here.
+
+#![warn(missing_docs)]
 
 mod api;
 
@@ -46,27 +67,39 @@ pub use diagnostics::{DataProblem, DiagnosticRecord, EvalErrorKind, ProblemKind}
 pub use number::Number;
 pub use report::{Evaluation, JSON_VERSION};
 
+#[doc(hidden)]
 pub mod ast;
-pub mod audit;
+mod audit;
+#[doc(hidden)]
 pub mod check;
+#[doc(hidden)]
 pub mod data;
 pub mod diagnostics;
+#[doc(hidden)]
 pub mod eval;
+#[doc(hidden)]
 pub mod format;
+#[doc(hidden)]
 pub mod inherit;
+#[doc(hidden)]
 pub mod model;
 pub mod number;
+#[doc(hidden)]
 pub mod numfmt;
-pub mod numtext;
+mod numtext;
 pub mod report;
+#[doc(hidden)]
 pub mod source;
+#[doc(hidden)]
 pub mod syntax;
+#[doc(hidden)]
 pub mod testing;
 
 use diagnostics::{CheckError, DataError, EvalError, LoadError};
 use model::Model;
 use source::SourceFile;
 
+#[doc(hidden)]
 /// A rule file checked and compiled once, ready to evaluate many records.
 #[derive(Debug)]
 pub struct Compiled {
@@ -77,6 +110,7 @@ pub struct Compiled {
     pub tests: Vec<ast::TestCase>,
 }
 
+#[doc(hidden)]
 /// Parses, checks and compiles a rule file that has no `基于`.
 pub fn compile(name: &str, text: &str) -> Result<Compiled, LoadError> {
     compile_with(name, text, &|_, base| {
@@ -84,6 +118,7 @@ pub fn compile(name: &str, text: &str) -> Result<Compiled, LoadError> {
     })
 }
 
+#[doc(hidden)]
 /// Parses, checks and compiles a rule file, reading the files it is `基于` through `load`.
 pub fn compile_with(name: &str, text: &str, load: &inherit::Loader) -> Result<Compiled, LoadError> {
     let source = SourceFile::new(name, text);
@@ -110,6 +145,7 @@ pub fn compile_with(name: &str, text: &str, load: &inherit::Loader) -> Result<Co
     Ok(Compiled { model, warnings, tests })
 }
 
+#[doc(hidden)]
 /// Lower-case hex SHA-256, as printed on reports to tie them to their inputs.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
@@ -137,11 +173,13 @@ impl DataFormat {
     }
 }
 
+#[doc(hidden)]
 /// Parses one unit's data file and binds it to the model's inputs.
 pub fn load_data(model: &Model, file: &str, text: &str, format: DataFormat) -> Result<data::Record, DataError> {
     load_data_with(model, file, text, format, data::BindOptions::default())
 }
 
+#[doc(hidden)]
 /// [`load_data`] with binding options (`--partial`).
 pub fn load_data_with(
     model: &Model,
@@ -166,6 +204,7 @@ pub fn load_data_with(
     Ok(record)
 }
 
+#[doc(hidden)]
 /// Evaluates one record and builds its report (with explanations if asked).
 pub fn evaluate(model: &Model, record: &data::Record, explain: bool) -> Result<report::Evaluation, Box<EvalError>> {
     let outcome = eval::evaluate(model, record)?;

@@ -36,7 +36,7 @@ use rust_decimal::Decimal;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ArithError {
     DivisionByZero,
-    /// A value past [`MAX_BITS`] (only a rule file built to explode gets there), or a
+    /// A value past 16,384 bits (only a rule file built to explode gets there), or a
     /// rounding to more than 1,000 places.
     Overflow,
 }
@@ -389,7 +389,7 @@ impl Number {
         }
     }
 
-    /// `self + other`, exactly; an error only past [`MAX_BITS`].
+    /// `self + other`, exactly; an error only past 16,384 bits.
     #[inline(always)]
     pub fn add(&self, other: &Number) -> Result<Number, ArithError> {
         if let (Repr::Small(a), Repr::Small(b)) = (self.repr(), other.repr()) {
@@ -400,7 +400,7 @@ impl Number {
         slow(self, other, |x, y| x + y)
     }
 
-    /// `self − other`, exactly; an error only past [`MAX_BITS`].
+    /// `self − other`, exactly; an error only past 16,384 bits.
     #[inline(always)]
     pub fn sub(&self, other: &Number) -> Result<Number, ArithError> {
         if let (Repr::Small(a), Repr::Small(b)) = (self.repr(), other.repr()) {
@@ -411,7 +411,7 @@ impl Number {
         slow(self, other, |x, y| x - y)
     }
 
-    /// `self × other`, exactly; an error only past [`MAX_BITS`].
+    /// `self × other`, exactly; an error only past 16,384 bits.
     #[inline(always)]
     pub fn mul(&self, other: &Number) -> Result<Number, ArithError> {
         if let (Repr::Small(a), Repr::Small(b)) = (self.repr(), other.repr()) {
@@ -422,7 +422,7 @@ impl Number {
         slow(self, other, |x, y| x * y)
     }
 
-    /// `self ÷ other`, exactly; an error when `other` is 0, or past [`MAX_BITS`].
+    /// `self ÷ other`, exactly; an error when `other` is 0, or past 16,384 bits.
     #[inline(always)]
     pub fn div(&self, other: &Number) -> Result<Number, ArithError> {
         if other.is_zero() {
