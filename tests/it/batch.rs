@@ -124,7 +124,9 @@ fn json_output_of_the_example_units() {
     let run = jixiao(&["eval", RULES, UNITS_CSV, "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.err);
     let v: serde_json::Value = serde_json::from_slice(&run.out).expect("valid JSON");
-    let units = v.as_array().expect("an array of units");
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["rules"]["title"], "岳阳市部门整体支出绩效评价指标体系");
+    let units = v["units"].as_array().expect("an array of units");
     assert_eq!(units.len(), 7);
     assert_eq!(units[0]["evaluation"]["total_display"], "94.30");
     // 上年三公经费预算 0: 三公经费变动率 无法计算, scored by the rules' `无法计算时 得 0`.

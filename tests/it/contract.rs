@@ -1,16 +1,50 @@
 //! The JSON contract (issue 18, item 3): every evaluation jixiao prints — one unit, each unit
 //! of a batch, complete, incomplete, with 不适用, with explanations and 复核 — validates
-//! against docs/schema/evaluation.schema.json, so the schema and the output cannot drift.
+//! against docs/schema/evaluation.schema.json; batches (CLI and server) against
+//! batch.schema.json and comparisons against diff.schema.json, so the schemas and the output
+//! cannot drift.
 
 use crate::jixiao;
 
-fn validator() -> jsonschema::Validator {
-    let text = crate::read(&crate::root().join("docs/schema/evaluation.schema.json"));
-    let schema: serde_json::Value = serde_json::from_str(&text).expect("the schema is JSON");
-    jsonschema::validator_for(&schema).expect("the schema compiles")
+fn schema(name: &str) -> serde_json::Value {
+    let text = crate::read(&crate::root().join("docs/schema").join(name));
+    serde_json::from_str(&text).expect("the schema is JSON")
 }
 
-fn assert_valid(validator: &jsonschema::Validator, what: &str, v: &serde_json::Value) {
+/// The schemas refer to each other by their `$id`s; they are read from docs/schema/, never
+/// fetched.
+struct LocalSchemas;
+
+impl jsonschema::Retrieve for LocalSchemas {
+    fn retrieve(
+        &self,
+        uri: &jsonschema::Uri<String>,
+    ) -> Result<serde_json::Value, Box<dyn std::error::Error + Send + Sync>> {
+        let name = uri.as_str().rsplit('/').next().unwrap_or_default();
+        match name {
+            "evaluation.schema.json" | "batch.schema.json" | "diff.schema.json" => Ok(schema(name)),
+            _ => Err(format!("not a jixiao schema: {uri}").into()),
+        }
+    }
+}
+
+fn compile(name: &str) -> jsonschema::Validator {
+    jsonschema::options()
+        .with_retriever(LocalSchemas)
+        .build(&schema(name))
+        .unwrap_or_else(|e| panic!("{name} compiles: {e}"))
+}
+
+fn validator() -> jsonschema::Validator {
+    compile("evaluation.schema.json")
+}
+
+/// Several units: `eval … --format json` with a batch, `/api/evaluate`.
+pub fn batch_validator() -> jsonschema::Validator {
+    compile("batch.schema.json")
+}
+
+pub fn assert_valid(validator: &jsonschema::Validator, what: &str, v: &serde_json::Value) {
     let errors: Vec<String> = validator
         .iter_errors(v)
         .map(|e| format!("{} at {}", e, e.instance_path()))
@@ -99,4 +133,86 @@ fn incomplete_and_not_applicable_evaluations_follow_the_schema() {
         let ev = jixiao::evaluate(&compiled.model, &record, true).unwrap();
         assert_valid(&validator, mode, &serde_json::to_value(&ev).unwrap());
     }
+}
+
+#[test]
+fn batches_and_comparisons_follow_their_schemas() {
+    let batch = batch_validator();
+    let dir = tempfile::tempdir().unwrap();
+    // A CSV whose first unit has a headcount in words, and several data files at once.
+    let csv = crate::read(&crate::root().join("examples/yueyang-2021/units.csv"));
+    let broken = csv.replacen(",174,138,", ",一百七十四,138,", 1);
+    assert_ne!(broken, csv, "the seed unit's headcounts are 174 and 138");
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, broken).unwrap();
+    for args in [
+        vec![
+            "eval",
+            "rules/yueyang-2021.jx",
+            "examples/yueyang-2021/units.csv",
+            "--format",
+            "json",
+        ],
+        vec![
+            "eval",
+            "rules/yueyang-2021.jx",
+            bad.to_str().unwrap(),
+            "--format",
+            "json",
+            "--explain",
+        ],
+        vec![
+            "audit",
+            "rules/yueyang-2021.jx",
+            "examples/yueyang-2021/chengguan-zhifa.toml",
+            "examples/yueyang-2021/units.xlsx",
+            "--format",
+            "json",
+        ],
+    ] {
+        let (_, out, err) = jixiao(&args);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}\n{err}"));
+        assert_valid(&batch, &args.join(" "), &v);
+        assert_eq!(v["version"], 1);
+        assert_eq!(v["rules"]["file"], "yueyang-2021.jx", "a file name, not a path");
+    }
+    let (code, out, _) = jixiao(&[
+        "eval",
+        "rules/yueyang-2021.jx",
+        bad.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "a bad row does not fail the run without --strict");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let statuses: Vec<&str> = v["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses.len(), 7);
+    assert_eq!(statuses.iter().filter(|s| **s == "错误").count(), 1, "{statuses:?}");
+
+    // A schema that let anything through would pass all of that: it does not.
+    let mut wrong = v.clone();
+    wrong["units"][0]["status"] = "好".into();
+    assert!(!batch.is_valid(&wrong));
+    wrong = v.clone();
+    wrong["version"] = 2.into();
+    assert!(!batch.is_valid(&wrong));
+
+    let diff = compile("diff.schema.json");
+    let (code, out, err) = jixiao(&[
+        "diff",
+        "rules/yueyang-2021.jx",
+        "rules/yueyang-2022.jx",
+        "examples/yueyang-2021/units.csv",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_valid(&diff, "diff", &v);
+    assert!(!v["units"].as_array().unwrap().is_empty());
 }

@@ -556,7 +556,7 @@ fn a_folder_of_returned_templates_evaluates_and_validates() {
     let (code, out, err) = jixiao(&["eval", RULES, folder_arg, "--format", "json"]);
     assert_eq!(code, 0, "{err}");
     let results: serde_json::Value = serde_json::from_str(&out).expect("JSON");
-    let results = results.as_array().expect("array");
+    let results = results["units"].as_array().expect("array");
     assert_eq!(results.len(), 3, "{out}");
     assert_eq!(results[0]["status"], "正常");
     assert_eq!(results[0]["evaluation"]["total_display"], "94.30");

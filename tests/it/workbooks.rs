@@ -228,7 +228,7 @@ fn a_hidden_first_sheet_is_not_taken_for_the_data() {
     let (code, stdout, stderr) = crate::jixiao(&["eval", RULES, &file, "--format", "json"]);
     assert_eq!(code, 0, "{stderr}");
     let units: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(units.as_array().map(Vec::len), Some(7));
+    assert_eq!(units["units"].as_array().map(Vec::len), Some(7));
 
     // The data hidden, notes visible: the message names the hidden sheet.
     let file = write(dir.path(), "hidden-data.xlsx", &two_sheets(true, true));

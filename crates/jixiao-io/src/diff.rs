@@ -71,6 +71,8 @@ pub struct DiffSide {
 /// The whole comparison; its JSON form is what `jixiao diff --format json` prints.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct DiffReport {
+    /// The JSON contract's version (`jixiao::JSON_VERSION`), first.
+    pub version: u32,
     pub old: DiffSide,
     pub new: DiffSide,
     pub rule_changes: Vec<RuleChange>,
@@ -744,6 +746,7 @@ pub fn report(old: &Model, new: &Model, units: Vec<UnitPair>) -> DiffReport {
     let size = |u: &UnitEffect| u.delta.clone().unwrap_or_default().abs();
     effects.sort_by(|a, b| size(b).cmp(&size(a)).then(b.grade_changed.cmp(&a.grade_changed)));
     DiffReport {
+        version: jixiao::JSON_VERSION,
         old: side(old),
         new: side(new),
         rule_changes: rule_changes(old, new),

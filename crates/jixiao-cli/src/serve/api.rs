@@ -634,7 +634,8 @@ fn evaluate_files(
     // envelope once the run's tally is known. Other formats: the file itself.
     let mut out = Vec::new();
     if format == EvalFormat::Json {
-        out.extend_from_slice(b"{\"units\":[");
+        // The contract's version first, so a reader can check it before anything else.
+        out.extend_from_slice(format!("{{\"version\":{},\"units\":[", jixiao::JSON_VERSION).as_bytes());
     }
     let ran = if format == EvalFormat::Json {
         batch::run(model, inputs, &options, &mut Commas(&mut out))

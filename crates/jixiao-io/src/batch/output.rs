@@ -728,7 +728,31 @@ impl Writer for JsonlWriter {
     }
 }
 
-/// JSON: an array of the same objects, pretty-printed, streamed element by element.
+/// The head of batch JSON: the contract's version and the rule set used.
+#[derive(Serialize)]
+struct BatchHead<'a> {
+    version: u32,
+    rules: RulesRef<'a>,
+}
+
+/// The rule set a batch was evaluated with (the file's name, never the machine's path).
+#[derive(Serialize)]
+struct RulesRef<'a> {
+    file: String,
+    title: &'a str,
+    year: u32,
+    issuer: &'a str,
+    sha256: &'a str,
+}
+
+fn file_name(path: &str) -> String {
+    std::path::Path::new(path)
+        .file_name()
+        .map_or_else(|| path.to_owned(), |n| n.to_string_lossy().into_owned())
+}
+
+/// JSON: `{"version": 1, "rules": {…}, "units": [ … ]}`, the units pretty-printed and
+/// streamed one by one (docs/schema/batch.schema.json).
 #[derive(Default)]
 pub struct JsonWriter {
     written: usize,
@@ -737,8 +761,22 @@ pub struct JsonWriter {
 impl Writer for JsonWriter {
     type Item = String;
 
-    fn begin(&mut self, _: &Layout, out: &mut dyn Write) -> Result<(), BatchError> {
-        out.write_all(b"[")?;
+    fn begin(&mut self, layout: &Layout, out: &mut dyn Write) -> Result<(), BatchError> {
+        let model = layout.model;
+        let head = BatchHead {
+            version: jixiao::JSON_VERSION,
+            rules: RulesRef {
+                file: file_name(&model.source.name),
+                title: &model.title,
+                year: model.year,
+                issuer: &model.issuer,
+                sha256: &model.sha256,
+            },
+        };
+        let head = serde_json::to_string_pretty(&head).map_err(|e| BatchError::Format(e.to_string()))?;
+        // The head's closing brace gives way to the streamed `units`.
+        out.write_all(head.trim_end().trim_end_matches('}').trim_end().as_bytes())?;
+        out.write_all(b",\n  \"units\": [")?;
         Ok(())
     }
 
@@ -753,15 +791,15 @@ impl Writer for JsonWriter {
     }
 
     fn write(&mut self, _: &Layout, item: String, out: &mut dyn Write) -> Result<(), BatchError> {
-        out.write_all(if self.written == 0 { b"\n  " } else { b",\n  " })?;
+        out.write_all(if self.written == 0 { b"\n    " } else { b",\n    " })?;
         // Indent the element inside the array (strings never hold a raw line break).
-        out.write_all(item.replace('\n', "\n  ").as_bytes())?;
+        out.write_all(item.replace('\n', "\n    ").as_bytes())?;
         self.written += 1;
         Ok(())
     }
 
     fn finish(self, _: &Layout, out: &mut dyn Write) -> Result<(), BatchError> {
-        out.write_all(b"\n]\n")?;
+        out.write_all(if self.written == 0 { b"]\n}\n" } else { b"\n  ]\n}\n" })?;
         Ok(())
     }
 }
