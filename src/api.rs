@@ -20,6 +20,9 @@ use crate::number::Number;
 use crate::report::Evaluation;
 use crate::{Compiled, DataFormat};
 
+/// How messages name data a host passes in (there is no file).
+const DATA_NAME: &str = "程序传入的数据";
+
 /// A rule file, parsed, checked and compiled once, ready to evaluate any number of units.
 ///
 /// ```
@@ -185,14 +188,14 @@ impl Rules {
         };
         let raw = raw.map_err(|problem| {
             Error::Data(DataError {
-                file: "（数据）".into(),
+                file: DATA_NAME.into(),
                 unit: "（未读取）".into(),
                 problems: vec![problem],
             })
         })?;
         Ok(Unit {
             raw,
-            file: "（数据）".into(),
+            file: DATA_NAME.into(),
             sha256: crate::sha256_hex(text.as_bytes()),
         })
     }
@@ -211,7 +214,7 @@ impl Rules {
     pub fn unit_from_json(&self, value: &serde_json::Value) -> Unit {
         Unit {
             raw: data::json_value(value),
-            file: "（数据）".into(),
+            file: DATA_NAME.into(),
             sha256: String::new(),
         }
     }
@@ -255,8 +258,9 @@ impl Rules {
         ))
     }
 
-    /// Evaluates many units with the one compiled rule set, in order; one unit's error
-    /// never stops the others.
+    /// Evaluates many units with the one compiled rule set; the results are in the units'
+    /// order, and one unit's error never stops the others. Large batches are spread over
+    /// the machine's cores (not on wasm32, which has no threads).
     ///
     /// ```
     /// use jixiao::{Options, Rules};
@@ -276,7 +280,36 @@ impl Rules {
         units: impl IntoIterator<Item = &'u Unit>,
         options: &Options,
     ) -> Vec<Result<Evaluation, Error>> {
-        units.into_iter().map(|unit| self.evaluate(unit, options)).collect()
+        let units: Vec<&Unit> = units.into_iter().collect();
+        let threads = threads_for(units.len());
+        if threads <= 1 {
+            return units.iter().map(|unit| self.evaluate(unit, options)).collect();
+        }
+        let chunk = units.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let parts: Vec<_> = units
+                .chunks(chunk)
+                .map(|part| {
+                    std::thread::Builder::new()
+                        .stack_size(WORKER_STACK_BYTES)
+                        .spawn_scoped(scope, move || {
+                            part.iter().map(|unit| self.evaluate(unit, options)).collect::<Vec<_>>()
+                        })
+                })
+                .collect();
+            let mut results: Vec<Result<Evaluation, Error>> = Vec::with_capacity(units.len());
+            for (part, spawned) in units.chunks(chunk).zip(parts) {
+                match spawned {
+                    Ok(handle) => match handle.join() {
+                        Ok(done) => results.extend(done),
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    },
+                    // No thread to be had: this part on the calling thread.
+                    Err(_) => results.extend(part.iter().map(|unit| self.evaluate(unit, options))),
+                }
+            }
+            results
+        })
     }
 
     /// The compiled rule set, for the workspace's own crates.
@@ -284,6 +317,22 @@ impl Rules {
     pub fn compiled(&self) -> &Compiled {
         &self.compiled
     }
+}
+
+/// Below this many units a batch is evaluated on the calling thread: starting threads
+/// would cost more than it saves.
+const UNITS_PER_THREAD: usize = 32;
+
+/// Evaluation recurses over formulas (bounded by the parser's nesting limit); a worker's
+/// stack is generous for the deepest a rule file may be.
+const WORKER_STACK_BYTES: usize = 16 * 1024 * 1024;
+
+fn threads_for(units: usize) -> usize {
+    if cfg!(target_arch = "wasm32") {
+        return 1;
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    cores.min(units / UNITS_PER_THREAD).max(1)
 }
 
 fn read_text(path: &Path) -> Result<String, Error> {
@@ -520,7 +569,7 @@ impl UnitBuilder<'_> {
         };
         if let Some(problem) = problem {
             return Err(Error::Data(DataError {
-                file: "（数据）".into(),
+                file: DATA_NAME.into(),
                 unit: self.name.clone(),
                 problems: vec![problem],
             }));
@@ -588,7 +637,7 @@ impl UnitBuilder<'_> {
         }
         Unit {
             raw: Raw::Table(fields),
-            file: "（数据）".into(),
+            file: DATA_NAME.into(),
             sha256: String::new(),
         }
     }

@@ -509,6 +509,7 @@ impl Binder<'_> {
         };
         let Some(value) = value else {
             let expected = match kind {
+                Kind::Quantity(u) if kind.is_count() => format!("一个整数（单位：{u}），例如 `174`"),
                 Kind::Quantity(u) => format!("一个数（单位：{u}），例如 `3696.83`"),
                 Kind::Percent => "一个百分数，例如 `\"95%\"`（或小数 0.95）".into(),
                 Kind::Bool => " `true`/`false` 或 `\"是\"`/`\"否\"`".into(),
