@@ -359,13 +359,43 @@ pub(crate) fn io_message(e: &std::io::Error) -> String {
     }
 }
 
-/// A figure a unit reports, as [`Rules::inputs`] lists it.
+/// A figure a unit reports, as [`Rules::inputs`] lists it: an `输入` of the rule file, or
+/// a `目标清单` (then [`InputType::Targets`]). Serialises to JSON with `input_type` as
+/// `"type"`.
+///
+/// ```
+/// use jixiao::{InputType, Rules};
+///
+/// let rules = Rules::compile("示例.jx", jixiao::doc_example::RULES)?;
+/// let inputs = rules.inputs();
+/// let staff = &inputs[0];
+/// assert_eq!(staff.name, "编制人数");
+/// assert_eq!(staff.aliases, ["人员编制"]);
+/// assert_eq!(staff.ranges, ["> 0"]);
+/// assert_eq!(staff.description.as_deref(), Some("核定编制人数"));
+/// // A host building its own form picks a widget by type:
+/// for input in &inputs {
+///     let widget = match &input.input_type {
+///         InputType::Amount { .. } | InputType::Count { .. } | InputType::Percent => "number",
+///         InputType::Bool => "checkbox",
+///         InputType::Targets { .. } => "table",
+///         _ => "text",
+///     };
+///     assert_eq!(widget, "number");
+/// }
+/// let json = serde_json::to_value(staff).unwrap();
+/// assert_eq!(json["type"], serde_json::json!({"kind": "count", "unit": "人"}));
+/// # Ok::<(), jixiao::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct InputInfo {
+    /// The name declared in the rule file; [`UnitBuilder::set`] and data files use it (or
+    /// an alias).
     pub name: String,
     /// Other names accepted for it (`别名`).
     pub aliases: Vec<String>,
+    /// What kind of value it takes (`"type"` in JSON).
     #[serde(rename = "type")]
     pub input_type: InputType,
     /// The declared `范围`, as written (`[0, 10000]`).
@@ -380,15 +410,32 @@ pub struct InputInfo {
     pub description: Option<String>,
 }
 
-/// The type of an input.
+/// The type of an input, from its declaration (`输入 编制人数: 人`). In JSON it is an
+/// object tagged by `"kind"`: `{"kind": "count", "unit": "人"}`, `{"kind": "percent"}`,
+/// `{"kind": "targets", "categories": [...]}`.
+///
+/// ```
+/// use jixiao::{InputType, Rules};
+///
+/// let rules = Rules::compile("示例.jx", jixiao::doc_example::RULES)?;
+/// let types: Vec<InputType> = rules.inputs().into_iter().map(|i| i.input_type).collect();
+/// assert_eq!(types, [InputType::Count { unit: "人" }, InputType::Count { unit: "人" }]);
+/// # Ok::<(), jixiao::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum InputType {
     /// An amount in a unit of measure (`万元`, `元` …), exact decimals.
-    Amount { unit: &'static str },
+    Amount {
+        /// The unit of measure as declared (`万元`).
+        unit: &'static str,
+    },
     /// A whole number of `人`, `个`, `项` ….
-    Count { unit: &'static str },
+    Count {
+        /// The unit counted, as declared (`人`).
+        unit: &'static str,
+    },
     /// A rate: `95%`, or the decimal `0.95`.
     Percent,
     /// 是/否.
@@ -396,7 +443,11 @@ pub enum InputType {
     /// Text.
     Text,
     /// A target list (`清单`): items with 类别, 名称, 目标, 实际 and optionally 达成.
-    Targets { categories: Vec<String> },
+    Targets {
+        /// The `类别` the list allows, in the declared order; empty when the rule file
+        /// does not restrict them.
+        categories: Vec<String>,
+    },
 }
 
 impl InputType {
@@ -411,13 +462,34 @@ impl InputType {
     }
 }
 
-/// A typed value for [`UnitBuilder::set`].
+/// A typed value for [`UnitBuilder::set`]; usually made by `into()` from an integer,
+/// a [`Decimal`], a `bool`, a string or a `Vec<`[`Target`]`>`.
+///
+/// ```
+/// use jixiao::{ErrorKind, InputValue, ProblemKind, Rules};
+/// use rust_decimal::Decimal;
+///
+/// assert_eq!(InputValue::from(104), InputValue::Integer(104));
+/// assert_eq!(InputValue::from("95%"), InputValue::Text("95%".into()));
+///
+/// let rules = Rules::compile("示例.jx", jixiao::doc_example::RULES)?;
+/// let mut unit = rules.unit("某单位");
+/// unit.set("编制人数", "1,000")?; // text as a data file writes it
+/// unit.set("实有人数", Decimal::new(1000, 1))?; // 100.0: a whole number of 人
+/// let err = unit.set("实有人数", Decimal::new(1005, 1)).unwrap_err(); // 100.5 人
+/// assert_eq!(err.kind(), ErrorKind::Data(ProblemKind::NotInteger));
+/// let err = unit.set("编制人数", true).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Data(ProblemKind::InvalidValue));
+/// # Ok::<(), jixiao::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum InputValue {
     /// An exact decimal (an amount, a count, or a rate as a decimal: `0.95`).
     Decimal(Decimal),
+    /// A whole number (a count, or an amount that happens to be whole).
     Integer(i64),
+    /// 是/否, for a `是否` input.
     Bool(bool),
     /// Text; for numbers also `"95%"`, `"3,696.83"` as a data file may write them.
     Text(String),
@@ -480,16 +552,65 @@ impl InputValue {
 
 /// One item of a target list (`绩效目标`): `目标` and `实际` as the unit wrote them
 /// (`≥95%`, `148 人`); `达成` when it cannot be judged from them.
+///
+/// When both `目标` and `实际` read as a comparison and a number in the same unit
+/// (`≥100 人` and `148 人`), jixiao judges `达成` itself and a stated one does not count;
+/// otherwise (text, or different units) [`Target::achieved`] must say it, or evaluating
+/// the unit is a [`ProblemKind::InvalidTarget`] error.
+///
+/// ```
+/// use jixiao::{Options, Rules, Target};
+///
+/// let rules = Rules::compile("目标.jx", r#"
+///     标题 "目标示例"
+///     年度 2021
+///     满分 10
+///     目标清单 绩效目标 { 类别 "数量指标", "质量指标" }
+///     一级 产出 分值 10 {
+///       二级 职责履行 分值 10 {
+///         三级 目标达成率 分值 10 {
+///           公式 计数(绩效目标 其中 达成) / 计数(绩效目标)
+///           显示 百分比 2
+///           评分 比例 { 目标 100% }
+///         }
+///       }
+///     }
+///     等级 { 优秀 >= 9  合格 [6, 9)  不合格 < 6 }
+/// "#)?;
+/// let mut unit = rules.unit("某单位");
+/// unit.set("绩效目标", vec![
+///     Target::new("数量指标", "培训人数", "≥100 人", "148 人"), // judged: 达成
+///     Target::new("质量指标", "夜市经营秩序", "秩序良好", "仍有扰民投诉").achieved(false),
+/// ])?;
+/// let evaluation = rules.evaluate(&unit.build(), &Options::default())?;
+/// assert_eq!(evaluation.indicators[0].display.as_deref(), Some("50.00%"));
+/// assert_eq!(evaluation.total_display, "5.00");
+///
+/// // A qualitative target without `达成` cannot be judged:
+/// let mut unit = rules.unit("某单位");
+/// unit.set("绩效目标", vec![Target::new("质量指标", "夜市经营秩序", "秩序良好", "良好")])?;
+/// let err = rules.evaluate(&unit.build(), &Options::default()).unwrap_err();
+/// assert_eq!(err.code(), "jixiao::data::invalid_target");
+/// # Ok::<(), jixiao::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
+    /// `类别` (`数量指标`, `质量指标` …): one of the list's declared categories, if it
+    /// declares any.
     pub category: String,
+    /// `名称`: what the target is (`行政执法岗位培训人数`).
     pub name: String,
+    /// `目标` as the unit wrote it (`≥100 人`, `95%以上`, or text).
     pub target: String,
+    /// `实际` as the unit wrote it (`148 人`, or text).
     pub actual: String,
+    /// `达成` as stated: needed when it cannot be judged from `目标` and `实际`, ignored
+    /// when it can.
     pub achieved: Option<bool>,
 }
 
 impl Target {
+    /// A target with `类别`, `名称`, `目标` and `实际`, and no stated `达成`.
     pub fn new(category: &str, name: &str, target: &str, actual: &str) -> Target {
         Target {
             category: category.into(),
@@ -677,6 +798,26 @@ pub struct Unit {
 /// let options = jixiao::Options::default().explain(true).partial(true);
 /// assert!(options.audit); // the 复核 is on unless turned off
 /// ```
+///
+/// With `partial`, a unit missing a figure still has an evaluation, without a total:
+///
+/// ```
+/// use jixiao::{Options, Rules};
+///
+/// let rules = Rules::compile("示例.jx", jixiao::doc_example::RULES)?;
+/// let mut unit = rules.unit("某单位");
+/// unit.set("编制人数", 100)?; // 实有人数 missing
+/// let options = Options::default().partial(true).audit(false);
+/// let evaluation = rules.evaluate(&unit.build(), &options)?;
+/// assert!(!evaluation.complete);
+/// assert_eq!(evaluation.total, None);
+/// assert_eq!(evaluation.indicators[0].status, "无法计算");
+/// assert_eq!(evaluation.audit.summary, "未复核");
+/// // Without it, the same unit is an error:
+/// let err = rules.evaluate(&unit.build(), &Options::default()).unwrap_err();
+/// assert_eq!(err.code(), "jixiao::data::missing_input");
+/// # Ok::<(), jixiao::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Options {
@@ -701,14 +842,19 @@ impl Default for Options {
 }
 
 impl Options {
+    /// Sets [`Options::explain`]: each [`IndicatorResult`](crate::report::IndicatorResult)
+    /// gets its `explanation`.
     pub fn explain(mut self, on: bool) -> Self {
         self.explain = on;
         self
     }
+    /// Sets [`Options::audit`] (the 复核; on by default).
     pub fn audit(mut self, on: bool) -> Self {
         self.audit = on;
         self
     }
+    /// Sets [`Options::partial`]: missing or unreadable figures make what needs them
+    /// 无法计算 instead of an error.
     pub fn partial(mut self, on: bool) -> Self {
         self.partial = on;
         self
@@ -718,13 +864,47 @@ impl Options {
 /// Why a rule file, a unit or an evaluation failed. [`Error::kind`] is matchable and
 /// [`Error::code`] stable; the `Display` text is the Chinese message, and the error is a
 /// [`miette::Diagnostic`] with the file, line and caret where there is one.
+///
+/// ```
+/// use jixiao::{ErrorKind, Rules};
+///
+/// // `满分 = 10`: the header takes no `=`.
+/// let text = jixiao::doc_example::RULES.replace("满分 10", "满分 = 10");
+/// let err = Rules::compile("示例.jx", &text).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Syntax);
+/// assert_eq!(err.code(), "jixiao::syntax");
+/// assert_eq!(err.to_string(), "语法错误：此处应为 数字");
+/// // The rendered diagnostic quotes the line, with a caret under the `=`:
+/// let text = err.render();
+/// assert!(text.contains("满分 = 10"));
+/// assert!(text.contains("这里是 `=`"));
+/// // The same as data, for an editor:
+/// let diagnostic = &err.diagnostics()[0];
+/// assert_eq!((diagnostic.line, diagnostic.column), (4, 4));
+/// ```
+///
+/// A rule file that parses but does not check is [`ErrorKind::Check`], with the code of
+/// its first error:
+///
+/// ```
+/// let text = jixiao::doc_example::RULES.replace("实有人数 / 编制人数", "实有人数 / 编制人");
+/// let err = jixiao::Rules::compile("示例.jx", &text).unwrap_err();
+/// assert_eq!(err.kind(), jixiao::ErrorKind::Check);
+/// assert_eq!(err.code(), "jixiao::check::unknown_name");
+/// assert!(err.render().contains("是否指 `编制人数`？"));
+/// ```
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[non_exhaustive]
 pub enum Error {
     /// A file could not be read.
     #[error("无法读取 `{path}`：{message}")]
     #[diagnostic(code(jixiao::io))]
-    Io { path: String, message: String },
+    Io {
+        /// The file, as given to [`Rules::load`].
+        path: String,
+        /// Why, in Chinese (`文件不存在`, `没有权限`, `不是 UTF-8 编码的文本` …).
+        message: String,
+    },
     /// The rule file does not parse or does not check.
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -740,9 +920,33 @@ pub enum Error {
 }
 
 /// What kind of [`Error`]: match on it rather than on messages.
+///
+/// ```
+/// use jixiao::{ErrorKind, ProblemKind, Rules};
+///
+/// let rules = Rules::compile("示例.jx", jixiao::doc_example::RULES)?;
+/// let mut unit = rules.unit("某单位");
+/// let err = unit.set("编制人数", 0).unwrap_err(); // declared `范围 > 0`
+/// let advice = match err.kind() {
+///     ErrorKind::Io => "check the path",
+///     ErrorKind::Syntax | ErrorKind::Check => "fix the rule file",
+///     ErrorKind::Data(ProblemKind::OutOfRange) => "ask the unit to correct the figure",
+///     ErrorKind::Data(_) => "fix the data",
+///     ErrorKind::Eval(_) => "report it",
+///     _ => "unknown",
+/// };
+/// assert_eq!(advice, "ask the unit to correct the figure");
+/// assert_eq!(err.problems()[0].field, "编制人数");
+///
+/// let err = Rules::load("没有这个文件.jx").unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Io);
+/// assert_eq!(err.code(), "jixiao::io");
+/// # Ok::<(), jixiao::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
+    /// A file could not be read ([`Rules::load`]).
     Io,
     /// The rule file does not parse.
     Syntax,
@@ -750,10 +954,12 @@ pub enum ErrorKind {
     Check,
     /// The unit's data, by its first problem.
     Data(ProblemKind),
+    /// A unit's evaluation could not finish, by what stopped it.
     Eval(EvalErrorKind),
 }
 
 impl Error {
+    /// What kind of error it is (for a data error, the kind of its first problem).
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::Io { .. } => ErrorKind::Io,

@@ -22,9 +22,18 @@ pub struct Finding {
     pub category: String,
     /// 错误, 警告 or 提示.
     pub severity: String,
+    /// What it is about: an indicator, a value, a check, a target (`名称（类别）`), an
+    /// input, `总分` or `评价等次`.
     pub subject: String,
+    /// What the unit stated, as it wrote it (`9`, `优秀`, `80%`); for a 勾稽关系 or
+    /// 同一数字 finding, the left side with its value.
     pub stated: Option<String>,
+    /// The recomputation as shown (`8.00`, `合格`), or `无法计算（…）`; for a 勾稽关系 or
+    /// 同一数字 finding, the right side with its value.
     pub computed: Option<String>,
+    /// The difference as text, where both sides are numbers: recomputed − stated for
+    /// 得分 (`-1.00` for a stated 9 recomputed as 8), stated − recomputed for 指标值, left −
+    /// right for 勾稽关系 and 同一数字.
     pub difference: Option<String>,
     /// The formula with the unit's values substituted, or the rule file's note.
     pub explanation: Option<String>,
@@ -32,17 +41,44 @@ pub struct Finding {
     pub rule_line: Option<usize>,
     /// The data field(s) involved.
     pub data_field: Option<String>,
+    /// The finding as a sentence, in Chinese.
     pub message: String,
 }
 
-/// The 复核意见 of one unit.
+/// The 复核意见 of one unit ([`Evaluation::audit`](crate::Evaluation::audit)).
+///
+/// ```
+/// use jixiao::{Options, Rules};
+/// use rust_decimal::Decimal;
+///
+/// let rules = Rules::compile("示例.jx", jixiao::doc_example::RULES)?;
+/// let mut unit = rules.unit("某单位");
+/// unit.set("编制人数", 100)?.set("实有人数", 104)?;
+/// unit.stated_total(Decimal::from(9)).stated_grade("优秀");
+/// let audit = rules.evaluate(&unit.build(), &Options::default())?.audit;
+/// assert_eq!(audit.summary, "自评 9 分 优秀 → 复核 8.00 分 合格");
+/// assert!(audit.grade_changed);
+/// assert_eq!((audit.errors, audit.warnings, audit.notes), (1, 1, 0));
+/// let grade = &audit.findings[0]; // most serious first
+/// assert_eq!((grade.category.as_str(), grade.severity.as_str()), ("等级", "错误"));
+/// assert_eq!(grade.data_field.as_deref(), Some("自评.等级"));
+/// let total = &audit.findings[1];
+/// assert_eq!(total.subject, "总分");
+/// assert_eq!(total.difference.as_deref(), Some("-1.00"));
+/// # Ok::<(), jixiao::Error>(())
+/// ```
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct AuditReport {
-    /// `自评 97 分 优秀 → 复核 94.30 分 优秀`.
+    /// `自评 97 分 优秀 → 复核 94.30 分 优秀`; `未复核` when it was not asked for.
     pub summary: String,
+    /// The unit stated a grade and the recomputed one differs (only when the total is
+    /// complete).
     pub grade_changed: bool,
+    /// How many findings are 错误.
     pub errors: usize,
+    /// How many findings are 警告.
     pub warnings: usize,
+    /// How many findings are 提示.
     pub notes: usize,
     /// Most serious first.
     pub findings: Vec<Finding>,
@@ -71,11 +107,13 @@ impl AuditReport {
 pub struct Confirmed {
     /// 指标值, 得分 or 等级.
     pub category: String,
+    /// The indicator or value, `总分` or `评价等次`.
     pub subject: String,
     /// As the unit wrote it (`2.4%`, `97`).
     pub stated: String,
     /// The recomputation as it is shown (`2.41%`, `94.30`).
     pub computed: String,
+    /// Where the unit stated it (`自评.指标值.…`, `自评.得分.…`, `自评.总分`, `自评.等级`).
     pub data_field: String,
 }
 

@@ -49,14 +49,17 @@ impl SyntaxError {
         self
     }
 
+    /// The message without the `语法错误：` prefix (`此处应为 数字`).
     pub fn message(&self) -> &str {
         &self.message
     }
 
+    /// The text under the caret: what was found there (``这里是 `=` ``).
     pub fn label_text(&self) -> &str {
         &self.label
     }
 
+    /// A hint for the usual fix, when there is one.
     pub fn help_text(&self) -> Option<&str> {
         self.help.as_deref()
     }
@@ -71,7 +74,7 @@ impl SyntaxError {
         Span::new(self.at.offset(), self.at.offset() + self.at.len())
     }
 
-    /// 1-based line and column of the error.
+    /// 1-based line and column (in characters) of the error.
     pub fn line_col(&self) -> (usize, usize) {
         (self.line, self.column)
     }
@@ -80,7 +83,9 @@ impl SyntaxError {
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
+    /// Reported, but the rule file still compiles ([`crate::Rules::warnings`]).
     Warning,
+    /// The rule file does not compile.
     Error,
 }
 
@@ -97,6 +102,8 @@ macro_rules! check_codes {
             /// Every code, in the order declared.
             pub const ALL: &[CheckCode] = &[$(CheckCode::$variant),*];
 
+            /// The stable code, e.g. `jixiao::check::unknown_name` (docs/diagnostics.md
+            /// explains each).
             pub fn code(self) -> &'static str {
                 match self {
                     $(CheckCode::$variant => $code,)*
@@ -107,35 +114,68 @@ macro_rules! check_codes {
 }
 
 check_codes! {
+    /// A name that is not defined, or `值`/`总分` used where they mean nothing.
     UnknownName => "jixiao::check::unknown_name",
+    /// Two inputs, values, indicators, aliases, grades or checks with the same name.
     DuplicateName => "jixiao::check::duplicate_name",
+    /// A header item (`标题`, `年度`, `满分` …) or `等级` written twice.
     DuplicateHeader => "jixiao::check::duplicate_header",
+    /// `标题`, `年度` or `满分` missing, or no `计步` where a `扣分` needs one.
     MissingHeader => "jixiao::check::missing_header",
+    /// Computed values that refer to each other in a cycle.
     Cycle => "jixiao::check::cycle",
+    /// Numbers, 是/否 values and text mixed up.
     TypeMismatch => "jixiao::check::type_mismatch",
+    /// A function that does not exist.
     UnknownFunction => "jixiao::check::unknown_function",
+    /// A function called with the wrong number or kind of arguments.
     BadArguments => "jixiao::check::bad_arguments",
+    /// An input type that does not exist (not 万元, 人, 百分比, 是否, 文本 …).
     UnknownKind => "jixiao::check::unknown_kind",
+    /// A `缺失时` or `范围` that does not fit the input's type or range.
     BadDefault => "jixiao::check::bad_default",
+    /// Indicators not nested 一级 → 二级 → 三级, or a 一级/二级 without children.
     LevelNesting => "jixiao::check::level_nesting",
+    /// A 三级 indicator without `评分`.
     MissingCriterion => "jixiao::check::missing_criterion",
+    /// A way of scoring that needs a value, on an indicator without `公式`.
     MissingFormula => "jixiao::check::missing_formula",
+    /// `公式` or `评分` on a 一级 or 二级 indicator.
     MisplacedCriterion => "jixiao::check::misplaced_criterion",
+    /// Children's 分值 that do not add up to their parent's (or the top level's to `满分`).
     WeightSum => "jixiao::check::weights_sum",
+    /// A 分值 or deduction that is not positive, a written score outside 0 to the 分值, or a
+    /// malformed `无法计算时`/`不适用时`.
     BadWeight => "jixiao::check::bad_weight",
+    /// No `等级` section.
     MissingGrades => "jixiao::check::missing_grades",
+    /// A malformed `勾稽` or `对照`.
     BadCheck => "jixiao::check::cross_check",
+    /// `round`'s number of places is not a constant.
     NotConstant => "jixiao::check::not_constant",
+    /// A divisor written as the constant 0: no unit could be computed.
     ZeroDivisor => "jixiao::check::zero_divisor",
+    /// (Warning.) A scored value whose divisor may be 0 within the inputs' ranges, on an
+    /// indicator without `无法计算时`.
     MayBeUndefined => "jixiao::check::may_be_undefined",
+    /// Units of measure that do not agree (`人` compared with `万元` …).
     UnitMismatch => "jixiao::check::unit_mismatch",
+    /// (Warning.) A rate compared with 100: probably a missing `%`.
     UnitSuspicious => "jixiao::check::missing_percent",
+    /// Scoring bands or grade bands with a gap.
     BandGap => "jixiao::check::band_gap",
+    /// Scoring bands or grade bands that overlap.
     BandOverlap => "jixiao::check::band_overlap",
+    /// (Warning.) A band that can never apply.
     Unreachable => "jixiao::check::unreachable",
+    /// A score that may (warning) or must (error) fall outside 0 to the 分值.
     ScoreBounds => "jixiao::check::score_bounds",
+    /// (Warning.) An input nothing uses, or a computed value neither used nor shown.
     Unused => "jixiao::check::unused",
+    /// A `基于` file that cannot be read, or an edit (`替换`, `删除`, `新增`, `调整`) whose
+    /// target is not in the base file.
     Inheritance => "jixiao::check::inheritance",
+    /// An edit (`替换`, `删除`, `新增`, `调整`) in a file that is not `基于` another.
     EditWithoutBase => "jixiao::check::edit_without_base",
     /// More diagnostics than the checker lists (`check::MAX_DIAGNOSTICS`): the rest are counted.
     TooMany => "jixiao::check::too_many",
@@ -144,10 +184,16 @@ check_codes! {
 /// One problem found in a rule file by the checker.
 #[derive(Debug)]
 pub struct CheckError {
+    /// What it is about, with a stable code.
     pub code: CheckCode,
+    /// Error (the file does not compile) or warning.
     pub level: Level,
+    /// The Chinese message.
     pub message: String,
+    /// The places it points at (byte spans in the rule text) with their texts; the first
+    /// is the primary place.
     pub labels: Vec<(Span, String)>,
+    /// A hint for the fix, if any.
     pub help: Option<String>,
     src: NamedSource<Arc<str>>,
     line: usize,
@@ -189,6 +235,7 @@ impl CheckError {
         SourceFile::new(self.src.name(), self.src.inner())
     }
 
+    /// 1-based line and column (in characters) of the primary place.
     pub fn line_col(&self) -> (usize, usize) {
         (self.line, self.column)
     }
@@ -234,15 +281,18 @@ impl Diagnostic for CheckError {
 #[error("规则文件检查未通过：{} 个错误，{} 个警告", self.error_count(), self.warning_count())]
 #[diagnostic(code(jixiao::check))]
 pub struct CheckErrors {
+    /// The errors and warnings, in source order.
     #[related]
     pub errors: Vec<CheckError>,
 }
 
 impl CheckErrors {
+    /// How many of them are errors.
     pub fn error_count(&self) -> usize {
         self.errors.iter().filter(|e| e.level == Level::Error).count()
     }
 
+    /// How many of them are warnings.
     pub fn warning_count(&self) -> usize {
         self.errors.iter().filter(|e| e.level == Level::Warning).count()
     }
@@ -251,9 +301,11 @@ impl CheckErrors {
 /// A rule file that could not be loaded: either it does not parse or it does not check.
 #[derive(Debug, thiserror::Error, Diagnostic)]
 pub enum LoadError {
+    /// It does not parse ([`crate::ErrorKind::Syntax`]).
     #[error(transparent)]
     #[diagnostic(transparent)]
     Syntax(Box<SyntaxError>),
+    /// It parses but does not check ([`crate::ErrorKind::Check`]).
     #[error(transparent)]
     #[diagnostic(transparent)]
     Check(CheckErrors),
@@ -264,6 +316,24 @@ macro_rules! problem_kinds {
     ($($(#[$doc:meta])* $variant:ident => $code:literal,)*) => {
         /// What is wrong with a unit's data; each kind has a stable code (`jixiao::data::…`)
         /// that programs can match on whatever the Chinese message says.
+        ///
+        /// ```
+        /// use jixiao::{DataFormat, Options, ProblemKind, Rules};
+        ///
+        /// assert_eq!(ProblemKind::OutOfRange.code(), "jixiao::data::out_of_range");
+        /// assert!(ProblemKind::ALL.iter().all(|k| k.code().starts_with("jixiao::data::")));
+        ///
+        /// // Every problem of a unit is reported at once, each with its kind:
+        /// let rules = Rules::compile("示例.jx", jixiao::doc_example::RULES)?;
+        /// let unit = rules.unit_from_text(
+        ///     r#"{"单位名称": "某单位", "编制人数": 0, "实有人数": "很多"}"#,
+        ///     DataFormat::Json,
+        /// )?;
+        /// let err = rules.evaluate(&unit, &Options::default()).unwrap_err();
+        /// let kinds: Vec<ProblemKind> = err.problems().iter().map(|p| p.kind).collect();
+        /// assert_eq!(kinds, [ProblemKind::OutOfRange, ProblemKind::InvalidValue]);
+        /// # Ok::<(), jixiao::Error>(())
+        /// ```
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum ProblemKind {
@@ -312,8 +382,11 @@ problem_kinds! {
 pub struct DataProblem {
     /// What kind of problem, with a stable code.
     pub kind: ProblemKind,
+    /// The field as the data names it (`编制人数`, `评审.经济效益`, `绩效目标[1]（…）`).
     pub field: String,
+    /// The value as written, when there is one to show.
     pub value: Option<String>,
+    /// What is wrong, in Chinese (`超出规定的范围 > 0`).
     pub message: String,
     /// Where in the data file (line, column), when known.
     pub location: Option<(usize, usize)>,
@@ -343,8 +416,12 @@ impl fmt::Display for DataProblem {
 #[error("单位 `{unit}` 的数据有 {} 处问题（{file}）：\n{}", problems.len(), list(problems))]
 #[diagnostic(code(jixiao::data), help("按提示修改数据文件后重新运行"))]
 pub struct DataError {
+    /// The data file (or the row of a spreadsheet); `（数据）` for a unit built through
+    /// the API.
     pub file: String,
+    /// The unit's name, or `（未读取）` when the data could not be read that far.
     pub unit: String,
+    /// Every problem found, in the order found.
     pub problems: Vec<DataProblem>,
 }
 
@@ -364,21 +441,53 @@ fn list(problems: &[DataProblem]) -> String {
 pub struct EvalError {
     /// What went wrong, with a stable code.
     pub kind: EvalErrorKind,
+    /// The unit's name.
     pub unit: String,
+    /// What was being computed: an indicator or category, or `总分`, `等级`.
     pub indicator: String,
+    /// What went wrong, in Chinese.
     pub message: String,
+    /// The rule text, for rendering the excerpt.
     #[source_code]
     pub src: NamedSource<Arc<str>>,
+    /// The formula or declaration involved, in the rule text.
     #[label("{message}")]
     pub at: SourceSpan,
+    /// A hint for the fix, if any.
     #[help]
     pub help: Option<String>,
+    /// 1-based line of `at` in the rule file.
     pub line: usize,
 }
 
 /// What stopped a unit's evaluation. Most failures are not errors of the unit: a zero
 /// divisor or a missing figure leaves only the values that need it 无法计算 (see
 /// [`crate::report::IndicatorResult::status`]); these are what remains.
+///
+/// ```
+/// use jixiao::{ErrorKind, EvalErrorKind, Options, Rules};
+///
+/// assert_eq!(EvalErrorKind::Ungradable.code(), "jixiao::eval::ungradable");
+///
+/// // A zero divisor is not an error: the indicator is 无法计算 and the total incomplete.
+/// let text = jixiao::doc_example::RULES.replace("范围 > 0", "范围 >= 0");
+/// let rules = Rules::compile("示例.jx", &text)?;
+/// assert_eq!(rules.warnings()[0].code, "jixiao::check::may_be_undefined");
+/// let mut unit = rules.unit("某单位");
+/// unit.set("编制人数", 0)?.set("实有人数", 3)?;
+/// match rules.evaluate(&unit.build(), &Options::default()) {
+///     Ok(evaluation) => {
+///         assert!(!evaluation.complete);
+///         assert_eq!(evaluation.indicators[0].reason.as_deref(), Some("除数 `编制人数` 为 0"));
+///     }
+///     Err(err) => match err.kind() {
+///         ErrorKind::Eval(EvalErrorKind::Ungradable) => panic!("the grade bands have a gap: {err}"),
+///         ErrorKind::Eval(kind) => panic!("{}: {err}", kind.code()),
+///         _ => panic!("{err}"),
+///     },
+/// }
+/// # Ok::<(), jixiao::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EvalErrorKind {
@@ -416,34 +525,66 @@ pub fn render_plain(diagnostic: &dyn Diagnostic) -> String {
     out
 }
 
-/// One diagnostic as data, for `jixiao check --format json` (editors and CI).
+/// One diagnostic as data, for `jixiao check --format json` (editors and CI); from
+/// [`crate::Rules::warnings`] or [`crate::Error::diagnostics`].
+///
+/// ```
+/// let text = format!("{}计算 未用 = 实有人数 * 2\n", jixiao::doc_example::RULES);
+/// let rules = jixiao::Rules::compile("示例.jx", &text)?;
+/// let warnings = rules.warnings();
+/// assert_eq!(warnings.len(), 1);
+/// let warning = &warnings[0];
+/// assert_eq!(warning.code, "jixiao::check::unused");
+/// assert_eq!(warning.severity, "warning");
+/// assert_eq!(warning.message, "计算值 `未用` 没有被用到，也没有 `显示`");
+/// assert_eq!((warning.line, warning.column), (18, 1));
+/// assert_eq!(&text[warning.start..warning.end], "计算 未用");
+/// assert_eq!(warning.labels[0].text, "未使用");
+/// let json = serde_json::to_value(warning).unwrap();
+/// assert_eq!(json["file"], "示例.jx");
+/// # Ok::<(), jixiao::Error>(())
+/// ```
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct DiagnosticRecord {
+    /// The stable code (`jixiao::syntax`, `jixiao::check::unused` …).
     pub code: String,
     /// `error` or `warning`.
     pub severity: String,
+    /// The Chinese message.
     pub message: String,
+    /// The rule file's name, as given to [`crate::Rules::compile`].
     pub file: String,
-    /// 1-based line and column (in characters) of the primary place.
+    /// 1-based line (of the primary place).
     pub line: usize,
+    /// 1-based column, in characters, of the primary place.
     pub column: usize,
-    /// Byte offsets of the primary place.
+    /// Byte offset where the primary place starts in the rule text.
     pub start: usize,
+    /// Byte offset where it ends (equal to `start` for a point).
     pub end: usize,
+    /// A hint for the fix, if any.
     pub help: Option<String>,
+    /// Every place the diagnostic points at, the primary one first.
     pub labels: Vec<LabelRecord>,
 }
 
+/// One place a [`DiagnosticRecord`] points at, with its text.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct LabelRecord {
+    /// 1-based line.
     pub line: usize,
+    /// 1-based column, in characters.
     pub column: usize,
+    /// Byte offset of the start in the rule text.
     pub start: usize,
+    /// Byte offset of the end.
     pub end: usize,
+    /// What the label says (`未定义`, ``这里是 `=` ``).
     pub text: String,
 }
 
 impl DiagnosticRecord {
+    /// The record of a checker diagnostic, positions taken in `source`.
     pub fn from_check(source: &crate::source::SourceFile, e: &crate::diagnostics::CheckError) -> Self {
         let labels: Vec<LabelRecord> = e
             .labels
@@ -479,6 +620,7 @@ impl DiagnosticRecord {
         }
     }
 
+    /// The record of a syntax error in the file named `file`.
     pub fn from_syntax(file: &str, e: &crate::diagnostics::SyntaxError) -> Self {
         let (line, column) = e.line_col();
         let span = e.span();

@@ -155,7 +155,10 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// The formats a single unit's data file may have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DataFormat {
+    /// A TOML data file (`.toml`): `"单位名称" = "…"`, one key per input, `[[绩效目标]]`
+    /// tables for a target list, `[评审]` and `[自评]` sections.
     Toml,
+    /// A JSON data file (`.json`): one object with the same keys as the TOML form.
     Json,
 }
 

@@ -35,6 +35,7 @@ use rust_decimal::Decimal;
 /// Why an arithmetic step failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ArithError {
+    /// A division by 0.
     DivisionByZero,
     /// A value past 16,384 bits (only a rule file built to explode gets there), or a
     /// rounding to more than 1,000 places.
@@ -42,6 +43,7 @@ pub enum ArithError {
 }
 
 impl ArithError {
+    /// The Chinese message (`除数为 0`) a report shows for it.
     pub fn message(self) -> &'static str {
         match self {
             ArithError::DivisionByZero => "除数为 0",
@@ -51,6 +53,29 @@ impl ArithError {
 }
 
 /// An exact rational number (see the module documentation).
+///
+/// ```
+/// use jixiao::number::{ArithError, Number};
+///
+/// let rate = Number::from(138).checked_div(Number::from(174))?;
+/// assert_eq!(rate.to_string(), "23/29"); // exact: a fraction, not 0.7931034…
+/// assert_eq!(rate.fixed(true, 2), "79.31%"); // shown as `显示 百分比 2` says
+/// assert_eq!(rate.clone().round(4)?.to_string(), "0.7931");
+/// assert_eq!(Number::parse_exact_text("23/29"), Some(rate)); // the exact text reads back
+///
+/// // 382.85 / 600 / 95% × 3 is exactly 2.015; 四舍五入 to 2 places, decided on that
+/// // exact value, is 2.02 (half away from zero).
+/// let x = Number::parse_exact_text("382.85").unwrap()
+///     .checked_div(Number::from(600))?
+///     .checked_div(Number::parse_exact_text("0.95").unwrap())?
+///     .checked_mul(Number::from(3))?;
+/// assert_eq!(x.to_string(), "2.015");
+/// assert_eq!(x.clone().round(2)?.to_string(), "2.02");
+/// assert_eq!((-x).round(2)?.to_string(), "-2.02");
+///
+/// assert_eq!(Number::ONE.checked_div(Number::ZERO), Err(ArithError::DivisionByZero));
+/// # Ok::<(), ArithError>(())
+/// ```
 ///
 /// 32 bytes: `n / d` (`d ≥ 1`, `n > i128::MIN`, not necessarily in lowest terms) while
 /// `big` is `None`, else the big rational in `big` (only for values whose lowest terms do
@@ -260,8 +285,11 @@ fn rounded_big(x: &BigRational, dp: u32) -> BigInt {
 }
 
 impl Number {
+    /// 0.
     pub const ZERO: Number = Number::int(0);
+    /// 1.
     pub const ONE: Number = Number::int(1);
+    /// 100 (a percent's scale).
     pub const ONE_HUNDRED: Number = Number::int(100);
 
     const fn int(n: i128) -> Number {
@@ -346,6 +374,7 @@ impl Number {
         }
     }
 
+    /// Whether the value is 0.
     pub fn is_zero(&self) -> bool {
         match self.repr() {
             Repr::Small(s) => s.n == 0,
@@ -353,6 +382,7 @@ impl Number {
         }
     }
 
+    /// Whether the value is below 0.
     pub fn is_negative(&self) -> bool {
         match self.repr() {
             Repr::Small(s) => s.n < 0,
@@ -360,6 +390,7 @@ impl Number {
         }
     }
 
+    /// Whether the value is a whole number (`4`, `8/2`; not `2.5`).
     pub fn is_integer(&self) -> bool {
         match self.repr() {
             Repr::Small(s) if s.d == 1 => true,
@@ -369,6 +400,7 @@ impl Number {
         }
     }
 
+    /// The absolute value.
     pub fn abs(self) -> Number {
         match self.repr() {
             Repr::Small(s) => Number::from_small(Small { n: s.n.abs(), d: s.d }),
@@ -436,21 +468,25 @@ impl Number {
         slow(self, other, |x, y| x / y)
     }
 
+    /// [`Number::add`] taking its operands by value.
     #[inline]
     pub fn checked_add(self, other: Number) -> Result<Number, ArithError> {
         self.add(&other)
     }
 
+    /// [`Number::sub`] taking its operands by value.
     #[inline]
     pub fn checked_sub(self, other: Number) -> Result<Number, ArithError> {
         self.sub(&other)
     }
 
+    /// [`Number::mul`] taking its operands by value.
     #[inline]
     pub fn checked_mul(self, other: Number) -> Result<Number, ArithError> {
         self.mul(&other)
     }
 
+    /// [`Number::div`] taking its operands by value.
     #[inline]
     pub fn checked_div(self, other: Number) -> Result<Number, ArithError> {
         self.div(&other)
@@ -488,6 +524,18 @@ impl Number {
     }
 
     /// 四舍五入: rounded half away from zero to `dp` decimals, decided on the exact value.
+    /// An error only for more than 1,000 places.
+    ///
+    /// ```
+    /// use jixiao::Number;
+    ///
+    /// let round = |text: &str, dp| Number::parse_exact_text(text).unwrap().round(dp).unwrap().to_string();
+    /// assert_eq!(round("0.125", 2), "0.13");
+    /// assert_eq!(round("-0.125", 2), "-0.13");
+    /// assert_eq!(round("2/3", 2), "0.67");
+    /// assert_eq!(round("1/8", 0), "0");
+    /// assert_eq!(round("2.5", 0), "3"); // not to even
+    /// ```
     #[inline]
     pub fn round(self, dp: u32) -> Result<Number, ArithError> {
         if dp > 1000 {
@@ -814,6 +862,7 @@ impl serde::Serialize for Number {
 pub mod serde_option {
     use super::Number;
 
+    /// Writes `Some` as the exact text (`"2.015"`, `"23/29"`) and `None` as null.
     pub fn serialize<S: serde::Serializer>(x: &Option<Number>, serializer: S) -> Result<S::Ok, S::Error> {
         match x {
             Some(n) => serializer.collect_str(n),

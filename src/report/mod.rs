@@ -21,10 +21,14 @@ use crate::eval::{Branch, Outcome};
 use crate::model::*;
 use crate::numfmt::{format_decimal, format_exact};
 
+/// The rule set an evaluation was made with, from the rule file's header.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct RulesInfo {
+    /// The `标题`.
     pub title: String,
+    /// The `年度`.
     pub year: u32,
+    /// The `发布单位`; empty when the file does not name one.
     pub issuer: String,
 }
 
@@ -33,26 +37,34 @@ pub struct RulesInfo {
 pub struct IndicatorResult {
     /// 一级 and 二级 names above it.
     pub path: Vec<String>,
+    /// The indicator's name.
     pub name: String,
-    /// The formula's exact value, if it has one.
+    /// The formula's exact value, if it has one (JSON: a string such as `"1.04"` or
+    /// `"23/29"`; `null` when it has no formula or the value is 无法计算).
     #[serde(with = "crate::number::serde_option")]
     pub value: Option<Number>,
     /// The value as the rule file says to show it (`79.31%`).
     pub display: Option<String>,
-    /// `null` when the indicator has no score (无法计算) or is 不适用.
+    /// The exact score (JSON: a string such as `"8"` or `"167/44"`); `null` when the
+    /// indicator has no score (无法计算) or is 不适用.
     #[serde(with = "crate::number::serde_option")]
     pub score: Option<Number>,
-    /// The score as shown, or `无法计算` / `不适用`.
+    /// The score as shown (rounded to the file's `得分精度`: `8.00`), or `无法计算` /
+    /// `不适用`.
     pub score_display: String,
     /// 已评分, 无法计算时计分 (scored by the `无法计算时` policy), 不适用 or 无法计算.
     pub status: &'static str,
     /// Why the value could not be computed (`除数 `上年三公经费预算` 为 0`, `缺少 编制人数`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The indicator's 分值 (exact; a string in JSON).
     pub weight: Number,
-    /// The unit's own score for this indicator, if it stated one.
+    /// The unit's own score for this indicator, if it stated one (a decimal string in
+    /// JSON).
     #[serde(with = "rust_decimal::serde::str_option")]
     pub self_score: Option<Decimal>,
+    /// How the score came about, with [`Options::explain`](crate::Options::explain);
+    /// absent from the JSON otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explanation: Option<Explanation>,
 }
@@ -60,35 +72,50 @@ pub struct IndicatorResult {
 /// How an indicator's score came about (`--explain`).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Explanation {
+    /// The `公式` as written (`实有人数 / 编制人数`), if the indicator has one.
     pub formula: Option<String>,
+    /// The formula with the unit's values in it (`104 / 100`).
     pub substituted: Option<String>,
+    /// The value as shown (`104.00%`), with the exact value after it where the display
+    /// rounds (`79.31%（精确值 …）`).
     pub result: Option<String>,
+    /// The `标准`: the scoring standard's original wording, if the file quotes it.
     pub standard: Option<String>,
+    /// The way of scoring, in words (`扣分：每超过基准 1 个百分点 扣 0.5，扣完为止（计步：连续）`).
     pub criterion: String,
+    /// The part of the criterion that applied to this unit, with the arithmetic
+    /// (`104.00% 超过基准 100.00%：4 步 × 0.5 = 扣 2 → 得 8`).
     pub branch: String,
 }
 
 /// A 一级 or 二级 category: the sum of its children.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct CategoryResult {
+    /// The names above it (empty for a 一级 category).
     pub path: Vec<String>,
+    /// The category's name.
     pub name: String,
+    /// 1 for 一级, 2 for 二级.
     pub level: usize,
     /// `null` when an indicator below it has no score (the subtotal is incomplete).
     #[serde(with = "crate::number::serde_option")]
     pub score: Option<Number>,
     /// The subtotal as shown, `不完整（已得 12.00）`, or `不适用`.
     pub score_display: String,
+    /// The category's 分值 (exact; a string in JSON).
     pub weight: Number,
     /// The 分值 of its indicators that are not 不适用, when some are.
     #[serde(skip_serializing_if = "Option::is_none", with = "crate::number::serde_option")]
     pub applicable_weight: Option<Number>,
+    /// The unit's own subtotal for this category, if it stated one.
     #[serde(with = "rust_decimal::serde::str_option")]
     pub self_score: Option<Decimal>,
 }
 
+/// One `勾稽` or `对照` of the rule file, checked on the unit's data.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct CheckResult {
+    /// The check's name.
     pub name: String,
     /// `勾稽` (a cross-check) or `对照` (one figure stated in two places).
     pub kind: String,
@@ -97,33 +124,49 @@ pub struct CheckResult {
     /// Why it could not be checked: a value it needs is 无法计算.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unchecked: Option<String>,
+    /// The left side's exact value, when the check compares two numbers and it could be
+    /// computed.
     #[serde(with = "crate::number::serde_option")]
     pub left: Option<Number>,
+    /// The right side's exact value, likewise.
     #[serde(with = "crate::number::serde_option")]
     pub right: Option<Number>,
+    /// `left − right`, exactly, when both are there.
     #[serde(with = "crate::number::serde_option")]
     pub difference: Option<Number>,
     /// For `对照 … 差额 …`: the known component the difference should equal.
     #[serde(with = "crate::number::serde_option")]
     pub expected_difference: Option<Number>,
+    /// `错误` or `警告`: the check's `级别`.
     pub severity: String,
+    /// The check as the rule file writes it (`左 = 右`, or `甲 与 乙（差额 丙）` for a
+    /// comparison).
     pub expression: String,
+    /// The check's `说明`, if any.
     pub description: Option<String>,
 }
 
+/// What the unit stated about itself (its `自评`), as read from its data.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct SelfEvaluation {
+    /// The unit's own total (自评总分), a decimal string in JSON.
     #[serde(with = "rust_decimal::serde::str_option")]
     pub total: Option<Decimal>,
+    /// The unit's own grade (自评等级).
     pub grade: Option<String>,
 }
 
 /// What produced a report: the rule set and the data, by SHA-256.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Provenance {
+    /// The rule file's name, as given when it was compiled.
     pub rules_file: String,
+    /// Lower-case hex SHA-256 of the rule file's text.
     pub rules_sha256: String,
+    /// The data file (or spreadsheet row); `（数据）` for a unit built through the API.
     pub data_file: String,
+    /// Lower-case hex SHA-256 of the data file's text; empty when the unit was not read
+    /// from text ([`Rules::unit`](crate::Rules::unit), [`Rules::unit_from_json`](crate::Rules::unit_from_json)).
     pub data_sha256: String,
 }
 
@@ -144,16 +187,19 @@ impl Serialize for Values {
 /// A `计算 … 显示 …` value, as the report shows it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ComputedResult {
+    /// The value's name.
     pub name: String,
     /// Exact; `null` when it cannot be computed for this unit.
     #[serde(with = "crate::number::serde_option")]
     pub value: Option<Number>,
     /// As `显示` says (`62.88%`), or `无法计算（…）`.
     pub display: String,
+    /// Its `说明`, if any.
     pub description: Option<String>,
     /// With explanations: the formula and the unit's values in it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub formula: Option<String>,
+    /// With explanations: the formula with the unit's values substituted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub substituted: Option<String>,
     /// With explanations: what a zero divisor would mean for this value.
@@ -168,35 +214,80 @@ pub const JSON_VERSION: u32 = 1;
 
 /// The whole result for one unit. Its JSON form is a stable contract
 /// (docs/schema/evaluation.schema.json, version [`JSON_VERSION`]).
+///
+/// ```
+/// use jixiao::{Options, Rules};
+///
+/// let rules = Rules::compile("示例.jx", jixiao::doc_example::RULES)?;
+/// let mut unit = rules.unit("某单位");
+/// unit.set("编制人数", 174)?.set("实有人数", 138)?;
+/// let evaluation = rules.evaluate(&unit.build(), &Options::default())?;
+///
+/// // The unit as a whole: check `complete` before reading the total and grade.
+/// assert!(evaluation.complete);
+/// assert_eq!(evaluation.total.as_ref().map(|t| t.to_string()).as_deref(), Some("10"));
+/// assert_eq!(evaluation.total_display, "10.00");
+/// assert_eq!(evaluation.grade.as_deref(), Some("优秀"));
+///
+/// // Each 三级 indicator, with its exact value and its score:
+/// let indicator = &evaluation.indicators[0];
+/// assert_eq!(indicator.path, ["投入", "预算配置"]);
+/// assert_eq!(indicator.name, "财政供养人员控制率");
+/// assert_eq!(indicator.value.as_ref().unwrap().to_string(), "23/29"); // 138 / 174, exact
+/// assert_eq!(indicator.display.as_deref(), Some("79.31%"));
+/// assert_eq!(indicator.score_display, "10.00");
+/// assert_eq!(indicator.status, jixiao::report::STATUS_SCORED);
+///
+/// // The 一级 and 二级 subtotals, a parent before its children:
+/// let categories: Vec<_> = evaluation.categories.iter().map(|c| (c.level, c.name.as_str())).collect();
+/// assert_eq!(categories, [(1, "投入"), (2, "预算配置")]);
+///
+/// // In JSON, exact numbers are strings (a decimal, or a fraction when it does not terminate):
+/// let json = serde_json::to_value(&evaluation).unwrap();
+/// assert_eq!(json["indicators"][0]["value"], "23/29");
+/// assert_eq!(json["indicators"][0]["weight"], "10");
+/// assert_eq!(json["total"], "10");
+/// # Ok::<(), jixiao::Error>(())
+/// ```
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Evaluation {
     /// [`JSON_VERSION`], first in the JSON so a reader can check it before anything else.
     pub version: u32,
+    /// The rule set's header.
     pub rules: RulesInfo,
+    /// The unit's name (`单位名称`).
     pub unit: String,
+    /// Every 三级 indicator, in the rule file's order.
     pub indicators: Vec<IndicatorResult>,
+    /// Every 一级 and 二级 category, in the rule file's order (a 一级 before its 二级).
     pub categories: Vec<CategoryResult>,
     /// Every indicator has a score (or is 不适用 and the file says how the total is then
     /// formed): `total` and `grade` are final.
     pub complete: bool,
-    /// `null` when incomplete: the unit has no total until every indicator has a score.
+    /// The exact total (JSON: a string such as `"8"` or `"4149/44"`); `null` when
+    /// incomplete: the unit has no total until every indicator has a score.
     #[serde(with = "crate::number::serde_option")]
     pub total: Option<Number>,
     /// The total as shown, or `不完整（已得 62.50 分，可评分值 70 / 满分 100）`.
     pub total_display: String,
-    /// `null` when incomplete.
+    /// The grade (`优秀` …) the total falls in; `null` when incomplete.
     pub grade: Option<String>,
     /// How the total was formed when some indicator is 不适用 or has no score; `null` for
     /// the plain sum.
     pub scoring: Option<ScoringNote>,
+    /// Every `勾稽` and `对照`, in the rule file's order.
     pub checks: Vec<CheckResult>,
+    /// Every computed value (the indicators' formulas and the `计算` values) by name, as
+    /// text.
     pub values: Values,
     /// The `计算` values the rule file shows (`显示`), in its order: the figures a report
     /// recomputes that no indicator scores.
     pub computed: Vec<ComputedResult>,
+    /// The unit's own total and grade, as it stated them.
     pub self_evaluation: SelfEvaluation,
     /// 复核意见: the unit's statements checked against the recomputation.
     pub audit: AuditReport,
+    /// The rule file and the data, by name and SHA-256.
     pub provenance: Provenance,
 }
 
@@ -209,6 +300,7 @@ pub struct ScoringNote {
     pub evaluable: Number,
     /// Sum of the 分值 of the indicators that are not 不适用 (the reduced maximum).
     pub applicable: Number,
+    /// The rule file's `满分`.
     pub full_marks: Number,
     /// What the grade bands compared when it is not the total (按得分率定级: the total ÷
     /// the reduced maximum × 满分); units are ranked by it.
@@ -224,9 +316,13 @@ pub struct ScoringNote {
     pub text: String,
 }
 
+/// An indicator that is 不适用 or has no score, and why ([`ScoringNote`]).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct IndicatorReason {
+    /// The indicator's name.
     pub indicator: String,
+    /// Why its value could not be computed (`缺少 编制人数、实有人数`,
+    /// ``除数 `上年三公经费` 为 0``).
     pub reason: String,
 }
 
@@ -419,6 +515,8 @@ pub fn build_with(model: &Model, record: &Record, outcome: &Outcome, explain: bo
 pub const STATUS_SCORED: &str = "已评分";
 /// Scored by the indicator's `无法计算时`.
 pub const STATUS_BY_POLICY: &str = "无法计算时计分";
+/// Not scored for this unit: its value could not be computed and its `无法计算时` says
+/// `不适用`; the total is formed as the file's `不适用时` says.
 pub const STATUS_NOT_APPLICABLE: &str = "不适用";
 /// No score: the unit's total is incomplete.
 pub const STATUS_UNSCORED: &str = "无法计算";
