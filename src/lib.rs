@@ -58,7 +58,7 @@
 //! `jixiao-cli`) and hidden from these docs: they may change in any release. Build on
 //! the items documented here.
 
-// (missing_docs is turned on once every public item has its documentation.)
+#![warn(missing_docs)]
 
 mod api;
 
