@@ -296,7 +296,7 @@ fn bad_rows_in_the_middle_are_kept_marked_and_in_order() {
     let reason = |i: usize| rows[i][column(h, "错误原因")].clone();
     assert_eq!(
         reason(3),
-        "第 4 行（文本第 9 行）「编制人数」列（值 `八十六`）：应为一个数（单位：人），例如 `3696.83`"
+        "第 4 行（文本第 9 行）「编制人数」列（值 `八十六`）：应为一个整数（单位：人），例如 `174`"
     );
     assert_eq!(
         reason(5),
