@@ -312,6 +312,39 @@ impl Rules {
         })
     }
 
+    /// [`Rules::evaluate_many`] for a stream of units of any length in bounded memory:
+    /// units are taken a chunk at a time (a few hundred per core), evaluated in parallel,
+    /// and their results handed out in input order before the next chunk is read.
+    ///
+    /// ```
+    /// use jixiao::{Options, Rules};
+    ///
+    /// let rules = Rules::compile("示例.jx", jixiao::doc_example::RULES)?;
+    /// let units = (0..1000).map(|i| {
+    ///     let mut unit = rules.unit(format!("单位{i}"));
+    ///     unit.set("编制人数", 100).unwrap().set("实有人数", 90 + i % 20).unwrap();
+    ///     unit.build()
+    /// });
+    /// let mut graded = 0;
+    /// for result in rules.evaluate_iter(units, Options::default()) {
+    ///     graded += usize::from(result?.grade.is_some());
+    /// }
+    /// assert_eq!(graded, 1000);
+    /// # Ok::<(), jixiao::Error>(())
+    /// ```
+    pub fn evaluate_iter<I>(&self, units: I, options: Options) -> EvaluateIter<'_, I::IntoIter>
+    where
+        I: IntoIterator<Item = Unit>,
+    {
+        EvaluateIter {
+            rules: self,
+            units: units.into_iter(),
+            options,
+            ready: std::collections::VecDeque::new(),
+            chunk: threads_for(usize::MAX).max(1) * UNITS_PER_CHUNK,
+        }
+    }
+
     /// The compiled rule set, for the workspace's own crates.
     #[doc(hidden)]
     pub fn compiled(&self) -> &Compiled {
@@ -326,6 +359,31 @@ const UNITS_PER_THREAD: usize = 32;
 /// Evaluation recurses over formulas (bounded by the parser's nesting limit); a worker's
 /// stack is generous for the deepest a rule file may be.
 const WORKER_STACK_BYTES: usize = 16 * 1024 * 1024;
+
+/// Units [`Rules::evaluate_iter`] reads ahead per core.
+const UNITS_PER_CHUNK: usize = 256;
+
+/// The results of [`Rules::evaluate_iter`], in input order.
+#[derive(Debug)]
+pub struct EvaluateIter<'r, I> {
+    rules: &'r Rules,
+    units: I,
+    options: Options,
+    ready: std::collections::VecDeque<Result<Evaluation, Error>>,
+    chunk: usize,
+}
+
+impl<I: Iterator<Item = Unit>> Iterator for EvaluateIter<'_, I> {
+    type Item = Result<Evaluation, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.ready.is_empty() {
+            let chunk: Vec<Unit> = self.units.by_ref().take(self.chunk).collect();
+            self.ready.extend(self.rules.evaluate_many(&chunk, &self.options));
+        }
+        self.ready.pop_front()
+    }
+}
 
 fn threads_for(units: usize) -> usize {
     if cfg!(target_arch = "wasm32") {

@@ -62,7 +62,9 @@
 
 mod api;
 
-pub use api::{Error, ErrorKind, InputInfo, InputType, InputValue, Options, Rules, Target, Unit, UnitBuilder};
+pub use api::{
+    Error, ErrorKind, EvaluateIter, InputInfo, InputType, InputValue, Options, Rules, Target, Unit, UnitBuilder,
+};
 pub use diagnostics::{DataProblem, DiagnosticRecord, EvalErrorKind, ProblemKind};
 pub use number::Number;
 pub use report::{Evaluation, JSON_VERSION};

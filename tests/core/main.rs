@@ -302,3 +302,29 @@ fn every_code_is_distinct_and_namespaced() {
         .iter()
         .all(|c| c.starts_with("jixiao::data::") || c.starts_with("jixiao::eval::")));
 }
+
+#[test]
+fn evaluate_iter_streams_the_same_results_in_order() {
+    // More units than one chunk on any machine, so chunk boundaries are crossed.
+    let rules = rules_2021();
+    let good = seed(&rules);
+    let mut bad = rules.unit("缺数单位");
+    bad.set("编制人数", 10).unwrap();
+    let bad = bad.build();
+    let n = 4 * 256 * std::thread::available_parallelism().map_or(1, |c| c.get()) + 7;
+    let units: Vec<Unit> = (0..n)
+        .map(|i| if i % 101 == 3 { bad.clone() } else { good.clone() })
+        .collect();
+    let options = Options::default().audit(false);
+    let streamed: Vec<_> = rules.evaluate_iter(units.clone(), options).collect();
+    let many = rules.evaluate_many(&units, &options);
+    assert_eq!(streamed.len(), n);
+    for (i, (a, b)) in streamed.iter().zip(&many).enumerate() {
+        match (a, b) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "unit {i}"),
+            (Err(a), Err(b)) => assert_eq!(a.code(), b.code(), "unit {i}"),
+            _ => panic!("unit {i}: evaluate_iter and evaluate_many disagree"),
+        }
+        assert_eq!(a.is_err(), i % 101 == 3, "unit {i}");
+    }
+}
