@@ -337,98 +337,13 @@ pub fn build_with(model: &Model, record: &Record, outcome: &Outcome, explain: bo
     let mut indicators = Vec::with_capacity(model.leaves.len());
     let mut categories = Vec::new();
     for (i, node) in model.nodes.iter().enumerate() {
-        let path = model.node_path(i);
+        let self_score = stated_score(&node.name);
         match &node.leaf {
-            Some(leaf) => {
-                let value = leaf.value_slot.and_then(|s| match outcome.slots.get(s) {
-                    Some(Value::Num(n)) => Some(n.clone()),
-                    _ => None,
-                });
-                let display = leaf
-                    .value_slot
-                    .and_then(|s| outcome.slots.get(s).map(|v| shown_with_missing(model, outcome, s, v)));
-                let (status, reason, score) = match &outcome.branches[i] {
-                    Branch::Unscored { reason } => {
-                        (STATUS_UNSCORED, Some(unscored_reason(model, outcome, i, reason)), None)
-                    }
-                    Branch::NotApplicable { reason, .. } => (STATUS_NOT_APPLICABLE, Some(reason.reason.clone()), None),
-                    Branch::Undefined { reason, .. } => (
-                        STATUS_BY_POLICY,
-                        Some(reason.reason.clone()),
-                        Some(outcome.scores[i].clone()),
-                    ),
-                    _ => (STATUS_SCORED, None, Some(outcome.scores[i].clone())),
-                };
-                let score_display = match (&score, status) {
-                    (Some(s), _) => score_text(model, s.clone()),
-                    (None, STATUS_NOT_APPLICABLE) => STATUS_NOT_APPLICABLE.to_owned(),
-                    (None, _) => crate::model::UNDEFINED_TEXT.to_owned(),
-                };
-                indicators.push(IndicatorResult {
-                    path,
-                    name: node.name.clone(),
-                    value,
-                    display,
-                    score,
-                    score_display,
-                    status,
-                    reason,
-                    weight: node.weight.clone(),
-                    self_score: stated_score(&node.name),
-                    explanation: explain.then(|| explain_leaf(model, i, leaf, outcome)),
-                });
-            }
-            None => {
-                let partial = outcome.partial.as_deref();
-                let incomplete = partial.is_some_and(|p| p.incomplete[i]);
-                let applicable = partial
-                    .map(|p| p.applicable_weights[i].clone())
-                    .filter(|w| *w != node.weight);
-                let score = outcome.scores[i].clone();
-                let not_applicable = applicable.as_ref().is_some_and(|w| w.is_zero());
-                let score_display = if incomplete {
-                    format!("不完整（已得 {}）", score_text(model, score.clone()))
-                } else if not_applicable {
-                    STATUS_NOT_APPLICABLE.to_owned()
-                } else {
-                    score_text(model, score.clone())
-                };
-                categories.push(CategoryResult {
-                    path,
-                    name: node.name.clone(),
-                    level: node.depth,
-                    // No subtotal when it is not final, or when nothing below it counts.
-                    score: (!incomplete && !not_applicable).then_some(score),
-                    score_display,
-                    weight: node.weight.clone(),
-                    applicable_weight: applicable,
-                    self_score: stated_score(&node.name),
-                })
-            }
+            Some(leaf) => indicators.push(indicator_result(model, outcome, i, leaf, self_score, explain)),
+            None => categories.push(category_result(model, outcome, i, self_score)),
         }
     }
-    let checks = model
-        .checks
-        .iter()
-        .zip(&outcome.checks)
-        .map(|(def, out)| CheckResult {
-            name: def.name.clone(),
-            kind: if def.comparison { "对照" } else { "勾稽" }.to_owned(),
-            ok: out.ok,
-            unchecked: out.undefined.as_ref().map(|u| u.reason.clone()),
-            left: out.left.clone(),
-            right: out.right.clone(),
-            difference: out
-                .left
-                .clone()
-                .zip(out.right.clone())
-                .and_then(|(l, r)| l.checked_sub(r).ok()),
-            expected_difference: out.expected.clone(),
-            severity: def.severity.label().to_owned(),
-            expression: check_expression(model, def),
-            description: def.description.clone(),
-        })
-        .collect();
+    let checks = check_results(model, outcome);
     let grade = outcome
         .grade
         .and_then(|g| model.grades.bands.get(g))
@@ -446,32 +361,7 @@ pub fn build_with(model: &Model, record: &Record, outcome: &Outcome, explain: bo
             })
             .collect(),
     );
-    let computed = model
-        .computed
-        .iter()
-        .filter(|c| c.indicator.is_none() && c.display.is_some())
-        .map(|c| {
-            let v = outcome.slots.get(c.slot);
-            ComputedResult {
-                name: c.name.clone(),
-                value: match v {
-                    Some(Value::Num(n)) => Some(n.clone()),
-                    _ => None,
-                },
-                display: match (v, c.display) {
-                    (Some(Value::Num(n)), Some(d)) => format_decimal(n.clone(), d.percent, d.decimals),
-                    (Some(v), _) => Value::text(v),
-                    (None, _) => String::new(),
-                },
-                description: c.description.clone(),
-                formula: explain.then(|| squash(model.source.slice(c.expr.span))),
-                // Display-only: a zero divisor is fine here, and says so.
-                note: (explain && c.may_be_undefined)
-                    .then(|| "除数可能为 0：那时这个值无法计算，只是显示，不影响得分".to_owned()),
-                substituted: explain.then(|| substitute(model, c, outcome)),
-            }
-        })
-        .collect();
+    let computed = computed_results(model, outcome, explain);
     Evaluation {
         version: JSON_VERSION,
         rules: RulesInfo {
@@ -509,6 +399,139 @@ pub fn build_with(model: &Model, record: &Record, outcome: &Outcome, explain: bo
             data_sha256: record.source_sha256.clone(),
         },
     }
+}
+
+/// One 三级 indicator's row: value, score, status and (with `explain`) how it was scored.
+fn indicator_result(
+    model: &Model,
+    outcome: &Outcome,
+    i: usize,
+    leaf: &Leaf,
+    self_score: Option<Decimal>,
+    explain: bool,
+) -> IndicatorResult {
+    let node = &model.nodes[i];
+    let value = leaf.value_slot.and_then(|s| match outcome.slots.get(s) {
+        Some(Value::Num(n)) => Some(n.clone()),
+        _ => None,
+    });
+    let display = leaf
+        .value_slot
+        .and_then(|s| outcome.slots.get(s).map(|v| shown_with_missing(model, outcome, s, v)));
+    let (status, reason, score) = match &outcome.branches[i] {
+        Branch::Unscored { reason } => (STATUS_UNSCORED, Some(unscored_reason(model, outcome, i, reason)), None),
+        Branch::NotApplicable { reason, .. } => (STATUS_NOT_APPLICABLE, Some(reason.reason.clone()), None),
+        Branch::Undefined { reason, .. } => (
+            STATUS_BY_POLICY,
+            Some(reason.reason.clone()),
+            Some(outcome.scores[i].clone()),
+        ),
+        _ => (STATUS_SCORED, None, Some(outcome.scores[i].clone())),
+    };
+    let score_display = match (&score, status) {
+        (Some(s), _) => score_text(model, s.clone()),
+        (None, STATUS_NOT_APPLICABLE) => STATUS_NOT_APPLICABLE.to_owned(),
+        (None, _) => crate::model::UNDEFINED_TEXT.to_owned(),
+    };
+    IndicatorResult {
+        path: model.node_path(i),
+        name: node.name.clone(),
+        value,
+        display,
+        score,
+        score_display,
+        status,
+        reason,
+        weight: node.weight.clone(),
+        self_score,
+        explanation: explain.then(|| explain_leaf(model, i, leaf, outcome)),
+    }
+}
+
+/// One 一级 or 二级 category's subtotal (none when incomplete or wholly 不适用).
+fn category_result(model: &Model, outcome: &Outcome, i: usize, self_score: Option<Decimal>) -> CategoryResult {
+    let node = &model.nodes[i];
+    let partial = outcome.partial.as_deref();
+    let incomplete = partial.is_some_and(|p| p.incomplete[i]);
+    let applicable = partial
+        .map(|p| p.applicable_weights[i].clone())
+        .filter(|w| *w != node.weight);
+    let score = outcome.scores[i].clone();
+    let not_applicable = applicable.as_ref().is_some_and(|w| w.is_zero());
+    let score_display = if incomplete {
+        format!("不完整（已得 {}）", score_text(model, score.clone()))
+    } else if not_applicable {
+        STATUS_NOT_APPLICABLE.to_owned()
+    } else {
+        score_text(model, score.clone())
+    };
+    CategoryResult {
+        path: model.node_path(i),
+        name: node.name.clone(),
+        level: node.depth,
+        // No subtotal when it is not final, or when nothing below it counts.
+        score: (!incomplete && !not_applicable).then_some(score),
+        score_display,
+        weight: node.weight.clone(),
+        applicable_weight: applicable,
+        self_score,
+    }
+}
+
+/// The cross-checks as computed for this unit.
+fn check_results(model: &Model, outcome: &Outcome) -> Vec<CheckResult> {
+    model
+        .checks
+        .iter()
+        .zip(&outcome.checks)
+        .map(|(def, out)| CheckResult {
+            name: def.name.clone(),
+            kind: if def.comparison { "对照" } else { "勾稽" }.to_owned(),
+            ok: out.ok,
+            unchecked: out.undefined.as_ref().map(|u| u.reason.clone()),
+            left: out.left.clone(),
+            right: out.right.clone(),
+            difference: out
+                .left
+                .clone()
+                .zip(out.right.clone())
+                .and_then(|(l, r)| l.checked_sub(r).ok()),
+            expected_difference: out.expected.clone(),
+            severity: def.severity.label().to_owned(),
+            expression: check_expression(model, def),
+            description: def.description.clone(),
+        })
+        .collect()
+}
+
+/// The `计算` values the rule file shows, with (under `explain`) formula and substitution.
+fn computed_results(model: &Model, outcome: &Outcome, explain: bool) -> Vec<ComputedResult> {
+    model
+        .computed
+        .iter()
+        .filter(|c| c.indicator.is_none() && c.display.is_some())
+        .map(|c| {
+            let v = outcome.slots.get(c.slot);
+            ComputedResult {
+                name: c.name.clone(),
+                value: match v {
+                    Some(Value::Num(n)) => Some(n.clone()),
+                    _ => None,
+                },
+                display: match (v, c.display) {
+                    (Some(Value::Num(n)), Some(d)) => format_decimal(n.clone(), d.percent, d.decimals),
+                    (Some(v), _) => Value::text(v),
+                    (None, _) => String::new(),
+                },
+                description: c.description.clone(),
+                formula: explain.then(|| squash(model.source.slice(c.expr.span))),
+                // Display-only: a zero divisor is fine here, and says so.
+                note: (explain && c.may_be_undefined)
+                    .then(|| "除数可能为 0：那时这个值无法计算，只是显示，不影响得分".to_owned()),
+                substituted: explain.then(|| substitute(model, c, outcome)),
+            }
+        })
+        .collect()
 }
 
 /// An indicator's status in [`IndicatorResult::status`].
