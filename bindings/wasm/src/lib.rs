@@ -135,8 +135,8 @@ export interface ManyEntry { status: "正常" | "不完整" | "错误"; unit: st
 #[wasm_bindgen(unchecked_return_type = "CheckReport")]
 pub fn check(
     #[wasm_bindgen(js_name = ruleText)] rule_text: &str,
-    name: Option<String>,
-    #[wasm_bindgen(unchecked_param_type = "Record<string, string>")] bases: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "string | null")] name: Option<String>,
+    #[wasm_bindgen(unchecked_optional_param_type = "Record<string, string> | null")] bases: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let bases = read_bases(bases)?;
     let name = name.as_deref().unwrap_or(DEFAULT_RULES_NAME);
@@ -167,8 +167,8 @@ impl JsRules {
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(js_name = ruleText)] rule_text: &str,
-        name: Option<String>,
-        #[wasm_bindgen(unchecked_param_type = "Record<string, string>")] bases: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "string | null")] name: Option<String>,
+        #[wasm_bindgen(unchecked_optional_param_type = "Record<string, string> | null")] bases: Option<JsValue>,
     ) -> Result<JsRules, JsValue> {
         let bases = read_bases(bases)?;
         let name = name.as_deref().unwrap_or(DEFAULT_RULES_NAME);
@@ -213,7 +213,7 @@ impl JsRules {
     pub fn evaluate(
         &self,
         #[wasm_bindgen(unchecked_param_type = "object | string")] unit: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "EvalOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "EvalOptions | null")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         let options = read_options(options)?;
         let text = unit_text(&unit, &options).map_err(|e| js_error(&e))?;
@@ -227,7 +227,7 @@ impl JsRules {
     pub fn evaluate_many(
         &self,
         #[wasm_bindgen(unchecked_param_type = "(object | string)[]")] units: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "EvalOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "EvalOptions | null")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         let options = read_options(options)?;
         if !js_sys::Array::is_array(&units) {
