@@ -110,6 +110,12 @@ impl Rules {
             .collect()
     }
 
+    /// Each warning as plain text with its rule-file excerpt and caret (what `jixiao check`
+    /// prints, without colour), in the order of [`Rules::warnings`].
+    pub fn render_warnings(&self) -> Vec<String> {
+        self.compiled.warnings.iter().map(|w| render_plain(w)).collect()
+    }
+
     /// The figures a unit reports, in the rule file's order: what a host needs to build
     /// its own form.
     ///
@@ -848,6 +854,25 @@ pub struct Unit {
     raw: Raw,
     file: String,
     sha256: String,
+}
+
+impl Unit {
+    /// Names the file the unit was read from, for the evaluation's `provenance.data_file`
+    /// and data errors (without it, `（数据）`).
+    ///
+    /// ```
+    /// let rules = jixiao::Rules::compile("示例.jx", jixiao::doc_example::RULES)?;
+    /// let unit = rules
+    ///     .unit_from_text(r#"{"单位名称": "某单位", "编制人数": 100, "实有人数": 104}"#, jixiao::DataFormat::Json)?
+    ///     .with_file("某单位.json");
+    /// let evaluation = rules.evaluate(&unit, &jixiao::Options::default())?;
+    /// assert_eq!(evaluation.provenance.data_file, "某单位.json");
+    /// # Ok::<(), jixiao::Error>(())
+    /// ```
+    pub fn with_file(mut self, file: impl Into<String>) -> Unit {
+        self.file = file.into();
+        self
+    }
 }
 
 /// What [`Rules::evaluate`] computes besides the scores.
