@@ -759,6 +759,23 @@ fn first_error(errors: &CheckErrors) -> Option<&crate::diagnostics::CheckError> 
     errors.errors.iter().find(|e| e.level == Level::Error)
 }
 
+impl Unit {
+    /// Names where the unit's data came from (`rows[2]`, `第 3 行`): error messages and the
+    /// evaluation's `provenance.data_file` say it. Units read from text are `（数据）`.
+    ///
+    /// ```
+    /// let rules = jixiao::Rules::compile("示例.jx", jixiao::doc_example::RULES)?;
+    /// let unit = rules.unit_from_json(&serde_json::json!({"单位名称": "某单位"})).with_source("rows[2]");
+    /// let err = rules.evaluate(&unit, &Default::default()).unwrap_err();
+    /// assert!(err.to_string().contains("（rows[2]）"));
+    /// # Ok::<(), jixiao::Error>(())
+    /// ```
+    pub fn with_source(mut self, source: impl Into<String>) -> Unit {
+        self.file = source.into();
+        self
+    }
+}
+
 impl fmt::Display for Unit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.raw {
