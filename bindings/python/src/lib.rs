@@ -149,13 +149,13 @@ impl PyRules {
     /// The checker's warnings, as dicts (code, severity, message, file, line, column, help …).
     #[getter]
     fn warnings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        plain(py, &to_value(&self.rules.warnings())?)
+        plain(py, &mut Keys::default(), &to_value(&self.rules.warnings())?)
     }
 
     /// The figures a unit reports, in the rule file's order: name, aliases, type, ranges,
     /// default, required, section, description.
     fn inputs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        plain(py, &to_value(&self.rules.inputs())?)
+        plain(py, &mut Keys::default(), &to_value(&self.rules.inputs())?)
     }
 
     /// Evaluates one unit given as a dict; returns the JSON contract as a dict.
@@ -178,7 +178,7 @@ impl PyRules {
             self.rules.evaluate(&unit, &options).map(|e| serde_json::to_value(&e))
         });
         match result {
-            Ok(Ok(value)) => contract(py, &value, Ctx::Top),
+            Ok(Ok(value)) => contract(py, &mut Keys::default(), &value, Ctx::Top),
             Ok(Err(e)) => Err(PyValueError::new_err(e.to_string())),
             Err(e) => Err(raise(py, &e)),
         }
@@ -204,33 +204,35 @@ impl PyRules {
         if is_data_frame(rows)? {
             return self.evaluate_frame(py, rows, &options, &pool, evaluation);
         }
+        let _no_gc = NoGc::new(py)?;
         let out = PyList::empty(py);
-        let mut chunk: Vec<(Value, String)> = Vec::with_capacity(CHUNK);
+        let mut rows = rows.try_iter()?;
+        let mut read = 0;
+        let next = || -> PyResult<Vec<(Value, String)>> {
+            let mut chunk = Vec::with_capacity(CHUNK);
+            for row in rows.by_ref().take(CHUNK) {
+                let row = row?;
+                let row = row.cast::<PyDict>().map_err(|_| {
+                    PyTypeError::new_err(format!(
+                        "evaluate_many() 的每一行应为 dict，rows[{read}] 是 {}",
+                        row.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+                    ))
+                })?;
+                chunk.push((self.unit_value(row.iter())?, format!("rows[{read}]")));
+                read += 1;
+            }
+            Ok(chunk)
+        };
         let mut number = 0;
-        let flush = |chunk: &mut Vec<(Value, String)>, number: &mut usize| -> PyResult<()> {
-            let results = self.run(py, &pool, chunk, &options, evaluation);
-            for ((value, source), result) in chunk.drain(..).zip(results) {
-                *number += 1;
-                out.append(self.record(py, *number, source, &value, result)?)?;
+        let mut keys = Keys::default();
+        let take = |chunk: &[(Value, String)], results: &[Done]| -> PyResult<()> {
+            for ((value, source), result) in chunk.iter().zip(results) {
+                number += 1;
+                out.append(self.record(py, &mut keys, number, source, value, result)?)?;
             }
             Ok(())
         };
-        for row in rows.try_iter()? {
-            let row = row?;
-            let row = row.cast::<PyDict>().map_err(|_| {
-                PyTypeError::new_err(format!(
-                    "evaluate_many() 的每一行应为 dict，第 {} 行是 {}",
-                    number + chunk.len() + 1,
-                    row.get_type().name().map(|n| n.to_string()).unwrap_or_default()
-                ))
-            })?;
-            let source = format!("rows[{}]", number + chunk.len());
-            chunk.push((self.unit_value(row.iter())?, source));
-            if chunk.len() == CHUNK {
-                flush(&mut chunk, &mut number)?;
-            }
-        }
-        flush(&mut chunk, &mut number)?;
+        self.pipeline(py, &pool, &options, evaluation, next, take)?;
         Ok(out.into_any())
     }
 
@@ -256,45 +258,80 @@ struct Summary {
 }
 
 impl PyRules {
-    /// Evaluates a chunk on the pool, without the GIL, in order.
-    fn run(
+    /// Evaluates a chunk on the pool, in order (no Python here: it runs without the GIL).
+    fn evaluate_chunk(
         &self,
-        py: Python<'_>,
         pool: &rayon::ThreadPool,
         chunk: &[(Value, String)],
         options: &Options,
         full: bool,
     ) -> Vec<Done> {
-        py.detach(|| {
-            pool.install(|| {
-                chunk
-                    .par_iter()
-                    .map(|(value, source)| {
-                        let unit = self.rules.unit_from_json(value).with_source(source.as_str());
-                        let e = self.rules.evaluate(&unit, options)?;
-                        let json = if full {
-                            Some(serde_json::to_value(&e).expect("an evaluation serializes"))
-                        } else {
+        pool.install(|| {
+            chunk
+                .par_iter()
+                .map(|(value, source)| {
+                    let unit = self.rules.unit_from_json(value).with_source(source.as_str());
+                    let e = self.rules.evaluate(&unit, options)?;
+                    let json = if full {
+                        Some(serde_json::to_value(&e).expect("an evaluation serializes"))
+                    } else {
+                        None
+                    };
+                    let summary = Summary {
+                        unit: e.unit.clone(),
+                        complete: e.complete,
+                        total: e.total.as_ref().map(|t| t.to_string()),
+                        total_display: e.total_display.clone(),
+                        grade: e.grade.clone(),
+                        reason: if e.complete {
                             None
-                        };
-                        let summary = Summary {
-                            unit: e.unit.clone(),
-                            complete: e.complete,
-                            total: e.total.as_ref().map(|t| t.to_string()),
-                            total_display: e.total_display.clone(),
-                            grade: e.grade.clone(),
-                            reason: if e.complete {
-                                None
-                            } else {
-                                e.scoring.as_ref().map(|s| s.text.clone())
-                            },
-                            scores: e.indicators.iter().map(|i| decimal_text(&i.score_display)).collect(),
-                            subtotals: e.categories.iter().map(|c| decimal_text(&c.score_display)).collect(),
-                        };
-                        Ok((json, summary))
+                        } else {
+                            e.scoring.as_ref().map(|s| s.text.clone())
+                        },
+                        scores: e.indicators.iter().map(|i| decimal_text(&i.score_display)).collect(),
+                        subtotals: e.categories.iter().map(|c| decimal_text(&c.score_display)).collect(),
+                    };
+                    Ok((json, summary))
+                })
+                .collect()
+        })
+    }
+
+    /// Runs a batch chunk by chunk: `next` reads a chunk's rows (with the GIL; an empty chunk
+    /// ends the batch), the pool evaluates it in the background while `take` turns the
+    /// previous chunk's results into Python objects, so that conversion and evaluation
+    /// overlap; a chunk's JSON is freed in the background too.
+    fn pipeline(
+        &self,
+        py: Python<'_>,
+        pool: &rayon::ThreadPool,
+        options: &Options,
+        full: bool,
+        mut next: impl FnMut() -> PyResult<Vec<(Value, String)>>,
+        mut take: impl FnMut(&[(Value, String)], &[Done]) -> PyResult<()>,
+    ) -> PyResult<()> {
+        type Batch = (Vec<(Value, String)>, Vec<Done>);
+        std::thread::scope(|scope| -> PyResult<()> {
+            let mut pending: Option<std::thread::ScopedJoinHandle<'_, Batch>> = None;
+            loop {
+                let chunk = next()?;
+                let last = chunk.is_empty();
+                let running = (!last).then(|| {
+                    scope.spawn(move || {
+                        let results = self.evaluate_chunk(pool, &chunk, options, full);
+                        (chunk, results)
                     })
-                    .collect()
-            })
+                });
+                if let Some(handle) = pending.take() {
+                    let (chunk, results) = py.detach(|| handle.join().expect("evaluation thread"));
+                    take(&chunk, &results)?;
+                    scope.spawn(move || drop((chunk, results)));
+                }
+                pending = running;
+                if last {
+                    return Ok(());
+                }
+            }
         })
     }
 
@@ -303,28 +340,29 @@ impl PyRules {
     fn record<'py>(
         &self,
         py: Python<'py>,
+        keys: &mut Keys,
         number: usize,
-        source: String,
+        source: &str,
         input: &Value,
-        done: Done,
+        done: &Done,
     ) -> PyResult<Bound<'py, PyAny>> {
         let d = PyDict::new(py);
         d.set_item("number", number)?;
         d.set_item("source", source)?;
         match done {
             Ok((json, summary)) => {
-                d.set_item("unit", summary.unit)?;
+                d.set_item("unit", &summary.unit)?;
                 d.set_item("status", if summary.complete { "正常" } else { "不完整" })?;
                 d.set_item("error", py.None())?;
                 match json {
-                    Some(json) => d.set_item("evaluation", contract(py, &json, Ctx::Top)?)?,
+                    Some(json) => d.set_item("evaluation", contract(py, keys, json, Ctx::Top)?)?,
                     None => d.set_item("evaluation", py.None())?,
                 }
             }
             Err(e) => {
                 d.set_item("unit", unit_name(input))?;
                 d.set_item("status", "错误")?;
-                d.set_item("error", error_dict(py, &e)?)?;
+                d.set_item("error", error_dict(py, e)?)?;
                 d.set_item("evaluation", py.None())?;
             }
         }
@@ -358,9 +396,10 @@ impl PyRules {
             .map(|label| label.and_then(|l| l.repr().map(|r| format!("df.loc[{r}]"))))
             .collect::<PyResult<_>>()?;
         let keys: Vec<Bound<'py, PyAny>> = names.iter().map(|k| PyString::new(py, k).into_any()).collect();
+        let _no_gc = NoGc::new(py)?;
         let mut out = FrameColumns::new(self, n, full);
         let mut start = 0;
-        while start < n {
+        let next = || -> PyResult<Vec<(Value, String)>> {
             let end = (start + CHUNK).min(n);
             let mut chunk = Vec::with_capacity(end - start);
             for (i, label) in labels.iter().enumerate().take(end).skip(start) {
@@ -370,12 +409,16 @@ impl PyRules {
                 }
                 chunk.push((self.unit_value(cells.into_iter())?, label.clone()));
             }
-            let results = self.run(py, pool, &chunk, options, full);
+            start = end;
+            Ok(chunk)
+        };
+        let take = |chunk: &[(Value, String)], results: &[Done]| -> PyResult<()> {
             for ((value, _), done) in chunk.iter().zip(results) {
                 out.push(py, value, done)?;
             }
-            start = end;
-        }
+            Ok(())
+        };
+        self.pipeline(py, pool, options, full, next, take)?;
         let pandas = py.import("pandas")?;
         let data = PyDict::new(py);
         for (name, column) in out.names.iter().zip(out.columns) {
@@ -433,6 +476,7 @@ struct FrameColumns<'r> {
     names: Vec<String>,
     columns: Vec<Vec<Py<PyAny>>>,
     full: bool,
+    keys: Keys,
 }
 
 const FIXED: [&str; 10] = [
@@ -462,10 +506,11 @@ impl<'r> FrameColumns<'r> {
             names,
             columns,
             full,
+            keys: Keys::default(),
         }
     }
 
-    fn push(&mut self, py: Python<'_>, input: &Value, done: Done) -> PyResult<()> {
+    fn push(&mut self, py: Python<'_>, input: &Value, done: &Done) -> PyResult<()> {
         let none = || py.None();
         let text = |s: &str| PyString::new(py, s).into_any().unbind();
         let opt_text = |s: &Option<String>| s.as_deref().map_or_else(none, text);
@@ -501,7 +546,7 @@ impl<'r> FrameColumns<'r> {
                 }
                 if self.full {
                     row.push(match json {
-                        Some(j) => contract(py, &j, Ctx::Top)?.unbind(),
+                        Some(j) => contract(py, &mut self.keys, j, Ctx::Top)?.unbind(),
                         None => none(),
                     });
                 }
@@ -733,9 +778,24 @@ impl Ctx {
     }
 }
 
+/// Python strings for the contract's keys, made once per call rather than once per object.
+#[derive(Default)]
+struct Keys(HashMap<String, Py<PyString>>);
+
+impl Keys {
+    fn get<'py>(&mut self, py: Python<'py>, key: &str) -> Bound<'py, PyString> {
+        if let Some(k) = self.0.get(key) {
+            return k.bind(py).clone();
+        }
+        let k = PyString::intern(py, key);
+        self.0.insert(key.to_owned(), k.clone().unbind());
+        k
+    }
+}
+
 /// The contract in Python objects: exact numbers as Decimal/Fraction, the rest as json.loads
 /// would give it (with integers as int).
-fn contract<'py>(py: Python<'py>, value: &Value, ctx: Ctx) -> PyResult<Bound<'py, PyAny>> {
+fn contract<'py>(py: Python<'py>, keys: &mut Keys, value: &Value, ctx: Ctx) -> PyResult<Bound<'py, PyAny>> {
     match value {
         Value::Object(map) => {
             let d = PyDict::new(py);
@@ -746,29 +806,29 @@ fn contract<'py>(py: Python<'py>, value: &Value, ctx: Ctx) -> PyResult<Bound<'py
                         let child = ctx.child(k);
                         let list = PyList::empty(py);
                         for x in items {
-                            list.append(contract(py, x, child)?)?;
+                            list.append(contract(py, keys, x, child)?)?;
                         }
                         list.into_any()
                     }
-                    _ => contract(py, v, ctx.child(k))?,
+                    _ => contract(py, keys, v, ctx.child(k))?,
                 };
-                d.set_item(PyString::intern(py, k), item)?;
+                d.set_item(keys.get(py, k), item)?;
             }
             Ok(d.into_any())
         }
         Value::Array(items) => {
             let list = PyList::empty(py);
             for x in items {
-                list.append(contract(py, x, ctx)?)?;
+                list.append(contract(py, keys, x, ctx)?)?;
             }
             Ok(list.into_any())
         }
-        _ => plain(py, value),
+        _ => plain(py, keys, value),
     }
 }
 
 /// JSON as json.loads gives it (numbers: int when whole, else Decimal — never float).
-fn plain<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+fn plain<'py>(py: Python<'py>, keys: &mut Keys, value: &Value) -> PyResult<Bound<'py, PyAny>> {
     Ok(match value {
         Value::Null => py.None().into_bound(py),
         Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
@@ -780,18 +840,42 @@ fn plain<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
         Value::Array(items) => {
             let list = PyList::empty(py);
             for x in items {
-                list.append(plain(py, x)?)?;
+                list.append(plain(py, keys, x)?)?;
             }
             list.into_any()
         }
         Value::Object(map) => {
             let d = PyDict::new(py);
             for (k, v) in map {
-                d.set_item(PyString::intern(py, k), plain(py, v)?)?;
+                d.set_item(keys.get(py, k), plain(py, keys, v)?)?;
             }
             d.into_any()
         }
     })
+}
+
+/// Turns Python's cyclic garbage collector off while it lives: the millions of dicts and
+/// lists of a batch's results hold no cycles, and each collection would walk them all.
+struct NoGc<'py> {
+    gc: Bound<'py, PyModule>,
+    was_enabled: bool,
+}
+
+impl<'py> NoGc<'py> {
+    fn new(py: Python<'py>) -> PyResult<NoGc<'py>> {
+        let gc = py.import("gc")?;
+        let was_enabled = gc.call_method0("isenabled")?.is_truthy()?;
+        gc.call_method0("disable")?;
+        Ok(NoGc { gc, was_enabled })
+    }
+}
+
+impl Drop for NoGc<'_> {
+    fn drop(&mut self) {
+        if self.was_enabled {
+            let _ = self.gc.call_method0("enable");
+        }
+    }
 }
 
 /// An exact number's text (`"2.015"`, `"23/29"`) as `Decimal` or `Fraction`.
@@ -848,7 +932,7 @@ fn error_dict<'py>(py: Python<'py>, e: &Error) -> PyResult<Bound<'py, PyDict>> {
         problems.append(item)?;
     }
     d.set_item("problems", problems)?;
-    d.set_item("diagnostics", plain(py, &to_value(&e.diagnostics())?)?)?;
+    d.set_item("diagnostics", plain(py, &mut Keys::default(), &to_value(&e.diagnostics())?)?)?;
     Ok(d)
 }
 
