@@ -856,25 +856,6 @@ pub struct Unit {
     sha256: String,
 }
 
-impl Unit {
-    /// Names the file the unit was read from, for the evaluation's `provenance.data_file`
-    /// and data errors (without it, `（数据）`).
-    ///
-    /// ```
-    /// let rules = jixiao::Rules::compile("示例.jx", jixiao::doc_example::RULES)?;
-    /// let unit = rules
-    ///     .unit_from_text(r#"{"单位名称": "某单位", "编制人数": 100, "实有人数": 104}"#, jixiao::DataFormat::Json)?
-    ///     .with_file("某单位.json");
-    /// let evaluation = rules.evaluate(&unit, &jixiao::Options::default())?;
-    /// assert_eq!(evaluation.provenance.data_file, "某单位.json");
-    /// # Ok::<(), jixiao::Error>(())
-    /// ```
-    pub fn with_file(mut self, file: impl Into<String>) -> Unit {
-        self.file = file.into();
-        self
-    }
-}
-
 /// What [`Rules::evaluate`] computes besides the scores.
 ///
 /// ```
@@ -1095,6 +1076,29 @@ impl Error {
 
 fn first_error(errors: &CheckErrors) -> Option<&crate::diagnostics::CheckError> {
     errors.errors.iter().find(|e| e.level == Level::Error)
+}
+
+impl Unit {
+    /// Names where the unit's data came from (a file name, `rows[2]`, `第 3 行`): error
+    /// messages and the evaluation's `provenance.data_file` say it. Without it they say
+    /// 程序传入的数据.
+    ///
+    /// ```
+    /// let rules = jixiao::Rules::compile("示例.jx", jixiao::doc_example::RULES)?;
+    /// let unit = rules.unit_from_json(&serde_json::json!({"单位名称": "某单位"})).with_source("rows[2]");
+    /// let err = rules.evaluate(&unit, &Default::default()).unwrap_err();
+    /// assert!(err.to_string().contains("（rows[2]）"));
+    /// let unit = rules
+    ///     .unit_from_text(r#"{"单位名称": "某单位", "编制人数": 100, "实有人数": 104}"#, jixiao::DataFormat::Json)?
+    ///     .with_source("某单位.json");
+    /// let evaluation = rules.evaluate(&unit, &jixiao::Options::default())?;
+    /// assert_eq!(evaluation.provenance.data_file, "某单位.json");
+    /// # Ok::<(), jixiao::Error>(())
+    /// ```
+    pub fn with_source(mut self, source: impl Into<String>) -> Unit {
+        self.file = source.into();
+        self
+    }
 }
 
 impl fmt::Display for Unit {

@@ -416,7 +416,7 @@ impl fmt::Display for DataProblem {
 #[error("单位 `{unit}` 的数据有 {} 处问题（{file}）：\n{}", problems.len(), list(problems))]
 #[diagnostic(code(jixiao::data), help("按提示修改数据文件后重新运行"))]
 pub struct DataError {
-    /// The data file (or the row of a spreadsheet); `（数据）` for a unit built through
+    /// The data file (or the row of a spreadsheet); `程序传入的数据` for a unit built through
     /// the API.
     pub file: String,
     /// The unit's name, or `（未读取）` when the data could not be read that far.

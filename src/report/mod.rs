@@ -163,7 +163,7 @@ pub struct Provenance {
     pub rules_file: String,
     /// Lower-case hex SHA-256 of the rule file's text.
     pub rules_sha256: String,
-    /// The data file (or spreadsheet row); `（数据）` for a unit built through the API.
+    /// The data file (or spreadsheet row); `程序传入的数据` for a unit built through the API.
     pub data_file: String,
     /// Lower-case hex SHA-256 of the data file's text; empty when the unit was not read
     /// from text ([`Rules::unit`](crate::Rules::unit), [`Rules::unit_from_json`](crate::Rules::unit_from_json)).

@@ -178,7 +178,7 @@ pub struct EvalOptions {
     pub partial: bool,
     /// The format of a unit given as text: `json` (the default) or `toml`.
     pub format: String,
-    /// The data file's name, for `provenance.data_file` (default `（数据）`).
+    /// The data file's name, for `provenance.data_file` (default `程序传入的数据`).
     pub file: Option<String>,
 }
 
@@ -231,7 +231,7 @@ pub fn unit(rules: &Rules, text: &str, options: &EvalOptions) -> Result<Unit, Bo
         .unit_from_text(text, options.data_format()?)
         .map_err(|e| ErrorInfo::of(&e))?;
     Ok(match &options.file {
-        Some(file) => unit.with_file(file.clone()),
+        Some(file) => unit.with_source(file.clone()),
         None => unit,
     })
 }
@@ -319,7 +319,7 @@ mod tests {
             .find(|i| i["name"] == "财政供养人员控制率")
             .unwrap();
         assert_eq!(rate["display"], "79.31%");
-        assert_eq!(json["provenance"]["data_file"], "（数据）");
+        assert_eq!(json["provenance"]["data_file"], "程序传入的数据");
     }
 
     #[test]

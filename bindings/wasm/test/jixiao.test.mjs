@@ -158,7 +158,7 @@ test('the seed unit as JSON text and as a JS object', () => {
   // An object goes through JSON.stringify: only the data file's name and hash differ.
   const unit = JSON.parse(text);
   const ev = rules.evaluate(unit);
-  assert.equal(ev.provenance.data_file, '（数据）');
+  assert.equal(ev.provenance.data_file, '程序传入的数据');
   assert.equal(ev.provenance.data_sha256, sha256(JSON.stringify(unit)));
   const { provenance: p1, ...rest } = ev;
   const { provenance: p2, ...restExpected } = expected;
