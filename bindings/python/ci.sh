@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Python package's checks, on a machine with Python 3.9+ (with venv and pip) and Rust:
+# The Python package's checks, on a machine with Python 3.10+ (with venv and pip) and Rust:
 # a fresh venv, `pip install ./bindings/python pytest pandas` from the repository root (as
 # a user would), then pytest. The tests compare with the `jixiao` command line, built here
 # (debug; `cargo test` has usually built it already) unless JIXIAO_BIN names one.
