@@ -39,7 +39,7 @@ pub fn bind(model: &Model, raw: &Raw, file: &str) -> Result<Record, DataError> {
     bind_with(model, raw, file, BindOptions::default())
 }
 
-/// [`bind`] with options (`--partial`).
+/// `bind` with options (`--partial`).
 pub fn bind_with(model: &Model, raw: &Raw, file: &str, options: BindOptions) -> Result<Record, DataError> {
     let mut b = Binder::new(model, options);
     match raw {

@@ -1,4 +1,4 @@
-//! A unit's data (TOML or JSON) → a [`Record`] bound to a [`Model`]'s slots.
+//! A unit's data (TOML or JSON) → a [`Record`] bound to a [`Model`](crate::model::Model)'s slots.
 //!
 //! Numbers never pass through binary floating point: TOML numbers are read from
 //! their source text, JSON numbers through serde_json's `arbitrary_precision`.
@@ -116,7 +116,7 @@ pub struct Record {
     /// `--partial`: which target lists the unit did not give (their counts and sums are
     /// 无法计算); empty when every list was given.
     pub lists_missing: Vec<bool>,
-    /// One score per reviewer-scored indicator ([`Model::review_leaves`]); `None` only
+    /// One score per reviewer-scored indicator ([`Model::review_leaves`](crate::model::Model::review_leaves)); `None` only
     /// under `--partial`, when the score is missing.
     pub reviews: Vec<Option<Number>>,
     pub stated: Stated,

@@ -23,7 +23,7 @@ pub(crate) fn text_value(kind: Kind, s: &str) -> Option<Value> {
     }
 }
 
-/// An input's value from a cell's text exactly as [`bind`] reads it from a `Raw::Text`,
+/// An input's value from a cell's text exactly as `bind` reads it from a `Raw::Text`,
 /// or `None` where binding would report a problem (not a value of the input's kind, not
 /// an integer for a count, outside a `范围`). For the direct CSV path.
 pub fn convert_text(def: &crate::model::InputDef, text: &str) -> Option<Value> {
