@@ -74,7 +74,10 @@ def read_units():
 
 def test_data_frame_same_as_cli(rules, cli, schema):
     frame = read_units()
-    expected = json.loads(cli("eval", str(RULES), str(UNITS_CSV), "--format", "json"))
+    # A batch is {"version": 1, "rules": …, "units": [...]} on the command line.
+    envelope = json.loads(cli("eval", str(RULES), str(UNITS_CSV), "--format", "json"))
+    assert envelope["version"] == 1
+    expected = envelope["units"]
     out = rules.evaluate_many(frame)
     assert isinstance(out, pd.DataFrame)
     assert list(out.index) == list(frame.index)
