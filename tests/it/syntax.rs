@@ -150,7 +150,7 @@ fn an_item_count_is_a_unit_not_the_keyword() {
     .unwrap();
     let ev = jixiao::evaluate(&compiled.model, &record, false).unwrap();
     assert_eq!(ev.indicators[0].score_display, "4.00"); // 3 items over 0, 2 points each
-    // A name is still not allowed to be the keyword.
+                                                        // A name is still not allowed to be the keyword.
     let err = crate::load_error("bad.jx", &rules.replace("输入 整改问题数: 项", "输入 项: 项"));
     assert!(err.contains("`项` 是关键字，不能用作名称"), "{err}");
 }
