@@ -116,6 +116,8 @@ macro_rules! check_codes {
 check_codes! {
     /// A name that is not defined, or `值`/`总分` used where they mean nothing.
     UnknownName => "jixiao::check::unknown_name",
+    /// A `类别 = "…"` naming no declared category of the list.
+    UnknownCategory => "jixiao::check::unknown_category",
     /// Two inputs, values, indicators, aliases, grades or checks with the same name.
     DuplicateName => "jixiao::check::duplicate_name",
     /// A header item (`标题`, `年度`, `满分` …) or `等级` written twice.

@@ -374,25 +374,30 @@ impl Bounds<'_> {
                 let above = r.hi.is_none_or(|h| h > weight);
                 if below || above {
                     let always_out = r.hi.is_some_and(|h| h < Decimal::ZERO) || r.lo.is_some_and(|l| l > weight);
+                    // A concrete unit within the declared ranges whose score is out of bounds
+                    // proves it: an error, not a doubt.
+                    let declared = &self.slots[..self.model.inputs.len()];
+                    let example = (!always_out)
+                        .then(|| super::witness::example(self.model, leaf, declared))
+                        .flatten();
                     let message = if always_out {
                         format!(
                             "`{}` 的得分总在 0 到 {weight} 之外：按输入的范围，得分为 {}",
                             node.name,
                             r.show(false)
                         )
+                    } else if let Some(example) = &example {
+                        format!(
+                            "`{}` 的得分会超出 0 到 {weight}：{example}（按输入的范围，得分可能为 {}）",
+                            node.name,
+                            r.show(false)
+                        )
                     } else {
-                        let mut message = format!(
+                        format!(
                             "无法证明 `{}` 的得分在 0 到 {weight} 之间：按输入的范围，得分可能为 {}",
                             node.name,
                             r.show(false)
-                        );
-                        // A concrete unit, when one of the values tried is such a case.
-                        let declared = &self.slots[..self.model.inputs.len()];
-                        if let Some(example) = super::witness::example(self.model, leaf, declared) {
-                            message.push('；');
-                            message.push_str(&example);
-                        }
-                        message
+                        )
                     };
                     let mut err = CheckError::new(
                         &self.model.source,
@@ -401,7 +406,7 @@ impl Bounds<'_> {
                         (e.span, "得分公式".into()),
                     )
                     .help("用 `max(0, …)`、`min(…, 分值)` 或 `clamp(…, 0, 分值)` 限定得分，或给输入声明 `范围`");
-                    if !always_out {
+                    if !always_out && example.is_none() {
                         err = err.warning();
                     }
                     self.push(err);

@@ -373,6 +373,55 @@ fn compile_name(ck: &mut Checker, name: &str, span: Span, scope: Scope) -> (CExp
     }
 }
 
+/// A `类别 = "…"` (or `!=`) comparison in a list's `其中` or per-item expression must name
+/// one of the list's declared `类别`: a misspelt category matches no target and counts 0
+/// without a word.
+fn check_categories(ck: &mut Checker, list: usize, e: &ast::Expr) {
+    let categories = ck.lists[list].categories.clone();
+    if categories.is_empty() {
+        return;
+    }
+    let is_category = |x: &ast::Expr| matches!(&x.kind, ExprKind::Name(n) if item_field(n) .is_some_and(|(f, _)| f == ItemField::Category));
+    match &e.kind {
+        ExprKind::Binary(BinOp::Eq | BinOp::Ne, a, b) => {
+            let text = match (&a.kind, &b.kind) {
+                (_, ExprKind::Text(s)) if is_category(a) => Some((s, b.span)),
+                (ExprKind::Text(s), _) if is_category(b) => Some((s, a.span)),
+                _ => None,
+            };
+            if let Some((s, span)) = text {
+                if !categories.iter().any(|c| c == s) {
+                    let close = suggest(s, categories.iter().map(String::as_str));
+                    let list_name = ck.lists[list].name.clone();
+                    let mut err = CheckError::new(
+                        ck.source,
+                        CheckCode::UnknownCategory,
+                        format!("目标清单 `{list_name}` 没有类别 \"{s}\"：这个条件不会选中任何目标"),
+                        (span, "这个类别".into()),
+                    )
+                    .label(ck.lists[list].span, "类别在这里声明");
+                    err = err.help(match close.first() {
+                        Some(c) => format!("是否指 \"{c}\"？声明的类别有：{}", categories.join("、")),
+                        None => format!("声明的类别有：{}", categories.join("、")),
+                    });
+                    ck.push(err);
+                }
+            }
+        }
+        ExprKind::Binary(_, a, b) => {
+            check_categories(ck, list, a);
+            check_categories(ck, list, b);
+        }
+        ExprKind::Unary(_, a) => check_categories(ck, list, a),
+        ExprKind::If(c, a, b) => {
+            for x in [c, a, b] {
+                check_categories(ck, list, x);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Up to three defined names close to `name` (edit distance over characters).
 fn suggest<'n>(name: &str, candidates: impl Iterator<Item = &'n str>) -> Vec<String> {
     let len = name.chars().count();
@@ -529,6 +578,11 @@ fn compile_aggregate(
             None
         }
     };
+    if let Some(l) = list {
+        for e in filter.into_iter().chain(args.get(1)) {
+            check_categories(ck, l, e);
+        }
+    }
     let item_scope = Scope { item: true, ..scope };
     let filter_c = filter.map(|f| {
         let (c, ty) = compile(ck, f, item_scope);

@@ -224,7 +224,7 @@ impl<'s> Lowerer<'s> {
     fn lower_input_decl(&self, p: Pair<'_, Rule>, section: Option<String>) -> LowerResult<InputDecl> {
         let mut c = self.children(p);
         let name = self.lower_ident(c.next(Rule::ident)?)?;
-        let kind = self.lower_ident(self.children(c.next(Rule::kind)?).next(Rule::ident)?)?;
+        let kind = self.lower_unit(self.children(c.next(Rule::kind)?).next(Rule::ident)?)?;
         let mut decl = InputDecl {
             name,
             kind,
@@ -582,7 +582,7 @@ impl<'s> Lowerer<'s> {
         let unit_pair = sc.optional(Rule::step_unit);
         let step_unit = match &unit_pair {
             Some(u) => {
-                let word = self.name_text(u)?;
+                let word = self.unit_text(u)?;
                 let unit = if word == "百分点" || word == "个百分点" || word == "percentage_point" {
                     StepUnit::PercentagePoint
                 } else {
@@ -908,6 +908,19 @@ impl<'s> Lowerer<'s> {
 
     pub(super) fn lower_ident(&self, p: Pair<'_, Rule>) -> LowerResult<Name> {
         Ok(Spanned::new(self.name_text(&p)?.to_owned(), span_of(&p)))
+    }
+
+    /// A unit of measure (`输入 x: 项`, `每超过 1 项`): a name, except that the units
+    /// which are also keywords ([`super::UNIT_KEYWORDS`]) are words here, not keywords.
+    fn lower_unit(&self, p: Pair<'_, Rule>) -> LowerResult<Name> {
+        Ok(Spanned::new(self.unit_text(&p)?.to_owned(), span_of(&p)))
+    }
+
+    fn unit_text<'i>(&self, p: &Pair<'i, Rule>) -> LowerResult<&'i str> {
+        match p.as_str() {
+            word if super::UNIT_KEYWORDS.contains(&word) => Ok(word),
+            _ => self.name_text(p),
+        }
     }
 
     /// The text of a name. Every name is read through here, because this is where a

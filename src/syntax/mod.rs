@@ -47,6 +47,11 @@ macro_rules! keywords {
     };
 }
 
+/// Units of measure that are also keywords: `项` counts items (`输入 整改问题数: 项`,
+/// `每超过 1 项`) and introduces a 清单 item (`项 已制定管理制度 扣 1`). Where a unit is
+/// expected the word is the unit.
+pub const UNIT_KEYWORDS: &[&str] = &["项"];
+
 keywords!(
     "输入",
     "input",

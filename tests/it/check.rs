@@ -158,9 +158,10 @@ fn mistakes_in_a_copy_of_the_2021_rules_are_caught() {
 }
 
 /// A score that may leave 0..分值 is shown with a unit that really makes it do so: input
-/// values within the declared ranges, found by evaluating made-up units.
+/// values within the declared ranges, found by evaluating made-up units. Such a unit proves
+/// it, so the rule file does not check (issue 19); without one it is a warning.
 #[test]
-fn unproven_score_bounds_come_with_an_example_unit() {
+fn score_bounds_proven_by_an_example_unit_are_errors() {
     let rules = |scoring: &str| {
         format!(
             "标题 \"例\"\n年度 2021\n满分 5\n等级 {{ 好 >= 3  差 < 3 }}\n\
@@ -169,27 +170,47 @@ fn unproven_score_bounds_come_with_an_example_unit() {
              公式 实有人数 / 编制人数  显示 百分比 2\n评分 公式 {scoring}\n}} }} }}\n"
         )
     };
-    let message = |scoring: &str| {
-        let compiled = jixiao::compile_with("例.jx", &rules(scoring), &crate::loader).expect("loads, with a warning");
-        assert_eq!(compiled.warnings.len(), 1, "{scoring}");
-        compiled.warnings[0].message.clone()
+    let error = |scoring: &str| match jixiao::compile_with("例.jx", &rules(scoring), &crate::loader) {
+        Ok(_) => panic!("{scoring}: expected the check to fail"),
+        Err(jixiao::diagnostics::LoadError::Check(errors)) => {
+            let found: Vec<_> = errors
+                .errors
+                .iter()
+                .filter(|e| e.level == jixiao::diagnostics::Level::Error)
+                .collect();
+            assert_eq!(found.len(), 1, "{scoring}");
+            assert_eq!(found[0].code.code(), "jixiao::check::score_bounds");
+            found[0].message.clone()
+        }
+        Err(e) => panic!("{scoring}: {e}"),
     };
     // 实有人数 = 0: a rate of 0%, 5 - (0 - 1) × 50 = 55, above 5.
     assert_eq!(
-        message("5 - (值 - 1) × 50"),
-        "无法证明 `控制率` 的得分在 0 到 5 之间：按输入的范围，得分可能为 [-∞, +∞]；\
-         例如 实有人数 = 0、编制人数 = 1 时，评分公式得出 55，超出 0 到分值 5 的范围"
+        error("5 - (值 - 1) × 50"),
+        "`控制率` 的得分会超出 0 到 5：例如 实有人数 = 0、编制人数 = 1 时，评分公式得出 55，\
+         超出 0 到分值 5 的范围（按输入的范围，得分可能为 [-∞, +∞]）"
     );
     // Only above 100% (实有人数 = 100, 编制人数 = 1: 10000%) does this one go below 0.
+    let text = error("min(5, 5 - (值 - 1) × 50)");
     assert!(
-        message("min(5, 5 - (值 - 1) × 50)")
-            .ends_with("例如 实有人数 = 100、编制人数 = 1 时，评分公式得出 -4945，超出 0 到分值 5 的范围"),
-        "{}",
-        message("min(5, 5 - (值 - 1) × 50)")
+        text.contains("例如 实有人数 = 100、编制人数 = 1 时，评分公式得出 -4945，超出 0 到分值 5 的范围"),
+        "{text}"
     );
     // No value in the ranges breaks the bound here, but the analysis cannot prove it
-    // (it does not know that 值 × 0 is 0): the warning stays, with no example.
-    let text = message("5 + 值 × 0");
+    // (it does not know that 值 × 0 is 0): a warning, with no example.
+    let compiled = jixiao::compile_with("例.jx", &rules("5 + 值 × 0"), &crate::loader).expect("loads, with a warning");
+    assert_eq!(compiled.warnings.len(), 1);
+    let text = &compiled.warnings[0].message;
     assert!(text.starts_with("无法证明 `控制率`"), "{text}");
     assert!(!text.contains("例如"), "{text}");
+    // A reviewer's score taken from an input declared 0–8 under 分值 5, and a deduction
+    // with no floor: both provably leave 0..5.
+    let review = rules("评审分").replace("输入 编制人数", "输入 评审分: 分 { 范围 [0, 8] }\n输入 编制人数");
+    let err = crate::load_error("例.jx", &review);
+    assert!(
+        err.contains("的得分会超出 0 到 5") && err.contains("评审分 = 8"),
+        "{err}"
+    );
+    let err = crate::load_error("例.jx", &rules("5 - 实有人数"));
+    assert!(err.contains("的得分会超出 0 到 5"), "{err}");
 }

@@ -136,9 +136,16 @@ fn pass_cases_and_checklist() {
 
 #[test]
 fn formula_scores_must_stay_within_the_weight() {
-    assert_eq!(score("公式 round(5 × 值, 2)", "33.333%"), "1.6700");
-    let err = run("公式 10 × 值", "百分比", "x = \"60%\"").unwrap_err();
+    assert_eq!(score("公式 clamp(round(5 × 值, 2), 0, 5)", "33.333%"), "1.6700");
+    // A formula check can show going past 分值 is refused before any unit (see
+    // check::score_bounds_*); one whose example check does not find still fails at the
+    // unit that takes it there, as an error of that indicator.
+    let err = crate::load_error("forms.jx", &rules("公式 10 × 值", "百分比"));
+    assert!(err.contains("的得分会超出 0 到 5"), "{err}");
+    let hidden = "公式 如果 值 = 61.37% 则 10 × 值 否则 min(5, max(0, 值))";
+    let err = run(hidden, "百分比", "x = \"61.37%\"").unwrap_err();
     assert!(err.contains("超出 0 到分值 5 的范围"), "{err}");
+    assert_eq!(score(hidden, "60%"), "0.6000");
 }
 
 #[test]

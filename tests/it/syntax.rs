@@ -130,3 +130,27 @@ fn one_number_grammar_in_rule_files() {
     assert_eq!(expr("a_1 + e3"), "(a_1 + e3)");
     assert_eq!(expr("max(1,74)"), "max(1, 74)");
 }
+
+#[test]
+fn an_item_count_is_a_unit_not_the_keyword() {
+    // `项` is the 清单 item keyword and a documented count unit: as a type and as a step
+    // unit it is the unit (issue 19: rejected as "`项` 是关键字").
+    let rules = "标题 \"整改\"\n年度 2021\n满分 10\n计步 连续\n输入 整改问题数: 项 { 范围 >= 0 }\n\
+                 一级 过程 分值 10 {\n  二级 管理 分值 10 {\n    三级 问题整改 分值 10 {\n      公式 整改问题数\n\
+                 显示 0\n      评分 扣分 { 基准 0  每超过 1 项 扣 2 }\n    }\n  }\n}\n等级 { 好 >= 6  差 < 6 }\n";
+    let compiled = crate::compile("item.jx", rules);
+    assert_eq!(compiled.model.inputs[0].kind.label(), "项");
+    assert!(compiled.model.inputs[0].kind.is_count());
+    let record = jixiao::load_data(
+        &compiled.model,
+        "d.toml",
+        "\"单位名称\" = \"甲\"\n\"整改问题数\" = 3\n",
+        jixiao::DataFormat::Toml,
+    )
+    .unwrap();
+    let ev = jixiao::evaluate(&compiled.model, &record, false).unwrap();
+    assert_eq!(ev.indicators[0].score_display, "4.00"); // 3 items over 0, 2 points each
+                                                        // A name is still not allowed to be the keyword.
+    let err = crate::load_error("bad.jx", &rules.replace("输入 整改问题数: 项", "输入 项: 项"));
+    assert!(err.contains("`项` 是关键字，不能用作名称"), "{err}");
+}

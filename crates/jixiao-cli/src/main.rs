@@ -13,8 +13,18 @@ use jixiao::diagnostics::LoadError;
 #[derive(Parser)]
 #[command(name = "jixiao", version, about = "绩效：部门整体支出绩效评价规则引擎")]
 struct Cli {
+    /// 不显示规则文件的警告摘要等提示（错误照常显示）(quiet: no warning summary or notes)
+    #[arg(short, long, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
+}
+
+/// `--quiet`: the notes on stderr (a rule file's warning count) are not printed.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 #[derive(Subcommand)]
@@ -140,9 +150,12 @@ fn load_rules(path: &PathBuf) -> miette::Result<jixiao::Compiled> {
     let text = read(path)?;
     let name = path.display().to_string();
     match jixiao::compile_with(&name, &text, &cli::file_loader) {
-        Ok(mut compiled) => {
-            for w in std::mem::take(&mut compiled.warnings) {
-                eprintln!("{:?}", Report::new(w));
+        // The warnings are `check`'s to show in full; a run that evaluates says how many
+        // there are, once, and where to read them.
+        Ok(compiled) => {
+            let count = compiled.warnings.len();
+            if count > 0 && !quiet() {
+                eprintln!("提示：规则文件 {name} 有 {count} 个警告，不影响评价；用 `jixiao check {name}` 查看");
             }
             Ok(compiled)
         }
@@ -158,6 +171,7 @@ fn load_error(e: LoadError) -> Report {
 }
 
 fn run(cli: Cli) -> miette::Result<ExitCode> {
+    QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
     match cli.command {
         Command::Check(args) => cli::check::run(args),
         Command::Fmt(args) => cli::fmt::run(args),

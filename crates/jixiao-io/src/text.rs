@@ -11,10 +11,11 @@ use jixiao::numfmt::{format_decimal, format_exact, format_figure, format_stated}
 /// The Chinese terminal report: 评分表, subtotals, total, grade, cross-checks.
 pub fn render_table(ev: &Evaluation) -> String {
     let mut out = String::new();
-    out.push_str(&format!(
-        "{}（{} 年度，{}）\n",
-        ev.rules.title, ev.rules.year, ev.rules.issuer
-    ));
+    // A rule file need not name its issuer (`发布单位`).
+    match ev.rules.issuer.as_str() {
+        "" => out.push_str(&format!("{}（{} 年度）\n", ev.rules.title, ev.rules.year)),
+        issuer => out.push_str(&format!("{}（{} 年度，{issuer}）\n", ev.rules.title, ev.rules.year)),
+    }
     out.push_str(&format!("被评价单位：{}\n\n", ev.unit));
 
     let mut table = new_table(&["一级指标", "二级指标", "三级指标", "指标值", "得分", "分值", "自评"]);
