@@ -227,7 +227,10 @@ pub fn analyze(name: &str, path: Option<&Path>, text: &str, read: &Reader) -> An
                     span: base.span,
                     severity: Severity::Error,
                     code: "jixiao::syntax",
-                    message: format!("合并后的规则第 {line} 行：语法错误：{}（用 `jixiao show` 查看合并结果）", e.message()),
+                    message: format!(
+                        "合并后的规则第 {line} 行：语法错误：{}（用 `jixiao show` 查看合并结果）",
+                        e.message()
+                    ),
                     related: Vec::new(),
                     fixes: Vec::new(),
                 });
@@ -475,7 +478,11 @@ impl<'a> Mapper<'a> {
             let Some(ast) = &f.ast else { continue };
             let (origin_span, name_span, header) = match unit {
                 UnitKey::Node(n) => match find_node(ast, &n.name.node) {
-                    Some(o) => (o.span, o.name.span, Some((n.open.end - n.span.start, o.open.end - o.span.start))),
+                    Some(o) => (
+                        o.span,
+                        o.name.span,
+                        Some((n.open.end - n.span.start, o.open.end - o.span.start)),
+                    ),
                     None => continue,
                 },
                 UnitKey::Item(key) => {
@@ -485,7 +492,11 @@ impl<'a> Mapper<'a> {
                         .enumerate()
                         .find(|(_, item)| item_key(item).as_deref() == Some(key.as_str()));
                     match found {
-                        Some((i, item)) => (ast.item_spans[i], item_name_span(item, ast.item_spans[i], &f.text), None),
+                        Some((i, item)) => (
+                            ast.item_spans[i],
+                            item_name_span(item, ast.item_spans[i], &f.text),
+                            None,
+                        ),
                         None => continue,
                     }
                 }
@@ -496,7 +507,10 @@ impl<'a> Mapper<'a> {
             }
             if let Some((merged_header, origin_header)) = header {
                 if rel.end <= merged_header {
-                    let (m, o) = (&merged_text[..merged_header], origin_text.get(..origin_header).unwrap_or(""));
+                    let (m, o) = (
+                        &merged_text[..merged_header],
+                        origin_text.get(..origin_header).unwrap_or(""),
+                    );
                     if let Some(s) = map_within(m, o, rel) {
                         return Some(exact(file, origin_span.start, s));
                     }
@@ -593,7 +607,12 @@ fn map_within(merged: &str, origin: &str, rel: Span) -> Option<Span> {
     if solid(merged) != solid(origin.trim_end()) {
         return None;
     }
-    let count = |upto: usize| merged[..upto.min(merged.len())].chars().filter(|c| !c.is_whitespace()).count();
+    let count = |upto: usize| {
+        merged[..upto.min(merged.len())]
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .count()
+    };
     let (k_start, k_end) = (count(rel.start), count(rel.end));
     // The byte offset of the k-th non-space character of `origin` (its start), and just
     // after the k-th one (for the end).
@@ -723,7 +742,10 @@ mod tests {
 
     #[test]
     fn did_you_mean_reads_the_checkers_help() {
-        assert_eq!(did_you_mean("是否指 `编制人数`、`实有人数`？"), vec!["编制人数", "实有人数"]);
+        assert_eq!(
+            did_you_mean("是否指 `编制人数`、`实有人数`？"),
+            vec!["编制人数", "实有人数"]
+        );
         assert!(did_you_mean("先用 `输入` 或 `计算` 定义它").is_empty());
     }
 

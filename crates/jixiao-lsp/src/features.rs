@@ -14,7 +14,11 @@ pub const FUNCTIONS: &[(&str, &[&str], &str)] = &[
     ("max", &["最大", "最大值"], "max(a, b, …)：最大值"),
     ("abs", &["绝对值"], "abs(x)：绝对值"),
     ("clamp", &["限定"], "clamp(x, 下限, 上限)：把 x 限定在下限和上限之间"),
-    ("sum", &["求和"], "sum(a, b, …)：求和；sum(清单 其中 …, 逐项表达式)：对清单求和"),
+    (
+        "sum",
+        &["求和"],
+        "sum(a, b, …)：求和；sum(清单 其中 …, 逐项表达式)：对清单求和",
+    ),
     ("floor", &["向下取整"], "floor(x) 或 floor(x, 位数)：向下取整"),
     ("ceil", &["向上取整"], "ceil(x) 或 ceil(x, 位数)：向上取整"),
     ("round_to", &["就近取整"], "round_to(x, 步长)：取最接近的步长的倍数"),
@@ -28,12 +32,88 @@ pub const FUNCTIONS: &[(&str, &[&str], &str)] = &[
 /// Words that start items and clauses (the reserved words and the ones that are only
 /// keywords where they are expected), Chinese forms.
 pub const KEYWORDS: &[&str] = &[
-    "标题", "年度", "发布单位", "满分", "计步", "得分精度", "基于", "替换", "删除", "新增", "调整", "于", "栏目", "输入",
-    "别名", "说明", "范围", "缺失时", "目标清单", "类别", "计算", "显示", "百分比", "复核容差", "一级", "二级", "三级",
-    "分值", "公式", "标准", "评分", "扣分", "依据", "基准", "每超过", "每低于", "每偏离", "百分点", "扣", "比例", "目标",
-    "分档", "得", "达标", "条件", "否则", "分情况", "当", "其他", "评审", "清单", "项", "等级", "勾稽", "容差", "级别",
-    "错误", "警告", "对照", "与", "差额", "如果", "则", "且", "或", "非", "其中", "是", "否", "无法计算时", "不适用时",
-    "不适用", "按适用分值折算", "按同级分值折算", "按得分率定级", "连续", "整步", "进位", "测试", "数据", "设", "期望",
+    "标题",
+    "年度",
+    "发布单位",
+    "满分",
+    "计步",
+    "得分精度",
+    "基于",
+    "替换",
+    "删除",
+    "新增",
+    "调整",
+    "于",
+    "栏目",
+    "输入",
+    "别名",
+    "说明",
+    "范围",
+    "缺失时",
+    "目标清单",
+    "类别",
+    "计算",
+    "显示",
+    "百分比",
+    "复核容差",
+    "一级",
+    "二级",
+    "三级",
+    "分值",
+    "公式",
+    "标准",
+    "评分",
+    "扣分",
+    "依据",
+    "基准",
+    "每超过",
+    "每低于",
+    "每偏离",
+    "百分点",
+    "扣",
+    "比例",
+    "目标",
+    "分档",
+    "得",
+    "达标",
+    "条件",
+    "否则",
+    "分情况",
+    "当",
+    "其他",
+    "评审",
+    "清单",
+    "项",
+    "等级",
+    "勾稽",
+    "容差",
+    "级别",
+    "错误",
+    "警告",
+    "对照",
+    "与",
+    "差额",
+    "如果",
+    "则",
+    "且",
+    "或",
+    "非",
+    "其中",
+    "是",
+    "否",
+    "无法计算时",
+    "不适用时",
+    "不适用",
+    "按适用分值折算",
+    "按同级分值折算",
+    "按得分率定级",
+    "连续",
+    "整步",
+    "进位",
+    "测试",
+    "数据",
+    "设",
+    "期望",
 ];
 
 /// Input types besides the counting units (`model::KNOWN_QUANTITIES`).
@@ -65,7 +145,10 @@ pub fn hover(analysis: &Analysis, offset: usize) -> Option<(String, Span)> {
         .iter()
         .find(|(name, aliases, _)| *name == word || aliases.contains(&word.as_str()))
         .map(|(name, aliases, summary)| {
-            let names = std::iter::once(*name).chain(aliases.iter().copied()).collect::<Vec<_>>().join("、");
+            let names = std::iter::once(*name)
+                .chain(aliases.iter().copied())
+                .collect::<Vec<_>>()
+                .join("、");
             (format!("**函数** {names}\n\n{summary}"), span)
         })
 }
@@ -88,7 +171,10 @@ fn origin(analysis: &Analysis, name: &str) -> Option<String> {
             None => format!("定义在本文件第 {line} 行"),
         }
     } else {
-        format!("来自基础规则文件 `{}` 第 {line} 行（以上为合并后的定义）", analysis::short(&f.name))
+        format!(
+            "来自基础规则文件 `{}` 第 {line} 行（以上为合并后的定义）",
+            analysis::short(&f.name)
+        )
     })
 }
 
@@ -197,7 +283,12 @@ fn find_with_path<'a>(rules: &'a RuleSet, name: &str) -> Option<(&'a Node, Vec<S
 }
 
 fn describe_node(n: &Node, path: &[String], slice: &dyn Fn(Span) -> String) -> String {
-    let mut out = format!("**{}指标** `{}`\n\n- 分值：{}", n.level.node.label(), n.name.node, n.weight.node);
+    let mut out = format!(
+        "**{}指标** `{}`\n\n- 分值：{}",
+        n.level.node.label(),
+        n.name.node,
+        n.weight.node
+    );
     if !path.is_empty() {
         out.push_str(&format!("\n- 上级：{}", path.join(" → ")));
     }
@@ -251,7 +342,10 @@ fn undefined_words(p: &UndefinedPolicy, slice: &dyn Fn(Span) -> String) -> Strin
 
 /// The scoring rule in words.
 fn criterion_words(kind: &CriterionKind, slice: &dyn Fn(Span) -> String) -> String {
-    let on = |s: &Option<ast::Expr>| s.as_ref().map_or("指标值".to_owned(), |e| format!("`{}`", slice(e.span)));
+    let on = |s: &Option<ast::Expr>| {
+        s.as_ref()
+            .map_or("指标值".to_owned(), |e| format!("`{}`", slice(e.span)))
+    };
     match kind {
         CriterionKind::Deduct {
             subject,
@@ -279,11 +373,9 @@ fn criterion_words(kind: &CriterionKind, slice: &dyn Fn(Span) -> String) -> Stri
                 per_step.node
             )
         }
-        CriterionKind::Ratio { subject, target } => format!(
-            "按比例：{} ÷ `{}` × 分值，不超过分值",
-            on(subject),
-            slice(target.span)
-        ),
+        CriterionKind::Ratio { subject, target } => {
+            format!("按比例：{} ÷ `{}` × 分值，不超过分值", on(subject), slice(target.span))
+        }
         CriterionKind::Bands { subject, bands } => {
             let rows: Vec<String> = bands
                 .iter()
@@ -353,7 +445,11 @@ pub fn completion(analysis: &Analysis, fallback: Option<&Analysis>, offset: usiz
     let prefix = &text[prefix_start..offset];
     let span = Span::new(prefix_start, offset);
     // Names come from this analysis when the text parses, else from the last one that did.
-    let named = if analysis.doc().ast.is_some() { analysis } else { fallback.unwrap_or(analysis) };
+    let named = if analysis.doc().ast.is_some() {
+        analysis
+    } else {
+        fallback.unwrap_or(analysis)
+    };
     let mut out = Vec::new();
     let in_string = before.matches('"').count() % 2 == 1 || before.matches('“').count() > before.matches('”').count();
     let categories = categories(named);
@@ -379,7 +475,12 @@ pub fn completion(analysis: &Analysis, fallback: Option<&Analysis>, offset: usiz
         for o in &f.occurrences {
             if let Some(kind) = o.decl {
                 if seen.insert(o.name.clone()) {
-                    out.push(item(o.name.clone(), CompletionKind::Name(kind), kind.label(), o.name.clone()));
+                    out.push(item(
+                        o.name.clone(),
+                        CompletionKind::Name(kind),
+                        kind.label(),
+                        o.name.clone(),
+                    ));
                 }
             }
         }
@@ -407,7 +508,12 @@ pub fn completion(analysis: &Analysis, fallback: Option<&Analysis>, offset: usiz
         out.push(item(name.to_string(), CompletionKind::Field, doc, name.to_string()));
     }
     for c in categories {
-        out.push(item(c.clone(), CompletionKind::Category, "目标清单的类别", format!("\"{c}\"")));
+        out.push(item(
+            c.clone(),
+            CompletionKind::Category,
+            "目标清单的类别",
+            format!("\"{c}\""),
+        ));
     }
     (filter(out, prefix), span)
 }
@@ -487,7 +593,9 @@ pub fn check_new_name(analysis: &Analysis, old: &str, new: &str) -> Result<(), S
     let mut chars = new.chars();
     let valid = chars.next().is_some_and(|c| c == '_' || (c.is_alphabetic())) && chars.all(is_ident_char);
     if !valid {
-        return Err(format!("`{new}` 不是合法的名称：名称由汉字、字母、数字和 _ 组成，不能以数字开头"));
+        return Err(format!(
+            "`{new}` 不是合法的名称：名称由汉字、字母、数字和 _ 组成，不能以数字开头"
+        ));
     }
     if jixiao::syntax::is_keyword(new) || CONTEXT_NAMES.contains(&new) {
         return Err(format!("`{new}` 是关键字，不能作名称"));
@@ -559,7 +667,9 @@ pub fn outline(analysis: &Analysis) -> Vec<Symbol> {
             Item::Replace(n) => out.push(node_symbol(n, "替换 ")),
             Item::Add { node, parent } => out.push(node_symbol(node, &format!("新增于 {} ", parent.node))),
             Item::Delete { kind, name } => out.push(leaf(name, format!("删除 {}", kind.node), SymbolKind::Edit)),
-            Item::Adjust { name, weight } => out.push(leaf(name, format!("调整 分值 {}", weight.node), SymbolKind::Edit)),
+            Item::Adjust { name, weight } => {
+                out.push(leaf(name, format!("调整 分值 {}", weight.node), SymbolKind::Edit))
+            }
             Item::Check(c) => out.push(leaf(&c.name, "勾稽".into(), SymbolKind::Check)),
             Item::Compare(c) => out.push(leaf(&c.name, "对照".into(), SymbolKind::Check)),
             Item::Grades(g) => out.push(Symbol {
@@ -573,7 +683,11 @@ pub fn outline(analysis: &Analysis) -> Vec<Symbol> {
                     .iter()
                     .map(|b| Symbol {
                         name: b.name.node.clone(),
-                        detail: doc.text.get(b.interval.span.start..b.interval.span.end).unwrap_or("").to_owned(),
+                        detail: doc
+                            .text
+                            .get(b.interval.span.start..b.interval.span.end)
+                            .unwrap_or("")
+                            .to_owned(),
                         kind: SymbolKind::Grades,
                         span: b.name.span.to(b.interval.span),
                         selection: b.name.span,
@@ -593,7 +707,11 @@ pub fn outline(analysis: &Analysis) -> Vec<Symbol> {
         }
     }
     if !inputs.is_empty() {
-        let span = inputs.first().expect("inputs").span.to(inputs.last().expect("inputs").span);
+        let span = inputs
+            .first()
+            .expect("inputs")
+            .span
+            .to(inputs.last().expect("inputs").span);
         let selection = inputs[0].selection;
         out.insert(
             0,

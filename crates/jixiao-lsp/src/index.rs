@@ -212,8 +212,8 @@ impl Walker<'_> {
     fn expr(&mut self, e: &Expr, item_scope: bool) {
         match &e.kind {
             ExprKind::Name(n) => {
-                let field = item_scope
-                    && (ITEM_FIELDS.iter().any(|(f, _)| f == n) || ITEM_FIELD_ALIASES.contains(&n.as_str()));
+                let field =
+                    item_scope && (ITEM_FIELDS.iter().any(|(f, _)| f == n) || ITEM_FIELD_ALIASES.contains(&n.as_str()));
                 if !field && !CONTEXT_NAMES.contains(&n.as_str()) {
                     self.reference(n, e.span);
                 }
@@ -230,7 +230,8 @@ impl Walker<'_> {
                 self.expr(c, item_scope);
             }
             ExprKind::Call { func, args, filter } => {
-                let first_is_list = matches!(args.first().map(|a| &a.kind), Some(ExprKind::Name(n)) if self.lists.contains(n.as_str()));
+                let first_is_list =
+                    matches!(args.first().map(|a| &a.kind), Some(ExprKind::Name(n)) if self.lists.contains(n.as_str()));
                 let aggregate = matches!(func.node.as_str(), "计数" | "count" | "全部" | "all" | "任一" | "any")
                     || (matches!(func.node.as_str(), "求和" | "sum") && first_is_list);
                 for (i, a) in args.iter().enumerate() {

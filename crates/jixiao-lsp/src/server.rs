@@ -70,7 +70,11 @@ pub fn capabilities(encoding: Encoding) -> ServerCapabilities {
 pub fn run(connection: &Connection) -> Result<()> {
     let (id, params) = connection.initialize_start()?;
     let params: InitializeParams = serde_json::from_value(params)?;
-    let offered = params.capabilities.general.as_ref().and_then(|g| g.position_encodings.as_deref());
+    let offered = params
+        .capabilities
+        .general
+        .as_ref()
+        .and_then(|g| g.position_encodings.as_deref());
     let encoding = Encoding::negotiate(offered);
     let result = InitializeResult {
         capabilities: capabilities(encoding),
@@ -120,7 +124,9 @@ impl Server<'_> {
             DidChangeTextDocument::METHOD => {
                 let p: DidChangeTextDocumentParams = params(n.params)?;
                 let key = p.text_document.uri.as_str().to_owned();
-                let Some((_, doc)) = self.docs.get(&key) else { return Ok(()) };
+                let Some((_, doc)) = self.docs.get(&key) else {
+                    return Ok(());
+                };
                 let mut text = doc.text.clone();
                 for change in &p.content_changes {
                     text::apply_change(&mut text, change, self.encoding);
@@ -171,7 +177,9 @@ impl Server<'_> {
         let keys: Vec<String> = self
             .docs
             .iter()
-            .filter(|(k, (_, d))| Some(k.as_str()) != except && d.analysis.doc().ast.as_ref().is_some_and(|a| a.base.is_some()))
+            .filter(|(k, (_, d))| {
+                Some(k.as_str()) != except && d.analysis.doc().ast.as_ref().is_some_and(|a| a.base.is_some())
+            })
             .map(|(k, _)| k.clone())
             .collect();
         for key in keys {
@@ -190,7 +198,9 @@ impl Server<'_> {
 
     fn analyze(&self, uri: &Uri, text: &str) -> Analysis {
         let path = uri::to_path(uri);
-        let name = path.as_ref().map_or_else(|| uri.as_str().to_owned(), |p| p.display().to_string());
+        let name = path
+            .as_ref()
+            .map_or_else(|| uri.as_str().to_owned(), |p| p.display().to_string());
         let open: HashMap<PathBuf, &str> = self
             .docs
             .values()

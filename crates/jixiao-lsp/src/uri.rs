@@ -57,10 +57,7 @@ mod tests {
     fn chinese_paths_round_trip() {
         let path = Path::new("/规则/岳阳 2021.jx");
         let uri = from_path(path);
-        assert_eq!(
-            uri.as_str(),
-            "file:///%E8%A7%84%E5%88%99/%E5%B2%B3%E9%98%B3%202021.jx"
-        );
+        assert_eq!(uri.as_str(), "file:///%E8%A7%84%E5%88%99/%E5%B2%B3%E9%98%B3%202021.jx");
         assert_eq!(to_path(&uri).unwrap(), path);
         assert!(to_path(&Uri::from_str("untitled:Untitled-1").unwrap()).is_none());
     }
