@@ -60,11 +60,17 @@ fn a_session_over_stdio() {
     let init = receive_until(&mut stdout, |m| m["id"] == 1);
     assert_eq!(init["result"]["capabilities"]["positionEncoding"], "utf-16");
     assert_eq!(init["result"]["serverInfo"]["name"], "jixiao");
-    send(&mut stdin, &json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
+    send(
+        &mut stdin,
+        &json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
+    );
 
     // The example rule file with one name misspelt on a line that starts in Chinese.
     let path = crate::root().join("rules/yueyang-2021.jx");
-    let text = crate::read(&path).replace("计算 预算完成率 = 实际收入 / 年初预算", "计算 预算完成率 = 实际收入 / 年初预");
+    let text = crate::read(&path).replace(
+        "计算 预算完成率 = 实际收入 / 年初预算",
+        "计算 预算完成率 = 实际收入 / 年初预",
+    );
     let line = text.lines().position(|l| l.starts_with("计算 预算完成率")).unwrap();
     let uri = format!("file://{}", path.display()).replace(' ', "%20");
     send(
@@ -94,9 +100,15 @@ fn a_session_over_stdio() {
     );
     let hover = receive_until(&mut stdout, |m| m["id"] == 2);
     let md = hover["result"]["contents"]["value"].as_str().unwrap();
-    assert!(md.contains("**输入** `实际收入`") && md.contains("范围：`>= 0`"), "{md}");
+    assert!(
+        md.contains("**输入** `实际收入`") && md.contains("范围：`>= 0`"),
+        "{md}"
+    );
 
-    send(&mut stdin, &json!({"jsonrpc": "2.0", "id": 3, "method": "shutdown", "params": null}));
+    send(
+        &mut stdin,
+        &json!({"jsonrpc": "2.0", "id": 3, "method": "shutdown", "params": null}),
+    );
     let shutdown = receive_until(&mut stdout, |m| m["id"] == 3);
     assert_eq!(shutdown["result"], Value::Null);
     send(&mut stdin, &json!({"jsonrpc": "2.0", "method": "exit", "params": null}));
