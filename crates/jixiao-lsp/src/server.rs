@@ -1,5 +1,9 @@
 //! The message loop: documents, requests, notifications.
 
+// `WorkspaceEdit::changes` is keyed by `lsp_types::Uri`, whose parsed form caches data in
+// a `Cell`; its hash and equality are on the text, so the lint does not apply.
+#![allow(clippy::mutable_key_type)]
+
 use std::collections::HashMap;
 use std::error::Error;
 use std::path::{Path, PathBuf};
@@ -141,6 +145,8 @@ impl Server<'_> {
                 let p: DidCloseTextDocumentParams = params(n.params)?;
                 self.docs.remove(p.text_document.uri.as_str());
                 self.publish(&p.text_document.uri, Vec::new(), None)?;
+                // Files `基于` the closed one now read it from disk.
+                self.reanalyze_dependents(None)?;
             }
             _ => {}
         }

@@ -337,7 +337,35 @@ fn definition_references_and_rename_of_an_input() {
         let r = c.at("textDocument/rename", &uri, pos, json!({ "newName": bad }));
         assert!(r.is_err(), "{bad} should be refused");
     }
-    // An indicator renamed everywhere, the test cases' `期望` too.
+    c.shutdown();
+}
+
+#[test]
+fn rename_reaches_test_cases() {
+    let text = format!("{RULES}测试 \"恰好满编\" {{\n  设 实有人数 = 10\n  期望 财政供养人员控制率 得分 = 10\n  期望 控制率 = 100%\n}}\n");
+    let mut c = Client::start(None);
+    let uri = untitled(UNTITLED);
+    assert!(c.open(&uri, &text).is_empty());
+    let cases = [
+        ("财政供养人员控制率", "人员控制率指标", after(&text, "期望 ")),
+        ("实有人数", "在编人数", after(&text, "设 ")),
+        ("控制率", "编制控制率", after(&text, "期望 控制")),
+    ];
+    for (old, new, pos) in cases {
+        let edit = c
+            .at("textDocument/rename", &uri, pos, json!({ "newName": new }))
+            .unwrap();
+        let renamed = apply(&text, &edits(&edit["changes"][uri.as_str()]));
+        // Every whole-word use, and nothing else (`控制率` inside the indicator's name stays).
+        let expected = match old {
+            "控制率" => text
+                .replace("计算 控制率", "计算 编制控制率")
+                .replace("公式 控制率", "公式 编制控制率")
+                .replace("期望 控制率", "期望 编制控制率"),
+            _ => text.replace(old, new),
+        };
+        assert_eq!(renamed, expected, "renaming {old}");
+    }
     c.shutdown();
 }
 
