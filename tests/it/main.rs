@@ -13,6 +13,7 @@ mod forms;
 mod fuzz_regressions;
 mod hostile_csv;
 mod limits;
+mod lsp;
 mod not_applicable;
 mod output_safety;
 mod props;

@@ -50,6 +50,8 @@ enum Command {
     /// 在本机启动评价工作台（网页和 JSON API）：规则、评价、对比、模板 (web workbench)
     #[cfg(feature = "serve")]
     Serve(cli::serve::ServeArgs),
+    /// 启动语言服务器（LSP，供编辑器使用，经标准输入输出通信）(language server)
+    Lsp(cli::lsp::LspArgs),
 }
 
 /// Rule files nest formulas; a generous stack keeps the recursive stages safe within
@@ -60,10 +62,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // Ctrl-C, SIGTERM or SIGHUP in the middle of writing `-o`: remove the temporary file
     // rather than leave it beside the user's files. (The server handles its own signals.)
+    // The language server ends when its editor says so (or closes its input).
     #[cfg(feature = "serve")]
-    let serving = matches!(cli.command, Command::Serve(_));
+    let serving = matches!(cli.command, Command::Serve(_) | Command::Lsp(_));
     #[cfg(not(feature = "serve"))]
-    let serving = false;
+    let serving = matches!(cli.command, Command::Lsp(_));
     if !serving {
         let _ = ctrlc::set_handler(|| {
             jixiao_io::batch::output::remove_unfinished_outputs();
@@ -180,6 +183,7 @@ fn run(cli: Cli) -> miette::Result<ExitCode> {
         Command::Diff(args) => cli::diff::run(args),
         #[cfg(feature = "serve")]
         Command::Serve(args) => cli::serve::run(args),
+        Command::Lsp(args) => cli::lsp::run(args),
         Command::Eval(args) => cli::eval::run(args),
         Command::Template(args) => cli::template::run(args),
         Command::Validate(args) => cli::validate::run(args),

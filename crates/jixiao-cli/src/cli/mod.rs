@@ -4,6 +4,7 @@ pub mod check;
 pub mod diff;
 pub mod eval;
 pub mod fmt;
+pub mod lsp;
 #[cfg(feature = "serve")]
 pub mod serve;
 pub mod show;
