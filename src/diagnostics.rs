@@ -172,6 +172,8 @@ check_codes! {
     Unreachable => "jixiao::check::unreachable",
     /// A score that may (warning) or must (error) fall outside 0 to the 分值.
     ScoreBounds => "jixiao::check::score_bounds",
+    /// A 清单 whose item deductions do not add up to its 分值.
+    ChecklistSum => "jixiao::check::checklist_sum",
     /// (Warning.) An input nothing uses, or a computed value neither used nor shown.
     Unused => "jixiao::check::unused",
     /// A `基于` file that cannot be read, or an edit (`替换`, `删除`, `新增`, `调整`) whose

@@ -5,6 +5,7 @@
 use rust_decimal::Decimal;
 
 use crate::number::Number;
+use crate::numfmt::format_exact;
 
 use crate::ast::{BinOp, Interval};
 use crate::diagnostics::{CheckCode, CheckError};
@@ -261,7 +262,7 @@ impl Bounds<'_> {
             }
             CExprKind::If(c, t, f) => {
                 self.range(c);
-                let narrowing = refine(c);
+                let narrowing = refine(c, None);
                 let rt = self.narrowed(narrowing.map(|(s, then, _)| (s, then)), |b| b.range(t));
                 let rf = self.narrowed(narrowing.map(|(s, _, other)| (s, other)), |b| b.range(f));
                 rt.hull(rf)
@@ -417,15 +418,39 @@ impl Bounds<'_> {
             }
             CCriterion::Cases { arms, .. } => {
                 // Arms are tried in order: an arm that can never hold, or anything after an
-                // arm that always holds, is never used.
-                // Each later arm sees the ranges narrowed by the earlier arms not holding.
-                let mut undo = Vec::new();
+                // arm that always holds, is never used. Each later arm sees the ranges (of
+                // inputs and of `值`) narrowed by the earlier arms not holding; an arm that
+                // could hold on the declared ranges but not after that is hidden by an
+                // earlier, broader one, and is reported as such.
+                let subject_index = self.slots.len();
+                let env = |b: &Self| b.slots.iter().copied().chain([b.subject]).collect::<Vec<Range>>();
+                let declared = env(self);
+                let mut narrowed_by: Vec<Option<usize>> = vec![None; subject_index + 1];
+                let (saved_slots, saved_subject) = (self.slots.clone(), self.subject);
                 for (i, (c, _)) in arms.iter().enumerate() {
                     self.range(c);
-                    let (can_hold, can_fail) = truth(c, &self.slots);
+                    let (can_hold, can_fail) = truth(c, &env(self), Some(subject_index));
                     if !can_hold {
-                        self.push(
-                            CheckError::new(
+                        let could_hold = truth(c, &declared, Some(subject_index)).0;
+                        let hider = comparison(c, Some(subject_index)).and_then(|(s, _, _)| narrowed_by[s]);
+                        let err = match hider.filter(|_| could_hold) {
+                            Some(k) => {
+                                let earlier = &arms[k].0;
+                                CheckError::new(
+                                    &self.model.source,
+                                    CheckCode::Unreachable,
+                                    format!(
+                                        "`{}` 的这个情况永远不会用到：前面的第 {} 个情况 `{}` 已经包含了它",
+                                        node.name,
+                                        k + 1,
+                                        self.model.source.slice(earlier.span)
+                                    ),
+                                    (c.span, "被挡住".into()),
+                                )
+                                .label(earlier.span, "这个情况在前，先成立")
+                                .help("分情况按顺序取第一个成立的情况：把范围窄的情况写在前面")
+                            }
+                            None => CheckError::new(
                                 &self.model.source,
                                 CheckCode::Unreachable,
                                 format!(
@@ -433,9 +458,9 @@ impl Bounds<'_> {
                                     node.name
                                 ),
                                 (c.span, "无法到达".into()),
-                            )
-                            .warning(),
-                        );
+                            ),
+                        };
+                        self.push(err.warning());
                     }
                     if !can_fail {
                         let rest = arms
@@ -452,22 +477,71 @@ impl Bounds<'_> {
                         );
                         break;
                     }
-                    if let Some((slot, _, not_held)) = refine(c).filter(|(s, _, _)| *s < self.slots.len()) {
-                        undo.push((slot, self.slots[slot]));
-                        self.slots[slot] = self.slots[slot].intersect(not_held);
+                    if let Some((slot, _, not_held)) = refine(c, Some(subject_index)) {
+                        if slot == subject_index {
+                            self.subject = self.subject.intersect(not_held);
+                        } else if slot < subject_index {
+                            self.slots[slot] = self.slots[slot].intersect(not_held);
+                        }
+                        narrowed_by[slot] = Some(i);
                     }
                 }
-                for (slot, saved) in undo.into_iter().rev() {
-                    self.slots[slot] = saved;
-                }
+                (self.slots, self.subject) = (saved_slots, saved_subject);
             }
             CCriterion::Checklist { items } => {
                 for (c, _) in items {
                     self.range(c);
                 }
+                self.checklist_sum(items, node);
             }
             CCriterion::Review | CCriterion::Invalid => {}
         }
+    }
+
+    /// A 清单's deductions should add up to its 分值: less leaves a floor no unit can go
+    /// below (all items failed still scores the rest), more means the last items deduct
+    /// nothing once the score is 0. Either is often a 分值 changed without the items
+    /// (after `调整 … 分值`).
+    fn checklist_sum(&mut self, items: &[(CExpr, Number)], node: &NodeDef) {
+        let Ok(sum) = items
+            .iter()
+            .try_fold(Number::ZERO, |acc, (_, d)| acc.checked_add(d.clone()))
+        else {
+            return;
+        };
+        if sum == node.weight || items.is_empty() {
+            return;
+        }
+        let (sum_text, weight_text) = (format_exact(sum.clone()), format_exact(node.weight.clone()));
+        let message = if sum < node.weight {
+            let floor = node
+                .weight
+                .clone()
+                .checked_sub(sum)
+                .map(format_exact)
+                .unwrap_or_default();
+            format!(
+                "`{}` 的清单各项扣分合计 {sum_text}，少于分值 {weight_text}：每一项都不合格也得 {floor} 分",
+                node.name
+            )
+        } else {
+            format!(
+                "`{}` 的清单各项扣分合计 {sum_text}，多于分值 {weight_text}：扣到 0 分为止，后面的项不合格也不再扣分",
+                node.name
+            )
+        };
+        self.push(
+            CheckError::new(
+                &self.model.source,
+                CheckCode::ChecklistSum,
+                message,
+                (node.span, "这个指标".into()),
+            )
+            .help(format!(
+                "让各项扣分加起来等于分值 {weight_text}；确实有意为之时可以不改（这只是警告）"
+            ))
+            .warning(),
+        );
     }
 
     fn grades(&mut self) {
@@ -598,18 +672,9 @@ impl Bounds<'_> {
 
 /// Whether `slot op 常数` can hold and can fail for some value in the slot's range
 /// (exact about strict and non-strict comparisons). Other conditions: both.
-fn truth(cond: &CExpr, env: &[Range]) -> (bool, bool) {
-    let CExprKind::Binary(op, a, b) = &cond.kind else {
+fn truth(cond: &CExpr, env: &[Range], subject: Option<usize>) -> (bool, bool) {
+    let Some((slot, c, op)) = comparison(cond, subject) else {
         return (true, true);
-    };
-    let constant = |e: &CExpr| match &e.kind {
-        CExprKind::Const(Value::Num(n)) | CExprKind::Percent(n) => Some(approx(n.clone())),
-        _ => None,
-    };
-    let (slot, c, op) = match (&a.kind, constant(b), constant(a), &b.kind) {
-        (CExprKind::Slot(s), Some(c), _, _) => (*s, c, *op),
-        (_, _, Some(c), CExprKind::Slot(s)) => (*s, c, flip(*op)),
-        _ => return (true, true),
     };
     let Some(r) = env.get(slot) else { return (true, true) };
     let (lo, hi) = (r.lo, r.hi);
@@ -628,19 +693,8 @@ fn truth(cond: &CExpr, env: &[Range]) -> (bool, bool) {
 
 /// How `如果 x op 常数` narrows slot `x`: its range where the condition holds, and
 /// where it does not.
-fn refine(cond: &CExpr) -> Option<(usize, Range, Range)> {
-    let CExprKind::Binary(op, a, b) = &cond.kind else {
-        return None;
-    };
-    let constant = |e: &CExpr| match &e.kind {
-        CExprKind::Const(Value::Num(n)) | CExprKind::Percent(n) => Some(approx(n.clone())),
-        _ => None,
-    };
-    let (slot, c, op) = match (&a.kind, constant(b), constant(a), &b.kind) {
-        (CExprKind::Slot(s), Some(c), _, _) => (*s, c, *op),
-        (_, _, Some(c), CExprKind::Slot(s)) => (*s, c, flip(*op)),
-        _ => return None,
-    };
+fn refine(cond: &CExpr, subject: Option<usize>) -> Option<(usize, Range, Range)> {
+    let (slot, c, op) = comparison(cond, subject)?;
     let below = Range { lo: None, hi: Some(c) };
     let above = Range { lo: Some(c), hi: None };
     let (held, not_held) = match op {
@@ -650,6 +704,28 @@ fn refine(cond: &CExpr) -> Option<(usize, Range, Range)> {
         _ => (Range::ALL, Range::ALL),
     };
     Some((slot, held, not_held))
+}
+
+/// `x op 常数` (or `常数 op x`) where x is a slot, or the judged value `值` when `subject`
+/// gives it an index: the index, the constant and the operator with x on the left.
+fn comparison(cond: &CExpr, subject: Option<usize>) -> Option<(usize, Decimal, BinOp)> {
+    let CExprKind::Binary(op, a, b) = &cond.kind else {
+        return None;
+    };
+    let constant = |e: &CExpr| match &e.kind {
+        CExprKind::Const(Value::Num(n)) | CExprKind::Percent(n) => Some(approx(n.clone())),
+        _ => None,
+    };
+    let operand = |e: &CExpr| match &e.kind {
+        CExprKind::Slot(s) => Some(*s),
+        CExprKind::Subject => subject,
+        _ => None,
+    };
+    match (operand(a), constant(b), constant(a), operand(b)) {
+        (Some(s), Some(c), _, _) => Some((s, c, *op)),
+        (_, _, Some(c), Some(s)) => Some((s, c, flip(*op))),
+        _ => None,
+    }
 }
 
 fn flip(op: BinOp) -> BinOp {

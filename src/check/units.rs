@@ -286,6 +286,18 @@ impl Units<'_> {
                     None => self.subject.clone(),
                 };
                 let base = self.dim(baseline);
+                // `基准 100` on a rate is a baseline of 10000%: a missing `%`, as with 达标
+                // and 勾稽 comparisons.
+                if let (true, CExprKind::Const(Value::Num(n))) = (judged.is_ratio(), &baseline.kind) {
+                    if n.clone().abs() > Number::ONE {
+                        self.warn(
+                            baseline.span,
+                            format!("比率的扣分基准是 {n}：是否少了 %？"),
+                            "这里",
+                            "比率以小数存储（100% 即 1）；写作 `基准 100%`",
+                        );
+                    }
+                }
                 let judged = self.unify(&judged, &base, baseline.span, "比较：");
                 match unit {
                     StepUnit::PercentagePoint if !judged.is_ratio() && judged != Dim::Any => self.error(
