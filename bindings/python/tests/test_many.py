@@ -74,7 +74,8 @@ def read_units():
 
 def test_data_frame_same_as_cli(rules, cli, schema):
     frame = read_units()
-    expected = json.loads(cli("eval", str(RULES), str(UNITS_CSV), "--format", "json"))
+    # The CLI's batch JSON is the envelope {version, rules, units} (docs/schema/batch.schema.json).
+    expected = json.loads(cli("eval", str(RULES), str(UNITS_CSV), "--format", "json"))["units"]
     out = rules.evaluate_many(frame)
     assert isinstance(out, pd.DataFrame)
     assert list(out.index) == list(frame.index)
