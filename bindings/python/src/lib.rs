@@ -11,7 +11,6 @@
 
 mod topy;
 
-use std::collections::HashMap;
 use std::str::FromStr;
 
 use jixiao::{Error, ErrorKind, Evaluation, InputType, Options, Rules};
@@ -33,6 +32,10 @@ create_exception!(
      details as dicts; .rendered the full text with the rule-file excerpt."
 );
 
+/// Rust's allocations in this extension (not Python's objects, which CPython allocates).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Rows converted and evaluated together: bounds the memory of a large batch.
 const CHUNK: usize = 4096;
 
@@ -51,7 +54,8 @@ enum Key {
 #[pyclass(module = "jixiao", name = "Rules", frozen)]
 struct PyRules {
     rules: Rules,
-    keys: HashMap<String, Key>,
+    /// Looked up for every cell of every row: a fast hash.
+    keys: foldhash::HashMap<String, Key>,
     /// Indicator (leaf) and category names, in the rule file's order: the DataFrame's
     /// score columns.
     leaves: Vec<String>,
@@ -60,7 +64,7 @@ struct PyRules {
 
 impl PyRules {
     fn new(rules: Rules) -> PyRules {
-        let mut keys = HashMap::new();
+        let mut keys = foldhash::HashMap::default();
         for input in rules.inputs() {
             let key = match input.input_type {
                 InputType::Amount { .. } | InputType::Count { .. } | InputType::Percent => Key::Number,
@@ -135,13 +139,13 @@ impl PyRules {
     /// The checker's warnings, as dicts (code, severity, message, file, line, column, help …).
     #[getter]
     fn warnings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        Cache::default().to_py(py, &self.rules.warnings())
+        Cache::default().convert(py, &self.rules.warnings())
     }
 
     /// The figures a unit reports, in the rule file's order: name, aliases, type, ranges,
     /// default, required, section, description.
     fn inputs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        Cache::default().to_py(py, &self.rules.inputs())
+        Cache::default().convert(py, &self.rules.inputs())
     }
 
     /// Evaluates one unit given as a dict; returns the JSON contract as a dict.
@@ -164,7 +168,7 @@ impl PyRules {
             self.rules.evaluate(&unit, &options)
         });
         match result {
-            Ok(evaluation) => Cache::default().to_py(py, &evaluation),
+            Ok(evaluation) => Cache::default().convert(py, &evaluation),
             Err(e) => Err(raise(py, &e)),
         }
     }
@@ -337,7 +341,7 @@ impl PyRules {
                 d.set_item("status", if summary.complete { "正常" } else { "不完整" })?;
                 d.set_item("error", py.None())?;
                 match evaluation {
-                    Some(e) => d.set_item("evaluation", cache.to_py(py, e)?)?,
+                    Some(e) => d.set_item("evaluation", cache.convert(py, e)?)?,
                     None => d.set_item("evaluation", py.None())?,
                 }
             }
@@ -525,7 +529,7 @@ impl<'r> FrameColumns<'r> {
                 }
                 if self.full {
                     row.push(match evaluation {
-                        Some(e) => self.cache.to_py(py, e)?.unbind(),
+                        Some(e) => self.cache.convert(py, e)?.unbind(),
                         None => none(),
                     });
                 }
@@ -769,7 +773,7 @@ fn error_dict<'py>(py: Python<'py>, e: &Error) -> PyResult<Bound<'py, PyDict>> {
         problems.append(item)?;
     }
     d.set_item("problems", problems)?;
-    d.set_item("diagnostics", Cache::default().to_py(py, &e.diagnostics())?)?;
+    d.set_item("diagnostics", Cache::default().convert(py, &e.diagnostics())?)?;
     Ok(d)
 }
 

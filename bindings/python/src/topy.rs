@@ -46,13 +46,15 @@ pub struct Cache {
 }
 
 impl Cache {
-    /// Texts longer than this are made anew each time (they are seldom repeated).
-    const SHORT: usize = 24;
+    /// Texts and numbers longer than this are made anew each time. Most texts up to this
+    /// length repeat from unit to unit (indicator names, paths, statuses, check
+    /// expressions; a few hundred bytes of Chinese), the unit's own are few.
+    const SHORT: usize = 256;
     /// At most this many texts and numbers are kept.
     const MAX: usize = 50_000;
 
     /// `value` as Python objects.
-    pub fn to_py<'py, T: Serialize + ?Sized>(&mut self, py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyAny>> {
+    pub fn convert<'py, T: Serialize + ?Sized>(&mut self, py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyAny>> {
         value
             .serialize(ToPy {
                 py,
@@ -423,11 +425,18 @@ impl<'py> ser::SerializeMap for Map<'_, 'py> {
             cache: self.cache,
             exact: false,
         })?;
-        self.key = Some(if key.is_instance_of::<PyString>() { key } else { key.str()?.into_any() });
+        self.key = Some(if key.is_instance_of::<PyString>() {
+            key
+        } else {
+            key.str()?.into_any()
+        });
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        let key = self.key.take().ok_or_else(|| <Error as ser::Error>::custom("a map value without its key"))?;
+        let key = self
+            .key
+            .take()
+            .ok_or_else(|| <Error as ser::Error>::custom("a map value without its key"))?;
         let value = value.serialize(ToPy {
             py: self.py,
             cache: self.cache,
