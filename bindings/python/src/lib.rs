@@ -509,8 +509,6 @@ impl<'r> FrameColumns<'r> {
         let mut row: Vec<Py<PyAny>> = Vec::with_capacity(self.names.len());
         match done {
             Ok((evaluation, s)) => {
-                // As before: the stated total only where the full evaluation is kept.
-                let self_total = s.self_total.clone().filter(|_| self.full);
                 row.push(text(&s.unit));
                 row.push(text(if s.complete { "正常" } else { "不完整" }));
                 row.push(PyBool::new(py, s.complete).to_owned().into_any().unbind());
@@ -518,7 +516,7 @@ impl<'r> FrameColumns<'r> {
                 row.push(decimal(&s.total)?);
                 row.push(text(&s.total_display));
                 row.push(opt_text(&s.grade));
-                row.push(decimal(&self_total)?);
+                row.push(decimal(&s.self_total)?);
                 row.push(opt_text(&s.reason));
                 row.push(none());
                 for i in 0..self.rules.leaves.len() {

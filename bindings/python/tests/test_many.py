@@ -120,6 +120,11 @@ def test_data_frame_columns_and_bad_row(rules):
     assert good["total"] == Decimal("94.30") and good["total_exact"] == Fraction(4149, 44)
     assert good["得分.财政供养人员控制率"] == Decimal("5.00")
     assert (out["status"] == "正常").sum() == len(out) - 1
+    # The unit's own total (自评.总分) with or without the full evaluation column.
+    full = rules.evaluate_many(frame)
+    assert list(out["self_total"]) == list(full["self_total"])
+    assert good["self_total"] == full.loc["r0", "evaluation"]["self_evaluation"]["total"]
+    assert isinstance(good["self_total"], Decimal)
 
 
 def test_data_frame_with_numbers_and_nan(rules):
