@@ -3,22 +3,24 @@
 //! Python values become the JSON a `.json` data file would hold (numbers keep their exact
 //! text), [`jixiao::Rules::unit_from_json`] reads them, and an [`jixiao::Evaluation`] comes
 //! back as the JSON contract (`docs/schema/evaluation.schema.json`) in Python objects, its
-//! exact numbers as `decimal.Decimal` (terminating) or `fractions.Fraction` (not).
+//! exact numbers as `decimal.Decimal` (terminating) or `fractions.Fraction` (not): the
+//! `topy` serializer builds them straight from the `Evaluation`.
 //!
 //! `evaluate_many` converts a chunk of rows under the GIL, evaluates it on all cores
 //! without the GIL, converts the results back, and goes on with the next chunk.
 
-use std::collections::HashMap;
+mod topy;
+
 use std::str::FromStr;
 
-use jixiao::{Error, ErrorKind, InputType, Options, Rules};
+use jixiao::{Error, ErrorKind, Evaluation, InputType, Options, Rules};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use rayon::prelude::*;
 use serde_json::{Map, Number, Value};
+use topy::{exact, Cache};
 
 create_exception!(
     jixiao,
@@ -30,25 +32,12 @@ create_exception!(
      details as dicts; .rendered the full text with the rule-file excerpt."
 );
 
+/// Rust's allocations in this extension (not Python's objects, which CPython allocates).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Rows converted and evaluated together: bounds the memory of a large batch.
 const CHUNK: usize = 4096;
-
-/// `decimal.Decimal` and `fractions.Fraction`, imported once.
-struct Types {
-    decimal: Py<PyAny>,
-    fraction: Py<PyAny>,
-}
-
-static TYPES: PyOnceLock<Types> = PyOnceLock::new();
-
-fn types(py: Python<'_>) -> PyResult<&Types> {
-    TYPES.get_or_try_init(py, || {
-        Ok(Types {
-            decimal: py.import("decimal")?.getattr("Decimal")?.unbind(),
-            fraction: py.import("fractions")?.getattr("Fraction")?.unbind(),
-        })
-    })
-}
 
 /// What a top-level key of a unit's data is, for the conversion of Python values.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -65,7 +54,8 @@ enum Key {
 #[pyclass(module = "jixiao", name = "Rules", frozen)]
 struct PyRules {
     rules: Rules,
-    keys: HashMap<String, Key>,
+    /// Looked up for every cell of every row: a fast hash.
+    keys: foldhash::HashMap<String, Key>,
     /// Indicator (leaf) and category names, in the rule file's order: the DataFrame's
     /// score columns.
     leaves: Vec<String>,
@@ -74,7 +64,7 @@ struct PyRules {
 
 impl PyRules {
     fn new(rules: Rules) -> PyRules {
-        let mut keys = HashMap::new();
+        let mut keys = foldhash::HashMap::default();
         for input in rules.inputs() {
             let key = match input.input_type {
                 InputType::Amount { .. } | InputType::Count { .. } | InputType::Percent => Key::Number,
@@ -149,13 +139,13 @@ impl PyRules {
     /// The checker's warnings, as dicts (code, severity, message, file, line, column, help …).
     #[getter]
     fn warnings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        plain(py, &mut Keys::default(), &to_value(&self.rules.warnings())?)
+        Cache::default().convert(py, &self.rules.warnings())
     }
 
     /// The figures a unit reports, in the rule file's order: name, aliases, type, ranges,
     /// default, required, section, description.
     fn inputs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        plain(py, &mut Keys::default(), &to_value(&self.rules.inputs())?)
+        Cache::default().convert(py, &self.rules.inputs())
     }
 
     /// Evaluates one unit given as a dict; returns the JSON contract as a dict.
@@ -175,11 +165,10 @@ impl PyRules {
         let options = PyRules::options(explain, audit, partial);
         let result = py.detach(|| {
             let unit = self.rules.unit_from_json(&value);
-            self.rules.evaluate(&unit, &options).map(|e| serde_json::to_value(&e))
+            self.rules.evaluate(&unit, &options)
         });
         match result {
-            Ok(Ok(value)) => contract(py, &mut Keys::default(), &value, Ctx::Top),
-            Ok(Err(e)) => Err(PyValueError::new_err(e.to_string())),
+            Ok(evaluation) => Cache::default().convert(py, &evaluation),
             Err(e) => Err(raise(py, &e)),
         }
     }
@@ -224,11 +213,11 @@ impl PyRules {
             Ok(chunk)
         };
         let mut number = 0;
-        let mut keys = Keys::default();
+        let mut cache = Cache::default();
         let take = |chunk: &[(Value, String)], results: &[Done]| -> PyResult<()> {
             for ((value, source), result) in chunk.iter().zip(results) {
                 number += 1;
-                out.append(self.record(py, &mut keys, number, source, value, result)?)?;
+                out.append(self.record(py, &mut cache, number, source, value, result)?)?;
             }
             Ok(())
         };
@@ -241,9 +230,9 @@ impl PyRules {
     }
 }
 
-/// One row's evaluation, done without the GIL: the contract as JSON, and the figures of the
-/// DataFrame's own columns.
-type Done = Result<(Option<Value>, Summary), Error>;
+/// One row's evaluation, done without the GIL: the evaluation itself (when the full result
+/// is asked for), and the figures of the DataFrame's own columns.
+type Done = Result<(Option<Evaluation>, Summary), Error>;
 
 /// What a DataFrame row shows besides the full evaluation.
 struct Summary {
@@ -252,6 +241,7 @@ struct Summary {
     total: Option<String>,
     total_display: String,
     grade: Option<String>,
+    self_total: Option<String>,
     reason: Option<String>,
     scores: Vec<Option<String>>,
     subtotals: Vec<Option<String>>,
@@ -272,17 +262,13 @@ impl PyRules {
                 .map(|(value, source)| {
                     let unit = self.rules.unit_from_json(value).with_source(source.as_str());
                     let e = self.rules.evaluate(&unit, options)?;
-                    let json = if full {
-                        Some(serde_json::to_value(&e).expect("an evaluation serializes"))
-                    } else {
-                        None
-                    };
                     let summary = Summary {
                         unit: e.unit.clone(),
                         complete: e.complete,
                         total: e.total.as_ref().map(|t| t.to_string()),
                         total_display: e.total_display.clone(),
                         grade: e.grade.clone(),
+                        self_total: e.self_evaluation.total.map(|t| t.to_string()),
                         reason: if e.complete {
                             None
                         } else {
@@ -291,7 +277,7 @@ impl PyRules {
                         scores: e.indicators.iter().map(|i| decimal_text(&i.score_display)).collect(),
                         subtotals: e.categories.iter().map(|c| decimal_text(&c.score_display)).collect(),
                     };
-                    Ok((json, summary))
+                    Ok((full.then_some(e), summary))
                 })
                 .collect()
         })
@@ -300,7 +286,7 @@ impl PyRules {
     /// Runs a batch chunk by chunk: `next` reads a chunk's rows (with the GIL; an empty chunk
     /// ends the batch), the pool evaluates it in the background while `take` turns the
     /// previous chunk's results into Python objects, so that conversion and evaluation
-    /// overlap; a chunk's JSON is freed in the background too.
+    /// overlap; a chunk's rows and evaluations are freed in the background too.
     fn pipeline(
         &self,
         py: Python<'_>,
@@ -340,7 +326,7 @@ impl PyRules {
     fn record<'py>(
         &self,
         py: Python<'py>,
-        keys: &mut Keys,
+        cache: &mut Cache,
         number: usize,
         source: &str,
         input: &Value,
@@ -350,12 +336,12 @@ impl PyRules {
         d.set_item("number", number)?;
         d.set_item("source", source)?;
         match done {
-            Ok((json, summary)) => {
+            Ok((evaluation, summary)) => {
                 d.set_item("unit", &summary.unit)?;
                 d.set_item("status", if summary.complete { "正常" } else { "不完整" })?;
                 d.set_item("error", py.None())?;
-                match json {
-                    Some(json) => d.set_item("evaluation", contract(py, keys, json, Ctx::Top)?)?,
+                match evaluation {
+                    Some(e) => d.set_item("evaluation", cache.convert(py, e)?)?,
                     None => d.set_item("evaluation", py.None())?,
                 }
             }
@@ -476,7 +462,7 @@ struct FrameColumns<'r> {
     names: Vec<String>,
     columns: Vec<Vec<Py<PyAny>>>,
     full: bool,
-    keys: Keys,
+    cache: Cache,
 }
 
 const FIXED: [&str; 10] = [
@@ -506,7 +492,7 @@ impl<'r> FrameColumns<'r> {
             names,
             columns,
             full,
-            keys: Keys::default(),
+            cache: Cache::default(),
         }
     }
 
@@ -522,12 +508,7 @@ impl<'r> FrameColumns<'r> {
         };
         let mut row: Vec<Py<PyAny>> = Vec::with_capacity(self.names.len());
         match done {
-            Ok((json, s)) => {
-                let self_total = json
-                    .as_ref()
-                    .and_then(|j| j.pointer("/self_evaluation/total"))
-                    .and_then(Value::as_str)
-                    .map(str::to_owned);
+            Ok((evaluation, s)) => {
                 row.push(text(&s.unit));
                 row.push(text(if s.complete { "正常" } else { "不完整" }));
                 row.push(PyBool::new(py, s.complete).to_owned().into_any().unbind());
@@ -535,7 +516,7 @@ impl<'r> FrameColumns<'r> {
                 row.push(decimal(&s.total)?);
                 row.push(text(&s.total_display));
                 row.push(opt_text(&s.grade));
-                row.push(decimal(&self_total)?);
+                row.push(decimal(&s.self_total)?);
                 row.push(opt_text(&s.reason));
                 row.push(none());
                 for i in 0..self.rules.leaves.len() {
@@ -545,8 +526,8 @@ impl<'r> FrameColumns<'r> {
                     row.push(decimal(&s.subtotals.get(i).cloned().flatten())?);
                 }
                 if self.full {
-                    row.push(match json {
-                        Some(j) => contract(py, &mut self.keys, j, Ctx::Top)?.unbind(),
+                    row.push(match evaluation {
+                        Some(e) => self.cache.convert(py, e)?.unbind(),
                         None => none(),
                     });
                 }
@@ -736,157 +717,6 @@ fn number(text: &str) -> PyResult<Value> {
         .or_else(|_| Ok(Value::String(text.to_owned())))
 }
 
-/// Where in the contract a JSON value is: decides which strings are exact numbers
-/// (`$defs/exact`, `exactOrNull`, `decimalOrNull` in docs/schema/evaluation.schema.json).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Ctx {
-    Top,
-    Indicator,
-    Category,
-    Scoring,
-    Check,
-    Computed,
-    SelfEvaluation,
-    Plain,
-}
-
-impl Ctx {
-    fn is_exact(self, key: &str) -> bool {
-        match self {
-            Ctx::Top => key == "total",
-            Ctx::Indicator => matches!(key, "value" | "score" | "weight" | "self_score"),
-            Ctx::Category => matches!(key, "score" | "weight" | "applicable_weight" | "self_score"),
-            Ctx::Scoring => matches!(key, "earned" | "evaluable" | "applicable" | "full_marks" | "graded"),
-            Ctx::Check => matches!(key, "left" | "right" | "difference" | "expected_difference"),
-            Ctx::Computed => key == "value",
-            Ctx::SelfEvaluation => key == "total",
-            Ctx::Plain => false,
-        }
-    }
-
-    /// The context of a member `key` of an object in this context (for arrays, of its items).
-    fn child(self, key: &str) -> Ctx {
-        match (self, key) {
-            (Ctx::Top, "indicators") => Ctx::Indicator,
-            (Ctx::Top, "categories") => Ctx::Category,
-            (Ctx::Top, "scoring") => Ctx::Scoring,
-            (Ctx::Top, "checks") => Ctx::Check,
-            (Ctx::Top, "computed") => Ctx::Computed,
-            (Ctx::Top, "self_evaluation") => Ctx::SelfEvaluation,
-            _ => Ctx::Plain,
-        }
-    }
-}
-
-/// Python strings for the contract's keys and its short repeated texts (`已评分`, a
-/// path's `投入`), made once per call rather than once per object: str is immutable, so
-/// sharing one object is invisible to Python, and saves time and memory on a batch.
-#[derive(Default)]
-struct Keys(HashMap<String, Py<PyString>>, HashMap<String, Py<PyAny>>);
-
-impl Keys {
-    /// Texts longer than this are made anew each time (they are seldom repeated).
-    const SHORT: usize = 24;
-    /// At most this many texts are kept.
-    const MAX: usize = 50_000;
-
-    fn get<'py>(&mut self, py: Python<'py>, key: &str) -> Bound<'py, PyString> {
-        if let Some(k) = self.0.get(key) {
-            return k.bind(py).clone();
-        }
-        let k = PyString::new(py, key);
-        if self.0.len() < Self::MAX {
-            self.0.insert(key.to_owned(), k.clone().unbind());
-        }
-        k
-    }
-
-    /// An exact number (`"5"`, `"23/29"`); short ones are shared like short texts (Decimal
-    /// and Fraction are immutable).
-    fn exact<'py>(&mut self, py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
-        if text.len() > Self::SHORT {
-            return exact(py, text);
-        }
-        if let Some(x) = self.1.get(text) {
-            return Ok(x.bind(py).clone());
-        }
-        let x = exact(py, text)?;
-        if self.1.len() < Self::MAX {
-            self.1.insert(text.to_owned(), x.clone().unbind());
-        }
-        Ok(x)
-    }
-
-    fn text<'py>(&mut self, py: Python<'py>, text: &str) -> Bound<'py, PyAny> {
-        if text.len() <= Self::SHORT {
-            self.get(py, text).into_any()
-        } else {
-            PyString::new(py, text).into_any()
-        }
-    }
-}
-
-/// The contract in Python objects: exact numbers as Decimal/Fraction, the rest as json.loads
-/// would give it (with integers as int).
-fn contract<'py>(py: Python<'py>, keys: &mut Keys, value: &Value, ctx: Ctx) -> PyResult<Bound<'py, PyAny>> {
-    match value {
-        Value::Object(map) => {
-            let d = PyDict::new(py);
-            for (k, v) in map {
-                let item = match v {
-                    Value::String(s) if ctx.is_exact(k) => keys.exact(py, s)?,
-                    Value::Array(items) => {
-                        let child = ctx.child(k);
-                        let list = PyList::empty(py);
-                        for x in items {
-                            list.append(contract(py, keys, x, child)?)?;
-                        }
-                        list.into_any()
-                    }
-                    _ => contract(py, keys, v, ctx.child(k))?,
-                };
-                d.set_item(keys.get(py, k), item)?;
-            }
-            Ok(d.into_any())
-        }
-        Value::Array(items) => {
-            let list = PyList::empty(py);
-            for x in items {
-                list.append(contract(py, keys, x, ctx)?)?;
-            }
-            Ok(list.into_any())
-        }
-        _ => plain(py, keys, value),
-    }
-}
-
-/// JSON as json.loads gives it (numbers: int when whole, else Decimal — never float).
-fn plain<'py>(py: Python<'py>, keys: &mut Keys, value: &Value) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match value {
-        Value::Null => py.None().into_bound(py),
-        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-        Value::Number(n) => match n.as_i64() {
-            Some(i) => i.into_pyobject(py)?.into_any(),
-            None => exact(py, &n.to_string())?,
-        },
-        Value::String(s) => keys.text(py, s),
-        Value::Array(items) => {
-            let list = PyList::empty(py);
-            for x in items {
-                list.append(plain(py, keys, x)?)?;
-            }
-            list.into_any()
-        }
-        Value::Object(map) => {
-            let d = PyDict::new(py);
-            for (k, v) in map {
-                d.set_item(keys.get(py, k), plain(py, keys, v)?)?;
-            }
-            d.into_any()
-        }
-    })
-}
-
 /// Turns Python's cyclic garbage collector off while it lives: the millions of dicts and
 /// lists of a batch's results hold no cycles, and each collection would walk them all.
 struct NoGc<'py> {
@@ -909,30 +739,6 @@ impl Drop for NoGc<'_> {
             let _ = self.gc.call_method0("enable");
         }
     }
-}
-
-/// An exact number's text (`"2.015"`, `"23/29"`) as `Decimal` or `Fraction`.
-fn exact<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
-    let types = types(py)?;
-    match text.split_once('/') {
-        Some((n, d)) => {
-            let n: Bound<'py, PyAny> = py_int(py, n)?;
-            let d: Bound<'py, PyAny> = py_int(py, d)?;
-            types.fraction.bind(py).call1((n, d))
-        }
-        None => types.decimal.bind(py).call1((text,)),
-    }
-}
-
-fn py_int<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
-    match text.parse::<i64>() {
-        Ok(n) => Ok(n.into_pyobject(py)?.into_any()),
-        Err(_) => py.get_type::<PyInt>().call1((text,)),
-    }
-}
-
-fn to_value<T: serde::Serialize>(x: &T) -> PyResult<Value> {
-    serde_json::to_value(x).map_err(|e| PyValueError::new_err(e.to_string()))
 }
 
 fn kind_text(kind: ErrorKind) -> &'static str {
@@ -965,10 +771,7 @@ fn error_dict<'py>(py: Python<'py>, e: &Error) -> PyResult<Bound<'py, PyDict>> {
         problems.append(item)?;
     }
     d.set_item("problems", problems)?;
-    d.set_item(
-        "diagnostics",
-        plain(py, &mut Keys::default(), &to_value(&e.diagnostics())?)?,
-    )?;
+    d.set_item("diagnostics", Cache::default().convert(py, &e.diagnostics())?)?;
     Ok(d)
 }
 

@@ -74,10 +74,8 @@ def read_units():
 
 def test_data_frame_same_as_cli(rules, cli, schema):
     frame = read_units()
-    # A batch is {"version": 1, "rules": …, "units": [...]} on the command line.
-    envelope = json.loads(cli("eval", str(RULES), str(UNITS_CSV), "--format", "json"))
-    assert envelope["version"] == 1
-    expected = envelope["units"]
+    # The CLI's batch JSON is the envelope {version, rules, units} (docs/schema/batch.schema.json).
+    expected = json.loads(cli("eval", str(RULES), str(UNITS_CSV), "--format", "json"))["units"]
     out = rules.evaluate_many(frame)
     assert isinstance(out, pd.DataFrame)
     assert list(out.index) == list(frame.index)
@@ -122,6 +120,11 @@ def test_data_frame_columns_and_bad_row(rules):
     assert good["total"] == Decimal("94.30") and good["total_exact"] == Fraction(4149, 44)
     assert good["得分.财政供养人员控制率"] == Decimal("5.00")
     assert (out["status"] == "正常").sum() == len(out) - 1
+    # The unit's own total (自评.总分) with or without the full evaluation column.
+    full = rules.evaluate_many(frame)
+    assert list(out["self_total"]) == list(full["self_total"])
+    assert good["self_total"] == full.loc["r0", "evaluation"]["self_evaluation"]["total"]
+    assert isinstance(good["self_total"], Decimal)
 
 
 def test_data_frame_with_numbers_and_nan(rules):
