@@ -630,6 +630,20 @@ fn scores(
     out: &mut Vec<Finding>,
     confirmed: &mut Vec<Confirmed>,
 ) {
+    stated_scores(model, record, outcome, out, confirmed);
+    stated_total(model, record, outcome, grade, out, confirmed);
+    stated_grade(record, grade, out, confirmed);
+}
+
+/// The unit's own score for each indicator and category against the recomputation (not
+/// checked where there is no final score).
+fn stated_scores(
+    model: &Model,
+    record: &Record,
+    outcome: &Outcome,
+    out: &mut Vec<Finding>,
+    confirmed: &mut Vec<Confirmed>,
+) {
     let partial = outcome.partial.as_deref();
     for (name, stated) in &record.stated.scores {
         let Some(index) = model.nodes.iter().position(|n| &n.name == name) else {
@@ -721,6 +735,17 @@ fn scores(
             ),
         });
     }
+}
+
+/// The unit's own total, at the precision it wrote it (not checked without a final total).
+fn stated_total(
+    model: &Model,
+    record: &Record,
+    outcome: &Outcome,
+    grade: Option<&str>,
+    out: &mut Vec<Finding>,
+    confirmed: &mut Vec<Confirmed>,
+) {
     if let (Some(stated), None) = (record.stated.total, grade) {
         out.push(not_checked(
             "总分",
@@ -762,6 +787,10 @@ fn scores(
             });
         }
     }
+}
+
+/// The unit's own grade (not checked without a final total).
+fn stated_grade(record: &Record, grade: Option<&str>, out: &mut Vec<Finding>, confirmed: &mut Vec<Confirmed>) {
     if let (Some(stated), Some(grade)) = (&record.stated.grade, grade) {
         grade_finding(stated, grade, out, confirmed);
     } else if let Some(stated) = &record.stated.grade {

@@ -89,13 +89,13 @@ struct Edits<'c> {
     adjust: HashMap<&'c str, (String, Span, bool)>,
 }
 
-fn merge(
+/// This file's edits (`替换`, `删除`, `新增`, `调整`) by what they change, the items it
+/// redefines (by key, with their index), and where each `替换` names its indicator.
+#[allow(clippy::type_complexity)]
+fn collect_edits<'c>(
     child_src: &SourceFile,
-    child: &RuleSet,
-    parent_src: &SourceFile,
-    parent: &RuleSet,
-) -> Result<String, LoadError> {
-    let slice = |src: &SourceFile, span: Span| src.slice(span).trim_end().to_owned();
+    child: &'c RuleSet,
+) -> (Edits<'c>, HashMap<String, usize>, Vec<(Span, String)>) {
     let mut overrides: HashMap<String, usize> = HashMap::new();
     let mut edits = Edits {
         replace: HashMap::new(),
@@ -140,6 +140,67 @@ fn merge(
             }
         }
     }
+    (edits, overrides, edit_spans)
+}
+
+/// Every change must have found what it changes: an error for each that did not, in the
+/// order written.
+fn unmatched_edits(child_src: &SourceFile, edits: &Edits, edit_spans: &[(Span, String)]) -> Vec<CheckError> {
+    // Every change must have found what it changes.
+    let mut errors = Vec::new();
+    let mut unmatched = |span: Span, what: String| {
+        errors.push(
+            CheckError::new(child_src, CheckCode::Inheritance, what, (span, "找不到".into()))
+                .help("名称要与基础规则文件中的写法完全一致；用 `jixiao show` 查看合并结果"),
+        );
+    };
+    for (name, (_, seen)) in &edits.replace {
+        if !seen {
+            let span = edit_spans
+                .iter()
+                .find(|(_, n)| n == name)
+                .map_or(Span::default(), |s| s.0);
+            unmatched(span, format!("`替换` 的指标 `{name}`：基础规则文件中没有它"));
+        }
+    }
+    for (span, written, seen) in edits.delete.values() {
+        if !seen {
+            unmatched(*span, format!("`删除 {written}`：基础规则文件中没有它"));
+        }
+    }
+    for (parent_name, adds) in &edits.add {
+        for (span, seen) in adds {
+            if !seen {
+                unmatched(
+                    *span,
+                    format!("`新增` 指定的上级指标 `{parent_name}`：基础规则文件中没有它"),
+                );
+            }
+        }
+    }
+    for (name, (_, span, seen)) in &edits.adjust {
+        if !seen {
+            let also_replaced = edits.replace.contains_key(name);
+            let message = if also_replaced {
+                format!("`调整` 的指标 `{name}` 已被 `替换`：请直接在 `替换` 中写新的分值")
+            } else {
+                format!("`调整` 的指标 `{name}`：基础规则文件中没有它")
+            };
+            unmatched(*span, message);
+        }
+    }
+    errors.sort_by_key(|e| e.labels.first().map_or(0, |l| l.0.start));
+    errors
+}
+
+fn merge(
+    child_src: &SourceFile,
+    child: &RuleSet,
+    parent_src: &SourceFile,
+    parent: &RuleSet,
+) -> Result<String, LoadError> {
+    let slice = |src: &SourceFile, span: Span| src.slice(span).trim_end().to_owned();
+    let (mut edits, overrides, edit_spans) = collect_edits(child_src, child);
     let mut out = format!(
         "// 由 {} 基于 {} 合并而成（jixiao show）\n",
         child_src.name, parent_src.name
@@ -208,51 +269,8 @@ fn merge(
             }
         }
     }
-    // Every change must have found what it changes.
-    let mut errors = Vec::new();
-    let mut unmatched = |span: Span, what: String| {
-        errors.push(
-            CheckError::new(child_src, CheckCode::Inheritance, what, (span, "找不到".into()))
-                .help("名称要与基础规则文件中的写法完全一致；用 `jixiao show` 查看合并结果"),
-        );
-    };
-    for (name, (_, seen)) in &edits.replace {
-        if !seen {
-            let span = edit_spans
-                .iter()
-                .find(|(_, n)| n == name)
-                .map_or(Span::default(), |s| s.0);
-            unmatched(span, format!("`替换` 的指标 `{name}`：基础规则文件中没有它"));
-        }
-    }
-    for (span, written, seen) in edits.delete.values() {
-        if !seen {
-            unmatched(*span, format!("`删除 {written}`：基础规则文件中没有它"));
-        }
-    }
-    for (parent_name, adds) in &edits.add {
-        for (span, seen) in adds {
-            if !seen {
-                unmatched(
-                    *span,
-                    format!("`新增` 指定的上级指标 `{parent_name}`：基础规则文件中没有它"),
-                );
-            }
-        }
-    }
-    for (name, (_, span, seen)) in &edits.adjust {
-        if !seen {
-            let also_replaced = edits.replace.contains_key(name);
-            let message = if also_replaced {
-                format!("`调整` 的指标 `{name}` 已被 `替换`：请直接在 `替换` 中写新的分值")
-            } else {
-                format!("`调整` 的指标 `{name}`：基础规则文件中没有它")
-            };
-            unmatched(*span, message);
-        }
-    }
+    let errors = unmatched_edits(child_src, &edits, &edit_spans);
     if !errors.is_empty() {
-        errors.sort_by_key(|e| e.labels.first().map_or(0, |l| l.0.start));
         return Err(LoadError::Check(CheckErrors { errors }));
     }
     Ok(out)

@@ -98,7 +98,9 @@ fn literal_raw(lit: &Literal) -> Raw {
     }
 }
 
-fn run_case(model: &Model, case: &TestCase, load: &DataLoader) -> Result<(Outcome, Vec<String>), String> {
+/// The case's data: its data file (or an empty unit named after the case) with the
+/// case's `设` changes applied.
+fn case_data(model: &Model, case: &TestCase, load: &DataLoader) -> Result<(String, Raw), String> {
     let (file, mut raw) = match &case.data {
         Some(path) => {
             let (name, text) = load(&path.node)?;
@@ -141,6 +143,11 @@ fn run_case(model: &Model, case: &TestCase, load: &DataLoader) -> Result<(Outcom
         }
         data::set_path(&mut raw, path, literal_raw(&set.value.node));
     }
+    Ok((file, raw))
+}
+
+fn run_case(model: &Model, case: &TestCase, load: &DataLoader) -> Result<(Outcome, Vec<String>), String> {
+    let (file, raw) = case_data(model, case, load)?;
     let record = data::bind(model, &raw, &file).map_err(|e| format!("数据有误：{e}"))?;
     let outcome = eval::evaluate(model, &record).map_err(|e| format!("无法评价：{e}"))?;
     let ev = crate::report::build(model, &record, &outcome, true);

@@ -368,126 +368,11 @@ impl Bounds<'_> {
                     );
                 }
             }
-            CCriterion::Formula(e) => {
-                let r = self.range(e);
-                let weight = approx(node.weight.clone());
-                let below = r.lo.is_none_or(|l| l < Decimal::ZERO);
-                let above = r.hi.is_none_or(|h| h > weight);
-                if below || above {
-                    let always_out = r.hi.is_some_and(|h| h < Decimal::ZERO) || r.lo.is_some_and(|l| l > weight);
-                    // A concrete unit within the declared ranges whose score is out of bounds
-                    // proves it: an error, not a doubt.
-                    let declared = &self.slots[..self.model.inputs.len()];
-                    let example = (!always_out)
-                        .then(|| super::witness::example(self.model, leaf, declared))
-                        .flatten();
-                    let message = if always_out {
-                        format!(
-                            "`{}` 的得分总在 0 到 {weight} 之外：按输入的范围，得分为 {}",
-                            node.name,
-                            r.show(false)
-                        )
-                    } else if let Some(example) = &example {
-                        format!(
-                            "`{}` 的得分会超出 0 到 {weight}：{example}（按输入的范围，得分可能为 {}）",
-                            node.name,
-                            r.show(false)
-                        )
-                    } else {
-                        format!(
-                            "无法证明 `{}` 的得分在 0 到 {weight} 之间：按输入的范围，得分可能为 {}",
-                            node.name,
-                            r.show(false)
-                        )
-                    };
-                    let mut err = CheckError::new(
-                        &self.model.source,
-                        CheckCode::ScoreBounds,
-                        message,
-                        (e.span, "得分公式".into()),
-                    )
-                    .help("用 `max(0, …)`、`min(…, 分值)` 或 `clamp(…, 0, 分值)` 限定得分，或给输入声明 `范围`");
-                    if !always_out && example.is_none() {
-                        err = err.warning();
-                    }
-                    self.push(err);
-                }
-            }
+            CCriterion::Formula(e) => self.formula_bounds(leaf, e, node),
             CCriterion::Pass { condition, .. } => {
                 self.range(condition);
             }
-            CCriterion::Cases { arms, .. } => {
-                // Arms are tried in order: an arm that can never hold, or anything after an
-                // arm that always holds, is never used. Each later arm sees the ranges (of
-                // inputs and of `值`) narrowed by the earlier arms not holding; an arm that
-                // could hold on the declared ranges but not after that is hidden by an
-                // earlier, broader one, and is reported as such.
-                let subject_index = self.slots.len();
-                let env = |b: &Self| b.slots.iter().copied().chain([b.subject]).collect::<Vec<Range>>();
-                let declared = env(self);
-                let mut narrowed_by: Vec<Option<usize>> = vec![None; subject_index + 1];
-                let (saved_slots, saved_subject) = (self.slots.clone(), self.subject);
-                for (i, (c, _)) in arms.iter().enumerate() {
-                    self.range(c);
-                    let (can_hold, can_fail) = truth(c, &env(self), Some(subject_index));
-                    if !can_hold {
-                        let could_hold = truth(c, &declared, Some(subject_index)).0;
-                        let hider = comparison(c, Some(subject_index)).and_then(|(s, _, _)| narrowed_by[s]);
-                        let err = match hider.filter(|_| could_hold) {
-                            Some(k) => {
-                                let earlier = &arms[k].0;
-                                CheckError::new(
-                                    &self.model.source,
-                                    CheckCode::Unreachable,
-                                    format!(
-                                        "`{}` 的这个情况永远不会用到：前面的第 {} 个情况 `{}` 已经包含了它",
-                                        node.name,
-                                        k + 1,
-                                        self.model.source.slice(earlier.span)
-                                    ),
-                                    (c.span, "被挡住".into()),
-                                )
-                                .label(earlier.span, "这个情况在前，先成立")
-                                .help("分情况按顺序取第一个成立的情况：把范围窄的情况写在前面")
-                            }
-                            None => CheckError::new(
-                                &self.model.source,
-                                CheckCode::Unreachable,
-                                format!(
-                                    "`{}` 的这个情况永远不会用到：按输入的范围，这个条件不可能成立",
-                                    node.name
-                                ),
-                                (c.span, "无法到达".into()),
-                            ),
-                        };
-                        self.push(err.warning());
-                    }
-                    if !can_fail {
-                        let rest = arms
-                            .get(i + 1)
-                            .map_or("“其他”".to_owned(), |_| "后面的情况和“其他”".to_owned());
-                        self.push(
-                            CheckError::new(
-                                &self.model.source,
-                                CheckCode::Unreachable,
-                                format!("`{}` 的这个条件总是成立，{rest}永远不会用到", node.name),
-                                (c.span, "总是成立".into()),
-                            )
-                            .warning(),
-                        );
-                        break;
-                    }
-                    if let Some((slot, _, not_held)) = refine(c, Some(subject_index)) {
-                        if slot == subject_index {
-                            self.subject = self.subject.intersect(not_held);
-                        } else if slot < subject_index {
-                            self.slots[slot] = self.slots[slot].intersect(not_held);
-                        }
-                        narrowed_by[slot] = Some(i);
-                    }
-                }
-                (self.slots, self.subject) = (saved_slots, saved_subject);
-            }
+            CCriterion::Cases { arms, .. } => self.cases(arms, node),
             CCriterion::Checklist { items } => {
                 for (c, _) in items {
                     self.range(c);
@@ -496,6 +381,129 @@ impl Bounds<'_> {
             }
             CCriterion::Review | CCriterion::Invalid => {}
         }
+    }
+
+    /// `评分 公式`: the score's range on the declared inputs — an error when it is always
+    /// outside 0..分值 or a unit within the ranges takes it out, a warning when unproven.
+    fn formula_bounds(&mut self, leaf: usize, e: &CExpr, node: &NodeDef) {
+        let r = self.range(e);
+        let weight = approx(node.weight.clone());
+        let below = r.lo.is_none_or(|l| l < Decimal::ZERO);
+        let above = r.hi.is_none_or(|h| h > weight);
+        if below || above {
+            let always_out = r.hi.is_some_and(|h| h < Decimal::ZERO) || r.lo.is_some_and(|l| l > weight);
+            // A concrete unit within the declared ranges whose score is out of bounds
+            // proves it: an error, not a doubt.
+            let declared = &self.slots[..self.model.inputs.len()];
+            let example = (!always_out)
+                .then(|| super::witness::example(self.model, leaf, declared))
+                .flatten();
+            let message = if always_out {
+                format!(
+                    "`{}` 的得分总在 0 到 {weight} 之外：按输入的范围，得分为 {}",
+                    node.name,
+                    r.show(false)
+                )
+            } else if let Some(example) = &example {
+                format!(
+                    "`{}` 的得分会超出 0 到 {weight}：{example}（按输入的范围，得分可能为 {}）",
+                    node.name,
+                    r.show(false)
+                )
+            } else {
+                format!(
+                    "无法证明 `{}` 的得分在 0 到 {weight} 之间：按输入的范围，得分可能为 {}",
+                    node.name,
+                    r.show(false)
+                )
+            };
+            let mut err = CheckError::new(
+                &self.model.source,
+                CheckCode::ScoreBounds,
+                message,
+                (e.span, "得分公式".into()),
+            )
+            .help("用 `max(0, …)`、`min(…, 分值)` 或 `clamp(…, 0, 分值)` 限定得分，或给输入声明 `范围`");
+            if !always_out && example.is_none() {
+                err = err.warning();
+            }
+            self.push(err);
+        }
+    }
+
+    /// `分情况`: cases that can never hold (by the ranges, or hidden by an earlier case) and
+    /// cases after one that always holds.
+    fn cases(&mut self, arms: &[(CExpr, Number)], node: &NodeDef) {
+        // Arms are tried in order: an arm that can never hold, or anything after an
+        // arm that always holds, is never used. Each later arm sees the ranges (of
+        // inputs and of `值`) narrowed by the earlier arms not holding; an arm that
+        // could hold on the declared ranges but not after that is hidden by an
+        // earlier, broader one, and is reported as such.
+        let subject_index = self.slots.len();
+        let env = |b: &Self| b.slots.iter().copied().chain([b.subject]).collect::<Vec<Range>>();
+        let declared = env(self);
+        let mut narrowed_by: Vec<Option<usize>> = vec![None; subject_index + 1];
+        let (saved_slots, saved_subject) = (self.slots.clone(), self.subject);
+        for (i, (c, _)) in arms.iter().enumerate() {
+            self.range(c);
+            let (can_hold, can_fail) = truth(c, &env(self), Some(subject_index));
+            if !can_hold {
+                let could_hold = truth(c, &declared, Some(subject_index)).0;
+                let hider = comparison(c, Some(subject_index)).and_then(|(s, _, _)| narrowed_by[s]);
+                let err = match hider.filter(|_| could_hold) {
+                    Some(k) => {
+                        let earlier = &arms[k].0;
+                        CheckError::new(
+                            &self.model.source,
+                            CheckCode::Unreachable,
+                            format!(
+                                "`{}` 的这个情况永远不会用到：前面的第 {} 个情况 `{}` 已经包含了它",
+                                node.name,
+                                k + 1,
+                                self.model.source.slice(earlier.span)
+                            ),
+                            (c.span, "被挡住".into()),
+                        )
+                        .label(earlier.span, "这个情况在前，先成立")
+                        .help("分情况按顺序取第一个成立的情况：把范围窄的情况写在前面")
+                    }
+                    None => CheckError::new(
+                        &self.model.source,
+                        CheckCode::Unreachable,
+                        format!(
+                            "`{}` 的这个情况永远不会用到：按输入的范围，这个条件不可能成立",
+                            node.name
+                        ),
+                        (c.span, "无法到达".into()),
+                    ),
+                };
+                self.push(err.warning());
+            }
+            if !can_fail {
+                let rest = arms
+                    .get(i + 1)
+                    .map_or("“其他”".to_owned(), |_| "后面的情况和“其他”".to_owned());
+                self.push(
+                    CheckError::new(
+                        &self.model.source,
+                        CheckCode::Unreachable,
+                        format!("`{}` 的这个条件总是成立，{rest}永远不会用到", node.name),
+                        (c.span, "总是成立".into()),
+                    )
+                    .warning(),
+                );
+                break;
+            }
+            if let Some((slot, _, not_held)) = refine(c, Some(subject_index)) {
+                if slot == subject_index {
+                    self.subject = self.subject.intersect(not_held);
+                } else if slot < subject_index {
+                    self.slots[slot] = self.slots[slot].intersect(not_held);
+                }
+                narrowed_by[slot] = Some(i);
+            }
+        }
+        (self.slots, self.subject) = (saved_slots, saved_subject);
     }
 
     /// A 清单's deductions should add up to its 分值: less leaves a floor no unit can go

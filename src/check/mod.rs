@@ -86,20 +86,8 @@ impl<'a> Checker<'a> {
     }
 }
 
-/// Checks a parsed rule file. Returns the model when there are no errors, and every
-/// warning or error found.
-pub fn check(source: &SourceFile, rules: &ast::RuleSet) -> (Option<Model>, Vec<CheckError>) {
-    let mut ck = Checker {
-        source,
-        errors: Vec::new(),
-        symbols: HashMap::new(),
-        inputs: Vec::new(),
-        lists: Vec::new(),
-        pending: Vec::new(),
-        computed_slot: Vec::new(),
-        computed_ty: Vec::new(),
-    };
-    let header = check_header(&mut ck, rules);
+/// `替换`, `删除`, `新增`, `调整` belong to a file that is `基于` another; here they are errors.
+fn refuse_edits_without_base(ck: &mut Checker, rules: &ast::RuleSet) {
     for item in &rules.items {
         let span = match item {
             Item::Replace(n) => n.level.span,
@@ -116,14 +104,15 @@ pub fn check(source: &SourceFile, rules: &ast::RuleSet) -> (Option<Model>, Vec<C
         )
         .help = Some("在文件第一行写 `基于 \"上一年度的规则文件.jx\"`".into());
     }
+}
 
-    // Declarations first, so that every later reference can be resolved.
-    let mut data_keys = HashMap::new();
+/// Inputs, target lists and `计算` values, defined before anything refers to them.
+fn declare<'a>(ck: &mut Checker<'a>, rules: &'a ast::RuleSet) {
     for item in &rules.items {
         match item {
             Item::Input(decl) => {
                 let index = ck.inputs.len();
-                let def = check_input(&mut ck, decl);
+                let def = check_input(ck, decl);
                 ck.define(&decl.name, Symbol::Input(index));
                 ck.inputs.push(def);
             }
@@ -153,19 +142,12 @@ pub fn check(source: &SourceFile, rules: &ast::RuleSet) -> (Option<Model>, Vec<C
             _ => {}
         }
     }
-    let top: Vec<&ast::Node> = rules
-        .items
-        .iter()
-        .filter_map(|i| match i {
-            Item::Node(n) => Some(&**n),
-            _ => None,
-        })
-        .collect();
-    let mut nodes = tree::flatten(&mut ck, &top);
-    bind_data_keys(&mut ck, rules, &mut data_keys);
+}
 
+/// The computed values in dependency order (their slots follow the inputs'), compiled.
+fn compile_computed(ck: &mut Checker) -> (Vec<usize>, Vec<ComputedDef>) {
     // Order computed values by their dependencies, then compile them in that order.
-    let order = compile::order_computed(&mut ck);
+    let order = compile::order_computed(ck);
     let input_count = ck.inputs.len();
     ck.computed_slot = vec![usize::MAX; ck.pending.len()];
     ck.computed_ty = vec![None; ck.pending.len()];
@@ -175,7 +157,7 @@ pub fn check(source: &SourceFile, rules: &ast::RuleSet) -> (Option<Model>, Vec<C
     let mut computed = Vec::with_capacity(order.len());
     for &index in &order {
         let expr = ck.pending[index].expr;
-        let (cexpr, ty) = compile::compile(&mut ck, expr, Scope::VALUES);
+        let (cexpr, ty) = compile::compile(ck, expr, Scope::VALUES);
         ck.computed_ty[index] = ty;
         let mut refs = Vec::new();
         compile::collect_refs(&cexpr, &mut refs);
@@ -193,6 +175,40 @@ pub fn check(source: &SourceFile, rules: &ast::RuleSet) -> (Option<Model>, Vec<C
             span: p.name_span,
         });
     }
+    (order, computed)
+}
+
+/// Checks a parsed rule file. Returns the model when there are no errors, and every
+/// warning or error found.
+pub fn check(source: &SourceFile, rules: &ast::RuleSet) -> (Option<Model>, Vec<CheckError>) {
+    let mut ck = Checker {
+        source,
+        errors: Vec::new(),
+        symbols: HashMap::new(),
+        inputs: Vec::new(),
+        lists: Vec::new(),
+        pending: Vec::new(),
+        computed_slot: Vec::new(),
+        computed_ty: Vec::new(),
+    };
+    let header = check_header(&mut ck, rules);
+    refuse_edits_without_base(&mut ck, rules);
+
+    // Declarations first, so that every later reference can be resolved.
+    let mut data_keys = HashMap::new();
+    declare(&mut ck, rules);
+    let top: Vec<&ast::Node> = rules
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Node(n) => Some(&**n),
+            _ => None,
+        })
+        .collect();
+    let mut nodes = tree::flatten(&mut ck, &top);
+    bind_data_keys(&mut ck, rules, &mut data_keys);
+
+    let (order, computed) = compile_computed(&mut ck);
     let mut slot_names: Vec<String> = ck.inputs.iter().map(|i| i.name.clone()).collect();
     slot_names.extend(order.iter().map(|&i| ck.pending[i].name.clone()));
 

@@ -203,46 +203,49 @@ fn walk(
     }
 }
 
-fn compile_criterion(
-    ck: &mut Checker,
-    node: &ast::Node,
-    crit: &ast::Criterion,
+/// What compiling one indicator's `评分` needs to know about the indicator.
+struct CriterionContext<'a> {
+    node: &'a ast::Node,
+    crit: &'a ast::Criterion,
     has_value: bool,
     value_ty: Option<Ty>,
-    default_stepping: Option<ast::Stepping>,
-) -> CCriterion {
-    let weight = node.weight.node;
-    let scope = if has_value { Scope::CRITERION } else { Scope::VALUES };
-    // The value a criterion judges: its `依据`, or the indicator's formula.
-    let subject = |ck: &mut Checker, subject: &Option<ast::Expr>| -> Option<CExpr> {
+    scope: Scope,
+}
+
+impl CriterionContext<'_> {
+    /// The value a criterion judges: its `依据`, or the indicator's formula.
+    fn subject(&self, ck: &mut Checker, subject: &Option<ast::Expr>) -> Option<CExpr> {
         match subject {
             Some(e) => {
-                let (c, ty) = compile::compile(ck, e, scope);
+                let (c, ty) = compile::compile(ck, e, self.scope);
                 compile::expect_ty(ck, e.span, ty, Ty::Num, "评分依据");
                 Some(c)
             }
             None => {
-                if !has_value {
+                if !self.has_value {
                     ck.error(
                         CheckCode::MissingFormula,
-                        crit.span,
-                        format!("`{}` 没有 `公式`，这种评分需要一个数值", node.name.node),
+                        self.crit.span,
+                        format!("`{}` 没有 `公式`，这种评分需要一个数值", self.node.name.node),
                         "需要公式或依据",
                     )
                     .help = Some("在指标中加上 `公式 …`，或在评分中写 `依据 …`".into());
-                } else if value_ty.is_some_and(|t| t != Ty::Num) {
+                } else if self.value_ty.is_some_and(|t| t != Ty::Num) {
                     ck.error(
                         CheckCode::TypeMismatch,
-                        crit.span,
-                        format!("`{}` 的公式不是数值，不能用这种评分", node.name.node),
+                        self.crit.span,
+                        format!("`{}` 的公式不是数值，不能用这种评分", self.node.name.node),
                         "这里",
                     );
                 }
                 None
             }
         }
-    };
-    let score_in_range = |ck: &mut Checker, score: Decimal, span: Span| {
+    }
+
+    /// A score written in the criterion (a band's, a case's) must lie in 0..分值.
+    fn score_in_range(&self, ck: &mut Checker, score: Decimal, span: Span) {
+        let weight = self.node.weight.node;
         if score < Decimal::ZERO || score > weight {
             ck.error(
                 CheckCode::BadWeight,
@@ -251,7 +254,95 @@ fn compile_criterion(
                 "超出范围",
             );
         }
+    }
+}
+
+/// The parts of a `扣分 { … }` as written.
+struct DeductParts<'a> {
+    baseline: &'a ast::Expr,
+    direction: ast::StepDirection,
+    step_size: Decimal,
+    step_unit: &'a StepUnit,
+    per_step: &'a crate::source::Spanned<Decimal>,
+    stepping: Option<ast::Stepping>,
+}
+
+/// `扣分`: the baseline, the step in the judged value's unit (百分点 ÷ 100), the stepping
+/// (the criterion's, else the file's `计步`, which one of them must give).
+fn compile_deduct(
+    ck: &mut Checker,
+    cx: &CriterionContext,
+    subject: Option<CExpr>,
+    parts: DeductParts,
+    default_stepping: Option<ast::Stepping>,
+) -> CCriterion {
+    let (baseline_c, ty) = compile::compile(ck, parts.baseline, cx.scope);
+    compile::expect_ty(ck, parts.baseline.span, ty, Ty::Num, "基准");
+    let stepping = match (parts.stepping, default_stepping) {
+        (Some(s), _) => s,
+        (None, Some(d)) => d,
+        (None, None) => {
+            ck.error(
+                CheckCode::MissingHeader,
+                cx.crit.span,
+                "没有说明不足一步的部分如何计算".into(),
+                "这里",
+            )
+            .help = Some("在评分中写 `计步 连续`（或 `整步`、`进位`），或在文件开头声明 `计步 连续`".into());
+            ast::Stepping::Continuous
+        }
     };
+    if parts.per_step.node <= Decimal::ZERO {
+        ck.error(
+            CheckCode::BadWeight,
+            parts.per_step.span,
+            "每步扣分必须大于 0".into(),
+            "这里",
+        );
+    }
+    let (step, step_label) = match parts.step_unit {
+        StepUnit::PercentagePoint => (
+            // A decimal ÷ 100: exact, and far from overflowing.
+            Number::from(parts.step_size)
+                .checked_div(Number::ONE_HUNDRED)
+                .unwrap_or_default(),
+            format!("{} 个百分点", parts.step_size),
+        ),
+        StepUnit::Plain(word) => (
+            parts.step_size.into(),
+            format!("{}{}", parts.step_size, word.as_deref().unwrap_or("")),
+        ),
+    };
+    CCriterion::Deduct {
+        subject,
+        baseline: baseline_c,
+        direction: parts.direction,
+        step,
+        step_label,
+        unit: parts.step_unit.clone(),
+        per_step: parts.per_step.node.into(),
+        stepping,
+    }
+}
+
+fn compile_criterion(
+    ck: &mut Checker,
+    node: &ast::Node,
+    crit: &ast::Criterion,
+    has_value: bool,
+    value_ty: Option<Ty>,
+    default_stepping: Option<ast::Stepping>,
+) -> CCriterion {
+    let cx = CriterionContext {
+        node,
+        crit,
+        has_value,
+        value_ty,
+        scope: if has_value { Scope::CRITERION } else { Scope::VALUES },
+    };
+    let scope = cx.scope;
+    let subject = |ck: &mut Checker, subj: &Option<ast::Expr>| cx.subject(ck, subj);
+    let score_in_range = |ck: &mut Checker, score: Decimal, span: Span| cx.score_in_range(ck, score, span);
     match &crit.kind {
         CriterionKind::Deduct {
             subject: subj,
@@ -263,48 +354,15 @@ fn compile_criterion(
             stepping,
         } => {
             let subject = subject(ck, subj);
-            let (baseline_c, ty) = compile::compile(ck, baseline, scope);
-            compile::expect_ty(ck, baseline.span, ty, Ty::Num, "基准");
-            let stepping = match (stepping, default_stepping) {
-                (Some(s), _) => s.node,
-                (None, Some(d)) => d,
-                (None, None) => {
-                    ck.error(
-                        CheckCode::MissingHeader,
-                        crit.span,
-                        "没有说明不足一步的部分如何计算".into(),
-                        "这里",
-                    )
-                    .help = Some("在评分中写 `计步 连续`（或 `整步`、`进位`），或在文件开头声明 `计步 连续`".into());
-                    ast::Stepping::Continuous
-                }
-            };
-            if per_step.node <= Decimal::ZERO {
-                ck.error(CheckCode::BadWeight, per_step.span, "每步扣分必须大于 0".into(), "这里");
-            }
-            let (step, step_label) = match &step_unit.node {
-                StepUnit::PercentagePoint => (
-                    // A decimal ÷ 100: exact, and far from overflowing.
-                    Number::from(step_size.node)
-                        .checked_div(Number::ONE_HUNDRED)
-                        .unwrap_or_default(),
-                    format!("{} 个百分点", step_size.node),
-                ),
-                StepUnit::Plain(word) => (
-                    step_size.node.into(),
-                    format!("{}{}", step_size.node, word.as_deref().unwrap_or("")),
-                ),
-            };
-            CCriterion::Deduct {
-                subject,
-                baseline: baseline_c,
+            let parts = DeductParts {
+                baseline,
                 direction: direction.node,
-                step,
-                step_label,
-                unit: step_unit.node.clone(),
-                per_step: per_step.node.into(),
-                stepping,
-            }
+                step_size: step_size.node,
+                step_unit: &step_unit.node,
+                per_step,
+                stepping: stepping.as_ref().map(|s| s.node),
+            };
+            compile_deduct(ck, &cx, subject, parts, default_stepping)
         }
         CriterionKind::Ratio { subject: subj, target } => {
             let subject = subject(ck, subj);

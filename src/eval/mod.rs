@@ -216,6 +216,45 @@ struct Fail {
 /// Boxed: evaluation results stay small on the hot path; failures are rare.
 type R<T> = Result<T, Box<Fail>>;
 
+/// `扣分`: how far the judged value is past the baseline (above, below or either way),
+/// in steps counted as the rule file says, each deducting `per_step`, floored at 0.
+fn deduct(
+    judged: Number,
+    baseline: Number,
+    direction: StepDirection,
+    step: &Number,
+    per_step: &Number,
+    stepping: Stepping,
+    weight: Number,
+) -> Result<(Number, Branch), ArithError> {
+    let excess = match direction {
+        StepDirection::Above => value::sub(judged.clone(), baseline.clone())?,
+        StepDirection::Below => value::sub(baseline.clone(), judged.clone())?,
+        StepDirection::Deviation => value::sub(judged.clone(), baseline.clone())?.abs(),
+    };
+    if excess <= Number::ZERO {
+        return Ok((weight, Branch::DeductNone { judged, baseline }));
+    }
+    let exact_steps = value::div(excess.clone(), step.clone())?;
+    let steps = match stepping {
+        Stepping::Continuous => exact_steps,
+        Stepping::Whole => exact_steps.floor(),
+        Stepping::Started => exact_steps.ceil(),
+    };
+    let deduction = value::mul(steps.clone(), per_step.clone())?;
+    let score = value::sub(weight, deduction.clone())?.max(Number::ZERO);
+    Ok((
+        score,
+        Branch::Deducted {
+            judged,
+            baseline,
+            excess,
+            steps,
+            deduction,
+        },
+    ))
+}
+
 fn arith(span: Span) -> impl Fn(ArithError) -> Fail {
     move |e| Fail {
         kind: match e {
@@ -990,34 +1029,7 @@ impl Ctx<'_> {
             } => {
                 let judged = self.judged(subject, span)?;
                 let baseline = self.num(baseline)?;
-                let r = arith(span);
-                let excess = match direction {
-                    StepDirection::Above => value::sub(judged.clone(), baseline.clone()).map_err(&r)?,
-                    StepDirection::Below => value::sub(baseline.clone(), judged.clone()).map_err(&r)?,
-                    StepDirection::Deviation => value::sub(judged.clone(), baseline.clone()).map_err(&r)?.abs(),
-                };
-                if excess <= Number::ZERO {
-                    (weight, Branch::DeductNone { judged, baseline })
-                } else {
-                    let exact_steps = value::div(excess.clone(), step.clone()).map_err(&r)?;
-                    let steps = match stepping {
-                        Stepping::Continuous => exact_steps,
-                        Stepping::Whole => exact_steps.floor(),
-                        Stepping::Started => exact_steps.ceil(),
-                    };
-                    let deduction = value::mul(steps.clone(), per_step.clone()).map_err(&r)?;
-                    let score = value::sub(weight, deduction.clone()).map_err(&r)?.max(Number::ZERO);
-                    (
-                        score,
-                        Branch::Deducted {
-                            judged,
-                            baseline,
-                            excess,
-                            steps,
-                            deduction,
-                        },
-                    )
-                }
+                deduct(judged, baseline, *direction, step, per_step, *stepping, weight).map_err(arith(span))?
             }
             CCriterion::Ratio { subject, target } => {
                 let judged = self.judged(subject, span)?;
@@ -1032,10 +1044,10 @@ impl Ctx<'_> {
                         },
                     )
                 } else {
-                    let r = arith(target.span);
                     // (分值 × 值) ÷ 目标: one division, at the end.
-                    let score = value::div(value::mul(weight, judged.clone()).map_err(&r)?, target_value.clone())
-                        .map_err(&r)?;
+                    let score = value::mul(weight, judged.clone())
+                        .and_then(|x| value::div(x, target_value.clone()))
+                        .map_err(arith(target.span))?;
                     (
                         score.max(Number::ZERO),
                         Branch::Ratio {

@@ -11,9 +11,28 @@ use crate::model::*;
 use crate::numfmt::{format_decimal, format_exact, format_exact_approx};
 
 pub(crate) fn explain_leaf(model: &Model, index: usize, leaf: &Leaf, outcome: &Outcome) -> Explanation {
-    let weight = model.nodes[index].weight.clone();
+    let (formula, substituted, result) = formula_lines(model, index, leaf, outcome);
+    let (criterion, branch) = criterion_lines(model, index, leaf, outcome);
+    let branch = undefined_branch(model, index, leaf, outcome).unwrap_or(branch);
+    Explanation {
+        formula,
+        substituted,
+        result,
+        standard: leaf.standard.clone(),
+        criterion,
+        branch,
+    }
+}
+
+/// The indicator's formula, with the unit's values substituted, and its value.
+fn formula_lines(
+    model: &Model,
+    index: usize,
+    leaf: &Leaf,
+    outcome: &Outcome,
+) -> (Option<String>, Option<String>, Option<String>) {
     let computed = model.computed.iter().find(|c| c.indicator == Some(index));
-    let (formula, substituted, result) = match (computed, leaf.formula_span) {
+    match (computed, leaf.formula_span) {
         (Some(c), Some(span)) => {
             let text = model.source.slice(span);
             let out = substitute(model, c, outcome);
@@ -30,7 +49,12 @@ pub(crate) fn explain_leaf(model: &Model, index: usize, leaf: &Leaf, outcome: &O
             (Some(squash(text)), Some(out), result)
         }
         _ => (None, None, None),
-    };
+    }
+}
+
+/// The scoring rule in words, and the branch this unit took through it.
+fn criterion_lines(model: &Model, index: usize, leaf: &Leaf, outcome: &Outcome) -> (String, String) {
+    let weight = model.nodes[index].weight.clone();
     let pct = |x: Number| {
         let d = leaf.display.unwrap_or(crate::ast::Display {
             percent: false,
@@ -40,7 +64,7 @@ pub(crate) fn explain_leaf(model: &Model, index: usize, leaf: &Leaf, outcome: &O
         format_decimal(x, d.percent, d.decimals.max(2))
     };
     let score = outcome.scores[index].clone();
-    let (criterion, branch) = match (&leaf.criterion, &outcome.branches[index]) {
+    match (&leaf.criterion, &outcome.branches[index]) {
         (
             CCriterion::Deduct {
                 direction,
@@ -176,7 +200,12 @@ pub(crate) fn explain_leaf(model: &Model, index: usize, leaf: &Leaf, outcome: &O
             format!("得 {}", approx(score)),
         ),
         _ => (String::new(), String::new()),
-    };
+    }
+}
+
+/// The branch of an indicator whose value could not be computed: scored by `无法计算时`,
+/// 不适用, or without a score; `None` for an indicator scored as usual.
+fn undefined_branch(model: &Model, index: usize, leaf: &Leaf, outcome: &Outcome) -> Option<String> {
     let case = |arm: &Option<usize>| match (&leaf.undefined, arm) {
         (Some(UndefinedPolicy::Cases { arms, .. }), Some(i)) => {
             format!("，{} 成立 ", squash(model.source.slice(arms[*i].0.span)))
@@ -184,7 +213,7 @@ pub(crate) fn explain_leaf(model: &Model, index: usize, leaf: &Leaf, outcome: &O
         (Some(UndefinedPolicy::Cases { .. }), None) => "，各条件均不成立，按“其他” ".to_owned(),
         _ => String::new(),
     };
-    let branch = match &outcome.branches[index] {
+    Some(match &outcome.branches[index] {
         Branch::Undefined { reason, arm } => format!(
             "{}（{}）{}→ 按“无法计算时”得 {}",
             crate::model::UNDEFINED_TEXT,
@@ -208,14 +237,6 @@ pub(crate) fn explain_leaf(model: &Model, index: usize, leaf: &Leaf, outcome: &O
                 crate::model::UndefinedCause::Error => "总分不完整",
             }
         ),
-        _ => branch,
-    };
-    Explanation {
-        formula,
-        substituted,
-        result,
-        standard: leaf.standard.clone(),
-        criterion,
-        branch,
-    }
+        _ => return None,
+    })
 }
