@@ -5,7 +5,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use miette::{Diagnostic, LabeledSpan, MietteError, MietteSpanContents, NamedSource, SourceCode, SourceSpan, SpanContents};
+use miette::{
+    Diagnostic, LabeledSpan, MietteError, MietteSpanContents, NamedSource, SourceCode, SourceSpan, SpanContents,
+};
 
 use crate::source::{SourceFile, Span};
 use serde::Serialize;
@@ -65,8 +67,9 @@ pub struct SyntaxError {
     src: Excerpts,
     #[label("{label}")]
     at: SourceSpan,
-    #[label("这个代码块没有闭合的 `}}`")]
+    #[label("{opened_label}")]
     opened_at: Option<SourceSpan>,
+    opened_label: String,
     message: String,
     label: String,
     #[help]
@@ -82,6 +85,7 @@ impl SyntaxError {
             src: Excerpts::new(source),
             at: span.into(),
             opened_at: None,
+            opened_label: String::new(),
             message,
             label,
             help,
@@ -92,6 +96,14 @@ impl SyntaxError {
 
     pub(crate) fn with_opened_at(mut self, span: Span) -> Self {
         self.opened_at = Some(span.into());
+        self.opened_label = "这个代码块没有闭合的 `}`".into();
+        self
+    }
+
+    /// A second place, labelled (an unclosed `(`).
+    pub(crate) fn with_second_label(mut self, span: Span, label: String) -> Self {
+        self.opened_at = Some(span.into());
+        self.opened_label = label;
         self
     }
 
