@@ -323,7 +323,11 @@ fn unclosed_quote(source: &SourceFile, at: usize, found: &str) -> Option<Advice>
         span: Span::new(open, open + rest.chars().next().map_or(1, char::len_utf8)),
         message: format!("第 {line} 行的引号没有配对：`{}` 后面少了结尾的引号", shown.trim_end()),
         label: "这个引号没有对应的结尾引号".into(),
-        help: Some("在文字的末尾补上引号，例如 `\"岳阳市财政局\"`（引号要成对，文字不跨行）".into()),
+        help: Some(format!(
+            "在文字的末尾补上引号，写作 `{}{}`（引号要成对，文字不跨行）",
+            shown.trim_end(),
+            if shown.starts_with('“') { '”' } else { '"' }
+        )),
         opened_at: None,
         second: None,
     })
