@@ -5,10 +5,58 @@
 use std::fmt;
 use std::sync::Arc;
 
-use miette::{Diagnostic, LabeledSpan, NamedSource, SourceSpan};
+use miette::{
+    Diagnostic, LabeledSpan, MietteError, MietteSpanContents, NamedSource, SourceCode, SourceSpan, SpanContents,
+};
 
 use crate::source::{SourceFile, Span};
 use serde::Serialize;
+
+/// The rule text a diagnostic points into, for miette to cut excerpts from.
+///
+/// miette joins the excerpts of two labels when `line + line_count` of the first reaches
+/// the line of the second, but its own `line_count` counts the lines from the start of the
+/// file: two labels on lines 138 and 177 printed the 40 lines between them, and a weights
+/// error over the whole tree about 200 (issue 19). Here `line_count` is what miette's
+/// documentation says it is — the lines of the excerpt — so only excerpts that touch are
+/// joined and far-apart labels get an excerpt each.
+#[derive(Debug, Clone)]
+pub(crate) struct Excerpts(NamedSource<Arc<str>>);
+
+impl Excerpts {
+    pub(crate) fn new(source: &SourceFile) -> Self {
+        Excerpts(source.named_source())
+    }
+
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+
+    fn inner(&self) -> &Arc<str> {
+        self.0.inner()
+    }
+}
+
+impl SourceCode for Excerpts {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self.0.read_span(span, context_lines_before, context_lines_after)?;
+        let data = inner.data();
+        let lines = data.iter().filter(|b| **b == b'\n').count() + 1;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name().to_owned(),
+            data,
+            *inner.span(),
+            inner.line(),
+            inner.column(),
+            lines,
+        )))
+    }
+}
 
 /// A syntax error: the first place the text stops being a rule file.
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -16,11 +64,12 @@ use serde::Serialize;
 #[diagnostic(code(jixiao::syntax))]
 pub struct SyntaxError {
     #[source_code]
-    src: NamedSource<Arc<str>>,
+    src: Excerpts,
     #[label("{label}")]
     at: SourceSpan,
-    #[label("这个代码块没有闭合的 `}}`")]
+    #[label("{opened_label}")]
     opened_at: Option<SourceSpan>,
+    opened_label: String,
     message: String,
     label: String,
     #[help]
@@ -33,9 +82,10 @@ impl SyntaxError {
     pub(crate) fn new(source: &SourceFile, span: Span, message: String, label: String, help: Option<String>) -> Self {
         let (line, column) = source.line_col(span.start);
         SyntaxError {
-            src: source.named_source(),
+            src: Excerpts::new(source),
             at: span.into(),
             opened_at: None,
+            opened_label: String::new(),
             message,
             label,
             help,
@@ -46,6 +96,14 @@ impl SyntaxError {
 
     pub(crate) fn with_opened_at(mut self, span: Span) -> Self {
         self.opened_at = Some(span.into());
+        self.opened_label = "这个代码块没有闭合的 `}`".into();
+        self
+    }
+
+    /// A second place, labelled (an unclosed `(`).
+    pub(crate) fn with_second_label(mut self, span: Span, label: String) -> Self {
+        self.opened_at = Some(span.into());
+        self.opened_label = label;
         self
     }
 
@@ -199,7 +257,7 @@ pub struct CheckError {
     pub labels: Vec<(Span, String)>,
     /// A hint for the fix, if any.
     pub help: Option<String>,
-    src: NamedSource<Arc<str>>,
+    src: Excerpts,
     line: usize,
     column: usize,
 }
@@ -213,7 +271,7 @@ impl CheckError {
             message,
             labels: vec![primary],
             help: None,
-            src: source.named_source(),
+            src: Excerpts::new(source),
             line,
             column,
         }

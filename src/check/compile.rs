@@ -437,6 +437,58 @@ fn suggest<'n>(name: &str, candidates: impl Iterator<Item = &'n str>) -> Vec<Str
     scored.into_iter().take(3).map(|(_, c)| c.to_owned()).collect()
 }
 
+/// The functions by their names: the English one first, then the Chinese ones (every
+/// name is accepted), for the help of an unknown function.
+const FUNCTIONS: &[&[&str]] = &[
+    &["round", "四舍五入"],
+    &["min", "最小", "最小值"],
+    &["max", "最大", "最大值"],
+    &["abs", "绝对值"],
+    &["clamp", "限定"],
+    &["sum", "求和"],
+    &["floor", "向下取整"],
+    &["ceil", "向上取整"],
+    &["round_to", "就近取整"],
+    &["count", "计数"],
+    &["all", "全部"],
+    &["any", "任一"],
+    &["万元"],
+    &["元"],
+];
+
+/// ``是否指 `round`（四舍五入）？`` for a near name (`rnd`, `四舍五人`, `Round`), then every
+/// function with its Chinese names.
+fn unknown_function_help(name: &str) -> String {
+    let lower = name.to_lowercase();
+    let count = lower.chars().count();
+    // Edit distance, or the name's letters in order within a function's (`rnd` in `round`).
+    let score = |candidate: &str| -> Option<(usize, usize)> {
+        let d = strsim::levenshtein(&lower, candidate);
+        let len = count.max(candidate.chars().count());
+        let mut rest = candidate.chars();
+        let subsequence = count >= 2 && lower.chars().all(|c| rest.any(|d| d == c));
+        (d <= (len / 3).max(1) || subsequence).then_some((d, count.abs_diff(candidate.chars().count())))
+    };
+    let best = FUNCTIONS
+        .iter()
+        .flat_map(|names| names.iter().map(move |n| (*n, names)))
+        .filter_map(|(n, names)| score(n).map(|d| (d, n, names)))
+        .min_by_key(|(d, _, _)| *d);
+    let list: Vec<String> = FUNCTIONS
+        .iter()
+        .map(|names| match names.split_first() {
+            Some((first, rest)) if !rest.is_empty() => format!("{first}（{}）", rest.join("、")),
+            _ => names.join(""),
+        })
+        .collect();
+    let list = format!("可用的函数（括号中是同一函数的中文名）：{}", list.join("、"));
+    match best {
+        Some((_, n, names)) if n.is_ascii() && names.len() > 1 => format!("是否指 `{n}`（{}）？\n{list}", names[1]),
+        Some((_, n, _)) => format!("是否指 `{n}`？\n{list}"),
+        None => list,
+    }
+}
+
 fn compile_call(
     ck: &mut Checker,
     func: &ast::Name,
@@ -483,16 +535,14 @@ fn compile_call(
         "ceil" | "向上取整" => (Func::Ceil, 1, Some(2)),
         "round_to" | "就近取整" => (Func::RoundTo, 2, Some(2)),
         other => {
+            let help = unknown_function_help(other);
             ck.error(
                 CheckCode::UnknownFunction,
                 func.span,
                 format!("未知的函数 `{other}`"),
                 "未知函数",
             )
-            .help = Some(
-                "可用的函数：round（四舍五入）、min（最小）、max（最大）、abs（绝对值）、clamp（限定）、sum（求和）、floor（向下取整）、ceil（向上取整）、round_to（就近取整）、万元、元、计数、全部、任一"
-                    .into(),
-            );
+            .help = Some(help);
             return (placeholder(span), None);
         }
     };

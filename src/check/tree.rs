@@ -436,21 +436,46 @@ pub(super) fn check_weights(ck: &mut Checker, top: &[&ast::Node], full_marks: Op
         let sum = checked_sum(top.iter().map(|n| n.weight.node));
         if sum != Some(full) && !top.is_empty() {
             let sum = sum.map_or_else(|| "（超出范围）".to_owned(), |s| s.to_string());
-            let mut err = crate::diagnostics::CheckError::new(
+            let err = crate::diagnostics::CheckError::new(
                 ck.source,
                 CheckCode::WeightSum,
                 format!("一级指标分值之和为 {sum}，与满分 {full} 不符"),
                 (span, format!("满分 {full}")),
             );
-            for n in top {
-                err = err.label(n.weight.span, format!("{}", n.weight.node));
-            }
-            ck.push(err.help("调整一级指标的分值，使其合计等于满分"));
+            let (err, listed) = label_weights(ck, err, span, top.iter().copied());
+            ck.push(err.help(format!("调整一级指标的分值，使其合计等于满分{listed}")));
         }
     }
     for node in top {
         check_node_weights(ck, node);
     }
+}
+
+/// Lines within which the weights that make a sum are labelled where they stand; past
+/// that they are listed in the help (name, weight, line) and only the total is labelled,
+/// so a 一级 indicator's error does not print the 290 lines of its subtree.
+const NEAR_LINES: usize = 12;
+
+/// Labels each weight of `parts` when all are near `total`; otherwise returns them as a
+/// list for the help (`；一级指标：投入 16（第 138 行）、…`).
+fn label_weights<'n>(
+    ck: &Checker,
+    mut err: crate::diagnostics::CheckError,
+    total: Span,
+    parts: impl Iterator<Item = &'n ast::Node> + Clone,
+) -> (crate::diagnostics::CheckError, String) {
+    let (first, _) = ck.source.line_col(total.start);
+    let line = |n: &ast::Node| ck.source.line_col(n.weight.span.start).0;
+    if parts.clone().all(|n| line(n).abs_diff(first) <= NEAR_LINES) {
+        for n in parts {
+            err = err.label(n.weight.span, format!("{}", n.weight.node));
+        }
+        return (err, String::new());
+    }
+    let listed: Vec<String> = parts
+        .map(|n| format!("{} {}（第 {} 行）", n.name.node, n.weight.node, line(n)))
+        .collect();
+    (err, format!("；各指标的分值：{}", listed.join("、")))
 }
 
 fn check_node_weights(ck: &mut Checker, node: &ast::Node) {
@@ -460,7 +485,7 @@ fn check_node_weights(ck: &mut Checker, node: &ast::Node) {
     let sum = checked_sum(node.children.iter().map(|c| c.weight.node));
     if sum != Some(node.weight.node) {
         let sum = sum.map_or_else(|| "（超出范围）".to_owned(), |s| s.to_string());
-        let mut err = crate::diagnostics::CheckError::new(
+        let err = crate::diagnostics::CheckError::new(
             ck.source,
             CheckCode::WeightSum,
             format!(
@@ -469,10 +494,8 @@ fn check_node_weights(ck: &mut Checker, node: &ast::Node) {
             ),
             (node.weight.span, format!("分值 {}", node.weight.node)),
         );
-        for c in &node.children {
-            err = err.label(c.weight.span, format!("{}", c.weight.node));
-        }
-        ck.push(err.help("下级指标的分值合计必须等于上级指标的分值"));
+        let (err, listed) = label_weights(ck, err, node.weight.span, node.children.iter());
+        ck.push(err.help(format!("下级指标的分值合计必须等于上级指标的分值{listed}")));
     }
     for child in &node.children {
         check_node_weights(ck, child);

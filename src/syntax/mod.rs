@@ -1,5 +1,6 @@
 //! Text → [`crate::ast::RuleSet`]. The only module that knows pest.
 
+mod advice;
 mod expected;
 mod expr;
 mod grammar;
@@ -139,11 +140,24 @@ fn convert_error(source: &SourceFile, err: pest::error::Error<Rule>) -> Box<Synt
     let found = found_token(&source.text, start);
     let (message, help) = match &err.variant {
         ErrorVariant::ParsingError { positives, negatives } => {
+            if let Some(a) = advice::advise(source, start, &found, positives) {
+                let mut error = SyntaxError::new(source, a.span, a.message, a.label, a.help);
+                if let Some(open) = a.opened_at {
+                    error = error.with_opened_at(open);
+                }
+                if let Some((span, label)) = a.second {
+                    error = error.with_second_label(span, label);
+                }
+                return Box::new(error);
+            }
             let mut words: Vec<&str> = positives.iter().filter_map(|r| expected::describe(*r)).collect();
             words.sort_unstable();
             words.dedup();
             let is_keyword = is_keyword(&found);
-            let message = if is_keyword && positives.contains(&Rule::ident) {
+            let thousands = thousands_hint(&source.text, start);
+            let message = if thousands.is_some() {
+                "数字中不写千分位逗号".to_owned()
+            } else if is_keyword && positives.contains(&Rule::ident) {
                 format!("`{found}` 是关键字，不能用作名称")
             } else if words.is_empty() {
                 if negatives.contains(&Rule::reserved) {
@@ -151,10 +165,22 @@ fn convert_error(source: &SourceFile, err: pest::error::Error<Rule>) -> Box<Synt
                 } else {
                     "此处无法理解".to_owned()
                 }
+            } else if words.len() > 4 {
+                // A long list of what the parser could take says little; the block the
+                // error is in says what belongs there.
+                let has_operator = words.contains(&"运算符");
+                advice::context_list(&source.text, start, has_operator)
+                    .unwrap_or_else(|| format!("此处应为 {}", join_words(&words)))
             } else {
                 format!("此处应为 {}", join_words(&words))
             };
-            let help = thousands_hint(&source.text, start).or_else(|| help_for(positives, &found));
+            let help = thousands.or_else(|| help_for(positives, &found)).map(|h| {
+                if h == CHECK_PREVIOUS_LINE {
+                    advice::check_previous_line(source, start)
+                } else {
+                    h
+                }
+            });
             (message, help)
         }
         ErrorVariant::CustomError { message } => (message.clone(), None),
@@ -183,6 +209,9 @@ fn join_words(words: &[&str]) -> String {
         _ => words.join(""),
     }
 }
+
+/// The help at a `}` or `评分` expected; [`advice::check_previous_line`] names the line.
+const CHECK_PREVIOUS_LINE: &str = "检查上一行是否写完整，或是否少了 `}`";
 
 /// A short hint for the most common mistakes at this position.
 fn help_for(positives: &[Rule], found: &str) -> Option<String> {
@@ -220,7 +249,7 @@ fn help_for(positives: &[Rule], found: &str) -> Option<String> {
         }
     }
     if positives.contains(&Rule::scoring) || positives.contains(&Rule::block_close) {
-        return Some("检查上一行是否写完整，或是否少了 `}`".into());
+        return Some(CHECK_PREVIOUS_LINE.into());
     }
     None
 }

@@ -154,3 +154,37 @@ fn an_item_count_is_a_unit_not_the_keyword() {
     let err = crate::load_error("bad.jx", &rules.replace("输入 整改问题数: 项", "输入 项: 项"));
     assert!(err.contains("`项` 是关键字，不能用作名称"), "{err}");
 }
+
+/// Issue 19: the usual mistakes made in a copy of the real 2021 file are reported in the
+/// author's words, not as lists of what the parser could take.
+#[test]
+fn syntax_errors_in_the_authors_words() {
+    let real = crate::read(&crate::root().join("rules/yueyang-2021.jx"));
+    let error = |from: &str, to: &str| {
+        assert!(real.contains(from), "{from}");
+        crate::load_error("yueyang.jx", &real.replacen(from, to, 1))
+    };
+    for (from, to, says) in [
+        ("年度 2021", "年度 2021年", "年度只写数字，如 `年度 2021`"),
+        ("基准 100% 每超过", "基准 100%% 每超过", "多了一个 `%`"),
+        ("百分点 扣 0.5", "百分点 扣0.5", "`扣` 和 `0.5` 之间少了空格"),
+        ("控制率 分值 5", "控制率 分值5", "`分值` 和 `5` 之间少了空格"),
+        (">= 90%     得 5", ">= 90%     得 5分", "分数只写数字，不写 `分`"),
+        ("\"岳阳市财政局\"", "\"岳阳市财政局", "引号没有配对"),
+        ("实际收入 - 支出合计 显示 2", "实际收入 - 支出合计；", "行尾不写 `；`"),
+        ("[80%, 90%)", "【80%, 90%)", "`【` 不是规则文件中的括号"),
+    ] {
+        let err = error(from, to);
+        assert!(err.contains(says), "{to}: {err}");
+        assert!(!err.contains(" 等\n"), "{to}: a bare list: {err}");
+    }
+    // A `}` missing in the middle is reported where the block ends by indentation, with
+    // the unclosed `{` labelled, not at the file's end.
+    let err = error("      无法计算时 得 0\n    }\n", "      无法计算时 得 0\n\n");
+    assert!(
+        err.contains("这个代码块（第 140 行的 `{`）没有闭合：多半应在第 149 行之前加 `}`"),
+        "{err}"
+    );
+    assert!(err.contains("这个代码块没有闭合的 `}`"), "{err}");
+    assert!(!err.contains("等级 依据"), "{err}");
+}
