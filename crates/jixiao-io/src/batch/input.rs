@@ -210,6 +210,16 @@ struct Column {
     blank_noted: bool,
 }
 
+impl Column {
+    /// A column not read (no header, or not an input of the rule file).
+    const IGNORED: Column = Column {
+        target: None,
+        field: String::new(),
+        required: false,
+        blank_noted: false,
+    };
+}
+
 /// How a file's columns map to the rule file's inputs; built once from the header.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -232,24 +242,73 @@ pub fn plan(
     sha256: String,
     partial: bool,
 ) -> Result<(Plan, Vec<String>), String> {
+    let HeaderMap {
+        columns,
+        fields,
+        seen,
+        mut warnings,
+        mut errors,
+    } = map_headers(model, name, &kind, first_col, &headers);
+    let missing = missing_columns(model, &seen);
+    // The unit's name is needed even for a partial evaluation.
+    let no_name = missing.first().is_some_and(|m| m.starts_with("单位名称"));
+    if !missing.is_empty() && partial && !no_name {
+        warnings.push(format!(
+            "{name} 缺少 {} 个必需的列：{}（--partial：这些数按未填报处理，需要它们的指标无法计算）",
+            missing.len(),
+            missing.join("、")
+        ));
+    } else if !missing.is_empty() {
+        errors.insert(
+            0,
+            format!(
+                "{name} 缺少 {} 个必需的列：{}（规则文件没有为这些输入声明“缺失时”的取值，每个单位都必须填写）",
+                missing.len(),
+                missing.join("、")
+            ),
+        );
+    }
+    if !errors.is_empty() {
+        return Err(errors.join("\n"));
+    }
+    let info = Arc::new(FileInfo {
+        name: name.to_owned(),
+        kind,
+        headers,
+        first_col,
+        sha256,
+        fields,
+    });
+    Ok((Plan { columns, info, partial }, warnings))
+}
+
+/// The header's columns mapped one by one, before checking what is missing.
+struct HeaderMap {
+    columns: Vec<Column>,
+    /// Binding's field name → column.
+    fields: HashMap<String, usize>,
+    /// Each target → the first column holding it.
+    seen: HashMap<Target, usize>,
+    warnings: Vec<String>,
+    /// Two columns for one input.
+    errors: Vec<String>,
+}
+
+/// Maps each header to its target; an empty or unknown header is ignored with a warning.
+fn map_headers(model: &Model, name: &str, kind: &FileKind, first_col: usize, headers: &[String]) -> HeaderMap {
     let mut warnings = Vec::new();
     let mut errors = Vec::new();
     let mut columns = Vec::with_capacity(headers.len());
     let mut fields = HashMap::new();
     let mut seen: HashMap<Target, usize> = HashMap::new();
-    let where_col = |i: usize| match &kind {
+    let where_col = |i: usize| match kind {
         FileKind::Sheet { .. } => format!("{} 列", column_letters(first_col + i)),
         _ => format!("第 {} 列", i + 1),
     };
     for (i, header) in headers.iter().enumerate() {
         if header.is_empty() {
             warnings.push(format!("{name} 的{}没有表头，这一列已忽略", where_col(i)));
-            columns.push(Column {
-                target: None,
-                field: String::new(),
-                required: false,
-                blank_noted: false,
-            });
+            columns.push(Column::IGNORED);
             continue;
         }
         let (target, field, required) = match target_of(model, header) {
@@ -259,12 +318,7 @@ pub fn plan(
                     "{name} 的列「{header}」（{}）不是规则文件声明的输入，已忽略",
                     where_col(i)
                 ));
-                columns.push(Column {
-                    target: None,
-                    field: String::new(),
-                    required: false,
-                    blank_noted: false,
-                });
+                columns.push(Column::IGNORED);
                 continue;
             }
         };
@@ -297,6 +351,18 @@ pub fn plan(
             blank_noted,
         });
     }
+    HeaderMap {
+        columns,
+        fields,
+        seen,
+        warnings,
+        errors,
+    }
+}
+
+/// The required columns the header lacks: the unit's name (first), inputs without a
+/// `缺失时` value, target lists and reviewer scores.
+fn missing_columns(model: &Model, seen: &HashMap<Target, usize>) -> Vec<String> {
     let mut missing = Vec::new();
     if !seen.contains_key(&Target::Unit) {
         missing.push("单位名称（或 单位）".to_owned());
@@ -317,36 +383,7 @@ pub fn plan(
             missing.push(path.join("."));
         }
     }
-    // The unit's name is needed even for a partial evaluation.
-    let no_name = missing.first().is_some_and(|m| m.starts_with("单位名称"));
-    if !missing.is_empty() && partial && !no_name {
-        warnings.push(format!(
-            "{name} 缺少 {} 个必需的列：{}（--partial：这些数按未填报处理，需要它们的指标无法计算）",
-            missing.len(),
-            missing.join("、")
-        ));
-    } else if !missing.is_empty() {
-        errors.insert(
-            0,
-            format!(
-                "{name} 缺少 {} 个必需的列：{}（规则文件没有为这些输入声明“缺失时”的取值，每个单位都必须填写）",
-                missing.len(),
-                missing.join("、")
-            ),
-        );
-    }
-    if !errors.is_empty() {
-        return Err(errors.join("\n"));
-    }
-    let info = Arc::new(FileInfo {
-        name: name.to_owned(),
-        kind,
-        headers,
-        first_col,
-        sha256,
-        fields,
-    });
-    Ok((Plan { columns, info, partial }, warnings))
+    missing
 }
 
 fn with_aliases(name: &str, aliases: &[String]) -> String {
@@ -425,128 +462,154 @@ impl Plan {
             row,
             line,
         };
-        let mut entries: Vec<Entry> = Vec::with_capacity(self.columns.len());
-        let mut problems = read;
-        let mut reported = Vec::new();
-        let headers = &self.info.headers;
+        let mut built = BuiltRow {
+            entries: Vec::with_capacity(self.columns.len()),
+            problems: read,
+            reported: Vec::new(),
+        };
         let given = cells.len();
         for (col, cell) in cells.into_iter().enumerate() {
-            let loc: Loc = Some((row, col + 1));
-            let Some(column) = self.columns.get(col) else {
-                if cell != Cell::Blank {
-                    problems.push(DataProblem {
-                        kind: ProblemKind::Layout,
-                        field: format!("第 {} 列", col + 1),
-                        value: Some(cell_text(&cell)),
-                        message: format!(
-                            "这一行的单元格比表头多（表头只有 {} 列）：这一行的列可能错位了",
-                            headers.len()
-                        ),
-                        location: loc,
-                        declared_at: None,
-                    });
-                }
-                continue;
-            };
-            let Some(target) = &column.target else { continue };
-            let header = &headers[col];
-            let field = || column.field.clone();
-            if let Cell::Text(text) = &cell {
-                if text.contains('\u{FFFD}') {
-                    problems.push(DataProblem {
-                        kind: ProblemKind::Unreadable,
-                        field: header.clone(),
-                        value: Some(text.clone()),
-                        message:
-                            "含有无法识别的字节（显示为 �）：文件的编码可能有误，或这一格混入了别种编码的文字，请改正"
-                                .into(),
-                        location: loc,
-                        declared_at: None,
-                    });
-                    reported.push(field());
-                    continue;
-                }
-            }
-            if cell == Cell::Blank {
-                if column.required && !self.partial {
-                    problems.push(DataProblem {
-                        kind: ProblemKind::MissingInput,
-                        field: header.clone(),
-                        value: None,
-                        message: "单元格为空，而这一项必填（规则文件没有为它声明“缺失时”的取值）".into(),
-                        location: loc,
-                        declared_at: None,
-                    });
-                    reported.push(field());
-                } else if column.blank_noted || column.required {
-                    // Not reported: noted (缺失时) or, under --partial, 无法计算 as 没有填写.
-                    entries.push((header.clone(), Raw::Text(String::new()), loc));
-                }
-                continue;
-            }
-            let raw = match target {
-                Target::Unit => Raw::Text(cell_text(&cell)),
-                Target::List(_) => match list_cell(&cell) {
-                    Ok(raw) => raw,
-                    Err(message) => {
-                        problems.push(DataProblem {
-                            kind: ProblemKind::InvalidTarget,
-                            field: header.clone(),
-                            value: None,
-                            message,
-                            location: loc,
-                            declared_at: None,
-                        });
-                        reported.push(field());
-                        continue;
-                    }
-                },
-                Target::Input(_) | Target::Nested(_) => match cell {
-                    Cell::Text(s) => Raw::Text(s),
-                    Cell::Number(s) => Raw::Number(s),
-                    Cell::Bool(b) => Raw::Bool(b),
-                    Cell::Other(s) => Raw::Other(s),
-                    Cell::Blank => continue,
-                },
-            };
-            match target {
-                Target::Nested(path) => jixiao::data::insert_nested(&mut entries, path, raw, loc, loc),
-                _ => entries.push((header.clone(), raw, loc)),
-            }
+            self.read_cell(&mut built, row, col, cell);
         }
-        // A short row: its cells may have slid left, so nothing in it is trusted to a
-        // default. Only CSV rows can be short (sheets and documents give every column).
         if given < self.columns.len() {
-            const NAMED: usize = 10;
-            let mut missing: Vec<&str> = headers[given..]
-                .iter()
-                .take(NAMED)
-                .map(|h| if h.is_empty() { "（无表头）" } else { h.as_str() })
-                .collect();
-            if self.columns.len() - given > NAMED {
-                missing.push("…");
-            }
-            problems.push(DataProblem {
-                kind: ProblemKind::Layout,
-                field: headers[given].clone(),
-                value: None,
-                message: format!(
-                    "这一行比表头少 {} 个单元格（缺少「{}」列）：这一行的列可能错位了，或者行尾被截断；请补齐这一行",
-                    self.columns.len() - given,
-                    missing.join("、")
-                ),
-                location: Some((row, given + 1)),
-                declared_at: None,
-            });
-            reported.extend(self.columns[given..].iter().map(|c| c.field.clone()));
+            self.short_row(&mut built, row, given);
         }
         Some(RawRow {
             origin,
-            raw: Some(Raw::Table(entries)),
-            problems,
-            reported,
+            raw: Some(Raw::Table(built.entries)),
+            problems: built.problems,
+            reported: built.reported,
         })
     }
+
+    /// Puts one cell (0-based column `col`) into the row's table, or its problem.
+    fn read_cell(&self, built: &mut BuiltRow, row: usize, col: usize, cell: Cell) {
+        let headers = &self.info.headers;
+        let BuiltRow {
+            entries,
+            problems,
+            reported,
+        } = built;
+        let loc: Loc = Some((row, col + 1));
+        let Some(column) = self.columns.get(col) else {
+            if cell != Cell::Blank {
+                problems.push(DataProblem {
+                    kind: ProblemKind::Layout,
+                    field: format!("第 {} 列", col + 1),
+                    value: Some(cell_text(&cell)),
+                    message: format!(
+                        "这一行的单元格比表头多（表头只有 {} 列）：这一行的列可能错位了",
+                        headers.len()
+                    ),
+                    location: loc,
+                    declared_at: None,
+                });
+            }
+            return;
+        };
+        let Some(target) = &column.target else { return };
+        let header = &headers[col];
+        let field = || column.field.clone();
+        if let Cell::Text(text) = &cell {
+            if text.contains('\u{FFFD}') {
+                problems.push(DataProblem {
+                    kind: ProblemKind::Unreadable,
+                    field: header.clone(),
+                    value: Some(text.clone()),
+                    message: "含有无法识别的字节（显示为 �）：文件的编码可能有误，或这一格混入了别种编码的文字，请改正"
+                        .into(),
+                    location: loc,
+                    declared_at: None,
+                });
+                reported.push(field());
+                return;
+            }
+        }
+        if cell == Cell::Blank {
+            if column.required && !self.partial {
+                problems.push(DataProblem {
+                    kind: ProblemKind::MissingInput,
+                    field: header.clone(),
+                    value: None,
+                    message: "单元格为空，而这一项必填（规则文件没有为它声明“缺失时”的取值）".into(),
+                    location: loc,
+                    declared_at: None,
+                });
+                reported.push(field());
+            } else if column.blank_noted || column.required {
+                // Not reported: noted (缺失时) or, under --partial, 无法计算 as 没有填写.
+                entries.push((header.clone(), Raw::Text(String::new()), loc));
+            }
+            return;
+        }
+        let raw = match target {
+            Target::Unit => Raw::Text(cell_text(&cell)),
+            Target::List(_) => match list_cell(&cell) {
+                Ok(raw) => raw,
+                Err(message) => {
+                    problems.push(DataProblem {
+                        kind: ProblemKind::InvalidTarget,
+                        field: header.clone(),
+                        value: None,
+                        message,
+                        location: loc,
+                        declared_at: None,
+                    });
+                    reported.push(field());
+                    return;
+                }
+            },
+            Target::Input(_) | Target::Nested(_) => match cell {
+                Cell::Text(s) => Raw::Text(s),
+                Cell::Number(s) => Raw::Number(s),
+                Cell::Bool(b) => Raw::Bool(b),
+                Cell::Other(s) => Raw::Other(s),
+                Cell::Blank => return,
+            },
+        };
+        match target {
+            Target::Nested(path) => jixiao::data::insert_nested(entries, path, raw, loc, loc),
+            _ => entries.push((header.clone(), raw, loc)),
+        }
+    }
+
+    /// A short row (only `given` cells): its cells may have slid left, so nothing in it is
+    /// trusted to a default. Only CSV rows can be short (sheets and documents give every column).
+    fn short_row(&self, built: &mut BuiltRow, row: usize, given: usize) {
+        let headers = &self.info.headers;
+        const NAMED: usize = 10;
+        let mut missing: Vec<&str> = headers[given..]
+            .iter()
+            .take(NAMED)
+            .map(|h| if h.is_empty() { "（无表头）" } else { h.as_str() })
+            .collect();
+        if self.columns.len() - given > NAMED {
+            missing.push("…");
+        }
+        built.problems.push(DataProblem {
+            kind: ProblemKind::Layout,
+            field: headers[given].clone(),
+            value: None,
+            message: format!(
+                "这一行比表头少 {} 个单元格（缺少「{}」列）：这一行的列可能错位了，或者行尾被截断；请补齐这一行",
+                self.columns.len() - given,
+                missing.join("、")
+            ),
+            location: Some((row, given + 1)),
+            declared_at: None,
+        });
+        built
+            .reported
+            .extend(self.columns[given..].iter().map(|c| c.field.clone()));
+    }
+}
+
+/// A row's table as it is built, with the problems found and the fields they concern.
+struct BuiltRow {
+    entries: Vec<Entry>,
+    problems: Vec<DataProblem>,
+    /// Fields already explained by `problems` (see [`RawRow::reported`]).
+    reported: Vec<String>,
 }
 
 /// A target list written in one cell as a JSON array of objects.
