@@ -17,7 +17,17 @@ pub fn render_table(ev: &Evaluation) -> String {
         issuer => out.push_str(&format!("{}（{} 年度，{issuer}）\n", ev.rules.title, ev.rules.year)),
     }
     out.push_str(&format!("被评价单位：{}\n\n", ev.unit));
+    out.push_str(&score_table(ev));
+    out.push_str("\n\n分类小计\n");
+    out.push_str(&subtotal_table(ev));
+    push_total(&mut out, ev);
+    push_computed(&mut out, ev);
+    push_checks(&mut out, ev);
+    out
+}
 
+/// The 评分表: one row per indicator, the first two levels shown only where they change.
+fn score_table(ev: &Evaluation) -> String {
     let mut table = new_table(&["一级指标", "二级指标", "三级指标", "指标值", "得分", "分值", "自评"]);
     let mut last_path: Vec<String> = Vec::new();
     for ind in &ev.indicators {
@@ -36,8 +46,11 @@ pub fn render_table(ev: &Evaluation) -> String {
         ]);
         last_path = ind.path.clone();
     }
-    out.push_str(&table.to_string());
-    out.push_str("\n\n分类小计\n");
+    table.to_string()
+}
+
+/// The 分类小计 table: score, weight, self-score and their difference per category.
+fn subtotal_table(ev: &Evaluation) -> String {
     let mut sub = new_table(&["层级", "指标", "得分", "分值", "自评", "差额"]);
     for cat in &ev.categories {
         let indent = if cat.level > 1 { "  " } else { "" };
@@ -60,7 +73,11 @@ pub fn render_table(ev: &Evaluation) -> String {
             Cell::new(diff).set_alignment(CellAlignment::Right),
         ]);
     }
-    out.push_str(&sub.to_string());
+    sub.to_string()
+}
+
+/// The total and grade, what was left unscored or not applicable, and the self-evaluation.
+fn push_total(out: &mut String, ev: &Evaluation) {
     match &ev.grade {
         Some(grade) => out.push_str(&format!("\n\n总分：{}    等级：{grade}\n", ev.total_display)),
         None => out.push_str(&format!("\n\n总分：{}    等级：无（总分不完整）\n", ev.total_display)),
@@ -89,6 +106,10 @@ pub fn render_table(ev: &Evaluation) -> String {
             ev.self_evaluation.grade.as_deref().unwrap_or("—")
         ));
     }
+}
+
+/// 计算值（不计分）: each computed value with its formula, description and note.
+fn push_computed(out: &mut String, ev: &Evaluation) {
     if !ev.computed.is_empty() {
         out.push_str("\n计算值（不计分）\n");
         for c in &ev.computed {
@@ -105,6 +126,10 @@ pub fn render_table(ev: &Evaluation) -> String {
             out.push('\n');
         }
     }
+}
+
+/// 勾稽关系与对照: each check, passed, failed or unchecked, with its figures.
+fn push_checks(out: &mut String, ev: &Evaluation) {
     if !ev.checks.is_empty() {
         out.push_str("\n勾稽关系与对照\n");
     }
@@ -153,7 +178,6 @@ pub fn render_table(ev: &Evaluation) -> String {
             }
         }
     }
-    out
 }
 
 /// The 复核意见 section: the summary line, then every finding, most serious first.

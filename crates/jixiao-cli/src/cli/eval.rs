@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 use miette::{IntoDiagnostic, Report};
 
+use jixiao::model::Model;
 use jixiao::DataFormat;
 use jixiao_io::batch::{self, BatchError, Destination, OutputFormat};
 
@@ -88,16 +89,7 @@ impl Format {
 pub fn run(mut args: EvalArgs) -> miette::Result<ExitCode> {
     // A folder stands for the data files in it (e.g. the returned templates).
     args.data = super::validate::data_files(&args.data)?;
-    let format = match (args.format, &args.output) {
-        (Some(f), _) => f.output(),
-        (None, Some(path)) => OutputFormat::from_path(path).ok_or_else(|| {
-            miette::miette!(
-                "无法由输出文件 {} 的扩展名推断输出格式：请用 --format 指定（table、json、jsonl、csv、xlsx、html），或用 .txt、.json、.jsonl、.csv、.xlsx、.html 作扩展名",
-                path.display()
-            )
-        })?,
-        (None, None) => OutputFormat::Table,
-    };
+    let format = output_format(&args)?;
     let single_document = args.data.len() == 1 && DataFormat::from_path(&args.data[0].display().to_string()).is_some();
     if single_document && matches!(format, OutputFormat::Table | OutputFormat::Json) {
         return single_unit(&args, format);
@@ -110,73 +102,13 @@ pub fn run(mut args: EvalArgs) -> miette::Result<ExitCode> {
     let compiled = crate::load_rules(&args.rules)?;
     let model = &compiled.model;
 
-    // Every input is opened and its header checked before any unit is evaluated.
-    let mut inputs = Vec::with_capacity(args.data.len());
-    let mut failures = Vec::new();
-    for path in &args.data {
-        match batch::input::open_path_with(model, path, args.sheet.as_deref(), args.partial) {
-            Ok(opened) => {
-                for w in &opened.warnings {
-                    eprintln!("警告：{w}");
-                }
-                inputs.push(opened);
-            }
-            Err(e) => failures.push(e.0),
-        }
-    }
-    if !failures.is_empty() {
-        // Plain lines, not a wrapped diagnostic: a clerk may copy a column name from here.
-        for f in &failures {
-            eprintln!("错误：{f}");
-        }
-        eprintln!("没有评价任何单位。");
-        return Ok(ExitCode::from(1));
-    }
-
-    let jobs = match args.jobs {
-        Some(n) => usize::from(n),
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    let inputs = match open_inputs(model, &args) {
+        Ok(inputs) => inputs,
+        Err(code) => return Ok(code),
     };
-    let options = batch::Options {
-        format,
-        explain: args.explain,
-        jobs,
-        progress: std::io::stderr().is_terminal(),
-        bom: format == OutputFormat::Csv && args.output.is_some(),
-        audit: args.audit,
-        partial: args.partial,
-        columns: None,
-        fast_path: !args.no_fast_path,
-        csv_raw: args.csv_raw,
-    };
-    let options = match &args.columns {
-        None => options,
-        Some(_) if format != OutputFormat::Csv => {
-            eprintln!("错误：--columns 只用于 CSV 输出（--format csv 或 -o 文件.csv）");
-            return Ok(ExitCode::from(2));
-        }
-        Some(names) => {
-            // `，` (a full-width comma) separates names too.
-            let names: Vec<String> = names
-                .iter()
-                .flat_map(|n| n.split('，'))
-                .map(|n| n.trim().to_owned())
-                .filter(|n| !n.is_empty())
-                .collect();
-            // A plain line, not a wrapped diagnostic: the column names can be copied from it.
-            let columns = match batch::output::resolve_columns(model, &names, &options) {
-                Ok(columns) => columns,
-                Err(m) => {
-                    eprintln!("错误：{m}");
-                    eprintln!("没有评价任何单位。");
-                    return Ok(ExitCode::from(1));
-                }
-            };
-            batch::Options {
-                columns: Some(columns),
-                ..options
-            }
-        }
+    let options = match batch_options(model, &args, format) {
+        Ok(options) => options,
+        Err(code) => return Ok(code),
     };
     let mut destination = match &args.output {
         Some(path) => Destination::file(path, &super::inputs()).map_err(|m| miette::miette!("{m}"))?,
@@ -196,7 +128,103 @@ pub fn run(mut args: EvalArgs) -> miette::Result<ExitCode> {
         }
     };
     destination.commit().map_err(|m| miette::miette!("{m}"))?;
+    Ok(report_tally(&args, &tally))
+}
 
+/// The output format: `--format`, else inferred from the `-o` file's extension, else table.
+fn output_format(args: &EvalArgs) -> miette::Result<OutputFormat> {
+    Ok(match (args.format, &args.output) {
+        (Some(f), _) => f.output(),
+        (None, Some(path)) => OutputFormat::from_path(path).ok_or_else(|| {
+            miette::miette!(
+                "无法由输出文件 {} 的扩展名推断输出格式：请用 --format 指定（table、json、jsonl、csv、xlsx、html），或用 .txt、.json、.jsonl、.csv、.xlsx、.html 作扩展名",
+                path.display()
+            )
+        })?,
+        (None, None) => OutputFormat::Table,
+    })
+}
+
+/// Opens every input and checks its header before any unit is evaluated; on any failure,
+/// prints them all and gives the exit code.
+fn open_inputs(model: &Model, args: &EvalArgs) -> Result<Vec<batch::input::Opened>, ExitCode> {
+    let mut inputs = Vec::with_capacity(args.data.len());
+    let mut failures = Vec::new();
+    for path in &args.data {
+        match batch::input::open_path_with(model, path, args.sheet.as_deref(), args.partial) {
+            Ok(opened) => {
+                for w in &opened.warnings {
+                    eprintln!("警告：{w}");
+                }
+                inputs.push(opened);
+            }
+            Err(e) => failures.push(e.0),
+        }
+    }
+    if !failures.is_empty() {
+        // Plain lines, not a wrapped diagnostic: a clerk may copy a column name from here.
+        for f in &failures {
+            eprintln!("错误：{f}");
+        }
+        eprintln!("没有评价任何单位。");
+        return Err(ExitCode::from(1));
+    }
+    Ok(inputs)
+}
+
+/// The batch options from the arguments, `--columns` resolved against the rule file; on a
+/// misuse or an unknown column, prints why and gives the exit code.
+fn batch_options(model: &Model, args: &EvalArgs, format: OutputFormat) -> Result<batch::Options, ExitCode> {
+    let jobs = match args.jobs {
+        Some(n) => usize::from(n),
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let options = batch::Options {
+        format,
+        explain: args.explain,
+        jobs,
+        progress: std::io::stderr().is_terminal(),
+        bom: format == OutputFormat::Csv && args.output.is_some(),
+        audit: args.audit,
+        partial: args.partial,
+        columns: None,
+        fast_path: !args.no_fast_path,
+        csv_raw: args.csv_raw,
+    };
+    match &args.columns {
+        None => Ok(options),
+        Some(_) if format != OutputFormat::Csv => {
+            eprintln!("错误：--columns 只用于 CSV 输出（--format csv 或 -o 文件.csv）");
+            Err(ExitCode::from(2))
+        }
+        Some(names) => {
+            // `，` (a full-width comma) separates names too.
+            let names: Vec<String> = names
+                .iter()
+                .flat_map(|n| n.split('，'))
+                .map(|n| n.trim().to_owned())
+                .filter(|n| !n.is_empty())
+                .collect();
+            // A plain line, not a wrapped diagnostic: the column names can be copied from it.
+            let columns = match batch::output::resolve_columns(model, &names, &options) {
+                Ok(columns) => columns,
+                Err(m) => {
+                    eprintln!("错误：{m}");
+                    eprintln!("没有评价任何单位。");
+                    return Err(ExitCode::from(1));
+                }
+            };
+            Ok(batch::Options {
+                columns: Some(columns),
+                ..options
+            })
+        }
+    }
+}
+
+/// After the output is written: the warnings, errors, incomplete units and summary on
+/// stderr, and the exit code they call for.
+fn report_tally(args: &EvalArgs, tally: &batch::Tally) -> ExitCode {
     for w in &tally.warnings {
         eprintln!("警告：{w}");
     }
@@ -224,12 +252,12 @@ pub fn run(mut args: EvalArgs) -> miette::Result<ExitCode> {
     }
     if tally.units == 0 {
         eprintln!("错误：输入中没有任何单位（只有表头或空行）");
-        return Ok(ExitCode::from(1));
+        return ExitCode::from(1);
     }
     if args.strict && (tally.error_count > 0 || tally.incomplete_count > 0) {
-        return Ok(ExitCode::from(1));
+        return ExitCode::from(1);
     }
-    Ok(ExitCode::SUCCESS)
+    ExitCode::SUCCESS
 }
 
 /// One TOML/JSON unit as the 评分表 or a JSON object: a data or evaluation error stops

@@ -114,6 +114,7 @@ impl Writer for HtmlWriter {
     }
 }
 
+/// The summary page: counts, grades, ranking, units without a total, per-indicator scores.
 fn summary_page(layout: &Layout, s: Summary) -> String {
     let m = layout.model;
     let mut h = String::new();
@@ -132,6 +133,15 @@ fn summary_page(layout: &Layout, s: Summary) -> String {
         s.incomplete.len(),
         s.errors.len()
     );
+    grade_table(&mut h, &s);
+    ranking_table(&mut h, &s);
+    without_total_tables(&mut h, &s);
+    indicator_table(&mut h, layout, &s);
+    h
+}
+
+/// 等级分布: how many units got each grade, and their share of the evaluated units.
+fn grade_table(h: &mut String, s: &Summary) {
     h.push_str("<h2>等级分布</h2>\n<table><tr><th>等级</th><th>单位数</th><th>占已评价单位</th></tr>\n");
     for (grade, n) in &s.grade_counts {
         let share = Number::from(*n)
@@ -145,7 +155,10 @@ fn summary_page(layout: &Layout, s: Summary) -> String {
         );
     }
     h.push_str("</table>\n");
+}
 
+/// 总分排名: the units with a total, best first, each linked to its page.
+fn ranking_table(h: &mut String, s: &Summary) {
     h.push_str("<h2>总分排名</h2>\n<table><tr><th>名次</th><th>序号</th><th>单位名称</th><th>总分</th><th>等级</th><th>未通过的勾稽关系</th></tr>\n");
     for (rank, u) in &s.ranking {
         let Ok(scored) = &u.outcome else { continue };
@@ -161,7 +174,10 @@ fn summary_page(layout: &Layout, s: Summary) -> String {
         );
     }
     h.push_str("</table>\n");
+}
 
+/// The incomplete units and the units in error, each a table when there are any.
+fn without_total_tables(h: &mut String, s: &Summary) {
     for (title, column, units) in [
         (
             "不完整的单位（有指标无法评分，没有总分和等级）",
@@ -190,7 +206,11 @@ fn summary_page(layout: &Layout, s: Summary) -> String {
         }
         h.push_str("</table>\n");
     }
+}
 
+/// 各指标得分: mean, lowest and highest score and value per indicator, then the total.
+fn indicator_table(h: &mut String, layout: &Layout, s: &Summary) {
+    let m = layout.model;
     h.push_str("<h2>各指标得分（有这一项得分的单位）</h2>\n<table><tr><th>三级指标</th><th>分值</th><th>平均得分</th><th>最低</th><th>最高</th><th>平均指标值</th><th>最低</th><th>最高</th></tr>\n");
     let score = |x: Option<Number>| {
         x.map(|x| format_decimal(x, false, m.score_precision))
@@ -241,7 +261,6 @@ fn summary_page(layout: &Layout, s: Summary) -> String {
     h.push_str(
         "</table>\n<p class=\"muted\">得分与指标值按四舍五入显示；平均值由精确值计算后四舍五入。</p>\n</section>\n",
     );
-    h
 }
 
 /// One unit's page.

@@ -12,6 +12,7 @@
 use std::io::Write;
 
 use jixiao::number::Number;
+use jixiao::report::Evaluation;
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
 use super::output::{cell_text, Column, Layout, Summary, UnitStats, Writer};
@@ -289,128 +290,10 @@ impl Writer for XlsxWriter {
 
     fn prepare(layout: &Layout, p: &Processed) -> XlsxItem {
         let ev = p.result.as_ref().ok().map(|d| &d.evaluation);
-        let score = Some(NumberStyle {
-            percent: false,
-            decimals: layout.model.score_precision,
-        });
-        let integer = Some(NumberStyle {
-            percent: false,
-            decimals: 0,
-        });
-        let value_style = |i: usize| display_style(layout.leaf_displays.get(i).copied().flatten());
-        let cells = layout
-            .columns
-            .iter()
-            .map(|column| {
-                let shown = cell_text(column, p);
-                match (column, ev) {
-                    (Column::Number, _) => XCell::Number(p.number as f64, integer),
-                    (Column::Value(i), Some(ev)) => number_cell(
-                        value_style(*i),
-                        ev.indicators.get(*i).and_then(|x| x.value.clone()),
-                        &shown,
-                    ),
-                    (Column::Score(i), Some(ev)) => {
-                        number_cell(score, ev.indicators.get(*i).and_then(|x| x.score.clone()), &shown)
-                    }
-                    (Column::Subtotal(i), Some(ev)) => {
-                        number_cell(score, ev.categories.get(*i).and_then(|x| x.score.clone()), &shown)
-                    }
-                    (Column::Total, Some(ev)) => number_cell(score, ev.total.clone(), &shown),
-                    (Column::SelfTotal, Some(ev)) => {
-                        number_cell(None, ev.self_evaluation.total.map(Number::from), &shown)
-                    }
-                    // A `计算` value or input (default columns and `--columns`): a number,
-                    // rounded as shown, where it is one.
-                    (Column::Slot(slot, display), Some(_)) => {
-                        let value = p.result.as_ref().ok().and_then(|d| match d.outcome.slots.get(*slot) {
-                            Some(jixiao::model::Value::Num(n)) => Some(n.clone()),
-                            _ => None,
-                        });
-                        number_cell(display_style(*display), value, &shown)
-                    }
-                    _ if shown.is_empty() => XCell::Blank,
-                    _ => XCell::Text(shown),
-                }
-            })
-            .collect();
-        let mut explanations = Vec::new();
-        if let Some(ev) = ev {
-            for (i, ind) in ev.indicators.iter().enumerate() {
-                let text = |s: Option<&String>| {
-                    s.filter(|s| !s.is_empty())
-                        .map_or(XCell::Blank, |s| XCell::Text(s.clone()))
-                };
-                let ex = ind.explanation.as_ref();
-                explanations.push(vec![
-                    XCell::Number(p.number as f64, integer),
-                    XCell::Text(p.unit.clone()),
-                    text(ind.path.first()),
-                    text(ind.path.get(1)),
-                    XCell::Text(ind.name.clone()),
-                    number_cell(value_style(i), ind.value.clone(), ind.display.as_deref().unwrap_or("")),
-                    number_cell(score, ind.score.clone(), &ind.score_display),
-                    number_cell(None, Some(ind.weight.clone()), ""),
-                    text(ex.and_then(|e| e.formula.as_ref())),
-                    text(ex.and_then(|e| e.substituted.as_ref())),
-                    text(ex.and_then(|e| e.result.as_ref())),
-                    text(ex.and_then(|e| e.standard.as_ref())),
-                    text(ex.map(|e| &e.criterion)),
-                    text(ex.map(|e| &e.branch)),
-                ]);
-            }
-        }
-        let mut findings = Vec::new();
-        if let Some(ev) = ev {
-            let a = &ev.audit;
-            let conclusion = format!(
-                "{}（错误 {}，警告 {}，提示 {}）",
-                a.summary, a.errors, a.warnings, a.notes
-            );
-            let text = |s: Option<&String>| {
-                s.filter(|s| !s.is_empty())
-                    .map_or(XCell::Blank, |s| XCell::Text(s.clone()))
-            };
-            for f in &a.findings {
-                findings.push(vec![
-                    XCell::Number(p.number as f64, integer),
-                    XCell::Text(p.unit.clone()),
-                    XCell::Text(conclusion.clone()),
-                    XCell::Text(f.severity.clone()),
-                    XCell::Text(f.category.clone()),
-                    XCell::Text(f.subject.clone()),
-                    XCell::Text(f.message.clone()),
-                    text(f.stated.as_ref()),
-                    text(f.computed.as_ref()),
-                    text(f.difference.as_ref()),
-                    text(f.explanation.as_ref()),
-                    f.rule_line.map_or(XCell::Blank, |l| XCell::Number(l as f64, integer)),
-                    text(f.data_field.as_ref()),
-                ]);
-            }
-            // The figures confirmed (✓), after the findings, so the sheet lists what was checked.
-            for c in &a.confirmed {
-                findings.push(vec![
-                    XCell::Number(p.number as f64, integer),
-                    XCell::Text(p.unit.clone()),
-                    XCell::Text(conclusion.clone()),
-                    XCell::Text("✓ 核对无误".into()),
-                    XCell::Text(c.category.clone()),
-                    XCell::Text(c.subject.clone()),
-                    XCell::Text(format!("报告所写 {} 与复核一致", c.stated)),
-                    XCell::Text(c.stated.clone()),
-                    XCell::Text(c.computed.clone()),
-                    XCell::Blank,
-                    XCell::Blank,
-                    XCell::Blank,
-                    XCell::Text(c.data_field.clone()),
-                ]);
-            }
-        }
         XlsxItem {
-            cells,
-            findings,
-            explanations,
+            cells: result_cells(layout, p),
+            findings: ev.map(|ev| finding_rows(p, ev)).unwrap_or_default(),
+            explanations: ev.map(|ev| explanation_rows(layout, p, ev)).unwrap_or_default(),
             stats: UnitStats::of(p),
             ok: p.result.is_ok(),
         }
@@ -509,6 +392,133 @@ impl Writer for XlsxWriter {
     }
 }
 
+/// How a leaf's value is shown: its `显示`, if any.
+fn leaf_value_style(layout: &Layout, i: usize) -> Option<NumberStyle> {
+    display_style(layout.leaf_displays.get(i).copied().flatten())
+}
+
+/// A text cell, blank when there is no text.
+fn text_cell(s: Option<&String>) -> XCell {
+    s.filter(|s| !s.is_empty())
+        .map_or(XCell::Blank, |s| XCell::Text(s.clone()))
+}
+
+/// The unit's row of 评价结果: numbers as numbers (rounded as shown), the rest as text.
+fn result_cells(layout: &Layout, p: &Processed) -> Vec<XCell> {
+    let ev = p.result.as_ref().ok().map(|d| &d.evaluation);
+    let score = score_style(layout.model);
+    layout
+        .columns
+        .iter()
+        .map(|column| {
+            let shown = cell_text(column, p);
+            match (column, ev) {
+                (Column::Number, _) => count(p.number),
+                (Column::Value(i), Some(ev)) => number_cell(
+                    leaf_value_style(layout, *i),
+                    ev.indicators.get(*i).and_then(|x| x.value.clone()),
+                    &shown,
+                ),
+                (Column::Score(i), Some(ev)) => {
+                    number_cell(score, ev.indicators.get(*i).and_then(|x| x.score.clone()), &shown)
+                }
+                (Column::Subtotal(i), Some(ev)) => {
+                    number_cell(score, ev.categories.get(*i).and_then(|x| x.score.clone()), &shown)
+                }
+                (Column::Total, Some(ev)) => number_cell(score, ev.total.clone(), &shown),
+                (Column::SelfTotal, Some(ev)) => number_cell(None, ev.self_evaluation.total.map(Number::from), &shown),
+                // A `计算` value or input (default columns and `--columns`): a number,
+                // rounded as shown, where it is one.
+                (Column::Slot(slot, display), Some(_)) => {
+                    let value = p.result.as_ref().ok().and_then(|d| match d.outcome.slots.get(*slot) {
+                        Some(jixiao::model::Value::Num(n)) => Some(n.clone()),
+                        _ => None,
+                    });
+                    number_cell(display_style(*display), value, &shown)
+                }
+                _ if shown.is_empty() => XCell::Blank,
+                _ => XCell::Text(shown),
+            }
+        })
+        .collect()
+}
+
+/// The unit's rows of 评分说明: one per indicator, with its formula, values and criterion.
+fn explanation_rows(layout: &Layout, p: &Processed, ev: &Evaluation) -> Vec<Vec<XCell>> {
+    let score = score_style(layout.model);
+    let mut explanations = Vec::new();
+    for (i, ind) in ev.indicators.iter().enumerate() {
+        let ex = ind.explanation.as_ref();
+        explanations.push(vec![
+            count(p.number),
+            XCell::Text(p.unit.clone()),
+            text_cell(ind.path.first()),
+            text_cell(ind.path.get(1)),
+            XCell::Text(ind.name.clone()),
+            number_cell(
+                leaf_value_style(layout, i),
+                ind.value.clone(),
+                ind.display.as_deref().unwrap_or(""),
+            ),
+            number_cell(score, ind.score.clone(), &ind.score_display),
+            number_cell(None, Some(ind.weight.clone()), ""),
+            text_cell(ex.and_then(|e| e.formula.as_ref())),
+            text_cell(ex.and_then(|e| e.substituted.as_ref())),
+            text_cell(ex.and_then(|e| e.result.as_ref())),
+            text_cell(ex.and_then(|e| e.standard.as_ref())),
+            text_cell(ex.map(|e| &e.criterion)),
+            text_cell(ex.map(|e| &e.branch)),
+        ]);
+    }
+    explanations
+}
+
+/// The unit's rows of 复核意见: every finding, then every figure confirmed.
+fn finding_rows(p: &Processed, ev: &Evaluation) -> Vec<Vec<XCell>> {
+    let mut findings = Vec::new();
+    let a = &ev.audit;
+    let conclusion = format!(
+        "{}（错误 {}，警告 {}，提示 {}）",
+        a.summary, a.errors, a.warnings, a.notes
+    );
+    for f in &a.findings {
+        findings.push(vec![
+            count(p.number),
+            XCell::Text(p.unit.clone()),
+            XCell::Text(conclusion.clone()),
+            XCell::Text(f.severity.clone()),
+            XCell::Text(f.category.clone()),
+            XCell::Text(f.subject.clone()),
+            XCell::Text(f.message.clone()),
+            text_cell(f.stated.as_ref()),
+            text_cell(f.computed.as_ref()),
+            text_cell(f.difference.as_ref()),
+            text_cell(f.explanation.as_ref()),
+            f.rule_line.map_or(XCell::Blank, count),
+            text_cell(f.data_field.as_ref()),
+        ]);
+    }
+    // The figures confirmed (✓), after the findings, so the sheet lists what was checked.
+    for c in &a.confirmed {
+        findings.push(vec![
+            count(p.number),
+            XCell::Text(p.unit.clone()),
+            XCell::Text(conclusion.clone()),
+            XCell::Text("✓ 核对无误".into()),
+            XCell::Text(c.category.clone()),
+            XCell::Text(c.subject.clone()),
+            XCell::Text(format!("报告所写 {} 与复核一致", c.stated)),
+            XCell::Text(c.stated.clone()),
+            XCell::Text(c.computed.clone()),
+            XCell::Blank,
+            XCell::Blank,
+            XCell::Blank,
+            XCell::Text(c.data_field.clone()),
+        ]);
+    }
+    findings
+}
+
 /// The 汇总 sheet.
 fn summary(layout: &Layout, formats: &mut Formats, units: Vec<UnitStats>) -> Result<Worksheet, XlsxError> {
     let model = layout.model;
@@ -521,23 +531,6 @@ fn summary(layout: &Layout, formats: &mut Formats, units: Vec<UnitStats>) -> Res
     {
         ws.set_column_width(col(c), *w)?;
     }
-    let score = Some(NumberStyle {
-        percent: false,
-        decimals: model.score_precision,
-    });
-    let share = Some(NumberStyle {
-        percent: true,
-        decimals: 2,
-    });
-    let count = |n: usize| {
-        XCell::Number(
-            n as f64,
-            Some(NumberStyle {
-                percent: false,
-                decimals: 0,
-            }),
-        )
-    };
     let title = formats.title.clone();
     let header = formats.header.clone();
     let mut r: u32 = 0;
@@ -553,24 +546,72 @@ fn summary(layout: &Layout, formats: &mut Formats, units: Vec<UnitStats>) -> Res
         XlsxWriter::put(&mut ws, formats, r, 1, &count(n), None)?;
         r += 1;
     }
+    r = summary_grades(&mut ws, formats, r, &s)?;
+    r = summary_indicators(&mut ws, formats, r, layout, &s)?;
+    r = summary_ranking(&mut ws, formats, r, &s, score_style(model))?;
+    summary_without_total(&mut ws, formats, r, &s)?;
+    Ok(ws)
+}
 
+/// A count, as a whole number.
+fn count(n: usize) -> XCell {
+    XCell::Number(
+        n as f64,
+        Some(NumberStyle {
+            percent: false,
+            decimals: 0,
+        }),
+    )
+}
+
+/// How scores are shown: to the rule file's score precision.
+fn score_style(model: &jixiao::model::Model) -> Option<NumberStyle> {
+    Some(NumberStyle {
+        percent: false,
+        decimals: model.score_precision,
+    })
+}
+
+/// 汇总's 等级分布 from the row after `r`: units per grade and their share; returns the
+/// last row written.
+fn summary_grades(ws: &mut Worksheet, formats: &mut Formats, mut r: u32, s: &Summary) -> Result<u32, XlsxError> {
+    let share = Some(NumberStyle {
+        percent: true,
+        decimals: 2,
+    });
+    let title = formats.title.clone();
     r += 1;
     ws.write_string_with_format(r, 0, "等级分布", &title)?;
     r += 1;
-    XlsxWriter::write_header(&mut ws, formats, r, &["等级", "单位数", "占已评价单位"])?;
+    XlsxWriter::write_header(ws, formats, r, &["等级", "单位数", "占已评价单位"])?;
     for (grade, n) in &s.grade_counts {
         r += 1;
         ws.write_string(r, 0, grade)?;
-        XlsxWriter::put(&mut ws, formats, r, 1, &count(*n), None)?;
+        XlsxWriter::put(ws, formats, r, 1, &count(*n), None)?;
         let ratio = Number::from(*n).checked_div(Number::from(s.evaluated())).ok();
-        XlsxWriter::put(&mut ws, formats, r, 2, &number_cell(share, ratio, ""), None)?;
+        XlsxWriter::put(ws, formats, r, 2, &number_cell(share, ratio, ""), None)?;
     }
+    Ok(r)
+}
 
+/// 汇总's per-indicator table from two rows after `r`: mean, lowest and highest score and
+/// value per indicator, then the total; returns the last row written.
+fn summary_indicators(
+    ws: &mut Worksheet,
+    formats: &mut Formats,
+    mut r: u32,
+    layout: &Layout,
+    s: &Summary,
+) -> Result<u32, XlsxError> {
+    let model = layout.model;
+    let score = score_style(model);
+    let title = formats.title.clone();
+    let header = formats.header.clone();
     r += 2;
     ws.write_string_with_format(r, 0, "各指标得分与指标值（有这一项得分的单位）", &title)?;
     r += 1;
     XlsxWriter::write_header(
-        &mut ws,
+        ws,
         formats,
         r,
         &[
@@ -600,7 +641,7 @@ fn summary(layout: &Layout, formats: &mut Formats, units: Vec<UnitStats>) -> Res
         ws.write_string(r, 1, path.get(1).map(String::as_str).unwrap_or(""))?;
         ws.write_string(r, 2, &model.nodes[node].name)?;
         XlsxWriter::put(
-            &mut ws,
+            ws,
             formats,
             r,
             3,
@@ -613,9 +654,9 @@ fn summary(layout: &Layout, formats: &mut Formats, units: Vec<UnitStats>) -> Res
             (5, agg.min.clone()),
             (6, agg.max.clone()),
         ] {
-            XlsxWriter::put(&mut ws, formats, r, c, &number_cell(score, x, ""), None)?;
+            XlsxWriter::put(ws, formats, r, c, &number_cell(score, x, ""), None)?;
         }
-        let style = display_style(layout.leaf_displays.get(i).copied().flatten());
+        let style = leaf_value_style(layout, i);
         // A mean of values shown without `显示` (counts) is shown to 2 decimals.
         let mean_style = style.or(Some(NumberStyle {
             percent: false,
@@ -628,13 +669,13 @@ fn summary(layout: &Layout, formats: &mut Formats, units: Vec<UnitStats>) -> Res
             (8, agg.min.clone(), style),
             (9, agg.max.clone(), style),
         ] {
-            XlsxWriter::put(&mut ws, formats, r, c, &number_cell(st, x, ""), None)?;
+            XlsxWriter::put(ws, formats, r, c, &number_cell(st, x, ""), None)?;
         }
     }
     r += 1;
     ws.write_string_with_format(r, 2, "总分", &header)?;
     XlsxWriter::put(
-        &mut ws,
+        ws,
         formats,
         r,
         3,
@@ -643,17 +684,28 @@ fn summary(layout: &Layout, formats: &mut Formats, units: Vec<UnitStats>) -> Res
     )?;
     for (c, x) in [
         (4, s.totals.mean(false, model.score_precision)),
-        (5, s.totals.min),
-        (6, s.totals.max),
+        (5, s.totals.min.clone()),
+        (6, s.totals.max.clone()),
     ] {
-        XlsxWriter::put(&mut ws, formats, r, c, &number_cell(score, x, ""), None)?;
+        XlsxWriter::put(ws, formats, r, c, &number_cell(score, x, ""), None)?;
     }
+    Ok(r)
+}
 
+/// 汇总's 总分排名 from two rows after `r`, while rows are left; returns the last row written.
+fn summary_ranking(
+    ws: &mut Worksheet,
+    formats: &mut Formats,
+    mut r: u32,
+    s: &Summary,
+    score: Option<NumberStyle>,
+) -> Result<u32, XlsxError> {
+    let title = formats.title.clone();
     r += 2;
     ws.write_string_with_format(r, 0, "总分排名", &title)?;
     r += 1;
     XlsxWriter::write_header(
-        &mut ws,
+        ws,
         formats,
         r,
         &["名次", "序号", "单位名称", "总分", "等级", "未通过的勾稽关系"],
@@ -664,23 +716,21 @@ fn summary(layout: &Layout, formats: &mut Formats, units: Vec<UnitStats>) -> Res
         }
         let Ok(scored) = &u.outcome else { continue };
         r += 1;
-        XlsxWriter::put(&mut ws, formats, r, 0, &count(*rank), None)?;
-        XlsxWriter::put(&mut ws, formats, r, 1, &count(u.number), None)?;
+        XlsxWriter::put(ws, formats, r, 0, &count(*rank), None)?;
+        XlsxWriter::put(ws, formats, r, 1, &count(u.number), None)?;
         ws.write_string(r, 2, &u.unit)?;
-        XlsxWriter::put(
-            &mut ws,
-            formats,
-            r,
-            3,
-            &number_cell(score, scored.total.clone(), ""),
-            None,
-        )?;
+        XlsxWriter::put(ws, formats, r, 3, &number_cell(score, scored.total.clone(), ""), None)?;
         ws.write_string(r, 4, scored.grade.as_deref().unwrap_or(""))?;
         if !scored.failed_checks.is_empty() {
             ws.write_string(r, 5, &scored.failed_checks)?;
         }
     }
+    Ok(r)
+}
 
+/// 汇总's tables of incomplete units and units in error, after row `r`, while rows are left.
+fn summary_without_total(ws: &mut Worksheet, formats: &mut Formats, mut r: u32, s: &Summary) -> Result<(), XlsxError> {
+    let title = formats.title.clone();
     for (heading, column, units) in [
         (
             "不完整的单位（有指标无法评分，没有总分和等级）",
@@ -695,17 +745,17 @@ fn summary(layout: &Layout, formats: &mut Formats, units: Vec<UnitStats>) -> Res
         r += 2;
         ws.write_string_with_format(r, 0, heading, &title)?;
         r += 1;
-        XlsxWriter::write_header(&mut ws, formats, r, &["序号", "来源", "单位名称", column])?;
+        XlsxWriter::write_header(ws, formats, r, &["序号", "来源", "单位名称", column])?;
         for u in units {
             if r >= MAX_ROW {
                 break;
             }
             r += 1;
-            XlsxWriter::put(&mut ws, formats, r, 0, &count(u.number), None)?;
+            XlsxWriter::put(ws, formats, r, 0, &count(u.number), None)?;
             ws.write_string(r, 1, &u.source)?;
             ws.write_string(r, 2, &u.unit)?;
             ws.write_string(r, 3, u.without_total().chars().take(32_000).collect::<String>())?;
         }
     }
-    Ok(ws)
+    Ok(())
 }

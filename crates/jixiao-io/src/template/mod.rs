@@ -425,193 +425,14 @@ const NO_SECTION: &str = "其他";
 
 /// Generates the form for a rule file.
 pub fn describe(model: &Model, options: Options) -> Template {
-    let mut sheets = Vec::new();
     let mut taken: Vec<String> = FormRole::ALL.iter().map(|r| r.default_name().to_owned()).collect();
     taken.push("填报说明".into());
 
-    // 基础数据: the unit's name, then the inputs by section, in declaration order.
-    let mut sections: Vec<(String, Vec<usize>)> = Vec::new();
-    for (i, input) in model.inputs.iter().enumerate() {
-        let name = input.section.clone().unwrap_or_else(|| NO_SECTION.to_owned());
-        match sections.iter_mut().find(|(s, _)| *s == name) {
-            Some((_, members)) => members.push(i),
-            None => sections.push((name, vec![i])),
-        }
-    }
-    if let Some(pos) = sections.iter().position(|(s, _)| s == NO_SECTION) {
-        let other = sections.remove(pos);
-        sections.push(other);
-    }
-    let mut basic = vec![FormRow::Field(Field {
-        key: data::UNIT_NAME_KEYS[0].to_owned(),
-        number: 0,
-        label: "填报单位（全称）".into(),
-        indent: 0,
-        unit: "文字".into(),
-        rule: Rule::Text { long: false },
-        required: true,
-        note: "必填；与单位公章一致的全称".into(),
-        filler: Filler::Unit,
-        value: None,
-    })];
-    let mut number = 0;
-    for (s, (section, members)) in sections.iter().enumerate() {
-        basic.push(FormRow::Section(format!("{}、{section}", chinese_number(s + 1))));
-        for &i in members {
-            number += 1;
-            basic.push(FormRow::Field(input_field(model, i, number)));
-        }
-    }
-    let input_count = number;
-
-    // 自评: total and grade, self-scores by indicator, stated values.
-    let mut stated = vec![FormRow::Section("一、自评总分和等级".into())];
-    stated.push(FormRow::Field(Field {
-        key: "自评.总分".into(),
-        number: 1,
-        label: "自评总分".into(),
-        indent: 0,
-        unit: "分".into(),
-        rule: Rule::Score {
-            max: model.full_marks.clone(),
-        },
-        required: false,
-        note: format!("满分 {}", format_exact(model.full_marks.clone())),
-        filler: Filler::Unit,
-        value: None,
-    }));
-    let grades: Vec<String> = model.grades.bands.iter().map(|(g, _)| g.clone()).collect();
-    stated.push(FormRow::Field(Field {
-        key: "自评.等级".into(),
-        number: 2,
-        label: "自评等级".into(),
-        indent: 0,
-        unit: String::new(),
-        rule: Rule::Choice(grades.clone()),
-        required: false,
-        note: format!("评价等次：{}", grades.join("、")),
-        filler: Filler::Unit,
-        value: None,
-    }));
-    stated.push(FormRow::Section("二、各级指标自评得分".into()));
-    let mut seen_keys: Vec<String> = Vec::new();
-    let mut n = 2;
-    for node in &model.nodes {
-        let key = format!("自评.得分.{}", node.name);
-        if seen_keys.contains(&key) {
-            continue;
-        }
-        seen_keys.push(key.clone());
-        n += 1;
-        let level = ["一级", "二级", "三级"]
-            .get(node.depth.saturating_sub(1))
-            .copied()
-            .unwrap_or("");
-        stated.push(FormRow::Field(Field {
-            key,
-            number: n,
-            label: node.name.clone(),
-            indent: node.depth.saturating_sub(1).min(255) as u8,
-            unit: "分".into(),
-            rule: Rule::Score {
-                max: node.weight.clone(),
-            },
-            required: false,
-            note: format!("{level}指标，分值 {}", format_exact(node.weight.clone())),
-            filler: Filler::Unit,
-            value: None,
-        }));
-    }
-    stated.push(FormRow::Section("三、自评报告中的指标值".into()));
-    let mut valued: Vec<&jixiao::model::ComputedDef> = Vec::new();
-    for &leaf in &model.leaves {
-        if let Some(def) = model.computed.iter().find(|c| c.indicator == Some(leaf)) {
-            valued.push(def);
-        }
-    }
-    let mut plain: Vec<&jixiao::model::ComputedDef> = model.computed.iter().filter(|c| c.indicator.is_none()).collect();
-    plain.sort_by_key(|c| c.span.start);
-    valued.extend(plain);
-    for def in valued {
-        let key = format!("自评.指标值.{}", def.name);
-        if seen_keys.contains(&key) {
-            continue;
-        }
-        seen_keys.push(key.clone());
-        n += 1;
-        let percent = def.display.is_some_and(|d| d.percent);
-        let formula = model
-            .source
-            .slice(def.expr.span)
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        let kind = if def.indicator.is_some() { "指标" } else { "计算值" };
-        stated.push(FormRow::Field(Field {
-            key,
-            number: n,
-            label: def.name.clone(),
-            indent: 0,
-            unit: if percent { "%".into() } else { String::new() },
-            rule: Rule::AsWritten { percent },
-            required: false,
-            note: format!("{kind}，公式：{formula}"),
-            filler: Filler::Unit,
-            value: None,
-        }));
-    }
-
-    // 评审: reviewer-scored indicators.
-    let mut review = Vec::new();
-    for (r, &leaf) in model.review_leaves.iter().enumerate() {
-        let node = &model.nodes[leaf];
-        let path = model.node_path(leaf).join(" / ");
-        let standard = node
-            .leaf
-            .as_ref()
-            .and_then(|l| l.standard.as_deref())
-            .map(|s| format!("；评分标准：{s}"))
-            .unwrap_or_default();
-        review.push(FormRow::Field(Field {
-            key: format!("{}.{}", data::REVIEW_KEYS[0], node.name),
-            number: r + 1,
-            label: node.name.clone(),
-            indent: 0,
-            unit: "分".into(),
-            rule: Rule::Score {
-                max: node.weight.clone(),
-            },
-            required: true,
-            note: format!("{path}，分值 {}{standard}", format_exact(node.weight.clone())),
-            filler: Filler::Bureau,
-            value: None,
-        }));
-    }
-
-    let mut lists = Vec::new();
-    for (l, def) in model.lists.iter().enumerate() {
-        let name = sheet_name(&def.name, &taken);
-        taken.push(name.clone());
-        lists.push(Sheet {
-            name,
-            title: format!("{}（单位填写）", def.name),
-            note: format!(
-                "每行填一个目标，行数不够可以插入行。类别从下拉列表选择{}；目标值、实际值照原文填写，数值目标写成“≥95%”“≥100 人”“≤3.75 万元/人·年”；目标或实际不是数值（定性目标）时，在“达成”列选择是或否。",
-                if def.categories.is_empty() {
-                    String::new()
-                } else {
-                    format!("（{}）", def.categories.join("、"))
-                }
-            ),
-            body: Body::List(ListSheet {
-                list: l,
-                name: def.name.clone(),
-                categories: def.categories.clone(),
-                rows: options.list_rows.max(1),
-                items: Vec::new(),
-            }),
-        });
-    }
+    let sections = input_sections(model);
+    let (basic, input_count) = basic_rows(model, &sections);
+    let stated = stated_rows(model);
+    let review = review_rows(model);
+    let lists = list_sheets(model, options, &mut taken);
 
     let mut template = Template {
         title: model.title.clone(),
@@ -622,6 +443,7 @@ pub fn describe(model: &Model, options: Options) -> Template {
         sheets: Vec::new(),
     };
     let guide = guide_rows(model, input_count, &sections, &lists, review.len());
+    let mut sheets = Vec::new();
     sheets.push(Sheet {
         name: "填报说明".into(),
         title: format!("{}（{} 年度）单位填报表", model.title, model.year),
@@ -663,6 +485,234 @@ pub fn describe(model: &Model, options: Options) -> Template {
     template.sheets = sheets;
     template.fingerprint = template.compute_fingerprint();
     template
+}
+
+/// The inputs grouped by `栏目`, in declaration order, with [`NO_SECTION`] last.
+fn input_sections(model: &Model) -> Vec<(String, Vec<usize>)> {
+    let mut sections: Vec<(String, Vec<usize>)> = Vec::new();
+    for (i, input) in model.inputs.iter().enumerate() {
+        let name = input.section.clone().unwrap_or_else(|| NO_SECTION.to_owned());
+        match sections.iter_mut().find(|(s, _)| *s == name) {
+            Some((_, members)) => members.push(i),
+            None => sections.push((name, vec![i])),
+        }
+    }
+    if let Some(pos) = sections.iter().position(|(s, _)| s == NO_SECTION) {
+        let other = sections.remove(pos);
+        sections.push(other);
+    }
+    sections
+}
+
+/// 基础数据: the unit's name, then the inputs by section; also returns how many inputs.
+fn basic_rows(model: &Model, sections: &[(String, Vec<usize>)]) -> (Vec<FormRow>, usize) {
+    let mut basic = vec![FormRow::Field(Field {
+        key: data::UNIT_NAME_KEYS[0].to_owned(),
+        number: 0,
+        label: "填报单位（全称）".into(),
+        indent: 0,
+        unit: "文字".into(),
+        rule: Rule::Text { long: false },
+        required: true,
+        note: "必填；与单位公章一致的全称".into(),
+        filler: Filler::Unit,
+        value: None,
+    })];
+    let mut number = 0;
+    for (s, (section, members)) in sections.iter().enumerate() {
+        basic.push(FormRow::Section(format!("{}、{section}", chinese_number(s + 1))));
+        for &i in members {
+            number += 1;
+            basic.push(FormRow::Field(input_field(model, i, number)));
+        }
+    }
+    (basic, number)
+}
+
+/// 自评: total and grade, self-scores by indicator, stated values.
+fn stated_rows(model: &Model) -> Vec<FormRow> {
+    let mut stated = vec![FormRow::Section("一、自评总分和等级".into())];
+    stated.push(FormRow::Field(Field {
+        key: "自评.总分".into(),
+        number: 1,
+        label: "自评总分".into(),
+        indent: 0,
+        unit: "分".into(),
+        rule: Rule::Score {
+            max: model.full_marks.clone(),
+        },
+        required: false,
+        note: format!("满分 {}", format_exact(model.full_marks.clone())),
+        filler: Filler::Unit,
+        value: None,
+    }));
+    let grades: Vec<String> = model.grades.bands.iter().map(|(g, _)| g.clone()).collect();
+    stated.push(FormRow::Field(Field {
+        key: "自评.等级".into(),
+        number: 2,
+        label: "自评等级".into(),
+        indent: 0,
+        unit: String::new(),
+        rule: Rule::Choice(grades.clone()),
+        required: false,
+        note: format!("评价等次：{}", grades.join("、")),
+        filler: Filler::Unit,
+        value: None,
+    }));
+    let mut numbering = Numbering {
+        seen_keys: Vec::new(),
+        number: 2,
+    };
+    stated.push(FormRow::Section("二、各级指标自评得分".into()));
+    stated_score_rows(model, &mut numbering, &mut stated);
+    stated.push(FormRow::Section("三、自评报告中的指标值".into()));
+    stated_value_rows(model, &mut numbering, &mut stated);
+    stated
+}
+
+/// The 自评 sheet's keys so far and its last 序号: a key already on the form is not repeated.
+struct Numbering {
+    seen_keys: Vec<String>,
+    number: usize,
+}
+
+impl Numbering {
+    /// The next 序号 for `key`, or `None` when the key is already on the form.
+    fn claim(&mut self, key: &str) -> Option<usize> {
+        if self.seen_keys.iter().any(|k| k == key) {
+            return None;
+        }
+        self.seen_keys.push(key.to_owned());
+        self.number += 1;
+        Some(self.number)
+    }
+}
+
+/// 自评 section 二: one self-score per indicator (first of each name), numbered on.
+fn stated_score_rows(model: &Model, numbering: &mut Numbering, stated: &mut Vec<FormRow>) {
+    for node in &model.nodes {
+        let key = format!("自评.得分.{}", node.name);
+        let Some(number) = numbering.claim(&key) else {
+            continue;
+        };
+        let level = ["一级", "二级", "三级"]
+            .get(node.depth.saturating_sub(1))
+            .copied()
+            .unwrap_or("");
+        stated.push(FormRow::Field(Field {
+            key,
+            number,
+            label: node.name.clone(),
+            indent: node.depth.saturating_sub(1).min(255) as u8,
+            unit: "分".into(),
+            rule: Rule::Score {
+                max: node.weight.clone(),
+            },
+            required: false,
+            note: format!("{level}指标，分值 {}", format_exact(node.weight.clone())),
+            filler: Filler::Unit,
+            value: None,
+        }));
+    }
+}
+
+/// 自评 section 三: the stated value of each computed indicator (by leaf), then of the
+/// other computed values (by position in the file), numbered on.
+fn stated_value_rows(model: &Model, numbering: &mut Numbering, stated: &mut Vec<FormRow>) {
+    let mut valued: Vec<&jixiao::model::ComputedDef> = Vec::new();
+    for &leaf in &model.leaves {
+        if let Some(def) = model.computed.iter().find(|c| c.indicator == Some(leaf)) {
+            valued.push(def);
+        }
+    }
+    let mut plain: Vec<&jixiao::model::ComputedDef> = model.computed.iter().filter(|c| c.indicator.is_none()).collect();
+    plain.sort_by_key(|c| c.span.start);
+    valued.extend(plain);
+    for def in valued {
+        let key = format!("自评.指标值.{}", def.name);
+        let Some(number) = numbering.claim(&key) else {
+            continue;
+        };
+        let percent = def.display.is_some_and(|d| d.percent);
+        let formula = model
+            .source
+            .slice(def.expr.span)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let kind = if def.indicator.is_some() { "指标" } else { "计算值" };
+        stated.push(FormRow::Field(Field {
+            key,
+            number,
+            label: def.name.clone(),
+            indent: 0,
+            unit: if percent { "%".into() } else { String::new() },
+            rule: Rule::AsWritten { percent },
+            required: false,
+            note: format!("{kind}，公式：{formula}"),
+            filler: Filler::Unit,
+            value: None,
+        }));
+    }
+}
+
+/// 评审: one row per reviewer-scored indicator.
+fn review_rows(model: &Model) -> Vec<FormRow> {
+    let mut review = Vec::new();
+    for (r, &leaf) in model.review_leaves.iter().enumerate() {
+        let node = &model.nodes[leaf];
+        let path = model.node_path(leaf).join(" / ");
+        let standard = node
+            .leaf
+            .as_ref()
+            .and_then(|l| l.standard.as_deref())
+            .map(|s| format!("；评分标准：{s}"))
+            .unwrap_or_default();
+        review.push(FormRow::Field(Field {
+            key: format!("{}.{}", data::REVIEW_KEYS[0], node.name),
+            number: r + 1,
+            label: node.name.clone(),
+            indent: 0,
+            unit: "分".into(),
+            rule: Rule::Score {
+                max: node.weight.clone(),
+            },
+            required: true,
+            note: format!("{path}，分值 {}{standard}", format_exact(node.weight.clone())),
+            filler: Filler::Bureau,
+            value: None,
+        }));
+    }
+    review
+}
+
+/// One sheet per target list, named uniquely against `taken` (which it extends).
+fn list_sheets(model: &Model, options: Options, taken: &mut Vec<String>) -> Vec<Sheet> {
+    let mut lists = Vec::new();
+    for (l, def) in model.lists.iter().enumerate() {
+        let name = sheet_name(&def.name, taken);
+        taken.push(name.clone());
+        lists.push(Sheet {
+            name,
+            title: format!("{}（单位填写）", def.name),
+            note: format!(
+                "每行填一个目标，行数不够可以插入行。类别从下拉列表选择{}；目标值、实际值照原文填写，数值目标写成“≥95%”“≥100 人”“≤3.75 万元/人·年”；目标或实际不是数值（定性目标）时，在“达成”列选择是或否。",
+                if def.categories.is_empty() {
+                    String::new()
+                } else {
+                    format!("（{}）", def.categories.join("、"))
+                }
+            ),
+            body: Body::List(ListSheet {
+                list: l,
+                name: def.name.clone(),
+                categories: def.categories.clone(),
+                rows: options.list_rows.max(1),
+                items: Vec::new(),
+            }),
+        });
+    }
+    lists
 }
 
 fn guide_rows(

@@ -463,127 +463,16 @@ pub(crate) fn read_checked(model: &Model, file: &str, bytes: &[u8]) -> Option<Re
             return Some(finish(r, None));
         }
     };
-
-    // Sheets by their marker in A1.
-    let mut found = Found {
-        forms: HashMap::new(),
-        lists: HashMap::new(),
-    };
-    for name in names.iter().filter(|n| *n != META_SHEET) {
-        let range = match workbook::bounded_range(&mut wb, file, name) {
-            Ok(range) => range,
-            Err(message) => {
-                r.problem(
-                    Severity::Error,
-                    name,
-                    "",
-                    "",
-                    None,
-                    format!("无法读取这个工作表：{message}"),
-                    Filler::Unit,
-                );
-                continue;
-            }
-        };
-        let marker = text_of(range.get_value((0, 0)));
-        let Some(what) = marker.strip_prefix(MARKER_PREFIX) else {
-            continue;
-        };
-        let previous = if let Some(list) = what.strip_prefix("清单:") {
-            found.lists.insert(list.to_owned(), (name.clone(), range)).map(|p| p.0)
-        } else if let Some(role) = FormRole::ALL.iter().find(|r| r.default_name() == what) {
-            found
-                .forms
-                .insert(role.default_name(), (name.clone(), range))
-                .map(|p| p.0)
-        } else {
-            None
-        };
-        if let Some(first) = previous {
-            r.workbook_error(format!(
-                "工作表「{first}」和「{name}」是同一张表（可能复制了工作表）：请删去多余的一张，只保留填好的那张"
-            ));
-        }
-    }
-
+    let found = Found::scan(&mut r, &mut wb, &names);
     // The unit's name first: messages about a wrong template still name the unit.
-    if let Some((_, range)) = found.forms.get(FormRole::Basic.default_name()) {
-        if let Some((keys, col)) = scan_keys(range, FormRole::Basic) {
-            if let Some(&row) = keys.get(data::UNIT_NAME_KEYS[0]).and_then(|rows| rows.first()) {
-                let name = text_of(range.get_value((row, col)));
-                if !name.is_empty() {
-                    r.unit = Some(name);
-                }
-            }
-        }
-    }
-
+    found.read_unit_name(&mut r);
     if !identity_ok(&mut r, &meta, &template) {
         return Some(finish(r, None));
     }
 
     let mut entries: Vec<Entry> = Vec::new();
-    for role in FormRole::ALL {
-        let fields: Vec<&Field> = template
-            .fields()
-            .filter(|(fr, _)| *fr == role)
-            .map(|(_, f)| f)
-            .collect();
-        if fields.is_empty() {
-            continue;
-        }
-        match found.forms.get(role.default_name()) {
-            Some((sheet, range)) => read_form(&mut r, sheet, range, role, &fields, &mut entries),
-            None => {
-                let required = fields.iter().any(|f| f.required);
-                let (severity, why) = if required {
-                    (Severity::Error, "，无法读取其中的数据")
-                } else {
-                    (Severity::Warning, "；这张表是选填的，已按未填写处理")
-                };
-                let filler = fields[0].filler;
-                r.problem(
-                    severity,
-                    "",
-                    "",
-                    role.default_name(),
-                    None,
-                    format!(
-                        "工作簿中找不到「{}」工作表（隐藏的 A1 单元格标记为 `{}` 的工作表）{why}",
-                        role.default_name(),
-                        role.marker()
-                    ),
-                    filler,
-                );
-                r.reported.extend(fields.iter().map(|f| f.key.clone()));
-            }
-        }
-    }
-    for list in template.lists() {
-        match found.lists.get(&list.name) {
-            Some((sheet, range)) => {
-                let items = read_list(&mut r, sheet, range, list);
-                r.list_sheets.insert(list.name.clone(), sheet.clone());
-                entries.push((list.name.clone(), items, None));
-            }
-            None => {
-                r.problem(
-                    Severity::Error,
-                    "",
-                    "",
-                    &list.name,
-                    None,
-                    format!(
-                        "工作簿中找不到「{}」工作表（隐藏的 A1 单元格标记为 `{}` 的工作表），无法读取目标",
-                        list.name,
-                        list_marker(&list.name)
-                    ),
-                    Filler::Unit,
-                );
-                r.reported.push(list.name.clone());
-            }
-        }
-    }
+    found.read_forms(&mut r, &template, &mut entries);
+    found.read_lists(&mut r, &template, &mut entries);
     // Canonical order of the tree: the unit, the inputs, the lists, 评审, 自评.
     entries.sort_by_key(|(k, _, _)| match k.as_str() {
         k if data::UNIT_NAME_KEYS.contains(&k) => 0,
@@ -595,6 +484,142 @@ pub(crate) fn read_checked(model: &Model, file: &str, bytes: &[u8]) -> Option<Re
     let raw = Raw::Table(entries);
     bind_check(&mut r, &raw);
     Some(finish(r, Some(raw)))
+}
+
+impl Found {
+    /// Finds the sheets by their marker in A1; a sheet that cannot be read, or a second
+    /// sheet with the same marker, is a problem.
+    fn scan<RS: std::io::Read + std::io::Seek>(
+        r: &mut Reading,
+        wb: &mut calamine::Sheets<RS>,
+        names: &[String],
+    ) -> Found {
+        let mut found = Found {
+            forms: HashMap::new(),
+            lists: HashMap::new(),
+        };
+        for name in names.iter().filter(|n| *n != META_SHEET) {
+            let range = match workbook::bounded_range(wb, &r.file, name) {
+                Ok(range) => range,
+                Err(message) => {
+                    r.problem(
+                        Severity::Error,
+                        name,
+                        "",
+                        "",
+                        None,
+                        format!("无法读取这个工作表：{message}"),
+                        Filler::Unit,
+                    );
+                    continue;
+                }
+            };
+            let marker = text_of(range.get_value((0, 0)));
+            let Some(what) = marker.strip_prefix(MARKER_PREFIX) else {
+                continue;
+            };
+            let previous = if let Some(list) = what.strip_prefix("清单:") {
+                found.lists.insert(list.to_owned(), (name.clone(), range)).map(|p| p.0)
+            } else if let Some(role) = FormRole::ALL.iter().find(|r| r.default_name() == what) {
+                found
+                    .forms
+                    .insert(role.default_name(), (name.clone(), range))
+                    .map(|p| p.0)
+            } else {
+                None
+            };
+            if let Some(first) = previous {
+                r.workbook_error(format!(
+                    "工作表「{first}」和「{name}」是同一张表（可能复制了工作表）：请删去多余的一张，只保留填好的那张"
+                ));
+            }
+        }
+        found
+    }
+
+    /// Reads the unit's name from the basic form, if it is filled in.
+    fn read_unit_name(&self, r: &mut Reading) {
+        if let Some((_, range)) = self.forms.get(FormRole::Basic.default_name()) {
+            if let Some((keys, col)) = scan_keys(range, FormRole::Basic) {
+                if let Some(&row) = keys.get(data::UNIT_NAME_KEYS[0]).and_then(|rows| rows.first()) {
+                    let name = text_of(range.get_value((row, col)));
+                    if !name.is_empty() {
+                        r.unit = Some(name);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads every form sheet into `entries`; a missing sheet is an error when it has a
+    /// required field, else a warning.
+    fn read_forms(&self, r: &mut Reading, template: &Template, entries: &mut Vec<Entry>) {
+        for role in FormRole::ALL {
+            let fields: Vec<&Field> = template
+                .fields()
+                .filter(|(fr, _)| *fr == role)
+                .map(|(_, f)| f)
+                .collect();
+            if fields.is_empty() {
+                continue;
+            }
+            match self.forms.get(role.default_name()) {
+                Some((sheet, range)) => read_form(r, sheet, range, role, &fields, entries),
+                None => {
+                    let required = fields.iter().any(|f| f.required);
+                    let (severity, why) = if required {
+                        (Severity::Error, "，无法读取其中的数据")
+                    } else {
+                        (Severity::Warning, "；这张表是选填的，已按未填写处理")
+                    };
+                    let filler = fields[0].filler;
+                    r.problem(
+                        severity,
+                        "",
+                        "",
+                        role.default_name(),
+                        None,
+                        format!(
+                            "工作簿中找不到「{}」工作表（隐藏的 A1 单元格标记为 `{}` 的工作表）{why}",
+                            role.default_name(),
+                            role.marker()
+                        ),
+                        filler,
+                    );
+                    r.reported.extend(fields.iter().map(|f| f.key.clone()));
+                }
+            }
+        }
+    }
+
+    /// Reads every target list's sheet into `entries`; a missing sheet is an error.
+    fn read_lists(&self, r: &mut Reading, template: &Template, entries: &mut Vec<Entry>) {
+        for list in template.lists() {
+            match self.lists.get(&list.name) {
+                Some((sheet, range)) => {
+                    let items = read_list(r, sheet, range, list);
+                    r.list_sheets.insert(list.name.clone(), sheet.clone());
+                    entries.push((list.name.clone(), items, None));
+                }
+                None => {
+                    r.problem(
+                        Severity::Error,
+                        "",
+                        "",
+                        &list.name,
+                        None,
+                        format!(
+                            "工作簿中找不到「{}」工作表（隐藏的 A1 单元格标记为 `{}` 的工作表），无法读取目标",
+                            list.name,
+                            list_marker(&list.name)
+                        ),
+                        Filler::Unit,
+                    );
+                    r.reported.push(list.name.clone());
+                }
+            }
+        }
+    }
 }
 
 /// Compares the template's identity with the rule file's. `false`: rejected.
@@ -665,6 +690,7 @@ fn scan_keys(range: &Range<Data>, role: FormRole) -> Option<(HashMap<String, Vec
     col.map(|c| (keys, c))
 }
 
+/// Reads a form sheet's fields into `entries`, each from the row with its key.
 fn read_form(
     r: &mut Reading,
     sheet: &str,
@@ -689,42 +715,87 @@ fn read_form(
         r.reported.extend(fields.iter().map(|f| f.key.clone()));
         return;
     };
-    // Rows a unit inserted: not read, but a value typed there is pointed out.
-    if let (Some((top, _)), Some((bottom, _))) = (range.start(), range.end()) {
-        let header_row = (top..=bottom).find(|&row| text_of(range.get_value((row, 0))) == HEADER_KEY);
-        for row in header_row.map_or(bottom + 1, |h| h + 1)..=bottom {
-            let key = text_of(range.get_value((row, 0)));
-            let value = text_of(range.get_value((row, col)));
-            if key.is_empty() && !value.is_empty() {
-                let cell = format!("{}{}", column_letters(col as usize), row + 1);
+    let form = FormSheet {
+        sheet,
+        range,
+        keys,
+        col,
+    };
+    form.warn_inserted_rows(r);
+    form.warn_unknown_keys(r, fields);
+    for field in fields {
+        let Some((index, row)) = form.field_cell(r, field) else {
+            continue;
+        };
+        let Some(raw) = form.field_value(r, field, index, row) else {
+            continue;
+        };
+        if field.key == data::UNIT_NAME_KEYS[0] {
+            if let Raw::Text(s) = &raw {
+                r.unit = Some(s.clone());
+            }
+        }
+        data::insert_nested(entries, &key_path(&field.key), raw, Some((index, 0)), None);
+    }
+}
+
+/// A form sheet whose header was found: its keys (key → absolute rows) and value column.
+struct FormSheet<'a> {
+    sheet: &'a str,
+    range: &'a Range<Data>,
+    keys: HashMap<String, Vec<u32>>,
+    col: u32,
+}
+
+impl FormSheet<'_> {
+    /// Rows a unit inserted: not read, but a value typed there is pointed out.
+    fn warn_inserted_rows(&self, r: &mut Reading) {
+        let (sheet, range, col) = (self.sheet, self.range, self.col);
+        if let (Some((top, _)), Some((bottom, _))) = (range.start(), range.end()) {
+            let header_row = (top..=bottom).find(|&row| text_of(range.get_value((row, 0))) == HEADER_KEY);
+            for row in header_row.map_or(bottom + 1, |h| h + 1)..=bottom {
+                let key = text_of(range.get_value((row, 0)));
+                let value = text_of(range.get_value((row, col)));
+                if key.is_empty() && !value.is_empty() {
+                    let cell = format!("{}{}", column_letters(col as usize), row + 1);
+                    r.problem(
+                        Severity::Warning,
+                        sheet,
+                        &cell,
+                        "（插入的行）",
+                        Some(value),
+                        "这一行不是模板中的行（隐藏的 A 列没有键），其中的内容没有读取；如果是要填报的数，请填到模板原有的行中".into(),
+                        Filler::Unit,
+                    );
+                }
+            }
+        }
+    }
+
+    /// Keys on the sheet that the rule file does not have: ignored, with a warning.
+    fn warn_unknown_keys(&self, r: &mut Reading, fields: &[&Field]) {
+        let keys = &self.keys;
+        for key in keys.keys() {
+            if !fields.iter().any(|f| f.key == *key) {
+                let row = keys[key][0];
                 r.problem(
                     Severity::Warning,
-                    sheet,
-                    &cell,
-                    "（插入的行）",
-                    Some(value),
-                    "这一行不是模板中的行（隐藏的 A 列没有键），其中的内容没有读取；如果是要填报的数，请填到模板原有的行中".into(),
+                    self.sheet,
+                    &format!("A{}", row + 1),
+                    key,
+                    None,
+                    "规则文件中没有这一项，已忽略".into(),
                     Filler::Unit,
                 );
             }
         }
     }
-    for key in keys.keys() {
-        if !fields.iter().any(|f| f.key == *key) {
-            let row = keys[key][0];
-            r.problem(
-                Severity::Warning,
-                sheet,
-                &format!("A{}", row + 1),
-                key,
-                None,
-                "规则文件中没有这一项，已忽略".into(),
-                Filler::Unit,
-            );
-        }
-    }
-    for field in fields {
-        let rows = keys.get(&field.key).map(Vec::as_slice).unwrap_or(&[]);
+
+    /// The field's cell (its index in [`Reading::cells`]) and row; `None`, with a problem,
+    /// when its row is missing or repeated.
+    fn field_cell(&self, r: &mut Reading, field: &Field) -> Option<(usize, u32)> {
+        let (sheet, col) = (self.sheet, self.col);
+        let rows = self.keys.get(&field.key).map(Vec::as_slice).unwrap_or(&[]);
         let Some(&row) = rows.first() else {
             let (severity, what) = if field.required {
                 (Severity::Error, "这一项必填")
@@ -744,7 +815,7 @@ fn read_form(
                 field.filler,
             );
             r.reported.push(field.key.clone());
-            continue;
+            return None;
         };
         let index = r.add_cell(sheet, row, col, &field.label, field.filler);
         r.by_key.insert(field.key.clone(), index);
@@ -768,9 +839,16 @@ fn read_form(
                 field.filler,
             );
             r.reported.push(field.key.clone());
-            continue;
+            return None;
         }
-        let cell = range.get_value((row, col)).map_or(Cell::Blank, data_cell);
+        Some((index, row))
+    }
+
+    /// The field's value as the rule reads it; `None` when blank (an error if required)
+    /// or not one of a drop-down's choices.
+    fn field_value(&self, r: &mut Reading, field: &Field, index: usize, row: u32) -> Option<Raw> {
+        let sheet = self.sheet;
+        let cell = self.range.get_value((row, self.col)).map_or(Cell::Blank, data_cell);
         let raw = match (cell, &field.rule) {
             (Cell::Blank, _) => {
                 if field.required {
@@ -782,7 +860,7 @@ fn read_form(
                     r.figure_error(sheet, &cell, &field.label, None, expected, field.filler);
                     r.reported.push(field.key.clone());
                 }
-                continue;
+                return None;
             }
             (Cell::Number(s), Rule::Money { .. }) => Raw::Number(two_places(&s)),
             // `95` typed where `95%` was meant (9500%) is an error of `data::bind`'s, at this cell.
@@ -806,77 +884,127 @@ fn read_form(
                     format!("应为 {} 之一（从下拉列表选择）", items.join("、")),
                     field.filler,
                 );
-                continue;
+                return None;
             }
         }
-        if field.key == data::UNIT_NAME_KEYS[0] {
-            if let Raw::Text(s) = &raw {
-                r.unit = Some(s.clone());
-            }
-        }
-        data::insert_nested(entries, &key_path(&field.key), raw, Some((index, 0)), None);
+        Some(raw)
     }
 }
 
+/// Reads a target list's sheet: one item per row with anything filled in.
 fn read_list(r: &mut Reading, sheet: &str, range: &Range<Data>, list: &ListSheet) -> Raw {
-    let (Some((top, left)), Some((bottom, right))) = (range.start(), range.end()) else {
+    let Some(bottom) = range.end().map(|(bottom, _)| bottom) else {
         return Raw::Array(Vec::new());
     };
-    let header_row = if left == 0 {
-        (top..=bottom).find(|&row| text_of(range.get_value((row, 0))) == HEADER_KEY)
-    } else {
-        None
+    let Some(columns) = ListColumns::find(r, sheet, range, list) else {
+        return Raw::Array(Vec::new());
     };
-    let stem = |h: &str| h.split('（').next().unwrap_or(h).trim().to_owned();
-    let mut cols: Vec<(u32, &str, &str)> = Vec::new();
-    let mut missing = Vec::new();
-    if let Some(h) = header_row {
-        for (header, field) in LIST_COLUMNS.iter().skip(1) {
-            match (0..=right).find(|&c| stem(&text_of(range.get_value((h, c)))) == stem(header)) {
-                Some(c) => cols.push((c, field, header)),
-                None => missing.push(stem(header)),
-            }
+    let mut items = Vec::new();
+    for row in columns.header_row + 1..=bottom {
+        if let Some(item) = columns.item(r, row, items.len() + 1) {
+            items.push(item);
         }
     }
-    let Some(header_row) = header_row.filter(|_| missing.is_empty()) else {
+    if items.is_empty() {
         r.problem(
-            Severity::Error,
+            Severity::Warning,
             sheet,
             "",
             &list.name,
             None,
-            format!(
-                "找不到表头行{}（隐藏的 A 列中标记为 `{HEADER_KEY}` 的行）：表头可能被删除或改动了",
-                if missing.is_empty() {
-                    String::new()
-                } else {
-                    format!("中的「{}」列", missing.join("」「"))
-                }
-            ),
+            "没有填写任何目标：按规则文件，没有目标的类别按满分计；如果单位确有目标，请补填".into(),
             Filler::Unit,
         );
-        r.reported.push(list.name.clone());
-        return Raw::Array(Vec::new());
-    };
-    let first_col = cols.iter().map(|c| c.0).min().unwrap_or(0);
-    let last_col = cols.iter().map(|c| c.0).max().unwrap_or(0);
-    let mut items = Vec::new();
-    for row in header_row + 1..=bottom {
-        let cells: Vec<(u32, &str, &str, Cell)> = cols
+    }
+    Raw::Array(items)
+}
+
+/// A header's name without its note: `达成（定性目标填写）` → `达成`.
+fn stem(h: &str) -> String {
+    h.split('（').next().unwrap_or(h).trim().to_owned()
+}
+
+/// A target list's sheet whose header was found: where each column of [`LIST_COLUMNS`] is.
+struct ListColumns<'a> {
+    sheet: &'a str,
+    range: &'a Range<Data>,
+    list: &'a ListSheet,
+    /// The header row (absolute).
+    header_row: u32,
+    /// (absolute column, field, header) of each column after 序号.
+    cols: Vec<(u32, &'static str, &'static str)>,
+}
+
+impl<'a> ListColumns<'a> {
+    /// Finds the header row and its columns; `None`, with a problem, when the header or
+    /// one of its columns is missing (or, without a problem, when the sheet is empty).
+    fn find(r: &mut Reading, sheet: &'a str, range: &'a Range<Data>, list: &'a ListSheet) -> Option<Self> {
+        let (Some((top, left)), Some((bottom, right))) = (range.start(), range.end()) else {
+            return None;
+        };
+        let header_row = if left == 0 {
+            (top..=bottom).find(|&row| text_of(range.get_value((row, 0))) == HEADER_KEY)
+        } else {
+            None
+        };
+        let mut cols: Vec<(u32, &'static str, &'static str)> = Vec::new();
+        let mut missing = Vec::new();
+        if let Some(h) = header_row {
+            for (header, field) in LIST_COLUMNS.iter().skip(1) {
+                match (0..=right).find(|&c| stem(&text_of(range.get_value((h, c)))) == stem(header)) {
+                    Some(c) => cols.push((c, field, header)),
+                    None => missing.push(stem(header)),
+                }
+            }
+        }
+        let Some(header_row) = header_row.filter(|_| missing.is_empty()) else {
+            r.problem(
+                Severity::Error,
+                sheet,
+                "",
+                &list.name,
+                None,
+                format!(
+                    "找不到表头行{}（隐藏的 A 列中标记为 `{HEADER_KEY}` 的行）：表头可能被删除或改动了",
+                    if missing.is_empty() {
+                        String::new()
+                    } else {
+                        format!("中的「{}」列", missing.join("」「"))
+                    }
+                ),
+                Filler::Unit,
+            );
+            r.reported.push(list.name.clone());
+            return None;
+        };
+        Some(ListColumns {
+            sheet,
+            range,
+            list,
+            header_row,
+            cols,
+        })
+    }
+
+    /// The `n`th target, from `row`: a table of its filled-in cells, located at the whole
+    /// row; `None` for a blank row. A target without a name is an error.
+    fn item(&self, r: &mut Reading, row: u32, n: usize) -> Option<(Raw, jixiao::data::Loc)> {
+        let (sheet, list) = (self.sheet, self.list);
+        let cells: Vec<(u32, &str, &str, Cell)> = self
+            .cols
             .iter()
             .map(|&(c, field, header)| {
                 (
                     c,
                     field,
                     header,
-                    range.get_value((row, c)).map_or(Cell::Blank, data_cell),
+                    self.range.get_value((row, c)).map_or(Cell::Blank, data_cell),
                 )
             })
             .collect();
         if cells.iter().all(|c| c.3 == Cell::Blank) {
-            continue;
+            return None;
         }
-        let n = items.len() + 1;
         let name = cells
             .iter()
             .find(|c| c.1 == "名称")
@@ -887,6 +1015,8 @@ fn read_list(r: &mut Reading, sheet: &str, range: &Range<Data>, list: &ListSheet
         } else {
             format!("{}[{n}]（{name}）", list.name)
         };
+        let first_col = self.cols.iter().map(|c| c.0).min().unwrap_or(0);
+        let last_col = self.cols.iter().map(|c| c.0).max().unwrap_or(0);
         let range_ref = format!(
             "{}{}:{}{}",
             column_letters(first_col as usize),
@@ -926,20 +1056,8 @@ fn read_list(r: &mut Reading, sheet: &str, range: &Range<Data>, list: &ListSheet
             let index = r.add_cell(sheet, row, c, &format!("{label}{}", stem(header)), Filler::Unit);
             fields.push((field.to_owned(), raw, Some((index, 0))));
         }
-        items.push((Raw::Table(fields), Some((item_index, 0))));
+        Some((Raw::Table(fields), Some((item_index, 0))))
     }
-    if items.is_empty() {
-        r.problem(
-            Severity::Warning,
-            sheet,
-            "",
-            &list.name,
-            None,
-            "没有填写任何目标：按规则文件，没有目标的类别按满分计；如果单位确有目标，请补填".into(),
-            Filler::Unit,
-        );
-    }
-    Raw::Array(items)
 }
 
 fn text_of_cell(cell: &Cell) -> String {

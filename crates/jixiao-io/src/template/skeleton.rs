@@ -75,6 +75,18 @@ fn value_line(out: &mut String, f: &Field, key: &str) {
 /// Writes the skeleton.
 pub fn write(t: &Template) -> String {
     let mut out = String::new();
+    write_preamble(&mut out, t);
+    write_basic(&mut out, t);
+    for list in t.lists() {
+        write_list(&mut out, list);
+    }
+    write_review(&mut out, t);
+    write_stated(&mut out, t);
+    out
+}
+
+/// The comment at the top: what the file is, where it came from, how to fill it in.
+fn write_preamble(out: &mut String, t: &Template) {
     out.push_str(&format!("# {}（{} 年度）单位填报数据\n", t.title, t.year));
     out.push_str(&format!(
         "# 由 jixiao template 根据{}的规则文件生成（规则文件 SHA-256 {}）。\n",
@@ -86,29 +98,36 @@ pub fn write(t: &Template) -> String {
          # 行首有 # 的是选填项：要填时去掉行首的 #。留着 \"\" 的必填项，评价时会逐项列出。\n\
          # 检查：jixiao validate 规则文件.jx 本文件.toml；评价：jixiao eval 规则文件.jx 本文件.toml\n\n",
     );
-    let fields_by_role = |role: FormRole| -> Vec<(Option<String>, Vec<Field>)> {
-        let mut groups: Vec<(Option<String>, Vec<Field>)> = Vec::new();
-        for sheet in &t.sheets {
-            if let Body::Form { role: r, rows } = &sheet.body {
-                if *r != role {
-                    continue;
-                }
-                for row in rows {
-                    match row {
-                        FormRow::Section(s) => groups.push((Some(s.clone()), Vec::new())),
-                        FormRow::Field(f) => match groups.last_mut() {
-                            Some((_, g)) => g.push(f.clone()),
-                            None => groups.push((None, vec![f.clone()])),
-                        },
-                        FormRow::Note(_) => {}
-                    }
+}
+
+/// The fields of the form sheets of one role, grouped under their section headings
+/// (`None`: fields before the first heading).
+fn fields_by_role(t: &Template, role: FormRole) -> Vec<(Option<String>, Vec<Field>)> {
+    let mut groups: Vec<(Option<String>, Vec<Field>)> = Vec::new();
+    for sheet in &t.sheets {
+        if let Body::Form { role: r, rows } = &sheet.body {
+            if *r != role {
+                continue;
+            }
+            for row in rows {
+                match row {
+                    FormRow::Section(s) => groups.push((Some(s.clone()), Vec::new())),
+                    FormRow::Field(f) => match groups.last_mut() {
+                        Some((_, g)) => g.push(f.clone()),
+                        None => groups.push((None, vec![f.clone()])),
+                    },
+                    FormRow::Note(_) => {}
                 }
             }
         }
-        groups
-    };
+    }
+    groups
+}
+
+/// The basic form's inputs: top-level keys first, then one table per section.
+fn write_basic(out: &mut String, t: &Template) {
     // Sections of the basic form become tables (unless a name would clash with a key).
-    let basic = fields_by_role(FormRole::Basic);
+    let basic = fields_by_role(t, FormRole::Basic);
     let keys: Vec<String> = t.fields().map(|(_, f)| f.key.clone()).collect();
     let list_names: Vec<&str> = t.lists().map(|l| l.name.as_str()).collect();
     let mut top_level: Vec<Field> = Vec::new();
@@ -133,56 +152,62 @@ pub fn write(t: &Template) -> String {
         }
     }
     for f in &top_level {
-        value_line(&mut out, f, &f.key);
+        value_line(out, f, &f.key);
     }
     for (name, heading, fields) in &tables {
         out.push_str(&format!("\n# ══ {heading} ══\n[{}]\n", quoted(name)));
         for f in fields {
-            value_line(&mut out, f, &f.key);
+            value_line(out, f, &f.key);
         }
     }
-    for list in t.lists() {
-        out.push_str(&format!(
-            "\n# ══ {} ══ 每个目标写一段 [[{}]]，按需要复制；没有目标时删去这些段落，\n# 并在文件开头（第一个 [表] 之前）写 {} = []。\n",
-            list.name,
-            quoted(&list.name),
-            quoted(&list.name)
-        ));
-        let items: Vec<ListItem> = if list.items.is_empty() {
-            vec![ListItem {
-                category: String::new(),
-                name: String::new(),
-                target: String::new(),
-                actual: String::new(),
-                met: None,
-            }]
+}
+
+/// One target list: a `[[清单]]` block per target filled in, or one empty block.
+fn write_list(out: &mut String, list: &ListSheet) {
+    out.push_str(&format!(
+        "\n# ══ {} ══ 每个目标写一段 [[{}]]，按需要复制；没有目标时删去这些段落，\n# 并在文件开头（第一个 [表] 之前）写 {} = []。\n",
+        list.name,
+        quoted(&list.name),
+        quoted(&list.name)
+    ));
+    let items: Vec<ListItem> = if list.items.is_empty() {
+        vec![ListItem {
+            category: String::new(),
+            name: String::new(),
+            target: String::new(),
+            actual: String::new(),
+            met: None,
+        }]
+    } else {
+        list.items.clone()
+    };
+    for item in &items {
+        out.push_str(&format!("[[{}]]\n", quoted(&list.name)));
+        let categories = if list.categories.is_empty() {
+            String::new()
         } else {
-            list.items.clone()
+            format!("   # {}", list.categories.join("、"))
         };
-        for item in &items {
-            out.push_str(&format!("[[{}]]\n", quoted(&list.name)));
-            let categories = if list.categories.is_empty() {
-                String::new()
-            } else {
-                format!("   # {}", list.categories.join("、"))
-            };
-            out.push_str(&format!("\"类别\" = {}{categories}\n", quoted(&item.category)));
-            out.push_str(&format!("\"名称\" = {}\n", quoted(&item.name)));
-            out.push_str(&format!(
-                "\"目标\" = {}   # 照原文，例如 \"≥95%\"、\"≥100 人\"\n",
-                quoted(&item.target)
-            ));
-            out.push_str(&format!(
-                "\"实际\" = {}   # 例如 \"100%\"、\"148 人\"\n",
-                quoted(&item.actual)
-            ));
-            match item.met {
-                Some(m) => out.push_str(&format!("\"达成\" = {m}\n")),
-                None => out.push_str("# \"达成\" = true   # 目标或实际不是数值（定性目标）时填写 true 或 false\n"),
-            }
+        out.push_str(&format!("\"类别\" = {}{categories}\n", quoted(&item.category)));
+        out.push_str(&format!("\"名称\" = {}\n", quoted(&item.name)));
+        out.push_str(&format!(
+            "\"目标\" = {}   # 照原文，例如 \"≥95%\"、\"≥100 人\"\n",
+            quoted(&item.target)
+        ));
+        out.push_str(&format!(
+            "\"实际\" = {}   # 例如 \"100%\"、\"148 人\"\n",
+            quoted(&item.actual)
+        ));
+        match item.met {
+            Some(m) => out.push_str(&format!("\"达成\" = {m}\n")),
+            None => out.push_str("# \"达成\" = true   # 目标或实际不是数值（定性目标）时填写 true 或 false\n"),
         }
     }
-    let review = fields_by_role(FormRole::Review);
+}
+
+/// The reviewers' table, when any indicator is scored by review.
+fn write_review(out: &mut String, t: &Template) {
+    let review = fields_by_role(t, FormRole::Review);
     if review.iter().any(|(_, g)| !g.is_empty()) {
         out.push_str(&format!(
             "\n# ══ 评审打分：由财政局评审人员填写，单位不填 ══\n[{}]\n",
@@ -190,10 +215,14 @@ pub fn write(t: &Template) -> String {
         ));
         for f in review.iter().flat_map(|(_, g)| g) {
             let name = f.key.split_once('.').map_or(f.key.as_str(), |(_, n)| n);
-            value_line(&mut out, f, name);
+            value_line(out, f, name);
         }
     }
-    let stated = fields_by_role(FormRole::Stated);
+}
+
+/// The unit's self-evaluation table, with a subtable per kind of stated value.
+fn write_stated(out: &mut String, t: &Template) {
+    let stated = fields_by_role(t, FormRole::Stated);
     out.push_str(&format!(
         "\n# ══ 单位自评（选填）：照自评报告填写，供财政局复核对照 ══\n[{}]\n",
         quoted(data::STATED_KEYS[0])
@@ -210,7 +239,6 @@ pub fn write(t: &Template) -> String {
             out.push_str(&format!("\n{table}\n"));
             current_table = table;
         }
-        value_line(&mut out, f, name);
+        value_line(out, f, name);
     }
-    out
 }
