@@ -58,8 +58,10 @@ fn resolve_depth(source: &SourceFile, load: &Loader, depth: usize) -> Result<Sou
     ))
 }
 
-/// What a top-level item is, for "the child's item of the same key replaces it".
-fn key(item: &Item) -> Option<String> {
+/// What a top-level item is, for "the child's item of the same key replaces it" (and for
+/// the language server, which finds where a merged item was written by it). Edits have no
+/// key; a `测试` has one, though merging never lets one file's tests replace another's.
+pub fn item_key(item: &Item) -> Option<String> {
     Some(match item {
         Item::Title(_) => "标题".into(),
         Item::Year(_) => "年度".into(),
@@ -76,7 +78,8 @@ fn key(item: &Item) -> Option<String> {
         Item::Check(c) => format!("勾稽 {}", c.name.node),
         Item::Compare(c) => format!("对照 {}", c.name.node),
         Item::Node(n) => format!("指标 {}", n.name.node),
-        Item::Replace(_) | Item::Delete { .. } | Item::Add { .. } | Item::Adjust { .. } | Item::Test(_) => return None,
+        Item::Test(t) => format!("测试 {}", t.name.node),
+        Item::Replace(_) | Item::Delete { .. } | Item::Add { .. } | Item::Adjust { .. } => return None,
     })
 }
 
@@ -133,7 +136,7 @@ fn collect_edits<'c>(
             }
             Item::Test(_) => {}
             other => {
-                if let Some(k) = key(other) {
+                if let Some(k) = item_key(other) {
                     overrides.insert(k, i);
                 }
                 let _ = span;
@@ -216,7 +219,7 @@ fn merge(
         if matches!(item, Item::Test(_)) {
             continue; // a base file's tests describe the base year, not this one
         }
-        let k = key(item);
+        let k = item_key(item);
         if let Some(k) = &k {
             if let Some((_, _, seen)) = edits.delete.get_mut(k) {
                 *seen = true;
@@ -250,7 +253,7 @@ fn merge(
     }
     close_section(&mut out, &mut section);
     for (i, item) in child.items.iter().enumerate() {
-        let fresh = key(item).is_some() && !used.contains(&i);
+        let fresh = item_key(item).is_some() && !used.contains(&i);
         if fresh || matches!(item, Item::Test(_)) {
             // A new input keeps the 栏目 it was written in.
             let section = match item {

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use jixiao::ast::{CriterionKind, Item, Node, RuleSet};
 use jixiao::diagnostics::{CheckCode, CheckError, Level, LoadError, SyntaxError};
+use jixiao::inherit::item_key;
 use jixiao::source::{SourceFile, Span};
 
 use crate::index::{self, Occurrence};
@@ -562,29 +563,6 @@ fn push_nodes<'a>(n: &'a Node, out: &mut Vec<(Span, UnitKey<'a>)>) {
     for c in &n.children {
         push_nodes(c, out);
     }
-}
-
-/// The same key `inherit` merges items by.
-fn item_key(item: &Item) -> Option<String> {
-    Some(match item {
-        Item::Title(_) => "标题".into(),
-        Item::Year(_) => "年度".into(),
-        Item::Issuer(_) => "发布单位".into(),
-        Item::FullMarks(_) => "满分".into(),
-        Item::DefaultStepping(_) => "计步".into(),
-        Item::ScorePrecision(_) => "得分精度".into(),
-        Item::UndefinedDefault(_) => "无法计算时".into(),
-        Item::NotApplicableRule(_) => "不适用时".into(),
-        Item::Grades(_) => "等级".into(),
-        Item::Input(i) => format!("输入 {}", i.name.node),
-        Item::TargetList(t) => format!("目标清单 {}", t.name.node),
-        Item::Let(l) => format!("计算 {}", l.name.node),
-        Item::Check(c) => format!("勾稽 {}", c.name.node),
-        Item::Compare(c) => format!("对照 {}", c.name.node),
-        Item::Node(n) => format!("指标 {}", n.name.node),
-        Item::Test(t) => format!("测试 {}", t.name.node),
-        Item::Replace(_) | Item::Delete { .. } | Item::Add { .. } | Item::Adjust { .. } => return None,
-    })
 }
 
 /// An indicator of this name anywhere in a file (its tree, `替换`, `新增`).
