@@ -81,3 +81,33 @@ fn fmt_check_passes_on_the_bundled_rules() {
     let (code, _, err) = jixiao(&["fmt", "--check", "rules/"]);
     assert_eq!(code, 0, "{err}");
 }
+
+#[test]
+fn shell_completions_cover_every_subcommand() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let (code, out, err) = jixiao(&["completions", shell]);
+        assert_eq!(code, 0, "{shell}: {err}");
+        for sub in [
+            "eval", "audit", "check", "fmt", "test", "show", "diff", "template", "validate", "lsp",
+        ] {
+            assert!(out.contains(sub), "{shell} completions lack `{sub}`");
+        }
+    }
+    let (code, _, err) = jixiao(&["completions", "tcsh"]);
+    assert_eq!(code, 2, "an unknown shell is a usage error");
+    assert!(err.contains("tcsh"), "{err}");
+}
+
+#[test]
+fn a_rule_files_warnings_are_counted_once_and_quiet_silences_them() {
+    // The workload's rule file has six intended warnings (see its header); the seed's data
+    // does not fit it, which does not matter here: the rule file is loaded first.
+    let (_, _, err) = jixiao(&["eval", "benches/workload/workload.jx", SEED]);
+    assert!(
+        err.contains("提示：规则文件 benches/workload/workload.jx 有 6 个警告，不影响评价；用 `jixiao check benches/workload/workload.jx` 查看"),
+        "{err}"
+    );
+    assert!(!err.contains("无法证明"), "warnings are not printed in full: {err}");
+    let (_, _, err) = jixiao(&["--quiet", "eval", "benches/workload/workload.jx", SEED]);
+    assert!(!err.contains("个警告"), "{err}");
+}

@@ -52,6 +52,14 @@ enum Command {
     Serve(cli::serve::ServeArgs),
     /// 启动语言服务器（LSP，供编辑器使用，经标准输入输出通信）(language server)
     Lsp(cli::lsp::LspArgs),
+    /// 输出命令行补全脚本：bash、zsh、fish 或 powershell (shell completions)
+    Completions(CompletionsArgs),
+}
+
+#[derive(clap::Args)]
+struct CompletionsArgs {
+    /// 哪种命令行：bash、zsh、fish、powershell、elvish
+    shell: clap_complete::Shell,
 }
 
 /// Rule files nest formulas; a generous stack keeps the recursive stages safe within
@@ -187,6 +195,15 @@ fn run(cli: Cli) -> miette::Result<ExitCode> {
         Command::Eval(args) => cli::eval::run(args),
         Command::Template(args) => cli::template::run(args),
         Command::Validate(args) => cli::validate::run(args),
+        Command::Completions(args) => {
+            // The script for `jixiao`, generated from the same definitions clap parses with,
+            // into memory first: clap_complete panics on a failed write (a closed pipe).
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut command, "jixiao", &mut script);
+            write_stdout(&String::from_utf8_lossy(&script))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Audit(mut args) => {
             args.audit = true;
             cli::eval::run(args)
