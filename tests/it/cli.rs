@@ -111,3 +111,53 @@ fn a_rule_files_warnings_are_counted_once_and_quiet_silences_them() {
     let (_, _, err) = jixiao(&["--quiet", "eval", "benches/workload/workload.jx", SEED]);
     assert!(!err.contains("个警告"), "{err}");
 }
+
+#[test]
+fn help_and_usage_errors_are_in_chinese() {
+    let (code, out, err) = jixiao(&["--help"]);
+    assert_eq!(code, 0, "{err}");
+    for word in [
+        "用法：jixiao",
+        "命令:",
+        "选项:",
+        "显示帮助",
+        "显示版本",
+        "eval",
+        "completions",
+    ] {
+        assert!(out.contains(word), "`{word}` missing from --help:\n{out}");
+    }
+    for english in ["Usage:", "Commands:", "Options:", "Print help", "Print version"] {
+        assert!(!out.contains(english), "`{english}` in --help:\n{out}");
+    }
+    let (code, out, _) = jixiao(&["eval", "--help"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("参数:") && out.contains("<RULES>") && out.contains("选项:"),
+        "{out}"
+    );
+    assert!(
+        out.find("<RULES>") < out.find("<DATA>"),
+        "positional arguments keep their order:\n{out}"
+    );
+    // Usage errors: Chinese, with clap's suggestion, exit 2.
+    for (args, expect) in [
+        (vec!["evl"], "没有 `evl` 这个命令；是否指 `eval`？"),
+        (
+            vec!["eval", "--formt", "json"],
+            "不认识的选项或参数 `--formt`；是否指 `--format`？",
+        ),
+        (
+            vec!["check", "--format", "xml", RULES],
+            "`xml` 不是 --format <FORMAT> 可以取的值；可以取：text、json",
+        ),
+        (vec!["eval"], "缺少参数：<RULES>、<DATA>..."),
+        (vec![], "缺少命令"),
+    ] {
+        let (code, _, err) = jixiao(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.starts_with("错误："), "{args:?}: {err}");
+        assert!(err.contains(expect), "{args:?}: {err}");
+        assert!(!err.contains("error:") && !err.contains("tip:"), "{args:?}: {err}");
+    }
+}

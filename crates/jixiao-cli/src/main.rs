@@ -67,7 +67,27 @@ struct CompletionsArgs {
 const STACK_BYTES: usize = 256 * 1024 * 1024;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let command = cli::usage::localize(<Cli as clap::CommandFactory>::command());
+    let cli = match command
+        .try_get_matches()
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m))
+    {
+        Ok(cli) => cli,
+        // Help and version are printed as asked; anything else is a usage error (2).
+        Err(e)
+            if matches!(
+                e.kind(),
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
+            ) =>
+        {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("错误：{}", cli::usage::message(&e));
+            return ExitCode::from(2);
+        }
+    };
     // Ctrl-C, SIGTERM or SIGHUP in the middle of writing `-o`: remove the temporary file
     // rather than leave it beside the user's files. (The server handles its own signals.)
     // The language server ends when its editor says so (or closes its input).
@@ -198,7 +218,7 @@ fn run(cli: Cli) -> miette::Result<ExitCode> {
         Command::Completions(args) => {
             // The script for `jixiao`, generated from the same definitions clap parses with,
             // into memory first: clap_complete panics on a failed write (a closed pipe).
-            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut command = cli::usage::localize(<Cli as clap::CommandFactory>::command());
             let mut script = Vec::new();
             clap_complete::generate(args.shell, &mut command, "jixiao", &mut script);
             write_stdout(&String::from_utf8_lossy(&script))?;

@@ -61,7 +61,7 @@ pub struct EvalArgs {
 pub enum Format {
     /// 终端表格（一个单位时为完整评分表）
     Table,
-    /// JSON（一个单位时为单个对象，多个单位时为数组）
+    /// JSON（一个单位时为它的评价结果；多个单位时为 {"version", "rules", "units": [...]}）
     Json,
     /// JSON Lines：每个单位一行
     Jsonl,

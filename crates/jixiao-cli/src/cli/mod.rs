@@ -10,6 +10,7 @@ pub mod serve;
 pub mod show;
 pub mod template;
 pub mod test;
+pub mod usage;
 pub mod validate;
 
 use std::path::{Path, PathBuf};
