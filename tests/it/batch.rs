@@ -316,7 +316,7 @@ fn bad_rows_in_the_middle_are_kept_marked_and_in_order() {
     assert!(run.err.contains("错误：") && run.err.contains("八十六"), "{}", run.err);
 
     let strict = jixiao(&["eval", RULES, path_str(&path), "--format", "csv", "--strict"]);
-    assert_eq!(strict.code, 1, "--strict fails a run with errors");
+    assert_eq!(strict.code, 3, "--strict fails a run with errors, with its own code");
     assert_eq!(strict.out, run.out, "and still writes every row");
 }
 

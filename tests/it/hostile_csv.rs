@@ -69,7 +69,7 @@ fn a_stray_quote_does_not_swallow_the_rows_after_it() {
     assert!(err.contains("共 1001 行"), "{err}");
     // --strict and validate see the same.
     let (strict, _, _) = jixiao(&["eval", WORKLOAD, path.to_str().unwrap(), "--format", "csv", "--strict"]);
-    assert_eq!(strict, 1);
+    assert_eq!(strict, 3);
     let (code, out, err) = jixiao(&["validate", WORKLOAD, path.to_str().unwrap()]);
     assert_eq!(code, 1, "{out}{err}");
     assert!(err.contains("2 个有错误"), "{err}");

@@ -203,7 +203,7 @@ fn an_indicator_without_a_score_makes_the_batch_row_incomplete_and_strict_fail()
     let mut strict = args.to_vec();
     strict.push("--strict");
     let (code, _, _) = jixiao(&strict);
-    assert_eq!(code, 1);
+    assert_eq!(code, 3);
 }
 
 /// `--partial` (item 5): a unit that gives only 编制人数 and 实有人数 gets the one score those
@@ -303,7 +303,7 @@ fn eval_partial_on_the_command_line() {
     );
     assert!(err.contains("总分不完整"), "{err}");
     let (code, _, _) = jixiao(&["eval", "rules/yueyang-2021.jx", data, "--partial", "--strict"]);
-    assert_eq!(code, 1);
+    assert_eq!(code, 3);
 }
 
 /// `测试` cases expect 不适用, 无法计算 and 不完整 by name (不适用 is a keyword, unquoted),

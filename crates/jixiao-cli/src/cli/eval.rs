@@ -255,7 +255,7 @@ fn report_tally(args: &EvalArgs, tally: &batch::Tally) -> ExitCode {
         return ExitCode::from(1);
     }
     if args.strict && (tally.error_count > 0 || tally.incomplete_count > 0) {
-        return ExitCode::from(1);
+        return ExitCode::from(super::EXIT_STRICT);
     }
     ExitCode::SUCCESS
 }
@@ -299,7 +299,7 @@ fn single_unit(args: &EvalArgs, format: OutputFormat) -> miette::Result<ExitCode
     if let Some(note) = ev.scoring.as_ref().filter(|_| !ev.complete) {
         eprintln!("注意：{}", note.text);
         if args.strict {
-            return Ok(ExitCode::from(1));
+            return Ok(ExitCode::from(super::EXIT_STRICT));
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -15,6 +15,13 @@ pub mod validate;
 
 use std::path::{Path, PathBuf};
 
+/// Exit codes, the same for every command and any mix of inputs (docs/clerk-guide.md):
+/// 0 done; 1 a rule file that does not check, an input that cannot be read, or the one
+/// unit given that cannot be evaluated; 2 a usage error (the command line itself);
+/// [`EXIT_STRICT`] when `--strict` finds units in error or incomplete (their rows are still
+/// written), so a script can tell "the run failed" from "the run found bad units".
+pub const EXIT_STRICT: u8 = 3;
+
 /// Expands directories into the `.jx` files below them (sorted), keeps files as given.
 pub fn rule_files(paths: &[PathBuf]) -> miette::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
