@@ -161,3 +161,30 @@ fn help_and_usage_errors_are_in_chinese() {
         assert!(!err.contains("error:") && !err.contains("tip:"), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn diagnostics_are_not_wrapped_into_a_pipe() {
+    // A long Chinese message stays one line when stderr is not a terminal (issue 21: in a
+    // pipe, lines were wrapped at 80 columns, breaking words: 例/│ 如).
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("长.jx");
+    std::fs::write(
+        &file,
+        "标题 \"示例\"\n年度 2021\n满分 10\n计步 连续\n输入 编制人数: 人\n输入 实有人数: 人\n\
+         一级 投入 分值 10 {\n  二级 预算配置 分值 10 {\n    三级 财政供养人员控制率 分值 10 {\n\
+         公式 实有人数 / 编制人数\n      显示 百分比 2\n      评分 扣分 { 基准 100%  每超过 1 百分点 扣 0.5 }\n\
+         }\n  }\n}\n等级 { 优秀 >= 9  合格 [6, 9)  不合格 < 6 }\n",
+    )
+    .unwrap();
+    let (code, _, err) = jixiao(&["check", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let line = err
+        .lines()
+        .find(|l| l.contains("的数值可能无法计算"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        line.contains("除数 `编制人数` 为 0"),
+        "the message is cut over lines:\n{err}"
+    );
+    assert!(line.chars().count() > 80, "{line}");
+}
