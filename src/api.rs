@@ -403,7 +403,7 @@ fn read_text(path: &Path) -> Result<String, Error> {
     std::fs::read(path)
         .map_err(|e| Error::Io {
             path: path.display().to_string(),
-            message: io_message(&e),
+            message: crate::diagnostics::io_message(&e),
         })
         .and_then(|bytes| {
             String::from_utf8(bytes).map_err(|_| Error::Io {
@@ -411,16 +411,6 @@ fn read_text(path: &Path) -> Result<String, Error> {
                 message: "不是 UTF-8 编码的文本".into(),
             })
         })
-}
-
-/// An I/O error in Chinese for the common cases (never "os error 2").
-pub(crate) fn io_message(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "文件不存在".into(),
-        std::io::ErrorKind::PermissionDenied => "没有权限".into(),
-        std::io::ErrorKind::IsADirectory => "这是一个目录，不是文件".into(),
-        _ => e.to_string(),
-    }
 }
 
 /// A figure a unit reports, as [`Rules::inputs`] lists it: an `输入` of the rule file, or
@@ -829,18 +819,13 @@ impl UnitBuilder<'_> {
 }
 
 fn unknown_input(model: &crate::model::Model, name: &str) -> DataProblem {
-    let closest = model
-        .data_keys
-        .keys()
-        .map(|k| (strsim::normalized_levenshtein(k, name), k))
-        .filter(|(score, _)| *score >= 0.5)
-        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)));
+    let close = crate::check::suggest(name, model.data_keys.keys().map(String::as_str));
     DataProblem {
         kind: ProblemKind::UnknownInput,
         field: name.to_owned(),
         value: None,
-        message: match closest {
-            Some((_, k)) => format!("规则文件没有这个输入；是否指 `{k}`？"),
+        message: match close.first() {
+            Some(k) => format!("规则文件没有这个输入；是否指 `{k}`？"),
             None => "规则文件没有这个输入".into(),
         },
         location: None,

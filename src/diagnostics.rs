@@ -575,6 +575,16 @@ impl EvalErrorKind {
     }
 }
 
+/// An I/O error in Chinese for the common cases (never "os error 2").
+pub fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "文件不存在".into(),
+        std::io::ErrorKind::PermissionDenied => "没有权限".into(),
+        std::io::ErrorKind::IsADirectory => "这是一个目录，不是文件".into(),
+        _ => e.to_string(),
+    }
+}
+
 /// Renders any diagnostic as plain text at a fixed width (tests, files, non-terminals).
 pub fn render_plain(diagnostic: &dyn Diagnostic) -> String {
     let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())

@@ -94,7 +94,6 @@ struct Edits<'c> {
 
 /// This file's edits (`替换`, `删除`, `新增`, `调整`) by what they change, the items it
 /// redefines (by key, with their index), and where each `替换` names its indicator.
-#[allow(clippy::type_complexity)]
 fn collect_edits<'c>(
     child_src: &SourceFile,
     child: &'c RuleSet,

@@ -377,45 +377,55 @@ fn compile_name(ck: &mut Checker, name: &str, span: Span, scope: Scope) -> (CExp
 /// one of the list's declared `类别`: a misspelt category matches no target and counts 0
 /// without a word.
 fn check_categories(ck: &mut Checker, list: usize, e: &ast::Expr) {
-    let categories = ck.lists[list].categories.clone();
-    if categories.is_empty() {
+    let mut written = Vec::new();
+    category_texts(e, &mut written);
+    let declared = &ck.lists[list];
+    if declared.categories.is_empty() {
         return;
     }
-    let is_category = |x: &ast::Expr| matches!(&x.kind, ExprKind::Name(n) if item_field(n) .is_some_and(|(f, _)| f == ItemField::Category));
+    let unknown: Vec<(String, Span)> = written
+        .into_iter()
+        .filter(|(s, _)| !declared.categories.contains(s))
+        .collect();
+    for (s, span) in unknown {
+        let declared = &ck.lists[list];
+        let close = suggest(&s, declared.categories.iter().map(String::as_str));
+        let listed = declared.categories.join("、");
+        let err = CheckError::new(
+            ck.source,
+            CheckCode::UnknownCategory,
+            format!(
+                "目标清单 `{}` 没有类别 \"{s}\"：这个条件不会选中任何目标",
+                declared.name
+            ),
+            (span, "这个类别".into()),
+        )
+        .label(declared.span, "类别在这里声明")
+        .help(match close.first() {
+            Some(c) => format!("是否指 \"{c}\"？声明的类别有：{listed}"),
+            None => format!("声明的类别有：{listed}"),
+        });
+        ck.push(err);
+    }
+}
+
+/// The texts compared with `类别` (`类别 = "…"`, `"…" != 类别`) anywhere in `e`.
+fn category_texts(e: &ast::Expr, out: &mut Vec<(String, Span)>) {
+    let is_category = |x: &ast::Expr| matches!(&x.kind, ExprKind::Name(n) if item_field(n).is_some_and(|(f, _)| f == ItemField::Category));
     match &e.kind {
-        ExprKind::Binary(BinOp::Eq | BinOp::Ne, a, b) => {
-            let text = match (&a.kind, &b.kind) {
-                (_, ExprKind::Text(s)) if is_category(a) => Some((s, b.span)),
-                (ExprKind::Text(s), _) if is_category(b) => Some((s, a.span)),
-                _ => None,
-            };
-            if let Some((s, span)) = text {
-                if !categories.iter().any(|c| c == s) {
-                    let close = suggest(s, categories.iter().map(String::as_str));
-                    let list_name = ck.lists[list].name.clone();
-                    let mut err = CheckError::new(
-                        ck.source,
-                        CheckCode::UnknownCategory,
-                        format!("目标清单 `{list_name}` 没有类别 \"{s}\"：这个条件不会选中任何目标"),
-                        (span, "这个类别".into()),
-                    )
-                    .label(ck.lists[list].span, "类别在这里声明");
-                    err = err.help(match close.first() {
-                        Some(c) => format!("是否指 \"{c}\"？声明的类别有：{}", categories.join("、")),
-                        None => format!("声明的类别有：{}", categories.join("、")),
-                    });
-                    ck.push(err);
-                }
-            }
-        }
+        ExprKind::Binary(BinOp::Eq | BinOp::Ne, a, b) => match (&a.kind, &b.kind) {
+            (_, ExprKind::Text(s)) if is_category(a) => out.push((s.clone(), b.span)),
+            (ExprKind::Text(s), _) if is_category(b) => out.push((s.clone(), a.span)),
+            _ => {}
+        },
         ExprKind::Binary(_, a, b) => {
-            check_categories(ck, list, a);
-            check_categories(ck, list, b);
+            category_texts(a, out);
+            category_texts(b, out);
         }
-        ExprKind::Unary(_, a) => check_categories(ck, list, a),
+        ExprKind::Unary(_, a) => category_texts(a, out),
         ExprKind::If(c, a, b) => {
             for x in [c, a, b] {
-                check_categories(ck, list, x);
+                category_texts(x, out);
             }
         }
         _ => {}
@@ -423,7 +433,7 @@ fn check_categories(ck: &mut Checker, list: usize, e: &ast::Expr) {
 }
 
 /// Up to three defined names close to `name` (edit distance over characters).
-fn suggest<'n>(name: &str, candidates: impl Iterator<Item = &'n str>) -> Vec<String> {
+pub(crate) fn suggest<'n>(name: &str, candidates: impl Iterator<Item = &'n str>) -> Vec<String> {
     let len = name.chars().count();
     let limit = (len / 3).max(1);
     let mut scored: Vec<(usize, &str)> = candidates

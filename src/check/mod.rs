@@ -19,7 +19,7 @@ use crate::diagnostics::{CheckCode, CheckError, CheckErrors, Level};
 use crate::model::*;
 use crate::source::{SourceFile, Span};
 
-pub(crate) use compile::Scope;
+pub(crate) use compile::{suggest, Scope};
 
 /// What a name in the rule file refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -261,14 +261,26 @@ impl Units<'_> {
 
     /// Comparing a rate with `100` (not `100%`) is almost always a missing `%`.
     fn missing_percent(&mut self, rate: &Dim, other: &CExpr) {
+        self.rate_against_plain_number(
+            rate,
+            other,
+            |n| format!("比率与 {n} 比较：是否少了 %？"),
+            "比率以小数存储（100% 即 1）；比较时写 `100%` 而不是 `100`",
+        );
+    }
+
+    /// A rate set against a plain constant beyond ±1 (`100`, where `100%` was meant): a
+    /// warning worded by `message` for the place it stands in.
+    fn rate_against_plain_number(
+        &mut self,
+        rate: &Dim,
+        other: &CExpr,
+        message: impl Fn(&Number) -> String,
+        help: &str,
+    ) {
         if let (true, CExprKind::Const(Value::Num(n))) = (rate.is_ratio(), &other.kind) {
             if n.clone().abs() > Number::ONE {
-                self.warn(
-                    other.span,
-                    format!("比率与 {n} 比较：是否少了 %？"),
-                    "这里",
-                    "比率以小数存储（100% 即 1）；比较时写 `100%` 而不是 `100`",
-                );
+                self.warn(other.span, message(n), "这里", help);
             }
         }
     }
@@ -288,16 +300,12 @@ impl Units<'_> {
                 let base = self.dim(baseline);
                 // `基准 100` on a rate is a baseline of 10000%: a missing `%`, as with 达标
                 // and 勾稽 comparisons.
-                if let (true, CExprKind::Const(Value::Num(n))) = (judged.is_ratio(), &baseline.kind) {
-                    if n.clone().abs() > Number::ONE {
-                        self.warn(
-                            baseline.span,
-                            format!("比率的扣分基准是 {n}：是否少了 %？"),
-                            "这里",
-                            "比率以小数存储（100% 即 1）；写作 `基准 100%`",
-                        );
-                    }
-                }
+                self.rate_against_plain_number(
+                    &judged,
+                    baseline,
+                    |n| format!("比率的扣分基准是 {n}：是否少了 %？"),
+                    "比率以小数存储（100% 即 1）；写作 `基准 100%`",
+                );
                 let judged = self.unify(&judged, &base, baseline.span, "比较：");
                 match unit {
                     StepUnit::PercentagePoint if !judged.is_ratio() && judged != Dim::Any => self.error(

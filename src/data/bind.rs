@@ -61,10 +61,9 @@ pub fn bind_with(model: &Model, raw: &Raw, file: &str, options: BindOptions) -> 
 #[allow(clippy::result_large_err)]
 pub fn check_value(model: &Model, input: usize, key: &str, raw: &Raw) -> Result<(), DataProblem> {
     let mut b = Binder::new(model, BindOptions::default());
-    match b.convert(input, key, raw, None) {
-        Some(_) => Ok(()),
-        None => Err(b.problems.pop().expect("a value not converted has its problem")),
-    }
+    // A value not converted has left its problem (and a converted one none).
+    b.convert(input, key, raw, None);
+    b.problems.pop().map_or(Ok(()), Err)
 }
 
 impl<'m> Binder<'m> {

@@ -534,6 +534,29 @@ fn computed_results(model: &Model, outcome: &Outcome, explain: bool) -> Vec<Comp
         .collect()
 }
 
+/// A unit's status in a batch (CLI rows, the server, the bindings): a final total.
+pub const UNIT_OK: &str = "正常";
+/// Evaluated, but some indicator has no score: no total, no grade.
+pub const UNIT_INCOMPLETE: &str = "不完整";
+/// Not evaluated: the unit's data (or evaluation) failed.
+pub const UNIT_ERROR: &str = "错误";
+
+impl Evaluation {
+    /// [`UNIT_OK`] or [`UNIT_INCOMPLETE`], as a batch lists this unit.
+    pub fn status(&self) -> &'static str {
+        unit_status(self.complete)
+    }
+}
+
+/// [`UNIT_OK`] for a complete evaluation, else [`UNIT_INCOMPLETE`].
+pub fn unit_status(complete: bool) -> &'static str {
+    if complete {
+        UNIT_OK
+    } else {
+        UNIT_INCOMPLETE
+    }
+}
+
 /// An indicator's status in [`IndicatorResult::status`].
 pub const STATUS_SCORED: &str = "已评分";
 /// Scored by the indicator's `无法计算时`.

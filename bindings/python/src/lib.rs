@@ -338,7 +338,7 @@ impl PyRules {
         match done {
             Ok((evaluation, summary)) => {
                 d.set_item("unit", &summary.unit)?;
-                d.set_item("status", if summary.complete { "正常" } else { "不完整" })?;
+                d.set_item("status", jixiao::report::unit_status(summary.complete))?;
                 d.set_item("error", py.None())?;
                 match evaluation {
                     Some(e) => d.set_item("evaluation", cache.convert(py, e)?)?,
@@ -347,7 +347,7 @@ impl PyRules {
             }
             Err(e) => {
                 d.set_item("unit", unit_name(input))?;
-                d.set_item("status", "错误")?;
+                d.set_item("status", jixiao::report::UNIT_ERROR)?;
                 d.set_item("error", error_dict(py, e)?)?;
                 d.set_item("evaluation", py.None())?;
             }
@@ -510,7 +510,7 @@ impl<'r> FrameColumns<'r> {
         match done {
             Ok((evaluation, s)) => {
                 row.push(text(&s.unit));
-                row.push(text(if s.complete { "正常" } else { "不完整" }));
+                row.push(text(jixiao::report::unit_status(s.complete)));
                 row.push(PyBool::new(py, s.complete).to_owned().into_any().unbind());
                 row.push(decimal(&decimal_text(&s.total_display).filter(|_| s.complete))?);
                 row.push(decimal(&s.total)?);
@@ -534,7 +534,7 @@ impl<'r> FrameColumns<'r> {
             }
             Err(e) => {
                 row.push(text(&unit_name(input)));
-                row.push(text("错误"));
+                row.push(text(jixiao::report::UNIT_ERROR));
                 // complete, total, total_exact, total_display, grade, self_total
                 row.extend((0..6).map(|_| none()));
                 row.push(text(&e.to_string()));

@@ -264,7 +264,7 @@ pub struct ManyEntry {
 /// as its error.
 pub fn evaluate_many(rules: &Rules, texts: &[Result<String, Box<ErrorInfo>>], options: &EvalOptions) -> Vec<ManyEntry> {
     let failed = |unit: String, error: Box<ErrorInfo>| ManyEntry {
-        status: "错误",
+        status: jixiao::report::UNIT_ERROR,
         unit: error.unit.clone().unwrap_or(unit),
         evaluation: None,
         error: Some(*error),
@@ -282,7 +282,7 @@ pub fn evaluate_many(rules: &Rules, texts: &[Result<String, Box<ErrorInfo>>], op
             };
             match rules.evaluate(&unit, &options.options()) {
                 Ok(evaluation) => ManyEntry {
-                    status: if evaluation.complete { "正常" } else { "不完整" },
+                    status: evaluation.status(),
                     unit: evaluation.unit.clone(),
                     evaluation: Some(serde_json::to_value(&evaluation).unwrap_or(Value::Null)),
                     error: None,

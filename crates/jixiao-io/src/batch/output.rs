@@ -339,13 +339,7 @@ const FIXED_COLUMNS: &[(&str, Column)] = &[
 /// `不通过`; write `勾稽.名称` when an input has the same name); `名称得分` for an
 /// indicator's or category's score; `名称小计` for a category's subtotal.
 pub fn resolve_columns(model: &Model, names: &[String], options: &Options) -> Result<Vec<Column>, String> {
-    let leaves: Vec<usize> = model
-        .nodes
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| n.leaf.is_some())
-        .map(|(i, _)| i)
-        .collect();
+    let leaves = &model.leaves;
     let categories: Vec<usize> = model
         .nodes
         .iter()
@@ -461,16 +455,12 @@ pub fn slot_text(value: &jixiao::model::Value, display: Option<jixiao::ast::Disp
     }
 }
 
-pub const STATUS_OK: &str = "正常";
-pub const STATUS_ERROR: &str = "错误";
-/// Evaluated, but some indicator has no score: no total, no grade.
-pub const STATUS_INCOMPLETE: &str = "不完整";
+pub use jixiao::report::{UNIT_ERROR as STATUS_ERROR, UNIT_INCOMPLETE as STATUS_INCOMPLETE, UNIT_OK as STATUS_OK};
 
 /// A row's status: 正常, 不完整 or 错误.
 pub fn status_text(p: &Processed) -> &'static str {
     match &p.result {
-        Ok(done) if done.evaluation.complete => STATUS_OK,
-        Ok(_) => STATUS_INCOMPLETE,
+        Ok(done) => done.evaluation.status(),
         Err(_) => STATUS_ERROR,
     }
 }

@@ -627,13 +627,7 @@ fn summary_indicators(
             "最高指标值",
         ],
     )?;
-    let leaves: Vec<usize> = model
-        .nodes
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| n.leaf.is_some())
-        .map(|(i, _)| i)
-        .collect();
+    let leaves = &model.leaves;
     for (i, &node) in leaves.iter().enumerate() {
         r += 1;
         let path = model.node_path(node);

@@ -445,15 +445,8 @@ pub fn open_workbook_bytes_with<B: AsRef<[u8]> + Send + Sync + 'static>(
     open_workbook(model, name, bytes, sheet, limits, partial)
 }
 
-/// An I/O error in Chinese for the common cases.
-pub fn io_message(e: &io::Error) -> String {
-    match e.kind() {
-        io::ErrorKind::NotFound => "文件不存在".into(),
-        io::ErrorKind::PermissionDenied => "没有权限".into(),
-        io::ErrorKind::IsADirectory => "这是一个目录，不是文件".into(),
-        _ => e.to_string(),
-    }
-}
+/// An I/O error in Chinese (the core's, so every command words it alike).
+pub use jixiao::diagnostics::io_message;
 
 #[cfg(test)]
 mod tests {
