@@ -16,6 +16,7 @@ mod limits;
 mod lsp;
 mod not_applicable;
 mod output_safety;
+mod print;
 mod props;
 mod seed;
 #[cfg(feature = "serve")]

@@ -407,6 +407,29 @@ fn downloads_are_the_files_the_cli_writes() {
     assert_eq!(api, sheets(written("eval.xlsx")));
 }
 
+/// A city too large for one HTML document downloads as the zip `jixiao eval -o x.zip`
+/// writes: the summary and one report per unit.
+#[test]
+fn a_large_html_download_is_a_zip_of_reports() {
+    let dir = workdir();
+    let server = start(config(dir.path()));
+    let csv = many_units(201, "单位");
+    let r = post_form(
+        server.addr(),
+        "/api/evaluate",
+        &[("rules", "yueyang-2021"), ("format", "html")],
+        &[("city.csv", &csv)],
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("content-type"), Some("application/zip"));
+    let disposition = r.header("content-disposition").unwrap_or_default();
+    assert!(disposition.contains(".zip"), "{disposition}");
+    let archive = zip::ZipArchive::new(std::io::Cursor::new(r.body.clone())).expect("a zip");
+    assert_eq!(archive.len(), 202);
+    assert!(archive.file_names().any(|n| n == "汇总.html"));
+    assert!(archive.file_names().any(|n| n == "0201-单位0200.html"));
+}
+
 #[test]
 fn diff_answers_what_jixiao_diff_prints() {
     let dir = workdir();

@@ -628,6 +628,7 @@ fn evaluate_files(
         columns: None,
         fast_path: true,
         csv_raw: false,
+        date: (format == EvalFormat::Html).then(crate::report_date),
     };
     // JSON: `units` is the JSON Lines output turned into an array as it is written (one
     // object per line, and JSON text never holds a raw line break), then the rest of the
@@ -642,6 +643,20 @@ fn evaluate_files(
     } else {
         batch::run(model, inputs, &options, &mut out)
     };
+    // A city too large for one HTML document comes as a zip of the summary and one
+    // report per unit, as `jixiao eval -o 评价报告.zip` writes it.
+    let (ran, zipped) = match ran {
+        Err(batch::BatchError::TooManyForOneReport { .. }) => {
+            let (inputs, _) = upload::open_all(model, files, (sheet, partial), &st.config)?;
+            let mut zip = batch::html::ZipFiles::new(Vec::new());
+            let ran = batch::run_reports(model, inputs, &options, &mut zip);
+            out = zip
+                .finish()
+                .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, format!("无法生成压缩文件：{e}")))?;
+            (ran, true)
+        }
+        ran => (ran, false),
+    };
     let tally = ran.map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, format!("无法完成评价：{e}")))?;
     if tally.units == 0 {
         return Err(Problem::new(
@@ -650,7 +665,11 @@ fn evaluate_files(
         ));
     }
     warnings.extend(tally.warnings.iter().cloned());
-    let (ext, content_type) = format.file();
+    let (ext, content_type) = if zipped {
+        ("zip", "application/zip")
+    } else {
+        format.file()
+    };
     let counts = vec![
         ("x-jixiao-units", tally.units.to_string()),
         ("x-jixiao-errors", tally.error_count.to_string()),
