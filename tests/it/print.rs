@@ -291,3 +291,145 @@ fn a_report_set_unit_prints_on_its_own_pages() {
     let pages = pdf_pages(&pdf, &bytes);
     assert!((3..=4).contains(&pages), "{pages} pages");
 }
+
+/// A workbook part's text (`xl/worksheets/sheet1.xml`, `xl/workbook.xml`).
+fn part(xlsx: &Path, name: &str) -> String {
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(xlsx).unwrap()).unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name(name).unwrap(), &mut text).unwrap();
+    text
+}
+
+/// A text that a spreadsheet user reads as a number: `80%`, `-19.60`, `3,696.83`.
+fn looks_numeric(text: &str) -> bool {
+    let t = text.trim().trim_end_matches('%');
+    let t = t.strip_prefix(['-', '+']).unwrap_or(t);
+    !t.is_empty()
+        && t.chars().next().is_some_and(|c| c.is_ascii_digit())
+        && t.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+        && t.matches('.').count() <= 1
+}
+
+#[test]
+fn the_result_workbook_stores_every_figure_as_a_number() {
+    use calamine::{Data, Reader};
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = dir.path().join("复核.xlsx");
+    let (code, _, err) = jixiao(&["eval", RULES, UNITS_CSV, "--audit", "-o", path_str(&xlsx)]);
+    assert_eq!(code, 0, "{err}");
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&xlsx).unwrap();
+    let mut numbers = 0;
+    for name in wb.sheet_names() {
+        let range = wb.worksheet_range(&name).unwrap();
+        for (r, row) in range.rows().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                match cell {
+                    Data::String(s) => assert!(
+                        !looks_numeric(s),
+                        "{name}!{}{}: the figure {s} is text, not a number",
+                        (b'A' + c as u8) as char,
+                        r + 1
+                    ),
+                    Data::Float(_) | Data::Int(_) => numbers += 1,
+                    _ => {}
+                }
+            }
+        }
+    }
+    assert!(numbers > 1000, "{numbers}");
+    // 复核意见: the seed unit stated 80% for a rate recomputed as 79.31%.
+    let findings = wb.worksheet_range("复核意见").unwrap();
+    let header: Vec<String> = findings.rows().next().unwrap().iter().map(|d| d.to_string()).collect();
+    let col = |h: &str| header.iter().position(|x| x == h).unwrap();
+    let first = findings.rows().nth(1).unwrap();
+    assert_eq!(first[col("报告/自评")], Data::Float(0.8));
+    assert_eq!(first[col("复核")], Data::Float(0.7931));
+    assert_eq!(first[col("差额")], Data::Float(0.0069));
+    // Shown as written: 80% with no decimals, 79.31% with two.
+    let styles = part(&xlsx, "xl/styles.xml");
+    assert!(styles.contains("formatCode=\"0%\"") && styles.contains("formatCode=\"0.00%\""));
+}
+
+#[test]
+fn every_sheet_of_the_result_workbook_is_set_up_to_print() {
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = dir.path().join("结果.xlsx");
+    let (code, _, err) = jixiao(&["eval", RULES, UNITS_CSV, "-o", path_str(&xlsx)]);
+    assert_eq!(code, 0, "{err}");
+    let workbook = part(&xlsx, "xl/workbook.xml");
+    // Sheets in order: 评价结果, 汇总, 评分说明, 复核意见.
+    for (i, name) in ["评价结果", "汇总", "评分说明", "复核意见"].iter().enumerate() {
+        let sheet = part(&xlsx, &format!("xl/worksheets/sheet{}.xml", i + 1));
+        let setup = sheet
+            .split("<pageSetup ")
+            .nth(1)
+            .and_then(|s| s.split("/>").next())
+            .unwrap_or_else(|| panic!("{name}: no pageSetup"));
+        assert!(setup.contains("orientation=\"landscape\""), "{name}: {setup}");
+        assert!(setup.contains("paperSize=\"9\""), "{name}: A4: {setup}");
+        assert!(setup.contains("fitToHeight=\"0\""), "{name}: {setup}");
+        assert!(
+            sheet.contains("<pageSetUpPr fitToPage=\"1\"/>"),
+            "{name}: fitted to the page width"
+        );
+        assert!(
+            sheet.contains("<oddHeader>&amp;L岳阳市部门整体支出绩效评价指标体系（2021 年度）&amp;R&amp;A</oddHeader>"),
+            "{name}: the running header"
+        );
+        assert!(
+            sheet.contains("<oddFooter>&amp;C第 &amp;P 页，共 &amp;N 页</oddFooter>"),
+            "{name}"
+        );
+        if *name != "汇总" {
+            assert!(sheet.contains("state=\"frozen\""), "{name}: panes frozen");
+            let titles = format!("<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"{i}\">{name}!$A:$");
+            assert!(workbook.contains(&titles), "{name}: the unit's name on every page");
+            assert!(
+                workbook.contains(&format!(
+                    ":${},{name}!$1:$1</definedName>",
+                    if i == 0 { "C" } else { "B" }
+                )),
+                "{name}: the header row on every page"
+            );
+        }
+    }
+    // 评价结果 is too wide for one page: a few pages across at a legible scale.
+    let results = part(&xlsx, "xl/worksheets/sheet1.xml");
+    let across: u32 = results
+        .split("fitToWidth=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .and_then(|n| n.parse().ok())
+        .expect("fitToWidth");
+    assert!((2..=8).contains(&across), "{across}");
+    // 来源 (column B) is wide for its file and row (a longer one wraps, never cut off).
+    let width_b = column_width(&results, 2).expect("column B's width");
+    assert!(width_b >= 25.0, "{width_b}");
+}
+
+/// The width of column `col` (1-based) in a sheet's XML: `<col min max width>` ranges.
+fn column_width(sheet: &str, col: u32) -> Option<f64> {
+    let attr = |s: &str, name: &str| -> Option<String> {
+        Some(s.split(&format!("{name}=\"")).nth(1)?.split('"').next()?.to_owned())
+    };
+    sheet.split("<col ").skip(1).find_map(|c| {
+        let (min, max): (u32, u32) = (attr(c, "min")?.parse().ok()?, attr(c, "max")?.parse().ok()?);
+        (min..=max)
+            .contains(&col)
+            .then(|| attr(c, "width")?.parse().ok())
+            .flatten()
+    })
+}
+
+#[test]
+fn the_template_prints_with_a_running_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = dir.path().join("模板.xlsx");
+    let (code, _, err) = jixiao(&["template", RULES, "-o", path_str(&xlsx)]);
+    assert_eq!(code, 0, "{err}");
+    let sheet = part(&xlsx, "xl/worksheets/sheet2.xml");
+    assert!(sheet.contains("paperSize=\"9\""));
+    assert!(sheet.contains("<pageSetUpPr fitToPage=\"1\"/>"));
+    assert!(sheet.contains("&amp;L岳阳市部门整体支出绩效评价指标体系（2021 年度）&amp;R&amp;A"));
+    assert!(part(&xlsx, "xl/workbook.xml").contains("_xlnm.Print_Titles"));
+}

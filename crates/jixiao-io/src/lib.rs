@@ -12,5 +12,6 @@
 
 pub mod batch;
 pub mod diff;
+pub mod sheet_print;
 pub mod template;
 pub mod text;
