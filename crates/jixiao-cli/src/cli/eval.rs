@@ -167,9 +167,12 @@ fn report_set_target(args: &EvalArgs) -> miette::Result<Option<ReportSet>> {
         return Ok(None);
     }
     if args.format.is_some_and(|f| f != Format::Html) {
+        if folder {
+            // Another format into a folder: the output file's own message (是一个目录).
+            return Ok(None);
+        }
         return Err(miette::miette!(
-            "输出到{}只用于 HTML 报告（汇总.html 和每个单位一个文件）：请去掉 --format 或用 --format html；其他格式请用 -o 指定一个文件，例如 -o 评价结果.xlsx",
-            if folder { "目录" } else { " .zip 文件" }
+            ".zip 输出只用于 HTML 报告（汇总.html 和每个单位一个文件）：请去掉 --format 或用 --format html；其他格式请用 -o 指定一个文件，例如 -o 评价结果.xlsx"
         ));
     }
     Ok(Some(if folder {
