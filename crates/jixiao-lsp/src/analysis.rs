@@ -65,8 +65,20 @@ pub struct Diag {
     pub severity: Severity,
     pub code: &'static str,
     pub message: String,
+    /// The checker's advice for the fix (`帮助：…` when shown with the message).
+    pub help: Option<String>,
     pub related: Vec<Related>,
     pub fixes: Vec<Fix>,
+}
+
+impl Diag {
+    /// The message with its help on a second line, as an editor shows one text.
+    pub fn full_message(&self) -> String {
+        match &self.help {
+            Some(h) => format!("{}\n帮助：{h}", self.message),
+            None => self.message.clone(),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -181,6 +193,7 @@ pub fn analyze(name: &str, path: Option<&Path>, text: &str, read: &Reader) -> An
                 severity: Severity::Error,
                 code: "jixiao::syntax",
                 message,
+                help: e.help_text().map(str::to_owned),
                 related,
                 fixes: Vec::new(),
             });
@@ -207,12 +220,8 @@ pub fn analyze(name: &str, path: Option<&Path>, text: &str, read: &Reader) -> An
                         .collect();
                     analysis.diagnostics.push(Diag {
                         span: base.span,
-                        message: format!(
-                            "{}（基础规则文件 `{}` 第 {line} 行）{}",
-                            e.message,
-                            short(&file.name),
-                            help_suffix(e)
-                        ),
+                        message: format!("{}（基础规则文件 `{}` 第 {line} 行）", e.message, short(&file.name)),
+                        help: e.help.clone(),
                         severity: severity(e.level),
                         code: e.code.code(),
                         related,
@@ -232,6 +241,7 @@ pub fn analyze(name: &str, path: Option<&Path>, text: &str, read: &Reader) -> An
                         "合并后的规则第 {line} 行：语法错误：{}（用 `jixiao show` 查看合并结果）",
                         e.message()
                     ),
+                    help: None,
                     related: Vec::new(),
                     fixes: Vec::new(),
                 });
@@ -291,10 +301,6 @@ fn severity(level: Level) -> Severity {
     }
 }
 
-fn help_suffix(e: &CheckError) -> String {
-    e.help.as_ref().map_or(String::new(), |h| format!("\n帮助：{h}"))
-}
-
 fn syntax_diag(e: &SyntaxError, text: &str) -> Diag {
     let mut span = e.span();
     if span.start == span.end {
@@ -306,9 +312,6 @@ fn syntax_diag(e: &SyntaxError, text: &str) -> Diag {
     let mut message = format!("语法错误：{}", e.message());
     if !e.label_text().is_empty() {
         message.push_str(&format!("（{}）", e.label_text()));
-    }
-    if let Some(h) = e.help_text() {
-        message.push_str(&format!("\n帮助：{h}"));
     }
     let related = miette::Diagnostic::labels(e)
         .into_iter()
@@ -326,6 +329,7 @@ fn syntax_diag(e: &SyntaxError, text: &str) -> Diag {
         severity: Severity::Error,
         code: "jixiao::syntax",
         message,
+        help: e.help_text().map(str::to_owned),
         related,
         fixes,
     }
@@ -348,7 +352,8 @@ fn direct_diag(e: &CheckError, text: &str, ast: Option<&RuleSet>) -> Diag {
         span,
         severity: severity(e.level),
         code: e.code.code(),
-        message: format!("{}{}", e.message, help_suffix(e)),
+        message: e.message.clone(),
+        help: e.help.clone(),
         related,
         fixes: fixes(e, span, text, ast),
     }
@@ -374,7 +379,8 @@ fn mapped_diag(e: &CheckError, mapper: &Mapper, analysis: &Analysis, base_span: 
             span: m.span,
             severity: severity(e.level),
             code: e.code.code(),
-            message: format!("{}{}", e.message, help_suffix(e)),
+            message: e.message.clone(),
+            help: e.help.clone(),
             related,
             fixes: if m.exact {
                 fixes(e, m.span, &doc.text, doc.ast.as_ref())
@@ -398,12 +404,8 @@ fn mapped_diag(e: &CheckError, mapper: &Mapper, analysis: &Analysis, base_span: 
                 span: base_span,
                 severity: severity(e.level),
                 code: e.code.code(),
-                message: format!(
-                    "{}（基础规则文件 `{}` 第 {line} 行）{}",
-                    e.message,
-                    short(&file.name),
-                    help_suffix(e)
-                ),
+                message: format!("{}（基础规则文件 `{}` 第 {line} 行）", e.message, short(&file.name)),
+                help: e.help.clone(),
                 related,
                 fixes: Vec::new(),
             }
@@ -414,11 +416,8 @@ fn mapped_diag(e: &CheckError, mapper: &Mapper, analysis: &Analysis, base_span: 
                 span: base_span,
                 severity: severity(e.level),
                 code: e.code.code(),
-                message: format!(
-                    "{}（合并后的规则第 {line} 行，用 `jixiao show` 查看）{}",
-                    e.message,
-                    help_suffix(e)
-                ),
+                message: format!("{}（合并后的规则第 {line} 行，用 `jixiao show` 查看）", e.message),
+                help: e.help.clone(),
                 related,
                 fixes: Vec::new(),
             }
