@@ -117,7 +117,7 @@ pub const KEYWORDS: &[&str] = &[
 ];
 
 /// Input types besides the counting units (`model::KNOWN_QUANTITIES`).
-const OTHER_KINDS: &[&str] = &["百分比", "是否", "文本"];
+pub const OTHER_KINDS: &[&str] = &["百分比", "是否", "文本"];
 
 /// The rules to describe symbols from: merged for a `基于` file.
 fn rules(analysis: &Analysis) -> Option<(&str, &RuleSet)> {

@@ -167,14 +167,8 @@ impl RuleStore {
             return Ok(hit);
         }
         let dir = self.dir.clone();
-        let built = std::thread::scope(|scope| {
-            std::thread::Builder::new()
-                .stack_size(COMPILE_STACK_BYTES)
-                .spawn_scoped(scope, || build(&dir, &rule))
-                .map_err(|e| LookupError::Unreadable(format!("无法启动编译线程：{e}")))?
-                .join()
-                .map_err(|_| LookupError::Unreadable(format!("编译规则文件 {} 时发生内部错误", rule.file)))
-        })??;
+        let built = on_compile_stack(|| build(&dir, &rule))
+            .map_err(|()| LookupError::Unreadable(format!("编译规则文件 {} 时发生内部错误", rule.file)))??;
         let (loaded, files) = built;
         let loaded = Arc::new(loaded);
         if let Ok(mut cache) = self.cache.lock() {
@@ -187,6 +181,32 @@ impl RuleStore {
             );
         }
         Ok(loaded)
+    }
+
+    /// Where a listed rule file is: inside the directory (a link that leads out of it
+    /// is refused, so nothing outside the directory is ever written).
+    pub fn path_of(&self, rule: &RuleFile) -> Result<PathBuf, String> {
+        inside(&self.dir, Path::new(&rule.file))
+    }
+
+    /// Reads a file a rule text names with `基于`, by its full path, only if it lies
+    /// inside the directory (the language service's reader).
+    pub fn read_inside(&self, path: &Path) -> Result<String, String> {
+        let full = path.canonicalize().map_err(|e| format!("{}：{e}", shown(path)))?;
+        if !full.starts_with(&self.dir) {
+            return Err(format!("只能基于规则目录中的文件，`{}` 不在其中", shown(path)));
+        }
+        let bytes = std::fs::read(&full).map_err(|e| format!("{}：{e}", shown(path)))?;
+        String::from_utf8(bytes).map_err(|_| format!("{} 不是 UTF-8 编码", shown(path)))
+    }
+
+    /// Checks and compiles a rule text as if it were the file `rule` (its `基于` read from
+    /// the directory, as [`RuleStore::load`] reads them): the compiled rules, or every
+    /// diagnostic when it has errors. Blocking.
+    pub fn compile_text(&self, rule: &RuleFile, text: &str) -> Result<jixiao::Compiled, Vec<Diagnostic>> {
+        let (read, bases) = (RefCell::new(Vec::new()), RefCell::new(Vec::new()));
+        let (compiled, diagnostics) = compile(&rule.file, text, &base_loader(&self.dir, &read, &bases));
+        compiled.ok_or(diagnostics)
     }
 
     /// The cached rule set, if every file it was built from still has the same content.
@@ -222,7 +242,27 @@ fn build(dir: &Path, rule: &RuleFile) -> Result<Built, LookupError> {
     })?;
     let read: RefCell<Vec<(PathBuf, String)>> = RefCell::new(vec![(path, sha256.clone())]);
     let bases: RefCell<Vec<String>> = RefCell::new(Vec::new());
-    let loader = |from: &str, base: &str| -> Result<(String, String), String> {
+    let (compiled, diagnostics) = compile(&rule.file, &text, &base_loader(dir, &read, &bases));
+    let loaded = Loaded {
+        id: rule.id.clone(),
+        file: rule.file.clone(),
+        text,
+        sha256,
+        compiled,
+        diagnostics,
+        bases: bases.into_inner(),
+    };
+    Ok((loaded, read.into_inner()))
+}
+
+/// Reads `基于` bases from the directory, noting each file read (with its SHA-256) and
+/// each base's name.
+fn base_loader<'a>(
+    dir: &'a Path,
+    read: &'a RefCell<Vec<(PathBuf, String)>>,
+    bases: &'a RefCell<Vec<String>>,
+) -> impl Fn(&str, &str) -> Result<(String, String), String> + 'a {
+    move |from: &str, base: &str| {
         // Named as the command line names it when run in the rule directory.
         let name = Path::new(from).parent().unwrap_or(Path::new("")).join(base);
         let full = inside(dir, &name)?;
@@ -232,9 +272,18 @@ fn build(dir: &Path, rule: &RuleFile) -> Result<Built, LookupError> {
         let shown = name.display().to_string();
         bases.borrow_mut().push(shown.clone());
         Ok((shown, text))
-    };
-    let source = SourceFile::new(&rule.file, &text);
-    let (compiled, diagnostics) = match jixiao::compile_with(&rule.file, &text, &loader) {
+    }
+}
+
+/// Compiles a rule text: the rules when it checks, and its diagnostics (warnings, or
+/// the errors) as `jixiao check` reports them.
+fn compile(
+    file: &str,
+    text: &str,
+    loader: &jixiao::inherit::Loader,
+) -> (Option<jixiao::Compiled>, Vec<Diagnostic>) {
+    let source = SourceFile::new(file, text);
+    match jixiao::compile_with(file, text, loader) {
         Ok(compiled) => {
             let diagnostics = compiled
                 .warnings
@@ -249,7 +298,7 @@ fn build(dir: &Path, rule: &RuleFile) -> Result<Built, LookupError> {
         Err(LoadError::Syntax(e)) => (
             None,
             vec![Diagnostic {
-                record: DiagnosticRecord::from_syntax(&rule.file, &e),
+                record: DiagnosticRecord::from_syntax(file, &e),
                 rendered: render_plain(&*e),
             }],
         ),
@@ -264,17 +313,25 @@ fn build(dir: &Path, rule: &RuleFile) -> Result<Built, LookupError> {
                 })
                 .collect(),
         ),
-    };
-    let loaded = Loaded {
-        id: rule.id.clone(),
-        file: rule.file.clone(),
-        text,
-        sha256,
-        compiled,
-        diagnostics,
-        bases: bases.into_inner(),
-    };
-    Ok((loaded, read.into_inner()))
+    }
+}
+
+/// Runs `work` on a thread with the compile stack (checking recurses as deep as the
+/// parser allows); `Err(())` if it panicked.
+pub fn on_compile_stack<T: Send>(work: impl FnOnce() -> T + Send) -> Result<T, ()> {
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .stack_size(COMPILE_STACK_BYTES)
+            .spawn_scoped(scope, work)
+            .map_err(|_| ())?
+            .join()
+            .map_err(|_| ())
+    })
+}
+
+/// A path as messages show it: its file name.
+fn shown(path: &Path) -> String {
+    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
 }
 
 /// A base file named by a rule file, only if it lies inside the rule directory.
