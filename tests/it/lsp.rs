@@ -6,13 +6,13 @@ use std::process::{Command, Stdio};
 
 use serde_json::{json, Value};
 
-fn send(stdin: &mut impl Write, message: &Value) {
+pub(crate) fn send(stdin: &mut impl Write, message: &Value) {
     let body = message.to_string();
     write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
     stdin.flush().unwrap();
 }
 
-fn receive(stdout: &mut impl BufRead) -> Value {
+pub(crate) fn receive(stdout: &mut impl BufRead) -> Value {
     let mut length = None;
     loop {
         let mut line = String::new();
@@ -31,7 +31,7 @@ fn receive(stdout: &mut impl BufRead) -> Value {
 }
 
 /// The next message that is not a notification other than `method` (if given).
-fn receive_until(stdout: &mut impl BufRead, pred: impl Fn(&Value) -> bool) -> Value {
+pub(crate) fn receive_until(stdout: &mut impl BufRead, pred: impl Fn(&Value) -> bool) -> Value {
     loop {
         let m = receive(stdout);
         if pred(&m) {

@@ -20,6 +20,8 @@ mod props;
 mod seed;
 #[cfg(feature = "serve")]
 mod serve;
+#[cfg(feature = "serve")]
+mod serve_edit;
 mod syntax;
 mod template;
 mod undefined;

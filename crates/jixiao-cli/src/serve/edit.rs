@@ -90,7 +90,7 @@ const MAX_BODY_BYTES: usize = 2 * MAX_TEXT_BYTES + 64 * 1024;
 pub fn analyze(st: &AppState, rule: &RuleFile, text: &str) -> Result<Analysis, Problem> {
     let path = st.rules.dir().join(&rule.file);
     let name = path.display().to_string();
-    let read = |p: &std::path::Path| st.rules.read_inside(p);
+    let read = |p: &std::path::Path| st.rules.read_inside(p, (rule, text));
     rules::on_compile_stack(|| analysis::analyze(&name, Some(&path), text, &read)).map_err(|()| {
         Problem::new(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use jixiao::diagnostics::{render_plain, LoadError};
+use jixiao::diagnostics::{io_message, render_plain, LoadError};
 use jixiao::report::DiagnosticRecord;
 use jixiao::source::SourceFile;
 
@@ -191,21 +191,29 @@ impl RuleStore {
 
     /// Reads a file a rule text names with `基于`, by its full path, only if it lies
     /// inside the directory (the language service's reader).
-    pub fn read_inside(&self, path: &Path) -> Result<String, String> {
-        let full = path.canonicalize().map_err(|e| format!("{}：{e}", shown(path)))?;
+    /// `edited` is the text of the file being edited, read in its place (so a chain that
+    /// comes back to it sees the edit, and a cycle is found).
+    pub fn read_inside(&self, path: &Path, edited: (&RuleFile, &str)) -> Result<String, String> {
+        let failed = |e: std::io::Error| format!("{}：{}", shown(path), io_message(&e));
+        let full = path.canonicalize().map_err(failed)?;
         if !full.starts_with(&self.dir) {
             return Err(format!("只能基于规则目录中的文件，`{}` 不在其中", shown(path)));
         }
-        let bytes = std::fs::read(&full).map_err(|e| format!("{}：{e}", shown(path)))?;
+        if self.path_of(edited.0).is_ok_and(|own| own == full) {
+            return Ok(edited.1.to_owned());
+        }
+        let bytes = std::fs::read(&full).map_err(failed)?;
         String::from_utf8(bytes).map_err(|_| format!("{} 不是 UTF-8 编码", shown(path)))
     }
 
     /// Checks and compiles a rule text as if it were the file `rule` (its `基于` read from
-    /// the directory, as [`RuleStore::load`] reads them): the compiled rules, or every
-    /// diagnostic when it has errors. Blocking.
+    /// the directory, as [`RuleStore::load`] reads them, the text itself in the place of
+    /// `rule`): the compiled rules, or every diagnostic when it has errors. Blocking.
     pub fn compile_text(&self, rule: &RuleFile, text: &str) -> Result<jixiao::Compiled, Vec<Diagnostic>> {
         let (read, bases) = (RefCell::new(Vec::new()), RefCell::new(Vec::new()));
-        let (compiled, diagnostics) = compile(&rule.file, text, &base_loader(&self.dir, &read, &bases));
+        let own = self.path_of(rule).ok().map(|p| (p, text));
+        let loader = base_loader(&self.dir, &read, &bases, own);
+        let (compiled, diagnostics) = compile(&rule.file, text, &loader);
         compiled.ok_or(diagnostics)
     }
 
@@ -242,7 +250,7 @@ fn build(dir: &Path, rule: &RuleFile) -> Result<Built, LookupError> {
     })?;
     let read: RefCell<Vec<(PathBuf, String)>> = RefCell::new(vec![(path, sha256.clone())]);
     let bases: RefCell<Vec<String>> = RefCell::new(Vec::new());
-    let (compiled, diagnostics) = compile(&rule.file, &text, &base_loader(dir, &read, &bases));
+    let (compiled, diagnostics) = compile(&rule.file, &text, &base_loader(dir, &read, &bases, None));
     let loaded = Loaded {
         id: rule.id.clone(),
         file: rule.file.clone(),
@@ -256,17 +264,21 @@ fn build(dir: &Path, rule: &RuleFile) -> Result<Built, LookupError> {
 }
 
 /// Reads `基于` bases from the directory, noting each file read (with its SHA-256) and
-/// each base's name.
+/// each base's name; `own` is a file being edited and its text, read in its place.
 fn base_loader<'a>(
     dir: &'a Path,
     read: &'a RefCell<Vec<(PathBuf, String)>>,
     bases: &'a RefCell<Vec<String>>,
+    own: Option<(PathBuf, &'a str)>,
 ) -> impl Fn(&str, &str) -> Result<(String, String), String> + 'a {
     move |from: &str, base: &str| {
         // Named as the command line names it when run in the rule directory.
         let name = Path::new(from).parent().unwrap_or(Path::new("")).join(base);
         let full = inside(dir, &name)?;
-        let bytes = std::fs::read(&full).map_err(|e| e.to_string())?;
+        let bytes = match &own {
+            Some((path, text)) if *path == full => text.as_bytes().to_vec(),
+            _ => std::fs::read(&full).map_err(|e| io_message(&e))?,
+        };
         read.borrow_mut().push((full, jixiao::sha256_hex(&bytes)));
         let text = String::from_utf8(bytes).map_err(|_| "文件不是 UTF-8 编码".to_owned())?;
         let shown = name.display().to_string();
@@ -343,7 +355,7 @@ fn inside(dir: &Path, name: &Path) -> Result<PathBuf, String> {
     let full = dir
         .join(name)
         .canonicalize()
-        .map_err(|e| format!("{}：{e}", name.display()))?;
+        .map_err(|e| format!("{}：{}", name.display(), io_message(&e)))?;
     if !full.starts_with(dir) {
         return Err(outside());
     }
