@@ -13,9 +13,7 @@ use std::process::{Command, Stdio};
 use serde_json::{json, Value};
 
 use crate::lsp::{receive_until, send};
-use crate::serve::{
-    config, post_form_with, read_bytes, request, start, still_serving, workdir, Resp, SEED, UNITS_CSV,
-};
+use crate::serve::{config, post_form_with, read_bytes, request, start, still_serving, workdir, Resp, SEED, UNITS_CSV};
 
 const TOKEN: &str = "editor-test-token-0123";
 
@@ -49,8 +47,8 @@ fn check_json(dir: &Path, files: &[String]) -> Vec<Value> {
         .current_dir(dir)
         .output()
         .expect("run jixiao check");
-    let all: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let all: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     all.as_array().expect("one result per file").clone()
 }
 
@@ -154,7 +152,10 @@ fn analyze_follows_based_files_inside_the_rules_directory_only() {
             message.contains("只能基于规则目录中的文件") || message.contains("文件不存在"),
             "{text}: {message}"
         );
-        assert!(!answer.to_string().contains("岳阳"), "nothing of the file outside is shown");
+        assert!(
+            !answer.to_string().contains("岳阳"),
+            "nothing of the file outside is shown"
+        );
     }
 }
 
@@ -186,7 +187,10 @@ impl Lsp {
                     "params": {"processId": null, "rootUri": null, "capabilities": {}}}),
         );
         receive_until(&mut stdout, |m| m["id"] == 0);
-        send(&mut stdin, &json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
+        send(
+            &mut stdin,
+            &json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
+        );
         let uri = format!("file://{}", path.display());
         send(
             &mut stdin,
@@ -335,13 +339,21 @@ fn completion_offers_names_functions_with_chinese_names_and_categories() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|i| (i["label"].as_str().unwrap().to_owned(), i["kind"].as_str().unwrap().to_owned()))
+            .map(|i| {
+                (
+                    i["label"].as_str().unwrap().to_owned(),
+                    i["kind"].as_str().unwrap().to_owned(),
+                )
+            })
             .collect()
     };
     // Names in scope, by any part of them; what was typed is the range replaced.
     let at = text.find("公式 实有人数 / 编制人数").unwrap() + "公式 实有人数 / 编制".len();
     let answer = complete(&text, at, None);
-    assert!(labels(&answer).contains(&("编制人数".into(), "name".into())), "{answer:#}");
+    assert!(
+        labels(&answer).contains(&("编制人数".into(), "name".into())),
+        "{answer:#}"
+    );
     assert_eq!(answer["to"].as_u64().unwrap() - answer["from"].as_u64().unwrap(), 2);
 
     // A function by its Chinese name; a keyword.
@@ -436,8 +448,8 @@ fn preview_is_jixiao_diffs_report_of_the_saved_file_against_the_edited_text() {
         .current_dir(dir.path())
         .output()
         .unwrap();
-    let expected: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let expected: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     assert_eq!(report["rule_changes"], expected["rule_changes"]);
     assert_eq!(report["units"], expected["units"]);
     assert_eq!(report["units_changed"], expected["units_changed"]);
@@ -459,12 +471,21 @@ fn preview_is_jixiao_diffs_report_of_the_saved_file_against_the_edited_text() {
     assert_eq!(same["report"]["units_changed"], 0);
 
     // A text with errors is not scored.
-    let r = preview(addr, "yueyang-2021", &text.replacen("分值 5", "分值 x", 1), &[], &[("units.csv", &csv)]);
+    let r = preview(
+        addr,
+        "yueyang-2021",
+        &text.replacen("分值 5", "分值 x", 1),
+        &[],
+        &[("units.csv", &csv)],
+    );
     assert_eq!(r.status, 200);
     let broken = r.json();
     assert_eq!(broken["ok"], false);
     assert!(broken["errors"].as_u64().unwrap() >= 1);
-    assert!(broken["message"].as_str().unwrap().contains("改正后才能预览"), "{broken:#}");
+    assert!(
+        broken["message"].as_str().unwrap().contains("改正后才能预览"),
+        "{broken:#}"
+    );
     assert!(broken["report"].is_null());
 
     // No data: the rule changes alone.
@@ -506,7 +527,12 @@ fn preview_scores_the_example_units_of_the_rule_set_or_of_its_base() {
     assert_eq!(answer["report"]["units"].as_array().unwrap().len(), 7);
 
     // Only the listed files: no path, no other name.
-    for name in ["../yueyang-2021.jx", "/etc/passwd", "notes.txt.bak", "yueyang-2021/units.csv"] {
+    for name in [
+        "../yueyang-2021.jx",
+        "/etc/passwd",
+        "notes.txt.bak",
+        "yueyang-2021/units.csv",
+    ] {
         let r = preview(addr, "yueyang-2021", &text, &[("example", name)], &[]);
         assert_eq!(r.status, 400, "{name}: {}", r.text());
         assert!(r.error().contains("没有名为"), "{}", r.error());
@@ -539,7 +565,11 @@ fn saving_needs_allow_edit_and_a_token() {
     let text = yueyang().replacen("分值 5", "分值 5 ", 1);
     let r = save(addr, &text, &sha256(&before), &[]);
     assert_eq!(r.status, 403, "{}", r.text());
-    assert!(r.error().contains("只读") && r.error().contains("--allow-edit"), "{}", r.error());
+    assert!(
+        r.error().contains("只读") && r.error().contains("--allow-edit"),
+        "{}",
+        r.error()
+    );
     let page = request(addr, "GET", "/rules/yueyang-2021/edit", &[], b"").text();
     assert!(page.contains("<strong>只读。</strong>"), "{page}");
     assert!(page.contains("data-can-save=\"false\""));
@@ -549,7 +579,9 @@ fn saving_needs_allow_edit_and_a_token() {
     // --allow-edit without a token does not start.
     let mut c = config(dir.path());
     c.allow_edit = true;
-    let e = jixiao_cli::serve::start(c, "127.0.0.1:0".parse().unwrap()).err().expect("refused");
+    let e = jixiao_cli::serve::start(c, "127.0.0.1:0".parse().unwrap())
+        .err()
+        .expect("refused");
     assert!(e.contains("--allow-edit 需要访问令牌"), "{e}");
 
     // With both: a request without the token, or with a wrong one, is refused.
@@ -573,7 +605,14 @@ fn saving_needs_allow_edit_and_a_token() {
     );
     assert_eq!(r.status, 403);
     assert_eq!(std::fs::read(&file).unwrap(), before, "nothing was written");
-    let page = request(addr, "GET", "/rules/yueyang-2021/edit", &[("Authorization", &bearer)], b"").text();
+    let page = request(
+        addr,
+        "GET",
+        "/rules/yueyang-2021/edit",
+        &[("Authorization", &bearer)],
+        b"",
+    )
+    .text();
     assert!(page.contains("data-can-save=\"true\""), "{page}");
     assert!(page.contains("<strong>可以保存。</strong>"));
 }
@@ -601,11 +640,7 @@ fn saving_refuses_errors_and_stale_versions_and_otherwise_replaces_the_file() {
     assert_eq!(std::fs::read(&file).unwrap(), before);
 
     // A version other than the one on disk: refused.
-    let edited = original.replacen(
-        "三级 财政供养人员控制率 分值 5",
-        "三级 财政供养人员控制率 分值 4",
-        1,
-    );
+    let edited = original.replacen("三级 财政供养人员控制率 分值 5", "三级 财政供养人员控制率 分值 4", 1);
     let edited = edited.replacen("三级 三公经费变动率 分值 5", "三级 三公经费变动率 分值 6", 1);
     let r = save(addr, &edited, &sha256(b"another version"), &auth);
     assert_eq!(r.status, 409, "{}", r.text());
@@ -713,7 +748,12 @@ fn hostile_texts_and_bodies_get_chinese_answers_and_the_server_keeps_serving() {
     let r = post_json(addr, "/api/rules/no-such/analyze", &json!({ "text": "" }), &[]);
     assert_eq!(r.status, 404);
     assert!(r.error().contains("没有编号为「no-such」的规则"), "{}", r.error());
-    let r = post_json(addr, "/api/rules/..%2F..%2Fetc%2Fpasswd/analyze", &json!({ "text": "" }), &[]);
+    let r = post_json(
+        addr,
+        "/api/rules/..%2F..%2Fetc%2Fpasswd/analyze",
+        &json!({ "text": "" }),
+        &[],
+    );
     assert_eq!(r.status, 404);
     let r = preview(addr, "yueyang-2021", &"甲".repeat(1024 * 1024), &[], &[]);
     assert_eq!(r.status, 413, "{}", r.text());

@@ -58,11 +58,7 @@ pub async fn read_json<T: DeserializeOwned>(req: Request, state: &AppState, limi
                 e.line(),
                 e.column()
             ),
-            _ => format!(
-                "请求的内容不是有效的 JSON（第 {} 行第 {} 列）",
-                e.line(),
-                e.column()
-            ),
+            _ => format!("请求的内容不是有效的 JSON（第 {} 行第 {} 列）", e.line(), e.column()),
         })
     })
 }
@@ -91,7 +87,7 @@ pub fn analyze(st: &AppState, rule: &RuleFile, text: &str) -> Result<Analysis, P
     let path = st.rules.dir().join(&rule.file);
     let name = path.display().to_string();
     let read = |p: &std::path::Path| st.rules.read_inside(p, (rule, text));
-    rules::on_compile_stack(|| analysis::analyze(&name, Some(&path), text, &read)).map_err(|()| {
+    rules::on_compile_stack(|| analysis::analyze(&name, Some(&path), text, &read)).ok_or_else(|| {
         Problem::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "分析规则文本时发生内部错误：请把规则文本报告给开发者",

@@ -110,7 +110,9 @@ fn read_example(st: &AppState, loaded: &Loaded, name: &str) -> Result<UploadFile
             ),
         )
     };
-    let size = std::fs::metadata(&example.path).map_err(|e| read_failed(example, &e))?.len();
+    let size = std::fs::metadata(&example.path)
+        .map_err(|e| read_failed(example, &e))?
+        .len();
     if size > st.config.max_upload_bytes as u64 {
         return Err(too_large());
     }
@@ -199,7 +201,7 @@ fn score(
     };
     let data: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
     let edited = rules::on_compile_stack(|| st.rules.compile_text(&rule, text))
-        .map_err(|()| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "检查编辑后的规则时发生内部错误"))?;
+        .ok_or_else(|| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "检查编辑后的规则时发生内部错误"))?;
     let edited = match edited {
         Ok(c) => c,
         Err(diagnostics) => {
@@ -264,7 +266,10 @@ fn score(
     let pairs = diff::pair_units(before, after).map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, e))?;
     let report = diff::report(&old.model, &edited.model, pairs);
     let message = if files.is_empty() {
-        format!("规则有 {} 处变化；选择单位数据后可以看到评分的变化", report.rule_changes.len())
+        format!(
+            "规则有 {} 处变化；选择单位数据后可以看到评分的变化",
+            report.rule_changes.len()
+        )
     } else {
         format!(
             "规则有 {} 处变化；{} 个单位中 {} 个总分变化，{} 个等级变化",

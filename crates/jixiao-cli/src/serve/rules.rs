@@ -168,7 +168,7 @@ impl RuleStore {
         }
         let dir = self.dir.clone();
         let built = on_compile_stack(|| build(&dir, &rule))
-            .map_err(|()| LookupError::Unreadable(format!("编译规则文件 {} 时发生内部错误", rule.file)))??;
+            .ok_or_else(|| LookupError::Unreadable(format!("编译规则文件 {} 时发生内部错误", rule.file)))??;
         let (loaded, files) = built;
         let loaded = Arc::new(loaded);
         if let Ok(mut cache) = self.cache.lock() {
@@ -289,11 +289,7 @@ fn base_loader<'a>(
 
 /// Compiles a rule text: the rules when it checks, and its diagnostics (warnings, or
 /// the errors) as `jixiao check` reports them.
-fn compile(
-    file: &str,
-    text: &str,
-    loader: &jixiao::inherit::Loader,
-) -> (Option<jixiao::Compiled>, Vec<Diagnostic>) {
+fn compile(file: &str, text: &str, loader: &jixiao::inherit::Loader) -> (Option<jixiao::Compiled>, Vec<Diagnostic>) {
     let source = SourceFile::new(file, text);
     match jixiao::compile_with(file, text, loader) {
         Ok(compiled) => {
@@ -329,21 +325,22 @@ fn compile(
 }
 
 /// Runs `work` on a thread with the compile stack (checking recurses as deep as the
-/// parser allows); `Err(())` if it panicked.
-pub fn on_compile_stack<T: Send>(work: impl FnOnce() -> T + Send) -> Result<T, ()> {
+/// parser allows); `None` if the thread could not start or the work panicked.
+pub fn on_compile_stack<T: Send>(work: impl FnOnce() -> T + Send) -> Option<T> {
     std::thread::scope(|scope| {
         std::thread::Builder::new()
             .stack_size(COMPILE_STACK_BYTES)
             .spawn_scoped(scope, work)
-            .map_err(|_| ())?
+            .ok()?
             .join()
-            .map_err(|_| ())
+            .ok()
     })
 }
 
 /// A path as messages show it: its file name.
 fn shown(path: &Path) -> String {
-    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+    path.file_name()
+        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
 }
 
 /// A base file named by a rule file, only if it lies inside the rule directory.

@@ -78,8 +78,12 @@ fn write(st: &AppState, id: &str, body: &SaveRequest) -> Result<Response, Proble
         .rules
         .path_of(&rule)
         .map_err(|m| Problem::new(StatusCode::FORBIDDEN, format!("不能保存 {}：{m}", rule.file)))?;
-    let compiled = rules::on_compile_stack(|| st.rules.compile_text(&rule, &body.text))
-        .map_err(|()| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "检查规则文本时发生内部错误，没有保存"))?;
+    let compiled = rules::on_compile_stack(|| st.rules.compile_text(&rule, &body.text)).ok_or_else(|| {
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "检查规则文本时发生内部错误，没有保存",
+        )
+    })?;
     let warnings = match compiled {
         Ok(c) => c.warnings.len(),
         Err(diagnostics) => {
@@ -99,8 +103,12 @@ fn write(st: &AppState, id: &str, body: &SaveRequest) -> Result<Response, Proble
         }
     };
     let _one_at_a_time = st.saving.lock().unwrap_or_else(|e| e.into_inner());
-    let current = std::fs::read(&path)
-        .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, format!("无法读取 {}：{e}", rule.file)))?;
+    let current = std::fs::read(&path).map_err(|e| {
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("无法读取 {}：{e}", rule.file),
+        )
+    })?;
     let current_sha = jixiao::sha256_hex(&current);
     if !current_sha.eq_ignore_ascii_case(body.sha256.trim()) {
         return Err(Problem::new(
@@ -121,8 +129,12 @@ fn write(st: &AppState, id: &str, body: &SaveRequest) -> Result<Response, Proble
         }));
     }
     let backup = keep_backup(st.rules.dir(), &rule, &current, &current_sha)?;
-    replace(&path, text.as_bytes())
-        .map_err(|m| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, format!("无法保存 {}：{m}", rule.file)))?;
+    replace(&path, text.as_bytes()).map_err(|m| {
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("无法保存 {}：{m}", rule.file),
+        )
+    })?;
     Ok(api::json(&Saved {
         sha256: jixiao::sha256_hex(text.as_bytes()),
         message: format!("已保存 {}；原来的版本备份为 {backup}", rule.file),
