@@ -341,8 +341,9 @@ async function hoverOver(page, offset) {
   await page.locator("#source").evaluate((a, o) => {
     const line = a.value.slice(0, o).split("\n").length;
     a.scrollTop = Math.max(0, (line - 5) * parseFloat(getComputedStyle(a).lineHeight));
-    a.dispatchEvent(new Event("scroll"));
   }, offset);
+  // The scroll event arrives with the next frame (and closes any hover): let it pass.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   const centre = await charCentre(page, offset);
   await page.mouse.move(centre.x, centre.y);
 }
@@ -402,7 +403,7 @@ test("规则编辑页：错误标在写错的行，改正后消失；悬停说�
   await page.keyboard.press("Escape");
   await problem.click();
   assert.equal(await page.locator("#source").evaluate((a) => a.selectionStart), at);
-  await screenshot(page, "editor-error.png");
+  await screenshot(page, "rule-edit-error.png");
   await page.waitForFunction(() => /改正后才能预览评分/.test(document.getElementById("preview-status").textContent));
   assert.ok(await page.locator("#preview.stale").isVisible(), "the last result greyed out");
 
@@ -455,10 +456,10 @@ test("规则编辑页：错误标在写错的行，改正后消失；悬停说�
   // Still read-only: the changes cannot be saved.
   assert.ok(await save.isDisabled());
   // The whole page at once (a full-page shot would scroll the text and close the hover).
-  await page.setViewportSize({ width: 1400, height: 1560 });
+  await page.setViewportSize({ width: 1400, height: 1720 });
   await hoverOver(page, name + 2);
   await hover.waitFor({ state: "visible" });
-  await screenshot(page, "editor.png");
+  await screenshot(page, "rule-edit.png");
   assert.deepEqual(page.scriptErrors, []);
 });
 
@@ -466,10 +467,13 @@ test("规则编辑页：--allow-edit 加令牌时保存，原版本备份", { ti
   const dir = rulesCopy();
   const file = path.join(dir, "yueyang-2021.jx");
   const before = fs.readFileSync(file, "utf8");
-  const url = await serve(dir, { JIXIAO_TOKEN: token }, ["--allow-edit"]);
+  // A token of its own: the browser keeps the session cookie of the other test's server
+  // (cookies are per host, not per port).
+  const editToken = "editor-browser-token-7d1e";
+  const url = await serve(dir, { JIXIAO_TOKEN: editToken }, ["--allow-edit"]);
   const page = await newPage();
   await page.goto(`${url}/rules/yueyang-2021/edit`);
-  await page.locator("input[name='token']").fill(token);
+  await page.locator("input[name='token']").fill(editToken);
   await page.locator("form.login button").click();
   await page.waitForURL(/\/rules\/yueyang-2021\/edit$/);
   await checked(page, /检查通过/);

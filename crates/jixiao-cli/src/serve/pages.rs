@@ -168,7 +168,7 @@ fn rule_row(h: &mut String, l: &Loaded) {
     };
     let _ = writeln!(
         h,
-        "<tr><td><a href=\"/rules/{id}\"><code>{}</code></a></td><td><a href=\"/rules/{id}\">{}</a></td><td>{}</td><td>{}</td><td>{status}</td><td>{}</td><td class=\"actions\"><a href=\"/rules/{id}\">评分表</a> <a href=\"/rules/{id}/edit\">编辑</a>{evaluate}</td></tr>",
+        "<tr><td><a href=\"/rules/{id}\"><code>{}</code></a></td><td><a href=\"/rules/{id}\">{}</a></td><td>{}</td><td>{}</td><td>{status}</td><td>{}</td><td class=\"actions\"><a href=\"/rules/{id}\">评分表</a> · <a href=\"/rules/{id}/edit\">编辑</a>{evaluate}</td></tr>",
         escape(&l.id),
         escape(model.map_or("（未能读取）", |m| m.title.as_str())),
         model.map(|m| m.year.to_string()).unwrap_or_default(),
