@@ -11,8 +11,9 @@
 //!
 //! Pages and assets are compiled into the binary (`include_str!` of `assets/`): plain
 //! HTML, CSS and JavaScript written by hand, no build step. Uploads are read into memory,
-//! evaluated and dropped with the request; nothing is written to disk. This module is
-//! the only part of the library besides [`jixiao_io::batch`] that does I/O: it reads the rule
+//! evaluated and dropped with the request; nothing is written to disk but, with
+//! `--allow-edit`, a rule file saved from the 规则编辑 page ([`save`]). This module is the
+//! only part of the library besides [`jixiao_io::batch`] that does I/O: it reads the rule
 //! directory and listens on a socket.
 //!
 //! Binding anywhere but loopback needs a token; with a token every request must carry
