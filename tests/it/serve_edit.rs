@@ -450,6 +450,7 @@ fn preview_is_jixiao_diffs_report_of_the_saved_file_against_the_edited_text() {
         .unwrap();
     let expected: Value =
         serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    crate::contract::assert_valid(&crate::contract::diff_validator(), "preview", report);
     assert_eq!(report["rule_changes"], expected["rule_changes"]);
     assert_eq!(report["units"], expected["units"]);
     assert_eq!(report["units_changed"], expected["units_changed"]);
