@@ -8,7 +8,7 @@
 use std::io::BufReader;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde_json::{json, Value};
 
@@ -172,25 +172,7 @@ struct Lsp {
 
 impl Lsp {
     fn open(path: &Path, text: &str) -> Lsp {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_jixiao"))
-            .arg("lsp")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("run jixiao lsp");
-        let mut stdin = child.stdin.take().unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        send(
-            &mut stdin,
-            &json!({"jsonrpc": "2.0", "id": 0, "method": "initialize",
-                    "params": {"processId": null, "rootUri": null, "capabilities": {}}}),
-        );
-        receive_until(&mut stdout, |m| m["id"] == 0);
-        send(
-            &mut stdin,
-            &json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
-        );
+        let (child, mut stdin, mut stdout, _) = crate::lsp::start();
         let uri = format!("file://{}", path.display());
         send(
             &mut stdin,
@@ -203,7 +185,7 @@ impl Lsp {
             stdin,
             stdout,
             uri,
-            next: 1,
+            next: 2,
         }
     }
 

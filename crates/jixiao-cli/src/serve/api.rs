@@ -312,12 +312,7 @@ pub(super) fn load_all(state: &AppState) -> Result<Vec<Listed>, Problem> {
 pub(super) fn compiled(state: &AppState, id: &str) -> Result<Arc<Loaded>, Problem> {
     let loaded = state.rules.load(id).map_err(lookup_problem)?;
     if loaded.compiled.is_none() {
-        let details = loaded
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| d.rendered.clone())
-            .collect();
+        let details = super::rules::rendered_errors(&loaded.diagnostics);
         return Err(Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             format!(

@@ -43,6 +43,15 @@ impl Diagnostic {
     }
 }
 
+/// The errors among diagnostics, each as `jixiao check` prints it (an answer's `details`).
+pub fn rendered_errors(diagnostics: &[Diagnostic]) -> Vec<String> {
+    diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.rendered.clone())
+        .collect()
+}
+
 /// A rule file as read and, when it checks, compiled.
 #[derive(Debug)]
 pub struct Loaded {

@@ -87,11 +87,7 @@ fn write(st: &AppState, id: &str, body: &SaveRequest) -> Result<Response, Proble
     let warnings = match compiled {
         Ok(c) => c.warnings.len(),
         Err(diagnostics) => {
-            let errors: Vec<String> = diagnostics
-                .iter()
-                .filter(|d| d.is_error())
-                .map(|d| d.rendered.clone())
-                .collect();
+            let errors = rules::rendered_errors(&diagnostics);
             return Err(Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 format!(
