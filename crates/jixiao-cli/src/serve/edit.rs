@@ -217,35 +217,64 @@ fn diagnostics(a: &Analysis, positions: &Positions) -> Vec<DiagnosticView> {
         .collect()
 }
 
+/// A request of the language service: the text, and a second text it may carry.
+trait Texts {
+    fn text(&self) -> &str;
+    fn other(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// Reads a language-service request (bounded), and answers it on the blocking pool from
+/// the analysis of its text as the file `id`.
+async fn answer_with_analysis<B, F>(state: Shared, id: String, req: Request, answer: F) -> Response
+where
+    B: DeserializeOwned + Texts + Send + 'static,
+    F: FnOnce(&AppState, &RuleFile, &Analysis, &Positions, B) -> Result<Response, Problem> + Send + 'static,
+{
+    let result = async {
+        let body: B = read_json(req, &state, MAX_BODY_BYTES).await?;
+        bounded(body.text())?;
+        if let Some(other) = body.other() {
+            bounded(other)?;
+        }
+        state
+            .blocking(move |st| {
+                let rule = st.rules.find(&id).map_err(api::lookup_problem)?;
+                let a = analyze(st, &rule, body.text())?;
+                let positions = Positions::new(&a.doc().text);
+                answer(st, &rule, &a, &positions, body)
+            })
+            .await
+    };
+    api::answer(result.await)
+}
+
 #[derive(Debug, Deserialize)]
 struct AnalyzeRequest {
     text: String,
 }
 
+impl Texts for AnalyzeRequest {
+    fn text(&self) -> &str {
+        &self.text
+    }
+}
+
 /// `POST /api/rules/{id}/analyze` `{text}`: the text's diagnostics, as the language
 /// server publishes them.
 pub async fn analyze_text(State(state): State<Shared>, Path(id): Path<String>, req: Request) -> Response {
-    let result = async {
-        let body: AnalyzeRequest = read_json(req, &state, MAX_BODY_BYTES).await?;
-        bounded(&body.text)?;
-        state
-            .blocking(move |st| {
-                let rule = st.rules.find(&id).map_err(api::lookup_problem)?;
-                let a = analyze(st, &rule, &body.text)?;
-                let text = &a.doc().text;
-                let positions = Positions::new(text);
-                let diagnostics = diagnostics(&a, &positions);
-                let errors = diagnostics.iter().filter(|d| d.severity == "error").count();
-                Ok(api::json(&AnalyzeAnswer {
-                    parsed: a.doc().ast.is_some(),
-                    errors,
-                    warnings: diagnostics.len() - errors,
-                    diagnostics,
-                }))
-            })
-            .await
-    };
-    api::answer(result.await)
+    answer_with_analysis(state, id, req, |_, _, a, positions, _: AnalyzeRequest| {
+        let diagnostics = diagnostics(a, positions);
+        let errors = diagnostics.iter().filter(|d| d.severity == "error").count();
+        Ok(api::json(&AnalyzeAnswer {
+            parsed: a.doc().ast.is_some(),
+            errors,
+            warnings: diagnostics.len() - errors,
+            diagnostics,
+        }))
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -268,26 +297,23 @@ struct HoverAnswer {
     hover: Option<HoverView>,
 }
 
+impl Texts for HoverRequest {
+    fn text(&self) -> &str {
+        &self.text
+    }
+}
+
 /// `POST /api/rules/{id}/hover` `{text, offset}`: what the language server says about
 /// the name at `offset` (`hover: null` where there is nothing to say).
 pub async fn hover(State(state): State<Shared>, Path(id): Path<String>, req: Request) -> Response {
-    let result = async {
-        let body: HoverRequest = read_json(req, &state, MAX_BODY_BYTES).await?;
-        bounded(&body.text)?;
-        state
-            .blocking(move |st| {
-                let rule = st.rules.find(&id).map_err(api::lookup_problem)?;
-                let a = analyze(st, &rule, &body.text)?;
-                let positions = Positions::new(&a.doc().text);
-                let hover = features::hover(&a, positions.byte(body.offset)).map(|(markdown, span)| HoverView {
-                    markdown,
-                    place: positions.place(span),
-                });
-                Ok(api::json(&HoverAnswer { hover }))
-            })
-            .await
-    };
-    api::answer(result.await)
+    answer_with_analysis(state, id, req, |_, _, a, positions, body: HoverRequest| {
+        let hover = features::hover(a, positions.byte(body.offset)).map(|(markdown, span)| HoverView {
+            markdown,
+            place: positions.place(span),
+        });
+        Ok(api::json(&HoverAnswer { hover }))
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -319,49 +345,47 @@ struct CompleteAnswer {
     items: Vec<CompletionView>,
 }
 
+impl Texts for CompleteRequest {
+    fn text(&self) -> &str {
+        &self.text
+    }
+
+    fn other(&self) -> Option<&str> {
+        self.fallback.as_deref()
+    }
+}
+
 /// `POST /api/rules/{id}/complete` `{text, offset, fallback?}`: the language server's
 /// completions at `offset`.
 pub async fn complete(State(state): State<Shared>, Path(id): Path<String>, req: Request) -> Response {
-    let result = async {
-        let body: CompleteRequest = read_json(req, &state, MAX_BODY_BYTES).await?;
-        bounded(&body.text)?;
-        if let Some(f) = &body.fallback {
-            bounded(f)?;
-        }
-        state
-            .blocking(move |st| {
-                let rule = st.rules.find(&id).map_err(api::lookup_problem)?;
-                let a = analyze(st, &rule, &body.text)?;
-                let fallback = match &body.fallback {
-                    Some(f) if a.doc().ast.is_none() => Some(analyze(st, &rule, f)?),
-                    _ => None,
-                };
-                let positions = Positions::new(&a.doc().text);
-                let (items, span) = features::completion(&a, fallback.as_ref(), positions.byte(body.offset));
-                let place = positions.place(span);
-                Ok(api::json(&CompleteAnswer {
-                    from: place.from,
-                    to: place.to,
-                    items: items
-                        .into_iter()
-                        .take(MAX_COMPLETIONS)
-                        .map(|c| CompletionView {
-                            kind: match c.kind {
-                                CompletionKind::Name(_) => "name",
-                                CompletionKind::Keyword => "keyword",
-                                CompletionKind::Unit => "unit",
-                                CompletionKind::Category => "category",
-                                CompletionKind::Function => "function",
-                                CompletionKind::Field => "field",
-                            },
-                            label: c.label,
-                            detail: c.detail,
-                            insert: c.insert,
-                        })
-                        .collect(),
-                }))
-            })
-            .await
-    };
-    api::answer(result.await)
+    answer_with_analysis(state, id, req, |st, rule, a, positions, body: CompleteRequest| {
+        let fallback = match &body.fallback {
+            Some(f) if a.doc().ast.is_none() => Some(analyze(st, rule, f)?),
+            _ => None,
+        };
+        let (items, span) = features::completion(a, fallback.as_ref(), positions.byte(body.offset));
+        let place = positions.place(span);
+        Ok(api::json(&CompleteAnswer {
+            from: place.from,
+            to: place.to,
+            items: items
+                .into_iter()
+                .take(MAX_COMPLETIONS)
+                .map(|c| CompletionView {
+                    kind: match c.kind {
+                        CompletionKind::Name(_) => "name",
+                        CompletionKind::Keyword => "keyword",
+                        CompletionKind::Unit => "unit",
+                        CompletionKind::Category => "category",
+                        CompletionKind::Function => "function",
+                        CompletionKind::Field => "field",
+                    },
+                    label: c.label,
+                    detail: c.detail,
+                    insert: c.insert,
+                })
+                .collect(),
+        }))
+    })
+    .await
 }
