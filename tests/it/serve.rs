@@ -18,7 +18,7 @@ use serde_json::Value;
 pub(crate) const UNITS_CSV: &str = "examples/yueyang-2021/units.csv";
 const UNITS_XLSX: &str = "examples/yueyang-2021/units.xlsx";
 pub(crate) const SEED: &str = "examples/yueyang-2021/chengguan-zhifa.toml";
-const SEED_UNIT: &str = "岳阳市城市管理综合执法支队";
+pub(crate) const SEED_UNIT: &str = "岳阳市城市管理综合执法支队";
 
 // ── a minimal HTTP/1.1 client (std only) ──────────────────────────────────────
 

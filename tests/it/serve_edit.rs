@@ -471,6 +471,36 @@ fn preview_is_jixiao_diffs_report_of_the_saved_file_against_the_edited_text() {
     );
     assert!(broken["report"].is_null());
 
+    // A saved file that does not check: nothing to compare with, the units under the edit.
+    std::fs::write(dir.path().join("draft.jx"), text.replacen("分值 5", "分值 x", 1)).unwrap();
+    let r = preview(addr, "draft", &text, &[], &[("units.csv", &csv)]);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let fixed = r.json();
+    assert_eq!(
+        (fixed["ok"].clone(), fixed["saved_ok"].clone()),
+        (json!(true), json!(false))
+    );
+    assert!(fixed["report"].is_null());
+    assert!(
+        fixed["message"].as_str().unwrap().contains("保存的版本未通过检查"),
+        "{fixed:#}"
+    );
+    let evaluated = crate::serve::post_form(
+        addr,
+        "/api/evaluate",
+        &[("rules", "yueyang-2021")],
+        &[("units.csv", &csv)],
+    );
+    let totals: Vec<Value> = evaluated.json()["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["evaluation"]["total"].clone())
+        .collect();
+    let units = fixed["units"].as_array().unwrap();
+    assert_eq!(units.iter().map(|u| u["total"].clone()).collect::<Vec<_>>(), totals);
+    assert_eq!(units[0]["unit"], crate::serve::SEED_UNIT);
+
     // No data: the rule changes alone.
     let r = preview(addr, "yueyang-2021", &edited, &[], &[]);
     let rules_only = r.json();
