@@ -11,7 +11,6 @@ use std::sync::{Arc, Mutex};
 
 use jixiao::diagnostics::{render_plain, LoadError};
 use jixiao::report::DiagnosticRecord;
-use jixiao::source::SourceFile;
 
 /// Rule-file nesting is bounded by the parser, but checking a deep file still recurses:
 /// compile on a thread with the same generous stack as the command line.
@@ -233,14 +232,13 @@ fn build(dir: &Path, rule: &RuleFile) -> Result<Built, LookupError> {
         bases.borrow_mut().push(shown.clone());
         Ok((shown, text))
     };
-    let source = SourceFile::new(&rule.file, &text);
     let (compiled, diagnostics) = match jixiao::compile_with(&rule.file, &text, &loader) {
         Ok(compiled) => {
             let diagnostics = compiled
                 .warnings
                 .iter()
                 .map(|w| Diagnostic {
-                    record: DiagnosticRecord::from_check(&source, w),
+                    record: DiagnosticRecord::from_check(w),
                     rendered: render_plain(w),
                 })
                 .collect();
@@ -259,7 +257,7 @@ fn build(dir: &Path, rule: &RuleFile) -> Result<Built, LookupError> {
                 .errors
                 .iter()
                 .map(|e| Diagnostic {
-                    record: DiagnosticRecord::from_check(&source, e),
+                    record: DiagnosticRecord::from_check(e),
                     rendered: render_plain(e),
                 })
                 .collect(),
