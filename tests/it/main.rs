@@ -1,6 +1,7 @@
 //! The single integration-test binary: one module per pipeline stage.
 
 mod audit;
+mod based_files;
 mod batch;
 mod check;
 mod cli;

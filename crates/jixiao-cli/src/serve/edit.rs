@@ -204,7 +204,7 @@ fn diagnostics(a: &Analysis, positions: &Positions) -> Vec<DiagnosticView> {
                         let (line, column) = SourceFile::new(&f.name, &f.text).line_col(r.span.start);
                         RelatedView {
                             message: r.message.clone(),
-                            file: Some(analysis::short(&f.name).to_owned()),
+                            file: Some(jixiao::diagnostics::short_name(&f.name).to_owned()),
                             line,
                             column,
                             from: None,

@@ -11,7 +11,6 @@ use std::sync::{Arc, Mutex};
 
 use jixiao::diagnostics::{io_message, render_plain, LoadError};
 use jixiao::report::DiagnosticRecord;
-use jixiao::source::SourceFile;
 
 /// Rule-file nesting is bounded by the parser, but checking a deep file still recurses:
 /// compile on a thread with the same generous stack as the command line.
@@ -299,14 +298,13 @@ fn base_loader<'a>(
 /// Compiles a rule text: the rules when it checks, and its diagnostics (warnings, or
 /// the errors) as `jixiao check` reports them.
 fn compile(file: &str, text: &str, loader: &jixiao::inherit::Loader) -> (Option<jixiao::Compiled>, Vec<Diagnostic>) {
-    let source = SourceFile::new(file, text);
     match jixiao::compile_with(file, text, loader) {
         Ok(compiled) => {
             let diagnostics = compiled
                 .warnings
                 .iter()
                 .map(|w| Diagnostic {
-                    record: DiagnosticRecord::from_check(&source, w),
+                    record: DiagnosticRecord::from_check(w),
                     rendered: render_plain(w),
                 })
                 .collect();
@@ -325,7 +323,7 @@ fn compile(file: &str, text: &str, loader: &jixiao::inherit::Loader) -> (Option<
                 .errors
                 .iter()
                 .map(|e| Diagnostic {
-                    record: DiagnosticRecord::from_check(&source, e),
+                    record: DiagnosticRecord::from_check(e),
                     rendered: render_plain(e),
                 })
                 .collect(),
