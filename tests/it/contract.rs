@@ -44,6 +44,11 @@ pub fn batch_validator() -> jsonschema::Validator {
     compile("batch.schema.json")
 }
 
+/// A comparison: `diff --format json`, `/api/diff`, the editor's preview.
+pub fn diff_validator() -> jsonschema::Validator {
+    compile("diff.schema.json")
+}
+
 pub fn assert_valid(validator: &jsonschema::Validator, what: &str, v: &serde_json::Value) {
     let errors: Vec<String> = validator
         .iter_errors(v)
@@ -202,7 +207,7 @@ fn batches_and_comparisons_follow_their_schemas() {
     wrong["version"] = 2.into();
     assert!(!batch.is_valid(&wrong));
 
-    let diff = compile("diff.schema.json");
+    let diff = diff_validator();
     let (code, out, err) = jixiao(&[
         "diff",
         "rules/yueyang-2021.jx",

@@ -1,6 +1,7 @@
 //! The single integration-test binary: one module per pipeline stage.
 
 mod audit;
+mod based_files;
 mod batch;
 mod check;
 mod cli;
@@ -21,6 +22,8 @@ mod props;
 mod seed;
 #[cfg(feature = "serve")]
 mod serve;
+#[cfg(feature = "serve")]
+mod serve_edit;
 mod syntax;
 mod template;
 mod undefined;

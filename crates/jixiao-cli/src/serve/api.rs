@@ -312,12 +312,7 @@ pub(super) fn load_all(state: &AppState) -> Result<Vec<Listed>, Problem> {
 pub(super) fn compiled(state: &AppState, id: &str) -> Result<Arc<Loaded>, Problem> {
     let loaded = state.rules.load(id).map_err(lookup_problem)?;
     if loaded.compiled.is_none() {
-        let details = loaded
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| d.rendered.clone())
-            .collect();
+        let details = super::rules::rendered_errors(&loaded.diagnostics);
         return Err(Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             format!(
@@ -331,14 +326,14 @@ pub(super) fn compiled(state: &AppState, id: &str) -> Result<Arc<Loaded>, Proble
     Ok(loaded)
 }
 
-fn json<T: Serialize>(value: &T) -> Response {
+pub(super) fn json<T: Serialize>(value: &T) -> Response {
     match serde_json::to_string(value) {
         Ok(body) => json_response(StatusCode::OK, body),
         Err(e) => Problem::new(StatusCode::INTERNAL_SERVER_ERROR, format!("无法生成 JSON：{e}")).into_response(),
     }
 }
 
-fn answer(result: Result<Response, Problem>) -> Response {
+pub(super) fn answer(result: Result<Response, Problem>) -> Response {
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
@@ -757,14 +752,15 @@ async fn run_diff(state: Shared, req: Request) -> Result<Response, Problem> {
     Ok(reply.into_response())
 }
 
-fn evaluate_all(
-    st: &AppState,
+/// Every unit of the files evaluated under one rule set, numbered in file order.
+pub(super) fn evaluate_all(
+    config: &super::Config,
     model: &Model,
     files: &[UploadFile],
     sheet: Option<&str>,
     partial: bool,
 ) -> Result<Vec<UnitResult>, Problem> {
-    let (inputs, _) = upload::open_all(model, files, (sheet, partial), &st.config)?;
+    let (inputs, _) = upload::open_all(model, files, (sheet, partial), config)?;
     let mut out = Vec::new();
     for mut opened in inputs {
         diff::evaluate_rows(model, &mut opened, partial, &mut out)
@@ -786,8 +782,8 @@ fn diff_files(
     let (Some(old_c), Some(new_c)) = (old.compiled.as_ref(), new.compiled.as_ref()) else {
         return Err(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "规则未通过检查"));
     };
-    let before = evaluate_all(st, &old_c.model, files, sheet, partial)?;
-    let after = evaluate_all(st, &new_c.model, files, sheet, partial)?;
+    let before = evaluate_all(&st.config, &old_c.model, files, sheet, partial)?;
+    let after = evaluate_all(&st.config, &new_c.model, files, sheet, partial)?;
     let pairs = diff::pair_units(before, after).map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, e))?;
     let report = diff::report(&old_c.model, &new_c.model, pairs);
     let precision = new_c.model.score_precision;

@@ -192,8 +192,10 @@ fn describe_problem(origin: &Origin, p: &DataProblem) -> String {
 pub fn describe_eval_error(e: &EvalError) -> String {
     let help = e.help.as_deref().map(|h| format!("。{h}")).unwrap_or_default();
     format!(
-        "指标 `{}` 无法计算：{}（规则文件第 {} 行）{help}",
-        e.indicator, e.message, e.line
+        "指标 `{}` 无法计算：{}（{}）{help}",
+        e.indicator,
+        e.message,
+        jixiao::diagnostics::rule_place(e.line, e.rule_file.as_deref())
     )
 }
 

@@ -701,7 +701,11 @@ fn finding_rows(p: &Processed, ev: &Evaluation) -> Vec<Vec<XCell>> {
             written_number_cell(f.computed.as_ref()),
             written_number_cell(f.difference.as_ref()),
             text_cell(f.explanation.as_ref()),
-            f.rule_line.map_or(XCell::Blank, count),
+            // A line in a `基于` file's base names the file (the column is the rule file's lines).
+            match (f.rule_line, &f.rule_file) {
+                (Some(l), Some(_)) => XCell::Text(jixiao::diagnostics::rule_place(l, f.rule_file.as_deref())),
+                (l, _) => l.map_or(XCell::Blank, count),
+            },
             text_cell(f.data_field.as_ref()),
         ]);
     }

@@ -330,7 +330,7 @@ fn audit(h: &mut String, ev: &Evaluation) {
                 basis.push(format!("依据：{e}"));
             }
             if let Some(l) = f.rule_line {
-                basis.push(format!("规则文件第 {l} 行"));
+                basis.push(jixiao::diagnostics::rule_place(l, f.rule_file.as_deref()));
             }
             if let Some(d) = &f.data_field {
                 basis.push(format!("数据 {d}"));
