@@ -4,6 +4,7 @@
 //! - [`analysis`]: one document's parse, `基于` chain, merged rules and diagnostics;
 //! - [`index`]: every name in a file, declared or used;
 //! - [`features`]: hover, completion, rename, outline;
+//! - [`workspace`]: the workspace's `.jx` files and which file each is `基于`;
 //! - [`server`]: the LSP message loop (lsp-server + lsp-types, synchronous);
 //! - [`text`]: byte offsets ↔ LSP positions (UTF-8 or UTF-16).
 
@@ -13,6 +14,7 @@ pub mod index;
 pub mod server;
 pub mod text;
 pub mod uri;
+pub mod workspace;
 
 pub use lsp_server::Connection;
 
