@@ -192,7 +192,10 @@ pub fn normalize(path: &Path) -> PathBuf {
             Component::ParentDir => {
                 if matches!(out.components().next_back(), Some(Component::Normal(_))) {
                     out.pop();
-                } else if !matches!(out.components().next_back(), Some(Component::RootDir | Component::Prefix(_))) {
+                } else if !matches!(
+                    out.components().next_back(),
+                    Some(Component::RootDir | Component::Prefix(_))
+                ) {
                     out.push("..");
                 }
             }
@@ -254,7 +257,10 @@ mod tests {
                 root.join("2022/规则.test.jx")
             ]
         );
-        assert_eq!(ws.dependents(&root.join("2022/./规则.jx")), vec![root.join("2022/规则.test.jx")]);
+        assert_eq!(
+            ws.dependents(&root.join("2022/./规则.jx")),
+            vec![root.join("2022/规则.test.jx")]
+        );
         assert!(ws.dependents(&root.join("2022/其他.jx")).is_empty());
 
         // An edit in the editor moves a file to another base; a deleted file is forgotten.
@@ -263,7 +269,10 @@ mod tests {
             ws.dependents(&root.join("2022/其他.jx")),
             vec![root.join("2022/规则.jx"), root.join("2022/规则.test.jx")]
         );
-        assert_eq!(ws.dependents(&root.join("2021/规则.jx")), vec![root.join("2021/规则.test.jx")]);
+        assert_eq!(
+            ws.dependents(&root.join("2021/规则.jx")),
+            vec![root.join("2021/规则.test.jx")]
+        );
         ws.remove(&root.join("2021/规则.test.jx"));
         assert!(ws.dependents(&root.join("2021/规则.jx")).is_empty());
         assert!(ws.contains(&root.join("2022/新.jx")));
@@ -295,13 +304,7 @@ mod tests {
         let dir = tree();
         let root = dir.path();
         let mut ws = Workspace::new(vec![root.to_path_buf()]);
-        let files = ws.scan(
-            Limits {
-                files: 2,
-                ..LIMITS
-            },
-            &disk,
-        );
+        let files = ws.scan(Limits { files: 2, ..LIMITS }, &disk);
         assert_eq!(files.files, 2);
         assert_eq!(
             files.capped.as_deref(),
@@ -309,7 +312,10 @@ mod tests {
         );
         let bytes = ws.scan(Limits { bytes: 40, ..LIMITS }, &disk);
         assert_eq!(bytes.files, 1, "{bytes:?}");
-        assert!(bytes.capped.unwrap().starts_with("工作区中的规则文件合计超过 0 MB，只读取了前 1 个文件"));
+        assert!(bytes
+            .capped
+            .unwrap()
+            .starts_with("工作区中的规则文件合计超过 0 MB，只读取了前 1 个文件"));
         let entries = ws.scan(Limits { entries: 3, ..LIMITS }, &disk);
         assert!(entries.capped.unwrap().starts_with("工作区的目录中超过 3 个文件和目录"));
     }
