@@ -167,7 +167,7 @@ fn renames_that_are_refused() {
     let base = file_uri(&dir.path().join("base.jx"));
     c.open(&base, BASE);
     let at = utf16_position(BASE, "实有人数", 0);
-    let mut refused = |c: &mut Client, new: &str| {
+    let refused = |c: &mut Client, new: &str| {
         c.at("textDocument/rename", &base, at, json!({ "newName": new }))
             .unwrap_err()
     };
