@@ -392,7 +392,8 @@ impl Server<'_> {
     }
 
     fn analyze(&self, uri: &Uri, text: &str) -> Analysis {
-        let path = uri::to_path(uri);
+        // Normalised as the workspace's paths are, so that a file is one file.
+        let path = uri::to_path(uri).map(|p| workspace::normalize(&p));
         let name = path
             .as_ref()
             .map_or_else(|| uri.as_str().to_owned(), |p| p.display().to_string());
@@ -447,7 +448,7 @@ impl Server<'_> {
         let f = &a.files[file];
         let uri = match (file, &f.path) {
             (0, _) | (_, None) => doc_uri.clone(),
-            (_, Some(p)) => uri::from_path(p),
+            (_, Some(p)) => self.uri_of(p),
         };
         let index = LineIndex::new(&f.text, self.encoding);
         Location::new(uri, index.range(&f.text, span))

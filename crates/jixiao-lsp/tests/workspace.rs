@@ -351,3 +351,21 @@ fn only_open_documents_based_on_a_changed_file_are_checked_again() {
     assert!(published.is_empty(), "{published:?}");
     c.shutdown();
 }
+
+#[test]
+fn a_document_opened_by_a_roundabout_path_is_one_file() {
+    let dir = workspace(&[("base.jx", BASE), ("base.test.jx", BASE_TEST)]);
+    let mut c = start(Some(dir.path()), false);
+    let test = file_uri(&dir.path().join("sub/../base.test.jx"));
+    c.open(&test, BASE_TEST);
+    let found = references(&mut c, &test, BASE_TEST, "实有人数");
+    assert_eq!(
+        found,
+        [
+            ("base.jx".to_owned(), 4),
+            ("base.jx".to_owned(), 5),
+            ("base.test.jx".to_owned(), 4)
+        ]
+    );
+    c.shutdown();
+}
