@@ -61,6 +61,8 @@ impl Family {
                 match FileInfo::load(&path, read) {
                     Ok(file) if file.ast.is_some() => members.push(file),
                     Ok(_) => unreadable.push((path, "有语法错误".into())),
+                    // Deleted since the workspace was walked: no longer based on it.
+                    Err(_) if !path.exists() => {}
                     Err(e) => unreadable.push((path, format!("读不出：{e}"))),
                 }
             }

@@ -207,6 +207,11 @@ impl Server<'_> {
                 let mut changed = Vec::new();
                 for event in p.changes {
                     let Some(path) = uri::to_path(&event.uri) else { continue };
+                    if path.is_dir() {
+                        // A folder moved in: its files are not reported one by one.
+                        self.scanned = false;
+                        continue;
+                    }
                     if self.open_uri(&path).is_some() {
                         // The editor's text is the one that counts while it is open.
                         continue;
@@ -284,7 +289,8 @@ impl Server<'_> {
         Ok(())
     }
 
-    /// A file not open in the editor was created, changed or deleted (or closed).
+    /// A file not open in the editor was created, changed or deleted (or closed); a
+    /// deleted folder forgets its files.
     fn file_changed_on_disk(&mut self, path: &Path) {
         match std::fs::read_to_string(path) {
             Ok(text) if self.workspace.contains(path) => self.workspace.set(path, &text),

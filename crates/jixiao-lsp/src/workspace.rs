@@ -141,8 +141,10 @@ impl Workspace {
         self.bases.insert(path, base);
     }
 
+    /// Forgets a file, or every file under a directory.
     pub fn remove(&mut self, path: &Path) {
-        self.bases.remove(&normalize(path));
+        let path = normalize(path);
+        self.bases.retain(|file, _| !file.starts_with(&path));
     }
 
     /// Is the file under one of the workspace folders?
@@ -275,6 +277,9 @@ mod tests {
         );
         ws.remove(&root.join("2021/规则.test.jx"));
         assert!(ws.dependents(&root.join("2021/规则.jx")).is_empty());
+        ws.remove(&root.join("2022"));
+        assert!(ws.dependents(&root.join("2022/其他.jx")).is_empty());
+        assert_eq!(ws.scan(LIMITS, &disk).files, 5);
         assert!(ws.contains(&root.join("2022/新.jx")));
         assert!(!ws.contains(Path::new("/elsewhere/新.jx")));
     }

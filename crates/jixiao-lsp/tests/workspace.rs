@@ -369,3 +369,37 @@ fn a_document_opened_by_a_roundabout_path_is_one_file() {
     );
     c.shutdown();
 }
+
+#[test]
+fn files_deleted_behind_the_servers_back_do_not_block_a_rename() {
+    let dir = workspace(&[
+        ("base.jx", BASE),
+        ("tests/base.test.jx", &BASE_TEST.replace("base.jx", "../base.jx")),
+    ]);
+    let mut c = start(Some(dir.path()), true);
+    let base = file_uri(&dir.path().join("base.jx"));
+    c.open(&base, BASE);
+    assert_eq!(
+        files_of(&references(&mut c, &base, BASE, "实有人数")),
+        ["base.jx", "base.test.jx"]
+    );
+    // The folder is deleted; an editor reports the folder, not the files in it (and
+    // another may report nothing).
+    std::fs::remove_dir_all(dir.path().join("tests")).unwrap();
+    let edit = c
+        .at(
+            "textDocument/rename",
+            &base,
+            utf16_position(BASE, "实有人数", 0),
+            json!({ "newName": "在编人数" }),
+        )
+        .unwrap();
+    assert_eq!(edit["changes"].as_object().unwrap().len(), 1, "{edit}");
+    let folder = file_uri(&dir.path().join("tests"));
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": folder.as_str(), "type": 3 }] }),
+    );
+    assert_eq!(files_of(&references(&mut c, &base, BASE, "实有人数")), ["base.jx"]);
+    c.shutdown();
+}
