@@ -21,7 +21,7 @@ use jixiao::diagnostics::short_name;
 
 use crate::analysis::{Analysis, FileInfo, Reader};
 use crate::features::is_ident_char;
-use crate::index::{Occurrence, CONTEXT_NAMES, ITEM_FIELDS};
+use crate::index::{DeclKind, Occurrence, CONTEXT_NAMES, ITEM_FIELDS};
 
 #[derive(Debug)]
 pub struct Family {
@@ -81,6 +81,29 @@ impl Family {
             .enumerate()
             .flat_map(|(i, f)| f.occurrences.iter().map(move |o| (i, o)))
             .filter(move |(_, o)| o.name == name)
+    }
+
+    /// When `name` is an input: the files of the family whose `测试` read a data file.
+    /// Data files spell inputs by name, so after a rename they need the old name as an
+    /// alias (or editing) — a rename cannot see into them.
+    pub fn tests_reading_data(&self, name: &str) -> Vec<String> {
+        let input = self.members.iter().any(|f| {
+            f.occurrences
+                .iter()
+                .any(|o| o.name == name && o.decl == Some(DeclKind::Input))
+        });
+        if !input {
+            return Vec::new();
+        }
+        self.members
+            .iter()
+            .filter(|f| {
+                f.ast
+                    .as_ref()
+                    .is_some_and(|a| a.items.iter().any(|i| matches!(i, Item::Test(t) if t.data.is_some())))
+            })
+            .map(|f| short_name(&f.name).to_owned())
+            .collect()
     }
 
     /// Why `old` cannot be renamed to `new` in this family, if it cannot.

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::notification::{
     DidChangeTextDocument, DidChangeWatchedFiles, DidChangeWorkspaceFolders, DidCloseTextDocument, DidOpenTextDocument,
-    DidSaveTextDocument, LogMessage, Notification as _, PublishDiagnostics,
+    DidSaveTextDocument, LogMessage, Notification as _, PublishDiagnostics, ShowMessage,
 };
 use lsp_types::request::{
     CodeActionRequest, Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest,
@@ -639,6 +639,21 @@ impl Server<'_> {
                 .entry(loc.uri)
                 .or_default()
                 .push(TextEdit::new(loc.range, p.new_name.clone()));
+        }
+        let readers = family.tests_reading_data(&old);
+        if !readers.is_empty() && old != p.new_name {
+            let files = readers.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join("、");
+            let message = format!(
+                "输入 `{old}` 改名为 `{}` 后，{files} 中的测试用例读取的数据文件仍写着 `{old}`：请给输入加上 `别名 \"{old}\"`，或同时修改数据文件",
+                p.new_name
+            );
+            let params = ShowMessageParams {
+                typ: MessageType::WARNING,
+                message,
+            };
+            self.connection
+                .sender
+                .send(Notification::new(ShowMessage::METHOD.into(), params).into())?;
         }
         Ok(Some(WorkspaceEdit::new(changes)))
     }

@@ -98,8 +98,9 @@ fn files_of(found: &[(String, u32)]) -> Vec<&str> {
     files
 }
 
-/// Every `测试` of the rule files in `dir` runs and passes (`jixiao test`'s code path).
-fn tests_pass(dir: &Path, names: &[&str]) {
+/// What fails when the `测试` of these rule files in `dir` run (`jixiao test`'s code path).
+fn test_failures(dir: &Path, names: &[&str]) -> Vec<String> {
+    let mut failures = Vec::new();
     for name in names {
         let path = dir.join(name);
         let text = std::fs::read_to_string(&path).unwrap();
@@ -108,15 +109,29 @@ fn tests_pass(dir: &Path, names: &[&str]) {
             let t = std::fs::read_to_string(&p).map_err(|e| e.to_string())?;
             Ok((p.display().to_string(), t))
         };
-        let compiled = jixiao::compile_with(&path.display().to_string(), &text, &loader)
-            .unwrap_or_else(|e| panic!("{name}: {}", jixiao::diagnostics::render_plain(&e)));
+        let compiled = match jixiao::compile_with(&path.display().to_string(), &text, &loader) {
+            Ok(c) => c,
+            Err(e) => {
+                failures.push(format!("{name}: {}", jixiao::diagnostics::render_plain(&e)));
+                continue;
+            }
+        };
         let load = |rel: &str| loader(&path.display().to_string(), rel);
         let (results, _) = jixiao::testing::run(&compiled, &load);
         assert!(!results.is_empty() || !text.contains("测试"), "{name}");
-        for r in results {
-            assert!(r.passed, "{name}: {} {:?}", r.name, r.failures);
-        }
+        failures.extend(
+            results
+                .into_iter()
+                .filter(|r| !r.passed)
+                .map(|r| format!("{name}: {} {:?}", r.name, r.failures)),
+        );
     }
+    failures
+}
+
+fn tests_pass(dir: &Path, names: &[&str]) {
+    let failures = test_failures(dir, names);
+    assert!(failures.is_empty(), "{failures:#?}");
 }
 
 #[test]
@@ -401,5 +416,63 @@ fn files_deleted_behind_the_servers_back_do_not_block_a_rename() {
         json!({ "changes": [{ "uri": folder.as_str(), "type": 3 }] }),
     );
     assert_eq!(files_of(&references(&mut c, &base, BASE, "实有人数")), ["base.jx"]);
+    c.shutdown();
+}
+
+#[test]
+fn renaming_an_input_that_test_data_spells_warns() {
+    let unit = "\"单位名称\" = \"某单位\"\n\"编制人数\" = 10\n\"实有人数\" = 10\n[\"评审\"]\n\"社会效益\" = 9\n";
+    let with_data = BASE_TEST.replace("  设 编制人数 = 10\n  设 实有人数 = 10\n", "  数据 \"unit.toml\"\n");
+    let dir = workspace(&[("base.jx", BASE), ("base.test.jx", &with_data), ("unit.toml", unit)]);
+    tests_pass(dir.path(), &["base.test.jx"]);
+    let mut c = start(Some(dir.path()), false);
+    let base = file_uri(&dir.path().join("base.jx"));
+    c.open(&base, BASE);
+    let base_for_rename = base.clone();
+    let rename = |c: &mut Client, needle: &str, new: &str| -> (Value, Vec<String>) {
+        c.take_notifications();
+        let edit = c
+            .at(
+                "textDocument/rename",
+                &base_for_rename,
+                utf16_position(BASE, needle, 0),
+                json!({ "newName": new }),
+            )
+            .unwrap();
+        let shown = c
+            .take_notifications()
+            .into_iter()
+            .filter(|n| n.method == "window/showMessage")
+            .map(|n| n.params["message"].as_str().unwrap().to_owned())
+            .collect();
+        (edit, shown)
+    };
+    // Not an input: data files do not name it.
+    assert!(rename(&mut c, "控制率", "人员控制率").1.is_empty());
+    let (edit, shown) = rename(&mut c, "实有人数", "在编人数");
+    assert_eq!(
+        shown,
+        ["输入 `实有人数` 改名为 `在编人数` 后，`base.test.jx` 中的测试用例读取的数据文件仍写着 `实有人数`：请给输入加上 `别名 \"实有人数\"`，或同时修改数据文件"]
+    );
+    // The warning is right: renamed, the case's data no longer fills the input (`缺失时 0`
+    // makes 控制率 0%); with the old name as an alias it does again.
+    let renamed = apply(BASE, &edits(&edit["changes"][base.as_str()]));
+    assert_eq!(renamed, BASE.replace("实有人数", "在编人数"));
+    write(
+        dir.path(),
+        "base.test.jx",
+        &with_data.replace("  期望 社会效益", "  期望 控制率 = 100%\n  期望 社会效益"),
+    );
+    tests_pass(dir.path(), &["base.test.jx"]);
+    write(dir.path(), "base.jx", &renamed);
+    let failures = test_failures(dir.path(), &["base.test.jx"]);
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert!(failures[0].contains("控制率"), "{failures:?}");
+    write(
+        dir.path(),
+        "base.jx",
+        &renamed.replace("别名 \"在职人数\"", "别名 \"在职人数\", \"实有人数\""),
+    );
+    tests_pass(dir.path(), &["base.test.jx"]);
     c.shutdown();
 }
