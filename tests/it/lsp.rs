@@ -43,15 +43,7 @@ pub(crate) fn receive_until(stdout: &mut impl BufRead, pred: impl Fn(&Value) -> 
 /// `jixiao lsp` started and initialized (request id 1) as an editor without special
 /// capabilities does: the process, its input and output, and the `initialize` answer.
 pub(crate) fn start() -> (Child, ChildStdin, BufReader<ChildStdout>, Value) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_jixiao"))
-        .arg("lsp")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("run jixiao lsp");
-    let mut stdin = child.stdin.take().unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let (child, mut stdin, mut stdout) = spawn();
     send(
         &mut stdin,
         &json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
@@ -63,6 +55,20 @@ pub(crate) fn start() -> (Child, ChildStdin, BufReader<ChildStdout>, Value) {
         &json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
     );
     (child, stdin, stdout, init)
+}
+
+/// `jixiao lsp` running, not yet initialized: the process, its input and output.
+fn spawn() -> (Child, ChildStdin, BufReader<ChildStdout>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .arg("lsp")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run jixiao lsp");
+    let stdin = child.stdin.take().unwrap();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    (child, stdin, stdout)
 }
 
 #[test]
@@ -136,15 +142,7 @@ struct Session {
 
 impl Session {
     fn start(initialize: Value) -> Session {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_jixiao"))
-            .arg("lsp")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("run jixiao lsp");
-        let stdin = child.stdin.take().unwrap();
-        let stdout = BufReader::new(child.stdout.take().unwrap());
+        let (child, stdin, stdout) = spawn();
         let mut s = Session {
             child,
             stdin,

@@ -19,7 +19,7 @@ use lsp_types::request::{
 };
 use lsp_types::*;
 
-use crate::analysis::{self, Analysis, Severity};
+use crate::analysis::{self, Analysis, FileInfo, Severity};
 use crate::family::Family;
 use crate::features::{self, CompletionKind, SymbolKind as Kind};
 use crate::text::{self, Encoding, LineIndex};
@@ -426,7 +426,7 @@ impl Server<'_> {
                     d.related
                         .iter()
                         .map(|r| DiagnosticRelatedInformation {
-                            location: self.location(uri, a, r.file, r.span),
+                            location: self.location(uri, &a.files, r.file, r.span),
                             message: r.message.clone(),
                         })
                         .collect()
@@ -449,9 +449,10 @@ impl Server<'_> {
         Ok(())
     }
 
-    /// A span in one of an analysis' files as an LSP location.
-    fn location(&self, doc_uri: &Uri, a: &Analysis, file: usize, span: jixiao::source::Span) -> Location {
-        let f = &a.files[file];
+    /// A span in one of a list of files whose first is the document (an analysis' chain,
+    /// a family) as an LSP location.
+    fn location(&self, doc_uri: &Uri, files: &[FileInfo], file: usize, span: jixiao::source::Span) -> Location {
+        let f = &files[file];
         let uri = match (file, &f.path) {
             (0, _) | (_, None) => doc_uri.clone(),
             (_, Some(p)) => self.uri_of(p),
@@ -554,7 +555,7 @@ impl Server<'_> {
         let locations: Vec<Location> = a
             .declarations(&occ.name)
             .into_iter()
-            .map(|(f, o)| self.location(&tdp.text_document.uri, a, f, o.span))
+            .map(|(f, o)| self.location(&tdp.text_document.uri, &a.files, f, o.span))
             .collect();
         Ok((!locations.is_empty()).then_some(GotoDefinitionResponse::Array(locations)))
     }
@@ -575,17 +576,6 @@ impl Server<'_> {
         Ok(Family::of(a, name, &dependents, &open_reader(&self.docs)))
     }
 
-    /// A span in one of a family's files as an LSP location.
-    fn member_location(&self, doc_uri: &Uri, family: &Family, member: usize, span: jixiao::source::Span) -> Location {
-        let f = &family.members[member];
-        let uri = match (member, &f.path) {
-            (0, _) | (_, None) => doc_uri.clone(),
-            (_, Some(p)) => self.uri_of(p),
-        };
-        let index = LineIndex::new(&f.text, self.encoding);
-        Location::new(uri, index.range(&f.text, span))
-    }
-
     fn references(&mut self, p: ReferenceParams) -> Result<Option<Vec<Location>>> {
         let tdp = p.text_document_position;
         let Some(name) = self.name_at(&tdp)? else {
@@ -595,7 +585,7 @@ impl Server<'_> {
         let locations = family
             .references(&name)
             .filter(|(_, o)| p.context.include_declaration || o.decl.is_none())
-            .map(|(f, o)| self.member_location(&tdp.text_document.uri, &family, f, o.span))
+            .map(|(f, o)| self.location(&tdp.text_document.uri, &family.members, f, o.span))
             .collect();
         Ok(Some(locations))
     }
@@ -634,7 +624,7 @@ impl Server<'_> {
         family.check_rename(&old, &p.new_name)?;
         let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
         for (member, o) in family.references(&old) {
-            let loc = self.member_location(&tdp.text_document.uri, &family, member, o.span);
+            let loc = self.location(&tdp.text_document.uri, &family.members, member, o.span);
             changes
                 .entry(loc.uri)
                 .or_default()
