@@ -1,0 +1,85 @@
+//! 本单位得分率与中位数: one unit's score rate in each 一级 and 二级 category (a bar)
+//! against the median of all evaluated units (a black mark), both figures written.
+
+use jixiao::number::Number;
+
+use super::indent;
+use super::scale::{percent_axis, Linear};
+use super::stats::{approx, shown, City};
+use super::svg::{fit, Fill, Svg, BAR, INK, LEFT, MUTED, WIDTH};
+
+const TITLE: &str = "本单位各类指标得分率与全部已评价单位中位数";
+const ROW: f64 = 22.0;
+const FIGURE: f64 = 190.0;
+
+/// The profile of unit `number` (its id in the page), whose category rates are `rates`
+/// (in the rule file's order, as [`super::stats::category_rate`] gives them).
+pub fn chart(city: &City, number: usize, rates: &[Option<Number>]) -> String {
+    let medians = city.category_medians();
+    let label = super::category_label_width(city);
+    let (left, right, top) = (label + 10.0, WIDTH - FIGURE, 76.0);
+    let bottom = top + ROW * city.categories.len().max(1) as f64;
+    let height = bottom + 24.0;
+    let mut svg = Svg::new(&format!("jx-profile-{number}"), WIDTH, height, TITLE);
+    svg.heading(
+        TITLE,
+        &format!(
+            "得分率 = 小计 ÷ 分值；中位数按 {} 个已评价单位计算（不含不完整和有错误的单位）",
+            city.evaluated
+        ),
+    );
+    let mut at = svg.legend(0.0, 56.0, Fill::Solid(BAR), "本单位");
+    marker(&mut svg, at + 4.0, 52.0);
+    at += 14.0;
+    svg.text(at, 56.0, "全部已评价单位的中位数", LEFT.size(11.0));
+    let x = Linear::new((0.0, 1.0), (left, right));
+    percent_axis(&mut svg, &x, (top, bottom));
+    let precision = city.score_precision;
+    for (row, c) in city.categories.iter().enumerate() {
+        let y = top + ROW * row as f64;
+        let middle = y + ROW / 2.0;
+        let rate = rates.get(row).cloned().flatten();
+        let median = medians.get(row).cloned().flatten();
+        let rate_text = rate.clone().map(|r| shown(&r.to_big(), true, precision));
+        let median_text = median.as_ref().map(|m| shown(m, true, precision));
+        svg.group(&format!(
+            "{}：本单位得分率 {}，全部已评价单位的中位数 {}",
+            c.name,
+            rate_text.as_deref().unwrap_or("无（小计不完整）"),
+            median_text.as_deref().unwrap_or("无")
+        ));
+        let style = if c.level == 1 { LEFT.bold() } else { LEFT };
+        svg.text(
+            indent(c.level),
+            middle + 4.0,
+            &fit(&c.name, label - indent(c.level), 12.0),
+            style,
+        );
+        if let Some(r) = &rate {
+            let end = x.at(approx(&r.to_big()));
+            svg.rect(left, middle - 6.0, end - left, 12.0, Fill::Solid(BAR));
+        }
+        if let Some(m) = &median {
+            let at = x.at(approx(m));
+            // A white edge keeps the mark apart from a dark bar, in grey print too.
+            svg.line((at, middle - 9.0), (at, middle + 9.0), "#ffffff", 5.0, false);
+            svg.line((at, middle - 9.0), (at, middle + 9.0), INK, 2.0, false);
+            marker(&mut svg, at, middle - 9.0);
+        }
+        let figure = format!(
+            "{}（中位 {}）",
+            rate_text.as_deref().unwrap_or("无得分"),
+            median_text.as_deref().unwrap_or("—")
+        );
+        let colour = if rate.is_some() { INK } else { MUTED };
+        svg.text(right + 10.0, middle + 4.0, &figure, LEFT.size(11.0).colour(colour));
+        svg.end_group();
+    }
+    svg.line((left, top), (left, bottom), INK, 1.0, false);
+    svg.finish()
+}
+
+/// The median's mark: a small downward triangle with its point at (x, y).
+fn marker(svg: &mut Svg, x: f64, y: f64) {
+    svg.polygon(&[(x - 4.0, y - 5.0), (x + 4.0, y - 5.0), (x, y + 1.0)], INK);
+}

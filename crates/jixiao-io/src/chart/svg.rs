@@ -1,0 +1,305 @@
+//! The SVG every chart is written with: escaping, coordinates, the shared look (fonts,
+//! greys, hatching) and estimated text widths for layout.
+//!
+//! Presentation attributes only, never a `style` attribute or element: the workbench's
+//! Content-Security-Policy forbids inline styles. Meaning is never carried by colour
+//! alone: bars of a different kind are hatched, and every bar has its figure written
+//! beside it, so a black-and-white printout reads the same.
+
+use std::fmt::Write as _;
+
+use unicode_width::UnicodeWidthChar;
+
+/// Text, axes and outlines.
+pub const INK: &str = "#1a1a1a";
+/// Notes and axis labels.
+pub const MUTED: &str = "#4d4d4d";
+/// Grid lines.
+pub const GRID: &str = "#d0d0d0";
+/// The main data: a dark blue that prints as a mid-dark grey.
+pub const BAR: &str = "#4a6d8c";
+/// Secondary data (a box, a second series): prints as a light grey.
+pub const BAR_LIGHT: &str = "#c3d1de";
+
+/// Sans-serif CJK faces the reader's system has; none is embedded.
+const FONT: &str =
+    "'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', 'WenQuanYi Micro Hei', sans-serif";
+/// The body text size, in px of the drawing.
+pub const SIZE: f64 = 12.0;
+/// The width every chart is drawn at (a little under A4's text width at 96 dpi).
+pub const WIDTH: f64 = 680.0;
+
+/// How a shape is filled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fill {
+    Solid(&'static str),
+    /// Diagonal hatching (e.g. 不完整, a changed grade).
+    Hatch,
+    /// Cross-hatching (e.g. 错误).
+    Cross,
+}
+
+/// How a text is set.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub anchor: Anchor,
+    pub size: f64,
+    pub bold: bool,
+    pub colour: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Anchor {
+    Start,
+    Middle,
+    End,
+}
+
+impl Style {
+    pub const fn new(anchor: Anchor) -> Style {
+        Style {
+            anchor,
+            size: SIZE,
+            bold: false,
+            colour: INK,
+        }
+    }
+
+    pub const fn bold(self) -> Style {
+        Style { bold: true, ..self }
+    }
+
+    pub const fn size(self, size: f64) -> Style {
+        Style { size, ..self }
+    }
+
+    pub const fn colour(self, colour: &'static str) -> Style {
+        Style { colour, ..self }
+    }
+}
+
+pub const LEFT: Style = Style::new(Anchor::Start);
+pub const CENTRE: Style = Style::new(Anchor::Middle);
+pub const RIGHT: Style = Style::new(Anchor::End);
+
+/// Escapes text for XML content and double-quoted attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            // Not allowed in XML 1.0 at all (a data file may hold them): dropped.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A coordinate: one decimal at most, so output is short and the same on every machine.
+pub fn num(x: f64) -> String {
+    let x = if x.is_finite() { x } else { 0.0 };
+    let tenths = (x * 10.0).round();
+    if tenths == 0.0 {
+        return "0".to_owned();
+    }
+    let text = format!("{:.1}", tenths / 10.0);
+    text.strip_suffix(".0").map(str::to_owned).unwrap_or(text)
+}
+
+/// The estimated width of `text` at `size` px: a full-width (CJK) character is one em,
+/// anything else about 0.6 em (digits and Latin letters of the CJK fonts above).
+pub fn text_width(text: &str, size: f64) -> f64 {
+    text.chars()
+        .map(|c| match c.width() {
+            Some(2) => 1.0,
+            Some(0) | None => 0.0,
+            _ => 0.6,
+        })
+        .sum::<f64>()
+        * size
+}
+
+/// `text` cut to fit `width` px at `size`, ending in `…` when cut.
+pub fn fit(text: &str, width: f64, size: f64) -> String {
+    if text_width(text, size) <= width {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    for c in text.chars() {
+        let mut next = out.clone();
+        next.push(c);
+        next.push('…');
+        if text_width(&next, size) > width {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+/// An SVG document being written.
+pub struct Svg {
+    out: String,
+    /// Prefix of every id in the document (several charts share one HTML page).
+    id: String,
+}
+
+impl Svg {
+    /// Opens the document: its size, its accessible title, the hatching patterns.
+    pub fn new(id: &str, width: f64, height: f64, title: &str) -> Svg {
+        let id = escape(id);
+        let mut out = String::with_capacity(4096);
+        let _ = write!(
+            out,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" id=\"{id}\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-labelledby=\"{id}-title\" font-family=\"{FONT}\" font-size=\"{s}\">\n<title id=\"{id}-title\">{t}</title>\n",
+            w = num(width),
+            h = num(height),
+            s = num(SIZE),
+            t = escape(title),
+        );
+        let _ = write!(
+            out,
+            "<defs>\n<pattern id=\"{id}-hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#ffffff\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"{INK}\" stroke-width=\"1.6\"/></pattern>\n<pattern id=\"{id}-cross\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#ffffff\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"{INK}\" stroke-width=\"1.2\"/><line x1=\"0\" y1=\"0\" x2=\"6\" y2=\"0\" stroke=\"{INK}\" stroke-width=\"1.2\"/></pattern>\n</defs>\n<rect width=\"{w}\" height=\"{h}\" fill=\"#ffffff\"/>\n",
+            w = num(width),
+            h = num(height),
+        );
+        Svg { out, id }
+    }
+
+    fn paint(&self, fill: Fill) -> String {
+        match fill {
+            Fill::Solid(colour) => colour.to_owned(),
+            Fill::Hatch => format!("url(#{}-hatch)", self.id),
+            Fill::Cross => format!("url(#{}-cross)", self.id),
+        }
+    }
+
+    /// Opens a group whose tooltip (`<title>`) is `tip`: hovering any of its shapes shows it.
+    pub fn group(&mut self, tip: &str) {
+        let _ = writeln!(self.out, "<g><title>{}</title>", escape(tip));
+    }
+
+    pub fn end_group(&mut self) {
+        self.out.push_str("</g>\n");
+    }
+
+    /// A rectangle with a thin dark outline (so a light fill still shows on paper).
+    pub fn rect(&mut self, x: f64, y: f64, w: f64, h: f64, fill: Fill) {
+        let _ = writeln!(
+            self.out,
+            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\" stroke=\"{INK}\" stroke-width=\"0.8\"/>",
+            num(x),
+            num(y),
+            num(w.max(0.0)),
+            num(h.max(0.0)),
+            self.paint(fill)
+        );
+    }
+
+    /// A line; `dash` for a reference line (a threshold, a median).
+    pub fn line(&mut self, (x1, y1): (f64, f64), (x2, y2): (f64, f64), colour: &str, width: f64, dash: bool) {
+        let _ = writeln!(
+            self.out,
+            "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{colour}\" stroke-width=\"{}\"{}/>",
+            num(x1),
+            num(y1),
+            num(x2),
+            num(y2),
+            num(width),
+            if dash { " stroke-dasharray=\"4 3\"" } else { "" }
+        );
+    }
+
+    /// A closed outline through `points` (a marker).
+    pub fn polygon(&mut self, points: &[(f64, f64)], fill: &str) {
+        let points: Vec<String> = points.iter().map(|(x, y)| format!("{},{}", num(*x), num(*y))).collect();
+        let _ = writeln!(
+            self.out,
+            "<polygon points=\"{}\" fill=\"{fill}\" stroke=\"{INK}\" stroke-width=\"0.8\"/>",
+            points.join(" ")
+        );
+    }
+
+    /// A text whose baseline starts, centres or ends at (x, y).
+    pub fn text(&mut self, x: f64, y: f64, text: &str, style: Style) {
+        let anchor = match style.anchor {
+            Anchor::Start => "",
+            Anchor::Middle => " text-anchor=\"middle\"",
+            Anchor::End => " text-anchor=\"end\"",
+        };
+        let size = if style.size == SIZE {
+            String::new()
+        } else {
+            format!(" font-size=\"{}\"", num(style.size))
+        };
+        let _ = writeln!(
+            self.out,
+            "<text x=\"{}\" y=\"{}\"{anchor}{size}{}{}>{}</text>",
+            num(x),
+            num(y),
+            if style.bold { " font-weight=\"bold\"" } else { "" },
+            if style.colour == INK {
+                String::new()
+            } else {
+                format!(" fill=\"{}\"", style.colour)
+            },
+            escape(text)
+        );
+    }
+
+    /// The chart's heading and the line under it (what was counted, what was left out).
+    pub fn heading(&mut self, title: &str, note: &str) {
+        self.text(0.0, 18.0, title, LEFT.bold().size(15.0));
+        if !note.is_empty() {
+            self.text(0.0, 38.0, note, LEFT.colour(MUTED).size(11.0));
+        }
+    }
+
+    /// The sample swatch and words of a legend entry; returns the x after it.
+    pub fn legend(&mut self, x: f64, y: f64, fill: Fill, words: &str) -> f64 {
+        self.rect(x, y - 10.0, 16.0, 11.0, fill);
+        self.text(x + 21.0, y, words, LEFT.size(11.0));
+        x + 21.0 + text_width(words, 11.0) + 16.0
+    }
+
+    /// Closes the document.
+    pub fn finish(mut self) -> String {
+        self.out.push_str("</svg>\n");
+        self.out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coordinates_are_short_and_stable() {
+        assert_eq!(num(0.0), "0");
+        assert_eq!(num(-0.04), "0");
+        assert_eq!(num(12.0), "12");
+        assert_eq!(num(12.345), "12.3");
+        assert_eq!(num(-3.96), "-4");
+        assert_eq!(num(f64::NAN), "0");
+    }
+
+    #[test]
+    fn text_is_escaped_for_content_and_attributes() {
+        assert_eq!(escape("a<b & \"c\" 'd'>"), "a&lt;b &amp; &quot;c&quot; &#39;d&#39;&gt;");
+        assert_eq!(escape("x\u{1}y"), "xy");
+    }
+
+    #[test]
+    fn widths_count_chinese_as_one_em() {
+        assert_eq!(text_width("预算执行", 10.0), 40.0);
+        assert_eq!(text_width("95%", 10.0), 18.0);
+        assert_eq!(fit("岳阳市城市管理综合执法支队", 60.0, 10.0), "岳阳市城市…");
+        assert_eq!(fit("预算", 60.0, 10.0), "预算");
+    }
+}
