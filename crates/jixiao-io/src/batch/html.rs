@@ -9,6 +9,7 @@ use std::io::Write;
 
 use super::output::{Layout, Summary, UnitStats, Writer};
 use super::{BatchError, Processed};
+use crate::chart;
 use jixiao::model::{Kind, Value};
 use jixiao::number::Number;
 use jixiao::numfmt::{format_decimal, format_exact, format_figure, format_money, format_stated};
@@ -58,6 +59,8 @@ table.explain td:nth-child(2) { white-space: nowrap; }
 .explain td { font-size: 9pt; }
 .muted { color: #666; font-size: 9pt; }
 a { color: inherit; }
+figure.chart { margin: 3mm 0 5mm; page-break-inside: avoid; break-inside: avoid; }
+svg.chart { display: block; max-width: 100%; height: auto; }
 @media print {
   body { background: #fff; }
   .page { margin: 0; padding: 0; max-width: none; page-break-after: always; break-after: page; }
@@ -105,17 +108,43 @@ impl Writer for HtmlWriter {
             escape(&m.title),
             m.year
         )?;
-        out.write_all(summary_page(layout, Summary::new(layout, self.units)).as_bytes())?;
-        for page in self.pages {
-            out.write_all(page.as_bytes())?;
+        let city = chart::City::new(m, &self.units);
+        let rates: Vec<(usize, Vec<Option<Number>>)> = self
+            .units
+            .iter()
+            .map(|u| {
+                (
+                    u.number,
+                    u.outcome.as_ref().map(|s| s.category_rates.clone()).unwrap_or_default(),
+                )
+            })
+            .collect();
+        out.write_all(summary_page(layout, Summary::new(layout, self.units), &city).as_bytes())?;
+        for (page, (number, rates)) in self.pages.iter().zip(rates) {
+            match page.split_once(PROFILE_SLOT) {
+                Some((before, after)) => {
+                    out.write_all(before.as_bytes())?;
+                    write!(
+                        out,
+                        "<figure class=\"chart\">{}</figure>\n",
+                        chart::profile::chart(&city, number, &rates)
+                    )?;
+                    out.write_all(after.as_bytes())?;
+                }
+                None => out.write_all(page.as_bytes())?,
+            }
         }
         out.write_all(b"</body>\n</html>\n")?;
         Ok(())
     }
 }
 
-/// The summary page: counts, grades, ranking, units without a total, per-indicator scores.
-fn summary_page(layout: &Layout, s: Summary) -> String {
+/// Where a unit page takes its profile chart, which needs every unit's results (the
+/// median) and so is drawn at the end. User text is escaped, so no data can forge it.
+const PROFILE_SLOT: &str = "<!--jixiao:profile-->";
+
+/// The summary page: counts, charts, grades, ranking, units without a total, per-indicator scores.
+fn summary_page(layout: &Layout, s: Summary, city: &chart::City) -> String {
     let m = layout.model;
     let mut h = String::new();
     let _ = write!(
@@ -133,11 +162,20 @@ fn summary_page(layout: &Layout, s: Summary) -> String {
         s.incomplete.len(),
         s.errors.len()
     );
+    charts_section(&mut h, city);
     grade_table(&mut h, &s);
     ranking_table(&mut h, &s);
     without_total_tables(&mut h, &s);
     indicator_table(&mut h, layout, &s);
     h
+}
+
+/// 图表: the summary charts, each a figure of its own so a page break falls between them.
+fn charts_section(h: &mut String, city: &chart::City) {
+    h.push_str("<h2>图表</h2>\n");
+    for c in chart::summary(city) {
+        let _ = writeln!(h, "<figure class=\"chart\">{}</figure>", c.svg);
+    }
 }
 
 /// 等级分布: how many units got each grade, and their share of the evaluated units.
@@ -293,6 +331,7 @@ fn unit_page(layout: &Layout, p: &Processed) -> String {
     figures(&mut h, layout, &done.record);
     targets(&mut h, layout, &done.record);
     score_table(&mut h, ev);
+    h.push_str(PROFILE_SLOT);
     computed(&mut h, ev);
     checks(&mut h, ev);
     audit(&mut h, ev);
