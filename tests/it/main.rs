@@ -2,6 +2,7 @@
 
 mod audit;
 mod batch;
+mod charts;
 mod check;
 mod cli;
 mod contract;

@@ -15,23 +15,18 @@ const FIGURE: f64 = 226.0;
 
 pub fn chart(city: &City) -> Chart {
     let label = super::category_label_width(city);
-    let (left, right, top) = (label + 10.0, WIDTH - FIGURE, 76.0);
-    let bottom = top + ROW * city.categories.len().max(1) as f64;
-    let height = bottom + 24.0;
-    let mut svg = Svg::new(ID, WIDTH, height, TITLE);
-    svg.heading(
+    let mut svg = Svg::new(ID, TITLE);
+    let below = svg.heading(
         TITLE,
         &format!(
             "得分率 = 小计 ÷ 分值；按 {} 个已评价单位计算{}",
             city.evaluated,
-            if city.incomplete + city.errors > 0 {
-                format!("（不含 {} 个不完整、{} 个有错误的单位）", city.incomplete, city.errors)
-            } else {
-                String::new()
-            }
+            city.left_out()
         ),
     );
-    legend(&mut svg, 56.0);
+    legend(&mut svg, below + 18.0);
+    let (left, right, top) = (label + 10.0, WIDTH - FIGURE, below + 38.0);
+    let bottom = top + ROW * city.categories.len().max(1) as f64;
     let x = Linear::new((0.0, 1.0), (left, right));
     percent_axis(&mut svg, &x, (top, bottom));
     if city.categories.is_empty() {
@@ -81,7 +76,7 @@ pub fn chart(city: &City) -> Chart {
         svg.end_group();
     }
     svg.line((left, top), (left, bottom), INK, 1.0, false);
-    Chart::new(ID, TITLE, svg.finish())
+    Chart::new(ID, TITLE, svg.finish(bottom + 24.0))
 }
 
 /// What the marks mean.

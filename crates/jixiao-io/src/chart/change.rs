@@ -27,10 +27,7 @@ pub fn chart(d: &DiffReport, precision: u32) -> Chart {
     drawn.sort_by_key(|u| (Reverse(delta(u).abs()), u.number));
     drawn.truncate(MOST_UNITS);
     drawn.sort_by_key(|u| (Reverse(delta(u)), u.number));
-    let (left, right, top) = (NAMES + 10.0, WIDTH - FIGURES, 76.0);
-    let bottom = top + ROW * drawn.len().max(1) as f64;
-    let height = bottom + 24.0;
-    let mut svg = Svg::new(ID, WIDTH, height, &title);
+    let mut svg = Svg::new(ID, &title);
     let mut note = format!(
         "{} 个单位中 {} 个总分变化、{} 个等级变化；按变化从升到降排列",
         d.units.len(),
@@ -44,10 +41,13 @@ pub fn chart(d: &DiffReport, precision: u32) -> Chart {
     if left_out > 0 {
         note.push_str(&format!("；{left_out} 个单位无法比较（有错误或总分不完整），未画出"));
     }
-    svg.heading(&title, &note);
-    let mut at = svg.legend(0.0, 56.0, Fill::Solid(BAR), "总分上升");
-    at = svg.legend(at, 56.0, Fill::Solid(BAR_LIGHT), "总分下降");
-    svg.legend(at, 56.0, Fill::Hatch, "等级变化（写出原等级→新等级）");
+    let below = svg.heading(&title, &note);
+    let legend = below + 18.0;
+    let mut at = svg.legend(0.0, legend, Fill::Solid(BAR), "总分上升");
+    at = svg.legend(at, legend, Fill::Solid(BAR_LIGHT), "总分下降");
+    svg.legend(at, legend, Fill::Hatch, "等级变化（写出原等级→新等级）");
+    let (left, right, top) = (NAMES + 10.0, WIDTH - FIGURES, below + 38.0);
+    let bottom = top + ROW * drawn.len().max(1) as f64;
     // Zero in the middle: ups and downs of the same size are the same length.
     let reach = drawn.iter().map(|u| delta(u).abs()).max().unwrap_or_default();
     let span = if reach.is_zero() { 1.0 } else { reach.to_f64() };
@@ -90,13 +90,20 @@ pub fn chart(d: &DiffReport, precision: u32) -> Chart {
         } else {
             String::new()
         };
+        let grade_tip = if u.grade_changed {
+            format!(
+                "等级 {} → {}",
+                u.old_grade.as_deref().unwrap_or("—"),
+                u.new_grade.as_deref().unwrap_or("—")
+            )
+        } else {
+            format!("等级 {}（不变）", u.new_grade.as_deref().unwrap_or("—"))
+        };
         svg.group(&format!(
-            "{}：总分 {} → {}（{signed}），等级 {} → {}",
+            "{}：总分 {} → {}（{signed}），{grade_tip}",
             u.unit,
             score(u.old_total.clone()),
             score(u.new_total.clone()),
-            u.old_grade.as_deref().unwrap_or("—"),
-            u.new_grade.as_deref().unwrap_or("—")
         ));
         svg.text(NAMES, middle, &fit(&u.unit, NAMES, 12.0), RIGHT);
         let end = x.at(change.to_f64());
@@ -121,7 +128,7 @@ pub fn chart(d: &DiffReport, precision: u32) -> Chart {
         svg.text(right + 8.0, middle, &text, style);
         svg.end_group();
     }
-    Chart::new(ID, &title, svg.finish())
+    Chart::new(ID, &title, svg.finish(bottom + 24.0))
 }
 
 fn delta(u: &UnitEffect) -> Number {

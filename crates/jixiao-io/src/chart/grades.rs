@@ -44,16 +44,16 @@ pub fn chart(city: &City) -> Chart {
         count: city.errors,
         fill: Fill::Cross,
     });
-    let (left, right, top, bottom) = (44.0, WIDTH - 8.0, 64.0, 224.0);
-    let height = bottom + 44.0;
-    let mut svg = Svg::new(ID, WIDTH, height, TITLE);
-    svg.heading(
+    let mut svg = Svg::new(ID, TITLE);
+    let below = svg.heading(
         TITLE,
         &format!(
             "共 {} 个单位：{} 个已评价，{} 个不完整，{} 个有错误；柱上为单位数（占全部单位的比例）",
             city.units, city.evaluated, city.incomplete, city.errors
         ),
     );
+    let (left, right, top) = (44.0, WIDTH - 8.0, below + 26.0);
+    let bottom = top + 160.0;
     let most = bars.iter().map(|b| b.count).max().unwrap_or(0);
     let (axis_top, ticks) = count_ticks(most, 5);
     let y = Linear::new((0.0, axis_top as f64), (bottom, top));
@@ -82,7 +82,7 @@ pub fn chart(city: &City) -> Chart {
         svg.end_group();
     }
     svg.line((left, bottom), (right, bottom), INK, 1.0, false);
-    Chart::new(ID, TITLE, svg.finish())
+    Chart::new(ID, TITLE, svg.finish(bottom + 44.0))
 }
 
 /// `n` of `all` as a percent with two decimals (四舍五入 on the exact share); `—` of none.

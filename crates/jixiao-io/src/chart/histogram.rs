@@ -8,7 +8,7 @@ use jixiao::numfmt::format_exact;
 
 use super::scale::{count_axis, count_ticks, Linear};
 use super::stats::City;
-use super::svg::{text_width, Svg, BAR, CENTRE, INK, MUTED, WIDTH};
+use super::svg::{text_width, Fill, Svg, BAR, CENTRE, INK, MUTED, WIDTH};
 use super::Chart;
 
 pub const ID: &str = "jx-totals";
@@ -107,27 +107,24 @@ pub fn chart(city: &City) -> Chart {
     let width = bin_width(&city.full_marks);
     let all = bins(&shown, &city.full_marks, &width);
     let bins = trimmed(&all, city);
-    let (left, right, top, bottom) = (44.0, WIDTH - 12.0, 96.0, 256.0);
-    let height = bottom + 40.0;
-    let mut svg = Svg::new(ID, WIDTH, height, TITLE);
-    svg.heading(
+    let mut svg = Svg::new(ID, TITLE);
+    let below = svg.heading(
         TITLE,
         &format!(
-            "{} 个已评价单位的总分（按显示的总分，每 {} 分一组；虚线为等级分数线）{}{}",
+            "{} 个已评价单位的总分{}：按显示的总分每 {} 分一组，虚线为等级分数线{}",
             city.evaluated,
+            city.left_out(),
             format_exact(width.clone()),
             match (all.first(), bins.first()) {
                 (Some(a), Some(b)) if a.lower != b.lower =>
                     format!("；低于 {} 分的组没有单位，未画出", format_exact(b.lower.clone())),
                 _ => String::new(),
             },
-            if city.incomplete + city.errors > 0 {
-                format!("；不含 {} 个不完整、{} 个有错误的单位", city.incomplete, city.errors)
-            } else {
-                String::new()
-            }
         ),
     );
+    // Room above the plot for two rows of threshold names.
+    let (left, right, top) = (44.0, WIDTH - 12.0, below + 58.0);
+    let bottom = top + 160.0;
     let (lo, hi) = match (bins.first(), bins.last()) {
         (Some(a), Some(b)) => (a.lower.to_f64(), b.upper.to_f64()),
         _ => (0.0, city.full_marks.to_f64()),
@@ -146,23 +143,18 @@ pub fn chart(city: &City) -> Chart {
         } else {
             format!("[{a}, {b})")
         };
-        svg.group(&format!("总分 {range}：{} 个单位", bin.count));
-        if bin.count > 0 {
-            let bar_top = y.at(bin.count as f64);
-            svg.rect(
-                x0 + 1.0,
-                bar_top,
-                x1 - x0 - 2.0,
-                bottom - bar_top,
-                super::svg::Fill::Solid(BAR),
-            );
-            svg.text(
-                (x0 + x1) / 2.0,
-                bar_top - 4.0,
-                &bin.count.to_string(),
-                CENTRE.size(11.0),
-            );
+        if bin.count == 0 {
+            continue;
         }
+        svg.group(&format!("总分 {range}：{} 个单位", bin.count));
+        let bar_top = y.at(bin.count as f64);
+        svg.rect(x0 + 1.0, bar_top, x1 - x0 - 2.0, bottom - bar_top, Fill::Solid(BAR));
+        svg.text(
+            (x0 + x1) / 2.0,
+            bar_top - 4.0,
+            &bin.count.to_string(),
+            CENTRE.size(11.0),
+        );
         svg.end_group();
     }
     // Edge labels, as many as fit.
@@ -193,7 +185,7 @@ pub fn chart(city: &City) -> Chart {
     );
     svg.line((left, bottom), (right, bottom), INK, 1.0, false);
     thresholds(&mut svg, city, &x, (top, bottom), (lo, hi));
-    Chart::new(ID, TITLE, svg.finish())
+    Chart::new(ID, TITLE, svg.finish(bottom + 40.0))
 }
 
 /// A dashed line at each grade band's lower bound inside the axis, named above the plot;

@@ -17,21 +17,21 @@ const FIGURE: f64 = 190.0;
 pub fn chart(city: &City, number: usize, rates: &[Option<Number>]) -> String {
     let medians = city.category_medians();
     let label = super::category_label_width(city);
-    let (left, right, top) = (label + 10.0, WIDTH - FIGURE, 76.0);
-    let bottom = top + ROW * city.categories.len().max(1) as f64;
-    let height = bottom + 24.0;
-    let mut svg = Svg::new(&format!("jx-profile-{number}"), WIDTH, height, TITLE);
-    svg.heading(
+    let mut svg = Svg::new(&format!("jx-profile-{number}"), TITLE);
+    let below = svg.heading(
         TITLE,
         &format!(
             "得分率 = 小计 ÷ 分值；中位数按 {} 个已评价单位计算（不含不完整和有错误的单位）",
             city.evaluated
         ),
     );
-    let mut at = svg.legend(0.0, 56.0, Fill::Solid(BAR), "本单位");
-    marker(&mut svg, at + 4.0, 52.0);
+    let legend = below + 18.0;
+    let mut at = svg.legend(0.0, legend, Fill::Solid(BAR), "本单位");
+    marker(&mut svg, at + 4.0, legend - 4.0);
     at += 14.0;
-    svg.text(at, 56.0, "全部已评价单位的中位数", LEFT.size(11.0));
+    svg.text(at, legend, "全部已评价单位的中位数", LEFT.size(11.0));
+    let (left, right, top) = (label + 10.0, WIDTH - FIGURE, below + 38.0);
+    let bottom = top + ROW * city.categories.len().max(1) as f64;
     let x = Linear::new((0.0, 1.0), (left, right));
     percent_axis(&mut svg, &x, (top, bottom));
     let precision = city.score_precision;
@@ -76,7 +76,7 @@ pub fn chart(city: &City, number: usize, rates: &[Option<Number>]) -> String {
         svg.end_group();
     }
     svg.line((left, top), (left, bottom), INK, 1.0, false);
-    svg.finish()
+    svg.finish(bottom + 24.0)
 }
 
 /// The median's mark: a small downward triangle with its point at (x, y).

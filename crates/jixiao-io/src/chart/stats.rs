@@ -224,6 +224,14 @@ impl City {
         builder.finish()
     }
 
+    /// `（不含 1 个不完整、2 个有错误的单位）` when some units are left out of the figures.
+    pub fn left_out(&self) -> String {
+        if self.incomplete + self.errors == 0 {
+            return String::new();
+        }
+        format!("（不含 {} 个不完整、{} 个有错误的单位）", self.incomplete, self.errors)
+    }
+
     /// The median score rate of each category (for one unit's profile).
     pub fn category_medians(&self) -> Vec<Option<BigRational>> {
         self.categories

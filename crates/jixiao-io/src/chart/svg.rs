@@ -143,33 +143,22 @@ pub fn fit(text: &str, width: f64, size: f64) -> String {
     out
 }
 
-/// An SVG document being written.
+/// An SVG document being written: its body first, the opening tag (which needs the
+/// height the chart turned out to take) in [`Svg::finish`].
 pub struct Svg {
-    out: String,
+    body: String,
     /// Prefix of every id in the document (several charts share one HTML page).
     id: String,
+    title: String,
 }
 
 impl Svg {
-    /// Opens the document: its size, its accessible title, the hatching patterns.
-    pub fn new(id: &str, width: f64, height: f64, title: &str) -> Svg {
-        let id = escape(id);
-        let mut out = String::with_capacity(4096);
-        let _ = write!(
-            out,
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" id=\"{id}\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-labelledby=\"{id}-title\" font-family=\"{FONT}\" font-size=\"{s}\">\n<title id=\"{id}-title\">{t}</title>\n",
-            w = num(width),
-            h = num(height),
-            s = num(SIZE),
-            t = escape(title),
-        );
-        let _ = write!(
-            out,
-            "<defs>\n<pattern id=\"{id}-hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#ffffff\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"{INK}\" stroke-width=\"1.6\"/></pattern>\n<pattern id=\"{id}-cross\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#ffffff\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"{INK}\" stroke-width=\"1.2\"/><line x1=\"0\" y1=\"0\" x2=\"6\" y2=\"0\" stroke=\"{INK}\" stroke-width=\"1.2\"/></pattern>\n</defs>\n<rect width=\"{w}\" height=\"{h}\" fill=\"#ffffff\"/>\n",
-            w = num(width),
-            h = num(height),
-        );
-        Svg { out, id }
+    pub fn new(id: &str, title: &str) -> Svg {
+        Svg {
+            body: String::with_capacity(4096),
+            id: escape(id),
+            title: title.to_owned(),
+        }
     }
 
     fn paint(&self, fill: Fill) -> String {
@@ -182,17 +171,17 @@ impl Svg {
 
     /// Opens a group whose tooltip (`<title>`) is `tip`: hovering any of its shapes shows it.
     pub fn group(&mut self, tip: &str) {
-        let _ = writeln!(self.out, "<g><title>{}</title>", escape(tip));
+        let _ = writeln!(self.body, "<g><title>{}</title>", escape(tip));
     }
 
     pub fn end_group(&mut self) {
-        self.out.push_str("</g>\n");
+        self.body.push_str("</g>\n");
     }
 
     /// A rectangle with a thin dark outline (so a light fill still shows on paper).
     pub fn rect(&mut self, x: f64, y: f64, w: f64, h: f64, fill: Fill) {
         let _ = writeln!(
-            self.out,
+            self.body,
             "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\" stroke=\"{INK}\" stroke-width=\"0.8\"/>",
             num(x),
             num(y),
@@ -205,7 +194,7 @@ impl Svg {
     /// A line; `dash` for a reference line (a threshold, a median).
     pub fn line(&mut self, (x1, y1): (f64, f64), (x2, y2): (f64, f64), colour: &str, width: f64, dash: bool) {
         let _ = writeln!(
-            self.out,
+            self.body,
             "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{colour}\" stroke-width=\"{}\"{}/>",
             num(x1),
             num(y1),
@@ -220,7 +209,7 @@ impl Svg {
     pub fn polygon(&mut self, points: &[(f64, f64)], fill: &str) {
         let points: Vec<String> = points.iter().map(|(x, y)| format!("{},{}", num(*x), num(*y))).collect();
         let _ = writeln!(
-            self.out,
+            self.body,
             "<polygon points=\"{}\" fill=\"{fill}\" stroke=\"{INK}\" stroke-width=\"0.8\"/>",
             points.join(" ")
         );
@@ -239,7 +228,7 @@ impl Svg {
             format!(" font-size=\"{}\"", num(style.size))
         };
         let _ = writeln!(
-            self.out,
+            self.body,
             "<text x=\"{}\" y=\"{}\"{anchor}{size}{}{}>{}</text>",
             num(x),
             num(y),
@@ -253,12 +242,16 @@ impl Svg {
         );
     }
 
-    /// The chart's heading and the line under it (what was counted, what was left out).
-    pub fn heading(&mut self, title: &str, note: &str) {
+    /// The chart's heading and the note under it (what was counted, what was left out),
+    /// wrapped to the width; returns the baseline of the note's last line.
+    pub fn heading(&mut self, title: &str, note: &str) -> f64 {
         self.text(0.0, 18.0, title, LEFT.bold().size(15.0));
-        if !note.is_empty() {
-            self.text(0.0, 38.0, note, LEFT.colour(MUTED).size(11.0));
+        let mut y = 38.0;
+        for (i, line) in wrap(note, WIDTH, 11.0).iter().enumerate() {
+            y = 38.0 + 16.0 * i as f64;
+            self.text(0.0, y, line, LEFT.colour(MUTED).size(11.0));
         }
+        y
     }
 
     /// The sample swatch and words of a legend entry; returns the x after it.
@@ -268,11 +261,54 @@ impl Svg {
         x + 21.0 + text_width(words, 11.0) + 16.0
     }
 
-    /// Closes the document.
-    pub fn finish(mut self) -> String {
-        self.out.push_str("</svg>\n");
-        self.out
+    /// The whole document, `height` tall: its size, accessible title, hatching patterns,
+    /// white background, then the body.
+    pub fn finish(self, height: f64) -> String {
+        let (id, w, h) = (&self.id, num(WIDTH), num(height));
+        let mut out = String::with_capacity(self.body.len() + 1536);
+        let _ = write!(
+            out,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" id=\"{id}\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-labelledby=\"{id}-title\" font-family=\"{FONT}\" font-size=\"{s}\">\n<title id=\"{id}-title\">{t}</title>\n",
+            s = num(SIZE),
+            t = escape(&self.title),
+        );
+        let _ = write!(
+            out,
+            "<defs>\n<pattern id=\"{id}-hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#ffffff\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"{INK}\" stroke-width=\"1.6\"/></pattern>\n<pattern id=\"{id}-cross\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#ffffff\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"{INK}\" stroke-width=\"1.2\"/><line x1=\"0\" y1=\"0\" x2=\"6\" y2=\"0\" stroke=\"{INK}\" stroke-width=\"1.2\"/></pattern>\n</defs>\n<rect width=\"{w}\" height=\"{h}\" fill=\"#ffffff\"/>\n",
+        );
+        out.push_str(&self.body);
+        out.push_str("</svg>\n");
+        out
     }
+}
+
+/// `text` in lines of at most `width` px at `size`, broken after a `；` where it can be
+/// and anywhere when a clause alone is too long.
+pub fn wrap(text: &str, width: f64, size: f64) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for clause in text.split_inclusive('；') {
+        let joined = format!("{line}{clause}");
+        if text_width(&joined, size) <= width {
+            line = joined;
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        for c in clause.chars() {
+            line.push(c);
+            if text_width(&line, size) > width {
+                line.pop();
+                lines.push(std::mem::take(&mut line));
+                line.push(c);
+            }
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 #[cfg(test)]
@@ -301,5 +337,16 @@ mod tests {
         assert_eq!(text_width("95%", 10.0), 18.0);
         assert_eq!(fit("岳阳市城市管理综合执法支队", 60.0, 10.0), "岳阳市城市…");
         assert_eq!(fit("预算", 60.0, 10.0), "预算");
+    }
+
+    #[test]
+    fn notes_wrap_after_a_clause() {
+        assert_eq!(wrap("一二三；四五六；七八", 70.0, 10.0), ["一二三；", "四五六；七八"]);
+        assert_eq!(wrap("一二三；四五六；七八", 80.0, 10.0), ["一二三；四五六；", "七八"]);
+        assert_eq!(
+            wrap("一二三；四五六七八九十", 50.0, 10.0),
+            ["一二三；", "四五六七八", "九十"]
+        );
+        assert_eq!(wrap("", 50.0, 10.0), Vec::<String>::new());
     }
 }
