@@ -88,7 +88,7 @@ fn city() -> (jixiao::Rules, Vec<UnitStats>, City) {
 
 /// One element of a drawing: its name, attributes and text.
 #[derive(Debug)]
-struct Element {
+pub struct Element {
     name: String,
     attrs: BTreeMap<String, String>,
     text: String,
@@ -96,7 +96,7 @@ struct Element {
 
 /// Parses the SVG as XML (failing on anything malformed: unbalanced tags, bad entities,
 /// bad attributes) into its elements in document order.
-fn parse(svg: &str) -> Vec<Element> {
+pub fn parse(svg: &str) -> Vec<Element> {
     let mut reader = quick_xml::Reader::from_str(svg);
     let mut out: Vec<Element> = Vec::new();
     let mut open: Vec<usize> = Vec::new();
@@ -181,7 +181,7 @@ fn parse(svg: &str) -> Vec<Element> {
     out
 }
 
-fn texts(elements: &[Element]) -> Vec<&str> {
+pub fn texts(elements: &[Element]) -> Vec<&str> {
     elements
         .iter()
         .filter(|e| e.name == "text")

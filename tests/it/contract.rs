@@ -44,6 +44,10 @@ pub fn batch_validator() -> jsonschema::Validator {
     compile("batch.schema.json")
 }
 
+pub fn diff_validator() -> jsonschema::Validator {
+    compile("diff.schema.json")
+}
+
 pub fn assert_valid(validator: &jsonschema::Validator, what: &str, v: &serde_json::Value) {
     let errors: Vec<String> = validator
         .iter_errors(v)

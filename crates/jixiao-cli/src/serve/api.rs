@@ -490,6 +490,8 @@ struct Envelope {
     rules: RulesRef,
     summary: Summary,
     warnings: Vec<String>,
+    /// The city summary's charts as SVG (`jixiao_io::chart::summary`).
+    charts: Vec<jixiao_io::chart::Chart>,
 }
 
 /// A finished answer, built on the blocking pool.
@@ -638,11 +640,12 @@ fn evaluate_files(
         out.extend_from_slice(format!("{{\"version\":{},\"units\":[", jixiao::JSON_VERSION).as_bytes());
     }
     let ran = if format == EvalFormat::Json {
-        batch::run(model, inputs, &options, &mut Commas(&mut out))
+        batch::run_with_city(model, inputs, &options, &mut Commas(&mut out)).map(|(t, city)| (t, Some(city)))
     } else {
-        batch::run(model, inputs, &options, &mut out)
+        batch::run(model, inputs, &options, &mut out).map(|t| (t, None))
     };
-    let tally = ran.map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, format!("无法完成评价：{e}")))?;
+    let (tally, city) =
+        ran.map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, format!("无法完成评价：{e}")))?;
     if tally.units == 0 {
         return Err(Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -686,6 +689,7 @@ fn evaluate_files(
                 .collect(),
         },
         warnings,
+        charts: city.as_ref().map(jixiao_io::chart::summary).unwrap_or_default(),
     };
     let rest = serde_json::to_string(&envelope)
         .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, format!("无法生成 JSON：{e}")))?;
@@ -788,12 +792,28 @@ fn diff_files(
             headers: Vec::new(),
         },
         _ => Reply {
-            body: serde_json::to_vec(&report).map_err(|e| failed(e.to_string()))?,
+            body: serde_json::to_vec(&DiffAnswer {
+                charts: if report.units.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![jixiao_io::chart::change::chart(&report, precision)]
+                },
+                report: &report,
+            })
+            .map_err(|e| failed(e.to_string()))?,
             content_type: "application/json; charset=utf-8",
             download: None,
             headers: Vec::new(),
         },
     })
+}
+
+/// `/api/diff`'s JSON: `jixiao diff --format json`, and the chart of each unit's change.
+#[derive(Serialize)]
+struct DiffAnswer<'a> {
+    #[serde(flatten)]
+    report: &'a diff::DiffReport,
+    charts: Vec<jixiao_io::chart::Chart>,
 }
 
 #[derive(Debug, serde::Deserialize)]
