@@ -342,7 +342,7 @@ fn one_unit_against_the_median() {
         Err(_) => unreachable!(),
     };
     let svg = chart::profile::chart(&city, 5, &rates);
-    assert!(texts(&parse(&svg)).contains(&"无得分（中位 90.71%）"));
+    assert!(texts(&parse(&svg)).contains(&"无小计（中位 90.71%）"));
 }
 
 #[test]
@@ -374,7 +374,7 @@ fn charts_of_no_units_and_of_units_all_in_error() {
             assert_eq!(bars, expected, "{}", c.id);
         }
         let profile = chart::profile::chart(&city, 1, &[]);
-        assert!(texts(&parse(&profile)).contains(&"无得分（中位 —）"));
+        assert!(texts(&parse(&profile)).contains(&"无小计（中位 —）"));
     }
 }
 

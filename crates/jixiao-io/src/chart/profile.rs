@@ -45,7 +45,7 @@ pub fn chart(city: &City, number: usize, rates: &[Option<Number>]) -> String {
         svg.group(&format!(
             "{}：本单位得分率 {}，全部已评价单位的中位数 {}",
             c.name,
-            rate_text.as_deref().unwrap_or("无（小计不完整）"),
+            rate_text.as_deref().unwrap_or("无（没有小计）"),
             median_text.as_deref().unwrap_or("无")
         ));
         let style = if c.level == 1 { LEFT.bold() } else { LEFT };
@@ -68,7 +68,7 @@ pub fn chart(city: &City, number: usize, rates: &[Option<Number>]) -> String {
         }
         let figure = format!(
             "{}（中位 {}）",
-            rate_text.as_deref().unwrap_or("无得分"),
+            rate_text.as_deref().unwrap_or("无小计"),
             median_text.as_deref().unwrap_or("—")
         );
         let colour = if rate.is_some() { INK } else { MUTED };
