@@ -330,7 +330,7 @@ fn one_unit_against_the_median() {
         Ok(s) => s.category_rates.clone(),
         Err(_) => unreachable!(),
     };
-    let svg = chart::profile::chart(&city, 2, &rates);
+    let svg = chart::profile::Profiles::new(&city).chart(2, &rates);
     let e = parse(&svg);
     snapshot("chart_profile", &svg);
     // 乙单位: 投入 23/30 = 76.67% against the median 78.33%.
@@ -341,7 +341,7 @@ fn one_unit_against_the_median() {
         Ok(s) => s.category_rates.clone(),
         Err(_) => unreachable!(),
     };
-    let svg = chart::profile::chart(&city, 5, &rates);
+    let svg = chart::profile::Profiles::new(&city).chart(5, &rates);
     assert!(texts(&parse(&svg)).contains(&"无小计（中位 90.71%）"));
 }
 
@@ -373,7 +373,7 @@ fn charts_of_no_units_and_of_units_all_in_error() {
             };
             assert_eq!(bars, expected, "{}", c.id);
         }
-        let profile = chart::profile::chart(&city, 1, &[]);
+        let profile = chart::profile::Profiles::new(&city).chart(1, &[]);
         assert!(texts(&parse(&profile)).contains(&"无小计（中位 —）"));
     }
 }

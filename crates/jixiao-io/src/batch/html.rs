@@ -120,6 +120,7 @@ impl Writer for HtmlWriter {
             })
             .collect();
         out.write_all(summary_page(layout, Summary::new(layout, self.units), &city).as_bytes())?;
+        let profiles = chart::profile::Profiles::new(&city);
         for (page, (number, rates)) in self.pages.iter().zip(rates) {
             match page.split_once(PROFILE_SLOT) {
                 Some((before, after)) => {
@@ -127,7 +128,7 @@ impl Writer for HtmlWriter {
                     write!(
                         out,
                         "<figure class=\"chart\">{}</figure>\n",
-                        chart::profile::chart(&city, number, &rates)
+                        profiles.chart(number, &rates)
                     )?;
                     out.write_all(after.as_bytes())?;
                 }

@@ -111,10 +111,14 @@ pub fn chart(city: &City) -> Chart {
     let below = svg.heading(
         TITLE,
         &format!(
-            "{} 个已评价单位的总分{}：按显示的总分每 {} 分一组，虚线为等级分数线{}",
+            "{} 个已评价单位的总分{}：按显示的总分每 {} 分一组，虚线为等级分数线{}{}",
             city.evaluated,
             city.left_out(),
             format_exact(width.clone()),
+            match city.rescaled {
+                0 => String::new(),
+                n => format!("；其中 {n} 个单位有指标不适用，按得分率折合成满分制（与定级相同）"),
+            },
             match (all.first(), bins.first()) {
                 (Some(a), Some(b)) if a.lower != b.lower =>
                     format!("；低于 {} 分的组没有单位，未画出", format_exact(b.lower.clone())),

@@ -73,8 +73,11 @@ pub struct City {
     pub errors: usize,
     /// In the rule file's grade order (best first).
     pub grades: Vec<GradeCount>,
-    /// The evaluated units' final totals, exact, ascending.
+    /// What the evaluated units' grades were decided on, exact, ascending: the total, or
+    /// under `不适用时 按得分率定级` the score rate × 满分 for a unit with 不适用 indicators.
     pub totals: Vec<Number>,
+    /// Evaluated units graded on the score rate rather than the total.
+    pub rescaled: usize,
     /// In the rule file's order.
     pub leaves: Vec<LeafRate>,
     /// 一级 and 二级 categories in the rule file's order.
@@ -151,6 +154,7 @@ impl CityBuilder {
                 errors: 0,
                 grades,
                 totals: Vec::new(),
+                rescaled: 0,
                 leaves,
                 categories: spreads,
                 full_marks: model.full_marks.clone(),
@@ -177,7 +181,14 @@ impl CityBuilder {
             return;
         };
         city.evaluated += 1;
-        city.totals.push(total.clone());
+        // The histogram marks the grade bands: it shows what they were compared with.
+        match &scored.rank_by {
+            Some(graded) if graded != total => {
+                city.rescaled += 1;
+                city.totals.push(graded.clone());
+            }
+            _ => city.totals.push(total.clone()),
+        }
         if let Some(g) = city.grades.iter_mut().find(|g| Some(&g.name) == scored.grade.as_ref()) {
             g.count += 1;
         }
@@ -230,14 +241,6 @@ impl City {
             return String::new();
         }
         format!("（不含 {} 个不完整、{} 个有错误的单位）", self.incomplete, self.errors)
-    }
-
-    /// The median score rate of each category (for one unit's profile).
-    pub fn category_medians(&self) -> Vec<Option<BigRational>> {
-        self.categories
-            .iter()
-            .map(|c| c.five.as_ref().map(|f| f.median.clone()))
-            .collect()
     }
 }
 
@@ -451,6 +454,19 @@ mod tests {
         assert_eq!(city.leaves[0].mean_score, Some(big(15, 1)));
         assert_eq!(city.leaves[0].rate, Some(big(3, 4)));
         assert_eq!(city.categories[2].count, 2);
+    }
+
+    #[test]
+    fn a_unit_graded_on_its_rate_is_counted_where_its_grade_was_decided() {
+        // 按得分率定级: a total of 84 over applicable weights giving 93.33 on 满分's scale.
+        let mut u = unit(1, [Some("15"), Some("6"), Some("36"), Some("27")]);
+        if let Ok(s) = &mut u.outcome {
+            s.rank_by = Some(n("93.33"));
+        }
+        let plain = unit(2, [Some("15"), Some("6"), Some("36"), Some("27")]);
+        let city = City::new(&model(), [&u, &plain]);
+        assert_eq!(city.totals, [n("84"), n("93.33")]);
+        assert_eq!(city.rescaled, 1);
     }
 
     #[test]

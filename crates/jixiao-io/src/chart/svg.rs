@@ -101,14 +101,29 @@ pub fn escape(s: &str) -> String {
 }
 
 /// A coordinate: one decimal at most, so output is short and the same on every machine.
-pub fn num(x: f64) -> String {
-    let x = if x.is_finite() { x } else { 0.0 };
-    let tenths = (x * 10.0).round();
-    if tenths == 0.0 {
-        return "0".to_owned();
+pub fn num(x: f64) -> Num {
+    Num(x)
+}
+
+/// A coordinate as written ([`num`]): formatted from whole tenths, never through the
+/// float formatter (the slow part of drawing a chart per unit).
+#[derive(Debug, Clone, Copy)]
+pub struct Num(f64);
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tenths = (self.0 * 10.0).round();
+        // Beyond any drawing (and NaN): 0.
+        let tenths = if tenths.abs() < 1e15 { tenths as i64 } else { 0 };
+        if tenths < 0 {
+            f.write_str("-")?;
+        }
+        let a = tenths.unsigned_abs();
+        match a % 10 {
+            0 => write!(f, "{}", a / 10),
+            d => write!(f, "{}.{d}", a / 10),
+        }
     }
-    let text = format!("{:.1}", tenths / 10.0);
-    text.strip_suffix(".0").map(str::to_owned).unwrap_or(text)
 }
 
 /// The estimated width of `text` at `size` px: a full-width (CJK) character is one em,
@@ -150,6 +165,9 @@ pub struct Svg {
     /// Prefix of every id in the document (several charts share one HTML page).
     id: String,
     title: String,
+    /// Whether a hatching pattern is used (defined only then: one unit's profile in a
+    /// report of 20,000 units is that much shorter).
+    patterns: bool,
 }
 
 impl Svg {
@@ -158,10 +176,12 @@ impl Svg {
             body: String::with_capacity(4096),
             id: escape(id),
             title: title.to_owned(),
+            patterns: false,
         }
     }
 
-    fn paint(&self, fill: Fill) -> String {
+    fn paint(&mut self, fill: Fill) -> String {
+        self.patterns |= !matches!(fill, Fill::Solid(_));
         match fill {
             Fill::Solid(colour) => colour.to_owned(),
             Fill::Hatch => format!("url(#{}-hatch)", self.id),
@@ -180,14 +200,14 @@ impl Svg {
 
     /// A rectangle with a thin dark outline (so a light fill still shows on paper).
     pub fn rect(&mut self, x: f64, y: f64, w: f64, h: f64, fill: Fill) {
+        let paint = self.paint(fill);
         let _ = writeln!(
             self.body,
-            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\" stroke=\"{INK}\" stroke-width=\"0.8\"/>",
+            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{paint}\" stroke=\"{INK}\" stroke-width=\"0.8\"/>",
             num(x),
             num(y),
             num(w.max(0.0)),
             num(h.max(0.0)),
-            self.paint(fill)
         );
     }
 
@@ -272,10 +292,13 @@ impl Svg {
             s = num(SIZE),
             t = escape(&self.title),
         );
-        let _ = write!(
-            out,
-            "<defs>\n<pattern id=\"{id}-hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#ffffff\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"{INK}\" stroke-width=\"1.6\"/></pattern>\n<pattern id=\"{id}-cross\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#ffffff\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"{INK}\" stroke-width=\"1.2\"/><line x1=\"0\" y1=\"0\" x2=\"6\" y2=\"0\" stroke=\"{INK}\" stroke-width=\"1.2\"/></pattern>\n</defs>\n<rect width=\"{w}\" height=\"{h}\" fill=\"#ffffff\"/>\n",
-        );
+        if self.patterns {
+            let _ = write!(
+                out,
+                "<defs>\n<pattern id=\"{id}-hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#ffffff\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"{INK}\" stroke-width=\"1.6\"/></pattern>\n<pattern id=\"{id}-cross\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#ffffff\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"{INK}\" stroke-width=\"1.2\"/><line x1=\"0\" y1=\"0\" x2=\"6\" y2=\"0\" stroke=\"{INK}\" stroke-width=\"1.2\"/></pattern>\n</defs>\n",
+            );
+        }
+        let _ = writeln!(out, "<rect width=\"{w}\" height=\"{h}\" fill=\"#ffffff\"/>");
         out.push_str(&self.body);
         out.push_str("</svg>\n");
         out
@@ -317,12 +340,17 @@ mod tests {
 
     #[test]
     fn coordinates_are_short_and_stable() {
-        assert_eq!(num(0.0), "0");
-        assert_eq!(num(-0.04), "0");
-        assert_eq!(num(12.0), "12");
-        assert_eq!(num(12.345), "12.3");
-        assert_eq!(num(-3.96), "-4");
-        assert_eq!(num(f64::NAN), "0");
+        let n = |x: f64| num(x).to_string();
+        assert_eq!(n(0.0), "0");
+        assert_eq!(n(-0.04), "0");
+        assert_eq!(n(12.0), "12");
+        assert_eq!(n(12.345), "12.3");
+        assert_eq!(n(0.05), "0.1");
+        assert_eq!(n(-0.25), "-0.3");
+        assert_eq!(n(-3.96), "-4");
+        assert_eq!(n(680.0), "680");
+        assert_eq!(n(f64::NAN), "0");
+        assert_eq!(n(f64::INFINITY), "0");
     }
 
     #[test]
