@@ -6,7 +6,7 @@ use num_rational::BigRational;
 
 use super::scale::{count_axis, count_ticks, Linear};
 use super::stats::{shown, City};
-use super::svg::{Fill, Svg, BAR, CENTRE, INK, MUTED, WIDTH};
+use super::svg::{fit, text_width, Fill, Svg, BAR, CENTRE, INK, MUTED, SIZE, WIDTH};
 use super::Chart;
 
 /// The chart's id in a page.
@@ -52,7 +52,7 @@ pub fn chart(city: &City) -> Chart {
             city.units, city.evaluated, city.incomplete, city.errors
         ),
     );
-    let (left, right, top) = (44.0, WIDTH - 8.0, below + 26.0);
+    let (left, right, top) = (44.0, WIDTH - 8.0, below + 36.0);
     let bottom = top + 160.0;
     let most = bars.iter().map(|b| b.count).max().unwrap_or(0);
     let (axis_top, ticks) = count_ticks(most, 5);
@@ -71,14 +71,17 @@ pub fn chart(city: &City) -> Chart {
         if bar.count > 0 {
             svg.rect(centre - width / 2.0, bar_top, width, bottom - bar_top, bar.fill);
         }
-        svg.text(
-            centre,
-            bar_top - 5.0,
-            &format!("{}（{share}）", bar.count),
-            CENTRE.size(11.0),
-        );
-        svg.text(centre, bottom + 17.0, &bar.name, CENTRE.bold());
-        svg.text(centre, bottom + 33.0, &bar.under, CENTRE.colour(MUTED).size(11.0));
+        let figure = format!("{}（{share}）", bar.count);
+        if text_width(&figure, 11.0) <= slot - 4.0 {
+            svg.text(centre, bar_top - 5.0, &figure, CENTRE.size(11.0));
+        } else {
+            // Many grades: the share goes on a line of its own above the count.
+            svg.text(centre, bar_top - 18.0, &format!("（{share}）"), CENTRE.size(11.0));
+            svg.text(centre, bar_top - 5.0, &bar.count.to_string(), CENTRE.size(11.0));
+        }
+        svg.text(centre, bottom + 17.0, &fit(&bar.name, slot - 4.0, SIZE), CENTRE.bold());
+        let under = fit(&bar.under, slot - 4.0, 11.0);
+        svg.text(centre, bottom + 33.0, &under, CENTRE.colour(MUTED).size(11.0));
         svg.end_group();
     }
     svg.line((left, bottom), (right, bottom), INK, 1.0, false);
@@ -91,4 +94,42 @@ fn share(n: usize, all: usize) -> String {
         return "—".into();
     }
     shown(&BigRational::new(n.into(), all.into()), true, 2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::stats::GradeCount;
+    use jixiao::number::Number;
+
+    #[test]
+    fn many_grades_put_the_share_on_its_own_line() {
+        let grade = |i: usize| GradeCount {
+            name: format!("第{i}等级别名称"),
+            band: format!("[{}, {})", 10 * i, 10 * i + 10),
+            lower: Some(Number::from(10 * i as i32)),
+            count: 1234,
+        };
+        let city = City {
+            units: 9872,
+            evaluated: 9872,
+            incomplete: 0,
+            errors: 0,
+            grades: (0..8).map(grade).collect(),
+            totals: Vec::new(),
+            rescaled: 0,
+            leaves: Vec::new(),
+            categories: Vec::new(),
+            full_marks: Number::from(100),
+            score_precision: 2,
+        };
+        let svg = chart(&city).svg;
+        // Ten bars in 628 px: "1234（12.50%）" is wider than a bar's slot.
+        assert!(svg.contains(">（12.50%）</text>"), "{svg}");
+        assert!(svg.contains(">1234</text>"));
+        assert!(!svg.contains(">1234（12.50%）</text>"));
+        // Names are cut to the slot, whole in the tooltip.
+        assert!(svg.contains(">第0等级…</text>"), "{svg}");
+        assert!(svg.contains("<title>第0等级别名称（[0, 10)）：1234 个单位"));
+    }
 }
