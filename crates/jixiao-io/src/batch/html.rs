@@ -125,9 +125,9 @@ impl Writer for HtmlWriter {
             match page.split_once(PROFILE_SLOT) {
                 Some((before, after)) => {
                     out.write_all(before.as_bytes())?;
-                    write!(
+                    writeln!(
                         out,
-                        "<figure class=\"chart\">{}</figure>\n",
+                        "<figure class=\"chart\">{}</figure>",
                         profiles.chart(number, &rates)
                     )?;
                     out.write_all(after.as_bytes())?;

@@ -545,14 +545,7 @@ fn drive<W: output::Writer>(
             }
         }
     }
-    flush(
-        layout,
-        &mut chunk,
-        pool.as_ref(),
-        (&mut writer, city.as_deref_mut()),
-        &mut tally,
-        out,
-    )?;
+    flush(layout, &mut chunk, pool.as_ref(), (&mut writer, city), &mut tally, out)?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
