@@ -11,32 +11,8 @@ use jixiao_io::diff::{DiffReport, DiffSide, UnitEffect};
 use quick_xml::events::Event;
 use rust_decimal::Decimal;
 
-const RULES: &str = r#"
-标题 "图表测试"
-年度 2024
-发布单位 "测试局"
-满分 100
-得分精度 2
-
-一级 投入 分值 30 {
-  二级 预算 分值 30 {
-    三级 执行率 分值 20 { 评分 评审 }
-    三级 结余 分值 10 { 评分 评审 }
-  }
-}
-一级 产出 分值 70 {
-  二级 履职 分值 70 {
-    三级 完成率 分值 40 { 评分 评审 }
-    三级 满意度 分值 30 { 评分 评审 }
-  }
-}
-等级 依据 round(总分, 2) {
-  优秀 >= 90
-  良好 [80, 90)
-  中 [60, 80)
-  差 < 60
-}
-"#;
+/// Two 一级 categories, each with one 二级 and two 三级 indicators scored by review.
+const RULES: &str = include_str!("../charts/rules.jx");
 
 /// (name, review scores of 执行率, 结余, 完成率, 满意度; `None` not given).
 const UNITS: [(&str, [Option<&str>; 4]); 5] = [
@@ -326,22 +302,19 @@ fn category_spread() {
 #[test]
 fn one_unit_against_the_median() {
     let (_, units, city) = city();
-    let rates = match &units[1].outcome {
-        Ok(s) => s.category_rates.clone(),
-        Err(_) => unreachable!(),
+    let profiles = chart::profile::Profiles::new(&city);
+    let profile = |u: &UnitStats| match &u.outcome {
+        Ok(s) => profiles.chart(u.number, &s.category_rates),
+        Err(e) => panic!("{e}"),
     };
-    let svg = chart::profile::Profiles::new(&city).chart(2, &rates);
+    let svg = profile(&units[1]);
     let e = parse(&svg);
     snapshot("chart_profile", &svg);
     // 乙单位: 投入 23/30 = 76.67% against the median 78.33%.
     assert!(texts(&e).contains(&"76.67%（中位 78.33%）"));
     assert_eq!(e[0].attrs["id"], "jx-profile-2");
     // The incomplete unit: no 产出 subtotal, so no bar there, and the chart says so.
-    let rates = match &units[4].outcome {
-        Ok(s) => s.category_rates.clone(),
-        Err(_) => unreachable!(),
-    };
-    let svg = chart::profile::Profiles::new(&city).chart(5, &rates);
+    let svg = profile(&units[4]);
     assert!(texts(&parse(&svg)).contains(&"无小计（中位 90.71%）"));
 }
 

@@ -15,7 +15,9 @@ use jixiao::number::Number;
 use jixiao::numfmt::{format_decimal, format_exact, format_figure, format_money, format_stated};
 use jixiao::report::Evaluation;
 
-/// Escapes text for HTML content and attribute values.
+/// Escapes text for HTML (and SVG, XML) content and attribute values. Control characters
+/// other than tab and line breaks, which XML does not allow at all (a data file may hold
+/// them), are dropped.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -25,6 +27,7 @@ pub fn escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
             _ => out.push(c),
         }
     }

@@ -81,23 +81,17 @@ pub fn chart(d: &DiffReport, precision: u32) -> Chart {
         let middle = y + ROW / 2.0 + 4.0;
         let change = delta(u);
         let signed = signed(&change, precision);
-        let grades = if u.grade_changed {
-            format!(
-                "，{}→{}",
-                u.old_grade.as_deref().unwrap_or("—"),
-                u.new_grade.as_deref().unwrap_or("—")
+        let (old_grade, new_grade) = (
+            u.old_grade.as_deref().unwrap_or("—"),
+            u.new_grade.as_deref().unwrap_or("—"),
+        );
+        let (grades, grade_tip) = if u.grade_changed {
+            (
+                format!("，{old_grade}→{new_grade}"),
+                format!("等级 {old_grade} → {new_grade}"),
             )
         } else {
-            String::new()
-        };
-        let grade_tip = if u.grade_changed {
-            format!(
-                "等级 {} → {}",
-                u.old_grade.as_deref().unwrap_or("—"),
-                u.new_grade.as_deref().unwrap_or("—")
-            )
-        } else {
-            format!("等级 {}（不变）", u.new_grade.as_deref().unwrap_or("—"))
+            (String::new(), format!("等级 {new_grade}（不变）"))
         };
         svg.group(&format!(
             "{}：总分 {} → {}（{signed}），{grade_tip}",

@@ -294,33 +294,9 @@ mod tests {
     use super::*;
     use crate::batch::output::Scored;
 
-    /// Two 一级 categories, each with one 二级 and two 三级 indicators scored by review.
-    const RULES: &str = r#"
-标题 "图表测试"
-年度 2024
-发布单位 "测试局"
-满分 100
-得分精度 2
-
-一级 投入 分值 30 {
-  二级 预算 分值 30 {
-    三级 执行率 分值 20 { 评分 评审 }
-    三级 结余 分值 10 { 评分 评审 }
-  }
-}
-一级 产出 分值 70 {
-  二级 履职 分值 70 {
-    三级 完成率 分值 40 { 评分 评审 }
-    三级 满意度 分值 30 { 评分 评审 }
-  }
-}
-等级 依据 round(总分, 2) {
-  优秀 >= 90
-  良好 [80, 90)
-  中 [60, 80)
-  差 < 60
-}
-"#;
+    /// The charts' test rule file: two 一级 categories, each with one 二级 and two 三级
+    /// indicators scored by review.
+    const RULES: &str = include_str!("../../../../tests/charts/rules.jx");
 
     fn model() -> Model {
         jixiao::compile("图表测试.jx", RULES)

@@ -10,6 +10,8 @@ use std::fmt::Write as _;
 
 use unicode_width::UnicodeWidthChar;
 
+use crate::batch::html::escape;
+
 /// Text, axes and outlines.
 pub const INK: &str = "#1a1a1a";
 /// Notes and axis labels.
@@ -81,24 +83,6 @@ impl Style {
 pub const LEFT: Style = Style::new(Anchor::Start);
 pub const CENTRE: Style = Style::new(Anchor::Middle);
 pub const RIGHT: Style = Style::new(Anchor::End);
-
-/// Escapes text for XML content and double-quoted attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // Not allowed in XML 1.0 at all (a data file may hold them): dropped.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            _ => out.push(c),
-        }
-    }
-    out
-}
 
 /// A coordinate: one decimal at most, so output is short and the same on every machine.
 pub fn num(x: f64) -> Num {
