@@ -102,11 +102,10 @@ impl Rules {
 
     /// The checker's warnings (a rule file with errors does not compile).
     pub fn warnings(&self) -> Vec<DiagnosticRecord> {
-        let source = &self.compiled.model.source;
         self.compiled
             .warnings
             .iter()
-            .map(|w| DiagnosticRecord::from_check(source, w))
+            .map(DiagnosticRecord::from_check)
             .collect()
     }
 
@@ -738,6 +737,7 @@ impl UnitBuilder<'_> {
                 message: "目标清单应为 `Target` 的列表".into(),
                 location: None,
                 declared_at: None,
+                declared_in: None,
             }),
             Some(DataKey::List(_)) => None,
             None => Some(unknown_input(model, name)),
@@ -830,6 +830,7 @@ fn unknown_input(model: &crate::model::Model, name: &str) -> DataProblem {
         },
         location: None,
         declared_at: None,
+        declared_in: None,
     }
 }
 
@@ -1043,11 +1044,7 @@ impl Error {
     pub fn diagnostics(&self) -> Vec<DiagnosticRecord> {
         match self {
             Error::Rules(LoadError::Syntax(e)) => vec![DiagnosticRecord::from_syntax(e.file_name(), e)],
-            Error::Rules(LoadError::Check(errors)) => errors
-                .errors
-                .iter()
-                .map(|e| DiagnosticRecord::from_check(&e.source_file(), e))
-                .collect(),
+            Error::Rules(LoadError::Check(errors)) => errors.errors.iter().map(DiagnosticRecord::from_check).collect(),
             _ => Vec::new(),
         }
     }

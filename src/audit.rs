@@ -37,8 +37,11 @@ pub struct Finding {
     pub difference: Option<String>,
     /// The formula with the unit's values substituted, or the rule file's note.
     pub explanation: Option<String>,
-    /// Line of the rule-file declaration involved.
+    /// Line of the rule-file declaration involved (where its author wrote it).
     pub rule_line: Option<usize>,
+    /// For a rule file `基于` another: the base file `rule_line` is in, when the
+    /// declaration is there (`null` for the rule file itself).
+    pub rule_file: Option<String>,
     /// The data field(s) involved.
     pub data_field: Option<String>,
     /// The finding as a sentence, in Chinese.
@@ -250,6 +253,7 @@ fn failed_values(model: &Model, outcome: &Outcome, out: &mut Vec<Finding>) {
             difference: None,
             explanation: None,
             rule_line: Some(line_of(model, def.span)),
+            rule_file: base_of(model, def.span),
             data_field: None,
             message: format!("`{}` 无法计算：{}", def.name, u.reason),
         });
@@ -277,6 +281,7 @@ fn unscored(model: &Model, outcome: &Outcome, out: &mut Vec<Finding>) {
             difference: None,
             explanation: None,
             rule_line: Some(line_of(model, reason.span)),
+            rule_file: base_of(model, reason.span),
             data_field: None,
             message: if missing {
                 format!("`{}` 无法评分：{why}，总分不完整", node.name)
@@ -303,6 +308,7 @@ fn not_checked(subject: &str, stated: String, why: String, field: String) -> Fin
         difference: None,
         explanation: None,
         rule_line: None,
+        rule_file: None,
         data_field: Some(field),
         message: format!("`{subject}` {why}，自评未复核"),
     }
@@ -325,14 +331,21 @@ fn data_notes(model: &Model, record: &Record, out: &mut Vec<Finding>) {
             difference: None,
             explanation: None,
             rule_line: input.map(|i| line_of(model, i.span)),
+            rule_file: input.and_then(|i| base_of(model, i.span)),
             data_field: Some(field.clone()),
             message: message.clone(),
         });
     }
 }
 
+/// The line where the author wrote `span` (for a `基于` file, maybe in its base).
 fn line_of(model: &Model, span: crate::source::Span) -> usize {
-    model.source.line_col(span.start).0
+    model.source.locate(span).line_col().0
+}
+
+/// The base file `span` was written in, for a `基于` file whose base has it.
+fn base_of(model: &Model, span: crate::source::Span) -> Option<String> {
+    model.source.locate(span).base_name()
 }
 
 fn stated_values(
@@ -354,6 +367,7 @@ fn stated_values(
                 difference: None,
                 explanation: None,
                 rule_line: None,
+                rule_file: None,
                 data_field: Some(field),
                 message: format!("自评中的 `{name}` 不是规则文件中有公式的指标或计算值，无法复核"),
             });
@@ -372,6 +386,7 @@ fn stated_values(
                     difference: None,
                     explanation: Some(u.reason.clone()),
                     rule_line: Some(line_of(model, def.span)),
+                    rule_file: base_of(model, def.span),
                     data_field: Some(field),
                     message: if u.cause == crate::model::UndefinedCause::ZeroDivisor {
                         format!(
@@ -396,6 +411,7 @@ fn stated_values(
                 difference: None,
                 explanation: None,
                 rule_line: Some(line_of(model, def.span)),
+                rule_file: base_of(model, def.span),
                 data_field: Some(field),
                 message: format!("自评中 `{name}` 写的不是数值，无法复核"),
             });
@@ -430,6 +446,7 @@ fn stated_values(
                 shown(model, def, value.clone())
             )),
             rule_line: Some(line_of(model, def.span)),
+            rule_file: base_of(model, def.span),
             data_field: Some(field),
             message: format!(
                 "报告所写 `{name}` {text} 与复核计算不符：按报告的精度应为 {}{unit}",
@@ -480,6 +497,7 @@ fn cross_checks(model: &Model, outcome: &Outcome, out: &mut Vec<Finding>) {
                 difference: None,
                 explanation: None,
                 rule_line: Some(line_of(model, def.span)),
+                rule_file: base_of(model, def.span),
                 data_field: None,
                 message: format!("`{}` 无法核对：{}", def.name, u.reason),
             });
@@ -503,6 +521,7 @@ fn cross_checks(model: &Model, outcome: &Outcome, out: &mut Vec<Finding>) {
                             .join(" "),
                     ),
                     rule_line: Some(line_of(model, def.span)),
+                    rule_file: base_of(model, def.span),
                     data_field: None,
                     message: format!("勾稽关系 `{}` 不成立", def.name),
                 });
@@ -569,6 +588,7 @@ fn cross_checks(model: &Model, outcome: &Outcome, out: &mut Vec<Finding>) {
                 difference: Some(difference(l, r)),
                 explanation: def.description.clone(),
                 rule_line: Some(line_of(model, def.span)),
+                rule_file: base_of(model, def.span),
                 data_field: Some(format!("{left_name}；{right_name}")),
                 message,
             });
@@ -582,6 +602,7 @@ fn cross_checks(model: &Model, outcome: &Outcome, out: &mut Vec<Finding>) {
                 difference: Some(difference(l, r)),
                 explanation: def.description.clone(),
                 rule_line: Some(line_of(model, def.span)),
+                rule_file: base_of(model, def.span),
                 data_field: Some(left_name.clone()),
                 message: format!("勾稽关系 `{}` 不成立：{left_name} {ls} ≠ {right_name} {rs}", def.name),
             });
@@ -608,6 +629,7 @@ fn targets(model: &Model, record: &Record, out: &mut Vec<Finding>) {
                 difference: None,
                 explanation: Some(format!("目标 {}，实际 {}", item.target_text, item.actual_text)),
                 rule_line: Some(line_of(model, list.span)),
+                rule_file: base_of(model, list.span),
                 data_field: Some(format!("{}[{}]", list.name, i + 1)),
                 message: format!(
                     "单位称目标“{}”{}，按目标 {} 和实际 {} 复核为{}",
@@ -656,6 +678,7 @@ fn stated_scores(
                 difference: None,
                 explanation: None,
                 rule_line: None,
+                rule_file: None,
                 data_field: Some(format!("自评.得分.{name}")),
                 message: format!("自评得分中的 `{name}` 不是规则文件中的指标"),
             });
@@ -726,6 +749,7 @@ fn stated_scores(
                 .map(|d| format_decimal(d, false, model.score_precision)),
             explanation: None,
             rule_line: Some(line_of(model, node.span)),
+            rule_file: base_of(model, node.span),
             data_field: Some(format!("自评.得分.{name}")),
             message: format!(
                 "`{name}` 自评 {} 分，复核 {} 分（分值 {}）",
@@ -770,6 +794,7 @@ fn stated_total(
                     .map(|d| format_decimal(d, false, model.score_precision)),
                 explanation: None,
                 rule_line: None,
+                rule_file: None,
                 data_field: Some("自评.总分".into()),
                 message: format!(
                     "自评总分 {} 分，复核 {} 分",
@@ -817,6 +842,7 @@ fn grade_finding(stated: &str, grade: &str, out: &mut Vec<Finding>, confirmed: &
             difference: None,
             explanation: None,
             rule_line: None,
+            rule_file: None,
             data_field: Some("自评.等级".into()),
             message: format!("评价等次由自评的“{stated}”变为复核的“{grade}”"),
         });

@@ -21,19 +21,19 @@ use serde::Serialize;
 /// documentation says it is — the lines of the excerpt — so only excerpts that touch are
 /// joined and far-apart labels get an excerpt each.
 #[derive(Debug, Clone)]
-pub(crate) struct Excerpts(NamedSource<Arc<str>>);
+pub(crate) struct Excerpts(SourceFile);
 
 impl Excerpts {
     pub(crate) fn new(source: &SourceFile) -> Self {
-        Excerpts(source.named_source())
+        Excerpts(source.clone())
     }
 
     fn name(&self) -> &str {
-        self.0.name()
+        &self.0.name
     }
 
-    fn inner(&self) -> &Arc<str> {
-        self.0.inner()
+    fn source(&self) -> &SourceFile {
+        &self.0
     }
 }
 
@@ -44,7 +44,7 @@ impl SourceCode for Excerpts {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner = self.0.read_span(span, context_lines_before, context_lines_after)?;
+        let inner = (*self.0.text).read_span(span, context_lines_before, context_lines_after)?;
         let data = inner.data();
         let lines = data.iter().filter(|b| **b == b'\n').count() + 1;
         Ok(Box::new(MietteSpanContents::new_named(
@@ -257,6 +257,9 @@ pub struct CheckError {
     pub labels: Vec<(Span, String)>,
     /// A hint for the fix, if any.
     pub help: Option<String>,
+    /// Places in other files than the primary one (a `基于` file and its base), each
+    /// shown as a note with its own excerpt.
+    pub elsewhere: Vec<Elsewhere>,
     src: Excerpts,
     line: usize,
     column: usize,
@@ -271,6 +274,7 @@ impl CheckError {
             message,
             labels: vec![primary],
             help: None,
+            elsewhere: Vec::new(),
             src: Excerpts::new(source),
             line,
             column,
@@ -292,9 +296,33 @@ impl CheckError {
         self
     }
 
-    /// The rule text this diagnostic points into (the merged text after `基于`).
+    /// The rule file this diagnostic points into: for rules merged from a `基于` chain,
+    /// the file where the primary place was written.
     pub fn source_file(&self) -> SourceFile {
-        SourceFile::new(self.src.name(), self.src.inner())
+        self.src.source().clone()
+    }
+
+    /// The diagnostic with its places moved from a merged rule text to the files their
+    /// authors wrote ([`SourceFile::locate`]): labels in the primary place's file stay
+    /// labels, the others become [`Elsewhere`] notes. Unchanged for a file's own text.
+    pub(crate) fn relocated(self) -> Self {
+        let source = self.src.source().clone();
+        if source.origins().is_none() || self.labels.is_empty() {
+            return self;
+        }
+        let mut places = self.labels.into_iter().map(|(span, text)| (source.locate(span), text));
+        let (primary, text) = places.next().expect("not empty");
+        let mut out = CheckError::new(&primary.source, self.code, self.message, (primary.span, text));
+        out.level = self.level;
+        out.help = self.help;
+        for (place, text) in places {
+            if place.source.name == primary.source.name {
+                out.labels.push((place.span, text));
+            } else {
+                out.elsewhere.push(Elsewhere::new(&place.source, place.span, text));
+            }
+        }
+        out
     }
 
     /// 1-based line and column (in characters) of the primary place.
@@ -335,6 +363,89 @@ impl Diagnostic for CheckError {
         Some(Box::new(self.labels.iter().map(|(span, text)| {
             LabeledSpan::new_with_span(Some(text.clone()), SourceSpan::from(*span))
         })))
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        if self.elsewhere.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.elsewhere.iter().map(|e| e as &dyn Diagnostic)))
+    }
+}
+
+/// A place a diagnostic points at in another file than its primary place: the base of a
+/// `基于` file when the primary place is in the file itself, or the other way round.
+/// Rendered after the diagnostic as a note (`另见 2021.jx 第 12 行`) with its excerpt.
+#[derive(Debug)]
+pub struct Elsewhere {
+    /// The place, in [`Elsewhere::source_file`].
+    pub span: Span,
+    /// What the label says there.
+    pub text: String,
+    src: Excerpts,
+    line: usize,
+    column: usize,
+}
+
+impl Elsewhere {
+    fn new(source: &SourceFile, span: Span, text: String) -> Self {
+        let (line, column) = source.line_col(span.start);
+        Elsewhere {
+            span,
+            text,
+            src: Excerpts::new(source),
+            line,
+            column,
+        }
+    }
+
+    /// The file the place is in.
+    pub fn source_file(&self) -> &SourceFile {
+        self.src.source()
+    }
+
+    /// 1-based line and column (in characters) of the place.
+    pub fn line_col(&self) -> (usize, usize) {
+        (self.line, self.column)
+    }
+}
+
+impl fmt::Display for Elsewhere {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "另见 {} 第 {} 行", short_name(self.src.name()), self.line)
+    }
+}
+
+impl std::error::Error for Elsewhere {}
+
+impl Diagnostic for Elsewhere {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.src)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
+            Some(self.text.clone()),
+            SourceSpan::from(self.span),
+        ))))
+    }
+}
+
+/// A file's name without its directories (the excerpt beside it shows the whole path).
+pub fn short_name(name: &str) -> &str {
+    name.rsplit(['/', '\\']).next().unwrap_or(name)
+}
+
+/// Where a rule-file place is, in words: `规则文件第 12 行`, or `基础规则文件 2021.jx 第 12
+/// 行` for a place in a file the rule file is `基于` ([`crate::inherit::Located`]).
+pub fn rule_place(line: usize, base_file: Option<&str>) -> String {
+    match base_file {
+        Some(file) => format!("基础规则文件 {file} 第 {line} 行"),
+        None => format!("规则文件第 {line} 行"),
     }
 }
 
@@ -454,6 +565,9 @@ pub struct DataProblem {
     pub location: Option<(usize, usize)>,
     /// The declaration in the rule file, when the field is declared there.
     pub declared_at: Option<(usize, usize)>,
+    /// For a rule file `基于` another: the base file `declared_at` is in, when the field
+    /// is declared there (`None` for the rule file itself).
+    pub declared_in: Option<String>,
 }
 
 impl fmt::Display for DataProblem {
@@ -467,7 +581,7 @@ impl fmt::Display for DataProblem {
             write!(f, " [数据第 {l} 行第 {c} 列]")?;
         }
         if let Some((l, _)) = self.declared_at {
-            write!(f, " [规则文件第 {l} 行声明]")?;
+            write!(f, " [{}声明]", rule_place(l, self.declared_in.as_deref()))?;
         }
         Ok(())
     }
@@ -520,6 +634,9 @@ pub struct EvalError {
     pub help: Option<String>,
     /// 1-based line of `at` in the rule file.
     pub line: usize,
+    /// For a file `基于` another: the base file `at` and `line` are in, when the formula
+    /// was written there (`None` for the rule file itself).
+    pub rule_file: Option<String>,
 }
 
 /// What stopped a unit's evaluation. Most failures are not errors of the unit: a zero
@@ -624,7 +741,9 @@ pub struct DiagnosticRecord {
     pub severity: String,
     /// The Chinese message.
     pub message: String,
-    /// The rule file's name, as given to [`crate::Rules::compile`].
+    /// The rule file's name, as given to [`crate::Rules::compile`]; for a file `基于`
+    /// another, the name of the file the primary place was written in (as the loader
+    /// named it).
     pub file: String,
     /// 1-based line (of the primary place).
     pub line: usize,
@@ -643,6 +762,9 @@ pub struct DiagnosticRecord {
 /// One place a [`DiagnosticRecord`] points at, with its text.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct LabelRecord {
+    /// The rule file it is in: the diagnostic's own, or, for a file `基于` another, the
+    /// other one of the two.
+    pub file: String,
     /// 1-based line.
     pub line: usize,
     /// 1-based column, in characters.
@@ -656,21 +778,27 @@ pub struct LabelRecord {
 }
 
 impl DiagnosticRecord {
-    /// The record of a checker diagnostic, positions taken in `source`.
-    pub fn from_check(source: &crate::source::SourceFile, e: &crate::diagnostics::CheckError) -> Self {
-        let labels: Vec<LabelRecord> = e
+    /// The record of a checker diagnostic. Its places are in the files where they were
+    /// written: for a `基于` file, the file itself or its base ([`CheckError::elsewhere`]
+    /// become labels naming their file).
+    pub fn from_check(e: &crate::diagnostics::CheckError) -> Self {
+        let source = e.source_file();
+        let label = |source: &SourceFile, span: Span, text: &str| {
+            let (line, column) = source.line_col(span.start);
+            LabelRecord {
+                file: source.name.clone(),
+                line,
+                column,
+                start: span.start,
+                end: span.end,
+                text: text.to_owned(),
+            }
+        };
+        let labels = e
             .labels
             .iter()
-            .map(|(span, text)| {
-                let (line, column) = source.line_col(span.start);
-                LabelRecord {
-                    line,
-                    column,
-                    start: span.start,
-                    end: span.end,
-                    text: text.clone(),
-                }
-            })
+            .map(|(span, text)| label(&source, *span, text))
+            .chain(e.elsewhere.iter().map(|x| label(x.source_file(), x.span, &x.text)))
             .collect();
         let (line, column) = e.line_col();
         let primary = e.labels.first().map(|l| l.0).unwrap_or_default();
@@ -707,6 +835,7 @@ impl DiagnosticRecord {
             end: span.end,
             help: e.help_text().map(str::to_owned),
             labels: vec![LabelRecord {
+                file: file.to_owned(),
                 line,
                 column,
                 start: span.start,

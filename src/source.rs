@@ -2,6 +2,8 @@
 
 use std::sync::{Arc, OnceLock};
 
+use crate::inherit::origins::{Located, Origins};
+
 /// One rule file (or data file) as read: its display name and its whole text.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
@@ -10,6 +12,8 @@ pub struct SourceFile {
     /// Byte offsets where lines start, built on first use: [`SourceFile::line_col`] is a
     /// binary search, so a file with 100,000 diagnostics is not quadratic.
     line_starts: Arc<OnceLock<Vec<usize>>>,
+    /// For a text merged from a `基于` chain: where each part of it was written.
+    origins: Option<Arc<Origins>>,
 }
 
 impl SourceFile {
@@ -24,6 +28,31 @@ impl SourceFile {
             name: name.into(),
             text: Arc::from(text),
             line_starts: Arc::default(),
+            origins: None,
+        }
+    }
+
+    /// This text with the map back to the files it was merged from.
+    pub(crate) fn with_origins(mut self, origins: Origins) -> Self {
+        self.origins = Some(Arc::new(origins));
+        self
+    }
+
+    pub(crate) fn origins(&self) -> Option<&Arc<Origins>> {
+        self.origins.as_ref()
+    }
+
+    /// Where `span` was written: in this file, or, for a text merged from a `基于` chain,
+    /// in the file (and at the place) its author wrote it. Diagnostics and every line a
+    /// user is told go through this; `jixiao show` prints the merged text itself.
+    pub fn locate(&self, span: Span) -> Located {
+        match &self.origins {
+            Some(origins) => origins.locate(&self.text, span),
+            None => Located {
+                source: self.clone(),
+                span,
+                in_base: false,
+            },
         }
     }
 

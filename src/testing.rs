@@ -64,7 +64,8 @@ pub fn run(compiled: &Compiled, load: &DataLoader) -> (Vec<CaseResult>, Coverage
     let mut coverage = universe(model);
     let mut results = Vec::new();
     for case in &compiled.tests {
-        let line = model.source.line_col(case.span.start).0;
+        // Cases are the file's own (a base's are not merged): its line, not the merged text's.
+        let line = model.source.locate(case.span).line_col().0;
         let result = match run_case(model, case, load) {
             Ok((outcome, failures)) => {
                 mark(model, &outcome, &mut coverage);

@@ -223,7 +223,7 @@ pub fn check(source: &SourceFile, rules: &ast::RuleSet) -> (Option<Model>, Vec<C
     let has_errors = ck.errors.iter().any(|e| e.level == Level::Error);
     let mut errors = std::mem::take(&mut ck.errors);
     if has_errors {
-        return (None, errors);
+        return (None, relocated(errors));
     }
     let slot_count = slot_names.len();
     let mut model = Model {
@@ -257,11 +257,17 @@ pub fn check(source: &SourceFile, rules: &ast::RuleSet) -> (Option<Model>, Vec<C
         c.may_be_undefined = undefined.get(c.slot).copied().unwrap_or(false);
     }
     errors.sort_by_key(|e| e.labels.first().map_or(0, |l| l.0.start));
-    let errors = at_most(source, errors, MAX_DIAGNOSTICS);
+    let errors = relocated(at_most(source, errors, MAX_DIAGNOSTICS));
     if errors.iter().any(|e| e.level == Level::Error) {
         return (None, errors);
     }
     (Some(model), errors)
+}
+
+/// Diagnostics about rules merged from a `基于` chain, moved to the files and lines their
+/// authors wrote (kept in the merged rules' order).
+fn relocated(errors: Vec<CheckError>) -> Vec<CheckError> {
+    errors.into_iter().map(CheckError::relocated).collect()
 }
 
 /// Diagnostics listed for one rule file; the rest are counted in one last diagnostic.

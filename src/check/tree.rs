@@ -456,6 +456,9 @@ pub(super) fn check_weights(ck: &mut Checker, top: &[&ast::Node], full_marks: Op
 /// so a 一级 indicator's error does not print the 290 lines of its subtree.
 const NEAR_LINES: usize = 12;
 
+/// At most this many weights in another file are labelled (each is a note with an excerpt).
+const MAX_NOTES: usize = 3;
+
 /// Labels each weight of `parts` when all are near `total`; otherwise returns them as a
 /// list for the help (`；一级指标：投入 16（第 138 行）、…`).
 fn label_weights<'n>(
@@ -464,16 +467,29 @@ fn label_weights<'n>(
     total: Span,
     parts: impl Iterator<Item = &'n ast::Node> + Clone,
 ) -> (crate::diagnostics::CheckError, String) {
-    let (first, _) = ck.source.line_col(total.start);
-    let line = |n: &ast::Node| ck.source.line_col(n.weight.span.start).0;
-    if parts.clone().all(|n| line(n).abs_diff(first) <= NEAR_LINES) {
+    // Lines where the author wrote them (a `基于` file's weights may be in its base).
+    let total = ck.source.locate(total);
+    let (first, _) = total.line_col();
+    let place = |n: &ast::Node| ck.source.locate(n.weight.span);
+    // A weight in the other file of a `基于` pair is shown as a note with its own excerpt.
+    let elsewhere = |n: &ast::Node| place(n).source.name != total.source.name;
+    let near = |n: &ast::Node| elsewhere(n) || place(n).line_col().0.abs_diff(first) <= NEAR_LINES;
+    if parts.clone().all(near) && parts.clone().filter(|n| elsewhere(n)).count() <= MAX_NOTES {
         for n in parts {
             err = err.label(n.weight.span, format!("{}", n.weight.node));
         }
         return (err, String::new());
     }
     let listed: Vec<String> = parts
-        .map(|n| format!("{} {}（第 {} 行）", n.name.node, n.weight.node, line(n)))
+        .map(|n| {
+            let p = place(n);
+            let line = p.line_col().0;
+            let at = match p.source.name == total.source.name {
+                true => format!("第 {line} 行"),
+                false => format!("{} 第 {line} 行", crate::diagnostics::short_name(&p.source.name)),
+            };
+            format!("{} {}（{at}）", n.name.node, n.weight.node)
+        })
         .collect();
     (err, format!("；各指标的分值：{}", listed.join("、")))
 }

@@ -97,10 +97,13 @@ impl Binder<'_> {
         message: String,
         location: Option<(usize, usize)>,
     ) {
-        let declared_at = match self.model.data_keys.get(field) {
-            Some(DataKey::Input(i)) => Some(self.model.source.line_col(self.model.inputs[*i].span.start)),
+        // Where the author declared it (a `基于` file's input may be in its base).
+        let declared = match self.model.data_keys.get(field) {
+            Some(DataKey::Input(i)) => Some(self.model.source.locate(self.model.inputs[*i].span)),
             _ => None,
         };
+        let declared_at = declared.as_ref().map(|place| place.line_col());
+        let declared_in = declared.and_then(|place| place.base_name());
         self.problems.push(DataProblem {
             kind,
             field: field.to_owned(),
@@ -108,6 +111,7 @@ impl Binder<'_> {
             message,
             location,
             declared_at,
+            declared_in,
         });
     }
 

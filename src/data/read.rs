@@ -28,6 +28,7 @@ pub fn parse_toml(text: &str) -> Result<Raw, DataProblem> {
         },
         location: e.span().map(|s| loc_of(text, s.start)),
         declared_at: None,
+        declared_in: None,
     })?;
     Ok(toml_item(text, doc.as_item()))
 }
@@ -113,6 +114,7 @@ pub fn parse_json(text: &str) -> Result<Raw, DataProblem> {
         message: format!("不是有效的 JSON：{e}"),
         location: Some((e.line(), e.column())),
         declared_at: None,
+        declared_in: None,
     })?;
     // serde_json keeps the last of two equal keys without a word; TOML refuses them, and
     // so does jixiao for JSON.
@@ -124,6 +126,7 @@ pub fn parse_json(text: &str) -> Result<Raw, DataProblem> {
             message: "同一个对象中写了两次（JSON 的键不能重复）".into(),
             location: None,
             declared_at: None,
+            declared_in: None,
         });
     }
     Ok(json_value(&value))

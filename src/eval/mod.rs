@@ -599,16 +599,18 @@ pub(crate) fn copy(v: &Value) -> Value {
 // Failures travel boxed (they are rare and large); unboxing here would only copy.
 #[allow(clippy::boxed_local)]
 fn to_error(model: &Model, record: &Record, indicator: &str, fail: Box<Fail>) -> Box<EvalError> {
-    let (line, _) = model.source.line_col(fail.span.start);
+    // Where the author wrote it (a `基于` file's formula may be in its base).
+    let place = model.source.locate(fail.span);
     Box::new(EvalError {
         kind: fail.kind,
         unit: record.unit.clone(),
         indicator: indicator.to_owned(),
         message: fail.message,
-        src: model.source.named_source(),
-        at: fail.span.into(),
+        src: place.source.named_source(),
+        at: place.span.into(),
         help: fail.help,
-        line,
+        line: place.line_col().0,
+        rule_file: place.base_name(),
     })
 }
 
@@ -1170,5 +1172,42 @@ impl Ctx<'_> {
                 expected: None,
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An evaluation error about a `基于` file's rules points where the formula was written.
+    #[test]
+    fn an_error_names_the_base_file_and_line_of_an_inherited_formula() {
+        let base = "标题 \"t\"\n年度 2021\n满分 10\n计步 连续\n输入 甲: 人\n输入 乙: 人 { 范围 > 0 }\n\
+                    一级 A 分值 10 {\n  二级 B 分值 10 {\n    三级 C 分值 10 {\n      公式 甲 / 乙\n      \
+                    评分 比例 { 目标 100% }\n    }\n  }\n}\n等级 { 好 >= 0 }\n";
+        let child = "基于 \"base.jx\"\n年度 2022\n";
+        let load = |_: &str, name: &str| Ok((name.to_owned(), base.to_owned()));
+        let compiled = crate::compile_with("child.jx", child, &load).unwrap();
+        let model = &compiled.model;
+        let record = crate::load_data(
+            model,
+            "d.toml",
+            "\"单位名称\" = \"某\"\n\"甲\" = 1\n\"乙\" = 2\n",
+            crate::DataFormat::Toml,
+        )
+        .unwrap();
+        let formula = model.nodes.iter().find_map(|n| n.leaf.as_ref()?.formula_span).unwrap();
+        let fail = Fail {
+            kind: EvalErrorKind::Overflow,
+            message: "数值过大".into(),
+            span: formula,
+            help: None,
+            undefined: None,
+        };
+        let error = to_error(model, &record, "C", Box::new(fail));
+        assert_eq!((error.line, error.rule_file.as_deref()), (10, Some("base.jx")));
+        assert_eq!(error.src.name(), "base.jx");
+        let at = error.at.offset();
+        assert_eq!(&base[at..at + error.at.len()], "甲 / 乙");
     }
 }

@@ -50,6 +50,7 @@ pub(super) fn advise(source: &SourceFile, at: usize, found: &str, positives: &[R
     missing_brace(source, at, found, positives)
         .or_else(|| extra_brace(text, at, found))
         .or_else(|| doubled_percent(text, at, found))
+        .or_else(|| percent_after_name(text, at, found))
         .or_else(|| glued_keyword(at, found))
         .or_else(|| unit_after_number(text, at, found))
         .or_else(|| unclosed_quote(source, at, found))
@@ -57,6 +58,8 @@ pub(super) fn advise(source: &SourceFile, at: usize, found: &str, positives: &[R
         .or_else(|| extra_paren(text, at, found))
         .or_else(|| unclosed_paren(source, at, positives))
         .or_else(|| lenticular_bracket(at, found))
+        .or_else(|| scoring_without_kind(text, at, positives))
+        .or_else(|| misplaced_keyword(text, at, found, positives))
 }
 
 fn at_found(at: usize, found: &str, message: String, help: String) -> Option<Advice> {
@@ -89,17 +92,22 @@ struct Open {
     at: usize,
     indent: usize,
     checkable: Option<bool>,
+    /// Something follows the `{` on its line: a block meant to be written on one line,
+    /// unless the next line goes deeper (laid out by hand).
+    one_line: bool,
 }
 
 /// A `}` missing: found by indentation. The first block whose body is indented and that
 /// meets a line indented no deeper than its `{` line (other than its `}`), or a `}`
-/// indented less than its `{` line, is where a `}` probably went missing. Only when the
-/// file has more `{` than `}`; at the file's end with no such line, the innermost open `{`.
+/// indented less than its `{` line, is where a `}` probably went missing; a block begun
+/// and left open on one line whose next line is no deeper misses its `}` at that line's
+/// end. Only when the file has more `{` than `}`; at the file's end with no such line,
+/// the innermost open `{`.
 fn missing_brace(source: &SourceFile, at: usize, found: &str, positives: &[Rule]) -> Option<Advice> {
     let text = &*source.text;
-    if !(found.is_empty() || positives.contains(&Rule::block_close)) {
-        return None;
-    }
+    // Where a `}` could go, or elsewhere when the layout shows one missing before (a
+    // grade band list left open swallows the next line's `输入` as a grade's name).
+    let may_close = found.is_empty() || positives.contains(&Rule::block_close);
     let (opens, closes) = code_chars(text).fold((0usize, 0usize), |(o, c), (_, ch)| match ch {
         '{' => (o + 1, c),
         '}' => (o, c + 1),
@@ -119,9 +127,14 @@ fn missing_brace(source: &SourceFile, at: usize, found: &str, positives: &[Rule]
             let width = indent(&text[line..]);
             if let Some(top) = stack.last_mut() {
                 if line_start(text, top.at) != line {
+                    let shallower = (c != '}' && width <= top.indent) || (c == '}' && width < top.indent);
                     match top.checkable {
+                        None if top.one_line && shallower => {
+                            return Some(one_line_unclosed(source, top.at));
+                        }
+                        None if top.one_line => top.checkable = Some(false),
                         None => top.checkable = Some(c == '}' || width > top.indent),
-                        Some(true) if (c != '}' && width <= top.indent) || (c == '}' && width < top.indent) => {
+                        Some(true) if shallower => {
                             mismatch = Some((top.at, i));
                             break;
                         }
@@ -130,9 +143,8 @@ fn missing_brace(source: &SourceFile, at: usize, found: &str, positives: &[Rule]
                 }
             }
         } else if let Some(top) = stack.last_mut() {
-            // Something after the `{` on its own line: a one-line or hand-laid block.
             if top.checkable.is_none() && line_start(text, top.at) == line {
-                top.checkable = Some(false);
+                top.one_line = true;
             }
         }
         match c {
@@ -140,6 +152,7 @@ fn missing_brace(source: &SourceFile, at: usize, found: &str, positives: &[Rule]
                 at: i,
                 indent: indent(&text[line..]),
                 checkable: None,
+                one_line: false,
             }),
             '}' => {
                 stack.pop();
@@ -149,6 +162,7 @@ fn missing_brace(source: &SourceFile, at: usize, found: &str, positives: &[Rule]
     }
     let line_of = |i: usize| source.line_col(i).0;
     match mismatch {
+        None if !may_close => None,
         Some((open, next)) => {
             let (open_line, next_line) = (line_of(open), line_of(next));
             let closes_outer = text[next..].starts_with('}');
@@ -170,7 +184,11 @@ fn missing_brace(source: &SourceFile, at: usize, found: &str, positives: &[Rule]
             })
         }
         None if found.is_empty() => {
-            let open = stack.last()?.at;
+            let top = stack.last()?;
+            if top.one_line {
+                return Some(one_line_unclosed(source, top.at));
+            }
+            let open = top.at;
             Some(Advice {
                 span: Span::new(at, at),
                 message: format!("这个代码块（第 {} 行的 `{{`）没有闭合：文件已经结束", line_of(open)),
@@ -181,6 +199,28 @@ fn missing_brace(source: &SourceFile, at: usize, found: &str, positives: &[Rule]
             })
         }
         None => None,
+    }
+}
+
+/// A block begun on one line and left open there (`评分 扣分 { 基准 100% … 扣 0.5`): its
+/// `}` belongs at the end of that line.
+fn one_line_unclosed(source: &SourceFile, open: usize) -> Advice {
+    let text = &*source.text;
+    let start = line_start(text, open);
+    let end = text[open..].find('\n').map_or(text.len(), |i| open + i);
+    // The line's last code character (a trailing comment is not code).
+    let last = code_chars(&text[start..end])
+        .filter(|(_, c)| !c.is_whitespace())
+        .last()
+        .map_or(end, |(i, c)| start + i + c.len_utf8());
+    let line = source.line_col(open).0;
+    Advice {
+        span: Span::new(last, last),
+        message: format!("这个代码块（第 {line} 行的 `{{`）没有闭合：一行写完的代码块要在这一行的末尾加 `}}`"),
+        label: "`}` 多半应在这里".into(),
+        help: Some(format!("写作 `{} }}`", text[start..last].trim())),
+        opened_at: Some(Span::new(open, open + 1)),
+        second: None,
     }
 }
 
@@ -467,5 +507,139 @@ fn unclosed_paren(source: &SourceFile, at: usize, positives: &[Rule]) -> Option<
         help: Some("在括号里的表达式写完处补上 `)`".into()),
         opened_at: None,
         second: Some((Span::new(open, open + len), "这个 `(` 没有对应的 `)`".into())),
+    })
+}
+
+/// `实有人数%`, `(a + b)%`: a `%` after a name or a bracket. Only a number takes `%`; a
+/// name's value is already a rate.
+fn percent_after_name(text: &str, at: usize, found: &str) -> Option<Advice> {
+    if !(found.starts_with('%') || found.starts_with('％')) {
+        return None;
+    }
+    let before = text[..at].trim_end();
+    let last = before.chars().next_back()?;
+    let word: String = {
+        let mut w: Vec<char> = before.chars().rev().take_while(|c| super::continues_word(*c)).collect();
+        w.reverse();
+        w.into_iter().collect()
+    };
+    let message = if matches!(last, ')' | '）') {
+        "表达式后面不能写 `%`".to_owned()
+    } else if !word.is_empty() && !word.starts_with(is_digit) && super::starts_word(word.chars().next()?) {
+        format!("名称 `{word}` 后面不能写 `%`")
+    } else {
+        return None;
+    };
+    at_found(
+        at,
+        found,
+        message,
+        "`%` 只写在数字后面（如 `95%`）；名称和表达式的值已经是比率（0.95 即 95%），不用再写 `%`。要让指标值显示为百分数，在指标中写 `显示 百分比 2`".into(),
+    )
+}
+
+/// `评分` with no way of scoring after it (written at the end of a line, so the next
+/// line's first word is read as the way).
+fn scoring_without_kind(text: &str, at: usize, positives: &[Rule]) -> Option<Advice> {
+    if !positives.contains(&Rule::kw_deduct) {
+        return None;
+    }
+    let before = text[..at].trim_end();
+    let word = ["评分", "score"].into_iter().find(|w| before.ends_with(w))?;
+    let start = before.len() - word.len();
+    if text[..start].chars().next_back().is_some_and(super::continues_word) {
+        return None;
+    }
+    Some(Advice {
+        span: Span::new(start, before.len()),
+        message: format!("`{word}` 后面少了评分方式"),
+        label: "这里少了评分方式".into(),
+        help: Some(
+            "`评分` 后面接评分方式：`扣分`、`比例`、`分档`、`达标`、`分情况`、`评审`、`清单` 或 `公式`，写在同一行，如 `评分 比例 { 目标 100% }`"
+                .into(),
+        ),
+        opened_at: None,
+        second: None,
+    })
+}
+
+/// Where a keyword belongs, for "`分值` 不能写在这里".
+const HOMES: &[(&[&str], &str)] = &[
+    (
+        &["分值", "weight"],
+        "写在指标名称的后面，如 `三级 人员控制率 分值 10 {`",
+    ),
+    (
+        &["公式", "formula", "评分", "score", "标准", "standard"],
+        "写在三级指标的 `{ }` 里",
+    ),
+    (
+        &["显示", "display", "复核容差", "audit_tolerance"],
+        "写在三级指标的 `{ }` 里，或 `计算` 那一行的末尾",
+    ),
+    (
+        &["别名", "alias", "范围", "range", "缺失时", "default"],
+        "写在 `输入` 后面的 `{ }` 里，如 `输入 编制人数: 人 { 范围 > 0 }`",
+    ),
+    (
+        &["容差", "tolerance", "级别", "severity", "差额", "difference"],
+        "写在 `勾稽` 或 `对照` 的 `{ }` 里",
+    ),
+    (&["数据", "设", "期望", "expect"], "写在 `测试` 的 `{ }` 里"),
+    (&["依据"], "写在评分方式和 `{` 之间，如 `评分 分档 依据 abs(值) {`"),
+    (&["则", "then", "否则"], "只用在 `如果 条件 则 值 否则 值` 中"),
+    (&["基于", "based_on"], "只能写在文件的最前面，如 `基于 \"上一年度.jx\"`"),
+    (
+        &[
+            "输入",
+            "input",
+            "计算",
+            "let",
+            "勾稽",
+            "对照",
+            "compare",
+            "目标清单",
+            "target_list",
+            "等级",
+            "grades",
+            "栏目",
+            "section",
+            "测试",
+            "替换",
+            "replace",
+            "删除",
+            "delete",
+            "新增",
+            "调整",
+            "adjust",
+            "标题",
+            "年度",
+            "发布单位",
+            "满分",
+            "得分精度",
+            "不适用时",
+        ],
+        "是单独的一项，写在指标和其他代码块的 `{ }` 之外",
+    ),
+];
+
+/// A keyword where it does not belong (`分值` inside an indicator, `公式` outside one):
+/// where it goes, and what may be written here instead.
+fn misplaced_keyword(text: &str, at: usize, found: &str, positives: &[Rule]) -> Option<Advice> {
+    if positives.contains(&Rule::ident) {
+        return None; // a name was expected: "是关键字，不能用作名称" says it better
+    }
+    let home = HOMES
+        .iter()
+        .find(|(words, _)| words.contains(&found))
+        .map(|(_, home)| *home)?;
+    let has_operator = positives.contains(&Rule::op_add);
+    Some(Advice {
+        span: Span::new(at, at + found.len()),
+        message: format!("`{found}` 不能写在这里：`{found}` {home}"),
+        label: format!("这里是 `{found}`"),
+        help: context_list(text, at, has_operator),
+        opened_at: None,
+        second: None,
     })
 }

@@ -328,3 +328,39 @@ fn evaluate_iter_streams_the_same_results_in_order() {
         assert_eq!(a.is_err(), i % 101 == 3, "unit {i}");
     }
 }
+
+#[test]
+fn a_based_files_diagnostics_name_the_file_and_line_the_author_wrote() {
+    let dir = root().join("tests/fixtures/inherit");
+    let base = dir.join("base.jx").display().to_string();
+    let child = dir.join("child_weights.jx").display().to_string();
+    let err = Rules::load(&child).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Check);
+    let records = err.diagnostics();
+    // The inherited band `<= 100 得 4` (base.jx line 20) is above the adjusted 分值 3.
+    let band = records.iter().find(|r| r.code == "jixiao::check::bad_weight").unwrap();
+    assert_eq!((band.file.as_str(), band.line), (base.as_str(), 20));
+    let base_text = std::fs::read_to_string(&base).unwrap();
+    assert_eq!(&base_text[band.start..band.end], "4");
+    // The weights of 预算配置 (base.jx line 11) no longer add up: the new weight is in the
+    // child's `调整` (line 4), a label in the other file.
+    let sum = records.iter().find(|r| r.code == "jixiao::check::weights_sum").unwrap();
+    assert_eq!((sum.file.as_str(), sum.line), (base.as_str(), 11));
+    let in_child: Vec<_> = sum.labels.iter().filter(|l| l.file == child).collect();
+    assert_eq!(in_child.len(), 1, "{:#?}", sum.labels);
+    assert_eq!(in_child[0].line, 4);
+    let rendered = err.render();
+    assert!(rendered.contains(&format!("[{base}:20:")), "{rendered}");
+    assert!(rendered.contains(&format!("[{child}:4:")), "{rendered}");
+    assert!(!rendered.contains("合并"), "{rendered}");
+
+    // A data problem names the base file that declares the field.
+    let rules = Rules::load(dir.join("child.jx")).unwrap();
+    let err = rules
+        .unit_from_text("\"单位名称\" = \"某单位\"\n\"编制人数\" = -1\n", DataFormat::Toml)
+        .and_then(|unit| rules.evaluate(&unit, &Options::default()))
+        .unwrap_err();
+    let problem = err.problems().iter().find(|p| p.field == "编制人数").unwrap();
+    assert_eq!(problem.declared_at, Some((7, 4)));
+    assert_eq!(problem.declared_in.as_deref(), Some(base.as_str()));
+}

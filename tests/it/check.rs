@@ -116,6 +116,55 @@ fn unknown_name_suggests_the_nearest_defined_name() {
     assert!(rendered.contains("是否指 `编制人数`"), "{rendered}");
 }
 
+/// A misspelt function is answered with the function meant, in whichever language it was
+/// written: `rnd` → `round`, `四舍五人` → `四舍五入`, `最大植` → `最大值`.
+#[test]
+fn unknown_functions_suggest_the_nearest_including_chinese_names() {
+    let text = crate::read(&crate::root().join("tests/errors/unknown_function_near.jx"));
+    let rendered = diagnose("unknown_function_near.jx", &text);
+    assert!(rendered.contains("是否指 `round`（四舍五入）？"), "{rendered}");
+    assert!(rendered.contains("是否指 `四舍五入`？"), "{rendered}");
+    let rendered = diagnose(
+        "near.jx",
+        &text
+            .replace("rnd(比率, 2)", "最大植(比率, 2)")
+            .replace("四舍五人(比率, 2)", "clmp(比率, 0, 1)"),
+    );
+    assert!(rendered.contains("是否指 `最大值`？"), "{rendered}");
+    assert!(rendered.contains("是否指 `clamp`（限定）？"), "{rendered}");
+}
+
+/// Issue 19's corpus: "a divisor input allowed to be 0 with no guard and no policy" is
+/// reported (a warning with a made-up unit), and not once the divisor is guarded, has a
+/// policy, or may not be 0.
+#[test]
+fn a_divisor_that_may_be_zero_with_no_guard_and_no_policy_is_reported() {
+    let text = crate::read(&crate::root().join("tests/errors/may_be_undefined.jx"));
+    let rendered = diagnose("may_be_undefined.jx", &text);
+    assert!(rendered.contains("jixiao::check::may_be_undefined"), "{rendered}");
+    // The example unit (the line is wrapped at 100 columns).
+    assert!(rendered.contains("例如 编制人数 = 0"), "{rendered}");
+    assert!(rendered.contains("除数 `编制人数` 为 0"), "{rendered}");
+    // An input declared without any 范围 may be 0 just the same.
+    let unranged = text.replace("输入 编制人数: 人 { 范围 >= 0 }", "输入 编制人数: 人");
+    assert!(diagnose("t.jx", &unranged).contains("may_be_undefined"));
+    for fixed in [
+        text.replace("范围 >= 0 }\n输入 实有", "范围 > 0 }\n输入 实有"),
+        text.replace(
+            "公式 实有人数 / 编制人数",
+            "公式 如果 编制人数 = 0 则 0 否则 实有人数 / 编制人数",
+        ),
+        text.replace(
+            "      显示 百分比 2\n",
+            "      显示 百分比 2\n      无法计算时 得 满分\n",
+        ),
+    ] {
+        assert_ne!(fixed, text);
+        let rendered = diagnose("t.jx", &fixed);
+        assert!(!rendered.contains("may_be_undefined"), "{fixed}\n{rendered}");
+    }
+}
+
 /// Each class of mistake made in a copy of the real 2021 rule file is caught.
 #[test]
 fn mistakes_in_a_copy_of_the_2021_rules_are_caught() {

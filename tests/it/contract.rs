@@ -44,6 +44,7 @@ pub fn batch_validator() -> jsonschema::Validator {
     compile("batch.schema.json")
 }
 
+/// A comparison: `diff --format json`, `/api/diff`, the editor's preview.
 pub fn diff_validator() -> jsonschema::Validator {
     compile("diff.schema.json")
 }
@@ -206,7 +207,7 @@ fn batches_and_comparisons_follow_their_schemas() {
     wrong["version"] = 2.into();
     assert!(!batch.is_valid(&wrong));
 
-    let diff = compile("diff.schema.json");
+    let diff = diff_validator();
     let (code, out, err) = jixiao(&[
         "diff",
         "rules/yueyang-2021.jx",

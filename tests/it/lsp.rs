@@ -2,17 +2,17 @@
 //! headers), as an editor does.
 
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 use serde_json::{json, Value};
 
-fn send(stdin: &mut impl Write, message: &Value) {
+pub(crate) fn send(stdin: &mut impl Write, message: &Value) {
     let body = message.to_string();
     write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
     stdin.flush().unwrap();
 }
 
-fn receive(stdout: &mut impl BufRead) -> Value {
+pub(crate) fn receive(stdout: &mut impl BufRead) -> Value {
     let mut length = None;
     loop {
         let mut line = String::new();
@@ -31,7 +31,7 @@ fn receive(stdout: &mut impl BufRead) -> Value {
 }
 
 /// The next message that is not a notification other than `method` (if given).
-fn receive_until(stdout: &mut impl BufRead, pred: impl Fn(&Value) -> bool) -> Value {
+pub(crate) fn receive_until(stdout: &mut impl BufRead, pred: impl Fn(&Value) -> bool) -> Value {
     loop {
         let m = receive(stdout);
         if pred(&m) {
@@ -40,30 +40,36 @@ fn receive_until(stdout: &mut impl BufRead, pred: impl Fn(&Value) -> bool) -> Va
     }
 }
 
-#[test]
-fn a_session_over_stdio() {
+/// `jixiao lsp` started and initialized (request id 1) as an editor without special
+/// capabilities does: the process, its input and output, and the `initialize` answer.
+pub(crate) fn start() -> (Child, ChildStdin, BufReader<ChildStdout>, Value) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_jixiao"))
         .arg("lsp")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(Stdio::null())
         .spawn()
         .expect("run jixiao lsp");
     let mut stdin = child.stdin.take().unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
-
     send(
         &mut stdin,
         &json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
                 "params": {"processId": null, "rootUri": null, "capabilities": {}}}),
     );
     let init = receive_until(&mut stdout, |m| m["id"] == 1);
-    assert_eq!(init["result"]["capabilities"]["positionEncoding"], "utf-16");
-    assert_eq!(init["result"]["serverInfo"]["name"], "jixiao");
     send(
         &mut stdin,
         &json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
     );
+    (child, stdin, stdout, init)
+}
+
+#[test]
+fn a_session_over_stdio() {
+    let (mut child, mut stdin, mut stdout, init) = start();
+    assert_eq!(init["result"]["capabilities"]["positionEncoding"], "utf-16");
+    assert_eq!(init["result"]["serverInfo"]["name"], "jixiao");
 
     // The example rule file with one name misspelt on a line that starts in Chinese.
     let path = crate::root().join("rules/yueyang-2021.jx");

@@ -1,6 +1,7 @@
 //! The single integration-test binary: one module per pipeline stage.
 
 mod audit;
+mod based_files;
 mod batch;
 mod charts;
 mod check;
@@ -17,10 +18,13 @@ mod limits;
 mod lsp;
 mod not_applicable;
 mod output_safety;
+mod print;
 mod props;
 mod seed;
 #[cfg(feature = "serve")]
 mod serve;
+#[cfg(feature = "serve")]
+mod serve_edit;
 mod syntax;
 mod template;
 mod undefined;

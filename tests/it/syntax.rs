@@ -188,3 +188,59 @@ fn syntax_errors_in_the_authors_words() {
     assert!(err.contains("这个代码块没有闭合的 `}`"), "{err}");
     assert!(!err.contains("等级 依据"), "{err}");
 }
+
+/// Issue 19, the rest of item 5: a keyword written in the wrong place, a one-line block
+/// missing its `}`, a `%` after a name, and `评分` with no way of scoring after it.
+#[test]
+fn more_syntax_errors_in_the_authors_words() {
+    let case = |name: &str| {
+        let path = crate::root().join("tests/errors").join(name);
+        crate::load_error(name, &crate::read(&path))
+    };
+    let err = case("keyword_misplaced.jx");
+    assert!(err.contains("`分值` 不能写在这里"), "{err}");
+    assert!(err.contains("写在指标名称的后面"), "{err}");
+    assert!(err.contains("keyword_misplaced.jx:14:7]"), "{err}");
+    assert!(
+        err.contains("三级指标中这里应是"),
+        "what belongs here is still said: {err}"
+    );
+
+    let err = case("scoring_without_kind.jx");
+    assert!(err.contains("`评分` 后面少了评分方式"), "{err}");
+    assert!(
+        err.contains("scoring_without_kind.jx:13:"),
+        "at the `评分`, not the next line: {err}"
+    );
+
+    let err = case("one_line_block_unclosed.jx");
+    assert!(
+        err.contains("这个代码块（第 14 行的 `{`）没有闭合：一行写完的代码块要在这一行的末尾加 `}`"),
+        "{err}"
+    );
+    assert!(err.contains("评分 扣分 { 基准 100%  每超过 1 百分点 扣 0.5 }"), "{err}");
+    assert!(!err.contains("第 12 行的 `{`"), "not the indicator around it: {err}");
+
+    let err = case("percent_after_name.jx");
+    assert!(err.contains("名称 `实有人数` 后面不能写 `%`"), "{err}");
+    assert!(!err.contains("之间不能有空格"), "no space here: {err}");
+
+    // The same mistakes elsewhere in a file.
+    let base = crate::read(&crate::root().join("tests/errors/keyword_misplaced.jx")).replace("      分值 10\n", "");
+    let error = |from: &str, to: &str| {
+        assert!(base.contains(from), "{from}");
+        crate::load_error("t.jx", &base.replacen(from, to, 1))
+    };
+    let err = error("一级 投入", "公式 实有人数\n一级 投入");
+    assert!(
+        err.contains("`公式` 不能写在这里：`公式` 写在三级指标的 `{ }` 里"),
+        "{err}"
+    );
+    let err = error("{ 范围 > 0 }", "{ 范围 > 0 显示 2 }");
+    assert!(err.contains("`显示` 不能写在这里"), "{err}");
+    assert!(err.contains("输入的 `{ }` 中这里应是"), "{err}");
+    let err = error("差 < 6 }", "差 < 6");
+    assert!(err.contains("一行写完的代码块要在这一行的末尾加 `}`"), "{err}");
+    let err = error("公式 实有人数 / 编制人数", "公式 (实有人数 + 1)% / 编制人数");
+    assert!(err.contains("表达式后面不能写 `%`"), "{err}");
+}

@@ -103,6 +103,9 @@ pub struct Problem {
     pub location: Option<Place>,
     /// The input's declaration in the rule file, when it is declared there.
     pub declared_at: Option<Place>,
+    /// For a rule file `基于` another: the base file `declared_at` is in (null for the
+    /// rule file itself).
+    pub declared_in: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq)]
@@ -122,6 +125,7 @@ impl Problem {
             message: p.message.clone(),
             location: p.location.map(|(line, column)| Place { line, column }),
             declared_at: p.declared_at.map(|(line, column)| Place { line, column }),
+            declared_in: p.declared_in.clone(),
         }
     }
 }

@@ -99,7 +99,7 @@ export interface Diagnostic {
   /** Byte offsets in the rule text. */
   start: number; end: number;
   help: string | null;
-  labels: { line: number; column: number; start: number; end: number; text: string }[];
+  labels: { file: string; line: number; column: number; start: number; end: number; text: string }[];
 }
 export interface CheckReport {
   ok: boolean; title: string | null; year: number | null;
@@ -121,6 +121,8 @@ export interface DataProblem {
   code: string; kind: string; field: string; value: string | null; message: string;
   location: { line: number; column: number } | null;
   declared_at: { line: number; column: number } | null;
+  /** For a rule file `基于` another: the base file declared_at is in (null for the rule file itself). */
+  declared_in: string | null;
 }
 /** The properties of a thrown JixiaoError, and an evaluateMany entry's error. */
 export interface ErrorInfo {

@@ -13,5 +13,6 @@
 pub mod batch;
 pub mod chart;
 pub mod diff;
+pub mod sheet_print;
 pub mod template;
 pub mod text;

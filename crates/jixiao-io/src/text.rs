@@ -227,7 +227,7 @@ fn render_findings(ev: &Evaluation) -> String {
         }
         let mut place = Vec::new();
         if let Some(l) = f.rule_line {
-            place.push(format!("规则文件第 {l} 行"));
+            place.push(jixiao::diagnostics::rule_place(l, f.rule_file.as_deref()));
         }
         if let Some(d) = &f.data_field {
             place.push(format!("数据字段 {d}"));

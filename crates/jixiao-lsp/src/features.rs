@@ -4,7 +4,7 @@
 use jixiao::ast::{self, CriterionKind, Item, Node, RuleSet, StepUnit, UndefinedOutcome, UndefinedPolicy};
 use jixiao::source::{SourceFile, Span};
 
-use crate::analysis::{self, Analysis};
+use crate::analysis::Analysis;
 use crate::index::{self, DeclKind, CONTEXT_NAMES, ITEM_FIELDS};
 
 /// The functions of the language, each with its other names and a one-line summary.
@@ -117,7 +117,7 @@ pub const KEYWORDS: &[&str] = &[
 ];
 
 /// Input types besides the counting units (`model::KNOWN_QUANTITIES`).
-const OTHER_KINDS: &[&str] = &["百分比", "是否", "文本"];
+pub const OTHER_KINDS: &[&str] = &["百分比", "是否", "文本"];
 
 /// The rules to describe symbols from: merged for a `基于` file.
 fn rules(analysis: &Analysis) -> Option<(&str, &RuleSet)> {
@@ -166,14 +166,14 @@ fn origin(analysis: &Analysis, name: &str) -> Option<String> {
         match decls.iter().find(|(i, _)| *i > 0) {
             Some((i, _)) => format!(
                 "本文件第 {line} 行的定义替换了 `{}` 中的定义（以上为合并后的定义）",
-                analysis::short(&analysis.files[*i].name)
+                jixiao::diagnostics::short_name(&analysis.files[*i].name)
             ),
             None => format!("定义在本文件第 {line} 行"),
         }
     } else {
         format!(
             "来自基础规则文件 `{}` 第 {line} 行（以上为合并后的定义）",
-            analysis::short(&f.name)
+            jixiao::diagnostics::short_name(&f.name)
         )
     })
 }

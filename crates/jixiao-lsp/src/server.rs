@@ -236,7 +236,7 @@ impl Server<'_> {
                 }),
                 code: Some(NumberOrString::String(d.code.to_owned())),
                 source: Some("jixiao".into()),
-                message: d.message.clone(),
+                message: d.full_message(),
                 related_information: (!d.related.is_empty()).then(|| {
                     d.related
                         .iter()
@@ -495,7 +495,7 @@ impl Server<'_> {
                     diagnostics: Some(vec![Diagnostic {
                         range: index.range(text, d.span),
                         code: Some(NumberOrString::String(d.code.to_owned())),
-                        message: d.message.clone(),
+                        message: d.full_message(),
                         ..Default::default()
                     }]),
                     edit: Some(WorkspaceEdit::new(HashMap::from([(uri.clone(), edits)]))),

@@ -9,7 +9,6 @@ use serde::Serialize;
 
 use jixiao::diagnostics::LoadError;
 use jixiao::report::DiagnosticRecord;
-use jixiao::source::SourceFile;
 
 #[derive(Args)]
 pub struct CheckArgs {
@@ -55,7 +54,6 @@ pub fn run(args: CheckArgs) -> miette::Result<ExitCode> {
                 continue;
             }
         };
-        let source = SourceFile::new(&name, &text);
         let (ok, records, summary) = match jixiao::compile_with(&name, &text, &super::file_loader) {
             Ok(compiled) => {
                 let m = &compiled.model;
@@ -69,11 +67,7 @@ pub fn run(args: CheckArgs) -> miette::Result<ExitCode> {
                     m.checks.len(),
                     compiled.warnings.len()
                 );
-                let records = compiled
-                    .warnings
-                    .iter()
-                    .map(|w| DiagnosticRecord::from_check(&source, w))
-                    .collect();
+                let records = compiled.warnings.iter().map(DiagnosticRecord::from_check).collect();
                 if let CheckFormat::Text = args.format {
                     for w in compiled.warnings {
                         eprintln!("{:?}", Report::new(w));
@@ -89,11 +83,7 @@ pub fn run(args: CheckArgs) -> miette::Result<ExitCode> {
                 (false, vec![record], None)
             }
             Err(LoadError::Check(errors)) => {
-                let records = errors
-                    .errors
-                    .iter()
-                    .map(|e| DiagnosticRecord::from_check(&source, e))
-                    .collect();
+                let records = errors.errors.iter().map(DiagnosticRecord::from_check).collect();
                 if let CheckFormat::Text = args.format {
                     eprintln!("{:?}", Report::new(errors));
                 }

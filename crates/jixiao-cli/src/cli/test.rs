@@ -50,11 +50,7 @@ pub fn run(args: TestArgs) -> miette::Result<ExitCode> {
                 out.push_str(&format!("  ✓ {}\n", r.name));
             } else {
                 failed += 1;
-                // Cases come from this file; find the line there, not in the merged rules.
-                let line = text
-                    .find(&format!("\"{}\"", r.name))
-                    .map_or(r.line, |at| text[..at].matches('\n').count() + 1);
-                out.push_str(&format!("  ✗ {}（{name} 第 {line} 行）\n", r.name));
+                out.push_str(&format!("  ✗ {}（{name} 第 {} 行）\n", r.name, r.line));
                 for f in &r.failures {
                     out.push_str(&format!("      {f}\n"));
                 }

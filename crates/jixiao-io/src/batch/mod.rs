@@ -192,8 +192,10 @@ fn describe_problem(origin: &Origin, p: &DataProblem) -> String {
 pub fn describe_eval_error(e: &EvalError) -> String {
     let help = e.help.as_deref().map(|h| format!("。{h}")).unwrap_or_default();
     format!(
-        "指标 `{}` 无法计算：{}（规则文件第 {} 行）{help}",
-        e.indicator, e.message, e.line
+        "指标 `{}` 无法计算：{}（{}）{help}",
+        e.indicator,
+        e.message,
+        jixiao::diagnostics::rule_place(e.line, e.rule_file.as_deref())
     )
 }
 
@@ -201,7 +203,8 @@ pub fn describe_eval_error(e: &EvalError) -> String {
 #[derive(Debug, Clone)]
 pub struct Options {
     pub format: OutputFormat,
-    /// Explanations: always in XLSX (评分说明 sheet) and HTML; in CSV a column, in JSON/JSONL a field.
+    /// Explanations: always in XLSX (评分说明 sheet); in HTML an appendix to each unit's
+    /// report, in CSV a column, in JSON/JSONL a field.
     pub explain: bool,
     /// Worker threads (1 = evaluate on the calling thread).
     pub jobs: usize,
@@ -224,6 +227,9 @@ pub struct Options {
     /// formula (`--csv-raw`, for programs); by default such a cell gets a `'` in front
     /// ([`output::formula_like`]).
     pub csv_raw: bool,
+    /// The date printed on HTML reports (生成日期, `2025-12-06`); the caller reads the
+    /// clock, so the library's output depends on its arguments alone.
+    pub date: Option<String>,
 }
 
 /// What a run did, for the summary on stderr and the exit code.
@@ -431,6 +437,9 @@ pub enum BatchError {
     Output(std::io::Error),
     /// The output could not be produced (e.g. more rows than a worksheet holds).
     Format(String),
+    /// More units than one HTML document holds ([`html::MAX_UNITS_IN_ONE_FILE`]): the run
+    /// should write a report set ([`run_reports`]).
+    TooManyForOneReport { limit: usize },
 }
 
 impl std::fmt::Display for BatchError {
@@ -439,6 +448,10 @@ impl std::fmt::Display for BatchError {
             BatchError::Input(e) => write!(f, "{e}"),
             BatchError::Output(e) => write!(f, "写出结果失败：{e}"),
             BatchError::Format(m) => f.write_str(m),
+            BatchError::TooManyForOneReport { limit } => write!(
+                f,
+                "单位超过 {limit} 个，不写成一个 HTML 文件（打印和打开都太大）：请用 -o 目录/ 写出汇总.html 和每个单位一个报告，或用 -o 评价报告.zip 打包成一个压缩文件"
+            ),
         }
     }
 }
@@ -488,6 +501,25 @@ fn by_format(
         OutputFormat::Xlsx => drive(layout, inputs, xlsx::XlsxWriter::new(layout), out, city),
         OutputFormat::Html => drive(layout, inputs, html::HtmlWriter::new(layout), out, city),
     }
+}
+
+/// Evaluates every row of `inputs`, in order, writing each unit's HTML report into
+/// `files` as it is done, and the summary (`汇总.html`) at the end: the report set of a
+/// city too large for one document ([`html::MAX_UNITS_IN_ONE_FILE`]).
+pub fn run_reports(
+    model: &Model,
+    inputs: Vec<Opened>,
+    options: &Options,
+    files: &mut dyn html::ReportFiles,
+) -> Result<Tally, BatchError> {
+    let layout = output::Layout::new(model, options);
+    drive(
+        &layout,
+        inputs,
+        html::ReportSetWriter::new(files),
+        &mut std::io::sink(),
+        None,
+    )
 }
 
 fn drive<W: output::Writer>(

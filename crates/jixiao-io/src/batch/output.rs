@@ -67,8 +67,23 @@ fn unfinished() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
 /// `.jixiao-*.tmp` and may be deleted.)
 pub fn remove_unfinished_outputs() {
     for path in unfinished().drain(..) {
-        let _ = std::fs::remove_file(path);
+        // A folder is listed only when this run created it (a report set).
+        if path.is_dir() {
+            let _ = std::fs::remove_dir_all(path);
+        } else {
+            let _ = std::fs::remove_file(path);
+        }
     }
+}
+
+/// Lists an output not yet finished, for [`remove_unfinished_outputs`].
+pub(crate) fn track_unfinished(path: PathBuf) {
+    unfinished().push(path);
+}
+
+/// The output is finished (or already removed).
+pub(crate) fn untrack_unfinished(path: &Path) {
+    unfinished().retain(|p| p != path);
 }
 
 /// Where `-o` really writes: a symlink is followed to the file it names (the link stays a
@@ -152,7 +167,7 @@ impl Destination {
                 super::input::io_message(&e)
             )
         })?;
-        unfinished().push(temp.path().to_path_buf());
+        track_unfinished(temp.path().to_path_buf());
         Ok(Destination::File {
             path: path.to_path_buf(),
             temp: io::BufWriter::new(temp),
@@ -183,7 +198,7 @@ impl Destination {
                             .map(|_| ())
                             .map_err(|e| format!("无法写入 {}：{}", path.display(), super::input::io_message(&e.error)))
                     });
-                unfinished().retain(|p| *p != temp_path);
+                untrack_unfinished(&temp_path);
                 done
             }
         }
@@ -242,7 +257,7 @@ impl<'m> Layout<'m> {
 
     /// Whether evaluations must carry explanations for this format.
     pub fn explain_needed(&self) -> bool {
-        self.options.explain || matches!(self.options.format, OutputFormat::Xlsx | OutputFormat::Html)
+        self.options.explain || self.options.format == OutputFormat::Xlsx
     }
 
     fn table_columns(&self) -> Vec<Column> {

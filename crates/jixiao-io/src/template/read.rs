@@ -244,6 +244,7 @@ impl Returned {
                     },
                     location: None,
                     declared_at: None,
+                    declared_in: None,
                 }
             })
             .collect();

@@ -337,7 +337,7 @@
         {},
         list.map((f, i) => {
           const place = [];
-          if (f.rule_line) place.push(`规则文件第 ${f.rule_line} 行`);
+          if (f.rule_line) place.push(f.rule_file ? `基础规则文件 ${f.rule_file} 第 ${f.rule_line} 行` : `规则文件第 ${f.rule_line} 行`);
           if (f.data_field) place.push(`数据字段 ${f.data_field}`);
           return el(
             "tr",

@@ -263,6 +263,7 @@ impl Plan {
                 ),
                 location: Some((row, col + 1)),
                 declared_at: None,
+                declared_in: None,
             });
         }
         if meta.too_long {
@@ -277,6 +278,7 @@ impl Plan {
                 ),
                 location: None,
                 declared_at: None,
+                declared_in: None,
             });
         }
         match self.row_read(row, meta.line, cells, read) {

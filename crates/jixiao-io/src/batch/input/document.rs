@@ -24,6 +24,7 @@ pub fn open_document(name: &str, bytes: &[u8], format: InputFormat) -> Opened {
             message: format!("不是 UTF-8 编码（第 {} 个字节处无效）", e.valid_up_to() + 1),
             location: None,
             declared_at: None,
+            declared_in: None,
         }),
         Ok(text) => {
             let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);

@@ -68,6 +68,7 @@ impl Plan {
                     ),
                     location: loc,
                     declared_at: None,
+                    declared_in: None,
                 });
             }
             return;
@@ -85,6 +86,7 @@ impl Plan {
                         .into(),
                     location: loc,
                     declared_at: None,
+                    declared_in: None,
                 });
                 reported.push(field());
                 return;
@@ -99,6 +101,7 @@ impl Plan {
                     message: "单元格为空，而这一项必填（规则文件没有为它声明“缺失时”的取值）".into(),
                     location: loc,
                     declared_at: None,
+                    declared_in: None,
                 });
                 reported.push(field());
             } else if column.blank_noted || column.required {
@@ -119,6 +122,7 @@ impl Plan {
                         message,
                         location: loc,
                         declared_at: None,
+                        declared_in: None,
                     });
                     reported.push(field());
                     return;
@@ -162,6 +166,7 @@ impl Plan {
             ),
             location: Some((row, given + 1)),
             declared_at: None,
+            declared_in: None,
         });
         built
             .reported

@@ -145,6 +145,7 @@ pub(super) fn stray_cell(info: &FileInfo, row: usize, col: u32, cell: &Cell) -> 
         ),
         location: None,
         declared_at: None,
+        declared_in: None,
     }
 }
 

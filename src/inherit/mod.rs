@@ -1,8 +1,11 @@
 //! `基于 "…"`: a rule file written as changes to another one. The two are merged at
 //! the level of whole items into one rule text, which is then parsed and checked like
-//! any other file (and printed by `jixiao show`). Diagnostics about the merged rules
-//! point into that merged text; problems with the changes themselves point into the
+//! any other file (and printed by `jixiao show`). The merged text carries [`Origins`], so
+//! diagnostics about the merged rules point to the file and line where their author wrote
+//! the text ([`SourceFile::locate`]); problems with the changes themselves point into the
 //! file that makes them.
+
+pub mod origins;
 
 use std::collections::{HashMap, HashSet};
 
@@ -10,6 +13,8 @@ use crate::ast::{Item, Node, RuleSet};
 use crate::diagnostics::{CheckCode, CheckError, CheckErrors, LoadError};
 use crate::source::{SourceFile, Span};
 use crate::syntax;
+use origins::{Builder, Side};
+pub use origins::{Located, Origins};
 
 /// How deep `基于` chains may go (also stops a file that bases on itself).
 pub const MAX_DEPTH: usize = 8;
@@ -49,13 +54,11 @@ fn resolve_depth(source: &SourceFile, load: &Loader, depth: usize) -> Result<Sou
     })?;
     let parent_source = resolve_depth(&SourceFile::new(&parent_name, &parent_text), load, depth + 1)?;
     let parent = syntax::parse(&parent_source).map_err(LoadError::Syntax)?;
-    let merged = merge(source, &child, &parent_source, &parent)?;
-    // Laid out canonically, so line numbers in diagnostics match `jixiao show`.
+    let (merged, origins) = merge(source, &child, base.span, &parent_source, &parent)?;
+    // Laid out canonically for `jixiao show`; the origins count no whitespace, so they
+    // stay right.
     let merged = crate::format::format_source(&merged).unwrap_or(merged);
-    Ok(SourceFile::new(
-        format!("{}（合并 {}）", source.name, parent_name),
-        &merged,
-    ))
+    Ok(SourceFile::new(format!("{}（合并 {}）", source.name, parent_name), &merged).with_origins(origins))
 }
 
 /// What a top-level item is, for "the child's item of the same key replaces it" (and for
@@ -88,16 +91,13 @@ struct Edits<'c> {
     /// key → (where, as written, found)
     delete: HashMap<String, (Span, String, bool)>,
     add: HashMap<&'c str, Vec<(Span, bool)>>,
-    /// name → (new weight as written, where, found)
-    adjust: HashMap<&'c str, (String, Span, bool)>,
+    /// name → (the new weight, the name, found), where written
+    adjust: HashMap<&'c str, (Span, Span, bool)>,
 }
 
 /// This file's edits (`替换`, `删除`, `新增`, `调整`) by what they change, the items it
 /// redefines (by key, with their index), and where each `替换` names its indicator.
-fn collect_edits<'c>(
-    child_src: &SourceFile,
-    child: &'c RuleSet,
-) -> (Edits<'c>, HashMap<String, usize>, Vec<(Span, String)>) {
+fn collect_edits<'c>(child: &'c RuleSet) -> (Edits<'c>, HashMap<String, usize>, Vec<(Span, String)>) {
     let mut overrides: HashMap<String, usize> = HashMap::new();
     let mut edits = Edits {
         replace: HashMap::new(),
@@ -129,9 +129,7 @@ fn collect_edits<'c>(
             }
             Item::Add { node, parent } => edits.add.entry(&parent.node).or_default().push((node.span, false)),
             Item::Adjust { name, weight } => {
-                edits
-                    .adjust
-                    .insert(&name.node, (child_src.slice(weight.span).to_owned(), name.span, false));
+                edits.adjust.insert(&name.node, (weight.span, name.span, false));
             }
             Item::Test(_) => {}
             other => {
@@ -198,20 +196,21 @@ fn unmatched_edits(child_src: &SourceFile, edits: &Edits, edit_spans: &[(Span, S
 fn merge(
     child_src: &SourceFile,
     child: &RuleSet,
+    base_span: Span,
     parent_src: &SourceFile,
     parent: &RuleSet,
-) -> Result<String, LoadError> {
-    let slice = |src: &SourceFile, span: Span| src.slice(span).trim_end().to_owned();
-    let (mut edits, overrides, edit_spans) = collect_edits(child_src, child);
-    let mut out = format!(
+) -> Result<(String, Origins), LoadError> {
+    let (mut edits, overrides, edit_spans) = collect_edits(child);
+    let mut out = Builder::new(child_src, parent_src, base_span);
+    out.made(&format!(
         "// 由 {} 基于 {} 合并而成（jixiao show）\n",
         child_src.name, parent_src.name
-    );
+    ));
     let mut used: HashSet<usize> = HashSet::new();
     let mut section: Option<String> = None;
-    let close_section = |out: &mut String, section: &mut Option<String>| {
+    let close_section = |out: &mut Builder, section: &mut Option<String>| {
         if section.take().is_some() {
-            out.push_str("}\n");
+            out.made("}\n");
         }
     };
     for (i, item) in parent.items.iter().enumerate() {
@@ -233,22 +232,21 @@ fn merge(
         if wanted_section != section {
             close_section(&mut out, &mut section);
             if let Some(s) = &wanted_section {
-                out.push_str(&format!("栏目 \"{s}\" {{\n"));
+                out.made(&format!("栏目 \"{s}\" {{\n"));
             }
             section = wanted_section;
         }
-        let text = match k.as_ref().and_then(|k| overrides.get(k)) {
+        match k.as_ref().and_then(|k| overrides.get(k)) {
             Some(&ci) => {
                 used.insert(ci);
-                slice(child_src, child.item_spans[ci])
+                out.copy(Side::Child, child.item_spans[ci]);
             }
             None => match item {
-                Item::Node(node) => rebuild(node, parent_src, child_src, &mut edits),
-                _ => slice(parent_src, parent.item_spans[i]),
+                Item::Node(node) => rebuild(node, &mut out, &mut edits),
+                _ => out.copy(Side::Parent, parent.item_spans[i]),
             },
-        };
-        out.push_str(&text);
-        out.push('\n');
+        }
+        out.made("\n");
     }
     close_section(&mut out, &mut section);
     for (i, item) in child.items.iter().enumerate() {
@@ -259,65 +257,74 @@ fn merge(
                 Item::Input(decl) => decl.section.as_deref(),
                 _ => None,
             };
-            match section {
-                Some(s) => out.push_str(&format!(
-                    "栏目 \"{s}\" {{\n{}\n}}\n",
-                    slice(child_src, child.item_spans[i])
-                )),
-                None => {
-                    out.push_str(&slice(child_src, child.item_spans[i]));
-                    out.push('\n');
-                }
+            if let Some(s) = section {
+                out.made(&format!("栏目 \"{s}\" {{\n"));
             }
+            out.copy(Side::Child, child.item_spans[i]);
+            out.made(if section.is_some() { "\n}\n" } else { "\n" });
         }
     }
     let errors = unmatched_edits(child_src, &edits, &edit_spans);
     if !errors.is_empty() {
         return Err(LoadError::Check(CheckErrors { errors }));
     }
-    Ok(out)
+    Ok(out.finish())
 }
 
 /// A node of the base file with this file's replacements, deletions, additions and
 /// weight adjustments applied to it and below it.
-fn rebuild(node: &Node, parent_src: &SourceFile, child_src: &SourceFile, edits: &mut Edits) -> String {
+fn rebuild(node: &Node, out: &mut Builder, edits: &mut Edits) {
     if let Some((span, seen)) = edits.replace.get_mut(node.name.node.as_str()) {
         *seen = true;
-        return child_src.slice(*span).to_owned();
+        out.copy(Side::Child, *span);
+        return;
     }
-    let header = match edits.adjust.get_mut(node.name.node.as_str()) {
-        Some((weight, _, seen)) => {
+    match edits.adjust.get_mut(node.name.node.as_str()) {
+        Some((weight, name, seen)) => {
             *seen = true;
-            format!("{} {} 分值 {weight} {{", node.level.node.label(), node.name.node)
+            // `调整 三级 X 分值 5` rewrites the header: the new weight is the child's text,
+            // the rest stands in for the base's header and the child's `调整`.
+            out.stand_in(node.level.node.label(), Side::Parent, node.level.span);
+            out.made(" ");
+            out.stand_in(&node.name.node, Side::Child, *name);
+            out.made(" ");
+            out.stand_in("分值", Side::Child, name.to(*weight));
+            out.made(" ");
+            out.copy(Side::Child, *weight);
+            out.made(" ");
+            out.stand_in("{", Side::Parent, node.open);
         }
-        None => parent_src.slice(Span::new(node.span.start, node.open.end)).to_owned(),
-    };
+        None => out.copy(Side::Parent, Span::new(node.span.start, node.open.end)),
+    }
     let additions = edits.add.get_mut(node.name.node.as_str()).map(|adds| {
         adds.iter_mut()
             .map(|(span, seen)| {
                 *seen = true;
-                child_src.slice(*span).to_owned()
+                *span
             })
             .collect::<Vec<_>>()
     });
     if node.children.is_empty() && additions.is_none() {
-        return format!("{header}{}", parent_src.slice(Span::new(node.open.end, node.span.end)));
+        out.copy(Side::Parent, Span::new(node.open.end, node.span.end));
+        return;
     }
-    let mut out = header;
-    out.push('\n');
+    out.made("\n");
     for child in &node.children {
         let key = format!("指标 {}", child.name.node);
         if let Some((_, _, seen)) = edits.delete.get_mut(&key) {
             *seen = true;
             continue;
         }
-        out.push_str(&rebuild(child, parent_src, child_src, edits));
-        out.push('\n');
+        rebuild(child, out, edits);
+        out.made("\n");
     }
     for add in additions.unwrap_or_default() {
-        out.push_str(&add);
-        out.push('\n');
+        out.copy(Side::Child, add);
+        out.made("\n");
     }
-    out.push('}');
-    out
+    out.stand_in(
+        "}",
+        Side::Parent,
+        Span::new(node.span.end.saturating_sub(1), node.span.end),
+    );
 }
