@@ -416,3 +416,49 @@ fn each_units_change_under_new_rules() {
     let ratio = attr(bars[0], "width") / attr(bars[1], "width");
     assert!((ratio - 5.5 / 2.25).abs() < 0.02, "{ratio}");
 }
+
+/// The HTML outputs: a one-document report of several units has the summary charts and a
+/// profile per unit; a report set (each unit a file, written as it comes) has the charts
+/// in `汇总.html` and no profile; one unit's report has neither (nothing to compare with).
+#[test]
+fn html_reports_carry_the_charts_where_the_medians_are_known() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let (code, _, err) = crate::jixiao(args);
+        assert_eq!(code, 0, "{err}");
+    };
+    let rules = "rules/yueyang-2021.jx";
+    let units = "examples/yueyang-2021/units.csv";
+    let folder = dir.path().join("报告");
+    run(&["eval", rules, units, "-o", &format!("{}/", folder.display())]);
+    let summary = crate::read(&folder.join("汇总.html"));
+    for id in ["jx-grades", "jx-totals", "jx-indicators", "jx-categories"] {
+        assert!(summary.contains(&format!("id=\"{id}\"")), "{id}");
+    }
+    let mut unit_files = 0;
+    for entry in std::fs::read_dir(&folder).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().unwrap() == "汇总.html" {
+            continue;
+        }
+        let html = crate::read(&path);
+        assert!(
+            !html.contains("<svg") && !html.contains("jixiao:profile"),
+            "{}",
+            path.display()
+        );
+        unit_files += 1;
+    }
+    assert_eq!(unit_files, 7);
+
+    let one = dir.path().join("一个单位.html");
+    run(&[
+        "eval",
+        rules,
+        "examples/yueyang-2021/chengguan-zhifa.toml",
+        "-o",
+        one.to_str().unwrap(),
+    ]);
+    let html = crate::read(&one);
+    assert!(!html.contains("<svg") && !html.contains("jixiao:profile"));
+}
