@@ -631,10 +631,47 @@ fn html_report_is_self_contained_with_a_page_per_unit() {
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert_eq!(html.matches("<section class=\"page unit\"").count(), 7);
     assert_eq!(html.matches("<section class=\"page summary\"").count(), 1);
+    // SVG namespaces are names, not resources; a fill may name a pattern in the page.
+    let checked = html
+        .replace("xmlns=\"http://www.w3.org/2000/svg\"", "")
+        .replace("url(#", "");
     for external in ["<script", "<link", "src=", "http://", "https://", "url("] {
-        assert!(!html.contains(external), "external resource: {external}");
+        assert!(!checked.contains(external), "external resource: {external}");
     }
+    // The summary's charts and one profile per unit page, each a well-formed SVG.
+    let summary = &html[..html.find("id=\"unit-1\"").unwrap()];
+    for id in ["jx-grades", "jx-totals", "jx-indicators", "jx-categories"] {
+        assert_eq!(
+            summary
+                .matches(&format!(
+                    "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" id=\"{id}\""
+                ))
+                .count(),
+            1,
+            "{id}"
+        );
+    }
+    for n in 1..=7 {
+        assert_eq!(
+            html.matches(&format!("id=\"jx-profile-{n}\"")).count(),
+            1,
+            "unit {n}'s profile"
+        );
+    }
+    let mut svgs = 0;
+    for (start, _) in html.match_indices("<svg ") {
+        let end = start + html[start..].find("</svg>").unwrap() + "</svg>".len();
+        crate::charts::parse(&html[start..end]);
+        svgs += 1;
+    }
+    assert_eq!(svgs, 4 + 7);
     let seed = &html[html.find("id=\"unit-1\"").unwrap()..html.find("id=\"unit-2\"").unwrap()];
+    // The seed unit's 投入 subtotal (shown 13.80, exact ≈13.7955) of 15 against the median
+    // of the seven: the rate is taken from the exact subtotal, 91.97%, not 13.80 / 15.
+    assert!(
+        seed.contains(">91.97%（中位 86.67%）</text>"),
+        "the seed unit's profile"
+    );
     for part in [
         "基本概况",
         "年度收入",

@@ -3,6 +3,7 @@
 mod audit;
 mod based_files;
 mod batch;
+mod charts;
 mod check;
 mod cli;
 mod contract;

@@ -11,6 +11,7 @@
 //! - [`text`]: the Chinese terminal report of one evaluation.
 
 pub mod batch;
+pub mod chart;
 pub mod diff;
 pub mod sheet_print;
 pub mod template;

@@ -16,6 +16,7 @@ use std::io::Write;
 
 use super::output::{Layout, Summary, UnitStats, Writer};
 use super::{BatchError, Processed};
+use crate::chart;
 pub use files::{unit_file_name, FolderFiles, ReportFiles, ZipFiles, SUMMARY_FILE};
 use jixiao::number::Number;
 use jixiao::numfmt::{format_decimal, format_exact};
@@ -24,7 +25,9 @@ use jixiao::numfmt::{format_decimal, format_exact};
 /// unit is 3–4 pages, so this is already a document of some 800 pages.
 pub const MAX_UNITS_IN_ONE_FILE: usize = 200;
 
-/// Escapes text for HTML content and attribute values.
+/// Escapes text for HTML (and SVG, XML) content and attribute values. Control characters
+/// other than tab and line breaks, which XML does not allow at all (a data file may hold
+/// them), are dropped.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -34,6 +37,7 @@ pub fn escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
             _ => out.push(c),
         }
     }
@@ -137,12 +141,38 @@ impl Writer for HtmlWriter {
         }
         let title = format!("{} {} 年度评价报告", m.title, m.year);
         out.write_all(document_start(&title, &rules).as_bytes())?;
-        // One unit needs no city summary: its report is the whole document.
-        if self.units.len() > 1 {
-            out.write_all(summary_page(layout, Summary::new(layout, self.units), Links::Anchors).as_bytes())?;
+        // One unit needs no city summary (nor a median to compare with): its report is
+        // the whole document.
+        let city = chart::City::new(m, &self.units);
+        let several = self.units.len() > 1;
+        let rates: Vec<(usize, Vec<Option<Number>>)> = self
+            .units
+            .iter()
+            .map(|u| {
+                let rates = u.outcome.as_ref().map(|s| s.category_rates.clone());
+                (u.number, rates.unwrap_or_default())
+            })
+            .collect();
+        if several {
+            let summary = summary_page(layout, Summary::new(layout, self.units), &city, Links::Anchors);
+            out.write_all(summary.as_bytes())?;
         }
-        for (_, page) in self.pages {
-            out.write_all(page.as_bytes())?;
+        let profiles = chart::profile::Profiles::new(&city);
+        for ((_, page), (number, rates)) in self.pages.iter().zip(rates) {
+            match page.split_once(unit::PROFILE_SLOT) {
+                Some((before, after)) => {
+                    out.write_all(before.as_bytes())?;
+                    if several {
+                        writeln!(
+                            out,
+                            "<figure class=\"chart\">{}</figure>",
+                            profiles.chart(number, &rates)
+                        )?;
+                    }
+                    out.write_all(after.as_bytes())?;
+                }
+                None => out.write_all(page.as_bytes())?,
+            }
         }
         out.write_all(DOCUMENT_END.as_bytes())?;
         Ok(())
@@ -178,7 +208,15 @@ impl Writer for ReportSetWriter<'_> {
         let rules = style::page_rules(m, date(layout), None, &p.unit);
         let title = format!("{}（{} 年度）评价报告：{}", m.title, m.year, p.unit);
         let mut html = document_start(&title, &rules);
-        html.push_str(&unit::section(layout, p, None, false));
+        // Written as it comes, before the medians are known: no profile.
+        let section = unit::section(layout, p, None, false);
+        match section.split_once(unit::PROFILE_SLOT) {
+            Some((before, after)) => {
+                html.push_str(before);
+                html.push_str(after);
+            }
+            None => html.push_str(&section),
+        }
         html.push_str(DOCUMENT_END);
         (unit_file_name(p.number, &p.unit), html, UnitStats::of(p))
     }
@@ -194,15 +232,22 @@ impl Writer for ReportSetWriter<'_> {
         let rules = style::page_rules(m, date(layout), None, "评价汇总");
         let title = format!("{} {} 年度评价汇总", m.title, m.year);
         let mut html = document_start(&title, &rules);
-        html.push_str(&summary_page(layout, Summary::new(layout, self.units), Links::Files));
+        let city = chart::City::new(m, &self.units);
+        html.push_str(&summary_page(
+            layout,
+            Summary::new(layout, self.units),
+            &city,
+            Links::Files,
+        ));
         html.push_str(DOCUMENT_END);
         self.files.add(SUMMARY_FILE, html.as_bytes())?;
         Ok(())
     }
 }
 
-/// The summary page: counts, grades, ranking, units without a total, per-indicator scores.
-fn summary_page(layout: &Layout, s: Summary, links: Links) -> String {
+/// The summary page: counts, charts, grades, ranking, units without a total,
+/// per-indicator scores.
+fn summary_page(layout: &Layout, s: Summary, city: &chart::City, links: Links) -> String {
     let m = layout.model;
     let mut h = String::new();
     let _ = write!(
@@ -220,11 +265,20 @@ fn summary_page(layout: &Layout, s: Summary, links: Links) -> String {
         s.incomplete.len(),
         s.errors.len()
     );
+    charts_section(&mut h, city);
     grade_table(&mut h, &s);
     ranking_table(&mut h, &s, links);
     without_total_tables(&mut h, &s, links);
     indicator_table(&mut h, layout, &s);
     h
+}
+
+/// 图表: the summary charts, each a figure of its own so a page break falls between them.
+fn charts_section(h: &mut String, city: &chart::City) {
+    h.push_str("<h2>图表</h2>\n");
+    for c in chart::summary(city) {
+        let _ = writeln!(h, "<figure class=\"chart\">{}</figure>", c.svg);
+    }
 }
 
 /// 等级分布: how many units got each grade, and their share of the evaluated units.

@@ -470,13 +470,36 @@ pub fn run(model: &Model, inputs: Vec<Opened>, options: &Options, out: &mut dyn 
     if let Some(files) = fast::direct_plan(&layout, &inputs) {
         return fast::drive(&layout, inputs, files, out);
     }
-    match options.format {
-        OutputFormat::Csv => drive(&layout, inputs, output::CsvWriter, out),
-        OutputFormat::Jsonl => drive(&layout, inputs, output::JsonlWriter, out),
-        OutputFormat::Json => drive(&layout, inputs, output::JsonWriter::default(), out),
-        OutputFormat::Table => drive(&layout, inputs, output::TableWriter::default(), out),
-        OutputFormat::Xlsx => drive(&layout, inputs, xlsx::XlsxWriter::new(&layout), out),
-        OutputFormat::Html => drive(&layout, inputs, html::HtmlWriter::new(&layout), out),
+    by_format(&layout, inputs, out, None)
+}
+
+/// [`run`], also gathering the figures of the summary charts from every unit (for the
+/// workbench, which shows them beside the JSON). Always the general path.
+pub fn run_with_city(
+    model: &Model,
+    inputs: Vec<Opened>,
+    options: &Options,
+    out: &mut dyn Write,
+) -> Result<(Tally, crate::chart::City), BatchError> {
+    let layout = output::Layout::new(model, options);
+    let mut city = crate::chart::stats::CityBuilder::new(model);
+    let tally = by_format(&layout, inputs, out, Some(&mut city))?;
+    Ok((tally, city.finish()))
+}
+
+fn by_format(
+    layout: &output::Layout,
+    inputs: Vec<Opened>,
+    out: &mut dyn Write,
+    city: Option<&mut crate::chart::stats::CityBuilder>,
+) -> Result<Tally, BatchError> {
+    match layout.options.format {
+        OutputFormat::Csv => drive(layout, inputs, output::CsvWriter, out, city),
+        OutputFormat::Jsonl => drive(layout, inputs, output::JsonlWriter, out, city),
+        OutputFormat::Json => drive(layout, inputs, output::JsonWriter::default(), out, city),
+        OutputFormat::Table => drive(layout, inputs, output::TableWriter::default(), out, city),
+        OutputFormat::Xlsx => drive(layout, inputs, xlsx::XlsxWriter::new(layout), out, city),
+        OutputFormat::Html => drive(layout, inputs, html::HtmlWriter::new(layout), out, city),
     }
 }
 
@@ -490,7 +513,13 @@ pub fn run_reports(
     files: &mut dyn html::ReportFiles,
 ) -> Result<Tally, BatchError> {
     let layout = output::Layout::new(model, options);
-    drive(&layout, inputs, html::ReportSetWriter::new(files), &mut std::io::sink())
+    drive(
+        &layout,
+        inputs,
+        html::ReportSetWriter::new(files),
+        &mut std::io::sink(),
+        None,
+    )
 }
 
 fn drive<W: output::Writer>(
@@ -498,6 +527,7 @@ fn drive<W: output::Writer>(
     mut inputs: Vec<Opened>,
     mut writer: W,
     out: &mut dyn Write,
+    mut city: Option<&mut crate::chart::stats::CityBuilder>,
 ) -> Result<Tally, BatchError> {
     let options = layout.options;
     let mut tally = Tally {
@@ -531,7 +561,14 @@ fn drive<W: output::Writer>(
                     chunk.push((number, row));
                     if chunk.len() == CHUNK || bytes >= records::CHUNK_BYTES {
                         bytes = 0;
-                        flush(layout, &mut chunk, pool.as_ref(), &mut writer, &mut tally, out)?;
+                        flush(
+                            layout,
+                            &mut chunk,
+                            pool.as_ref(),
+                            (&mut writer, city.as_deref_mut()),
+                            &mut tally,
+                            out,
+                        )?;
                         if let Some(bar) = &bar {
                             bar.set_position(tally.units as u64);
                         }
@@ -540,7 +577,7 @@ fn drive<W: output::Writer>(
             }
         }
     }
-    flush(layout, &mut chunk, pool.as_ref(), &mut writer, &mut tally, out)?;
+    flush(layout, &mut chunk, pool.as_ref(), (&mut writer, city), &mut tally, out)?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -555,10 +592,11 @@ fn flush<W: output::Writer>(
     layout: &output::Layout,
     chunk: &mut Vec<(usize, RawRow)>,
     pool: Option<&rayon::ThreadPool>,
-    writer: &mut W,
+    (writer, mut city): (&mut W, Option<&mut crate::chart::stats::CityBuilder>),
     tally: &mut Tally,
     out: &mut dyn Write,
 ) -> Result<(), BatchError> {
+    let charted = city.is_some();
     let one = |(number, row): (usize, RawRow)| {
         let processed = process(
             layout.model,
@@ -568,14 +606,18 @@ fn flush<W: output::Writer>(
             layout.options.partial,
         );
         let item = W::prepare(layout, &processed);
-        (Status::of(processed), item)
+        let stats = charted.then(|| output::UnitStats::of(&processed));
+        (Status::of(processed), item, stats)
     };
-    let results: Vec<(Status, W::Item)> = match pool {
+    let results: Vec<(Status, W::Item, Option<output::UnitStats>)> = match pool {
         Some(pool) => pool.install(|| chunk.par_drain(..).map(one).collect()),
         None => chunk.drain(..).map(one).collect(),
     };
-    for (status, item) in results {
+    for (status, item, stats) in results {
         tally.add(&status);
+        if let (Some(city), Some(stats)) = (city.as_deref_mut(), &stats) {
+            city.add(stats);
+        }
         writer.write(layout, item, out)?;
     }
     Ok(())

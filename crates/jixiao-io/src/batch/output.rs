@@ -956,6 +956,8 @@ pub struct Scored {
     pub grade: Option<String>,
     pub scores: Vec<Option<Number>>,
     pub values: Vec<Option<Number>>,
+    /// Each 一级/二级 category's score rate ([`crate::chart::stats::category_rate`]).
+    pub category_rates: Vec<Option<Number>>,
     pub failed_checks: String,
 }
 
@@ -970,29 +972,37 @@ impl UnitStats {
     }
 
     pub fn of(p: &Processed) -> UnitStats {
-        UnitStats {
-            number: p.number,
-            source: p.origin.label(),
-            unit: p.unit.clone(),
-            outcome: match &p.result {
-                Ok(done) => {
-                    let ev = &done.evaluation;
-                    Ok(Scored {
-                        total: ev.total.clone(),
-                        rank_by: ev
-                            .scoring
-                            .as_ref()
-                            .and_then(|s| s.graded.clone())
-                            .or_else(|| ev.total.clone()),
-                        total_display: ev.total_display.clone(),
-                        grade: ev.grade.clone(),
-                        scores: ev.indicators.iter().map(|i| i.score.clone()).collect(),
-                        values: ev.indicators.iter().map(|i| i.value.clone()).collect(),
-                        failed_checks: failed_checks(ev),
-                    })
-                }
-                Err(reason) => Err(reason.clone()),
+        match &p.result {
+            Ok(done) => UnitStats::evaluated(p.number, p.origin.label(), p.unit.clone(), &done.evaluation),
+            Err(reason) => UnitStats {
+                number: p.number,
+                source: p.origin.label(),
+                unit: p.unit.clone(),
+                outcome: Err(reason.clone()),
             },
+        }
+    }
+
+    /// An evaluated unit's figures.
+    pub fn evaluated(number: usize, source: String, unit: String, ev: &Evaluation) -> UnitStats {
+        UnitStats {
+            number,
+            source,
+            unit,
+            outcome: Ok(Scored {
+                total: ev.total.clone(),
+                rank_by: ev
+                    .scoring
+                    .as_ref()
+                    .and_then(|s| s.graded.clone())
+                    .or_else(|| ev.total.clone()),
+                total_display: ev.total_display.clone(),
+                grade: ev.grade.clone(),
+                scores: ev.indicators.iter().map(|i| i.score.clone()).collect(),
+                values: ev.indicators.iter().map(|i| i.value.clone()).collect(),
+                category_rates: ev.categories.iter().map(crate::chart::stats::category_rate).collect(),
+                failed_checks: failed_checks(ev),
+            }),
         }
     }
 }

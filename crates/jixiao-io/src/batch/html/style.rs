@@ -44,6 +44,8 @@ caption { text-align: left; padding: 1mm 0 0.5mm; }
 .sign td.line { border-bottom: 0.75pt solid #111; }
 .appendix { break-before: page; page-break-before: always; }
 a { color: inherit; }
+figure.chart { margin: 2mm 0 3mm; break-inside: avoid; page-break-inside: avoid; }
+svg.chart { display: block; max-width: 100%; height: auto; }
 @page { size: A4; margin: 14mm 12mm 12mm;
   @top-left { font-family: "Noto Serif CJK SC", serif; font-size: 8pt; color: #444; vertical-align: bottom; }
   @top-right { font-family: "Noto Serif CJK SC", serif; font-size: 8pt; color: #444; vertical-align: bottom; }

@@ -19,6 +19,11 @@ use jixiao::report::Evaluation;
 /// not a figure: it goes to the appendix.
 const STATEMENT_CHARS: usize = 60;
 
+/// Where a unit's section takes its profile chart (`chart::profile`), which needs every
+/// unit's result (the medians) and so is drawn by the writer at the end; a report set,
+/// written as units arrive, leaves it out. Text is escaped, so no data can forge it.
+pub const PROFILE_SLOT: &str = "<!--jixiao:profile-->";
+
 /// One unit's `<section>`: `page` names its printed pages (their running header shows the
 /// unit), `anchor` gives it the `id` the summary links to.
 pub fn section(layout: &Layout, p: &Processed, page: Option<&str>, anchor: bool) -> String {
@@ -53,6 +58,7 @@ pub fn section(layout: &Layout, p: &Processed, page: Option<&str>, anchor: bool)
     info_table(&mut h, p, Some(ev));
     score_table(&mut h, layout, ev);
     subtotals(&mut h, ev);
+    h.push_str(PROFILE_SLOT);
     targets(&mut h, layout, &done.record);
     checks(&mut h, ev);
     computed(&mut h, ev);
