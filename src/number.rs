@@ -804,6 +804,13 @@ macro_rules! from_int {
 }
 from_int!(i32, u32, i64, usize);
 
+/// A big rational worked out elsewhere (a median over many units), exactly.
+impl From<BigRational> for Number {
+    fn from(x: BigRational) -> Number {
+        from_big(x)
+    }
+}
+
 impl From<Decimal> for Number {
     fn from(x: Decimal) -> Number {
         Number::from_decimal(x)
@@ -877,6 +884,16 @@ mod tests {
 
     fn n(text: &str) -> Number {
         Number::parse_exact_text(text).unwrap()
+    }
+
+    #[test]
+    fn a_big_rational_becomes_the_same_number() {
+        let third = BigRational::new(1.into(), 3.into());
+        assert_eq!(Number::from(third), n("1/3"));
+        let half_sum = BigRational::new(18877.into(), 200.into());
+        assert_eq!(Number::from(half_sum).to_string(), "94.385");
+        let huge = BigRational::new(BigInt::from(10).pow(40) + 1, 3.into());
+        assert_eq!(Number::from(huge.clone()).to_big(), huge);
     }
 
     #[test]

@@ -8,6 +8,8 @@
 //!   XLSX or a printable HTML report;
 //! - [`template`]: the fill-in workbook a unit returns, and its read-back;
 //! - [`diff`]: two rule sets compared — the rule changes and their effect on each unit;
+//! - [`trend`]: 逐年对比 — the same units' results over several years, each year under its
+//!   own rules and data;
 //! - [`text`]: the Chinese terminal report of one evaluation.
 
 pub mod batch;
@@ -16,3 +18,4 @@ pub mod diff;
 pub mod sheet_print;
 pub mod template;
 pub mod text;
+pub mod trend;

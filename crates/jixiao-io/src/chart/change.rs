@@ -8,6 +8,7 @@ use jixiao::number::Number;
 use jixiao::numfmt::format_decimal;
 
 use super::scale::Linear;
+use super::stats::signed;
 use super::svg::{fit, Fill, Svg, BAR, BAR_LIGHT, CENTRE, GRID, INK, LEFT, MUTED, RIGHT, WIDTH};
 use super::Chart;
 use crate::diff::{DiffReport, UnitEffect};
@@ -127,14 +128,4 @@ pub fn chart(d: &DiffReport, precision: u32) -> Chart {
 
 fn delta(u: &UnitEffect) -> Number {
     u.delta.clone().unwrap_or_default()
-}
-
-/// `+2.35`, `-1.20`, `0.00` at the score precision (四舍五入 on the exact change).
-fn signed(x: &Number, precision: u32) -> String {
-    let text = format_decimal(x.clone(), false, precision);
-    if *x > Number::ZERO && text.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
-        format!("+{text}")
-    } else {
-        text
-    }
 }

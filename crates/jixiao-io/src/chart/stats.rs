@@ -284,6 +284,17 @@ pub fn shown(x: &BigRational, percent: bool, decimals: u32) -> String {
     }
 }
 
+/// A change written for people: `+2.35`, `-1.20`, `0.00` at `decimals` places (四舍五入
+/// on the exact value; `+` only when the written figure is not zero).
+pub fn signed(x: &Number, decimals: u32) -> String {
+    let text = x.fixed(false, decimals);
+    if *x > Number::ZERO && text.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
+        format!("+{text}")
+    } else {
+        text
+    }
+}
+
 /// The nearest `f64`, for screen coordinates only.
 pub fn approx(x: &BigRational) -> f64 {
     round_big(x, 9).map(|n| n.to_f64()).unwrap_or(0.0)
