@@ -8,7 +8,7 @@
 //! per unit, into a folder or a zip ([`ReportSetWriter`], [`files`]).
 
 pub mod files;
-mod style;
+pub(crate) mod style;
 mod unit;
 
 use std::fmt::Write as _;
@@ -49,6 +49,12 @@ pub fn file_name(path: &str) -> &str {
     path.rsplit(['/', '\\']).next().unwrap_or(path)
 }
 
+/// A rule file's name from the name its model carries: a rule set merged from a `基于`
+/// chain is named `rules/2022.jx（合并 rules/2021.jx）`, and its file is the first.
+pub fn rules_file_name(name: &str) -> &str {
+    file_name(name.split_once("（合并 ").map_or(name, |(own, _)| own))
+}
+
 /// How the summary links to a unit's report.
 #[derive(Clone, Copy)]
 enum Links {
@@ -68,7 +74,7 @@ impl Links {
 }
 
 /// `<!DOCTYPE html>` to `<body>`: the title, the style and the pages' running header.
-fn document_start(title: &str, page_rules: &str) -> String {
+pub(crate) fn document_start(title: &str, page_rules: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{}{page_rules}</style>\n</head>\n<body>\n",
         escape(title),
@@ -76,7 +82,7 @@ fn document_start(title: &str, page_rules: &str) -> String {
     )
 }
 
-const DOCUMENT_END: &str = "</body>\n</html>\n";
+pub(crate) const DOCUMENT_END: &str = "</body>\n</html>\n";
 
 /// The report date, when the run has one.
 fn date<'a>(layout: &'a Layout) -> Option<&'a str> {
@@ -402,4 +408,20 @@ fn indicator_table(h: &mut String, layout: &Layout, s: &Summary) {
     h.push_str(
         "</table>\n<p class=\"muted\">得分与指标值按四舍五入显示；平均值由精确值计算后四舍五入。</p>\n</section>\n",
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_merged_rule_set_is_named_by_its_own_file() {
+        assert_eq!(rules_file_name("rules/yueyang-2021.jx"), "yueyang-2021.jx");
+        assert_eq!(
+            rules_file_name("rules/yueyang-2022.jx（合并 rules/yueyang-2021.jx）"),
+            "yueyang-2022.jx"
+        );
+        assert_eq!(rules_file_name("C:\\规则\\2022.jx（合并 C:\\规则\\2021.jx）"), "2022.jx");
+        assert_eq!(file_name("units.csv 第 2 行"), "units.csv 第 2 行");
+    }
 }

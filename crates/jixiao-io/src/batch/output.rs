@@ -750,11 +750,6 @@ struct RulesRef<'a> {
     sha256: &'a str,
 }
 
-fn file_name(path: &str) -> String {
-    std::path::Path::new(path)
-        .file_name()
-        .map_or_else(|| path.to_owned(), |n| n.to_string_lossy().into_owned())
-}
 
 /// JSON: `{"version": 1, "rules": {…}, "units": [ … ]}`, the units pretty-printed and
 /// streamed one by one (docs/schema/batch.schema.json).
@@ -771,7 +766,7 @@ impl Writer for JsonWriter {
         let head = BatchHead {
             version: jixiao::JSON_VERSION,
             rules: RulesRef {
-                file: file_name(&model.source.name),
+                file: super::html::rules_file_name(&model.source.name).to_owned(),
                 title: &model.title,
                 year: model.year,
                 issuer: &model.issuer,

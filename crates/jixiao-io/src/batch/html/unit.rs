@@ -498,7 +498,7 @@ fn signatures(h: &mut String, ev: &Evaluation) {
     let _ = writeln!(
         h,
         "<div class=\"sign\"><table><colgroup><col style=\"width:30mm\"><col><col style=\"width:14mm\"><col style=\"width:44mm\"></colgroup>\n<tr><td class=\"mid\">评价人（签字）：</td><td class=\"line\"></td><td class=\"mid\">日期：</td><td class=\"line\">　　　　年　　月　　日</td></tr>\n<tr><td class=\"mid\">复核人（签字）：</td><td class=\"line\"></td><td class=\"mid\">日期：</td><td class=\"line\">　　　　年　　月　　日</td></tr>\n</table>\n<p class=\"muted provenance\">规则文件 {}（SHA-256 {}）；数据 {}（SHA-256 {}）</p></div>",
-        escape(file_name(&p.rules_file)),
+        escape(super::rules_file_name(&p.rules_file)),
         escape(&p.rules_sha256),
         escape(file_name(&p.data_file)),
         escape(&p.data_sha256)
