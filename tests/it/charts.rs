@@ -65,9 +65,9 @@ fn city() -> (jixiao::Rules, Vec<UnitStats>, City) {
 /// One element of a drawing: its name, attributes and text.
 #[derive(Debug)]
 pub struct Element {
-    name: String,
-    attrs: BTreeMap<String, String>,
-    text: String,
+    pub name: String,
+    pub attrs: BTreeMap<String, String>,
+    pub text: String,
 }
 
 /// Parses the SVG as XML (failing on anything malformed: unbalanced tags, bad entities,
@@ -170,7 +170,7 @@ fn attr(e: &Element, name: &str) -> f64 {
 }
 
 /// The tooltips of the drawing's groups.
-fn tips(elements: &[Element]) -> Vec<&str> {
+pub fn tips(elements: &[Element]) -> Vec<&str> {
     elements
         .iter()
         .filter(|e| e.name == "title")

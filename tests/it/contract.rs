@@ -1,8 +1,8 @@
 //! The JSON contract (issue 18, item 3): every evaluation jixiao prints — one unit, each unit
 //! of a batch, complete, incomplete, with 不适用, with explanations and 复核 — validates
 //! against docs/schema/evaluation.schema.json; batches (CLI and server) against
-//! batch.schema.json and comparisons against diff.schema.json, so the schemas and the output
-//! cannot drift.
+//! batch.schema.json, comparisons against diff.schema.json and year-over-year comparisons
+//! against trend.schema.json, so the schemas and the output cannot drift.
 
 use crate::jixiao;
 
@@ -22,7 +22,9 @@ impl jsonschema::Retrieve for LocalSchemas {
     ) -> Result<serde_json::Value, Box<dyn std::error::Error + Send + Sync>> {
         let name = uri.as_str().rsplit('/').next().unwrap_or_default();
         match name {
-            "evaluation.schema.json" | "batch.schema.json" | "diff.schema.json" => Ok(schema(name)),
+            "evaluation.schema.json" | "batch.schema.json" | "diff.schema.json" | "trend.schema.json" => {
+                Ok(schema(name))
+            }
             _ => Err(format!("not a jixiao schema: {uri}").into()),
         }
     }
@@ -47,6 +49,11 @@ pub fn batch_validator() -> jsonschema::Validator {
 /// A comparison: `diff --format json`, `/api/diff`, the editor's preview.
 pub fn diff_validator() -> jsonschema::Validator {
     compile("diff.schema.json")
+}
+
+/// Several years of the same units: `trend --format json`, `/api/trend`.
+pub fn trend_validator() -> jsonschema::Validator {
+    compile("trend.schema.json")
 }
 
 pub fn assert_valid(validator: &jsonschema::Validator, what: &str, v: &serde_json::Value) {
@@ -220,4 +227,44 @@ fn batches_and_comparisons_follow_their_schemas() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_valid(&diff, "diff", &v);
     assert!(!v["units"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn year_over_year_comparisons_follow_their_schema() {
+    let trend = trend_validator();
+    let saved = crate::trend::Saved::new();
+    let names = "tests/fixtures/trend/更名.csv";
+    let (a, b) = (saved.arg(2021), saved.arg(2022));
+    for args in [
+        vec!["trend", &a, &b, "--format", "json"],
+        vec!["trend", &a, &b, "--names", names, "--format", "json"],
+        vec![
+            "trend",
+            &a,
+            "--eval",
+            "rules/yueyang-2022.jx",
+            "tests/fixtures/trend/units-2022.csv",
+            "--partial",
+            "--format",
+            "json",
+        ],
+    ] {
+        let (code, out, err) = jixiao(&args);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_valid(&trend, &args.join(" "), &v);
+    }
+    // The schema holds: a total on a unit-year in error, an unknown status, one year.
+    let (_, out, _) = jixiao(&["trend", &a, &b, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let mut wrong = v.clone();
+    wrong["units"][3]["years"][1]["total"] = "88".into();
+    assert_eq!(wrong["units"][3]["years"][1]["status"], "错误");
+    assert!(!trend.is_valid(&wrong));
+    wrong = v.clone();
+    wrong["units"][0]["years"][0]["status"] = "好".into();
+    assert!(!trend.is_valid(&wrong));
+    wrong = v.clone();
+    wrong["years"].as_array_mut().unwrap().pop();
+    assert!(!trend.is_valid(&wrong));
 }

@@ -27,6 +27,7 @@ mod serve;
 mod serve_edit;
 mod syntax;
 mod template;
+mod trend;
 mod undefined;
 mod workbooks;
 mod workload;

@@ -43,6 +43,8 @@ enum Command {
     Show(cli::show::ShowArgs),
     /// 比较两套规则：规则的变化，以及对每个单位得分和等级的影响 (diff two rule sets)
     Diff(cli::diff::DiffArgs),
+    /// 逐年对比：同一批单位在两个或更多年度（各按当年的规则和数据）的总分、等级和一级指标得分率 (year over year)
+    Trend(cli::trend::TrendArgs),
     /// 生成单位填报模板（Excel 工作簿或 TOML 骨架）(generate the fill-in template)
     Template(cli::template::TemplateArgs),
     /// 检查交回的填报模板和数据文件，一次列出全部问题 (validate returned data)
@@ -74,10 +76,13 @@ fn main() -> ExitCode {
         Box::new(miette::MietteHandlerOpts::new().wrap_lines(on_terminal).build())
     }));
     let command = cli::usage::localize(<Cli as clap::CommandFactory>::command());
-    let cli = match command
-        .try_get_matches()
-        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m))
-    {
+    let cli = match command.try_get_matches().and_then(|m| {
+        let mut cli = <Cli as clap::FromArgMatches>::from_arg_matches(&m)?;
+        if let (Command::Trend(args), Some(sub)) = (&mut cli.command, m.subcommand_matches("trend")) {
+            args.eval = cli::trend::eval_groups(sub);
+        }
+        Ok(cli)
+    }) {
         Ok(cli) => cli,
         // Help and version are printed as asked; anything else is a usage error (2).
         Err(e)
@@ -215,6 +220,7 @@ fn run(cli: Cli) -> miette::Result<ExitCode> {
         Command::Test(args) => cli::test::run(args),
         Command::Show(args) => cli::show::run(args),
         Command::Diff(args) => cli::diff::run(args),
+        Command::Trend(args) => cli::trend::run(args),
         #[cfg(feature = "serve")]
         Command::Serve(args) => cli::serve::run(args),
         Command::Lsp(args) => cli::lsp::run(args),

@@ -10,6 +10,7 @@ pub mod serve;
 pub mod show;
 pub mod template;
 pub mod test;
+pub mod trend;
 pub mod usage;
 pub mod validate;
 

@@ -421,7 +421,10 @@ mod tests {
             rules_file_name("rules/yueyang-2022.jx（合并 rules/yueyang-2021.jx）"),
             "yueyang-2022.jx"
         );
-        assert_eq!(rules_file_name("C:\\规则\\2022.jx（合并 C:\\规则\\2021.jx）"), "2022.jx");
+        assert_eq!(
+            rules_file_name("C:\\规则\\2022.jx（合并 C:\\规则\\2021.jx）"),
+            "2022.jx"
+        );
         assert_eq!(file_name("units.csv 第 2 行"), "units.csv 第 2 行");
     }
 }

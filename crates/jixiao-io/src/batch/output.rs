@@ -750,7 +750,6 @@ struct RulesRef<'a> {
     sha256: &'a str,
 }
 
-
 /// JSON: `{"version": 1, "rules": {…}, "units": [ … ]}`, the units pretty-printed and
 /// streamed one by one (docs/schema/batch.schema.json).
 #[derive(Default)]

@@ -89,7 +89,7 @@ pub fn chart(city: &City) -> Chart {
 }
 
 /// `n` of `all` as a percent with two decimals (四舍五入 on the exact share); `—` of none.
-fn share(n: usize, all: usize) -> String {
+pub(crate) fn share(n: usize, all: usize) -> String {
     if all == 0 {
         return "—".into();
     }

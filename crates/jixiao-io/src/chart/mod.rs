@@ -9,7 +9,8 @@
 //!
 //! One file per chart: [`grades`] (等级分布), [`histogram`] (总分分布), [`indicators`]
 //! (各指标平均得分率), [`categories`] (各类指标得分率分布), [`profile`] (one unit against
-//! the median) and [`change`] (each unit's change of total under new rules); `svg` and
+//! the median), [`change`] (each unit's change of total under new rules) and [`trend`]
+//! (逐年对比: the city and each unit year by year); `svg` and
 //! `scale` are what they share. plotters was considered: without font files it measures
 //! text by its UTF-8 bytes (a Chinese label three times too wide), and it has no
 //! `<title>` tooltips or fill patterns.
@@ -23,6 +24,7 @@ pub mod profile;
 mod scale;
 pub mod stats;
 mod svg;
+pub mod trend;
 
 use serde::Serialize;
 

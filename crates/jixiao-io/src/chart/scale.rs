@@ -67,6 +67,47 @@ pub fn percent_axis(svg: &mut Svg, x: &Linear, (top, bottom): (f64, f64)) {
     }
 }
 
+/// A score axis covering `lowest..=highest`: its ends on multiples of a step of 1, 2 or
+/// 5 × 10ⁿ giving at most `most` intervals, and the ticks between them.
+pub fn value_ticks(lowest: f64, highest: f64, most: usize) -> (f64, f64, Vec<f64>) {
+    let (lowest, highest) = if highest > lowest {
+        (lowest, highest)
+    } else {
+        (lowest - 1.0, lowest + 1.0)
+    };
+    let mut base = 1.0;
+    while (highest - lowest) / base > 10.0 * most as f64 {
+        base *= 10.0;
+    }
+    while (highest - lowest) / base < most as f64 / 10.0 && base > 1e-6 {
+        base /= 10.0;
+    }
+    for m in [1.0, 2.0, 5.0, 10.0, 20.0, 50.0] {
+        let step = base * m;
+        let (lo, hi) = ((lowest / step).floor() * step, (highest / step).ceil() * step);
+        if ((hi - lo) / step).round() as usize <= most.max(1) {
+            let count = ((hi - lo) / step).round() as usize;
+            return (lo, hi, (0..=count).map(|i| lo + step * i as f64).collect());
+        }
+    }
+    (lowest, highest, vec![lowest, highest])
+}
+
+/// Vertical grid lines at `ticks` with their figures under the plot.
+pub fn value_axis(svg: &mut Svg, x: &Linear, ticks: &[f64], (top, bottom): (f64, f64)) {
+    for &t in ticks {
+        let at = x.at(t);
+        svg.line((at, top), (at, bottom), GRID, 0.6, false);
+        // Ticks are whole multiples of their step: written without float noise.
+        let label = if t.fract().abs() < 1e-9 {
+            format!("{}", t.round() as i64)
+        } else {
+            format!("{:.1}", t)
+        };
+        svg.text(at, bottom + 14.0, &label, CENTRE.colour(MUTED).size(11.0));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,6 +122,20 @@ mod tests {
         let y = Linear::new((0.0, 10.0), (200.0, 0.0));
         assert_eq!(y.at(5.0), 100.0);
         assert_eq!(Linear::new((3.0, 3.0), (0.0, 9.0)).at(3.0), 0.0);
+    }
+
+    #[test]
+    fn value_ticks_end_on_round_figures() {
+        assert_eq!(
+            value_ticks(62.53, 97.0, 8),
+            (60.0, 100.0, vec![60.0, 65.0, 70.0, 75.0, 80.0, 85.0, 90.0, 95.0, 100.0])
+        );
+        assert_eq!(
+            value_ticks(84.85, 90.42, 8).2,
+            [84.0, 85.0, 86.0, 87.0, 88.0, 89.0, 90.0, 91.0]
+        );
+        assert_eq!(value_ticks(0.0, 100.0, 5).2, [0.0, 20.0, 40.0, 60.0, 80.0, 100.0]);
+        assert_eq!(value_ticks(94.3, 94.3, 8).0, 93.0);
     }
 
     #[test]

@@ -219,6 +219,17 @@ impl Svg {
         );
     }
 
+    /// A circle with a dark outline (a marker; `#ffffff` for a hollow one).
+    pub fn circle(&mut self, (cx, cy): (f64, f64), r: f64, fill: &str) {
+        let _ = writeln!(
+            self.body,
+            "<circle cx=\"{}\" cy=\"{}\" r=\"{}\" fill=\"{fill}\" stroke=\"{INK}\" stroke-width=\"1.2\"/>",
+            num(cx),
+            num(cy),
+            num(r)
+        );
+    }
+
     /// A text whose baseline starts, centres or ends at (x, y).
     pub fn text(&mut self, x: f64, y: f64, text: &str, style: Style) {
         let anchor = match style.anchor {

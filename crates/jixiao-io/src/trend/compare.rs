@@ -49,7 +49,10 @@ pub fn compare(mut years: Vec<YearResults>, names: Option<&NameTable>) -> Result
         }
         warnings.extend(unknown_names(table, &years));
     }
-    let titles: Vec<String> = years.iter().map(|y| format!("{} 年度「{}」", y.year, y.title)).collect();
+    let titles: Vec<String> = years
+        .iter()
+        .map(|y| format!("{} 年度「{}」", y.year, y.title))
+        .collect();
     if years.windows(2).any(|p| p[0].title != p[1].title) {
         warnings.push(format!(
             "各年度规则的标题不同（{}）：请确认是同一地区、同一类评价的结果",
@@ -59,15 +62,8 @@ pub fn compare(mut years: Vec<YearResults>, names: Option<&NameTable>) -> Result
     let categories = categories(&years);
     let groups = group(&years, names, &mut warnings);
     let units: Vec<TrendUnit> = groups.iter().map(|g| unit(&years, &categories, g)).collect();
-    let summaries = years
-        .iter()
-        .enumerate()
-        .map(|(i, y)| summary(y, i, &units))
-        .collect();
-    let trend_categories = categories
-        .iter()
-        .map(|name| category(name, &years))
-        .collect();
+    let summaries = years.iter().enumerate().map(|(i, y)| summary(y, i, &units)).collect();
+    let trend_categories = categories.iter().map(|name| category(name, &years)).collect();
     Ok(TrendReport {
         version: jixiao::JSON_VERSION,
         years: summaries,
@@ -225,7 +221,12 @@ fn group(years: &[YearResults], names: Option<&NameTable>, warnings: &mut Vec<St
                 .iter()
                 .map(|(y, list)| {
                     let numbers: Vec<String> = list.iter().map(|&u| years[*y].units[u].number.to_string()).collect();
-                    format!("{} 年度有 {} 个（第 {} 个）", years[*y].year, list.len(), numbers.join("、"))
+                    format!(
+                        "{} 年度有 {} 个（第 {} 个）",
+                        years[*y].year,
+                        list.len(),
+                        numbers.join("、")
+                    )
                 })
                 .collect();
             warnings.push(format!(
@@ -385,7 +386,11 @@ fn summary(y: &YearResults, index: usize, units: &[TrendUnit]) -> YearSummary {
             count: 0,
         })
         .collect();
-    for grade in scored.iter().filter(|s| s.total.is_some()).filter_map(|s| s.grade.as_ref()) {
+    for grade in scored
+        .iter()
+        .filter(|s| s.total.is_some())
+        .filter_map(|s| s.grade.as_ref())
+    {
         match grades.iter_mut().find(|g| &g.name == grade) {
             Some(g) => g.count += 1,
             None => grades.push(GradeCount {
@@ -444,10 +449,15 @@ mod tests {
                 .to_owned()
             });
             Scores {
-                total_display: total.as_ref().map_or("不完整（已得 50.00 分）".into(), |t| t.fixed(false, 2)),
+                total_display: total
+                    .as_ref()
+                    .map_or("不完整（已得 50.00 分）".into(), |t| t.fixed(false, 2)),
                 graded: total.clone(),
                 grade,
-                rates: vec![("投入".into(), total.as_ref().map(|t| t.clone().checked_div(n("100")).unwrap()))],
+                rates: vec![(
+                    "投入".into(),
+                    total.as_ref().map(|t| t.clone().checked_div(n("100")).unwrap()),
+                )],
                 total,
             }
         });
@@ -506,7 +516,10 @@ mod tests {
         assert_eq!(yi.changes[0].delta_display.as_deref(), Some("-1.51"));
         assert_eq!(yi.changes[0].grade_change, Some("降"));
         let jia = &r.units[1].changes[0];
-        assert_eq!((jia.delta_display.as_deref(), jia.grade_change), (Some("+5.00"), Some("升")));
+        assert_eq!(
+            (jia.delta_display.as_deref(), jia.grade_change),
+            (Some("+5.00"), Some("升"))
+        );
         let ding = &r.units[2];
         assert!(!ding.matched);
         assert_eq!(ding.years[0].status, STATUS_ABSENT);
@@ -536,11 +549,18 @@ mod tests {
     #[test]
     fn a_name_twice_in_one_year_is_not_matched() {
         let a = year(2021, vec![unit(1, "甲", Ok(Some("85")))]);
-        let b = year(2022, vec![unit(1, "甲", Ok(Some("90"))), unit(2, "甲 ", Ok(Some("70")))]);
+        let b = year(
+            2022,
+            vec![unit(1, "甲", Ok(Some("90"))), unit(2, "甲 ", Ok(Some("70")))],
+        );
         let r = compare(vec![a, b], None).unwrap();
         assert_eq!(r.units.len(), 3);
         assert!(r.units.iter().all(|u| !u.matched && u.note.is_some()));
-        assert!(r.warnings[0].contains("名为「甲」的单位 2022 年度有 2 个（第 1、2 个）"), "{:?}", r.warnings);
+        assert!(
+            r.warnings[0].contains("名为「甲」的单位 2022 年度有 2 个（第 1、2 个）"),
+            "{:?}",
+            r.warnings
+        );
     }
 
     #[test]
@@ -556,7 +576,10 @@ mod tests {
         let b = year(2022, vec![unit(1, "单位0", Ok(Some("88.885")))]);
         let r = compare(vec![a, b], None).unwrap();
         let t = r.years[0].totals.clone().unwrap();
-        assert_eq!((t.min, t.q1, t.median, t.q3, t.max), (n("60"), n("67.5"), n("75"), n("83.75"), n("95")));
+        assert_eq!(
+            (t.min, t.q1, t.median, t.q3, t.max),
+            (n("60"), n("67.5"), n("75"), n("83.75"), n("95"))
+        );
         assert_eq!(r.years[1].totals.clone().unwrap().median_display, "88.89");
         let grades: Vec<(&str, usize)> = r.years[0].grades.iter().map(|g| (g.name.as_str(), g.count)).collect();
         assert_eq!(grades, [("优秀", 1), ("良好", 1), ("中", 2)]);

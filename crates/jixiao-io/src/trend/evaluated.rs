@@ -6,13 +6,18 @@ use jixiao::model::Model;
 use jixiao::report::Evaluation;
 
 use super::{Scores, YearResults, YearUnit};
-use crate::batch::html::file_name;
+use crate::batch::html::rules_file_name;
 use crate::batch::input::{FileError, Item, Opened};
 use crate::chart::stats::category_rate;
 
 /// Evaluates every row of `inputs` under `model` (in input order, numbered from 1);
 /// `source` says where the year's results come from (`yueyang-2022.jx：units.csv`).
-pub fn evaluate_year(model: &Model, inputs: Vec<Opened>, source: &str, partial: bool) -> Result<YearResults, FileError> {
+pub fn evaluate_year(
+    model: &Model,
+    inputs: Vec<Opened>,
+    source: &str,
+    partial: bool,
+) -> Result<YearResults, FileError> {
     let mut units = Vec::new();
     for mut opened in inputs {
         while let Some(item) = opened.next_item() {
@@ -42,7 +47,7 @@ pub fn year_of(model: &Model, source: &str, units: Vec<YearUnit>) -> YearResults
         year: model.year,
         title: model.title.clone(),
         issuer: model.issuer.clone(),
-        rules_file: file_name(&model.source.name).to_owned(),
+        rules_file: rules_file_name(&model.source.name).to_owned(),
         rules_sha256: model.sha256.clone(),
         source: source.to_owned(),
         score_precision: model.score_precision,

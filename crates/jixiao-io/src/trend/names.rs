@@ -44,9 +44,8 @@ impl NameTable {
     /// Reads a name table. Every problem is an error naming the file and the line: a
     /// header cell that is not a year, a year twice, a name twice in one year's column.
     pub fn read(file: &str, bytes: &[u8]) -> Result<NameTable, String> {
-        let text = decode(bytes).ok_or_else(|| {
-            format!("单位更名对照表 {file} 的编码无法识别：请存为 UTF-8 或 GBK 编码的 CSV 文件")
-        })?;
+        let text = decode(bytes)
+            .ok_or_else(|| format!("单位更名对照表 {file} 的编码无法识别：请存为 UTF-8 或 GBK 编码的 CSV 文件"))?;
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -84,7 +83,9 @@ impl NameTable {
                 )
             })?;
             if years.contains(&year) {
-                return Err(format!("单位更名对照表 {file} 第 {header_line} 行：{year} 年度写了两次"));
+                return Err(format!(
+                    "单位更名对照表 {file} 第 {header_line} 行：{year} 年度写了两次"
+                ));
             }
             years.push(year);
         }
@@ -201,11 +202,18 @@ mod tests {
     fn a_bad_table_is_refused_with_its_line() {
         let err = |text: &str| NameTable::read("更名.csv", text.as_bytes()).unwrap_err();
         assert!(err("").contains("是空的"));
-        assert!(err("单位,2022\n").contains("第 1 行第 1 列「单位」不是年度"), "{}", err("单位,2022\n"));
+        assert!(
+            err("单位,2022\n").contains("第 1 行第 1 列「单位」不是年度"),
+            "{}",
+            err("单位,2022\n")
+        );
         assert!(err("2021,2021\n").contains("2021 年度写了两次"));
         assert!(err("2021\n").contains("至少要两个年度"));
         let twice = err("2021,2022\n甲,乙\n甲,丙\n");
-        assert!(twice.contains("2021 年度的「甲」写了两次（第 2 行和第 3 行）"), "{twice}");
+        assert!(
+            twice.contains("2021 年度的「甲」写了两次（第 2 行和第 3 行）"),
+            "{twice}"
+        );
         assert!(err("2021,2022\n甲,乙,丙\n").contains("第 2 行的名称比第一行的年度多"));
     }
 }

@@ -97,7 +97,8 @@ struct ProvenanceJson {
 /// Reads one year's saved results from `reader`; `file` names it in messages and is the
 /// year's `source`. Errors are Chinese and name the file (and the line for JSON errors).
 pub fn read_results(file: &str, reader: impl Read) -> Result<YearResults, String> {
-    let not_results = |why: String| format!("{file} 不是 jixiao 的评价结果（jixiao eval --format json 写出的文件）：{why}");
+    let not_results =
+        |why: String| format!("{file} 不是 jixiao 的评价结果（jixiao eval --format json 写出的文件）：{why}");
     let stream = serde_json::Deserializer::from_reader(std::io::BufReader::new(reader)).into_iter::<Top>();
     let mut tops = Vec::new();
     for top in stream {
@@ -202,9 +203,10 @@ fn from_units(file: &str, rules: Option<RulesJson>, units: Vec<UnitJson>) -> Res
     let rules = rules.unwrap_or_default();
     let from_evaluation = first.and_then(|e| e.rules.clone()).unwrap_or_default();
     let provenance = first.and_then(|e| e.provenance.clone()).unwrap_or_default();
-    let year = rules.year.or(from_evaluation.year).ok_or_else(|| {
-        "无法确定年度：没有规则信息，也没有一个评价成功的单位".to_owned()
-    })?;
+    let year = rules
+        .year
+        .or(from_evaluation.year)
+        .ok_or_else(|| "无法确定年度：没有规则信息，也没有一个评价成功的单位".to_owned())?;
     let mut read = Vec::with_capacity(units.len());
     let mut categories: Option<Vec<(String, Number)>> = None;
     let mut precision: Option<u32> = None;
@@ -248,7 +250,7 @@ fn from_units(file: &str, rules: Option<RulesJson>, units: Vec<UnitJson>) -> Res
         rules_file: rules
             .file
             .or(provenance.rules_file)
-            .map(|f| crate::batch::html::file_name(&f).to_owned())
+            .map(|f| crate::batch::html::rules_file_name(&f).to_owned())
             .unwrap_or_default(),
         rules_sha256: rules.sha256.or(provenance.rules_sha256).unwrap_or_default(),
         source: crate::batch::html::file_name(file).to_owned(),
@@ -304,7 +306,8 @@ fn scores(e: &EvaluationJson) -> Result<(Scores, Vec<(String, Number)>), String>
 fn decimals(text: &str) -> Option<u32> {
     let digits = text.strip_prefix('-').unwrap_or(text);
     let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
-    let plain = !whole.is_empty() && whole.bytes().all(|b| b.is_ascii_digit()) && frac.bytes().all(|b| b.is_ascii_digit());
+    let plain =
+        !whole.is_empty() && whole.bytes().all(|b| b.is_ascii_digit()) && frac.bytes().all(|b| b.is_ascii_digit());
     plain.then_some(frac.len() as u32)
 }
 
@@ -389,12 +392,21 @@ mod tests {
         assert!(err("").contains("文件是空的"), "{}", err(""));
         assert!(err("{\"单位名称\": \"甲\"}").contains("没有 units"));
         assert!(err("{\"units\": [").contains("意外结束"), "{}", err("{\"units\": ["));
-        assert!(err("{\"units\": }").contains("第 1 行第 11 列不是正确的 JSON"), "{}", err("{\"units\": }"));
+        assert!(
+            err("{\"units\": }").contains("第 1 行第 11 列不是正确的 JSON"),
+            "{}",
+            err("{\"units\": }")
+        );
         assert!(err("{\"version\": 2, \"units\": []}").contains("版本为 2"));
         assert!(err("{\"version\": 1, \"units\": []}").contains("没有任何单位"));
         let bad_total = evaluation("甲", Some("九十"), "90.00", Some("优秀"));
-        assert!(err(&bad_total).contains("总分「九十」不是一个精确数值"), "{}", err(&bad_total));
-        let no_unit = "{\"version\":1,\"rules\":{\"year\":2023},\"units\":[{\"number\":1,\"evaluation\":{\"complete\":true}}]}";
+        assert!(
+            err(&bad_total).contains("总分「九十」不是一个精确数值"),
+            "{}",
+            err(&bad_total)
+        );
+        let no_unit =
+            "{\"version\":1,\"rules\":{\"year\":2023},\"units\":[{\"number\":1,\"evaluation\":{\"complete\":true}}]}";
         assert!(err(no_unit).contains("缺少「unit」"), "{}", err(no_unit));
         let all_errors = "{\"units\":[{\"unit\":\"甲\",\"status\":\"错误\",\"error\":\"坏\",\"evaluation\":null}]}";
         assert!(err(all_errors).contains("无法确定年度"));

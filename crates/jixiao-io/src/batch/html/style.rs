@@ -64,12 +64,17 @@ svg.chart { display: block; max-width: 100%; height: auto; }
 /// report date below; `name` names the pages of one unit (`page: …`), whose header
 /// shows the unit at the right. `None` is the document's default page.
 pub fn page_rules(model: &Model, date: Option<&str>, name: Option<&str>, right: &str) -> String {
-    let title = format!("{}（{} 年度）", model.title, model.year);
+    running(&format!("{}（{} 年度）", model.title, model.year), date, name, right)
+}
+
+/// [`page_rules`] for a document that is not one rule set's (逐年对比): `title` at the
+/// left of every page's header.
+pub fn running(title: &str, date: Option<&str>, name: Option<&str>, right: &str) -> String {
     let mut css = match name {
         Some(name) => format!("@page {name} {{"),
         None => "@page {".to_owned(),
     };
-    css.push_str(&format!(" @top-left {{ content: {}; }}", css_string(&title)));
+    css.push_str(&format!(" @top-left {{ content: {}; }}", css_string(title)));
     css.push_str(&format!(" @top-right {{ content: {}; }}", css_string(right)));
     if let Some(date) = date {
         css.push_str(&format!(
