@@ -490,16 +490,16 @@ struct Envelope {
 }
 
 /// A finished answer, built on the blocking pool.
-struct Reply {
-    body: Vec<u8>,
-    content_type: &'static str,
+pub(super) struct Reply {
+    pub body: Vec<u8>,
+    pub content_type: &'static str,
     /// For downloads: the file name offered.
-    download: Option<String>,
-    headers: Vec<(&'static str, String)>,
+    pub download: Option<String>,
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl Reply {
-    fn into_response(self) -> Response {
+    pub(super) fn into_response(self) -> Response {
         let mut response = (StatusCode::OK, self.body).into_response();
         let h = response.headers_mut();
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static(self.content_type));

@@ -1,5 +1,5 @@
 //! `jixiao serve`: a local web workbench for clerks and rule editors. Pages (规则, 评价,
-//! 对比, 模板) and a JSON API (`/api/…`) over the same library calls as the command line, so
+//! 对比, 逐年, 模板) and a JSON API (`/api/…`) over the same library calls as the command line, so
 //! the results are the CLI's own: `/api/evaluate` returns, unit by unit, exactly what
 //! `jixiao eval … --format json` prints.
 //!
@@ -27,6 +27,7 @@ mod pages;
 mod preview;
 pub mod rules;
 mod save;
+mod trend;
 pub mod upload;
 
 use std::net::{IpAddr, SocketAddr};
@@ -576,6 +577,7 @@ fn app(config: Config) -> Result<(Router, Shared), String> {
         .route("/rules/{id}/edit", get(pages::rule_edit_page))
         .route("/evaluate", get(pages::evaluate))
         .route("/diff", get(pages::diff))
+        .route("/trend", get(pages::trend))
         .route("/template", get(pages::templates))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
@@ -592,6 +594,7 @@ fn app(config: Config) -> Result<(Router, Shared), String> {
         .route("/api/evaluate", post(api::evaluate))
         .route("/api/audit", post(api::audit))
         .route("/api/diff", post(api::diff))
+        .route("/api/trend", post(trend::trend))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(timeout))

@@ -21,11 +21,13 @@ const STYLE: &str = include_str!("assets/style.css");
 const COMMON_JS: &str = include_str!("assets/common.js");
 const EVALUATE_JS: &str = include_str!("assets/evaluate.js");
 const DIFF_JS: &str = include_str!("assets/diff.js");
+const TREND_JS: &str = include_str!("assets/trend.js");
 const EDITOR_JS: &str = include_str!("assets/editor.js");
 const HIGHLIGHT_JS: &str = include_str!("assets/highlight.js");
 const FAVICON: &str = include_str!("assets/favicon.svg");
 const EVALUATE_HTML: &str = include_str!("assets/evaluate.html");
 const DIFF_HTML: &str = include_str!("assets/diff.html");
+const TREND_HTML: &str = include_str!("assets/trend.html");
 
 /// Which navigation entry a page belongs to.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -33,6 +35,7 @@ enum Nav {
     Rules,
     Evaluate,
     Diff,
+    Trend,
     Template,
     None,
 }
@@ -58,6 +61,7 @@ fn layout(signed_in: bool, title: &str, nav: Nav, body: &str, scripts: &[&str]) 
         ("/rules", "规则", Nav::Rules),
         ("/evaluate", "评价", Nav::Evaluate),
         ("/diff", "对比", Nav::Diff),
+        ("/trend", "逐年", Nav::Trend),
         ("/template", "模板", Nav::Template),
     ] {
         let current = if item == nav { " aria-current=\"page\"" } else { "" };
@@ -593,6 +597,11 @@ pub async fn diff(State(state): State<Shared>) -> Response {
     page(&state, "对比", Nav::Diff, DIFF_HTML, &["common.js", "diff.js"])
 }
 
+/// `/trend`: 逐年对比; its script calls `/api/trend`.
+pub async fn trend(State(state): State<Shared>) -> Response {
+    page(&state, "逐年对比", Nav::Trend, TREND_HTML, &["common.js", "trend.js"])
+}
+
 /// `/template`: the fill-in template of each rule set (`jixiao template`).
 pub async fn templates(State(state): State<Shared>) -> Response {
     let result = state
@@ -636,6 +645,7 @@ pub async fn asset(Path(name): Path<String>) -> Response {
         "common.js" => (COMMON_JS, "text/javascript; charset=utf-8"),
         "evaluate.js" => (EVALUATE_JS, "text/javascript; charset=utf-8"),
         "diff.js" => (DIFF_JS, "text/javascript; charset=utf-8"),
+        "trend.js" => (TREND_JS, "text/javascript; charset=utf-8"),
         "editor.js" => (EDITOR_JS, "text/javascript; charset=utf-8"),
         "highlight.js" => (HIGHLIGHT_JS, "text/javascript; charset=utf-8"),
         "favicon.svg" => (FAVICON, "image/svg+xml"),
