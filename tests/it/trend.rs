@@ -588,6 +588,13 @@ fn attr(e: &crate::charts::Element, name: &str) -> f64 {
     e.attrs[name].parse().unwrap()
 }
 
+/// Where a chart's score axis (ticks 60 to 100) puts a score.
+fn score_axis(e: &[crate::charts::Element]) -> impl Fn(f64) -> f64 + '_ {
+    let tick = |label: &str| attr(e.iter().find(|x| x.name == "text" && x.text == label).unwrap(), "x");
+    let (sixty, hundred) = (tick("60"), tick("100"));
+    move |v: f64| sixty + (hundred - sixty) * (v - 60.0) / 40.0
+}
+
 #[test]
 fn the_citys_grades_year_by_year() {
     let saved = Saved::new();
@@ -633,8 +640,7 @@ fn the_citys_totals_and_category_rates_year_by_year() {
     assert!(t.contains(&"中位 92.00（62.53～97.00），7 个单位"), "{t:?}");
     assert!(t.contains(&"中位 94.30（88.24～96.00），5 个单位"), "{t:?}");
     // The medians stand where the axis puts 92 and 94.3, joined by a dashed line.
-    let tick = |label: &str| attr(e.iter().find(|x| x.name == "text" && x.text == label).unwrap(), "x");
-    let at = |v: f64| tick("60") + (tick("100") - tick("60")) * (v - 60.0) / 40.0;
+    let at = score_axis(&e);
     let dashed: Vec<&crate::charts::Element> = e.iter().filter(|x| x.attrs.contains_key("stroke-dasharray")).collect();
     assert_eq!(dashed.len(), 1);
     assert!((attr(dashed[0], "x1") - at(92.0)).abs() < 0.2);
@@ -688,8 +694,7 @@ fn each_units_totals_year_by_year() {
         .count();
     assert_eq!(hatched, 2 + 1, "two changes of grade and the legend's swatch");
     // A unit's marks: a ring for 2021, a dot for 2022, where the axis puts its totals.
-    let tick = |label: &str| attr(e.iter().find(|x| x.name == "text" && x.text == label).unwrap(), "x");
-    let at = |v: f64| tick("60") + (tick("100") - tick("60")) * (v - 60.0) / 40.0;
+    let at = score_axis(&e);
     let circles: Vec<&crate::charts::Element> = e.iter().filter(|x| x.name == "circle").collect();
     // The legend's two, then 84.85 (ring) and 90.42 (dot) of the first row.
     assert_eq!(circles[2].attrs["fill"], "none");

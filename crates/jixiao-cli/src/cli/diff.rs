@@ -66,21 +66,14 @@ pub fn run(args: DiffArgs) -> miette::Result<ExitCode> {
     let pairs = diff::pair_units(before, after).map_err(|e| miette::miette!("{e}"))?;
     let report = diff::report(&old.model, &new.model, pairs);
     let precision = new.model.score_precision;
-    let format = match (args.format, &args.output) {
-        (Some(f), _) => f,
-        (None, Some(path)) => match path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
+    let format = args
+        .format
+        .unwrap_or(match super::output_extension(args.output.as_deref()).as_deref() {
             Some("json") => DiffFormat::Json,
             Some("csv") => DiffFormat::Csv,
             Some("xlsx") => DiffFormat::Xlsx,
             _ => DiffFormat::Table,
-        },
-        (None, None) => DiffFormat::Table,
-    };
+        });
     let bytes = match format {
         DiffFormat::Table => diff::render_text(&report, precision).into_bytes(),
         DiffFormat::Json => {
@@ -91,17 +84,6 @@ pub fn run(args: DiffArgs) -> miette::Result<ExitCode> {
             .into_bytes(),
         DiffFormat::Xlsx => diff::render_xlsx(&report, precision).map_err(|e| miette::miette!("{e}"))?,
     };
-    match &args.output {
-        Some(path) => {
-            super::write_output(path, &bytes)?;
-            eprintln!("结果已写入 {}", path.display());
-        }
-        None if matches!(format, DiffFormat::Xlsx) => {
-            return Err(miette::miette!(
-                "XLSX 是二进制文件，不能输出到终端：请用 -o 指定输出文件"
-            ));
-        }
-        None => crate::write_stdout(&String::from_utf8_lossy(&bytes))?,
-    }
+    super::deliver(args.output.as_deref(), &bytes, matches!(format, DiffFormat::Xlsx))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -87,6 +87,27 @@ pub fn write_output(path: &Path, bytes: &[u8]) -> miette::Result<()> {
     destination.commit().map_err(|m| miette::miette!("{m}"))
 }
 
+/// The extension of `-o`'s file, in lower case: what a command infers its format from.
+pub fn output_extension(output: Option<&Path>) -> Option<String> {
+    Some(output?.extension()?.to_str()?.to_ascii_lowercase())
+}
+
+/// Writes a command's result to `-o`'s file (and says so), or to the terminal, where a
+/// workbook (`binary`) may not go.
+pub fn deliver(output: Option<&Path>, bytes: &[u8], binary: bool) -> miette::Result<()> {
+    match output {
+        Some(path) => {
+            write_output(path, bytes)?;
+            eprintln!("结果已写入 {}", path.display());
+            Ok(())
+        }
+        None if binary => Err(miette::miette!(
+            "XLSX 是二进制文件，不能输出到终端：请用 -o 指定输出文件"
+        )),
+        None => crate::write_stdout(&String::from_utf8_lossy(bytes)),
+    }
+}
+
 /// Reads a UTF-8 text file, with a message naming the file on failure.
 pub fn read_text(path: &Path) -> miette::Result<String> {
     let bytes = std::fs::read(path).map_err(|e| miette::miette!("无法读取文件 {}：{e}", path.display()))?;

@@ -107,22 +107,15 @@ pub fn run(args: TrendArgs) -> miette::Result<ExitCode> {
         None => None,
     };
     let report = trend::compare(years, names.as_ref()).map_err(|e| miette::miette!("{e}"))?;
-    let format = match (args.format, &args.output) {
-        (Some(f), _) => f,
-        (None, Some(path)) => match path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
+    let format = args
+        .format
+        .unwrap_or(match super::output_extension(args.output.as_deref()).as_deref() {
             Some("json") => TrendFormat::Json,
             Some("csv") => TrendFormat::Csv,
             Some("xlsx") => TrendFormat::Xlsx,
             Some("html" | "htm") => TrendFormat::Html,
             _ => TrendFormat::Table,
-        },
-        (None, None) => TrendFormat::Table,
-    };
+        });
     let failed = |e: String| miette::miette!("{e}");
     let bytes = match format {
         TrendFormat::Table => trend::render::render_text(&report).into_bytes(),
@@ -138,17 +131,6 @@ pub fn run(args: TrendArgs) -> miette::Result<ExitCode> {
         TrendFormat::Xlsx => trend::render::render_xlsx(&report).map_err(failed)?,
         TrendFormat::Html => trend::html::report(&report, &jixiao_cli::report_date()).into_bytes(),
     };
-    match &args.output {
-        Some(path) => {
-            super::write_output(path, &bytes)?;
-            eprintln!("结果已写入 {}", path.display());
-        }
-        None if matches!(format, TrendFormat::Xlsx) => {
-            return Err(miette::miette!(
-                "XLSX 是二进制文件，不能输出到终端：请用 -o 指定输出文件"
-            ));
-        }
-        None => crate::write_stdout(&String::from_utf8_lossy(&bytes))?,
-    }
+    super::deliver(args.output.as_deref(), &bytes, matches!(format, TrendFormat::Xlsx))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -79,8 +79,8 @@ pub fn chart(city: &City) -> Chart {
     Chart::new(ID, TITLE, svg.finish(bottom + 24.0))
 }
 
-/// What the marks mean.
-fn legend(svg: &mut Svg, y: f64) {
+/// What the marks of a box plot mean.
+pub(super) fn legend(svg: &mut Svg, y: f64) {
     let mut at = svg.legend(0.0, y, Fill::Solid(BAR_LIGHT), "中间一半单位（上下四分位之间）");
     svg.line((at, y - 9.0), (at, y + 3.0), INK, 3.0, false);
     svg.text(at + 6.0, y, "中位数", LEFT.size(11.0));

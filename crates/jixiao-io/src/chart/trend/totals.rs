@@ -4,7 +4,7 @@
 //! and range written beside it.
 
 use super::super::scale::{value_axis, value_ticks, Linear};
-use super::super::svg::{text_width, Fill, Svg, BAR_LIGHT, INK, LEFT, MUTED, WIDTH};
+use super::super::svg::{Fill, Svg, BAR_LIGHT, INK, LEFT, MUTED, WIDTH};
 use super::super::Chart;
 use super::mark;
 use crate::trend::TrendReport;
@@ -21,13 +21,7 @@ pub fn chart(r: &TrendReport) -> Chart {
         TITLE,
         "按各年度全部已评价单位（有总分和等级的单位）计算，不完整和有错误的单位不计入；方框是中间一半单位（上、下四分位之间），粗竖线是中位数，虚线连接各年度的中位数",
     );
-    let legend = below + 18.0;
-    let mut at = svg.legend(0.0, legend, Fill::Solid(BAR_LIGHT), "中间一半单位");
-    svg.line((at, legend - 9.0), (at, legend + 3.0), INK, 3.0, false);
-    svg.text(at + 6.0, legend, "中位数", LEFT.size(11.0));
-    at += 6.0 + text_width("中位数", 11.0) + 16.0;
-    svg.line((at, legend - 4.0), (at + 16.0, legend - 4.0), INK, 1.2, false);
-    svg.text(at + 21.0, legend, "最低～最高", LEFT.size(11.0));
+    super::super::categories::legend(&mut svg, below + 18.0);
     let (left, right, top) = (LABEL, WIDTH - FIGURE, below + 40.0);
     let bottom = top + ROW * r.years.len() as f64;
     let spreads: Vec<_> = r.years.iter().filter_map(|y| y.totals.as_ref()).collect();
