@@ -78,17 +78,20 @@ pub fn compare(mut years: Vec<YearResults>, names: Option<&NameTable>) -> Result
 
 /// The names the table gives that the year's results do not have.
 fn unknown_names(table: &NameTable, years: &[YearResults]) -> Vec<String> {
+    let names: Vec<std::collections::HashSet<String>> = years
+        .iter()
+        .map(|y| y.units.iter().map(|u| normalise(&u.name)).collect())
+        .collect();
     let mut out = Vec::new();
     for row in &table.rows {
         for (column, name) in row.names.iter().enumerate() {
             let (Some(name), Some(year)) = (name, table.years.get(column)) else {
                 continue;
             };
-            let Some(results) = years.iter().find(|y| y.year == *year) else {
+            let Some(known) = years.iter().position(|y| y.year == *year).map(|i| &names[i]) else {
                 continue;
             };
-            let key = normalise(name);
-            if !results.units.iter().any(|u| normalise(&u.name) == key) {
+            if !known.contains(&normalise(name)) {
                 out.push(format!(
                     "单位更名对照表 {} 第 {} 行：{year} 年度的结果中没有名为「{name}」的单位",
                     table.file, row.line

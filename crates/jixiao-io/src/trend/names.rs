@@ -30,6 +30,8 @@ pub struct NameTable {
     /// The years of the columns, in the file's order.
     pub years: Vec<u32>,
     pub rows: Vec<NameRow>,
+    /// Per column: each name's key and its row, so a unit's row is found at once.
+    index: Vec<HashMap<String, usize>>,
 }
 
 /// One unit's names: one per column of [`NameTable::years`].
@@ -97,11 +99,10 @@ impl NameTable {
         }
         let mut table = NameTable {
             file: file.to_owned(),
+            index: vec![HashMap::new(); years.len()],
             years,
             rows: Vec::new(),
         };
-        // Per column: each name's key and the line it was written on.
-        let mut seen: Vec<HashMap<String, usize>> = vec![HashMap::new(); table.years.len()];
         for (line, cells) in rows {
             if cells.len() > table.years.len() && cells[table.years.len()..].iter().any(|c| !c.is_empty()) {
                 return Err(format!(
@@ -113,10 +114,10 @@ impl NameTable {
                 .collect();
             for (column, name) in names.iter().enumerate() {
                 let Some(name) = name else { continue };
-                if let Some(first) = seen[column].insert(normalise(name), *line) {
+                if let Some(first) = table.index[column].insert(normalise(name), table.rows.len()) {
                     return Err(format!(
-                        "单位更名对照表 {file}：{} 年度的「{name}」写了两次（第 {first} 行和第 {line} 行）",
-                        table.years[column]
+                        "单位更名对照表 {file}：{} 年度的「{name}」写了两次（第 {} 行和第 {line} 行）",
+                        table.years[column], table.rows[first].line
                     ));
                 }
             }
@@ -128,13 +129,7 @@ impl NameTable {
     /// The row (index) giving `name` in `year`, if any.
     pub fn row_of(&self, year: u32, name: &str) -> Option<usize> {
         let column = self.years.iter().position(|y| *y == year)?;
-        let key = normalise(name);
-        self.rows.iter().position(|r| {
-            r.names
-                .get(column)
-                .and_then(Option::as_ref)
-                .is_some_and(|n| normalise(n) == key)
-        })
+        self.index.get(column)?.get(&normalise(name)).copied()
     }
 }
 
