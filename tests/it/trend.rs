@@ -828,6 +828,15 @@ mod api {
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
+    /// `jixiao trend` of the saved results without the name table: its units.
+    fn expected_without_names(dir: &tempfile::TempDir) -> Value {
+        cli_json(
+            dir.path(),
+            &["trend", "2021结果.json", "2022结果.json", "--format", "json"],
+        )["units"]
+            .clone()
+    }
+
     #[test]
     fn the_api_answers_what_jixiao_trend_prints() {
         let saved = Saved::new();
@@ -883,6 +892,49 @@ mod api {
         for c in charts.as_array().unwrap() {
             parse(c["svg"].as_str().unwrap());
         }
+
+        // The workbench's own JSON answer (/api/evaluate) is a saved result too.
+        let evaluated = crate::serve::post_form(
+            server.addr(),
+            "/api/evaluate",
+            &[("rules", "yueyang-2021"), ("format", "json")],
+            &[("units.csv", &std::fs::read(dir.path().join("units.csv")).unwrap())],
+        );
+        assert_eq!(evaluated.status, 200);
+        let r = post(
+            server.addr(),
+            "/api/trend",
+            &[],
+            &[
+                ("result", "评价结果.json", &evaluated.body),
+                ("result", "2022结果.json", &b),
+            ],
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+        let body = r.json();
+        assert_eq!(
+            (body["matched"].as_u64(), body["years"][0]["rules_file"].as_str()),
+            (Some(5), Some("yueyang-2021.jx"))
+        );
+        // The same, but for where the 2021 rows came from (the upload's name, not the path).
+        let sources = |units: &Value| -> Vec<Value> {
+            units
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["years"][0]["source"].clone())
+                .collect()
+        };
+        let mut expected = expected_without_names(&dir);
+        assert_eq!(sources(&expected)[0], "examples/yueyang-2021/units.csv 第 2 行");
+        assert_eq!(sources(&body["units"])[0], "units.csv 第 2 行");
+        let mut units = body["units"].clone();
+        for list in [&mut units, &mut expected] {
+            for u in list.as_array_mut().unwrap() {
+                u["years"][0]["source"] = Value::Null;
+            }
+        }
+        assert_eq!(units, expected);
 
         // Rule sets and data per year: the command line's --eval.
         let csv21 = std::fs::read(dir.path().join("units.csv")).unwrap();

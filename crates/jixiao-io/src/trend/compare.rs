@@ -600,6 +600,19 @@ mod tests {
     }
 
     #[test]
+    fn rule_sets_of_another_title_are_compared_with_a_warning() {
+        let a = year(2021, vec![unit(1, "甲", Ok(Some("85")))]);
+        let mut b = year(2022, vec![unit(1, "甲", Ok(Some("90")))]);
+        b.title = "另一市".into();
+        let r = compare(vec![a, b], None).unwrap();
+        assert_eq!(
+            r.warnings,
+            ["各年度规则的标题不同（2021 年度「测试」，2022 年度「另一市」）：请确认是同一地区、同一类评价的结果"]
+        );
+        assert_eq!(r.title(), "另一市");
+    }
+
+    #[test]
     fn refusals() {
         let one = compare(vec![year(2021, vec![unit(1, "甲", Ok(Some("1")))])], None).unwrap_err();
         assert!(one.contains("至少需要两个年度"), "{one}");
