@@ -13,8 +13,7 @@ use jixiao_io::trend::{self, NameTable, YearResults};
 pub struct TrendArgs {
     /// 各年度保存的评价结果（jixiao eval --format json 或 jsonl 写出的文件），每个文件一个年度
     pub results: Vec<PathBuf>,
-    /// 现场评价一个年度：这一年度的规则文件和数据文件（可以多个、可以是目录）；每个年度写一次，
-    /// 如 --eval rules/2022.jx 2022/单位.csv（写在结果文件之后）
+    /// 现场评价一个年度：这一年度的规则文件和数据文件（可以多个、可以是目录），每个年度写一次，如 --eval rules/2022.jx 2022/单位.csv（写在结果文件之后）
     #[arg(long = "eval", num_args = 2.., value_names = ["规则文件", "数据"], action = ArgAction::Append)]
     pub eval_values: Vec<PathBuf>,
     /// `--eval`'s values, one list per time it is written ([`eval_groups`]): clap's derive
