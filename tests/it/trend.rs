@@ -517,6 +517,11 @@ fn csv_and_workbook_outputs() {
     assert_eq!(row[1], Data::Float(84.85));
     assert_eq!(row[3], Data::Float(90.42));
     assert_eq!(row[5], Data::Float(5.57));
+    // A change shows its sign, as the text does: the workbook has the signed format.
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&xlsx_path).unwrap()).unwrap();
+    let mut styles = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("xl/styles.xml").unwrap(), &mut styles).unwrap();
+    assert!(styles.contains("formatCode=\"+0.00;-0.00;0.00\""), "{styles}");
     assert_eq!(row[8], Data::Float(0.5033));
     let years = book.worksheet_range("各年度").unwrap();
     assert_eq!(years.get((2, 8)), Some(&Data::Float(94.3)));

@@ -492,6 +492,10 @@ fn write_sheet(ws: &mut rust_xlsxwriter::Worksheet, t: &Table, title: &str) -> R
                     if *percent {
                         format.push('%');
                     }
+                    // A change shows its sign, as the text does (`+5.57`).
+                    if t.headers[c].starts_with("变化") {
+                        format = format!("+{format};-{format};{format}");
+                    }
                     match shown {
                         Some(f) => {
                             ws.write_number_with_format(at, c as u16, f, &Format::new().set_num_format(&format))?
