@@ -59,6 +59,17 @@ impl Saved {
     pub fn bytes(&self, year: u32) -> Vec<u8> {
         std::fs::read(self.path(year)).unwrap()
     }
+
+    /// `jixiao trend` of both years (with `extra` arguments) written to `file` here.
+    pub fn write(&self, file: &str, extra: &[&str]) -> PathBuf {
+        let out = self.dir.path().join(file);
+        let (a, b) = (self.arg(2021), self.arg(2022));
+        let mut args = vec!["trend", &a, &b, "-o", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let (code, _, err) = jixiao(&args);
+        assert_eq!(code, 0, "{err}");
+        out
+    }
 }
 
 fn json(args: &[&str]) -> Value {
@@ -477,15 +488,7 @@ fn what_cannot_be_compared_is_refused_in_chinese() {
 fn csv_and_workbook_outputs() {
     use calamine::{Data, Reader, Xlsx};
     let saved = Saved::new();
-    let csv_path = saved.dir.path().join("逐年.csv");
-    let (code, _, err) = jixiao(&[
-        "trend",
-        &saved.arg(2021),
-        &saved.arg(2022),
-        "-o",
-        csv_path.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{err}");
+    let csv_path = saved.write("逐年.csv", &[]);
     let text = std::fs::read_to_string(&csv_path).unwrap();
     let text = text.strip_prefix('\u{feff}').expect("a BOM for Excel");
     let mut lines = text.lines();
@@ -497,15 +500,7 @@ fn csv_and_workbook_outputs() {
         text.contains("市档案馆（虚构）,97.00,优秀,88.24,良好,-8.76,降,,100.00%,68.25%,"),
         "{text}"
     );
-    let xlsx_path = saved.dir.path().join("逐年.xlsx");
-    let (code, _, err) = jixiao(&[
-        "trend",
-        &saved.arg(2021),
-        &saved.arg(2022),
-        "-o",
-        xlsx_path.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{err}");
+    let xlsx_path = saved.write("逐年.xlsx", &[]);
     let mut book: Xlsx<_> = calamine::open_workbook(&xlsx_path).unwrap();
     assert_eq!(book.sheet_names(), ["各单位", "各年度"]);
     let sheet = book.worksheet_range("各单位").unwrap();
@@ -534,17 +529,7 @@ fn csv_and_workbook_outputs() {
 #[test]
 fn the_printed_report() {
     let saved = Saved::new();
-    let html = saved.dir.path().join("逐年.html");
-    let (code, _, err) = jixiao(&[
-        "trend",
-        &saved.arg(2021),
-        &saved.arg(2022),
-        "--names",
-        NAMES,
-        "-o",
-        html.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{err}");
+    let html = saved.write("逐年.html", &["--names", NAMES]);
     let text = crate::read(&html);
     for part in [
         "<h1>逐年对比（2021—2022 年度）</h1>",
