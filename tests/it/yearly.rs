@@ -70,7 +70,11 @@ fn diff_lists_rule_changes_and_units_whose_total_or_grade_changes() {
 fn bundled_rule_tests_pass() {
     let (code, out, err) = jixiao(&["test", "rules/"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains(" passed, 0 failed"), "{out}");
+    // The summary in Chinese, then cargo's closing line for tools that read one.
+    let tail: Vec<&str> = out.lines().rev().take(2).collect();
+    let count = out.lines().filter(|l| l.starts_with("  ✓ ")).count();
+    assert_eq!(tail[1], format!("2 个文件，{count} 个测试：全部通过"), "{out}");
+    assert_eq!(tail[0], format!("test result: ok. {count} passed; 0 failed"), "{out}");
 }
 
 #[test]
@@ -129,6 +133,10 @@ fn a_test_that_sets_an_unknown_field_fails_instead_of_testing_nothing() {
     let (code, out, _) = jixiao(&["test", file.to_str().unwrap()]);
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(code, 1, "{out}");
+    assert!(
+        out.ends_with("1 个文件，2 个测试：1 个通过，1 个失败\ntest result: FAILED. 1 passed; 1 failed\n"),
+        "{out}"
+    );
     assert!(out.contains("✗ 拼错的字段"), "{out}");
     assert!(out.contains("`实有人` 不是规则文件声明的输入"), "{out}");
     assert!(out.contains("✓ 用输入的正式名称设别名填写的值"), "{out}");
