@@ -69,9 +69,17 @@ const STACK_BYTES: usize = 256 * 1024 * 1024;
 fn main() -> ExitCode {
     // Diagnostics wrap at the terminal's width on a terminal; into a pipe or a file they are
     // not wrapped at all, so no line (and no Chinese word) is broken for a program or a log.
+    // They are drawn in Unicode (× ╭─) everywhere, as the documentation shows them: the
+    // messages are Chinese, so whatever shows them shows Unicode (miette would fall back to
+    // ASCII art off a terminal).
     let on_terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let _ = miette::set_hook(Box::new(move |_| {
-        Box::new(miette::MietteHandlerOpts::new().wrap_lines(on_terminal).build())
+        Box::new(
+            miette::MietteHandlerOpts::new()
+                .wrap_lines(on_terminal)
+                .unicode(true)
+                .build(),
+        )
     }));
     let command = cli::usage::localize(<Cli as clap::CommandFactory>::command());
     let cli = match command
