@@ -44,7 +44,7 @@ pub(crate) fn seed_template(model: &Model) -> Template {
     t
 }
 
-fn field_mut<'t>(t: &'t mut Template, key: &str) -> &'t mut Field {
+pub(crate) fn field_mut<'t>(t: &'t mut Template, key: &str) -> &'t mut Field {
     t.sheets
         .iter_mut()
         .filter_map(|s| match &mut s.body {
