@@ -117,9 +117,9 @@ fn help_and_usage_errors_are_in_chinese() {
     let (code, out, err) = jixiao(&["--help"]);
     assert_eq!(code, 0, "{err}");
     for word in [
-        "用法：jixiao",
-        "命令:",
-        "选项:",
+        "用法：jixiao [选项] <命令>",
+        "命令：",
+        "选项：",
         "显示帮助",
         "显示版本",
         "eval",
@@ -133,13 +133,22 @@ fn help_and_usage_errors_are_in_chinese() {
     let (code, out, _) = jixiao(&["eval", "--help"]);
     assert_eq!(code, 0);
     assert!(
-        out.contains("参数:") && out.contains("<RULES>") && out.contains("选项:"),
+        out.contains("用法：jixiao eval [选项] <规则文件> <数据文件>...")
+            && out.contains("参数：")
+            && out.contains("选项："),
         "{out}"
     );
     assert!(
-        out.find("<RULES>") < out.find("<DATA>"),
+        out.find("  <规则文件>\n") < out.find("  <数据文件>...\n"),
         "positional arguments keep their order:\n{out}"
     );
+    // Possible values with their meaning (long help) and defaults, in Chinese.
+    assert!(
+        out.contains("可以取：\n") && out.contains("  xlsx   Excel 工作簿"),
+        "{out}"
+    );
+    let (_, out, _) = jixiao(&["check", "-h"]);
+    assert!(out.contains("（可以取：text、json；默认：text）"), "{out}");
     // Usage errors: Chinese, with clap's suggestion, exit 2.
     for (args, expect) in [
         (vec!["evl"], "没有 `evl` 这个命令；是否指 `eval`？"),
@@ -149,9 +158,9 @@ fn help_and_usage_errors_are_in_chinese() {
         ),
         (
             vec!["check", "--format", "xml", RULES],
-            "`xml` 不是 --format <FORMAT> 可以取的值；可以取：text、json",
+            "`xml` 不是 --format <格式> 可以取的值；可以取：text、json",
         ),
-        (vec!["eval"], "缺少参数：<RULES>、<DATA>..."),
+        (vec!["eval"], "缺少参数：<规则文件>、<数据文件>..."),
         (vec![], "缺少命令"),
     ] {
         let (code, _, err) = jixiao(&args);
@@ -159,6 +168,49 @@ fn help_and_usage_errors_are_in_chinese() {
         assert!(err.starts_with("错误："), "{args:?}: {err}");
         assert!(err.contains(expect), "{args:?}: {err}");
         assert!(!err.contains("error:") && !err.contains("tip:"), "{args:?}: {err}");
+    }
+}
+
+/// Every command's help, short (`-h`) and long (`--help`): none of clap's English words or
+/// English placeholders (`[OPTIONS]`, `<RULES>`, `Possible values:`, `[default: …]`).
+#[test]
+fn every_help_is_chinese() {
+    let (_, top, _) = jixiao(&["--help"]);
+    let commands: Vec<String> = top
+        .lines()
+        .skip_while(|l| *l != "命令：")
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .collect();
+    assert!(commands.len() >= 12, "{top}");
+    for command in &commands {
+        for flag in ["-h", "--help"] {
+            let (code, out, err) = jixiao(&[command, flag]);
+            assert_eq!(code, 0, "{command} {flag}: {err}");
+            assert!(
+                out.contains("用法：jixiao ") && out.contains("选项："),
+                "{command} {flag}:\n{out}"
+            );
+            for english in [
+                "Usage",
+                "Options",
+                "Arguments",
+                "[OPTIONS]",
+                "Possible values",
+                "possible values",
+                "[default:",
+                "[env:",
+            ] {
+                assert!(!out.contains(english), "{command} {flag}: `{english}` in\n{out}");
+            }
+            // Placeholders are Chinese, or N for a number and MiB for a size.
+            for word in out.split(['<', '[']).skip(1) {
+                let name = word.split(['>', ']']).next().unwrap_or_default();
+                let english = !name.is_empty() && name.chars().all(|c| c.is_ascii_uppercase() || c == '_');
+                assert!(!english || name == "N", "{command} {flag}: <{name}> in\n{out}");
+            }
+        }
     }
 }
 

@@ -58,7 +58,8 @@ enum Command {
 
 #[derive(clap::Args)]
 struct CompletionsArgs {
-    /// 哪种命令行：bash、zsh、fish、powershell、elvish
+    /// 哪种命令行
+    #[arg(value_name = "命令行")]
     shell: clap_complete::Shell,
 }
 

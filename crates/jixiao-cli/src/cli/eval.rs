@@ -16,19 +16,20 @@ use jixiao_io::batch::{self, BatchError, Destination, OutputFormat};
 #[derive(Args)]
 pub struct EvalArgs {
     /// 规则文件 (.jx)
+    #[arg(value_name = "规则文件")]
     pub rules: PathBuf,
     /// 单位数据文件，可以给多个（按顺序合并）：.toml / .json 每个文件一个单位；
     /// .csv（UTF-8 或 GBK）、.xlsx / .xls / .ods 每行一个单位
-    #[arg(required = true)]
+    #[arg(required = true, value_name = "数据文件")]
     pub data: Vec<PathBuf>,
     /// 输出格式（不指定时按 -o 文件的扩展名推断，否则为 table）
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, value_name = "格式")]
     pub format: Option<Format>,
     /// 输出文件（先写入同一目录下的临时文件，成功后才改名为此文件）
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    #[arg(short = 'o', long = "output", value_name = "文件")]
     pub output: Option<PathBuf>,
     /// 读取工作簿中的哪个工作表（默认第一个未隐藏的工作表）
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "工作表")]
     pub sheet: Option<String>,
     /// 并行评价的线程数（默认为 CPU 核数）；输出顺序总与输入相同
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]

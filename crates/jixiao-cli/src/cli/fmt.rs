@@ -8,7 +8,7 @@ use clap::Args;
 #[derive(Args)]
 pub struct FmtArgs {
     /// 规则文件 (.jx) 或目录
-    #[arg(required = true)]
+    #[arg(required = true, value_name = "规则文件")]
     pub paths: Vec<PathBuf>,
     /// 只检查，不修改；有文件需要格式化时返回非零
     #[arg(long)]

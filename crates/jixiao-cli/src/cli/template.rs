@@ -13,19 +13,20 @@ use jixiao_io::template::{self, Body, FormRole};
 #[derive(Args)]
 pub struct TemplateArgs {
     /// 规则文件 (.jx)
+    #[arg(value_name = "规则文件")]
     pub rules: PathBuf,
     /// 输出文件：.xlsx（填报工作簿）或 .toml（单个单位的数据文件骨架）
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    #[arg(short = 'o', long = "output", value_name = "文件")]
     pub output: Option<PathBuf>,
     /// 格式（不指定时按 -o 文件的扩展名推断，默认 xlsx）
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, value_name = "格式")]
     pub format: Option<TemplateFormat>,
     /// 每张目标清单表预留的行数
     #[arg(long, value_name = "N", default_value_t = template::DEFAULT_LIST_ROWS as u16,
           value_parser = clap::value_parser!(u16).range(1..=2000))]
     pub rows: u16,
     /// 用一个单位已有的数据（.toml 或 .json）预填模板，例如上年的数据或财政局已掌握的数
-    #[arg(long, value_name = "DATA")]
+    #[arg(long, value_name = "数据文件")]
     pub fill: Option<PathBuf>,
 }
 

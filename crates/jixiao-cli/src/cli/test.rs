@@ -8,6 +8,7 @@ use clap::Args;
 #[derive(Args)]
 pub struct TestArgs {
     /// 规则文件或目录（默认 rules/）
+    #[arg(value_name = "路径")]
     pub paths: Vec<PathBuf>,
     /// 列出各评分分支、分档和等级是否有测试用例覆盖，并指出没有覆盖的
     #[arg(long)]

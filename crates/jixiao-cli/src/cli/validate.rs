@@ -16,18 +16,19 @@ use jixiao_io::template::Filler;
 #[derive(Args)]
 pub struct ValidateArgs {
     /// 规则文件 (.jx)
+    #[arg(value_name = "规则文件")]
     pub rules: PathBuf,
     /// 交回的填报模板（.xlsx），或存放它们的目录；也可以是 CSV、Excel 表、TOML/JSON 数据文件
-    #[arg(required = true)]
+    #[arg(required = true, value_name = "数据文件")]
     pub data: Vec<PathBuf>,
     /// 输出格式（不指定时按 -o 文件的扩展名推断，否则为 table）
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, value_name = "格式")]
     pub format: Option<ValidateFormat>,
     /// 把问题清单写入文件（.xlsx、.csv 或 .txt）
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    #[arg(short = 'o', long = "output", value_name = "文件")]
     pub output: Option<PathBuf>,
     /// 读取普通工作簿（不是填报模板）中的哪个工作表（默认第一个未隐藏的工作表）
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "工作表")]
     pub sheet: Option<String>,
 }
 
