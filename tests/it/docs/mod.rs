@@ -61,10 +61,9 @@ const KINDS: [&str; 14] = [
     "接口",
 ];
 
-/// Blocks whose commands are not run (a server that keeps running, placeholders for a
-/// reader's own files, measurements) and rule text not checked: few, each with a reason.
-const MOST_NOT_RUN: usize = 12;
-const MOST_UNCHECKED: usize = 3;
+/// Blocks whose commands are not run (a server that keeps running, measurements on generated
+/// data) and rule text not checked, together: few, each with a reason.
+const MOST_SKIPPED: usize = 7;
 
 fn report(what: &str, failures: &[String]) {
     assert!(
@@ -105,16 +104,18 @@ fn documented_commands_print_what_the_documents_show() {
     for doc in markdown::all() {
         commands::check(&doc, &markdown::blocks(&doc), &mut outcome);
     }
-    report(
-        "documented commands do not do what the documents say",
-        &outcome.failures,
-    );
+    report("documented commands do not do what the documents say", &outcome.failures);
     assert!(outcome.ran > 40, "only {} commands ran", outcome.ran);
+    let mut rules = rules::Outcome::default();
+    for doc in markdown::all() {
+        rules::check(&doc, &markdown::blocks(&doc), &mut rules);
+    }
+    let skipped = [outcome.not_run, rules.unchecked].concat();
     assert!(
-        outcome.not_run.len() <= MOST_NOT_RUN,
-        "{} command blocks not run:\n{}",
-        outcome.not_run.len(),
-        outcome.not_run.join("\n")
+        skipped.len() <= MOST_SKIPPED,
+        "{} blocks not run or not checked:\n{}",
+        skipped.len(),
+        skipped.join("\n")
     );
 }
 
@@ -126,12 +127,6 @@ fn documented_rule_text_checks() {
     }
     report("documented rule examples are wrong", &outcome.failures);
     assert!(outcome.counts.iter().all(|&n| n > 0), "{:?}", outcome.counts);
-    assert!(
-        outcome.unchecked.len() <= MOST_UNCHECKED,
-        "{} rule blocks not checked:\n{}",
-        outcome.unchecked.len(),
-        outcome.unchecked.join("\n")
-    );
 }
 
 #[test]
