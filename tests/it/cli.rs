@@ -240,3 +240,96 @@ fn diagnostics_are_not_wrapped_into_a_pipe() {
     );
     assert!(line.chars().count() > 80, "{line}");
 }
+
+/// Every command that meets a file it cannot read or write says so in Chinese with the path,
+/// never the system's English (`No such file or directory (os error 2)`).
+#[test]
+fn file_errors_are_chinese_with_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    std::fs::write(tmp("child.jx"), "基于 \"没有的.jx\"\n年度 2022\n").unwrap();
+    let missing_dir = tmp("没有的目录/结果.csv");
+    let cases: Vec<(Vec<String>, &str, &str)> = vec![
+        (vec!["check".into(), "没有的.jx".into()], "没有的.jx", "不存在"),
+        (vec!["fmt".into(), "没有的.jx".into()], "没有的.jx", "不存在"),
+        (vec!["test".into(), "没有的.jx".into()], "没有的.jx", "不存在"),
+        (vec!["show".into(), "rules".into()], "rules", "是一个目录"),
+        (
+            vec!["eval".into(), RULES.into(), "没有的.toml".into()],
+            "没有的.toml",
+            "不存在",
+        ),
+        (
+            vec![
+                "eval".into(),
+                RULES.into(),
+                SEED.into(),
+                "-o".into(),
+                missing_dir.clone(),
+            ],
+            "没有的目录",
+            "不存在",
+        ),
+        (
+            vec!["diff".into(), "没有的.jx".into(), RULES.into()],
+            "没有的.jx",
+            "不存在",
+        ),
+        (
+            vec![
+                "template".into(),
+                RULES.into(),
+                "--fill".into(),
+                "没有的.toml".into(),
+                "-o".into(),
+                tmp("t.xlsx"),
+            ],
+            "没有的.toml",
+            "不存在",
+        ),
+        (
+            vec!["validate".into(), RULES.into(), "没有的目录/".into()],
+            "没有的目录",
+            "不存在",
+        ),
+        (vec!["check".into(), tmp("child.jx")], "没有的.jx", "不存在"),
+        (
+            vec![
+                "serve".into(),
+                "--rules".into(),
+                "没有的目录".into(),
+                "--addr".into(),
+                "127.0.0.1:0".into(),
+            ],
+            "没有的目录",
+            "不存在",
+        ),
+    ];
+    for (args, path, reason) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, out, err) = jixiao(&args);
+        let printed = format!("{out}{err}");
+        assert_ne!(code, 0, "{args:?}: {printed}");
+        assert!(
+            printed.contains(path) && printed.contains(reason),
+            "{args:?}: {printed}"
+        );
+        for english in ["os error", "No such file", "Is a directory", "Permission denied"] {
+            assert!(!printed.contains(english), "{args:?}: {printed}");
+        }
+    }
+    // A file the user may not read (as root every file is readable: nothing to test then).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let locked = tmp("锁住的.toml");
+        std::fs::write(&locked, "\"单位名称\" = \"某单位\"\n").unwrap();
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+        if std::fs::read(&locked).is_err() {
+            let (code, _, err) = jixiao(&["eval", RULES, &locked]);
+            assert_eq!(code, 1, "{err}");
+            assert!(err.contains("锁住的.toml") && err.contains("没有权限"), "{err}");
+            assert!(!err.contains("os error"), "{err}");
+        }
+    }
+}

@@ -51,7 +51,7 @@ pub fn loader(from: &str, base: &str) -> Result<(String, String), String> {
     // in crates/jixiao-cli.
     std::fs::read_to_string(root().join(&path))
         .map(|t| (path.display().to_string(), t))
-        .map_err(|e| e.to_string())
+        .map_err(|e| jixiao::diagnostics::io_message(&e))
 }
 
 /// Compiles rule text or panics with the rendered diagnostic.

@@ -4,11 +4,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use miette::{IntoDiagnostic, Report};
+use miette::Report;
 
 mod cli;
 
-use jixiao::diagnostics::LoadError;
+use jixiao::diagnostics::{io_message, LoadError};
 
 #[derive(Parser)]
 #[command(name = "jixiao", version, about = "绩效：部门整体支出绩效评价规则引擎")]
@@ -141,7 +141,9 @@ fn write_stdout(text: &str) -> miette::Result<()> {
     check_stdout()?;
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).into_diagnostic(),
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(miette::miette!("写出结果失败：{}", io_message(&e)))
+        }
         _ => Ok(()),
     }
 }
@@ -180,9 +182,8 @@ fn check_stdout() -> miette::Result<()> {
 /// Reads a UTF-8 file the run uses as input (so no `-o` may replace it).
 fn read(path: &PathBuf) -> miette::Result<String> {
     cli::note_input(path);
-    let bytes = std::fs::read(path)
-        .into_diagnostic()
-        .map_err(|e| e.wrap_err(format!("无法读取文件 {}", path.display())))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| miette::miette!("无法读取文件 {}：{}", path.display(), io_message(&e)))?;
     String::from_utf8(bytes).map_err(|e| {
         miette::miette!(
             "文件 {} 不是 UTF-8 编码（第 {} 个字节处无效）",

@@ -72,7 +72,13 @@ fn expand(paths: &[PathBuf]) -> miette::Result<Vec<PathBuf>> {
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> miette::Result<()> {
-    let entries = std::fs::read_dir(dir).map_err(|e| miette::miette!("无法读取目录 {}：{e}", dir.display()))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        miette::miette!(
+            "无法读取目录 {}：{}",
+            dir.display(),
+            jixiao::diagnostics::io_message(&e)
+        )
+    })?;
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
     for p in paths {

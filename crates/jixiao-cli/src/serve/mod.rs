@@ -30,6 +30,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use jixiao::diagnostics::io_message;
+
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -645,7 +647,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .max_blocking_threads(64)
         .thread_name("jixiao-serve")
         .build()
-        .map_err(|e| format!("无法启动服务线程：{e}"))
+        .map_err(|e| format!("无法启动服务线程：{}", io_message(&e)))
 }
 
 async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, String> {
@@ -653,7 +655,7 @@ async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, String> {
         if e.kind() == std::io::ErrorKind::AddrInUse {
             format!("地址 {addr} 已被占用：请换一个端口，例如 --addr 127.0.0.1:8081")
         } else {
-            format!("无法在 {addr} 上监听：{e}")
+            format!("无法在 {addr} 上监听：{}", io_message(&e))
         }
     })
 }
@@ -666,14 +668,14 @@ pub fn run(config: Config, addr: SocketAddr, ready: impl FnOnce(SocketAddr)) -> 
     runtime()?.block_on(async move {
         tokio::spawn(release_memory_when_idle(state));
         let listener = bind(addr).await?;
-        let local = listener.local_addr().map_err(|e| e.to_string())?;
+        let local = listener.local_addr().map_err(|e| io_message(&e))?;
         ready(local);
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await
-            .map_err(|e| format!("服务出错：{e}"))
+            .map_err(|e| format!("服务出错：{}", io_message(&e)))
     })
 }
 
@@ -722,7 +724,7 @@ pub fn start(config: Config, addr: SocketAddr) -> Result<Server, String> {
     let (app, state) = app(config)?;
     let rt = runtime()?;
     let listener = rt.block_on(bind(addr))?;
-    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    let local = listener.local_addr().map_err(|e| io_message(&e))?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::Builder::new()
         .name("jixiao-serve".into())
@@ -737,7 +739,7 @@ pub fn start(config: Config, addr: SocketAddr) -> Result<Server, String> {
                 trimmer.abort();
             });
         })
-        .map_err(|e| format!("无法启动服务线程：{e}"))?;
+        .map_err(|e| format!("无法启动服务线程：{}", io_message(&e)))?;
     Ok(Server {
         addr: local,
         stop: Some(stop),

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use jixiao::diagnostics::{render_plain, LoadError};
+use jixiao::diagnostics::{io_message, render_plain, LoadError};
 use jixiao::report::DiagnosticRecord;
 
 /// Rule-file nesting is bounded by the parser, but checking a deep file still recurses:
@@ -101,9 +101,15 @@ impl RuleStore {
     /// The directory must exist; it is read again on every listing (files may be added
     /// or edited while the server runs).
     pub fn new(dir: &Path) -> Result<RuleStore, String> {
+        if !dir.exists() {
+            return Err(format!(
+                "规则目录 {} 不存在：用 --rules 指定规则文件所在的目录",
+                dir.display()
+            ));
+        }
         let canonical = dir
             .canonicalize()
-            .map_err(|e| format!("无法打开规则目录 {}：{e}", dir.display()))?;
+            .map_err(|e| format!("无法打开规则目录 {}：{}", dir.display(), io_message(&e)))?;
         if !canonical.is_dir() {
             return Err(format!("规则目录 {} 不是目录", dir.display()));
         }
@@ -119,7 +125,8 @@ impl RuleStore {
 
     /// The `.jx` files directly in the directory, sorted by id.
     pub fn list(&self) -> Result<Vec<RuleFile>, String> {
-        let entries = std::fs::read_dir(&self.dir).map_err(|e| format!("无法读取规则目录：{e}"))?;
+        let entries = std::fs::read_dir(&self.dir)
+            .map_err(|e| format!("无法读取规则目录 {}：{}", self.dir.display(), io_message(&e)))?;
         let mut out = Vec::new();
         for entry in entries.flatten() {
             let path = entry.path();
@@ -209,8 +216,8 @@ type Built = (Loaded, Vec<(PathBuf, String)>);
 /// Reads and compiles one rule file; `基于` bases are read from the same directory.
 fn build(dir: &Path, rule: &RuleFile) -> Result<Built, LookupError> {
     let path = dir.join(&rule.file);
-    let bytes =
-        std::fs::read(&path).map_err(|e| LookupError::Unreadable(format!("无法读取规则文件 {}：{e}", rule.file)))?;
+    let bytes = std::fs::read(&path)
+        .map_err(|e| LookupError::Unreadable(format!("无法读取规则文件 {}：{}", rule.file, io_message(&e))))?;
     let sha256 = jixiao::sha256_hex(&bytes);
     let text = String::from_utf8(bytes).map_err(|e| {
         LookupError::Unreadable(format!(
@@ -225,7 +232,7 @@ fn build(dir: &Path, rule: &RuleFile) -> Result<Built, LookupError> {
         // Named as the command line names it when run in the rule directory.
         let name = Path::new(from).parent().unwrap_or(Path::new("")).join(base);
         let full = inside(dir, &name)?;
-        let bytes = std::fs::read(&full).map_err(|e| e.to_string())?;
+        let bytes = std::fs::read(&full).map_err(|e| io_message(&e))?;
         read.borrow_mut().push((full, jixiao::sha256_hex(&bytes)));
         let text = String::from_utf8(bytes).map_err(|_| "文件不是 UTF-8 编码".to_owned())?;
         let shown = name.display().to_string();
@@ -284,7 +291,7 @@ fn inside(dir: &Path, name: &Path) -> Result<PathBuf, String> {
     let full = dir
         .join(name)
         .canonicalize()
-        .map_err(|e| format!("{}：{e}", name.display()))?;
+        .map_err(|e| format!("{}：{}", name.display(), io_message(&e)))?;
     if !full.starts_with(dir) {
         return Err(outside());
     }

@@ -439,7 +439,7 @@ impl std::fmt::Display for BatchError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             BatchError::Input(e) => write!(f, "{e}"),
-            BatchError::Output(e) => write!(f, "写出结果失败：{e}"),
+            BatchError::Output(e) => write!(f, "写出结果失败：{}", jixiao::diagnostics::io_message(e)),
             BatchError::Format(m) => f.write_str(m),
         }
     }

@@ -145,6 +145,12 @@ impl Destination {
             let mode = std::fs::metadata(path).map_or(0o666, |m| m.permissions().mode() & 0o7777);
             builder.permissions(std::fs::Permissions::from_mode(mode));
         }
+        if !dir.exists() {
+            return Err(format!(
+                "输出目录 {} 不存在：请先建立这个目录，或换一个输出位置",
+                dir.display()
+            ));
+        }
         let temp = builder.tempfile_in(&dir).map_err(|e| {
             format!(
                 "无法在目录 {} 中创建输出文件：{}",
@@ -170,14 +176,16 @@ impl Destination {
     pub fn commit(self) -> Result<(), String> {
         match self {
             Destination::Stdout(mut w) => match w.flush() {
-                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(format!("写出结果失败：{e}")),
+                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                    Err(format!("写出结果失败：{}", super::input::io_message(&e)))
+                }
                 _ => Ok(()),
             },
             Destination::File { path, temp } => {
                 let temp_path = temp.get_ref().path().to_path_buf();
                 let done = temp
                     .into_inner()
-                    .map_err(|e| format!("写出 {} 失败：{}", path.display(), e.error()))
+                    .map_err(|e| format!("写出 {} 失败：{}", path.display(), super::input::io_message(e.error())))
                     .and_then(|temp| {
                         temp.persist(&path)
                             .map(|_| ())

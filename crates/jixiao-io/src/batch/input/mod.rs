@@ -380,12 +380,13 @@ pub fn open_path(model: &Model, path: &Path, sheet: Option<&str>) -> Result<Open
 /// are figures not reported, not errors ([`plan()`]).
 pub fn open_path_with(model: &Model, path: &Path, sheet: Option<&str>, partial: bool) -> Result<Opened, FileError> {
     let name = path.display().to_string();
+    // A missing file is missing, whatever its name says about its format.
+    let file = std::fs::File::open(path).map_err(|e| FileError(format!("无法读取文件 {name}：{}", io_message(&e))))?;
     let format = InputFormat::from_path(&name).ok_or_else(|| {
         FileError(format!(
             "无法识别数据文件 {name} 的格式：应为 .toml、.json、.csv、.xlsx、.xls 或 .ods"
         ))
     })?;
-    let file = std::fs::File::open(path).map_err(|e| FileError(format!("无法读取文件 {name}：{}", io_message(&e))))?;
     match format {
         InputFormat::Csv => open_csv_with(model, &name, io::BufReader::new(file), partial),
         InputFormat::Workbook => {
