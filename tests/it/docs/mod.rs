@@ -104,7 +104,10 @@ fn documented_commands_print_what_the_documents_show() {
     for doc in markdown::all() {
         commands::check(&doc, &markdown::blocks(&doc), &mut outcome);
     }
-    report("documented commands do not do what the documents say", &outcome.failures);
+    report(
+        "documented commands do not do what the documents say",
+        &outcome.failures,
+    );
     assert!(outcome.ran > 40, "only {} commands ran", outcome.ran);
     let mut rules = rules::Outcome::default();
     for doc in markdown::all() {
