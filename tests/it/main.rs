@@ -26,6 +26,7 @@ mod serve_edit;
 mod syntax;
 mod template;
 mod undefined;
+mod validate;
 mod workbooks;
 mod workload;
 mod yearly;

@@ -83,7 +83,12 @@ pub fn process(model: &Model, row: RawRow, number: usize, explain: bool, partial
         };
     };
     // Reports name the row as their data file (`units.csv 第 3 行`) and the file's hash.
-    let bound = data::bind_with(model, &raw, &origin.label(), data::BindOptions { partial }).map(|mut record| {
+    // Cells are told what to type in them; a TOML/JSON document keeps its own syntax.
+    let bind = match origin.file.kind {
+        FileKind::Document => data::bind_with,
+        FileKind::Csv | FileKind::Sheet { .. } | FileKind::Template => data::bind_cells,
+    };
+    let bound = bind(model, &raw, &origin.label(), data::BindOptions { partial }).map(|mut record| {
         record.source_sha256 = origin.file.sha256.clone();
         record
     });
@@ -157,18 +162,33 @@ pub fn describe_problems(origin: &Origin, problems: &[DataProblem]) -> String {
 }
 
 fn describe_problem(origin: &Origin, p: &DataProblem) -> String {
-    let value = p
-        .value
-        .as_deref()
-        .map(|v| format!("（值 `{}`）", short(v)))
-        .unwrap_or_default();
+    if origin.file.kind == FileKind::Template {
+        // The template reader placed it: `基础数据!E8「编制人数」` is its field.
+        let value = p
+            .value
+            .as_deref()
+            .map(|v| format!("（值 {}）", short(v)))
+            .unwrap_or_default();
+        return format!("{}{value}：{}", p.field, p.message);
+    }
     if origin.file.kind == FileKind::Document {
+        let value = p
+            .value
+            .as_deref()
+            .map(|v| format!("（值 `{}`）", short(v)))
+            .unwrap_or_default();
         let at = p
             .location
             .map(|(l, c)| format!("第 {l} 行第 {c} 列 "))
             .unwrap_or_default();
         return format!("{at}`{}`{value}：{}", p.field, p.message);
     }
+    // A cell: its content as the spreadsheet shows it, no file syntax around it.
+    let value = p
+        .value
+        .as_deref()
+        .map(|v| format!("（值 {}）", short(v)))
+        .unwrap_or_default();
     let column = match p.location {
         Some((_, col)) => Some(col.saturating_sub(1)),
         None => origin.file.column_of(&p.field),
@@ -183,7 +203,7 @@ fn describe_problem(origin: &Origin, p: &DataProblem) -> String {
     let field = if p.field == header || p.field.starts_with("第 ") {
         String::new()
     } else {
-        format!(" `{}`", p.field)
+        format!("「{}」", p.field)
     };
     format!("{place}{field}{value}：{}", p.message)
 }

@@ -725,14 +725,27 @@ struct BatchHead<'a> {
     rules: RulesRef<'a>,
 }
 
-/// The rule set a batch was evaluated with (the file's name, never the machine's path).
+/// The rule set a batch was evaluated with (the file's name, never the machine's path);
+/// also the `rules` of `jixiao validate --format json`.
 #[derive(Serialize)]
-struct RulesRef<'a> {
+pub struct RulesRef<'a> {
     file: String,
     title: &'a str,
     year: u32,
     issuer: &'a str,
     sha256: &'a str,
+}
+
+impl<'a> RulesRef<'a> {
+    pub fn of(model: &'a Model) -> RulesRef<'a> {
+        RulesRef {
+            file: file_name(&model.source.name),
+            title: &model.title,
+            year: model.year,
+            issuer: &model.issuer,
+            sha256: &model.sha256,
+        }
+    }
 }
 
 fn file_name(path: &str) -> String {
@@ -755,13 +768,7 @@ impl Writer for JsonWriter {
         let model = layout.model;
         let head = BatchHead {
             version: jixiao::JSON_VERSION,
-            rules: RulesRef {
-                file: file_name(&model.source.name),
-                title: &model.title,
-                year: model.year,
-                issuer: &model.issuer,
-                sha256: &model.sha256,
-            },
+            rules: RulesRef::of(model),
         };
         let head = serde_json::to_string_pretty(&head).map_err(|e| BatchError::Format(e.to_string()))?;
         // The head's closing brace gives way to the streamed `units`.

@@ -56,6 +56,9 @@ pub enum FileKind {
     Sheet { name: String },
     /// A TOML or JSON document holding one unit.
     Document,
+    /// A returned fill-in template (`jixiao template`): one unit, its problems placed at the
+    /// cells of its sheets by the template reader.
+    Template,
 }
 
 /// One input file as rows refer to it.
@@ -75,10 +78,10 @@ pub struct FileInfo {
 }
 
 impl FileInfo {
-    fn document(name: &str, sha256: String) -> FileInfo {
+    fn document(name: &str, kind: FileKind, sha256: String) -> FileInfo {
         FileInfo {
             name: name.to_owned(),
-            kind: FileKind::Document,
+            kind,
             headers: Vec::new(),
             first_col: 0,
             sha256,
@@ -119,7 +122,7 @@ impl Origin {
             FileKind::Csv if self.line != self.row => format!("第 {} 行（文本第 {} 行）", self.row, self.line),
             FileKind::Csv => format!("第 {} 行", self.row),
             FileKind::Sheet { name } => format!("工作表「{name}」第 {} 行", self.row),
-            FileKind::Document => String::new(),
+            FileKind::Document | FileKind::Template => String::new(),
         }
     }
 
@@ -162,7 +165,7 @@ impl Origin {
                     format!("{a1}「{header}」")
                 }
             }
-            FileKind::Document => format!("「{header}」"),
+            FileKind::Document | FileKind::Template => format!("「{header}」"),
         }
     }
 }
