@@ -229,3 +229,72 @@ fn toml_input_keeps_toml_syntax() {
     let f = found.iter().find(|f| f[5] == "满意度").expect("满意度");
     assert!(f[7].contains("\"95%\""), "{f:?}");
 }
+
+/// `validate --format json`: every finding with its unit, sheet, cell, row and column,
+/// field, value, message, severity and who fixes it; the file's own apart from the units.
+#[test]
+fn findings_as_json_follow_the_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = model();
+    let mut t = seed_template(&model);
+    field_mut(&mut t, "编制人数").value = Some(FillValue::Text("174人".into()));
+    field_mut(&mut t, "评审.社会效益").value = None;
+    let filled = dir.path().join("甲单位.xlsx");
+    std::fs::write(&filled, template::xlsx::write(&t).unwrap()).unwrap();
+    let mut rows = unit_rows();
+    rows[0].push("备注".into());
+    for row in rows.iter_mut().skip(1) {
+        row.push(String::new());
+    }
+    set(&mut rows, 3, "政府采购执行率", "91.3");
+    let csv = dir.path().join("各单位.csv");
+    plain_csv(&csv, &rows);
+    let toml = dir.path().join("乙.toml");
+    let seed = crate::read(&crate::root().join("examples/yueyang-2021/chengguan-zhifa.toml"));
+    std::fs::write(&toml, seed.replacen("\"实有人数\" = 138", "\"实有人数\" = \"很多\"", 1)).unwrap();
+    let broken = dir.path().join("坏.xlsx");
+    std::fs::write(&broken, b"PK\x03\x04 not really a workbook").unwrap();
+
+    let paths = [&filled, &csv, &toml, &broken];
+    let mut args = vec!["validate", RULES, "--format", "json"];
+    args.extend(paths.iter().map(|p| p.to_str().unwrap()));
+    let (code, out, err) = jixiao(&args);
+    assert_eq!(code, 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}\n{out}"));
+    crate::contract::assert_valid(&crate::contract::validate_validator(), "validate --format json", &v);
+    assert_eq!(v["version"], jixiao::JSON_VERSION);
+    assert_eq!(v["rules"]["file"], "yueyang-2021.jx");
+    let units = unit_rows().len() - 1;
+    // The template, the CSV's rows and the TOML file; neither the CSV's hint nor the
+    // broken file is a unit.
+    assert_eq!(v["summary"]["units"], 1 + units + 1, "{}", v["summary"]);
+    assert_eq!(v["summary"]["files_unreadable"], 1);
+    assert_eq!(v["units"].as_array().unwrap().len(), 1 + units + 1);
+    assert_eq!(v["units"][2]["source"], format!("{} 第 3 行（文本第 8 行）", csv.display()));
+    let findings = v["findings"].as_array().unwrap();
+    let find = |field: &str| {
+        findings
+            .iter()
+            .find(|f| f["field"] == field)
+            .unwrap_or_else(|| panic!("{field}: {findings:#?}"))
+    };
+    let staff = find("编制人数");
+    assert_eq!(
+        (&staff["sheet"], &staff["cell"], &staff["row"], &staff["column"]),
+        (&"基础数据".into(), &"E8".into(), &8.into(), &"E".into())
+    );
+    assert_eq!((&staff["value"], &staff["severity"], &staff["filler"]), (&"174人".into(), &"错误".into(), &"单位".into()));
+    assert_eq!(staff["unit"], "岳阳市城市管理综合执法支队");
+    assert_eq!(find("社会效益")["filler"], "财政局评审人员");
+    let rate = find("政府采购执行率");
+    assert_eq!((&rate["row"], &rate["column"], &rate["sheet"]), (&4.into(), &"BA".into(), &serde_json::Value::Null));
+    let count = find("实有人数");
+    assert!(count["row"].as_u64().is_some() && count["sheet"].is_null(), "{count}");
+    let hint = findings
+        .iter()
+        .find(|f| f["severity"] == "提示")
+        .expect("the column's hint");
+    assert_eq!((&hint["unit"], &hint["row"]), (&"".into(), &serde_json::Value::Null));
+    assert!(hint["message"].as_str().unwrap().contains("「备注」"), "{hint}");
+    assert!(findings.iter().any(|f| f["file"] == broken.to_str().unwrap()), "{findings:#?}");
+}
