@@ -17,6 +17,7 @@ mod limits;
 mod lsp;
 mod not_applicable;
 mod output_safety;
+mod pipes;
 mod props;
 mod seed;
 #[cfg(feature = "serve")]

@@ -3,6 +3,8 @@
 //! it — without evaluating anything. A table on the terminal, or `-o 问题.xlsx` / `.csv`.
 
 use std::path::{Path, PathBuf};
+
+use super::data::Source;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
@@ -17,13 +19,17 @@ use jixiao_io::template::Filler;
 pub struct ValidateArgs {
     /// 规则文件 (.jx)
     pub rules: PathBuf,
-    /// 交回的填报模板（.xlsx），或存放它们的目录；也可以是 CSV、Excel 表、TOML/JSON 数据文件
+    /// 交回的填报模板（.xlsx），或存放它们的目录；也可以是 CSV、Excel 表、TOML/JSON 数据文件；
+    /// - 表示从标准输入读取
     #[arg(required = true)]
     pub data: Vec<PathBuf>,
+    /// 数据的格式（标准输入的格式无法由内容判断时用；也可覆盖文件的扩展名）
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub data_format: Option<super::data::DataFormatArg>,
     /// 输出格式（不指定时按 -o 文件的扩展名推断，否则为 table）
     #[arg(long, value_enum)]
     pub format: Option<ValidateFormat>,
-    /// 把问题清单写入文件（.xlsx、.csv、.json 或 .txt）
+    /// 把问题清单写入文件（.xlsx、.csv、.json 或 .txt）；- 表示标准输出
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// 读取普通工作簿（不是填报模板）中的哪个工作表（默认第一个未隐藏的工作表）
@@ -47,7 +53,7 @@ pub enum ValidateFormat {
 /// hidden files skipped); files named on the command line are kept as given.
 pub fn data_files(paths: &[PathBuf]) -> miette::Result<Vec<PathBuf>> {
     let out = expand(paths)?;
-    for path in &out {
+    for path in out.iter().filter(|p| !super::data::is_dash(p)) {
         super::note_input(path);
     }
     Ok(out)
@@ -114,7 +120,8 @@ struct FileFindings {
     unreadable: bool,
 }
 
-pub fn run(args: ValidateArgs) -> miette::Result<ExitCode> {
+pub fn run(mut args: ValidateArgs) -> miette::Result<ExitCode> {
+    args.output = super::data::output_file(args.output.take());
     let format = match (args.format, &args.output) {
         (Some(f), _) => f,
         (None, Some(path)) => {
@@ -132,11 +139,10 @@ pub fn run(args: ValidateArgs) -> miette::Result<ExitCode> {
         (None, None) => ValidateFormat::Table,
     };
     if format == ValidateFormat::Xlsx && args.output.is_none() {
-        return Err(miette::miette!(
-            "XLSX 是二进制文件，不能输出到终端：请用 -o 指定输出文件，例如 -o 填报问题.xlsx"
-        ));
+        super::data::refuse_binary_on_terminal("填报问题.xlsx")?;
     }
-    let files = data_files(&args.data)?;
+    let given = args.data_format.map(InputFormat::from);
+    let files = super::data::sources(&data_files(&args.data)?, given)?;
     let compiled = crate::load_rules(&args.rules)?;
     let model = &compiled.model;
 
@@ -145,9 +151,9 @@ pub fn run(args: ValidateArgs) -> miette::Result<ExitCode> {
     let mut file_notes: Vec<(String, usize, usize, bool)> = Vec::new();
     // The lines on stderr, file by file: the file's own findings, then its units.
     let mut lines: Vec<String> = Vec::new();
-    for path in &files {
-        let name = path.display().to_string();
-        let found = check_file(model, path, &name, args.sheet.as_deref());
+    for source in files {
+        let name = source.name();
+        let found = check_file(model, source, &name, args.sheet.as_deref(), given);
         let count = |list: &[Problem], severity| list.iter().filter(|p| p.severity == severity).count();
         if !found.file_level.is_empty() {
             let note = (
@@ -184,7 +190,7 @@ pub fn run(args: ValidateArgs) -> miette::Result<ExitCode> {
         ValidateFormat::Json => render_json(model, &summary, &checked, &problems)?,
     };
     match &args.output {
-        None => crate::write_stdout(&String::from_utf8_lossy(&bytes))?,
+        None => crate::write_stdout_bytes(&bytes)?,
         Some(path) => {
             super::write_output(path, &bytes)?;
         }
@@ -286,32 +292,40 @@ fn problem_at(file: &str, expected: String, severity: Severity) -> Problem {
 }
 
 /// Every unit of one file with its problems, and the file's own.
-fn check_file(model: &Model, path: &Path, name: &str, sheet: Option<&str>) -> FileFindings {
+fn check_file(model: &Model, source: Source, name: &str, sheet: Option<&str>, given: Option<InputFormat>) -> FileFindings {
     let unreadable = |expected: String| FileFindings {
         units: Vec::new(),
         file_level: vec![problem_at(name, expected, Severity::Error)],
         unreadable: true,
     };
-    // A file past the workbook bounds is not read here; `open_path` says why.
-    let bounded = std::fs::metadata(path)
-        .is_ok_and(|m| m.len() <= jixiao_io::batch::workbook::Limits::default().max_unzipped_bytes);
-    if InputFormat::from_path(name) == Some(InputFormat::Workbook) && bounded {
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
-            Err(e) => return unreadable(format!("无法读取文件：{}", input::io_message(&e))),
-        };
-        if let Some(returned) = read::read(model, name, &bytes) {
-            return FileFindings {
-                units: vec![(
-                    returned.unit.clone().unwrap_or_default(),
-                    name.to_owned(),
-                    returned.problems,
-                )],
-                ..FileFindings::default()
-            };
+    // A returned template is read by the template reader, whose problems are at its cells.
+    let returned = match &source {
+        Source::Stdin(data) => data.bytes().and_then(|bytes| {
+            (data.format == InputFormat::Workbook)
+                .then(|| read::read(model, name, bytes))
+                .flatten()
+        }),
+        // A file past the workbook bounds is not read here; `open_path` says why.
+        Source::File(path) => {
+            let bounded = std::fs::metadata(path)
+                .is_ok_and(|m| m.len() <= jixiao_io::batch::workbook::Limits::default().max_unzipped_bytes);
+            if source.format(given) == Some(InputFormat::Workbook) && bounded {
+                match std::fs::read(path) {
+                    Ok(bytes) => read::read(model, name, &bytes),
+                    Err(e) => return unreadable(format!("无法读取文件：{}", input::io_message(&e))),
+                }
+            } else {
+                None
+            }
         }
+    };
+    if let Some(returned) = returned {
+        return FileFindings {
+            units: vec![(returned.unit.clone().unwrap_or_default(), name.to_owned(), returned.problems)],
+            ..FileFindings::default()
+        };
     }
-    let mut opened = match input::open_path(model, path, sheet) {
+    let mut opened = match source.open(model, sheet, false, given) {
         Ok(o) => o,
         Err(e) => return unreadable(e.0),
     };
