@@ -251,7 +251,12 @@ fn test_results_follow_their_schema() {
     let rate = &first["expectations"][0];
     assert_eq!(
         (&rate["subject"], &rate["expected"], &rate["actual"], &rate["exact"]),
-        (&"财政供养人员控制率".into(), &"79.31%".into(), &"79.31%".into(), &"23/29".into())
+        (
+            &"财政供养人员控制率".into(),
+            &"79.31%".into(),
+            &"79.31%".into(),
+            &"23/29".into()
+        )
     );
     let coverage = v["coverage"].as_array().expect("coverage asked for");
     assert!(coverage[0]["total"].as_u64().unwrap() > 0);
@@ -278,13 +283,19 @@ fn test_results_follow_their_schema() {
     assert_eq!(wrong["line"], 3);
     assert_eq!(wrong["passed"], false);
     let e = wrong["expectations"].as_array().unwrap();
-    assert_eq!((&e[0]["expected"], &e[0]["actual"], &e[0]["passed"]), (&"90".into(), &"94.30".into(), &false.into()));
+    assert_eq!(
+        (&e[0]["expected"], &e[0]["actual"], &e[0]["passed"]),
+        (&"90".into(), &"94.30".into(), &false.into())
+    );
     assert_eq!(e[0]["exact"], "4149/44");
     assert_eq!(e[1]["passed"], true);
     assert_eq!((&e[2]["actual"], &e[2]["exact"]), (&"79.31%".into(), &"23/29".into()));
     assert_eq!(wrong["failures"].as_array().unwrap().len(), 2);
     let missing = &v["cases"][1];
     assert_eq!(missing["line"], 10);
-    assert!(missing["error"].as_str().unwrap().contains("没有这个文件.toml"), "{missing}");
+    assert!(
+        missing["error"].as_str().unwrap().contains("没有这个文件.toml"),
+        "{missing}"
+    );
     assert_eq!(missing["expectations"], serde_json::json!([]));
 }

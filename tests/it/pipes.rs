@@ -100,7 +100,10 @@ fn a_toml_unit_from_standard_input_prints_its_score_sheet() {
     assert!(run.err.contains("按 TOML 格式读取"), "{}", run.err);
     let (code, from_file, err) = jixiao(&["eval", RULES, SEED]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(run.stdout().replace("数据 标准输入", &format!("数据 {SEED}")), from_file);
+    assert_eq!(
+        run.stdout().replace("数据 标准输入", &format!("数据 {SEED}")),
+        from_file
+    );
     assert!(run.stdout().contains("总分"), "{}", run.stdout());
 
     // JSON: the same evaluation, the data file named 标准输入.
@@ -119,7 +122,11 @@ fn a_toml_unit_from_standard_input_prints_its_score_sheet() {
         .replacen("\"编制人数\" = 174", "\"编制人数\" = \"很多\"", 1);
     let run = piped(&["eval", RULES, "-"], bad.into_bytes());
     assert_eq!(run.code, 1, "{}", run.err);
-    assert!(run.err.contains("标准输入") && run.err.contains("编制人数"), "{}", run.err);
+    assert!(
+        run.err.contains("标准输入") && run.err.contains("编制人数"),
+        "{}",
+        run.err
+    );
 }
 
 #[test]
@@ -176,13 +183,29 @@ fn data_format_overrides_a_files_extension() {
     let (code, _, err) = jixiao(&["eval", RULES, dat.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(err.contains("--data-format"), "{err}");
-    let (code, out, err) = jixiao(&["eval", RULES, dat.to_str().unwrap(), "--data-format", "csv", "--format", "csv"]);
+    let (code, out, err) = jixiao(&[
+        "eval",
+        RULES,
+        dat.to_str().unwrap(),
+        "--data-format",
+        "csv",
+        "--format",
+        "csv",
+    ]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(records(&out).len(), 8, "{out}");
     // A workbook without a workbook's extension: its format by its content.
     let book = dir.path().join("各单位");
     std::fs::write(&book, file(UNITS_XLSX)).unwrap();
-    let (code, out, err) = jixiao(&["eval", RULES, book.to_str().unwrap(), "--data-format", "xlsx", "--format", "csv"]);
+    let (code, out, err) = jixiao(&[
+        "eval",
+        RULES,
+        book.to_str().unwrap(),
+        "--data-format",
+        "xlsx",
+        "--format",
+        "csv",
+    ]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(records(&out).len(), 8, "{out}");
     // A TOML unit named .txt (which would be read as CSV): one unit, its score sheet.
@@ -203,7 +226,10 @@ fn validate_reads_standard_input_too() {
     let v: serde_json::Value = serde_json::from_slice(&run.out).expect("JSON");
     assert_eq!(v["summary"]["units"], 7, "{}", v["summary"]);
     let f = &v["findings"][0];
-    assert_eq!((&f["file"], &f["field"], &f["value"]), (&"标准输入".into(), &"编制人数".into(), &"很多".into()));
+    assert_eq!(
+        (&f["file"], &f["field"], &f["value"]),
+        (&"标准输入".into(), &"编制人数".into(), &"很多".into())
+    );
     // A returned template on standard input.
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("模板.xlsx");
@@ -211,7 +237,11 @@ fn validate_reads_standard_input_too() {
     assert_eq!(code, 0, "{err}");
     let run = piped(&["validate", RULES, "-"], std::fs::read(&out).unwrap());
     assert_eq!(run.code, 0, "{}", run.err);
-    assert!(run.err.contains("✓ 标准输入（岳阳市城市管理综合执法支队）：无误"), "{}", run.err);
+    assert!(
+        run.err.contains("✓ 标准输入（岳阳市城市管理综合执法支队）：无误"),
+        "{}",
+        run.err
+    );
 }
 
 #[test]
@@ -221,7 +251,10 @@ fn every_format_goes_to_standard_output_with_dash() {
         assert_eq!(code, 0, "{format}: {err}");
         assert!(!out.is_empty(), "{format}");
         assert!(!err.contains("结果已写入"), "{format}: {err}");
-        assert!(!Path::new(&crate::root().join("-")).exists(), "{format}: a file named -");
+        assert!(
+            !Path::new(&crate::root().join("-")).exists(),
+            "{format}: a file named -"
+        );
     }
     let (_, csv, _) = jixiao(&["eval", RULES, UNITS_CSV, "--format", "csv", "-o", "-"]);
     assert!(!csv.starts_with('\u{FEFF}'), "no BOM on standard output");
@@ -236,7 +269,10 @@ fn every_format_goes_to_standard_output_with_dash() {
     let wb: calamine::Xlsx<_> = calamine::Reader::new(std::io::Cursor::new(run.out)).expect("an xlsx");
     assert!(!calamine::Reader::sheet_names(&wb).is_empty());
     // validate and its problem list, too.
-    let run = piped(&["validate", RULES, UNITS_CSV, "--format", "xlsx", "-o", "-"], Vec::new());
+    let run = piped(
+        &["validate", RULES, UNITS_CSV, "--format", "xlsx", "-o", "-"],
+        Vec::new(),
+    );
     assert_eq!(run.code, 0, "{}", run.err);
     assert!(run.out.starts_with(b"PK\x03\x04"));
 }

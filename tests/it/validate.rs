@@ -270,7 +270,10 @@ fn findings_as_json_follow_the_schema() {
     assert_eq!(v["summary"]["units"], 1 + units + 1, "{}", v["summary"]);
     assert_eq!(v["summary"]["files_unreadable"], 1);
     assert_eq!(v["units"].as_array().unwrap().len(), 1 + units + 1);
-    assert_eq!(v["units"][2]["source"], format!("{} 第 3 行（文本第 8 行）", csv.display()));
+    assert_eq!(
+        v["units"][2]["source"],
+        format!("{} 第 3 行（文本第 8 行）", csv.display())
+    );
     let findings = v["findings"].as_array().unwrap();
     let find = |field: &str| {
         findings
@@ -283,11 +286,17 @@ fn findings_as_json_follow_the_schema() {
         (&staff["sheet"], &staff["cell"], &staff["row"], &staff["column"]),
         (&"基础数据".into(), &"E8".into(), &8.into(), &"E".into())
     );
-    assert_eq!((&staff["value"], &staff["severity"], &staff["filler"]), (&"174人".into(), &"错误".into(), &"单位".into()));
+    assert_eq!(
+        (&staff["value"], &staff["severity"], &staff["filler"]),
+        (&"174人".into(), &"错误".into(), &"单位".into())
+    );
     assert_eq!(staff["unit"], "岳阳市城市管理综合执法支队");
     assert_eq!(find("社会效益")["filler"], "财政局评审人员");
     let rate = find("政府采购执行率");
-    assert_eq!((&rate["row"], &rate["column"], &rate["sheet"]), (&4.into(), &"BA".into(), &serde_json::Value::Null));
+    assert_eq!(
+        (&rate["row"], &rate["column"], &rate["sheet"]),
+        (&4.into(), &"BA".into(), &serde_json::Value::Null)
+    );
     let count = find("实有人数");
     assert!(count["row"].as_u64().is_some() && count["sheet"].is_null(), "{count}");
     let hint = findings
@@ -296,5 +305,8 @@ fn findings_as_json_follow_the_schema() {
         .expect("the column's hint");
     assert_eq!((&hint["unit"], &hint["row"]), (&"".into(), &serde_json::Value::Null));
     assert!(hint["message"].as_str().unwrap().contains("「备注」"), "{hint}");
-    assert!(findings.iter().any(|f| f["file"] == broken.to_str().unwrap()), "{findings:#?}");
+    assert!(
+        findings.iter().any(|f| f["file"] == broken.to_str().unwrap()),
+        "{findings:#?}"
+    );
 }

@@ -292,7 +292,13 @@ fn problem_at(file: &str, expected: String, severity: Severity) -> Problem {
 }
 
 /// Every unit of one file with its problems, and the file's own.
-fn check_file(model: &Model, source: Source, name: &str, sheet: Option<&str>, given: Option<InputFormat>) -> FileFindings {
+fn check_file(
+    model: &Model,
+    source: Source,
+    name: &str,
+    sheet: Option<&str>,
+    given: Option<InputFormat>,
+) -> FileFindings {
     let unreadable = |expected: String| FileFindings {
         units: Vec::new(),
         file_level: vec![problem_at(name, expected, Severity::Error)],
@@ -321,7 +327,11 @@ fn check_file(model: &Model, source: Source, name: &str, sheet: Option<&str>, gi
     };
     if let Some(returned) = returned {
         return FileFindings {
-            units: vec![(returned.unit.clone().unwrap_or_default(), name.to_owned(), returned.problems)],
+            units: vec![(
+                returned.unit.clone().unwrap_or_default(),
+                name.to_owned(),
+                returned.problems,
+            )],
             ..FileFindings::default()
         };
     }

@@ -76,12 +76,8 @@ pub fn read_stdin(mut reader: impl Read, format: Option<InputFormat>) -> Result<
     };
     let body = match format {
         InputFormat::Csv => {
-            let mut file = tempfile::tempfile().map_err(|e| {
-                FileError(format!(
-                    "无法为{STDIN_NAME}的 CSV 数据建立临时文件：{}",
-                    io_message(&e)
-                ))
-            })?;
+            let mut file = tempfile::tempfile()
+                .map_err(|e| FileError(format!("无法为{STDIN_NAME}的 CSV 数据建立临时文件：{}", io_message(&e))))?;
             file.write_all(&head).map_err(failed)?;
             io::copy(&mut reader, &mut file).map_err(failed)?;
             file.seek(SeekFrom::Start(0)).map_err(failed)?;
@@ -93,9 +89,12 @@ pub fn read_stdin(mut reader: impl Read, format: Option<InputFormat>) -> Result<
             Limits::default().max_unzipped_bytes,
             "工作簿",
         )?),
-        InputFormat::Toml | InputFormat::Json => {
-            Body::Bytes(read_capped(head, reader, MAX_DOCUMENT_BYTES, "一个单位的 TOML/JSON 数据")?)
-        }
+        InputFormat::Toml | InputFormat::Json => Body::Bytes(read_capped(
+            head,
+            reader,
+            MAX_DOCUMENT_BYTES,
+            "一个单位的 TOML/JSON 数据",
+        )?),
     };
     Ok(StdinData { format, guessed, body })
 }
@@ -213,7 +212,10 @@ mod tests {
         assert_eq!(guessed("单位名称 = \"甲\"\n"), Ok(InputFormat::Toml));
         assert_eq!(guessed("[[绩效目标]]\n类别 = \"数量指标\"\n"), Ok(InputFormat::Toml));
         assert_eq!(guessed("  {\"单位名称\": \"甲\"}"), Ok(InputFormat::Json));
-        assert_eq!(guessed("{\n  \"单位名称\": \"甲\",\n  \"编制人数\": 1\n}"), Ok(InputFormat::Json));
+        assert_eq!(
+            guessed("{\n  \"单位名称\": \"甲\",\n  \"编制人数\": 1\n}"),
+            Ok(InputFormat::Json)
+        );
         assert_eq!(guess(b"PK\x03\x04rest", false), Ok(InputFormat::Workbook));
         let (gbk, _, _) = encoding_rs::GBK.encode("单位名称,编制人数\n甲,1\n");
         assert_eq!(guess(&gbk, true), Ok(InputFormat::Csv));
@@ -227,7 +229,10 @@ mod tests {
     #[test]
     fn no_sign_or_two_is_a_question_not_a_guess() {
         let none = guessed("编制人数,实有人数\n1,2\n").unwrap_err();
-        assert!(none.contains("--data-format") && none.contains("编制人数,实有人数"), "{none}");
+        assert!(
+            none.contains("--data-format") && none.contains("编制人数,实有人数"),
+            "{none}"
+        );
         let two = guessed("单位名称 = 1\n单位名称,编制人数\n").unwrap_err();
         assert!(two.contains("既像 TOML，又像 CSV"), "{two}");
         assert!(guessed("").unwrap_err().contains("空的"));
