@@ -9,6 +9,7 @@ mod contract;
 mod docs;
 mod eval;
 mod exact;
+mod explain;
 mod format;
 mod forms;
 mod fuzz_regressions;

@@ -224,6 +224,13 @@ fn batch_options(model: &Model, args: &EvalArgs, format: OutputFormat) -> Result
                     return Err(ExitCode::from(1));
                 }
             };
+            if args.explain && !columns.contains(&batch::output::Column::Explanation) {
+                // The explanations live in that column: without it --explain would be lost.
+                eprintln!(
+                    "错误：--explain 的说明写在 CSV 的「评分说明」列中，而 --columns 没有列出它：请在 --columns 中加上 评分说明，或去掉 --explain"
+                );
+                return Err(ExitCode::from(2));
+            }
             Ok(batch::Options {
                 columns: Some(columns),
                 ..options

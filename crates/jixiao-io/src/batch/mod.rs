@@ -20,6 +20,7 @@ pub mod html;
 pub mod input;
 pub mod output;
 pub mod records;
+pub mod table;
 pub mod workbook;
 pub mod xlsx;
 
@@ -223,7 +224,8 @@ pub fn describe_eval_error(e: &EvalError) -> String {
 #[derive(Debug, Clone)]
 pub struct Options {
     pub format: OutputFormat,
-    /// Explanations: always in XLSX (评分说明 sheet) and HTML; in CSV a column, in JSON/JSONL a field.
+    /// Explanations: always in XLSX (评分说明 sheet) and HTML; in CSV a column, in JSON/JSONL a
+    /// field; in the table each unit's 评分表 with them, for at most [`table::EXPLAINED`] units.
     pub explain: bool,
     /// Worker threads (1 = evaluate on the calling thread).
     pub jobs: usize,
@@ -483,7 +485,7 @@ pub fn run(model: &Model, inputs: Vec<Opened>, options: &Options, out: &mut dyn 
         OutputFormat::Csv => drive(&layout, inputs, output::CsvWriter, out),
         OutputFormat::Jsonl => drive(&layout, inputs, output::JsonlWriter, out),
         OutputFormat::Json => drive(&layout, inputs, output::JsonWriter::default(), out),
-        OutputFormat::Table => drive(&layout, inputs, output::TableWriter::default(), out),
+        OutputFormat::Table => drive(&layout, inputs, table::TableWriter::default(), out),
         OutputFormat::Xlsx => drive(&layout, inputs, xlsx::XlsxWriter::new(&layout), out),
         OutputFormat::Html => drive(&layout, inputs, html::HtmlWriter::new(&layout), out),
     }
