@@ -171,7 +171,7 @@ fn data_format_is_asked_for_when_the_content_does_not_tell() {
     assert!(!run.err.contains("由内容判断"), "{}", run.err);
     // Standard input is read once.
     let run = piped(&["eval", RULES, "-", "-"], file(SEED));
-    assert_eq!(run.code, 1);
+    assert_eq!(run.code, 2, "a usage error");
     assert!(run.err.contains("只能有一个 -"), "{}", run.err);
 }
 

@@ -44,12 +44,18 @@ pub fn is_dash(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
-/// The data arguments as sources; `-` is read here (once: at most one `-`), its format
+/// Standard input is read once: two `-` are a usage error (exit 2), said here.
+pub fn at_most_one_dash(paths: &[PathBuf]) -> Result<(), std::process::ExitCode> {
+    if paths.iter().filter(|p| is_dash(p)).count() > 1 {
+        eprintln!("错误：标准输入只能读一次：数据参数中只能有一个 -");
+        return Err(std::process::ExitCode::from(2));
+    }
+    Ok(())
+}
+
+/// The data arguments as sources (at most one `-`, [`at_most_one_dash`]); `-` is read here (once: at most one `-`), its format
 /// given or guessed, and a guess said on stderr (unless `--quiet`).
 pub fn sources(paths: &[PathBuf], format: Option<InputFormat>) -> miette::Result<Vec<Source>> {
-    if paths.iter().filter(|p| is_dash(p)).count() > 1 {
-        return Err(miette::miette!("标准输入只能读一次：数据参数中只能有一个 -"));
-    }
     let mut out = Vec::with_capacity(paths.len());
     for path in paths {
         if !is_dash(path) {

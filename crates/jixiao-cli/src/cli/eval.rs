@@ -99,6 +99,9 @@ pub fn run(mut args: EvalArgs) -> miette::Result<ExitCode> {
     if format == OutputFormat::Xlsx && args.output.is_none() {
         data::refuse_binary_on_terminal("评价结果.xlsx")?;
     }
+    if let Err(code) = data::at_most_one_dash(&args.data) {
+        return Ok(code);
+    }
     let given = args.data_format.map(InputFormat::from);
     let mut sources = data::sources(&args.data, given)?;
     if let [source] = sources.as_slice() {

@@ -142,7 +142,11 @@ pub fn run(mut args: ValidateArgs) -> miette::Result<ExitCode> {
         super::data::refuse_binary_on_terminal("填报问题.xlsx")?;
     }
     let given = args.data_format.map(InputFormat::from);
-    let files = super::data::sources(&data_files(&args.data)?, given)?;
+    let files = data_files(&args.data)?;
+    if let Err(code) = super::data::at_most_one_dash(&files) {
+        return Ok(code);
+    }
+    let files = super::data::sources(&files, given)?;
     let compiled = crate::load_rules(&args.rules)?;
     let model = &compiled.model;
 
