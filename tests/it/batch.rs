@@ -14,14 +14,15 @@ const UNITS_CSV: &str = "examples/yueyang-2021/units.csv";
 const UNITS_XLSX: &str = "examples/yueyang-2021/units.xlsx";
 const SEED: &str = "examples/yueyang-2021/chengguan-zhifa.toml";
 
-struct Run {
-    code: i32,
-    out: Vec<u8>,
-    err: String,
+/// What a run gave: exit code, stdout as bytes, stderr.
+pub(crate) struct Run {
+    pub code: i32,
+    pub out: Vec<u8>,
+    pub err: String,
 }
 
 impl Run {
-    fn stdout(&self) -> String {
+    pub fn stdout(&self) -> String {
         String::from_utf8(self.out.clone()).expect("stdout is UTF-8")
     }
 }
@@ -49,7 +50,7 @@ fn path_str(p: &Path) -> &str {
 }
 
 /// Parses CSV output into records (header first).
-fn records(csv_text: &str) -> Vec<Vec<String>> {
+pub(crate) fn records(csv_text: &str) -> Vec<Vec<String>> {
     csv::ReaderBuilder::new()
         .has_headers(false)
         .from_reader(csv_text.as_bytes())

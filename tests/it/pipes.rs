@@ -7,25 +7,13 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use crate::batch::{records, Run};
 use crate::jixiao;
 
 const RULES: &str = "rules/yueyang-2021.jx";
 const UNITS_CSV: &str = "examples/yueyang-2021/units.csv";
 const UNITS_XLSX: &str = "examples/yueyang-2021/units.xlsx";
 const SEED: &str = "examples/yueyang-2021/chengguan-zhifa.toml";
-
-/// What a run gave: exit code, stdout as bytes, stderr.
-struct Run {
-    code: i32,
-    out: Vec<u8>,
-    err: String,
-}
-
-impl Run {
-    fn stdout(&self) -> String {
-        String::from_utf8_lossy(&self.out).into_owned()
-    }
-}
 
 /// Runs the binary with `input` on its standard input (written from a thread, so a child
 /// that writes before it has read everything cannot block on a full pipe).
@@ -55,15 +43,6 @@ fn piped(args: &[&str], input: Vec<u8>) -> Run {
 
 fn file(path: &str) -> Vec<u8> {
     std::fs::read(crate::root().join(path)).unwrap()
-}
-
-fn records(text: &str) -> Vec<Vec<String>> {
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_reader(text.as_bytes())
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
-        .collect()
 }
 
 /// A CSV run's rows with the 来源 column (the file's name, or 标准输入) left out.

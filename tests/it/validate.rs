@@ -24,13 +24,7 @@ fn number(text: &str) -> FillValue {
 
 /// The example units' rows (header first), as the CSV has them.
 fn unit_rows() -> Vec<Vec<String>> {
-    let text = crate::read(&crate::root().join(UNITS_CSV));
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_reader(text.as_bytes())
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
-        .collect()
+    crate::batch::records(&crate::read(&crate::root().join(UNITS_CSV)))
 }
 
 fn set(rows: &mut [Vec<String>], row: usize, header: &str, value: &str) {

@@ -163,33 +163,24 @@ pub fn describe_problems(origin: &Origin, problems: &[DataProblem]) -> String {
 }
 
 fn describe_problem(origin: &Origin, p: &DataProblem) -> String {
-    if origin.file.kind == FileKind::Template {
+    // A TOML/JSON value in the file's syntax; a cell's content as the spreadsheet shows it.
+    let value = match (&p.value, &origin.file.kind) {
+        (None, _) => String::new(),
+        (Some(v), FileKind::Document) => format!("（值 `{}`）", short(v)),
+        (Some(v), _) => format!("（值 {}）", short(v)),
+    };
+    match origin.file.kind {
         // The template reader placed it: `基础数据!E8「编制人数」` is its field.
-        let value = p
-            .value
-            .as_deref()
-            .map(|v| format!("（值 {}）", short(v)))
-            .unwrap_or_default();
-        return format!("{}{value}：{}", p.field, p.message);
+        FileKind::Template => return format!("{}{value}：{}", p.field, p.message),
+        FileKind::Document => {
+            let at = p
+                .location
+                .map(|(l, c)| format!("第 {l} 行第 {c} 列 "))
+                .unwrap_or_default();
+            return format!("{at}`{}`{value}：{}", p.field, p.message);
+        }
+        FileKind::Csv | FileKind::Sheet { .. } => {}
     }
-    if origin.file.kind == FileKind::Document {
-        let value = p
-            .value
-            .as_deref()
-            .map(|v| format!("（值 `{}`）", short(v)))
-            .unwrap_or_default();
-        let at = p
-            .location
-            .map(|(l, c)| format!("第 {l} 行第 {c} 列 "))
-            .unwrap_or_default();
-        return format!("{at}`{}`{value}：{}", p.field, p.message);
-    }
-    // A cell: its content as the spreadsheet shows it, no file syntax around it.
-    let value = p
-        .value
-        .as_deref()
-        .map(|v| format!("（值 {}）", short(v)))
-        .unwrap_or_default();
     let column = match p.location {
         Some((_, col)) => Some(col.saturating_sub(1)),
         None => origin.file.column_of(&p.field),
