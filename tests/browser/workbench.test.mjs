@@ -162,6 +162,26 @@ test("评价页：上传示例数据，种子单位 94.30 分优秀，打开详�
   assert.equal(await seed.locator("td.grade").innerText(), "优秀");
   await screenshot(page, "evaluate.png");
 
+  // The summary charts the server drew: shown as SVG, with their figures written in them.
+  const charts = page.locator("#charts figure.chart > svg");
+  assert.equal(await charts.count(), 4);
+  const ids = await charts.evaluateAll((svgs) => svgs.map((s) => s.id));
+  assert.deepEqual(ids, ["jx-grades", "jx-totals", "jx-indicators", "jx-categories"]);
+  const grades = page.locator("#charts svg#jx-grades");
+  const words = await grades.locator("text").allTextContents();
+  for (const w of ["优秀", "良好", "中", "不完整", "错误", "4（57.14%）", "2（28.57%）"]) {
+    assert.ok(words.includes(w), `等级分布缺少「${w}」：${words.join(" ")}`);
+  }
+  // Drawn at the page's width, bars included (an SVG parsed as HTML would draw nothing).
+  const box = await grades.boundingBox();
+  assert.ok(box && box.width > 400 && box.height > 150, JSON.stringify(box));
+  const bar = await grades.locator("rect[x]").first().boundingBox();
+  assert.ok(bar && bar.height > 50, JSON.stringify(bar));
+  assert.match(await grades.locator("g > title").first().textContent(), /优秀（>= 90）：4 个单位/);
+  const lowest = await page.locator("#charts svg#jx-indicators g text").first().textContent();
+  assert.equal(lowest, "资金结余");
+  await screenshot(page, "evaluate-charts.png", { fullPage: true });
+
   // Sorting by 总分: highest first on the second click.
   const totalHeader = table.locator("th[data-key='total']");
   await totalHeader.click();
@@ -245,6 +265,12 @@ test("对比页：2021 与 2022 年度规则，对各单位的影响", { timeout
   assert.match(await page.locator("#changes").innerText(), /预算调整率/);
   await page.locator("#effects tbody tr").first().waitFor();
   assert.match(await page.locator("#effect-summary").innerText(), /7 个单位中 \d+ 个总分变化/);
+  // The chart of each unit's change, drawn by the server.
+  const changes = page.locator("#diff-charts svg#jx-changes");
+  await changes.waitFor();
+  assert.match(await changes.locator("text").first().textContent(), /各单位总分变化（2021 年度规则 → 2022 年度规则）/);
+  const drawn = await changes.boundingBox();
+  assert.ok(drawn && drawn.width > 400, JSON.stringify(drawn));
   await page.locator("#effects tbody tr").first().click();
   await screenshot(page, "diff.png", { fullPage: true });
   assert.deepEqual(page.scriptErrors, []);

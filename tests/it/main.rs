@@ -3,6 +3,7 @@
 mod audit;
 mod based_files;
 mod batch;
+mod charts;
 mod check;
 mod cli;
 mod contract;
@@ -19,6 +20,7 @@ mod lsp;
 mod not_applicable;
 mod output_safety;
 mod pipes;
+mod print;
 mod props;
 mod seed;
 #[cfg(feature = "serve")]

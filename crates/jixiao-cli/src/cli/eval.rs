@@ -29,7 +29,8 @@ pub struct EvalArgs {
     /// 输出格式（不指定时按 -o 文件的扩展名推断，否则为 table）
     #[arg(long, value_enum)]
     pub format: Option<Format>,
-    /// 输出文件（先写入同一目录下的临时文件，成功后才改名为此文件）；- 表示标准输出
+    /// 输出文件（先写入同一目录下的临时文件，成功后才改名为此文件）；- 表示标准输出；
+    /// HTML 报告也可以写成 目录/（汇总.html 和每个单位一个文件）或 .zip（同样的文件打包）
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// 读取工作簿中的哪个工作表（默认第一个未隐藏的工作表）
@@ -74,7 +75,7 @@ pub enum Format {
     Csv,
     /// Excel 工作簿：评价结果、汇总、评分说明（需要 -o）
     Xlsx,
-    /// 可打印的 HTML 报告：汇总页和每个单位一页
+    /// 可打印的 HTML 报告：汇总和每个单位的评价表（A4）；超过 200 个单位时请用 -o 目录/ 或 -o 文件.zip
     Html,
 }
 
@@ -95,7 +96,11 @@ pub fn run(mut args: EvalArgs) -> miette::Result<ExitCode> {
     // A folder stands for the data files in it (e.g. the returned templates).
     args.data = super::validate::data_files(&args.data)?;
     args.output = data::output_file(args.output.take());
-    let format = output_format(&args)?;
+    let report_set = report_set_target(&args)?;
+    let format = match report_set {
+        Some(_) => OutputFormat::Html,
+        None => output_format(&args)?,
+    };
     if format == OutputFormat::Xlsx && args.output.is_none() {
         data::refuse_binary_on_terminal("评价结果.xlsx")?;
     }
@@ -122,6 +127,17 @@ pub fn run(mut args: EvalArgs) -> miette::Result<ExitCode> {
         Ok(options) => options,
         Err(code) => return Ok(code),
     };
+    if let Some(target) = report_set {
+        let tally = match write_report_set(model, inputs, &options, &target) {
+            Ok(tally) => tally,
+            Err(message) => {
+                eprintln!("错误：{message}");
+                eprintln!("未写出结果。");
+                return Ok(ExitCode::from(1));
+            }
+        };
+        return Ok(report_tally(&args, &tally));
+    }
     let mut destination = match &args.output {
         Some(path) => Destination::file(path, &super::inputs()).map_err(|m| miette::miette!("{m}"))?,
         None => {
@@ -141,6 +157,69 @@ pub fn run(mut args: EvalArgs) -> miette::Result<ExitCode> {
     };
     destination.commit().map_err(|m| miette::miette!("{m}"))?;
     Ok(report_tally(&args, &tally))
+}
+
+/// Where a report set goes: `-o 目录/` (or an existing folder) or `-o 文件.zip`.
+enum ReportSet {
+    Folder(PathBuf),
+    Zip(PathBuf),
+}
+
+/// A report set asked for by `-o`: a path ending in `/` or naming a folder, or a `.zip`;
+/// only HTML reports come as a set.
+fn report_set_target(args: &EvalArgs) -> miette::Result<Option<ReportSet>> {
+    let Some(path) = &args.output else { return Ok(None) };
+    let text = path.as_os_str().to_string_lossy();
+    let folder = text.ends_with(std::path::is_separator) || path.is_dir();
+    let zip = !folder
+        && path
+            .extension()
+            .is_some_and(|e| e.to_string_lossy().eq_ignore_ascii_case("zip"));
+    if !folder && !zip {
+        return Ok(None);
+    }
+    if args.format.is_some_and(|f| f != Format::Html) {
+        if folder {
+            // Another format into a folder: the output file's own message (是一个目录).
+            return Ok(None);
+        }
+        return Err(miette::miette!(
+            ".zip 输出只用于 HTML 报告（汇总.html 和每个单位一个文件）：请去掉 --format 或用 --format html；其他格式请用 -o 指定一个文件，例如 -o 评价结果.xlsx"
+        ));
+    }
+    Ok(Some(if folder {
+        ReportSet::Folder(path.clone())
+    } else {
+        ReportSet::Zip(path.clone())
+    }))
+}
+
+/// Writes the summary and each unit's report into the folder or zip; a failed run leaves
+/// neither.
+fn write_report_set(
+    model: &Model,
+    inputs: Vec<batch::input::Opened>,
+    options: &batch::Options,
+    target: &ReportSet,
+) -> Result<batch::Tally, String> {
+    match target {
+        ReportSet::Folder(path) => {
+            let mut files = batch::html::FolderFiles::create(path)?;
+            let tally = batch::run_reports(model, inputs, options, &mut files).map_err(|e| e.to_string())?;
+            files.commit();
+            Ok(tally)
+        }
+        ReportSet::Zip(path) => {
+            let mut destination = Destination::file(path, &super::inputs())?;
+            let mut files = batch::html::ZipFiles::new(destination.writer());
+            let tally = batch::run_reports(model, inputs, options, &mut files).map_err(|e| e.to_string())?;
+            files
+                .finish()
+                .map_err(|e| format!("写出 {} 失败：{e}", path.display()))?;
+            destination.commit()?;
+            Ok(tally)
+        }
+    }
 }
 
 /// The output format: `--format`, else inferred from the `-o` file's extension, else table.
@@ -203,6 +282,7 @@ fn batch_options(model: &Model, args: &EvalArgs, format: OutputFormat) -> Result
         columns: None,
         fast_path: !args.no_fast_path,
         csv_raw: args.csv_raw,
+        date: (format == OutputFormat::Html).then(jixiao_cli::report_date),
     };
     match &args.columns {
         None => Ok(options),

@@ -485,6 +485,8 @@ struct Envelope {
     rules: RulesRef,
     summary: Summary,
     warnings: Vec<String>,
+    /// The city summary's charts as SVG (`jixiao_io::chart::summary`).
+    charts: Vec<jixiao_io::chart::Chart>,
 }
 
 /// A finished answer, built on the blocking pool.
@@ -623,6 +625,7 @@ fn evaluate_files(
         columns: None,
         fast_path: true,
         csv_raw: false,
+        date: (format == EvalFormat::Html).then(crate::report_date),
     };
     // JSON: `units` is the JSON Lines output turned into an array as it is written (one
     // object per line, and JSON text never holds a raw line break), then the rest of the
@@ -633,11 +636,26 @@ fn evaluate_files(
         out.extend_from_slice(format!("{{\"version\":{},\"units\":[", jixiao::JSON_VERSION).as_bytes());
     }
     let ran = if format == EvalFormat::Json {
-        batch::run(model, inputs, &options, &mut Commas(&mut out))
+        batch::run_with_city(model, inputs, &options, &mut Commas(&mut out)).map(|(t, city)| (t, Some(city)))
     } else {
-        batch::run(model, inputs, &options, &mut out)
+        batch::run(model, inputs, &options, &mut out).map(|t| (t, None))
     };
-    let tally = ran.map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, format!("无法完成评价：{e}")))?;
+    // A city too large for one HTML document comes as a zip of the summary and one
+    // report per unit, as `jixiao eval -o 评价报告.zip` writes it.
+    let (ran, zipped) = match ran {
+        Err(batch::BatchError::TooManyForOneReport { .. }) => {
+            let (inputs, _) = upload::open_all(model, files, (sheet, partial), &st.config)?;
+            let mut zip = batch::html::ZipFiles::new(Vec::new());
+            let ran = batch::run_reports(model, inputs, &options, &mut zip).map(|t| (t, None));
+            out = zip
+                .finish()
+                .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, format!("无法生成压缩文件：{e}")))?;
+            (ran, true)
+        }
+        ran => (ran, false),
+    };
+    let (tally, city) =
+        ran.map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, format!("无法完成评价：{e}")))?;
     if tally.units == 0 {
         return Err(Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -645,7 +663,11 @@ fn evaluate_files(
         ));
     }
     warnings.extend(tally.warnings.iter().cloned());
-    let (ext, content_type) = format.file();
+    let (ext, content_type) = if zipped {
+        ("zip", "application/zip")
+    } else {
+        format.file()
+    };
     let counts = vec![
         ("x-jixiao-units", tally.units.to_string()),
         ("x-jixiao-errors", tally.error_count.to_string()),
@@ -681,6 +703,7 @@ fn evaluate_files(
                 .collect(),
         },
         warnings,
+        charts: city.as_ref().map(jixiao_io::chart::summary).unwrap_or_default(),
     };
     let rest = serde_json::to_string(&envelope)
         .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, format!("无法生成 JSON：{e}")))?;
@@ -784,12 +807,28 @@ fn diff_files(
             headers: Vec::new(),
         },
         _ => Reply {
-            body: serde_json::to_vec(&report).map_err(|e| failed(e.to_string()))?,
+            body: serde_json::to_vec(&DiffAnswer {
+                charts: if report.units.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![jixiao_io::chart::change::chart(&report, precision)]
+                },
+                report: &report,
+            })
+            .map_err(|e| failed(e.to_string()))?,
             content_type: "application/json; charset=utf-8",
             download: None,
             headers: Vec::new(),
         },
     })
+}
+
+/// `/api/diff`'s JSON: `jixiao diff --format json`, and the chart of each unit's change.
+#[derive(Serialize)]
+struct DiffAnswer<'a> {
+    #[serde(flatten)]
+    report: &'a diff::DiffReport,
+    charts: Vec<jixiao_io::chart::Chart>,
 }
 
 #[derive(Debug, serde::Deserialize)]

@@ -67,8 +67,23 @@ fn unfinished() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
 /// `.jixiao-*.tmp` and may be deleted.)
 pub fn remove_unfinished_outputs() {
     for path in unfinished().drain(..) {
-        let _ = std::fs::remove_file(path);
+        // A folder is listed only when this run created it (a report set).
+        if path.is_dir() {
+            let _ = std::fs::remove_dir_all(path);
+        } else {
+            let _ = std::fs::remove_file(path);
+        }
     }
+}
+
+/// Lists an output not yet finished, for [`remove_unfinished_outputs`].
+pub(crate) fn track_unfinished(path: PathBuf) {
+    unfinished().push(path);
+}
+
+/// The output is finished (or already removed).
+pub(crate) fn untrack_unfinished(path: &Path) {
+    unfinished().retain(|p| p != path);
 }
 
 /// Where `-o` really writes: a symlink is followed to the file it names (the link stays a
@@ -152,7 +167,7 @@ impl Destination {
                 super::input::io_message(&e)
             )
         })?;
-        unfinished().push(temp.path().to_path_buf());
+        track_unfinished(temp.path().to_path_buf());
         Ok(Destination::File {
             path: path.to_path_buf(),
             temp: io::BufWriter::new(temp),
@@ -183,7 +198,7 @@ impl Destination {
                             .map(|_| ())
                             .map_err(|e| format!("无法写入 {}：{}", path.display(), super::input::io_message(&e.error)))
                     });
-                unfinished().retain(|p| *p != temp_path);
+                untrack_unfinished(&temp_path);
                 done
             }
         }
@@ -242,7 +257,7 @@ impl<'m> Layout<'m> {
 
     /// Whether evaluations must carry explanations for this format.
     pub fn explain_needed(&self) -> bool {
-        self.options.explain || matches!(self.options.format, OutputFormat::Xlsx | OutputFormat::Html)
+        self.options.explain || self.options.format == OutputFormat::Xlsx
     }
 
     fn table_columns(&self) -> Vec<Column> {
@@ -856,6 +871,8 @@ pub struct Scored {
     pub grade: Option<String>,
     pub scores: Vec<Option<Number>>,
     pub values: Vec<Option<Number>>,
+    /// Each 一级/二级 category's score rate ([`crate::chart::stats::category_rate`]).
+    pub category_rates: Vec<Option<Number>>,
     pub failed_checks: String,
 }
 
@@ -870,29 +887,37 @@ impl UnitStats {
     }
 
     pub fn of(p: &Processed) -> UnitStats {
-        UnitStats {
-            number: p.number,
-            source: p.origin.label(),
-            unit: p.unit.clone(),
-            outcome: match &p.result {
-                Ok(done) => {
-                    let ev = &done.evaluation;
-                    Ok(Scored {
-                        total: ev.total.clone(),
-                        rank_by: ev
-                            .scoring
-                            .as_ref()
-                            .and_then(|s| s.graded.clone())
-                            .or_else(|| ev.total.clone()),
-                        total_display: ev.total_display.clone(),
-                        grade: ev.grade.clone(),
-                        scores: ev.indicators.iter().map(|i| i.score.clone()).collect(),
-                        values: ev.indicators.iter().map(|i| i.value.clone()).collect(),
-                        failed_checks: failed_checks(ev),
-                    })
-                }
-                Err(reason) => Err(reason.clone()),
+        match &p.result {
+            Ok(done) => UnitStats::evaluated(p.number, p.origin.label(), p.unit.clone(), &done.evaluation),
+            Err(reason) => UnitStats {
+                number: p.number,
+                source: p.origin.label(),
+                unit: p.unit.clone(),
+                outcome: Err(reason.clone()),
             },
+        }
+    }
+
+    /// An evaluated unit's figures.
+    pub fn evaluated(number: usize, source: String, unit: String, ev: &Evaluation) -> UnitStats {
+        UnitStats {
+            number,
+            source,
+            unit,
+            outcome: Ok(Scored {
+                total: ev.total.clone(),
+                rank_by: ev
+                    .scoring
+                    .as_ref()
+                    .and_then(|s| s.graded.clone())
+                    .or_else(|| ev.total.clone()),
+                total_display: ev.total_display.clone(),
+                grade: ev.grade.clone(),
+                scores: ev.indicators.iter().map(|i| i.score.clone()).collect(),
+                values: ev.indicators.iter().map(|i| i.value.clone()).collect(),
+                category_rates: ev.categories.iter().map(crate::chart::stats::category_rate).collect(),
+                failed_checks: failed_checks(ev),
+            }),
         }
     }
 }
