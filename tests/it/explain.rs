@@ -169,7 +169,8 @@ fn every_format_carries_the_explanations_or_refuses() {
     let first: serde_json::Value = serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
     assert!(first["evaluation"]["indicators"][0]["explanation"].is_object());
     let html = run(&["--format", "html"]);
-    assert_eq!(html.matches("<h3>评分说明</h3>").count(), 7);
+    // The printed report puts them in an appendix after each unit's 评价表.
+    assert_eq!(html.matches("<h2>附录一　评分说明</h2>").count(), 7);
     let xlsx = dir.path().join("结果.xlsx");
     run(&["-o", xlsx.to_str().unwrap()]);
     let mut wb = calamine::open_workbook_auto(&xlsx).unwrap();
