@@ -537,6 +537,7 @@ pub fn csv(bytes: &[u8]) {
             fast_path,
             csv_raw: false,
             partial: false,
+            date: None,
         };
         let mut out = Vec::new();
         let tally = jixiao_io::batch::run(model, vec![opened], &options, &mut out).map_err(|e| e.to_string())?;

@@ -1,6 +1,7 @@
 // jixiao serve 的浏览器测试：Playwright（playwright-core）驱动 Debian 的 Chromium，
 // 像财政局的工作人员一样使用工作台：上传示例数据、看到种子单位 94.30 分优秀、打开它的
-// 评分表和复核意见、下载 Excel 工作簿；也看规则页、对比页和登录页。
+// 评分表和复核意见、下载 Excel 工作簿；也看规则页、对比页和登录页；在规则编辑页上改规则：
+// 错误标在写错的行、补全、评分预览随修改变化、只读时不能保存、--allow-edit 加令牌时保存。
 //
 // 运行：cargo build && cd tests/browser && npm ci && npm test
 // 环境变量：JIXIAO_BIN（默认 ../../target/debug/jixiao），CHROMIUM（默认 /usr/bin/chromium），
@@ -35,10 +36,10 @@ function tempDir(prefix) {
   return dir;
 }
 
-/** Starts `jixiao serve` on a free loopback port; resolves to its URL. */
-function serve(rulesDir, env = {}) {
+/** Starts `jixiao serve` on a free loopback port (with more options, if given); resolves to its URL. */
+function serve(rulesDir, env = {}, options = []) {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, ["serve", "--addr", "127.0.0.1:0", "--rules", rulesDir], {
+    const child = spawn(bin, ["serve", "--addr", "127.0.0.1:0", "--rules", rulesDir, ...options], {
       cwd: root,
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "inherit"],
@@ -161,6 +162,26 @@ test("评价页：上传示例数据，种子单位 94.30 分优秀，打开详�
   assert.equal(await seed.locator("td.grade").innerText(), "优秀");
   await screenshot(page, "evaluate.png");
 
+  // The summary charts the server drew: shown as SVG, with their figures written in them.
+  const charts = page.locator("#charts figure.chart > svg");
+  assert.equal(await charts.count(), 4);
+  const ids = await charts.evaluateAll((svgs) => svgs.map((s) => s.id));
+  assert.deepEqual(ids, ["jx-grades", "jx-totals", "jx-indicators", "jx-categories"]);
+  const grades = page.locator("#charts svg#jx-grades");
+  const words = await grades.locator("text").allTextContents();
+  for (const w of ["优秀", "良好", "中", "不完整", "错误", "4（57.14%）", "2（28.57%）"]) {
+    assert.ok(words.includes(w), `等级分布缺少「${w}」：${words.join(" ")}`);
+  }
+  // Drawn at the page's width, bars included (an SVG parsed as HTML would draw nothing).
+  const box = await grades.boundingBox();
+  assert.ok(box && box.width > 400 && box.height > 150, JSON.stringify(box));
+  const bar = await grades.locator("rect[x]").first().boundingBox();
+  assert.ok(bar && bar.height > 50, JSON.stringify(bar));
+  assert.match(await grades.locator("g > title").first().textContent(), /优秀（>= 90）：4 个单位/);
+  const lowest = await page.locator("#charts svg#jx-indicators g text").first().textContent();
+  assert.equal(lowest, "资金结余");
+  await screenshot(page, "evaluate-charts.png", { fullPage: true });
+
   // Sorting by 总分: highest first on the second click.
   const totalHeader = table.locator("th[data-key='total']");
   await totalHeader.click();
@@ -244,6 +265,12 @@ test("对比页：2021 与 2022 年度规则，对各单位的影响", { timeout
   assert.match(await page.locator("#changes").innerText(), /预算调整率/);
   await page.locator("#effects tbody tr").first().waitFor();
   assert.match(await page.locator("#effect-summary").innerText(), /7 个单位中 \d+ 个总分变化/);
+  // The chart of each unit's change, drawn by the server.
+  const changes = page.locator("#diff-charts svg#jx-changes");
+  await changes.waitFor();
+  assert.match(await changes.locator("text").first().textContent(), /各单位总分变化（2021 年度规则 → 2022 年度规则）/);
+  const drawn = await changes.boundingBox();
+  assert.ok(drawn && drawn.width > 400, JSON.stringify(drawn));
   await page.locator("#effects tbody tr").first().click();
   await screenshot(page, "diff.png", { fullPage: true });
   assert.deepEqual(page.scriptErrors, []);
@@ -281,4 +308,233 @@ test("访问令牌：未登录时转到登录页，输入令牌后可以使用",
   await page.locator("#rules option[value='yueyang-2021']").waitFor({ state: "attached" });
   const api = await page.evaluate(async () => (await fetch("/api/rules")).status);
   assert.equal(api, 200);
+});
+
+// ── 规则编辑 ─────────────────────────────────────────────────────────────────
+
+/** A copy of the rule directory, so that editing never touches rules/. */
+function rulesCopy() {
+  const dir = tempDir("jixiao-edit-");
+  for (const f of ["yueyang-2021.jx", "yueyang-2022.jx"]) fs.copyFileSync(path.join(root, "rules", f), path.join(dir, f));
+  return dir;
+}
+
+/** Selects `from..to` of the rule text (UTF-16 offsets) as a user would with the mouse. */
+async function select(page, from, to) {
+  await page.locator("#source").evaluate((a, [f, t]) => {
+    a.focus();
+    a.setSelectionRange(f, t);
+  }, [from, to]);
+}
+
+/** Puts the caret right after the first `marker` (plus `skip` characters) and types `text`. */
+async function typeAt(page, marker, text, { skip = 0, replace = 0 } = {}) {
+  const value = await page.locator("#source").inputValue();
+  const at = value.indexOf(marker);
+  assert.ok(at >= 0, `「${marker}」不在规则文本中`);
+  const from = at + marker.length + skip;
+  await select(page, from, from + replace);
+  await page.keyboard.type(text);
+  return from;
+}
+
+const lineOf = (text, offset) => text.slice(0, offset).split("\n").length;
+
+/** The centre of the character at a text offset, in the highlight layer. */
+async function charCentre(page, offset) {
+  return page.evaluate((o) => {
+    const code = document.querySelector("#highlight code");
+    const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+    let seen = 0;
+    let node;
+    while ((node = walker.nextNode())) {
+      if (o < seen + node.nodeValue.length) {
+        const r = document.createRange();
+        r.setStart(node, o - seen);
+        r.setEnd(node, o - seen + 1);
+        const b = r.getBoundingClientRect();
+        return { x: b.left + b.width / 2, y: b.top + b.height / 2 };
+      }
+      seen += node.nodeValue.length;
+    }
+    return null;
+  }, offset);
+}
+
+/** Scrolls the text so that an offset's line is near the top, and rests the mouse on it. */
+async function hoverOver(page, offset) {
+  await page.mouse.move(5, 5);
+  await page.locator("#source").evaluate((a, o) => {
+    const line = a.value.slice(0, o).split("\n").length;
+    a.scrollTop = Math.max(0, (line - 5) * parseFloat(getComputedStyle(a).lineHeight));
+  }, offset);
+  // The scroll event arrives with the next frame (and closes any hover): let it pass.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const centre = await charCentre(page, offset);
+  await page.mouse.move(centre.x, centre.y);
+}
+
+async function checked(page, pattern) {
+  await page.waitForFunction(
+    (p) => new RegExp(p).test(document.getElementById("check-status").textContent),
+    pattern.source,
+    { timeout: 30_000 },
+  );
+}
+
+test("规则编辑页：错误标在写错的行，改正后消失；悬停说明；补全；评分预览随修改变化；只读不能保存", { timeout: 180_000 }, async () => {
+  const url = await serve(rulesCopy(), {}, ["--examples", path.join(root, "examples")]);
+  const page = await newPage();
+  await page.setViewportSize({ width: 1400, height: 1000 });
+  await page.goto(`${url}/rules/yueyang-2021`);
+  await page.locator("#edit-link").click();
+  await page.waitForURL(/\/rules\/yueyang-2021\/edit$/);
+  await checked(page, /检查通过/);
+
+  // Read-only: said on the page, the button disabled with the reason.
+  assert.match(await page.locator("#edit-mode").innerText(), /只读。.*--allow-edit/s);
+  const save = page.locator("#save");
+  assert.ok(await save.isDisabled());
+  assert.match(await save.getAttribute("title"), /不能保存：启动服务时没有加 --allow-edit/);
+
+  // The preview: the example units under the saved version and the edited text.
+  const units = page.locator("#preview-units tbody tr");
+  await page.waitForFunction(() => document.querySelectorAll("#preview-units tbody tr").length === 7);
+  const seed = units.filter({ hasText: seedUnit });
+  assert.equal(await seed.locator("td.saved").innerText(), "94.30");
+  assert.equal(await seed.locator("td.edited").innerText(), "94.30");
+  assert.match(await page.locator("#preview-status").innerText(), /规则有 0 处变化.*units\.csv/);
+
+  // Hover over an indicator's name: the language server's description.
+  const original = await page.locator("#source").inputValue();
+  const name = original.indexOf("财政供养人员控制率");
+  await hoverOver(page, name + 2);
+  const hover = page.locator("#hover");
+  await hover.waitFor({ state: "visible" });
+  assert.match(await hover.innerText(), /三级指标 财政供养人员控制率[\s\S]*分值：5[\s\S]*上级：投入 → 预算配置/);
+  await page.mouse.move(5, 5);
+
+  // A mistake: marked at its line and column, listed with the Chinese message.
+  const at = await typeAt(page, "三级 财政供养人员控制率 分值 ", "x");
+  const line = lineOf(original, at);
+  await checked(page, /✗ 1 个错误/);
+  const problem = page.locator("#problems > li.error").first();
+  assert.match(await problem.innerText(), new RegExp(`第 ${line} 行`));
+  assert.match(await problem.innerText(), /语法错误/);
+  const squiggle = page.locator("#highlight .diag.error").first();
+  await squiggle.waitFor();
+  assert.match(await squiggle.innerText(), /x/);
+  assert.equal(await page.locator("#gutter .flag-error").innerText(), String(line));
+  // Clicking the problem puts the caret there.
+  await page.keyboard.press("Escape");
+  await problem.click();
+  assert.equal(await page.locator("#source").evaluate((a) => a.selectionStart), at);
+  await screenshot(page, "rule-edit-error.png");
+  await page.waitForFunction(() => /改正后才能预览评分/.test(document.getElementById("preview-status").textContent));
+  assert.ok(await page.locator("#preview.stale").isVisible(), "the last result greyed out");
+
+  // Fixed: the marker and the problem go.
+  await select(page, at, at + 1);
+  await page.keyboard.press("Backspace");
+  await checked(page, /检查通过/);
+  assert.equal(await page.locator("#highlight .diag").count(), 0);
+  assert.equal(await page.locator("#problems > li").count(), 0);
+
+  // Completion: names in scope while typing, accepted with Enter.
+  const formula = "公式 实有人数 / ";
+  const typedAt = await typeAt(page, formula, "编制", { replace: "编制人数".length });
+  const popup = page.locator("#completion");
+  await popup.waitFor({ state: "visible" });
+  assert.match(await popup.innerText(), /编制人数\s+输入/);
+  await page.keyboard.press("Enter");
+  await popup.waitFor({ state: "hidden" });
+  assert.equal(await page.locator("#source").inputValue(), original);
+  assert.equal(await page.locator("#source").evaluate((a) => a.selectionStart), typedAt + "编制人数".length);
+  // …and functions by their Chinese names, on request (Ctrl+空格).
+  await typeAt(page, formula, "四舍", { replace: "编制人数".length });
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Control+Space");
+  await popup.waitFor({ state: "visible" });
+  assert.match(await popup.innerText(), /四舍五入\s+round\(x, 位数\)/);
+  await page.keyboard.press("Escape");
+  for (let i = 0; i < 2; i++) await page.keyboard.press("Backspace");
+  await page.keyboard.type("编制人数");
+  await checked(page, /检查通过/);
+
+  // A weight moved from one indicator to another: the totals and the diff follow.
+  await typeAt(page, "三级 财政供养人员控制率 分值 ", "4", { replace: 1 });
+  await checked(page, /✗ \d+ 个错误/);
+  await typeAt(page, "三级 三公经费变动率 分值 ", "6", { replace: 1 });
+  await checked(page, /检查通过/);
+  const water = units.filter({ hasText: "市水利水电勘测设计院（虚构）" });
+  await page.waitForFunction(
+    () => /87\.00/.test(Array.from(document.querySelectorAll("#preview-units tbody tr")).map((r) => r.innerText).join("\n")),
+    null,
+    { timeout: 30_000 },
+  );
+  assert.equal(await water.locator("td.saved").innerText(), "88.00");
+  assert.equal(await water.locator("td.edited").innerText(), "87.00");
+  assert.equal(await water.locator("td.delta").innerText(), "-1.00");
+  const changes = page.locator("#preview-changes tbody tr");
+  assert.equal(await changes.count(), 2);
+  assert.match(await changes.nth(0).innerText(), /分值\s+投入 \/ 预算配置 \/ 财政供养人员控制率\s+5\s+4/);
+  await page.waitForFunction(() => /规则有 2 处变化；7 个单位中 2 个总分变化/.test(document.getElementById("preview-status").textContent));
+  // Still read-only: the changes cannot be saved.
+  assert.ok(await save.isDisabled());
+  // The whole page at once (a full-page shot would scroll the text and close the hover).
+  await page.setViewportSize({ width: 1400, height: 1720 });
+  await hoverOver(page, name + 2);
+  await hover.waitFor({ state: "visible" });
+  await screenshot(page, "rule-edit.png");
+  assert.deepEqual(page.scriptErrors, []);
+});
+
+test("规则编辑页：--allow-edit 加令牌时保存，原版本备份", { timeout: 180_000 }, async () => {
+  const dir = rulesCopy();
+  const file = path.join(dir, "yueyang-2021.jx");
+  const before = fs.readFileSync(file, "utf8");
+  // A token of its own: the browser keeps the session cookie of the other test's server
+  // (cookies are per host, not per port).
+  const editToken = "editor-browser-token-7d1e";
+  const url = await serve(dir, { JIXIAO_TOKEN: editToken }, ["--allow-edit"]);
+  const page = await newPage();
+  await page.goto(`${url}/rules/yueyang-2021/edit`);
+  await page.locator("input[name='token']").fill(editToken);
+  await page.locator("form.login button").click();
+  await page.waitForURL(/\/rules\/yueyang-2021\/edit$/);
+  await checked(page, /检查通过/);
+  assert.match(await page.locator("#edit-mode").innerText(), /可以保存。/);
+  const save = page.locator("#save");
+  assert.ok(await save.isDisabled(), "nothing to save yet");
+  assert.equal(await save.getAttribute("title"), "没有改动");
+
+  // An error: still not savable.
+  await typeAt(page, "三级 财政供养人员控制率 分值 ", "4", { replace: 1 });
+  await checked(page, /✗/);
+  assert.ok(await save.isDisabled());
+  assert.match(await save.getAttribute("title"), /个错误，改正后才能保存/);
+  await typeAt(page, "三级 三公经费变动率 分值 ", "6", { replace: 1 });
+  await checked(page, /检查通过/);
+  await page.waitForFunction(() => !document.getElementById("save").disabled);
+  assert.match(await page.locator("#save-status").innerText(), /有未保存的修改/);
+  await save.click();
+  await page.waitForFunction(() => /已保存/.test(document.getElementById("save-status").textContent));
+  const after = fs.readFileSync(file, "utf8");
+  assert.notEqual(after, before);
+  assert.equal(after, await page.locator("#source").inputValue());
+  const backups = fs.readdirSync(path.join(dir, ".jixiao-backup"));
+  assert.equal(backups.length, 1);
+  assert.equal(fs.readFileSync(path.join(dir, ".jixiao-backup", backups[0]), "utf8"), before);
+  assert.ok(await save.isDisabled(), "saved: nothing more to save");
+
+  // Changed on disk behind the page's back: the next save is refused.
+  fs.writeFileSync(file, after + "\n// 别处的修改\n");
+  await typeAt(page, "三级 财政供养人员控制率 分值 ", "5", { replace: 1 });
+  await typeAt(page, "三级 三公经费变动率 分值 ", "5", { replace: 1 });
+  await checked(page, /检查通过/);
+  await page.waitForFunction(() => !document.getElementById("save").disabled);
+  await save.click();
+  await page.waitForFunction(() => /已被修改/.test(document.getElementById("save-status").textContent));
+  assert.match(fs.readFileSync(file, "utf8"), /别处的修改/);
+  assert.deepEqual(page.scriptErrors, []);
 });

@@ -3,12 +3,14 @@
 mod audit;
 mod based_files;
 mod batch;
+mod charts;
 mod check;
 mod cli;
 mod contract;
 mod docs;
 mod eval;
 mod exact;
+mod explain;
 mod format;
 mod forms;
 mod fuzz_regressions;
@@ -17,13 +19,18 @@ mod limits;
 mod lsp;
 mod not_applicable;
 mod output_safety;
+mod pipes;
+mod print;
 mod props;
 mod seed;
 #[cfg(feature = "serve")]
 mod serve;
+#[cfg(feature = "serve")]
+mod serve_edit;
 mod syntax;
 mod template;
 mod undefined;
+mod validate;
 mod workbooks;
 mod workload;
 mod yearly;

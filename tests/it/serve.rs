@@ -15,10 +15,10 @@ use std::time::{Duration, Instant};
 use jixiao_cli::serve::{self, Config, Server};
 use serde_json::Value;
 
-const UNITS_CSV: &str = "examples/yueyang-2021/units.csv";
+pub(crate) const UNITS_CSV: &str = "examples/yueyang-2021/units.csv";
 const UNITS_XLSX: &str = "examples/yueyang-2021/units.xlsx";
-const SEED: &str = "examples/yueyang-2021/chengguan-zhifa.toml";
-const SEED_UNIT: &str = "岳阳市城市管理综合执法支队";
+pub(crate) const SEED: &str = "examples/yueyang-2021/chengguan-zhifa.toml";
+pub(crate) const SEED_UNIT: &str = "岳阳市城市管理综合执法支队";
 
 // ── a minimal HTTP/1.1 client (std only) ──────────────────────────────────────
 
@@ -163,7 +163,7 @@ pub fn post_form(addr: SocketAddr, path: &str, fields: &[(&str, &str)], files: &
     post_form_with(addr, path, fields, files, &[])
 }
 
-fn post_form_with(
+pub(crate) fn post_form_with(
     addr: SocketAddr,
     path: &str,
     fields: &[(&str, &str)],
@@ -178,13 +178,13 @@ fn post_form_with(
 
 // ── fixtures ──────────────────────────────────────────────────────────────────
 
-fn read_bytes(rel: &str) -> Vec<u8> {
+pub(crate) fn read_bytes(rel: &str) -> Vec<u8> {
     std::fs::read(crate::root().join(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"))
 }
 
 /// A directory with the rule files and the example data, so that the command line,
 /// run inside it, names files exactly as the server does (`yueyang-2021.jx`, `units.csv`).
-fn workdir() -> tempfile::TempDir {
+pub(crate) fn workdir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     for f in ["yueyang-2021.jx", "yueyang-2022.jx"] {
         std::fs::copy(crate::root().join("rules").join(f), dir.path().join(f)).expect("copy rules");
@@ -196,13 +196,13 @@ fn workdir() -> tempfile::TempDir {
     dir
 }
 
-fn config(rules: &Path) -> Config {
+pub(crate) fn config(rules: &Path) -> Config {
     let mut c = Config::new(rules);
     c.workers = 2;
     c
 }
 
-fn start(config: Config) -> Server {
+pub(crate) fn start(config: Config) -> Server {
     serve::start(config, "127.0.0.1:0".parse().unwrap()).expect("server starts")
 }
 
@@ -284,6 +284,16 @@ fn evaluate_answers_exactly_what_the_cli_prints() {
     assert_eq!(seed["unit"], SEED_UNIT);
     assert_eq!(seed["evaluation"]["total_display"], "94.30");
     assert_eq!(seed["evaluation"]["grade"], "优秀");
+    // The summary charts, drawn from these units (the HTML report's).
+    let charts = body["charts"].as_array().unwrap();
+    let ids: Vec<&str> = charts.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["jx-grades", "jx-totals", "jx-indicators", "jx-categories"]);
+    let grades = crate::charts::parse(charts[0]["svg"].as_str().unwrap());
+    let labels = crate::charts::texts(&grades);
+    assert!(labels.contains(&"4（57.14%）"), "{labels:?}");
+    for c in charts {
+        crate::charts::parse(c["svg"].as_str().unwrap());
+    }
 
     // With explanations, as `--explain`; the raw-body form of the same request.
     let r = request(
@@ -407,6 +417,29 @@ fn downloads_are_the_files_the_cli_writes() {
     assert_eq!(api, sheets(written("eval.xlsx")));
 }
 
+/// A city too large for one HTML document downloads as the zip `jixiao eval -o x.zip`
+/// writes: the summary and one report per unit.
+#[test]
+fn a_large_html_download_is_a_zip_of_reports() {
+    let dir = workdir();
+    let server = start(config(dir.path()));
+    let csv = many_units(201, "单位");
+    let r = post_form(
+        server.addr(),
+        "/api/evaluate",
+        &[("rules", "yueyang-2021"), ("format", "html")],
+        &[("city.csv", &csv)],
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("content-type"), Some("application/zip"));
+    let disposition = r.header("content-disposition").unwrap_or_default();
+    assert!(disposition.contains(".zip"), "{disposition}");
+    let archive = zip::ZipArchive::new(std::io::Cursor::new(r.body.clone())).expect("a zip");
+    assert_eq!(archive.len(), 202);
+    assert!(archive.file_names().any(|n| n == "汇总.html"));
+    assert!(archive.file_names().any(|n| n == "0201-单位0200.html"));
+}
+
 #[test]
 fn diff_answers_what_jixiao_diff_prints() {
     let dir = workdir();
@@ -430,12 +463,21 @@ fn diff_answers_what_jixiao_diff_prints() {
             "json",
         ],
     );
-    assert_eq!(r.json(), expected);
+    // The CLI's comparison, and the chart of each unit's change.
+    let mut body = r.json();
+    crate::contract::assert_valid(&crate::contract::diff_validator(), "/api/diff", &body);
+    let charts = body.as_object_mut().unwrap().remove("charts").unwrap();
+    assert_eq!(body, expected);
+    assert_eq!(charts.as_array().unwrap().len(), 1);
+    assert_eq!(charts[0]["id"], "jx-changes");
+    let drawn = crate::charts::parse(charts[0]["svg"].as_str().unwrap());
+    assert!(crate::charts::texts(&drawn).iter().any(|t| t.contains("7 个单位中")));
 
-    // Rules only, and the CSV download.
+    // Rules only (no chart), and the CSV download.
     let r = post_form(server.addr(), "/api/diff?old=yueyang-2021&new=yueyang-2022", &[], &[]);
     assert_eq!(r.status, 200, "{}", r.text());
     assert!(!r.json()["rule_changes"].as_array().unwrap().is_empty());
+    assert_eq!(r.json()["charts"], serde_json::json!([]));
     let r = post_form(
         server.addr(),
         "/api/diff",
@@ -665,7 +707,7 @@ fn templates_are_the_ones_jixiao_template_writes() {
 // ── hostile requests ───────────────────────────────────────────────────────────
 
 /// The server still answers normally.
-fn still_serving(addr: SocketAddr) {
+pub(crate) fn still_serving(addr: SocketAddr) {
     let r = get(addr, "/api/rules");
     assert_eq!(r.status, 200, "{}", r.text());
     let r = post_form(

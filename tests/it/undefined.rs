@@ -317,7 +317,9 @@ fn computed_values_with_a_display_are_shown_in_every_output() {
     assert_eq!(code, 0, "{err}");
     assert!(html.contains("<h3>计算值（不计分）</h3>"));
     assert!(
-        html.contains("<td>预算完成率</td><td class=\"num\">120.20%</td>"),
+        html.contains(
+            "预算完成率<br><span class=\"muted\">实际收入 ÷ 年初预算</span></th><td class=\"num\">120.20%</td>"
+        ),
         "computed row"
     );
     let (_, csv, _) = crate::jixiao(&["eval", RULES, "examples/yueyang-2021/units.csv", "--format", "csv"]);

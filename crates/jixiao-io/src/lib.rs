@@ -11,6 +11,8 @@
 //! - [`text`]: the Chinese terminal report of one evaluation.
 
 pub mod batch;
+pub mod chart;
 pub mod diff;
+pub mod sheet_print;
 pub mod template;
 pub mod text;

@@ -90,6 +90,51 @@ impl LineIndex {
     }
 }
 
+/// Byte offsets ↔ UTF-16 offsets into the whole text (what a browser's string indexes
+/// are), for the workbench's editor page.
+#[derive(Debug, Clone)]
+pub struct Utf16Index {
+    lines: LineIndex,
+    /// The UTF-16 offset of each line's start.
+    starts: Vec<usize>,
+}
+
+impl Utf16Index {
+    pub fn new(text: &str) -> Utf16Index {
+        let lines = LineIndex::new(text, Encoding::Utf16);
+        let mut starts = Vec::with_capacity(lines.starts.len());
+        let mut units = 0;
+        let mut prev = 0;
+        for &s in &lines.starts {
+            units += text[prev..s].encode_utf16().count();
+            starts.push(units);
+            prev = s;
+        }
+        Utf16Index { lines, starts }
+    }
+
+    /// The UTF-16 offset of a byte offset (clamped, moved back to a char boundary).
+    pub fn to_utf16(&self, text: &str, offset: usize) -> usize {
+        let p = self.lines.position(text, offset);
+        self.starts[p.line as usize] + p.character as usize
+    }
+
+    /// The byte offset of a UTF-16 offset (clamped to the text; inside a surrogate pair,
+    /// the character's start).
+    pub fn to_byte(&self, text: &str, units: usize) -> usize {
+        let line = self.starts.partition_point(|&s| s <= units).max(1) - 1;
+        let position = Position::new(line as u32, (units - self.starts[line]) as u32);
+        let byte = self.lines.offset(text, position);
+        // `offset` moves past a character it lands inside; a browser's offset inside a
+        // surrogate pair means that character.
+        let back = text[..byte].chars().next_back().filter(|c| {
+            let start = byte - c.len_utf8();
+            self.to_utf16(text, start) < units && units < self.to_utf16(text, byte)
+        });
+        back.map_or(byte, |c| byte - c.len_utf8())
+    }
+}
+
 /// A rule file's text as jixiao sees it: CR LF as LF (what `SourceFile::new` does), so
 /// spans from the checker index this text. Only the CRs before LFs go, so every line
 /// keeps its number and every character before a line end keeps its column.
@@ -141,6 +186,24 @@ mod tests {
         let index = LineIndex::new(text, Encoding::Utf16);
         assert_eq!(index.position(text, 4), Position::new(0, 2));
         assert_eq!(index.offset(text, Position::new(0, 2)), 4);
+    }
+
+    #[test]
+    fn utf16_offsets_of_the_whole_text() {
+        let text = "标题 \"𠀀\"\n输入 甲: 人\n";
+        let index = Utf16Index::new(text);
+        let jia = text.find('甲').unwrap();
+        // 标题 "𠀀"\n = 2 + 1 + 1 + 2 + 1 + 1 = 8 units, then 输入 + space = 3.
+        assert_eq!(index.to_utf16(text, jia), 11);
+        assert_eq!(index.to_byte(text, 11), jia);
+        assert_eq!(index.to_utf16(text, text.len()), text.encode_utf16().count());
+        assert_eq!(index.to_byte(text, 999), text.len());
+        // Inside the surrogate pair of 𠀀: the character's start.
+        let astral = text.find('𠀀').unwrap();
+        assert_eq!(index.to_byte(text, 5), astral);
+        for (i, _) in text.char_indices() {
+            assert_eq!(index.to_byte(text, index.to_utf16(text, i)), i);
+        }
     }
 
     #[test]

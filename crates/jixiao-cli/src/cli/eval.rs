@@ -9,8 +9,10 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 use miette::{IntoDiagnostic, Report};
 
+use super::data::{self, Source};
 use jixiao::model::Model;
 use jixiao::DataFormat;
+use jixiao_io::batch::input::InputFormat;
 use jixiao_io::batch::{self, BatchError, Destination, OutputFormat};
 
 #[derive(Args)]
@@ -19,13 +21,17 @@ pub struct EvalArgs {
     #[arg(value_name = "规则文件")]
     pub rules: PathBuf,
     /// 单位数据文件，可以给多个（按顺序合并）：.toml / .json 每个文件一个单位；
-    /// .csv（UTF-8 或 GBK）、.xlsx / .xls / .ods 每行一个单位
+    /// .csv（UTF-8 或 GBK）、.xlsx / .xls / .ods 每行一个单位；- 表示从标准输入读取
     #[arg(required = true, value_name = "数据文件")]
     pub data: Vec<PathBuf>,
+    /// 数据的格式（标准输入的格式无法由内容判断时用；也可覆盖文件的扩展名）
+    #[arg(long, value_enum, value_name = "格式")]
+    pub data_format: Option<super::data::DataFormatArg>,
     /// 输出格式（不指定时按 -o 文件的扩展名推断，否则为 table）
     #[arg(long, value_enum, value_name = "格式")]
     pub format: Option<Format>,
-    /// 输出文件（先写入同一目录下的临时文件，成功后才改名为此文件）
+    /// 输出文件（先写入同一目录下的临时文件，成功后才改名为此文件）；- 表示标准输出；
+    /// HTML 报告也可以写成 目录/（汇总.html 和每个单位一个文件）或 .zip（同样的文件打包）
     #[arg(short = 'o', long = "output", value_name = "文件")]
     pub output: Option<PathBuf>,
     /// 读取工作簿中的哪个工作表（默认第一个未隐藏的工作表）
@@ -70,7 +76,7 @@ pub enum Format {
     Csv,
     /// Excel 工作簿：评价结果、汇总、评分说明（需要 -o）
     Xlsx,
-    /// 可打印的 HTML 报告：汇总页和每个单位一页
+    /// 可打印的 HTML 报告：汇总和每个单位的评价表（A4）；超过 200 个单位时请用 -o 目录/ 或 -o 文件.zip
     Html,
 }
 
@@ -90,20 +96,31 @@ impl Format {
 pub fn run(mut args: EvalArgs) -> miette::Result<ExitCode> {
     // A folder stands for the data files in it (e.g. the returned templates).
     args.data = super::validate::data_files(&args.data)?;
-    let format = output_format(&args)?;
-    let single_document = args.data.len() == 1 && DataFormat::from_path(&args.data[0].display().to_string()).is_some();
-    if single_document && matches!(format, OutputFormat::Table | OutputFormat::Json) {
-        return single_unit(&args, format);
-    }
+    args.output = data::output_file(args.output.take());
+    let report_set = report_set_target(&args)?;
+    let format = match report_set {
+        Some(_) => OutputFormat::Html,
+        None => output_format(&args)?,
+    };
     if format == OutputFormat::Xlsx && args.output.is_none() {
-        return Err(miette::miette!(
-            "XLSX 是二进制文件，不能输出到终端：请用 -o 指定输出文件，例如 -o 评价结果.xlsx"
-        ));
+        data::refuse_binary_on_terminal("评价结果.xlsx")?;
+    }
+    if let Err(code) = data::at_most_one_dash(&args.data) {
+        return Ok(code);
+    }
+    let given = args.data_format.map(InputFormat::from);
+    let mut sources = data::sources(&args.data, given)?;
+    if let [source] = sources.as_slice() {
+        if let Some(document) = source.document(given) {
+            if matches!(format, OutputFormat::Table | OutputFormat::Json) {
+                return single_unit(&args, format, source, document);
+            }
+        }
     }
     let compiled = crate::load_rules(&args.rules)?;
     let model = &compiled.model;
 
-    let inputs = match open_inputs(model, &args) {
+    let inputs = match open_inputs(model, &args, std::mem::take(&mut sources)) {
         Ok(inputs) => inputs,
         Err(code) => return Ok(code),
     };
@@ -111,6 +128,17 @@ pub fn run(mut args: EvalArgs) -> miette::Result<ExitCode> {
         Ok(options) => options,
         Err(code) => return Ok(code),
     };
+    if let Some(target) = report_set {
+        let tally = match write_report_set(model, inputs, &options, &target) {
+            Ok(tally) => tally,
+            Err(message) => {
+                eprintln!("错误：{message}");
+                eprintln!("未写出结果。");
+                return Ok(ExitCode::from(1));
+            }
+        };
+        return Ok(report_tally(&args, &tally));
+    }
     let mut destination = match &args.output {
         Some(path) => Destination::file(path, &super::inputs()).map_err(|m| miette::miette!("{m}"))?,
         None => {
@@ -132,6 +160,69 @@ pub fn run(mut args: EvalArgs) -> miette::Result<ExitCode> {
     Ok(report_tally(&args, &tally))
 }
 
+/// Where a report set goes: `-o 目录/` (or an existing folder) or `-o 文件.zip`.
+enum ReportSet {
+    Folder(PathBuf),
+    Zip(PathBuf),
+}
+
+/// A report set asked for by `-o`: a path ending in `/` or naming a folder, or a `.zip`;
+/// only HTML reports come as a set.
+fn report_set_target(args: &EvalArgs) -> miette::Result<Option<ReportSet>> {
+    let Some(path) = &args.output else { return Ok(None) };
+    let text = path.as_os_str().to_string_lossy();
+    let folder = text.ends_with(std::path::is_separator) || path.is_dir();
+    let zip = !folder
+        && path
+            .extension()
+            .is_some_and(|e| e.to_string_lossy().eq_ignore_ascii_case("zip"));
+    if !folder && !zip {
+        return Ok(None);
+    }
+    if args.format.is_some_and(|f| f != Format::Html) {
+        if folder {
+            // Another format into a folder: the output file's own message (是一个目录).
+            return Ok(None);
+        }
+        return Err(miette::miette!(
+            ".zip 输出只用于 HTML 报告（汇总.html 和每个单位一个文件）：请去掉 --format 或用 --format html；其他格式请用 -o 指定一个文件，例如 -o 评价结果.xlsx"
+        ));
+    }
+    Ok(Some(if folder {
+        ReportSet::Folder(path.clone())
+    } else {
+        ReportSet::Zip(path.clone())
+    }))
+}
+
+/// Writes the summary and each unit's report into the folder or zip; a failed run leaves
+/// neither.
+fn write_report_set(
+    model: &Model,
+    inputs: Vec<batch::input::Opened>,
+    options: &batch::Options,
+    target: &ReportSet,
+) -> Result<batch::Tally, String> {
+    match target {
+        ReportSet::Folder(path) => {
+            let mut files = batch::html::FolderFiles::create(path)?;
+            let tally = batch::run_reports(model, inputs, options, &mut files).map_err(|e| e.to_string())?;
+            files.commit();
+            Ok(tally)
+        }
+        ReportSet::Zip(path) => {
+            let mut destination = Destination::file(path, &super::inputs())?;
+            let mut files = batch::html::ZipFiles::new(destination.writer());
+            let tally = batch::run_reports(model, inputs, options, &mut files).map_err(|e| e.to_string())?;
+            files
+                .finish()
+                .map_err(|e| format!("写出 {} 失败：{e}", path.display()))?;
+            destination.commit()?;
+            Ok(tally)
+        }
+    }
+}
+
 /// The output format: `--format`, else inferred from the `-o` file's extension, else table.
 fn output_format(args: &EvalArgs) -> miette::Result<OutputFormat> {
     Ok(match (args.format, &args.output) {
@@ -148,11 +239,12 @@ fn output_format(args: &EvalArgs) -> miette::Result<OutputFormat> {
 
 /// Opens every input and checks its header before any unit is evaluated; on any failure,
 /// prints them all and gives the exit code.
-fn open_inputs(model: &Model, args: &EvalArgs) -> Result<Vec<batch::input::Opened>, ExitCode> {
-    let mut inputs = Vec::with_capacity(args.data.len());
+fn open_inputs(model: &Model, args: &EvalArgs, sources: Vec<Source>) -> Result<Vec<batch::input::Opened>, ExitCode> {
+    let mut inputs = Vec::with_capacity(sources.len());
     let mut failures = Vec::new();
-    for path in &args.data {
-        match batch::input::open_path_with(model, path, args.sheet.as_deref(), args.partial) {
+    let given = args.data_format.map(InputFormat::from);
+    for source in sources {
+        match source.open(model, args.sheet.as_deref(), args.partial, given) {
             Ok(opened) => {
                 for w in &opened.warnings {
                     eprintln!("警告：{w}");
@@ -191,6 +283,7 @@ fn batch_options(model: &Model, args: &EvalArgs, format: OutputFormat) -> Result
         columns: None,
         fast_path: !args.no_fast_path,
         csv_raw: args.csv_raw,
+        date: (format == OutputFormat::Html).then(jixiao_cli::report_date),
     };
     match &args.columns {
         None => Ok(options),
@@ -215,6 +308,13 @@ fn batch_options(model: &Model, args: &EvalArgs, format: OutputFormat) -> Result
                     return Err(ExitCode::from(1));
                 }
             };
+            if args.explain && !columns.contains(&batch::output::Column::Explanation) {
+                // The explanations live in that column: without it --explain would be lost.
+                eprintln!(
+                    "错误：--explain 的说明写在 CSV 的「评分说明」列中，而 --columns 没有列出它：请在 --columns 中加上 评分说明，或去掉 --explain"
+                );
+                return Err(ExitCode::from(2));
+            }
             Ok(batch::Options {
                 columns: Some(columns),
                 ..options
@@ -263,13 +363,10 @@ fn report_tally(args: &EvalArgs, tally: &batch::Tally) -> ExitCode {
 
 /// One TOML/JSON unit as the 评分表 or a JSON object: a data or evaluation error stops
 /// the command with the full diagnostic.
-fn single_unit(args: &EvalArgs, format: OutputFormat) -> miette::Result<ExitCode> {
+fn single_unit(args: &EvalArgs, format: OutputFormat, source: &Source, fmt: DataFormat) -> miette::Result<ExitCode> {
     let compiled = crate::load_rules(&args.rules)?;
-    let data = &args.data[0];
-    let name = data.display().to_string();
-    let fmt = DataFormat::from_path(&name)
-        .ok_or_else(|| miette::miette!("无法识别数据文件 {name} 的格式：应为 .toml 或 .json"))?;
-    let text = crate::read(data)?;
+    let name = source.name();
+    let text = source.text()?;
     let options = jixiao::data::BindOptions { partial: args.partial };
     let record = jixiao::load_data_with(&compiled.model, &name, &text, fmt, options).map_err(Report::new)?;
     for key in jixiao::data::dedup_keys(&record.unknown_keys) {

@@ -37,6 +37,13 @@ pub struct ServeArgs {
     /// 每个请求的上传数据最多用多少秒收完（超时的连接被断开，不再占用排队名额）
     #[arg(long, value_name = "秒", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=86_400))]
     pub upload_timeout: u32,
+    /// 允许在“规则编辑”页保存规则文件（必须同时设置访问令牌；保存前检查无错误，原版本备份在规则目录的 .jixiao-backup 中）。
+    /// 不加时编辑页只读
+    #[arg(long)]
+    pub allow_edit: bool,
+    /// 示例单位目录：其中“规则编号/”子目录里的数据文件用作规则编辑页的评分预览（如 examples）
+    #[arg(long, value_name = "目录")]
+    pub examples: Option<PathBuf>,
     /// 同时进行的评价数（默认为 CPU 核数；其余请求排队）
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub jobs: Option<u16>,
@@ -57,6 +64,9 @@ pub fn run(args: ServeArgs) -> miette::Result<ExitCode> {
     if let Some(jobs) = args.jobs {
         config.workers = usize::from(jobs);
     }
+    config.allow_edit = args.allow_edit;
+    config.examples_dir = args.examples;
+    let editable = config.allow_edit;
     let rules = args.rules.display().to_string();
     let guarded = config.token.is_some();
     let result = serve::run(config, args.addr, |addr| {
@@ -69,11 +79,16 @@ pub fn run(args: ServeArgs) -> miette::Result<ExitCode> {
         let _ = writeln!(out, "jixiao 评价工作台已启动：http://{host}/");
         let _ = writeln!(
             out,
-            "规则目录：{rules}；{}按 Ctrl+C 停止。",
+            "规则目录：{rules}；{}{}按 Ctrl+C 停止。",
             if guarded {
                 "已设置访问令牌；"
             } else {
                 "只接受本机访问；"
+            },
+            if editable {
+                "规则编辑页可以保存；"
+            } else {
+                "规则编辑页只读；"
             }
         );
         let _ = out.flush();

@@ -312,12 +312,7 @@ pub(super) fn load_all(state: &AppState) -> Result<Vec<Listed>, Problem> {
 pub(super) fn compiled(state: &AppState, id: &str) -> Result<Arc<Loaded>, Problem> {
     let loaded = state.rules.load(id).map_err(lookup_problem)?;
     if loaded.compiled.is_none() {
-        let details = loaded
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| d.rendered.clone())
-            .collect();
+        let details = super::rules::rendered_errors(&loaded.diagnostics);
         return Err(Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             format!(
@@ -331,14 +326,14 @@ pub(super) fn compiled(state: &AppState, id: &str) -> Result<Arc<Loaded>, Proble
     Ok(loaded)
 }
 
-fn json<T: Serialize>(value: &T) -> Response {
+pub(super) fn json<T: Serialize>(value: &T) -> Response {
     match serde_json::to_string(value) {
         Ok(body) => json_response(StatusCode::OK, body),
         Err(e) => Problem::new(StatusCode::INTERNAL_SERVER_ERROR, format!("无法生成 JSON：{e}")).into_response(),
     }
 }
 
-fn answer(result: Result<Response, Problem>) -> Response {
+pub(super) fn answer(result: Result<Response, Problem>) -> Response {
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
@@ -490,6 +485,8 @@ struct Envelope {
     rules: RulesRef,
     summary: Summary,
     warnings: Vec<String>,
+    /// The city summary's charts as SVG (`jixiao_io::chart::summary`).
+    charts: Vec<jixiao_io::chart::Chart>,
 }
 
 /// A finished answer, built on the blocking pool.
@@ -628,6 +625,7 @@ fn evaluate_files(
         columns: None,
         fast_path: true,
         csv_raw: false,
+        date: (format == EvalFormat::Html).then(crate::report_date),
     };
     // JSON: `units` is the JSON Lines output turned into an array as it is written (one
     // object per line, and JSON text never holds a raw line break), then the rest of the
@@ -638,11 +636,26 @@ fn evaluate_files(
         out.extend_from_slice(format!("{{\"version\":{},\"units\":[", jixiao::JSON_VERSION).as_bytes());
     }
     let ran = if format == EvalFormat::Json {
-        batch::run(model, inputs, &options, &mut Commas(&mut out))
+        batch::run_with_city(model, inputs, &options, &mut Commas(&mut out)).map(|(t, city)| (t, Some(city)))
     } else {
-        batch::run(model, inputs, &options, &mut out)
+        batch::run(model, inputs, &options, &mut out).map(|t| (t, None))
     };
-    let tally = ran.map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, format!("无法完成评价：{e}")))?;
+    // A city too large for one HTML document comes as a zip of the summary and one
+    // report per unit, as `jixiao eval -o 评价报告.zip` writes it.
+    let (ran, zipped) = match ran {
+        Err(batch::BatchError::TooManyForOneReport { .. }) => {
+            let (inputs, _) = upload::open_all(model, files, (sheet, partial), &st.config)?;
+            let mut zip = batch::html::ZipFiles::new(Vec::new());
+            let ran = batch::run_reports(model, inputs, &options, &mut zip).map(|t| (t, None));
+            out = zip
+                .finish()
+                .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, format!("无法生成压缩文件：{e}")))?;
+            (ran, true)
+        }
+        ran => (ran, false),
+    };
+    let (tally, city) =
+        ran.map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, format!("无法完成评价：{e}")))?;
     if tally.units == 0 {
         return Err(Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -650,7 +663,11 @@ fn evaluate_files(
         ));
     }
     warnings.extend(tally.warnings.iter().cloned());
-    let (ext, content_type) = format.file();
+    let (ext, content_type) = if zipped {
+        ("zip", "application/zip")
+    } else {
+        format.file()
+    };
     let counts = vec![
         ("x-jixiao-units", tally.units.to_string()),
         ("x-jixiao-errors", tally.error_count.to_string()),
@@ -686,6 +703,7 @@ fn evaluate_files(
                 .collect(),
         },
         warnings,
+        charts: city.as_ref().map(jixiao_io::chart::summary).unwrap_or_default(),
     };
     let rest = serde_json::to_string(&envelope)
         .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, format!("无法生成 JSON：{e}")))?;
@@ -738,14 +756,15 @@ async fn run_diff(state: Shared, req: Request) -> Result<Response, Problem> {
     Ok(reply.into_response())
 }
 
-fn evaluate_all(
-    st: &AppState,
+/// Every unit of the files evaluated under one rule set, numbered in file order.
+pub(super) fn evaluate_all(
+    config: &super::Config,
     model: &Model,
     files: &[UploadFile],
     sheet: Option<&str>,
     partial: bool,
 ) -> Result<Vec<UnitResult>, Problem> {
-    let (inputs, _) = upload::open_all(model, files, (sheet, partial), &st.config)?;
+    let (inputs, _) = upload::open_all(model, files, (sheet, partial), config)?;
     let mut out = Vec::new();
     for mut opened in inputs {
         diff::evaluate_rows(model, &mut opened, partial, &mut out)
@@ -767,8 +786,8 @@ fn diff_files(
     let (Some(old_c), Some(new_c)) = (old.compiled.as_ref(), new.compiled.as_ref()) else {
         return Err(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "规则未通过检查"));
     };
-    let before = evaluate_all(st, &old_c.model, files, sheet, partial)?;
-    let after = evaluate_all(st, &new_c.model, files, sheet, partial)?;
+    let before = evaluate_all(&st.config, &old_c.model, files, sheet, partial)?;
+    let after = evaluate_all(&st.config, &new_c.model, files, sheet, partial)?;
     let pairs = diff::pair_units(before, after).map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, e))?;
     let report = diff::report(&old_c.model, &new_c.model, pairs);
     let precision = new_c.model.score_precision;
@@ -788,12 +807,28 @@ fn diff_files(
             headers: Vec::new(),
         },
         _ => Reply {
-            body: serde_json::to_vec(&report).map_err(|e| failed(e.to_string()))?,
+            body: serde_json::to_vec(&DiffAnswer {
+                charts: if report.units.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![jixiao_io::chart::change::chart(&report, precision)]
+                },
+                report: &report,
+            })
+            .map_err(|e| failed(e.to_string()))?,
             content_type: "application/json; charset=utf-8",
             download: None,
             headers: Vec::new(),
         },
     })
+}
+
+/// `/api/diff`'s JSON: `jixiao diff --format json`, and the chart of each unit's change.
+#[derive(Serialize)]
+struct DiffAnswer<'a> {
+    #[serde(flatten)]
+    report: &'a diff::DiffReport,
+    charts: Vec<jixiao_io::chart::Chart>,
 }
 
 #[derive(Debug, serde::Deserialize)]

@@ -11,8 +11,9 @@
 //!
 //! Pages and assets are compiled into the binary (`include_str!` of `assets/`): plain
 //! HTML, CSS and JavaScript written by hand, no build step. Uploads are read into memory,
-//! evaluated and dropped with the request; nothing is written to disk. This module is
-//! the only part of the library besides [`jixiao_io::batch`] that does I/O: it reads the rule
+//! evaluated and dropped with the request; nothing is written to disk but, with
+//! `--allow-edit`, a rule file saved from the 规则编辑 page ([`save`]). This module is the
+//! only part of the library besides [`jixiao_io::batch`] that does I/O: it reads the rule
 //! directory and listens on a socket.
 //!
 //! Binding anywhere but loopback needs a token; with a token every request must carry
@@ -21,8 +22,11 @@
 //! server through DNS rebinding.
 
 mod api;
+mod edit;
 mod pages;
+mod preview;
 pub mod rules;
+mod save;
 pub mod upload;
 
 use std::net::{IpAddr, SocketAddr};
@@ -72,6 +76,11 @@ pub struct Config {
     pub body_timeout: Duration,
     /// Evaluations running at once; further requests wait their turn.
     pub workers: usize,
+    /// Whether the 规则编辑 page may save rule files (`--allow-edit`; needs a token).
+    pub allow_edit: bool,
+    /// Where example units are (`--examples`): `DIR/<rule id>/` holds data files the
+    /// 规则编辑 page scores as its preview.
+    pub examples_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -88,6 +97,8 @@ impl Config {
             timeout: Duration::from_secs(120),
             body_timeout: Duration::from_secs(30),
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            allow_edit: false,
+            examples_dir: None,
         }
     }
 }
@@ -177,6 +188,9 @@ pub(crate) struct AppState {
     pub session: Option<String>,
     /// Whether uploads were handled since memory was last given back.
     pub busy: std::sync::atomic::AtomicBool,
+    /// Held while a rule file is saved: one save at a time, so that comparing the file
+    /// with the version the editor loaded and replacing it are one step for this server.
+    pub saving: std::sync::Mutex<()>,
 }
 
 pub(crate) type Shared = Arc<AppState>;
@@ -229,6 +243,15 @@ fn has_token(headers: &HeaderMap, token: &str) -> bool {
         .filter_map(|v| v.to_str().ok())
         .filter_map(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .any(|t| same_secret(t.trim(), token))
+}
+
+/// Whether a request carries this server's token or session cookie (always false when
+/// the server has no token).
+pub(crate) fn authenticated(state: &AppState, headers: &HeaderMap) -> bool {
+    match (&state.config.token, &state.session) {
+        (Some(token), Some(session)) => has_session(headers, session) || has_token(headers, token),
+        _ => false,
+    }
 }
 
 /// Whether a request tries a credential at all (a header, or a cookie of ours).
@@ -520,6 +543,16 @@ fn app(config: Config) -> Result<(Router, Shared), String> {
     if let Some(t) = &config.token {
         check_binding(&SocketAddr::from(([127, 0, 0, 1], 0)), Some(t))?;
     }
+    if config.allow_edit && config.token.is_none() {
+        return Err(format!(
+            "--allow-edit 需要访问令牌：保存规则文件只接受带令牌（或已登录）的请求。请同时用 --token 或环境变量 {TOKEN_ENV} 设置令牌"
+        ));
+    }
+    if let Some(dir) = &config.examples_dir {
+        if !dir.is_dir() {
+            return Err(format!("示例单位目录 {} 不存在或不是目录", dir.display()));
+        }
+    }
     let rules = RuleStore::new(&config.rules_dir)?;
     let upload_budget = (config.workers.max(1) * UPLOADS_PER_WORKER)
         .saturating_mul(config.max_upload_bytes.div_ceil(1024).max(1))
@@ -532,6 +565,7 @@ fn app(config: Config) -> Result<(Router, Shared), String> {
         failures: std::sync::Mutex::new(std::collections::VecDeque::new()),
         busy: std::sync::atomic::AtomicBool::new(false),
         session: config.token.as_deref().map(session_value),
+        saving: std::sync::Mutex::new(()),
         rules,
         config,
     });
@@ -541,6 +575,7 @@ fn app(config: Config) -> Result<(Router, Shared), String> {
         .route("/", get(pages::home))
         .route("/rules", get(pages::rules_index))
         .route("/rules/{id}", get(pages::rule_page))
+        .route("/rules/{id}/edit", get(pages::rule_edit_page))
         .route("/evaluate", get(pages::evaluate))
         .route("/diff", get(pages::diff))
         .route("/template", get(pages::templates))
@@ -551,6 +586,11 @@ fn app(config: Config) -> Result<(Router, Shared), String> {
         .route("/api/rules", get(api::list))
         .route("/api/rules/{id}", get(api::detail))
         .route("/api/rules/{id}/template", get(api::template))
+        .route("/api/rules/{id}/analyze", post(edit::analyze_text))
+        .route("/api/rules/{id}/hover", post(edit::hover))
+        .route("/api/rules/{id}/complete", post(edit::complete))
+        .route("/api/rules/{id}/preview", post(preview::preview))
+        .route("/api/rules/{id}/save", post(save::save))
         .route("/api/evaluate", post(api::evaluate))
         .route("/api/audit", post(api::audit))
         .route("/api/diff", post(api::diff))

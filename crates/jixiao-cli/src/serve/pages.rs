@@ -21,6 +21,8 @@ const STYLE: &str = include_str!("assets/style.css");
 const COMMON_JS: &str = include_str!("assets/common.js");
 const EVALUATE_JS: &str = include_str!("assets/evaluate.js");
 const DIFF_JS: &str = include_str!("assets/diff.js");
+const EDITOR_JS: &str = include_str!("assets/editor.js");
+const HIGHLIGHT_JS: &str = include_str!("assets/highlight.js");
 const FAVICON: &str = include_str!("assets/favicon.svg");
 const EVALUATE_HTML: &str = include_str!("assets/evaluate.html");
 const DIFF_HTML: &str = include_str!("assets/diff.html");
@@ -166,7 +168,7 @@ fn rule_row(h: &mut String, l: &Loaded) {
     };
     let _ = writeln!(
         h,
-        "<tr><td><a href=\"/rules/{id}\"><code>{}</code></a></td><td><a href=\"/rules/{id}\">{}</a></td><td>{}</td><td>{}</td><td>{status}</td><td>{}</td><td class=\"actions\"><a href=\"/rules/{id}\">评分表</a>{evaluate}</td></tr>",
+        "<tr><td><a href=\"/rules/{id}\"><code>{}</code></a></td><td><a href=\"/rules/{id}\">{}</a></td><td>{}</td><td>{}</td><td>{status}</td><td>{}</td><td class=\"actions\"><a href=\"/rules/{id}\">评分表</a> · <a href=\"/rules/{id}/edit\">编辑</a>{evaluate}</td></tr>",
         escape(&l.id),
         escape(model.map_or("（未能读取）", |m| m.title.as_str())),
         model.map(|m| m.year.to_string()).unwrap_or_default(),
@@ -220,13 +222,18 @@ fn rule_body(l: &Loaded) -> String {
         },
         escape(&l.sha256)
     );
+    let id = url_encode(&l.id);
+    h.push_str("<p class=\"actions\">");
     if model.is_some() {
-        let _ = writeln!(
+        let _ = write!(
             h,
-            "<p class=\"actions\"><a class=\"button\" href=\"/evaluate?rules={}\">用这套规则评价单位数据</a></p>",
-            url_encode(&l.id)
+            "<a class=\"button\" href=\"/evaluate?rules={id}\">用这套规则评价单位数据</a> "
         );
     }
+    let _ = writeln!(
+        h,
+        "<a class=\"button secondary\" id=\"edit-link\" href=\"/rules/{id}/edit\">规则编辑</a></p>"
+    );
     diagnostics(&mut h, l);
     if let Some(m) = model {
         scoresheet(&mut h, m);
@@ -452,6 +459,124 @@ fn source(h: &mut String, l: &Loaded) {
     h.push_str("</pre></details>\n");
 }
 
+/// `/rules/{id}/edit`: 规则编辑, the rule text in an editor whose script asks the
+/// language service (`/api/rules/{id}/analyze`, `hover`, `complete`) and the preview
+/// (`/api/rules/{id}/preview`) as the text changes, and saves through `…/save`.
+pub async fn rule_edit_page(State(state): State<Shared>, Path(id): Path<String>) -> Response {
+    let result = state
+        .blocking(move |st| {
+            let loaded = st.rules.load(&id).map_err(api::lookup_problem)?;
+            let examples = super::preview::examples(st, &loaded);
+            let title = format!("规则编辑：{}", loaded.file);
+            Ok(page(
+                st,
+                &title,
+                Nav::Rules,
+                &edit_body(st, &loaded, &examples),
+                &["common.js", "highlight.js", "editor.js"],
+            ))
+        })
+        .await;
+    result.unwrap_or_else(problem_page)
+}
+
+/// The words the page's highlighter colours, from the lists the parser and the language
+/// server use (JSON: keywords, functions, units).
+fn highlight_words() -> String {
+    use jixiao_lsp::features::{FUNCTIONS, KEYWORDS, OTHER_KINDS};
+    let mut keywords: Vec<&str> = jixiao::syntax::KEYWORDS.iter().chain(KEYWORDS).copied().collect();
+    keywords.sort_unstable();
+    keywords.dedup();
+    let functions: Vec<&str> = FUNCTIONS
+        .iter()
+        .flat_map(|(name, aliases, _)| std::iter::once(*name).chain(aliases.iter().copied()))
+        .collect();
+    let units: Vec<&str> = jixiao::model::KNOWN_QUANTITIES
+        .iter()
+        .chain(OTHER_KINDS)
+        .copied()
+        .collect();
+    serde_json::json!({ "keywords": keywords, "functions": functions, "units": units }).to_string()
+}
+
+fn edit_body(st: &AppState, l: &Loaded, examples: &[super::preview::Example]) -> String {
+    let mut h = String::with_capacity(l.text.len() * 2 + 4096);
+    let id = url_encode(&l.id);
+    let title = l.compiled.as_ref().map_or("", |c| c.model.title.as_str());
+    let _ = writeln!(h, "<h1>规则编辑 <small class=\"muted\">{}</small></h1>", escape(title));
+    let _ = writeln!(
+        h,
+        "<p class=\"muted\">规则文件 <code>{}</code>{} · <a href=\"/rules/{id}\">返回评分表</a></p>",
+        escape(&l.file),
+        if l.bases.is_empty() {
+            String::new()
+        } else {
+            format!("（基于 <code>{}</code>）", escape(&l.bases.join("、")))
+        },
+    );
+    let too_large = l.text.len() > super::edit::MAX_TEXT_BYTES;
+    let refusal = if too_large {
+        Some(format!(
+            "这个文件太大（{}），编辑页最多处理 {}：请用文本编辑器修改",
+            super::human_bytes(l.text.len() as u64),
+            super::human_bytes(super::edit::MAX_TEXT_BYTES as u64)
+        ))
+    } else if !st.config.allow_edit {
+        Some("启动服务时没有加 --allow-edit（保存还需要用 --token 设置访问令牌）".to_owned())
+    } else {
+        // The guard let this request in, and `--allow-edit` needs a token: it is signed in.
+        None
+    };
+    match &refusal {
+        Some(reason) => {
+            let _ = writeln!(
+                h,
+                "<p class=\"notice\" id=\"edit-mode\"><strong>只读。</strong>可以在这里试改规则，看检查结果、悬停说明、补全和评分的变化，但不能保存：{}。</p>",
+                escape(reason)
+            );
+        }
+        None => h.push_str("<p class=\"notice saving\" id=\"edit-mode\"><strong>可以保存。</strong>没有错误时（警告不妨碍）才能保存；保存前会确认文件在你打开之后没有被别人改过，原来的版本备份在规则目录的 <code>.jixiao-backup</code> 中。</p>\n"),
+    }
+    let _ = writeln!(
+        h,
+        "<div class=\"editor\" id=\"editor\" data-rules=\"{}\" data-sha=\"{}\" data-can-save=\"{}\" data-save-reason=\"{}\" data-words=\"{}\">",
+        escape(&l.id),
+        escape(&l.sha256),
+        refusal.is_none(),
+        escape(&refusal.as_deref().map(|r| format!("不能保存：{r}")).unwrap_or_default()),
+        escape(&highlight_words())
+    );
+    h.push_str("<div class=\"editor-gutter\" id=\"gutter\" aria-hidden=\"true\"></div>\n<div class=\"editor-code\">\n<pre class=\"editor-highlight\" id=\"highlight\" aria-hidden=\"true\"></pre>\n");
+    // The line break after the tag is dropped by the HTML parser, so a text that
+    // starts with an empty line keeps it.
+    let _ = writeln!(
+        h,
+        "<textarea id=\"source\" spellcheck=\"false\" autocomplete=\"off\" autocapitalize=\"off\" wrap=\"off\" aria-label=\"规则文本\" aria-describedby=\"check-status\"{}>\n{}</textarea>",
+        if too_large { " readonly" } else { "" },
+        escape(if too_large { "" } else { &l.text })
+    );
+    h.push_str("</div>\n<ul class=\"completion\" id=\"completion\" role=\"listbox\" aria-label=\"补全\" hidden></ul>\n<div class=\"hover-box\" id=\"hover\" role=\"tooltip\" hidden></div>\n</div>\n");
+    let _ = writeln!(
+        h,
+        "<div class=\"editor-bar\"><span id=\"check-status\" role=\"status\" aria-live=\"polite\">正在检查……</span><span class=\"muted\">Ctrl+空格 补全 · 鼠标停在名称上看说明</span><span id=\"save-status\" role=\"status\" aria-live=\"polite\"></span><button type=\"button\" id=\"save\" disabled title=\"{}\">保存</button></div>",
+        escape(&refusal.as_deref().map_or_else(|| "没有改动".to_owned(), |r| format!("不能保存：{r}")))
+    );
+    h.push_str("<h2>问题</h2>\n<ul class=\"problems\" id=\"problems\"></ul>\n");
+    h.push_str("<h2>预览：评分的变化</h2>\n<p class=\"muted\">每次修改后，用编辑后的规则和保存的版本分别给单位评分并对比（与“对比”页和 <code>jixiao diff</code> 相同）。选择的本机文件只在这一页中使用，不会保存到服务器。</p>\n<form class=\"card\" id=\"preview-form\">\n<label>单位数据 <select id=\"preview-source\">");
+    for e in examples {
+        let _ = write!(
+            h,
+            "<option value=\"{}\">示例：{}/{}</option>",
+            escape(&e.name),
+            escape(&e.folder),
+            escape(&e.name)
+        );
+    }
+    h.push_str("<option value=\"\">本机文件……</option></select></label>\n<label>本机文件 <input type=\"file\" id=\"preview-files\" multiple accept=\".toml,.json,.csv,.txt,.xlsx,.xlsm,.xlsb,.xls,.ods\"></label>\n<label class=\"check\"><input type=\"checkbox\" id=\"preview-partial\"> 部分评价：缺少数字的单位也比较能计算的指标</label>\n</form>\n");
+    h.push_str("<p id=\"preview-status\" class=\"summary-line\" role=\"status\" aria-live=\"polite\"></p>\n<div class=\"side-by-side\" id=\"preview\">\n<div><h3>各单位：保存的版本 → 编辑后</h3>\n<table class=\"list\" id=\"preview-units\"><thead><tr><th>单位</th><th>保存的版本</th><th>编辑后</th><th>变化</th><th>等级</th></tr></thead><tbody></tbody></table></div>\n<div><h3>规则的变化</h3>\n<table class=\"list\" id=\"preview-changes\"><thead><tr><th>类别</th><th>对象</th><th>保存的版本</th><th>编辑后</th></tr></thead><tbody></tbody></table></div>\n</div>\n");
+    h
+}
+
 /// `/evaluate`: the page; its script does the work through `/api/evaluate`.
 pub async fn evaluate(State(state): State<Shared>) -> Response {
     page(
@@ -511,6 +636,8 @@ pub async fn asset(Path(name): Path<String>) -> Response {
         "common.js" => (COMMON_JS, "text/javascript; charset=utf-8"),
         "evaluate.js" => (EVALUATE_JS, "text/javascript; charset=utf-8"),
         "diff.js" => (DIFF_JS, "text/javascript; charset=utf-8"),
+        "editor.js" => (EDITOR_JS, "text/javascript; charset=utf-8"),
+        "highlight.js" => (HIGHLIGHT_JS, "text/javascript; charset=utf-8"),
         "favicon.svg" => (FAVICON, "image/svg+xml"),
         _ => return (StatusCode::NOT_FOUND, axum::body::Body::empty()).into_response(),
     };

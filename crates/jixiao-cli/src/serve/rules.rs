@@ -42,6 +42,15 @@ impl Diagnostic {
     }
 }
 
+/// The errors among diagnostics, each as `jixiao check` prints it (an answer's `details`).
+pub fn rendered_errors(diagnostics: &[Diagnostic]) -> Vec<String> {
+    diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.rendered.clone())
+        .collect()
+}
+
 /// A rule file as read and, when it checks, compiled.
 #[derive(Debug)]
 pub struct Loaded {
@@ -173,14 +182,8 @@ impl RuleStore {
             return Ok(hit);
         }
         let dir = self.dir.clone();
-        let built = std::thread::scope(|scope| {
-            std::thread::Builder::new()
-                .stack_size(COMPILE_STACK_BYTES)
-                .spawn_scoped(scope, || build(&dir, &rule))
-                .map_err(|e| LookupError::Unreadable(format!("无法启动编译线程：{e}")))?
-                .join()
-                .map_err(|_| LookupError::Unreadable(format!("编译规则文件 {} 时发生内部错误", rule.file)))
-        })??;
+        let built = on_compile_stack(|| build(&dir, &rule))
+            .ok_or_else(|| LookupError::Unreadable(format!("编译规则文件 {} 时发生内部错误", rule.file)))??;
         let (loaded, files) = built;
         let loaded = Arc::new(loaded);
         if let Ok(mut cache) = self.cache.lock() {
@@ -193,6 +196,40 @@ impl RuleStore {
             );
         }
         Ok(loaded)
+    }
+
+    /// Where a listed rule file is: inside the directory (a link that leads out of it
+    /// is refused, so nothing outside the directory is ever written).
+    pub fn path_of(&self, rule: &RuleFile) -> Result<PathBuf, String> {
+        inside(&self.dir, Path::new(&rule.file))
+    }
+
+    /// Reads a file a rule text names with `基于`, by its full path, only if it lies
+    /// inside the directory (the language service's reader).
+    /// `edited` is the text of the file being edited, read in its place (so a chain that
+    /// comes back to it sees the edit, and a cycle is found).
+    pub fn read_inside(&self, path: &Path, edited: (&RuleFile, &str)) -> Result<String, String> {
+        let failed = |e: std::io::Error| format!("{}：{}", shown(path), io_message(&e));
+        let full = path.canonicalize().map_err(failed)?;
+        if !full.starts_with(&self.dir) {
+            return Err(format!("只能基于规则目录中的文件，`{}` 不在其中", shown(path)));
+        }
+        if self.path_of(edited.0).is_ok_and(|own| own == full) {
+            return Ok(edited.1.to_owned());
+        }
+        let bytes = std::fs::read(&full).map_err(failed)?;
+        String::from_utf8(bytes).map_err(|_| format!("{} 不是 UTF-8 编码", shown(path)))
+    }
+
+    /// Checks and compiles a rule text as if it were the file `rule` (its `基于` read from
+    /// the directory, as [`RuleStore::load`] reads them, the text itself in the place of
+    /// `rule`): the compiled rules, or every diagnostic when it has errors. Blocking.
+    pub fn compile_text(&self, rule: &RuleFile, text: &str) -> Result<jixiao::Compiled, Vec<Diagnostic>> {
+        let (read, bases) = (RefCell::new(Vec::new()), RefCell::new(Vec::new()));
+        let own = self.path_of(rule).ok().map(|p| (p, text));
+        let loader = base_loader(&self.dir, &read, &bases, own);
+        let (compiled, diagnostics) = compile(&rule.file, text, &loader);
+        compiled.ok_or(diagnostics)
     }
 
     /// The cached rule set, if every file it was built from still has the same content.
@@ -228,18 +265,47 @@ fn build(dir: &Path, rule: &RuleFile) -> Result<Built, LookupError> {
     })?;
     let read: RefCell<Vec<(PathBuf, String)>> = RefCell::new(vec![(path, sha256.clone())]);
     let bases: RefCell<Vec<String>> = RefCell::new(Vec::new());
-    let loader = |from: &str, base: &str| -> Result<(String, String), String> {
+    let (compiled, diagnostics) = compile(&rule.file, &text, &base_loader(dir, &read, &bases, None));
+    let loaded = Loaded {
+        id: rule.id.clone(),
+        file: rule.file.clone(),
+        text,
+        sha256,
+        compiled,
+        diagnostics,
+        bases: bases.into_inner(),
+    };
+    Ok((loaded, read.into_inner()))
+}
+
+/// Reads `基于` bases from the directory, noting each file read (with its SHA-256) and
+/// each base's name; `own` is a file being edited and its text, read in its place.
+fn base_loader<'a>(
+    dir: &'a Path,
+    read: &'a RefCell<Vec<(PathBuf, String)>>,
+    bases: &'a RefCell<Vec<String>>,
+    own: Option<(PathBuf, &'a str)>,
+) -> impl Fn(&str, &str) -> Result<(String, String), String> + 'a {
+    move |from: &str, base: &str| {
         // Named as the command line names it when run in the rule directory.
         let name = Path::new(from).parent().unwrap_or(Path::new("")).join(base);
         let full = inside(dir, &name)?;
-        let bytes = std::fs::read(&full).map_err(|e| io_message(&e))?;
+        let bytes = match &own {
+            Some((path, text)) if *path == full => text.as_bytes().to_vec(),
+            _ => std::fs::read(&full).map_err(|e| io_message(&e))?,
+        };
         read.borrow_mut().push((full, jixiao::sha256_hex(&bytes)));
         let text = String::from_utf8(bytes).map_err(|_| "文件不是 UTF-8 编码".to_owned())?;
         let shown = name.display().to_string();
         bases.borrow_mut().push(shown.clone());
         Ok((shown, text))
-    };
-    let (compiled, diagnostics) = match jixiao::compile_with(&rule.file, &text, &loader) {
+    }
+}
+
+/// Compiles a rule text: the rules when it checks, and its diagnostics (warnings, or
+/// the errors) as `jixiao check` reports them.
+fn compile(file: &str, text: &str, loader: &jixiao::inherit::Loader) -> (Option<jixiao::Compiled>, Vec<Diagnostic>) {
+    match jixiao::compile_with(file, text, loader) {
         Ok(compiled) => {
             let diagnostics = compiled
                 .warnings
@@ -254,7 +320,7 @@ fn build(dir: &Path, rule: &RuleFile) -> Result<Built, LookupError> {
         Err(LoadError::Syntax(e)) => (
             None,
             vec![Diagnostic {
-                record: DiagnosticRecord::from_syntax(&rule.file, &e),
+                record: DiagnosticRecord::from_syntax(file, &e),
                 rendered: render_plain(&*e),
             }],
         ),
@@ -269,17 +335,26 @@ fn build(dir: &Path, rule: &RuleFile) -> Result<Built, LookupError> {
                 })
                 .collect(),
         ),
-    };
-    let loaded = Loaded {
-        id: rule.id.clone(),
-        file: rule.file.clone(),
-        text,
-        sha256,
-        compiled,
-        diagnostics,
-        bases: bases.into_inner(),
-    };
-    Ok((loaded, read.into_inner()))
+    }
+}
+
+/// Runs `work` on a thread with the compile stack (checking recurses as deep as the
+/// parser allows); `None` if the thread could not start or the work panicked.
+pub fn on_compile_stack<T: Send>(work: impl FnOnce() -> T + Send) -> Option<T> {
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .stack_size(COMPILE_STACK_BYTES)
+            .spawn_scoped(scope, work)
+            .ok()?
+            .join()
+            .ok()
+    })
+}
+
+/// A path as messages show it: its file name.
+fn shown(path: &Path) -> String {
+    path.file_name()
+        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
 }
 
 /// A base file named by a rule file, only if it lies inside the rule directory.

@@ -19,6 +19,8 @@ const MAX_FIELD_BYTES: usize = 4096;
 /// One uploaded file.
 #[derive(Debug, Clone)]
 pub struct UploadFile {
+    /// The form field it came in (`file`; a raw body is `file` too).
+    pub field: String,
     /// The file name as the browser sent it, without any directory part.
     pub name: String,
     pub bytes: Bytes,
@@ -102,7 +104,7 @@ async fn read_body(req: Request, config: &Config) -> Result<Upload, Problem> {
                 Ok(None) => break,
                 Err(e) => return Err(multipart_problem(e.status(), config)),
             };
-            let name = field.name().unwrap_or("").to_owned();
+            let field_name = field.name().unwrap_or("").to_owned();
             match field.file_name().map(clean_name) {
                 Some(file_name) => {
                     let bytes = field.bytes().await.map_err(|e| multipart_problem(e.status(), config))?;
@@ -121,20 +123,27 @@ async fn read_body(req: Request, config: &Config) -> Result<Upload, Problem> {
                     } else {
                         file_name
                     };
-                    upload.files.push(UploadFile { name, bytes });
+                    upload.files.push(UploadFile {
+                        field: field_name,
+                        name,
+                        bytes,
+                    });
                 }
                 None => {
                     let bytes = field.bytes().await.map_err(|e| multipart_problem(e.status(), config))?;
                     if bytes.len() > MAX_FIELD_BYTES {
                         return Err(Problem::bad_request(format!(
                             "表单字段 {} 太长（超过 {MAX_FIELD_BYTES} 字节）",
-                            super::rules::shorten(&name)
+                            super::rules::shorten(&field_name)
                         )));
                     }
                     let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
-                        Problem::bad_request(format!("表单字段 {} 不是 UTF-8 文本", super::rules::shorten(&name)))
+                        Problem::bad_request(format!(
+                            "表单字段 {} 不是 UTF-8 文本",
+                            super::rules::shorten(&field_name)
+                        ))
                     })?;
-                    upload.fields.insert(0, (name, text.trim().to_owned()));
+                    upload.fields.insert(0, (field_name, text.trim().to_owned()));
                 }
             }
         }
@@ -153,6 +162,7 @@ async fn read_body(req: Request, config: &Config) -> Result<Upload, Problem> {
                 })?,
             };
             upload.files.push(UploadFile {
+                field: "file".into(),
                 name: if name.is_empty() { "上传文件".into() } else { name },
                 bytes,
             });

@@ -20,6 +20,7 @@ pub mod html;
 pub mod input;
 pub mod output;
 pub mod records;
+pub mod table;
 pub mod workbook;
 pub mod xlsx;
 
@@ -83,7 +84,12 @@ pub fn process(model: &Model, row: RawRow, number: usize, explain: bool, partial
         };
     };
     // Reports name the row as their data file (`units.csv 第 3 行`) and the file's hash.
-    let bound = data::bind_with(model, &raw, &origin.label(), data::BindOptions { partial }).map(|mut record| {
+    // Cells are told what to type in them; a TOML/JSON document keeps its own syntax.
+    let bind = match origin.file.kind {
+        FileKind::Document => data::bind_with,
+        FileKind::Csv | FileKind::Sheet { .. } | FileKind::Template => data::bind_cells,
+    };
+    let bound = bind(model, &raw, &origin.label(), data::BindOptions { partial }).map(|mut record| {
         record.source_sha256 = origin.file.sha256.clone();
         record
     });
@@ -157,17 +163,23 @@ pub fn describe_problems(origin: &Origin, problems: &[DataProblem]) -> String {
 }
 
 fn describe_problem(origin: &Origin, p: &DataProblem) -> String {
-    let value = p
-        .value
-        .as_deref()
-        .map(|v| format!("（值 `{}`）", short(v)))
-        .unwrap_or_default();
-    if origin.file.kind == FileKind::Document {
-        let at = p
-            .location
-            .map(|(l, c)| format!("第 {l} 行第 {c} 列 "))
-            .unwrap_or_default();
-        return format!("{at}`{}`{value}：{}", p.field, p.message);
+    // A TOML/JSON value in the file's syntax; a cell's content as the spreadsheet shows it.
+    let value = match (&p.value, &origin.file.kind) {
+        (None, _) => String::new(),
+        (Some(v), FileKind::Document) => format!("（值 `{}`）", short(v)),
+        (Some(v), _) => format!("（值 {}）", short(v)),
+    };
+    match origin.file.kind {
+        // The template reader placed it: `基础数据!E8「编制人数」` is its field.
+        FileKind::Template => return format!("{}{value}：{}", p.field, p.message),
+        FileKind::Document => {
+            let at = p
+                .location
+                .map(|(l, c)| format!("第 {l} 行第 {c} 列 "))
+                .unwrap_or_default();
+            return format!("{at}`{}`{value}：{}", p.field, p.message);
+        }
+        FileKind::Csv | FileKind::Sheet { .. } => {}
     }
     let column = match p.location {
         Some((_, col)) => Some(col.saturating_sub(1)),
@@ -183,7 +195,7 @@ fn describe_problem(origin: &Origin, p: &DataProblem) -> String {
     let field = if p.field == header || p.field.starts_with("第 ") {
         String::new()
     } else {
-        format!(" `{}`", p.field)
+        format!("「{}」", p.field)
     };
     format!("{place}{field}{value}：{}", p.message)
 }
@@ -203,7 +215,9 @@ pub fn describe_eval_error(e: &EvalError) -> String {
 #[derive(Debug, Clone)]
 pub struct Options {
     pub format: OutputFormat,
-    /// Explanations: always in XLSX (评分说明 sheet) and HTML; in CSV a column, in JSON/JSONL a field.
+    /// Explanations: always in XLSX (评分说明 sheet); in HTML an appendix to each unit's
+    /// report, in CSV a column, in JSON/JSONL a field; in the table each unit's 评分表 with
+    /// them, for at most [`table::EXPLAINED`] units.
     pub explain: bool,
     /// Worker threads (1 = evaluate on the calling thread).
     pub jobs: usize,
@@ -226,6 +240,9 @@ pub struct Options {
     /// formula (`--csv-raw`, for programs); by default such a cell gets a `'` in front
     /// ([`output::formula_like`]).
     pub csv_raw: bool,
+    /// The date printed on HTML reports (生成日期, `2025-12-06`); the caller reads the
+    /// clock, so the library's output depends on its arguments alone.
+    pub date: Option<String>,
 }
 
 /// What a run did, for the summary on stderr and the exit code.
@@ -433,6 +450,9 @@ pub enum BatchError {
     Output(std::io::Error),
     /// The output could not be produced (e.g. more rows than a worksheet holds).
     Format(String),
+    /// More units than one HTML document holds ([`html::MAX_UNITS_IN_ONE_FILE`]): the run
+    /// should write a report set ([`run_reports`]).
+    TooManyForOneReport { limit: usize },
 }
 
 impl std::fmt::Display for BatchError {
@@ -441,6 +461,10 @@ impl std::fmt::Display for BatchError {
             BatchError::Input(e) => write!(f, "{e}"),
             BatchError::Output(e) => write!(f, "写出结果失败：{}", jixiao::diagnostics::io_message(e)),
             BatchError::Format(m) => f.write_str(m),
+            BatchError::TooManyForOneReport { limit } => write!(
+                f,
+                "单位超过 {limit} 个，不写成一个 HTML 文件（打印和打开都太大）：请用 -o 目录/ 写出汇总.html 和每个单位一个报告，或用 -o 评价报告.zip 打包成一个压缩文件"
+            ),
         }
     }
 }
@@ -459,14 +483,56 @@ pub fn run(model: &Model, inputs: Vec<Opened>, options: &Options, out: &mut dyn 
     if let Some(files) = fast::direct_plan(&layout, &inputs) {
         return fast::drive(&layout, inputs, files, out);
     }
-    match options.format {
-        OutputFormat::Csv => drive(&layout, inputs, output::CsvWriter, out),
-        OutputFormat::Jsonl => drive(&layout, inputs, output::JsonlWriter, out),
-        OutputFormat::Json => drive(&layout, inputs, output::JsonWriter::default(), out),
-        OutputFormat::Table => drive(&layout, inputs, output::TableWriter::default(), out),
-        OutputFormat::Xlsx => drive(&layout, inputs, xlsx::XlsxWriter::new(&layout), out),
-        OutputFormat::Html => drive(&layout, inputs, html::HtmlWriter::new(&layout), out),
+    by_format(&layout, inputs, out, None)
+}
+
+/// [`run`], also gathering the figures of the summary charts from every unit (for the
+/// workbench, which shows them beside the JSON). Always the general path.
+pub fn run_with_city(
+    model: &Model,
+    inputs: Vec<Opened>,
+    options: &Options,
+    out: &mut dyn Write,
+) -> Result<(Tally, crate::chart::City), BatchError> {
+    let layout = output::Layout::new(model, options);
+    let mut city = crate::chart::stats::CityBuilder::new(model);
+    let tally = by_format(&layout, inputs, out, Some(&mut city))?;
+    Ok((tally, city.finish()))
+}
+
+fn by_format(
+    layout: &output::Layout,
+    inputs: Vec<Opened>,
+    out: &mut dyn Write,
+    city: Option<&mut crate::chart::stats::CityBuilder>,
+) -> Result<Tally, BatchError> {
+    match layout.options.format {
+        OutputFormat::Csv => drive(layout, inputs, output::CsvWriter, out, city),
+        OutputFormat::Jsonl => drive(layout, inputs, output::JsonlWriter, out, city),
+        OutputFormat::Json => drive(layout, inputs, output::JsonWriter::default(), out, city),
+        OutputFormat::Table => drive(layout, inputs, table::TableWriter::default(), out, city),
+        OutputFormat::Xlsx => drive(layout, inputs, xlsx::XlsxWriter::new(layout), out, city),
+        OutputFormat::Html => drive(layout, inputs, html::HtmlWriter::new(layout), out, city),
     }
+}
+
+/// Evaluates every row of `inputs`, in order, writing each unit's HTML report into
+/// `files` as it is done, and the summary (`汇总.html`) at the end: the report set of a
+/// city too large for one document ([`html::MAX_UNITS_IN_ONE_FILE`]).
+pub fn run_reports(
+    model: &Model,
+    inputs: Vec<Opened>,
+    options: &Options,
+    files: &mut dyn html::ReportFiles,
+) -> Result<Tally, BatchError> {
+    let layout = output::Layout::new(model, options);
+    drive(
+        &layout,
+        inputs,
+        html::ReportSetWriter::new(files),
+        &mut std::io::sink(),
+        None,
+    )
 }
 
 fn drive<W: output::Writer>(
@@ -474,6 +540,7 @@ fn drive<W: output::Writer>(
     mut inputs: Vec<Opened>,
     mut writer: W,
     out: &mut dyn Write,
+    mut city: Option<&mut crate::chart::stats::CityBuilder>,
 ) -> Result<Tally, BatchError> {
     let options = layout.options;
     let mut tally = Tally {
@@ -507,7 +574,14 @@ fn drive<W: output::Writer>(
                     chunk.push((number, row));
                     if chunk.len() == CHUNK || bytes >= records::CHUNK_BYTES {
                         bytes = 0;
-                        flush(layout, &mut chunk, pool.as_ref(), &mut writer, &mut tally, out)?;
+                        flush(
+                            layout,
+                            &mut chunk,
+                            pool.as_ref(),
+                            (&mut writer, city.as_deref_mut()),
+                            &mut tally,
+                            out,
+                        )?;
                         if let Some(bar) = &bar {
                             bar.set_position(tally.units as u64);
                         }
@@ -516,7 +590,7 @@ fn drive<W: output::Writer>(
             }
         }
     }
-    flush(layout, &mut chunk, pool.as_ref(), &mut writer, &mut tally, out)?;
+    flush(layout, &mut chunk, pool.as_ref(), (&mut writer, city), &mut tally, out)?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -531,10 +605,11 @@ fn flush<W: output::Writer>(
     layout: &output::Layout,
     chunk: &mut Vec<(usize, RawRow)>,
     pool: Option<&rayon::ThreadPool>,
-    writer: &mut W,
+    (writer, mut city): (&mut W, Option<&mut crate::chart::stats::CityBuilder>),
     tally: &mut Tally,
     out: &mut dyn Write,
 ) -> Result<(), BatchError> {
+    let charted = city.is_some();
     let one = |(number, row): (usize, RawRow)| {
         let processed = process(
             layout.model,
@@ -544,14 +619,18 @@ fn flush<W: output::Writer>(
             layout.options.partial,
         );
         let item = W::prepare(layout, &processed);
-        (Status::of(processed), item)
+        let stats = charted.then(|| output::UnitStats::of(&processed));
+        (Status::of(processed), item, stats)
     };
-    let results: Vec<(Status, W::Item)> = match pool {
+    let results: Vec<(Status, W::Item, Option<output::UnitStats>)> = match pool {
         Some(pool) => pool.install(|| chunk.par_drain(..).map(one).collect()),
         None => chunk.drain(..).map(one).collect(),
     };
-    for (status, item) in results {
+    for (status, item, stats) in results {
         tally.add(&status);
+        if let (Some(city), Some(stats)) = (city.as_deref_mut(), &stats) {
+            city.add(stats);
+        }
         writer.write(layout, item, out)?;
     }
     Ok(())

@@ -67,8 +67,23 @@ fn unfinished() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
 /// `.jixiao-*.tmp` and may be deleted.)
 pub fn remove_unfinished_outputs() {
     for path in unfinished().drain(..) {
-        let _ = std::fs::remove_file(path);
+        // A folder is listed only when this run created it (a report set).
+        if path.is_dir() {
+            let _ = std::fs::remove_dir_all(path);
+        } else {
+            let _ = std::fs::remove_file(path);
+        }
     }
+}
+
+/// Lists an output not yet finished, for [`remove_unfinished_outputs`].
+pub(crate) fn track_unfinished(path: PathBuf) {
+    unfinished().push(path);
+}
+
+/// The output is finished (or already removed).
+pub(crate) fn untrack_unfinished(path: &Path) {
+    unfinished().retain(|p| p != path);
 }
 
 /// Where `-o` really writes: a symlink is followed to the file it names (the link stays a
@@ -158,7 +173,7 @@ impl Destination {
                 super::input::io_message(&e)
             )
         })?;
-        unfinished().push(temp.path().to_path_buf());
+        track_unfinished(temp.path().to_path_buf());
         Ok(Destination::File {
             path: path.to_path_buf(),
             temp: io::BufWriter::new(temp),
@@ -191,7 +206,7 @@ impl Destination {
                             .map(|_| ())
                             .map_err(|e| format!("无法写入 {}：{}", path.display(), super::input::io_message(&e.error)))
                     });
-                unfinished().retain(|p| *p != temp_path);
+                untrack_unfinished(&temp_path);
                 done
             }
         }
@@ -250,7 +265,7 @@ impl<'m> Layout<'m> {
 
     /// Whether evaluations must carry explanations for this format.
     pub fn explain_needed(&self) -> bool {
-        self.options.explain || matches!(self.options.format, OutputFormat::Xlsx | OutputFormat::Html)
+        self.options.explain || self.options.format == OutputFormat::Xlsx
     }
 
     fn table_columns(&self) -> Vec<Column> {
@@ -733,14 +748,27 @@ struct BatchHead<'a> {
     rules: RulesRef<'a>,
 }
 
-/// The rule set a batch was evaluated with (the file's name, never the machine's path).
+/// The rule set a batch was evaluated with (the file's name, never the machine's path);
+/// also the `rules` of `jixiao validate --format json`.
 #[derive(Serialize)]
-struct RulesRef<'a> {
+pub struct RulesRef<'a> {
     file: String,
     title: &'a str,
     year: u32,
     issuer: &'a str,
     sha256: &'a str,
+}
+
+impl<'a> RulesRef<'a> {
+    pub fn of(model: &'a Model) -> RulesRef<'a> {
+        RulesRef {
+            file: file_name(&model.source.name),
+            title: &model.title,
+            year: model.year,
+            issuer: &model.issuer,
+            sha256: &model.sha256,
+        }
+    }
 }
 
 fn file_name(path: &str) -> String {
@@ -763,13 +791,7 @@ impl Writer for JsonWriter {
         let model = layout.model;
         let head = BatchHead {
             version: jixiao::JSON_VERSION,
-            rules: RulesRef {
-                file: file_name(&model.source.name),
-                title: &model.title,
-                year: model.year,
-                issuer: &model.issuer,
-                sha256: &model.sha256,
-            },
+            rules: RulesRef::of(model),
         };
         let head = serde_json::to_string_pretty(&head).map_err(|e| BatchError::Format(e.to_string()))?;
         // The head's closing brace gives way to the streamed `units`.
@@ -798,98 +820,6 @@ impl Writer for JsonWriter {
 
     fn finish(self, _: &Layout, out: &mut dyn Write) -> Result<(), BatchError> {
         out.write_all(if self.written == 0 { b"]\n}\n" } else { b"\n  ]\n}\n" })?;
-        Ok(())
-    }
-}
-
-/// The terminal: one line per unit (序号, 来源, 单位, 总分, 等级, 勾稽, 状态).
-#[derive(Default)]
-pub struct TableWriter {
-    rows: Vec<Vec<String>>,
-    /// Per unit, with `--audit`: its 复核意见 as text.
-    audits: Vec<(String, String)>,
-    /// The data files read and their SHA-256, in first-seen order (provenance).
-    sources: Vec<(String, String)>,
-}
-
-/// A table row, the unit's 复核意见 (with `--audit`) and where its data came from.
-pub struct TableItem {
-    row: Vec<String>,
-    audit: Option<(String, String)>,
-    source: Option<(String, String)>,
-}
-
-impl Writer for TableWriter {
-    type Item = TableItem;
-
-    fn begin(&mut self, _: &Layout, _: &mut dyn Write) -> Result<(), BatchError> {
-        Ok(())
-    }
-
-    fn prepare(layout: &Layout, p: &Processed) -> TableItem {
-        let mut columns = vec![
-            Column::Number,
-            Column::Source,
-            Column::Unit,
-            Column::Total,
-            Column::Grade,
-        ];
-        if layout.options.audit {
-            columns.push(Column::AuditSummary);
-        }
-        columns.extend([Column::FailedChecks, Column::Status, Column::Reason]);
-        let ev = p.result.as_ref().ok().map(|d| &d.evaluation);
-        TableItem {
-            row: columns.iter().map(|c| cell_text(c, p)).collect(),
-            audit: ev
-                .filter(|ev| layout.options.audit && !ev.audit.findings.is_empty())
-                .map(|ev| (format!("{} {}", p.number, p.unit), crate::text::render_audit(ev))),
-            source: ev.map(|ev| (p.origin.file.name.clone(), ev.provenance.data_sha256.clone())),
-        }
-    }
-
-    fn write(&mut self, _: &Layout, item: TableItem, _: &mut dyn Write) -> Result<(), BatchError> {
-        self.rows.push(item.row);
-        self.audits.extend(item.audit);
-        if let Some(source) = item.source {
-            if !self.sources.contains(&source) {
-                self.sources.push(source);
-            }
-        }
-        Ok(())
-    }
-
-    fn finish(self, layout: &Layout, out: &mut dyn Write) -> Result<(), BatchError> {
-        use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
-        let m = layout.model;
-        writeln!(out, "{}（{} 年度，{}）\n", m.title, m.year, m.issuer)?;
-        let mut header = vec!["序号", "来源", "单位名称", "总分", "等级"];
-        if layout.options.audit {
-            header.push("复核结论");
-        }
-        header.extend(["未通过的勾稽关系", "状态", "错误原因"]);
-        let mut t = Table::new();
-        t.load_preset(presets::UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Disabled)
-            .set_header(header.iter().map(|h| Cell::new(*h)));
-        for row in self.rows {
-            t.add_row(row.into_iter().enumerate().map(|(i, s)| {
-                let cell = Cell::new(s);
-                if i == 0 || i == 3 {
-                    cell.set_alignment(CellAlignment::Right)
-                } else {
-                    cell
-                }
-            }));
-        }
-        writeln!(out, "{t}")?;
-        for (unit, audit) in &self.audits {
-            write!(out, "\n【{unit}】{audit}")?;
-        }
-        writeln!(out, "\n来源：规则文件 {}（SHA-256 {}）", m.source.name, m.sha256)?;
-        for (file, sha) in &self.sources {
-            writeln!(out, "      数据 {file}（SHA-256 {sha}）")?;
-        }
         Ok(())
     }
 }
@@ -949,6 +879,8 @@ pub struct Scored {
     pub grade: Option<String>,
     pub scores: Vec<Option<Number>>,
     pub values: Vec<Option<Number>>,
+    /// Each 一级/二级 category's score rate ([`crate::chart::stats::category_rate`]).
+    pub category_rates: Vec<Option<Number>>,
     pub failed_checks: String,
 }
 
@@ -963,29 +895,37 @@ impl UnitStats {
     }
 
     pub fn of(p: &Processed) -> UnitStats {
-        UnitStats {
-            number: p.number,
-            source: p.origin.label(),
-            unit: p.unit.clone(),
-            outcome: match &p.result {
-                Ok(done) => {
-                    let ev = &done.evaluation;
-                    Ok(Scored {
-                        total: ev.total.clone(),
-                        rank_by: ev
-                            .scoring
-                            .as_ref()
-                            .and_then(|s| s.graded.clone())
-                            .or_else(|| ev.total.clone()),
-                        total_display: ev.total_display.clone(),
-                        grade: ev.grade.clone(),
-                        scores: ev.indicators.iter().map(|i| i.score.clone()).collect(),
-                        values: ev.indicators.iter().map(|i| i.value.clone()).collect(),
-                        failed_checks: failed_checks(ev),
-                    })
-                }
-                Err(reason) => Err(reason.clone()),
+        match &p.result {
+            Ok(done) => UnitStats::evaluated(p.number, p.origin.label(), p.unit.clone(), &done.evaluation),
+            Err(reason) => UnitStats {
+                number: p.number,
+                source: p.origin.label(),
+                unit: p.unit.clone(),
+                outcome: Err(reason.clone()),
             },
+        }
+    }
+
+    /// An evaluated unit's figures.
+    pub fn evaluated(number: usize, source: String, unit: String, ev: &Evaluation) -> UnitStats {
+        UnitStats {
+            number,
+            source,
+            unit,
+            outcome: Ok(Scored {
+                total: ev.total.clone(),
+                rank_by: ev
+                    .scoring
+                    .as_ref()
+                    .and_then(|s| s.graded.clone())
+                    .or_else(|| ev.total.clone()),
+                total_display: ev.total_display.clone(),
+                grade: ev.grade.clone(),
+                scores: ev.indicators.iter().map(|i| i.score.clone()).collect(),
+                values: ev.indicators.iter().map(|i| i.value.clone()).collect(),
+                category_rates: ev.categories.iter().map(crate::chart::stats::category_rate).collect(),
+                failed_checks: failed_checks(ev),
+            }),
         }
     }
 }

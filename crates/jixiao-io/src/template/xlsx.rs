@@ -343,6 +343,8 @@ fn write_workbook(t: &Template) -> Result<Vec<u8>, XlsxError> {
             Body::Form { role, rows } => form_sheet(ws, &styles, sheet, *role, rows)?,
             Body::List(list) => list_sheet(ws, &styles, sheet, list)?,
         }
+        // Every printed page names the rule set and the sheet, like the result workbook.
+        crate::sheet_print::running_header(ws, &format!("{}（{} 年度）", t.title, t.year));
     }
     meta_sheet(wb.add_worksheet(), &styles, t)?;
     wb.save_to_buffer()

@@ -186,5 +186,26 @@ const jx = (() => {
     return (negative && !zero ? "-" : "") + int + (dp > 0 ? "." + frac : "");
   }
 
-  return { el, roundText, toNumber, getJson, post, save, status, ruleOptions, sortable, sorted, compare };
+  /**
+   * Shows the charts the server drew (inline SVG, see jixiao_io::chart), each in a figure.
+   * They are parsed as SVG, not HTML, and a chart that does not parse is named, not shown.
+   */
+  function charts(container, list) {
+    const parser = new DOMParser();
+    container.replaceChildren(
+      ...(list || []).map((c) => {
+        const doc = parser.parseFromString(c.svg, "image/svg+xml");
+        const root = doc.documentElement;
+        const ok = root.nodeName === "svg" && !doc.querySelector("parsererror");
+        return el(
+          "figure",
+          { class: "chart", "data-chart": c.id },
+          ok ? document.importNode(root, true) : el("p", { class: "muted" }, `${c.title}：无法显示`),
+        );
+      }),
+    );
+    container.hidden = !list || list.length === 0;
+  }
+
+  return { el, roundText, toNumber, getJson, post, save, status, ruleOptions, sortable, sorted, compare, charts };
 })();

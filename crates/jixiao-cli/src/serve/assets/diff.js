@@ -93,6 +93,7 @@
     block.hidden = effects.length === 0;
     document.getElementById("effect-summary").textContent =
       `${effects.length} 个单位中 ${d.units_changed} 个总分变化，${d.grades_changed} 个等级变化`;
+    jx.charts(document.getElementById("diff-charts"), d.charts);
     sortState.column = null;
     for (const th of effectsTable.tHead.rows[0].cells) th.removeAttribute("aria-sort");
     renderEffects();

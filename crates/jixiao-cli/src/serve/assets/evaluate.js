@@ -94,6 +94,7 @@
     const warnings = document.getElementById("warnings");
     warnings.replaceChildren(...data.warnings.map((w) => el("li", {}, "警告：" + w)));
     warnings.hidden = data.warnings.length === 0;
+    jx.charts(document.getElementById("charts"), data.charts);
     results.hidden = false;
     detail.hidden = true;
     filter.value = "";
