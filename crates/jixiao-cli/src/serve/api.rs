@@ -7,14 +7,14 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::rules::{Loaded, LookupError};
 use super::upload::{self, UploadFile};
-use super::{json_response, AppState, Problem, Shared};
+use super::{json_response, AppState, Problem, Segment, Shared};
 use jixiao::model::{Model, Value};
 use jixiao::numfmt::format_exact;
 use jixiao::report::DiagnosticRecord;
@@ -370,7 +370,7 @@ pub async fn list(State(state): State<Shared>) -> Response {
 }
 
 /// `GET /api/rules/{id}`.
-pub async fn detail(State(state): State<Shared>, Path(id): Path<String>) -> Response {
+pub async fn detail(State(state): State<Shared>, Segment(id): Segment) -> Response {
     answer(
         state
             .blocking(move |st| {
@@ -839,7 +839,17 @@ pub struct TemplateQuery {
 
 /// `GET /api/rules/{id}/template`: the fill-in workbook (`jixiao template`), or with
 /// `format=toml` the commented TOML skeleton for one unit.
-pub async fn template(State(state): State<Shared>, Path(id): Path<String>, Query(q): Query<TemplateQuery>) -> Response {
+pub async fn template(
+    State(state): State<Shared>,
+    Segment(id): Segment,
+    query: Result<Query<TemplateQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Ok(Query(q)) = query else {
+        return Problem::bad_request(
+            "查询参数无法识别：format 和 rows 各写一次，如 ?format=xlsx&rows=40",
+        )
+        .into_response();
+    };
     let toml = match q.format.as_deref().map(str::to_ascii_lowercase).as_deref() {
         None | Some("xlsx") => false,
         Some("toml") => true,
