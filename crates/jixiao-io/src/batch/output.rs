@@ -959,6 +959,18 @@ pub struct Scored {
     /// Each 一级/二级 category's score rate ([`crate::chart::stats::category_rate`]).
     pub category_rates: Vec<Option<Number>>,
     pub failed_checks: String,
+    /// The 复核's conclusion (`自评 97 分 优秀 → 复核 94.30 分 优秀`), listed when the run
+    /// is a 复核 (`--audit`).
+    pub audit: AuditBrief,
+}
+
+/// What the city summary lists of a unit's 复核.
+#[derive(Debug, Clone, Default)]
+pub struct AuditBrief {
+    pub summary: String,
+    /// Findings that need attention (错误 and 警告).
+    pub serious: usize,
+    pub grade_changed: bool,
 }
 
 impl UnitStats {
@@ -1002,6 +1014,11 @@ impl UnitStats {
                 values: ev.indicators.iter().map(|i| i.value.clone()).collect(),
                 category_rates: ev.categories.iter().map(crate::chart::stats::category_rate).collect(),
                 failed_checks: failed_checks(ev),
+                audit: AuditBrief {
+                    summary: ev.audit.summary.clone(),
+                    serious: ev.audit.errors + ev.audit.warnings,
+                    grade_changed: ev.audit.grade_changed,
+                },
             }),
         }
     }
