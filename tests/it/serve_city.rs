@@ -15,7 +15,15 @@ use crate::serve::{
 
 /// English words that give away a message nobody translated.
 const ENGLISH: &[&str] = &[
-    "invalid", "failed", "error:", "not found", "request", "boundary", "deserialize", "expected", "missing",
+    "invalid",
+    "failed",
+    "error:",
+    "not found",
+    "request",
+    "boundary",
+    "deserialize",
+    "expected",
+    "missing",
 ];
 
 /// A message a clerk can read: Chinese, and none of the words of an untranslated one.
@@ -34,7 +42,9 @@ fn assert_chinese(what: &str, text: &str) {
 fn assert_chinese_problem(what: &str, r: &Resp, status: u16) {
     assert_eq!(r.status, status, "{what}: {}", r.text());
     assert!(
-        r.header("content-type").unwrap_or_default().starts_with("application/json"),
+        r.header("content-type")
+            .unwrap_or_default()
+            .starts_with("application/json"),
         "{what}: {:?}",
         r.header("content-type")
     );
@@ -160,7 +170,10 @@ fn every_error_a_client_meets_is_chinese() {
         assert!(r.header("content-type").unwrap().starts_with("text/html"), "{path}");
         let text = visible(&r.text());
         assert_chinese(path, &text);
-        assert!(!text.contains("Not Found") && !text.contains("Method Not Allowed"), "{path}: {text}");
+        assert!(
+            !text.contains("Not Found") && !text.contains("Method Not Allowed"),
+            "{path}: {text}"
+        );
     }
     still_serving(addr);
 }
@@ -204,9 +217,16 @@ fn the_same_file_twice_is_named_in_the_warnings() {
     assert_eq!(r.status, 200, "{}", r.text());
     let body = r.json();
     assert_eq!(body["summary"]["units"], 14, "both files are still evaluated, as sent");
-    let warnings: Vec<&str> = body["warnings"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
+    let warnings: Vec<&str> = body["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
     assert!(
-        warnings.iter().any(|w| w.contains("「units (1).csv」与「units.csv」内容相同")),
+        warnings
+            .iter()
+            .any(|w| w.contains("「units (1).csv」与「units.csv」内容相同")),
         "{warnings:?}"
     );
     // Different files: no such warning.
@@ -249,7 +269,10 @@ fn the_html_download_with_audit_carries_the_audit() {
     }
     let ranking = &audited[audited.find("<h2>总分排名</h2>").unwrap()..];
     let ranking = &ranking[..ranking.find("</table>").unwrap()];
-    assert!(ranking.contains("自评 97 分 优秀 → 复核 94.30 分 优秀"), "the seed unit's conclusion");
+    assert!(
+        ranking.contains("自评 97 分 优秀 → 复核 94.30 分 优秀"),
+        "the seed unit's conclusion"
+    );
 }
 
 #[test]
@@ -257,7 +280,12 @@ fn scoring_changes_and_rule_pages_show_criteria_in_words() {
     let dir = workdir();
     let server = start(config(dir.path()));
     let addr = server.addr();
-    let r = post_form(addr, "/api/diff", &[("old", "yueyang-2021"), ("new", "yueyang-2022")], &[]);
+    let r = post_form(
+        addr,
+        "/api/diff",
+        &[("old", "yueyang-2021"), ("new", "yueyang-2022")],
+        &[],
+    );
     assert_eq!(r.status, 200, "{}", r.text());
     let body = r.json();
     crate::contract::assert_valid(&crate::contract::diff_validator(), "/api/diff", &body);
@@ -273,10 +301,16 @@ fn scoring_changes_and_rule_pages_show_criteria_in_words() {
         change["old_words"],
         "分档，按指标值的绝对值：等于 0 得 3 分；高于 0、不高于 10% 得 2 分；高于 10%、不高于 20% 得 1 分；高于 20%、不高于 30% 得 0.5 分；高于 30% 得 0 分"
     );
-    assert!(change["new_words"].as_str().unwrap().contains("高于 0、不高于 5% 得 2 分"));
+    assert!(change["new_words"]
+        .as_str()
+        .unwrap()
+        .contains("高于 0、不高于 5% 得 2 分"));
     // The 评分表 page: the same words beside each indicator.
     let page = get(addr, "/rules/yueyang-2021").text();
-    assert!(page.contains("分档，按指标值的绝对值：等于 0 得 3 分"), "rule page in words");
+    assert!(
+        page.contains("分档，按指标值的绝对值：等于 0 得 3 分"),
+        "rule page in words"
+    );
     assert!(
         page.contains("扣分：以 100% 为基准，每超过 1 个百分点扣 0.5 分，扣完为止"),
         "a deduction in words"
@@ -332,10 +366,18 @@ fn the_list_view_agrees_with_the_full_answer() {
         assert_eq!(row["grade"], ev["grade"]);
         assert_eq!(row["self_total"], ev["self_evaluation"]["total"]);
         assert_eq!(row["self_grade"], ev["self_evaluation"]["grade"]);
-        let failed = ev["checks"].as_array().unwrap().iter().filter(|c| c["ok"] == false).count();
+        let failed = ev["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["ok"] == false)
+            .count();
         assert_eq!(row["checks_failed"], failed);
         let a = &ev["audit"];
-        assert_eq!(row["audit"], serde_json::json!([a["errors"], a["warnings"], a["notes"]]));
+        assert_eq!(
+            row["audit"],
+            serde_json::json!([a["errors"], a["warnings"], a["notes"]])
+        );
     }
     assert_eq!(rows[7]["status"], "不完整");
     assert!(rows[7]["rank"].is_null());
@@ -343,7 +385,12 @@ fn the_list_view_agrees_with_the_full_answer() {
     let mut ranked: Vec<(u64, f64)> = rows
         .iter()
         .filter(|r| !r["rank"].is_null())
-        .map(|r| (r["rank"].as_u64().unwrap(), r["total_display"].as_str().unwrap().parse().unwrap()))
+        .map(|r| {
+            (
+                r["rank"].as_u64().unwrap(),
+                r["total_display"].as_str().unwrap().parse().unwrap(),
+            )
+        })
         .collect();
     ranked.sort_by_key(|(rank, _)| *rank);
     assert_eq!(ranked.len(), 7);
@@ -411,7 +458,11 @@ fn one_unit_on_demand_is_its_element_of_the_full_answer() {
         assert_eq!(one["rules"], full["rules"]);
         assert_eq!(one["unit"], units[number - 1], "unit {number}");
     }
-    for (number, status, words) in [("11", 404, "没有序号为 11 的单位"), ("0", 400, "序号"), ("x", 400, "序号")] {
+    for (number, status, words) in [
+        ("11", 404, "没有序号为 11 的单位"),
+        ("0", 400, "序号"),
+        ("x", 400, "序号"),
+    ] {
         let r = post_form(
             addr,
             "/api/evaluate/unit",

@@ -845,10 +845,8 @@ pub async fn template(
     query: Result<Query<TemplateQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let Ok(Query(q)) = query else {
-        return Problem::bad_request(
-            "查询参数无法识别：format 和 rows 各写一次，如 ?format=xlsx&rows=40",
-        )
-        .into_response();
+        return Problem::bad_request("查询参数无法识别：format 和 rows 各写一次，如 ?format=xlsx&rows=40")
+            .into_response();
     };
     let toml = match q.format.as_deref().map(str::to_ascii_lowercase).as_deref() {
         None | Some("xlsx") => false,

@@ -382,9 +382,7 @@ async fn guard(State(state): State<Shared>, req: Request, next: Next) -> Respons
         if let Some(from) = cross_site(req.headers()) {
             return Problem::new(
                 StatusCode::FORBIDDEN,
-                format!(
-                    "拒绝跨站请求：这个请求来自另一个网站的页面（{from}），工作台只接受它自己页面上的操作"
-                ),
+                format!("拒绝跨站请求：这个请求来自另一个网站的页面（{from}），工作台只接受它自己页面上的操作"),
             )
             .into_response();
         }
@@ -689,9 +687,11 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Segment {
     async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Response> {
         match axum::extract::Path::<String>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(segment)) => Ok(Segment(segment)),
-            Err(_) if parts.uri.path().starts_with("/api/") => {
-                Err(Problem::new(StatusCode::NOT_FOUND, format!("地址无法识别（含有不是文字的编码）。{NO_SUCH_API}")).into_response())
-            }
+            Err(_) if parts.uri.path().starts_with("/api/") => Err(Problem::new(
+                StatusCode::NOT_FOUND,
+                format!("地址无法识别（含有不是文字的编码）。{NO_SUCH_API}"),
+            )
+            .into_response()),
             Err(_) => Err(pages::error_page(
                 StatusCode::NOT_FOUND,
                 &format!("地址无法识别（含有不是文字的编码）。{NO_SUCH_PAGE}"),

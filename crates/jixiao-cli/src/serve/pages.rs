@@ -357,9 +357,12 @@ fn scoresheet(h: &mut String, m: &Model) {
             };
             let _ = write!(h, "<div><span class=\"tag\">显示</span> {shown}</div>");
         }
+        // How it is scored in words; the rule file's own text one click away.
+        let words = jixiao_io::words::criterion(m, leaf).unwrap_or_default();
         let _ = writeln!(
             h,
-            "<pre class=\"criterion\">{}</pre></td></tr>",
+            "<div class=\"words\"><span class=\"tag\">评分</span> {}</div><details class=\"criterion\"><summary>规则文件的写法</summary><pre class=\"criterion\">{}</pre></details></td></tr>",
+            escape(&words),
             escape(&dedent(m.source.slice(l.criterion_span)))
         );
     }

@@ -110,15 +110,13 @@ impl RuleStore {
     /// The directory must exist; it is read again on every listing (files may be added
     /// or edited while the server runs).
     pub fn new(dir: &Path) -> Result<RuleStore, String> {
-        let canonical = dir
-            .canonicalize()
-            .map_err(|e| match e.kind() {
-                std::io::ErrorKind::NotFound => format!(
-                    "规则目录 {} 不存在：请用 --rules 指定存放 .jx 规则文件的目录",
-                    dir.display()
-                ),
-                _ => format!("无法打开规则目录 {}：{}", dir.display(), io_message(&e)),
-            })?;
+        let canonical = dir.canonicalize().map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => format!(
+                "规则目录 {} 不存在：请用 --rules 指定存放 .jx 规则文件的目录",
+                dir.display()
+            ),
+            _ => format!("无法打开规则目录 {}：{}", dir.display(), io_message(&e)),
+        })?;
         if !canonical.is_dir() {
             return Err(format!("规则目录 {} 不是目录", dir.display()));
         }
