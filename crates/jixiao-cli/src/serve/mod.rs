@@ -23,6 +23,7 @@
 
 mod api;
 mod edit;
+mod list;
 mod pages;
 mod preview;
 pub mod rules;
@@ -589,6 +590,7 @@ fn app(config: Config) -> Result<(Router, Shared), String> {
         .route("/api/rules/{id}/preview", post(preview::preview))
         .route("/api/rules/{id}/save", post(save::save))
         .route("/api/evaluate", post(api::evaluate))
+        .route("/api/evaluate/unit", post(list::unit))
         .route("/api/audit", post(api::audit))
         .route("/api/diff", post(api::diff))
         .fallback(not_found)
