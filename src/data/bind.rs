@@ -213,7 +213,7 @@ impl Binder<'_> {
                     ProblemKind::NotInteger,
                     key,
                     Some(raw.describe()),
-                    format!("`{}` 应为整数", kind.label()),
+                    format!("应为整数（单位：{}），例如 `174`", kind.label()),
                     loc,
                 );
                 return None;

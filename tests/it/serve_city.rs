@@ -475,3 +475,36 @@ fn one_unit_on_demand_is_its_element_of_the_full_answer() {
     let r = post_form(addr, "/api/evaluate/unit", &[("rules", "yueyang-2021")], &files);
     assert_chinese_problem("no number", &r, 400);
 }
+
+/// Help and messages give an example of the input's own type: a whole number for a
+/// headcount, never an amount like `3696.83`.
+#[test]
+fn examples_fit_the_inputs_type() {
+    let dir = workdir();
+    let server = start(config(dir.path()));
+    let addr = server.addr();
+    let skeleton = get(addr, "/api/rules/yueyang-2021/template?format=toml").text();
+    for name in ["编制人数", "实有人数"] {
+        let line = skeleton
+            .lines()
+            .find(|l| l.starts_with(&format!("\"{name}\"")))
+            .unwrap_or_else(|| panic!("{name} in the skeleton"));
+        assert!(line.contains("整数（人）") && !line.contains("3696.83"), "{line}");
+    }
+    let csv = examples_with(|rows| {
+        rows[1][3] = "17.5".into();
+        rows[2][3] = "一百".into();
+    });
+    let r = post_form(
+        addr,
+        "/api/evaluate",
+        &[("rules", "yueyang-2021")],
+        &[("units.csv", csv.as_bytes())],
+    );
+    let body = r.json();
+    for unit in &body["units"].as_array().unwrap()[..2] {
+        let error = unit["error"].as_str().unwrap();
+        assert!(error.contains("应为整数") || error.contains("应为一个整数"), "{error}");
+        assert!(error.contains("`174`") && !error.contains("3696.83"), "{error}");
+    }
+}

@@ -20,6 +20,8 @@ use jixiao_io::batch::html::escape;
 const STYLE: &str = include_str!("assets/style.css");
 const COMMON_JS: &str = include_str!("assets/common.js");
 const EVALUATE_JS: &str = include_str!("assets/evaluate.js");
+const UNITS_TABLE_JS: &str = include_str!("assets/units-table.js");
+const UNIT_DETAIL_JS: &str = include_str!("assets/unit-detail.js");
 const DIFF_JS: &str = include_str!("assets/diff.js");
 const EDITOR_JS: &str = include_str!("assets/editor.js");
 const HIGHLIGHT_JS: &str = include_str!("assets/highlight.js");
@@ -603,7 +605,7 @@ pub async fn evaluate(State(state): State<Shared>) -> Response {
         "评价",
         Nav::Evaluate,
         EVALUATE_HTML,
-        &["common.js", "evaluate.js"],
+        &["common.js", "units-table.js", "unit-detail.js", "evaluate.js"],
     )
 }
 
@@ -654,6 +656,8 @@ pub async fn asset(Segment(name): Segment) -> Response {
         "style.css" => (STYLE, "text/css; charset=utf-8"),
         "common.js" => (COMMON_JS, "text/javascript; charset=utf-8"),
         "evaluate.js" => (EVALUATE_JS, "text/javascript; charset=utf-8"),
+        "units-table.js" => (UNITS_TABLE_JS, "text/javascript; charset=utf-8"),
+        "unit-detail.js" => (UNIT_DETAIL_JS, "text/javascript; charset=utf-8"),
         "diff.js" => (DIFF_JS, "text/javascript; charset=utf-8"),
         "editor.js" => (EDITOR_JS, "text/javascript; charset=utf-8"),
         "highlight.js" => (HIGHLIGHT_JS, "text/javascript; charset=utf-8"),
