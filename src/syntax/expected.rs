@@ -8,7 +8,7 @@ use super::grammar::Rule;
 pub(super) fn describe(rule: Rule) -> Option<&'static str> {
     Some(match rule {
         Rule::EOI => "文件结尾",
-        Rule::file => return None,
+        Rule::file | Rule::base_only => return None,
         Rule::title | Rule::kw_title => "`标题`",
         Rule::year | Rule::kw_year => "`年度`",
         Rule::issuer | Rule::kw_issuer => "`发布单位`",

@@ -120,7 +120,7 @@ impl<'s> Lowerer<'s> {
             let span = span_of(&p);
             match p.as_rule() {
                 Rule::EOI => {}
-                Rule::base => base = Some(self.lower_string(self.children(p).next(Rule::string)?)?),
+                Rule::base => base = Some(self.lower_base(p)?),
                 Rule::section => {
                     let before = items.len();
                     self.lower_section(p, &mut items, &mut item_spans)?;
@@ -897,6 +897,11 @@ impl<'s> Lowerer<'s> {
     fn lower_desc(&self, p: Pair<'_, Rule>) -> LowerResult<Spanned<String>> {
         let mut c = self.children(p);
         self.lower_string(c.next(Rule::string)?)
+    }
+
+    /// `基于 "…"`: the file named.
+    pub(super) fn lower_base(&self, p: Pair<'_, Rule>) -> LowerResult<Spanned<String>> {
+        self.lower_string(self.children(p).next(Rule::string)?)
     }
 
     fn lower_strings(&self, p: Pair<'_, Rule>) -> LowerResult<Vec<Spanned<String>>> {

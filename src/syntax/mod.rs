@@ -32,6 +32,16 @@ pub fn parse(source: &SourceFile) -> Result<RuleSet, Box<SyntaxError>> {
     Ok(rules)
 }
 
+/// The file named in a rule text's `基于 "…"` line, read from that line alone: the rest of
+/// the text is not parsed, so a file being edited still names its base. `None` when the
+/// text does not start (after comments) with a `基于` line.
+pub fn parse_base(text: &str) -> Option<crate::source::Spanned<String>> {
+    let source = SourceFile::new("", text);
+    let mut pairs = RulesParser::parse(Rule::base_only, &source.text).ok()?;
+    let base = pairs.next()?.into_inner().find(|p| p.as_rule() == Rule::base)?;
+    lower::Lowerer { source: &source }.lower_base(base).ok()
+}
+
 /// Declares the keyword list once, as both [`KEYWORDS`] and [`is_keyword`].
 macro_rules! keywords {
     ($($word:literal),* $(,)?) => {
@@ -236,8 +246,12 @@ fn help_for(positives: &[Rule], found: &str) -> Option<String> {
     if positives.contains(&Rule::weight) {
         return Some("指标写作 `三级 名称 分值 5 { … }`".into());
     }
-    if positives.contains(&Rule::band) || positives.contains(&Rule::interval) {
+    if positives.contains(&Rule::band) {
         return Some("分档写作 `>= 90% 得 5` 或 `[80%, 90%) 得 4`".into());
+    }
+    // An interval alone: a grade band (`差 < 60`) or a 范围, not a scoring band.
+    if positives.contains(&Rule::interval) {
+        return Some("区间写作 `>= 90`、`[80, 90)` 或 `< 60`；等级写作 `优秀 >= 90`".into());
     }
     if positives.contains(&Rule::kw_gets) {
         return Some("分数前要写 `得`，例如 `>= 90% 得 5`".into());
@@ -580,6 +594,16 @@ mod tests {
         let body = &grammar[start..];
         let body = &body[..body.find("~ !ident_char").expect("end of `reserved`")];
         body.split('"').skip(1).step_by(2).map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn the_base_line_alone() {
+        let base = parse_base("// 2022 年\n\u{feff}基于 “岳阳 2021.jx”\n一级 { 未写完").unwrap();
+        assert_eq!(base.node, "岳阳 2021.jx");
+        assert_eq!(parse_base("based_on \"a\\\"b.jx\"").unwrap().node, "a\"b.jx");
+        assert!(parse_base("标题 \"x\"\n基于 \"a.jx\"").is_none());
+        assert!(parse_base("基于 \"a.jx").is_none());
+        assert!(parse_base("").is_none());
     }
 
     #[test]

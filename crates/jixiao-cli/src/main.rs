@@ -128,10 +128,15 @@ fn main() -> ExitCode {
 
 /// Writes to stdout; a reader that went away (`| head`) is not an error.
 fn write_stdout(text: &str) -> miette::Result<()> {
+    write_stdout_bytes(text.as_bytes())
+}
+
+/// [`write_stdout`] for any bytes (a workbook into a pipe).
+fn write_stdout_bytes(bytes: &[u8]) -> miette::Result<()> {
     use std::io::Write;
     check_stdout()?;
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    match out.write_all(bytes).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).into_diagnostic(),
         _ => Ok(()),
     }

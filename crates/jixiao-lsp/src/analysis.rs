@@ -16,12 +16,13 @@ use jixiao::diagnostics::{short_name, CheckCode, CheckError, Level, LoadError, S
 use jixiao::source::{SourceFile, Span};
 
 use crate::index::{self, Occurrence};
+use crate::workspace;
 
 /// Reads a file the document is `基于` (an open document's text, else the disk's).
 pub type Reader<'a> = dyn Fn(&Path) -> Result<String, String> + 'a;
 
 /// One file: the document itself (`files[0]`) or a file of its `基于` chain.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct FileInfo {
     /// The name jixiao's `SourceFile` carries: the path, or the URI of an unsaved file.
     pub name: String,
@@ -67,6 +68,31 @@ pub struct Diag {
     pub fixes: Vec<Fix>,
 }
 
+impl FileInfo {
+    /// A file of the workspace: read, parsed (`ast` is `None` when it does not parse)
+    /// and indexed.
+    pub fn load(path: &Path, read: &Reader) -> Result<FileInfo, String> {
+        let text = read(path)?;
+        let name = path.display().to_string();
+        let source = SourceFile::new(&name, &text);
+        let ast = jixiao::syntax::parse(&source).ok();
+        let occurrences = ast.as_ref().map(index::occurrences).unwrap_or_default();
+        Ok(FileInfo {
+            name,
+            path: Some(path.to_path_buf()),
+            text: source.text.to_string(),
+            ast,
+            occurrences,
+        })
+    }
+
+    /// The file this one's `基于` names.
+    pub fn base_path(&self) -> Option<PathBuf> {
+        let base = self.ast.as_ref()?.base.as_ref()?;
+        Some(workspace::base_path(self.path.as_ref()?, &base.node))
+    }
+}
+
 impl Diag {
     /// The message with its help on a second line, as an editor shows one text.
     pub fn full_message(&self) -> String {
@@ -107,14 +133,11 @@ impl Analysis {
             .collect()
     }
 
-    /// Every place a name is written, in every file of the chain.
-    pub fn references(&self, name: &str) -> Vec<(usize, &Occurrence)> {
-        self.files
-            .iter()
-            .enumerate()
-            .flat_map(|(i, f)| f.occurrences.iter().map(move |o| (i, o)))
-            .filter(|(_, o)| o.name == name)
-            .collect()
+    /// The files the document is `基于`, directly or through others, as far as the chain
+    /// goes, and the file it could not read (when it names one): a change to any of
+    /// them changes the document's analysis.
+    pub fn base_paths(&self) -> Vec<PathBuf> {
+        self.files.iter().filter_map(FileInfo::base_path).collect()
     }
 }
 
@@ -154,11 +177,10 @@ pub fn analyze(name: &str, path: Option<&Path>, text: &str, read: &Reader) -> An
     let mut files = vec![doc];
     load_chain(&mut files, read);
     let loader = |from: &str, base: &str| -> Result<(String, String), String> {
-        let dir = Path::new(from).parent().ok_or("未保存的文件不能读取基础规则文件")?;
         if !Path::new(from).is_absolute() {
             return Err("未保存的文件不能读取基础规则文件".into());
         }
-        let path = dir.join(base);
+        let path = workspace::base_path(Path::new(from), base);
         let text = read(&path)?;
         Ok((path.display().to_string(), text))
     };
@@ -232,29 +254,14 @@ pub fn analyze(name: &str, path: Option<&Path>, text: &str, read: &Reader) -> An
 /// Reads and parses the `基于` chain as far as it goes (for navigation and hover).
 fn load_chain(files: &mut Vec<FileInfo>, read: &Reader) {
     while files.len() <= jixiao::inherit::MAX_DEPTH {
-        let last = files.last().expect("the document");
-        let (Some(base), Some(dir)) = (
-            last.ast.as_ref().and_then(|a| a.base.as_ref()),
-            last.path.as_ref().and_then(|p| p.parent()),
-        ) else {
+        let Some(path) = files.last().and_then(FileInfo::base_path) else {
             return;
         };
-        let path = dir.join(&base.node);
         if files.iter().any(|f| f.path.as_deref() == Some(&path)) {
             return;
         }
-        let Ok(text) = read(&path) else { return };
-        let name = path.display().to_string();
-        let source = SourceFile::new(&name, &text);
-        let ast = jixiao::syntax::parse(&source).ok();
-        let occurrences = ast.as_ref().map(index::occurrences).unwrap_or_default();
-        files.push(FileInfo {
-            name,
-            path: Some(path),
-            text: source.text.to_string(),
-            ast,
-            occurrences,
-        });
+        let Ok(file) = FileInfo::load(&path, read) else { return };
+        files.push(file);
     }
 }
 

@@ -586,40 +586,6 @@ fn word_at(text: &str, offset: usize) -> Option<(String, Span)> {
     (start < end).then(|| (text[start..end].to_owned(), Span::new(start, end)))
 }
 
-// ── rename ────────────────────────────────────────────────────────────────
-
-/// Why a new name is refused, if it is.
-pub fn check_new_name(analysis: &Analysis, old: &str, new: &str) -> Result<(), String> {
-    let mut chars = new.chars();
-    let valid = chars.next().is_some_and(|c| c == '_' || (c.is_alphabetic())) && chars.all(is_ident_char);
-    if !valid {
-        return Err(format!(
-            "`{new}` 不是合法的名称：名称由汉字、字母、数字和 _ 组成，不能以数字开头"
-        ));
-    }
-    if jixiao::syntax::is_keyword(new) || CONTEXT_NAMES.contains(&new) {
-        return Err(format!("`{new}` 是关键字，不能作名称"));
-    }
-    if new != old && !analysis.declarations(new).is_empty() {
-        return Err(format!("名称 `{new}` 已被使用"));
-    }
-    Ok(())
-}
-
-/// Every place to change, as (file, span), for renaming the symbol at `offset`.
-pub fn rename_targets(analysis: &Analysis, offset: usize) -> Option<(String, Vec<(usize, Span)>)> {
-    let occ = index::at(&analysis.doc().occurrences, offset)?;
-    if analysis.declarations(&occ.name).is_empty() {
-        return None;
-    }
-    let spans = analysis
-        .references(&occ.name)
-        .into_iter()
-        .map(|(f, o)| (f, o.span))
-        .collect();
-    Some((occ.name.clone(), spans))
-}
-
 // ── outline ───────────────────────────────────────────────────────────────
 
 #[derive(Debug, Clone)]

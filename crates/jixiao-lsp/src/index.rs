@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use jixiao::ast::{self, CriterionKind, Expr, ExprKind, Item, Level, Node, RuleSet, UndefinedPolicy};
-use jixiao::source::Span;
+use jixiao::source::{Span, Spanned};
 
 /// What a declaration declares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,10 +132,7 @@ impl Walker<'_> {
             Item::UndefinedDefault(u) => self.undefined(&u.node),
             Item::Test(t) => {
                 for set in &t.sets {
-                    if let Some(first) = set.path.node.first() {
-                        let start = set.path.span.start;
-                        self.reference(first, Span::new(start, start + first.len()));
-                    }
+                    self.test_set(&set.path);
                 }
                 for expect in &t.expects {
                     if let ast::ExpectSubject::Value(n) | ast::ExpectSubject::Score(n) = &expect.subject.node {
@@ -151,6 +148,18 @@ impl Walker<'_> {
             | Item::DefaultStepping(_)
             | Item::ScorePrecision(_)
             | Item::NotApplicableRule(_) => {}
+        }
+    }
+
+    /// `设 实有人数 = …` names an input (or its alias); `设 评审.经济效益 = …` a reviewed
+    /// indicator, the path's last segment (the path may have spaces around its `.`);
+    /// `单位名称` and `自评.…` are data fields, not names of the rule file.
+    fn test_set(&mut self, path: &Spanned<Vec<String>>) {
+        let span = path.span;
+        match path.node.as_slice() {
+            [key] if key != "单位名称" => self.reference(key, Span::new(span.start, span.start + key.len())),
+            [table, name] if table == "评审" => self.reference(name, Span::new(span.end - name.len(), span.end)),
+            _ => {}
         }
     }
 
@@ -251,4 +260,35 @@ pub fn at(occurrences: &[Occurrence], offset: usize) -> Option<&Occurrence> {
         .iter()
         .find(|o| o.span.start <= offset && offset < o.span.end)
         .or_else(|| occurrences.iter().find(|o| o.span.end == offset))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jixiao::source::SourceFile;
+
+    fn names(text: &str) -> Vec<(String, &str, bool)> {
+        let rules = jixiao::syntax::parse(&SourceFile::new("t.jx", text)).expect("parses");
+        occurrences(&rules)
+            .into_iter()
+            .map(|o| {
+                let written = &text[o.span.start..o.span.end];
+                (o.name, written, o.decl.is_some())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_test_cases_set_names_an_input_or_a_reviewed_indicator() {
+        let text = "测试 \"甲\" {\n  设 单位名称 = \"乙\"\n  设 实有人数 = 3\n  设 评审 . 经济效益 = 4\n  设 自评.经济效益 = 5\n  期望 经济效益 得分 = 4\n}\n";
+        let found = names(text);
+        assert_eq!(
+            found,
+            vec![
+                ("实有人数".to_owned(), "实有人数", false),
+                ("经济效益".to_owned(), "经济效益", false),
+                ("经济效益".to_owned(), "经济效益", false),
+            ]
+        );
+    }
 }

@@ -3,16 +3,20 @@
 //!
 //! - [`analysis`]: one document's parse, `基于` chain, merged rules and diagnostics;
 //! - [`index`]: every name in a file, declared or used;
-//! - [`features`]: hover, completion, rename, outline;
+//! - [`family`]: the files a name is shared by (find references, rename);
+//! - [`features`]: hover, completion, outline;
+//! - [`workspace`]: the workspace's `.jx` files and which file each is `基于`;
 //! - [`server`]: the LSP message loop (lsp-server + lsp-types, synchronous);
 //! - [`text`]: byte offsets ↔ LSP positions (UTF-8 or UTF-16).
 
 pub mod analysis;
+pub mod family;
 pub mod features;
 pub mod index;
 pub mod server;
 pub mod text;
 pub mod uri;
+pub mod workspace;
 
 pub use lsp_server::Connection;
 

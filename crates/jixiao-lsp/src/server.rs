@@ -10,19 +10,21 @@ use std::path::{Path, PathBuf};
 
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::notification::{
-    DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument, Notification as _,
-    PublishDiagnostics,
+    DidChangeTextDocument, DidChangeWatchedFiles, DidChangeWorkspaceFolders, DidCloseTextDocument, DidOpenTextDocument,
+    DidSaveTextDocument, LogMessage, Notification as _, PublishDiagnostics, ShowMessage,
 };
 use lsp_types::request::{
     CodeActionRequest, Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest,
-    PrepareRenameRequest, References, Rename, Request as _,
+    PrepareRenameRequest, References, RegisterCapability, Rename, Request as _,
 };
 use lsp_types::*;
 
-use crate::analysis::{self, Analysis, Severity};
+use crate::analysis::{self, Analysis, FileInfo, Severity};
+use crate::family::Family;
 use crate::features::{self, CompletionKind, SymbolKind as Kind};
 use crate::text::{self, Encoding, LineIndex};
 use crate::uri;
+use crate::workspace::{self, Limits, Workspace};
 
 struct Document {
     text: String,
@@ -36,7 +38,17 @@ pub struct Server<'c> {
     connection: &'c Connection,
     encoding: Encoding,
     docs: HashMap<String, (Uri, Document)>,
+    /// The workspace folders' `.jx` files, walked when a request first needs them.
+    workspace: Workspace,
+    limits: Limits,
+    scanned: bool,
+    /// Whether the client reports changes to `.jx` files (`workspace/didChangeWatchedFiles`);
+    /// without it the workspace is walked again after a save.
+    watching: bool,
 }
+
+/// The id of the server's request that registers the file watcher.
+const WATCH_REQUEST: &str = "jixiao/watch-jx";
 
 pub type Result<T> = std::result::Result<T, Box<dyn Error + Send + Sync>>;
 
@@ -66,8 +78,30 @@ pub fn capabilities(encoding: Encoding) -> ServerCapabilities {
             code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
             ..Default::default()
         })),
+        workspace: Some(WorkspaceServerCapabilities {
+            workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                supported: Some(true),
+                change_notifications: Some(OneOf::Left(true)),
+            }),
+            file_operations: None,
+        }),
         ..Default::default()
     }
+}
+
+/// The workspace folders the client names: its `workspaceFolders`, else the older
+/// `rootUri` or `rootPath`.
+fn workspace_roots(params: &InitializeParams) -> Vec<PathBuf> {
+    if let Some(folders) = &params.workspace_folders {
+        return folders.iter().filter_map(|f| uri::to_path(&f.uri)).collect();
+    }
+    #[allow(deprecated)]
+    let root = params
+        .root_uri
+        .as_ref()
+        .and_then(uri::to_path)
+        .or_else(|| params.root_path.as_ref().map(PathBuf::from));
+    root.into_iter().collect()
 }
 
 /// Runs the server on a connection until `shutdown` and `exit`.
@@ -88,11 +122,25 @@ pub fn run(connection: &Connection) -> Result<()> {
         }),
     };
     connection.initialize_finish(id, serde_json::to_value(result)?)?;
+    let can_watch = params
+        .capabilities
+        .workspace
+        .as_ref()
+        .and_then(|w| w.did_change_watched_files.as_ref())
+        .and_then(|d| d.dynamic_registration)
+        .unwrap_or(false);
     let mut server = Server {
         connection,
         encoding,
         docs: HashMap::new(),
+        workspace: Workspace::new(workspace_roots(&params)),
+        limits: workspace::LIMITS,
+        scanned: false,
+        watching: false,
     };
+    if can_watch {
+        server.register_watcher()?;
+    }
     for message in &connection.receiver {
         match message {
             Message::Request(request) => {
@@ -107,7 +155,7 @@ pub fn run(connection: &Connection) -> Result<()> {
                 connection.sender.send(response.into())?;
             }
             Message::Notification(n) => server.notification(n)?,
-            Message::Response(_) => {}
+            Message::Response(r) => server.response(r)?,
         }
     }
     Ok(())
@@ -137,24 +185,161 @@ impl Server<'_> {
                 }
                 self.set_text(p.text_document.uri, text, p.text_document.version)?;
             }
-            DidSaveTextDocument::METHOD => {
-                // Files `基于` the saved one read it from disk when it is not open.
-                self.reanalyze_dependents(None)?;
+            // Without reports of changed files, a save is when other files may have
+            // changed too (a new test file, a checkout): look again.
+            DidSaveTextDocument::METHOD if !self.watching => {
+                self.scanned = false;
+                self.reanalyze(|a| !a.base_paths().is_empty(), None)?;
             }
             DidCloseTextDocument::METHOD => {
                 let p: DidCloseTextDocumentParams = params(n.params)?;
                 self.docs.remove(p.text_document.uri.as_str());
                 self.publish(&p.text_document.uri, Vec::new(), None)?;
-                // Files `基于` the closed one now read it from disk.
-                self.reanalyze_dependents(None)?;
+                if let Some(path) = uri::to_path(&p.text_document.uri) {
+                    // Its unsaved text is gone: the disk's is what the workspace has, and
+                    // what files `基于` it now read.
+                    self.file_changed_on_disk(&path);
+                    self.reanalyze_dependents(&[path], None)?;
+                }
+            }
+            DidChangeWatchedFiles::METHOD => {
+                let p: DidChangeWatchedFilesParams = params(n.params)?;
+                let mut changed = Vec::new();
+                for event in p.changes {
+                    let Some(path) = uri::to_path(&event.uri) else { continue };
+                    if path.is_dir() {
+                        // A folder moved in: its files are not reported one by one.
+                        self.scanned = false;
+                        continue;
+                    }
+                    if self.open_uri(&path).is_some() {
+                        // The editor's text is the one that counts while it is open.
+                        continue;
+                    }
+                    self.file_changed_on_disk(&path);
+                    changed.push(path);
+                }
+                self.reanalyze_dependents(&changed, None)?;
+            }
+            DidChangeWorkspaceFolders::METHOD => {
+                let p: DidChangeWorkspaceFoldersParams = params(n.params)?;
+                let removed: Vec<PathBuf> = p.event.removed.iter().filter_map(|f| uri::to_path(&f.uri)).collect();
+                let mut roots: Vec<PathBuf> = self
+                    .workspace
+                    .roots()
+                    .iter()
+                    .filter(|r| !removed.iter().any(|x| workspace::normalize(x) == **r))
+                    .cloned()
+                    .collect();
+                roots.extend(p.event.added.iter().filter_map(|f| uri::to_path(&f.uri)));
+                self.workspace = Workspace::new(roots);
+                self.scanned = false;
             }
             _ => {}
         }
         Ok(())
     }
 
+    fn response(&mut self, r: Response) -> Result<()> {
+        if r.id == RequestId::from(WATCH_REQUEST.to_owned()) {
+            if let Err(e) = r.response_result {
+                self.watching = false;
+                self.log(
+                    MessageType::WARNING,
+                    format!(
+                        "编辑器未接受 .jx 文件的变动通知（{}）；保存文件时重新查找工作区",
+                        e.message
+                    ),
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Asks the client to report created, changed and deleted `.jx` files.
+    fn register_watcher(&mut self) -> Result<()> {
+        let options = DidChangeWatchedFilesRegistrationOptions {
+            watchers: vec![FileSystemWatcher {
+                glob_pattern: GlobPattern::String("**/*.jx".into()),
+                kind: None,
+            }],
+        };
+        let params = RegistrationParams {
+            registrations: vec![Registration {
+                id: "jixiao-jx-files".into(),
+                method: DidChangeWatchedFiles::METHOD.into(),
+                register_options: Some(serde_json::to_value(options)?),
+            }],
+        };
+        let request = Request::new(
+            WATCH_REQUEST.to_owned().into(),
+            RegisterCapability::METHOD.into(),
+            params,
+        );
+        self.connection.sender.send(request.into())?;
+        self.watching = true;
+        Ok(())
+    }
+
+    fn log(&self, typ: MessageType, message: String) -> Result<()> {
+        let params = LogMessageParams { typ, message };
+        self.connection
+            .sender
+            .send(Notification::new(LogMessage::METHOD.into(), params).into())?;
+        Ok(())
+    }
+
+    /// A file not open in the editor was created, changed or deleted (or closed); a
+    /// deleted folder forgets its files.
+    fn file_changed_on_disk(&mut self, path: &Path) {
+        match std::fs::read_to_string(path) {
+            Ok(text) if self.workspace.contains(path) => self.workspace.set(path, &text),
+            _ => self.workspace.remove(path),
+        }
+    }
+
+    /// Walks the workspace folders if that has not been done since they changed.
+    fn ensure_scanned(&mut self) -> Result<()> {
+        if self.scanned {
+            return Ok(());
+        }
+        let read = open_reader(&self.docs);
+        let report = self.workspace.scan(self.limits, &read);
+        for (u, d) in self.docs.values() {
+            if let Some(p) = uri::to_path(u) {
+                self.workspace.set(&p, &d.text);
+            }
+        }
+        self.scanned = true;
+        if !self.workspace.roots().is_empty() {
+            self.log(MessageType::INFO, report.summary())?;
+        }
+        if let Some(capped) = report.capped {
+            self.log(MessageType::WARNING, capped)?;
+        }
+        Ok(())
+    }
+
+    /// The client's URI of the open document at `path`, if one is open there.
+    fn open_uri(&self, path: &Path) -> Option<&Uri> {
+        let path = workspace::normalize(path);
+        self.docs
+            .values()
+            .map(|(u, _)| u)
+            .find(|u| uri::to_path(u).is_some_and(|p| workspace::normalize(&p) == path))
+    }
+
+    /// The URI for a file: the open document's, if it is open, so that edits go to it.
+    fn uri_of(&self, path: &Path) -> Uri {
+        self.open_uri(path).cloned().unwrap_or_else(|| uri::from_path(path))
+    }
+
     fn set_text(&mut self, uri: Uri, text: String, version: i32) -> Result<()> {
         let analysis = self.analyze(&uri, &text);
+        let path = uri::to_path(&uri);
+        if let Some(p) = &path {
+            self.workspace.set(p, &text);
+        }
         let key = uri.as_str().to_owned();
         let last_parsed = match self.docs.remove(&key) {
             Some((_, old)) if old.analysis.doc().ast.is_some() => Some(old.analysis),
@@ -174,18 +359,28 @@ impl Server<'_> {
             ),
         );
         self.publish_doc(&key)?;
-        self.reanalyze_dependents(Some(&key))
+        match path {
+            Some(p) => self.reanalyze_dependents(&[p], Some(&key)),
+            None => Ok(()),
+        }
     }
 
-    /// Analyses again the open `基于` files (other than `except`): a file they are based on
-    /// may have changed.
-    fn reanalyze_dependents(&mut self, except: Option<&str>) -> Result<()> {
+    /// Analyses again the open documents `基于` any of `changed` (directly or through
+    /// others), other than `except`. Files that are not open get no diagnostics.
+    fn reanalyze_dependents(&mut self, changed: &[PathBuf], except: Option<&str>) -> Result<()> {
+        if changed.is_empty() {
+            return Ok(());
+        }
+        let changed: Vec<PathBuf> = changed.iter().map(|p| workspace::normalize(p)).collect();
+        self.reanalyze(|a| a.base_paths().iter().any(|b| changed.contains(b)), except)
+    }
+
+    /// Analyses again the open documents (other than `except`) that `which` picks.
+    fn reanalyze(&mut self, which: impl Fn(&Analysis) -> bool, except: Option<&str>) -> Result<()> {
         let keys: Vec<String> = self
             .docs
             .iter()
-            .filter(|(k, (_, d))| {
-                Some(k.as_str()) != except && d.analysis.doc().ast.as_ref().is_some_and(|a| a.base.is_some())
-            })
+            .filter(|(k, (_, d))| Some(k.as_str()) != except && which(&d.analysis))
             .map(|(k, _)| k.clone())
             .collect();
         for key in keys {
@@ -203,22 +398,12 @@ impl Server<'_> {
     }
 
     fn analyze(&self, uri: &Uri, text: &str) -> Analysis {
-        let path = uri::to_path(uri);
+        // Normalised as the workspace's paths are, so that a file is one file.
+        let path = uri::to_path(uri).map(|p| workspace::normalize(&p));
         let name = path
             .as_ref()
             .map_or_else(|| uri.as_str().to_owned(), |p| p.display().to_string());
-        let open: HashMap<PathBuf, &str> = self
-            .docs
-            .values()
-            .filter_map(|(u, d)| uri::to_path(u).map(|p| (p, d.text.as_str())))
-            .collect();
-        let read = |p: &Path| -> std::result::Result<String, String> {
-            match open.get(p) {
-                Some(t) => Ok((*t).to_owned()),
-                None => std::fs::read_to_string(p).map_err(|e| e.to_string()),
-            }
-        };
-        analysis::analyze(&name, path.as_deref(), text, &read)
+        analysis::analyze(&name, path.as_deref(), text, &open_reader(&self.docs))
     }
 
     fn publish_doc(&self, key: &str) -> Result<()> {
@@ -241,7 +426,7 @@ impl Server<'_> {
                     d.related
                         .iter()
                         .map(|r| DiagnosticRelatedInformation {
-                            location: self.location(uri, a, r.file, r.span),
+                            location: self.location(uri, &a.files, r.file, r.span),
                             message: r.message.clone(),
                         })
                         .collect()
@@ -264,12 +449,13 @@ impl Server<'_> {
         Ok(())
     }
 
-    /// A span in one of an analysis' files as an LSP location.
-    fn location(&self, doc_uri: &Uri, a: &Analysis, file: usize, span: jixiao::source::Span) -> Location {
-        let f = &a.files[file];
+    /// A span in one of a list of files whose first is the document (an analysis' chain,
+    /// a family) as an LSP location.
+    fn location(&self, doc_uri: &Uri, files: &[FileInfo], file: usize, span: jixiao::source::Span) -> Location {
+        let f = &files[file];
         let uri = match (file, &f.path) {
             (0, _) | (_, None) => doc_uri.clone(),
-            (_, Some(p)) => uri::from_path(p),
+            (_, Some(p)) => self.uri_of(p),
         };
         let index = LineIndex::new(&f.text, self.encoding);
         Location::new(uri, index.range(&f.text, span))
@@ -369,23 +555,37 @@ impl Server<'_> {
         let locations: Vec<Location> = a
             .declarations(&occ.name)
             .into_iter()
-            .map(|(f, o)| self.location(&tdp.text_document.uri, a, f, o.span))
+            .map(|(f, o)| self.location(&tdp.text_document.uri, &a.files, f, o.span))
             .collect();
         Ok((!locations.is_empty()).then_some(GotoDefinitionResponse::Array(locations)))
     }
 
-    fn references(&self, p: ReferenceParams) -> Result<Option<Vec<Location>>> {
-        let tdp = p.text_document_position;
+    /// The name at a position of an open document.
+    fn name_at(&self, tdp: &TextDocumentPositionParams) -> Result<Option<String>> {
         let doc = self.doc(&tdp.text_document.uri)?;
-        let a = &doc.analysis;
-        let Some(occ) = crate::index::at(&a.doc().occurrences, self.offset(doc, tdp.position)) else {
+        let occurrences = &doc.analysis.doc().occurrences;
+        Ok(crate::index::at(occurrences, self.offset(doc, tdp.position)).map(|o| o.name.clone()))
+    }
+
+    /// The files sharing `name` with the document (see [`Family`]).
+    fn family(&mut self, doc_uri: &Uri, name: &str) -> Result<Family> {
+        self.ensure_scanned()?;
+        let a = &self.doc(doc_uri)?.analysis;
+        let workspace = &self.workspace;
+        let dependents = |p: &Path| workspace.dependents(p);
+        Ok(Family::of(a, name, &dependents, &open_reader(&self.docs)))
+    }
+
+    fn references(&mut self, p: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        let tdp = p.text_document_position;
+        let Some(name) = self.name_at(&tdp)? else {
             return Ok(None);
         };
-        let locations = a
-            .references(&occ.name)
-            .into_iter()
+        let family = self.family(&tdp.text_document.uri, &name)?;
+        let locations = family
+            .references(&name)
             .filter(|(_, o)| p.context.include_declaration || o.decl.is_none())
-            .map(|(f, o)| self.location(&tdp.text_document.uri, a, f, o.span))
+            .map(|(f, o)| self.location(&tdp.text_document.uri, &family.members, f, o.span))
             .collect();
         Ok(Some(locations))
     }
@@ -393,11 +593,12 @@ impl Server<'_> {
     fn prepare_rename(&self, p: TextDocumentPositionParams) -> Result<Option<PrepareRenameResponse>> {
         let doc = self.doc(&p.text_document.uri)?;
         let a = &doc.analysis;
-        let offset = self.offset(doc, p.position);
-        if features::rename_targets(a, offset).is_none() {
+        let Some(occ) = crate::index::at(&a.doc().occurrences, self.offset(doc, p.position)) else {
+            return Ok(None);
+        };
+        if a.declarations(&occ.name).is_empty() {
             return Ok(None);
         }
-        let occ = crate::index::at(&a.doc().occurrences, offset).expect("a rename target is a name");
         let index = LineIndex::new(&a.doc().text, self.encoding);
         Ok(Some(PrepareRenameResponse::RangeWithPlaceholder {
             range: index.range(&a.doc().text, occ.span),
@@ -405,21 +606,44 @@ impl Server<'_> {
         }))
     }
 
-    fn rename(&self, p: RenameParams) -> Result<Option<WorkspaceEdit>> {
+    /// Renames a name declared in the document's chain in every file of its family
+    /// (see [`Family`]), or refuses.
+    fn rename(&mut self, p: RenameParams) -> Result<Option<WorkspaceEdit>> {
         let tdp = p.text_document_position;
-        let doc = self.doc(&tdp.text_document.uri)?;
-        let a = &doc.analysis;
-        let Some((old, targets)) = features::rename_targets(a, self.offset(doc, tdp.position)) else {
+        let declared = |name: &String| {
+            !self.docs[tdp.text_document.uri.as_str()]
+                .1
+                .analysis
+                .declarations(name)
+                .is_empty()
+        };
+        let Some(old) = self.name_at(&tdp)?.filter(declared) else {
             return Err("这里没有可以重命名的名称".into());
         };
-        features::check_new_name(a, &old, &p.new_name)?;
+        let family = self.family(&tdp.text_document.uri, &old)?;
+        family.check_rename(&old, &p.new_name)?;
         let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
-        for (file, span) in targets {
-            let loc = self.location(&tdp.text_document.uri, a, file, span);
+        for (member, o) in family.references(&old) {
+            let loc = self.location(&tdp.text_document.uri, &family.members, member, o.span);
             changes
                 .entry(loc.uri)
                 .or_default()
                 .push(TextEdit::new(loc.range, p.new_name.clone()));
+        }
+        let readers = family.tests_reading_data(&old);
+        if !readers.is_empty() && old != p.new_name {
+            let files = readers.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join("、");
+            let message = format!(
+                "输入 `{old}` 改名为 `{}` 后，{files} 中的测试用例读取的数据文件仍写着 `{old}`：请给输入加上 `别名 \"{old}\"`，或同时修改数据文件",
+                p.new_name
+            );
+            let params = ShowMessageParams {
+                typ: MessageType::WARNING,
+                message,
+            };
+            self.connection
+                .sender
+                .send(Notification::new(ShowMessage::METHOD.into(), params).into())?;
         }
         Ok(Some(WorkspaceEdit::new(changes)))
     }
@@ -505,6 +729,18 @@ impl Server<'_> {
             }
         }
         Ok(Some(out))
+    }
+}
+
+/// Reads a file for an analysis or the workspace: an open document's text, else the disk's.
+fn open_reader(docs: &HashMap<String, (Uri, Document)>) -> impl Fn(&Path) -> std::result::Result<String, String> + '_ {
+    let open: HashMap<PathBuf, &str> = docs
+        .values()
+        .filter_map(|(u, d)| uri::to_path(u).map(|p| (workspace::normalize(&p), d.text.as_str())))
+        .collect();
+    move |p: &Path| match open.get(&workspace::normalize(p)) {
+        Some(t) => Ok((*t).to_owned()),
+        None => std::fs::read_to_string(p).map_err(|e| e.to_string()),
     }
 }
 

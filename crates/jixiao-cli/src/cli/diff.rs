@@ -21,7 +21,7 @@ pub struct DiffArgs {
     /// 输出格式（不指定时按 -o 文件的扩展名推断，否则为 table）
     #[arg(long, value_enum)]
     pub format: Option<DiffFormat>,
-    /// 输出文件（xlsx 必须指定）
+    /// 输出文件（xlsx 输出到终端时必须指定）；- 表示标准输出
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// 读取工作簿中的哪个工作表（默认第一个未隐藏的工作表）
@@ -54,7 +54,8 @@ fn evaluate_all(
     Ok(out)
 }
 
-pub fn run(args: DiffArgs) -> miette::Result<ExitCode> {
+pub fn run(mut args: DiffArgs) -> miette::Result<ExitCode> {
+    args.output = super::data::output_file(args.output.take());
     for path in &args.data {
         super::note_input(path);
     }
@@ -96,12 +97,12 @@ pub fn run(args: DiffArgs) -> miette::Result<ExitCode> {
             super::write_output(path, &bytes)?;
             eprintln!("结果已写入 {}", path.display());
         }
-        None if matches!(format, DiffFormat::Xlsx) => {
-            return Err(miette::miette!(
-                "XLSX 是二进制文件，不能输出到终端：请用 -o 指定输出文件"
-            ));
+        None => {
+            if matches!(format, DiffFormat::Xlsx) {
+                super::data::refuse_binary_on_terminal("规则对比.xlsx")?;
+            }
+            crate::write_stdout_bytes(&bytes)?
         }
-        None => crate::write_stdout(&String::from_utf8_lossy(&bytes))?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,7 @@
 //! Subcommands of the `jixiao` binary that have grown beyond a few lines.
 
 pub mod check;
+pub mod data;
 pub mod diff;
 pub mod eval;
 pub mod fmt;

@@ -740,14 +740,27 @@ struct BatchHead<'a> {
     rules: RulesRef<'a>,
 }
 
-/// The rule set a batch was evaluated with (the file's name, never the machine's path).
+/// The rule set a batch was evaluated with (the file's name, never the machine's path);
+/// also the `rules` of `jixiao validate --format json`.
 #[derive(Serialize)]
-struct RulesRef<'a> {
+pub struct RulesRef<'a> {
     file: String,
     title: &'a str,
     year: u32,
     issuer: &'a str,
     sha256: &'a str,
+}
+
+impl<'a> RulesRef<'a> {
+    pub fn of(model: &'a Model) -> RulesRef<'a> {
+        RulesRef {
+            file: file_name(&model.source.name),
+            title: &model.title,
+            year: model.year,
+            issuer: &model.issuer,
+            sha256: &model.sha256,
+        }
+    }
 }
 
 fn file_name(path: &str) -> String {
@@ -770,13 +783,7 @@ impl Writer for JsonWriter {
         let model = layout.model;
         let head = BatchHead {
             version: jixiao::JSON_VERSION,
-            rules: RulesRef {
-                file: file_name(&model.source.name),
-                title: &model.title,
-                year: model.year,
-                issuer: &model.issuer,
-                sha256: &model.sha256,
-            },
+            rules: RulesRef::of(model),
         };
         let head = serde_json::to_string_pretty(&head).map_err(|e| BatchError::Format(e.to_string()))?;
         // The head's closing brace gives way to the streamed `units`.
@@ -805,98 +812,6 @@ impl Writer for JsonWriter {
 
     fn finish(self, _: &Layout, out: &mut dyn Write) -> Result<(), BatchError> {
         out.write_all(if self.written == 0 { b"]\n}\n" } else { b"\n  ]\n}\n" })?;
-        Ok(())
-    }
-}
-
-/// The terminal: one line per unit (序号, 来源, 单位, 总分, 等级, 勾稽, 状态).
-#[derive(Default)]
-pub struct TableWriter {
-    rows: Vec<Vec<String>>,
-    /// Per unit, with `--audit`: its 复核意见 as text.
-    audits: Vec<(String, String)>,
-    /// The data files read and their SHA-256, in first-seen order (provenance).
-    sources: Vec<(String, String)>,
-}
-
-/// A table row, the unit's 复核意见 (with `--audit`) and where its data came from.
-pub struct TableItem {
-    row: Vec<String>,
-    audit: Option<(String, String)>,
-    source: Option<(String, String)>,
-}
-
-impl Writer for TableWriter {
-    type Item = TableItem;
-
-    fn begin(&mut self, _: &Layout, _: &mut dyn Write) -> Result<(), BatchError> {
-        Ok(())
-    }
-
-    fn prepare(layout: &Layout, p: &Processed) -> TableItem {
-        let mut columns = vec![
-            Column::Number,
-            Column::Source,
-            Column::Unit,
-            Column::Total,
-            Column::Grade,
-        ];
-        if layout.options.audit {
-            columns.push(Column::AuditSummary);
-        }
-        columns.extend([Column::FailedChecks, Column::Status, Column::Reason]);
-        let ev = p.result.as_ref().ok().map(|d| &d.evaluation);
-        TableItem {
-            row: columns.iter().map(|c| cell_text(c, p)).collect(),
-            audit: ev
-                .filter(|ev| layout.options.audit && !ev.audit.findings.is_empty())
-                .map(|ev| (format!("{} {}", p.number, p.unit), crate::text::render_audit(ev))),
-            source: ev.map(|ev| (p.origin.file.name.clone(), ev.provenance.data_sha256.clone())),
-        }
-    }
-
-    fn write(&mut self, _: &Layout, item: TableItem, _: &mut dyn Write) -> Result<(), BatchError> {
-        self.rows.push(item.row);
-        self.audits.extend(item.audit);
-        if let Some(source) = item.source {
-            if !self.sources.contains(&source) {
-                self.sources.push(source);
-            }
-        }
-        Ok(())
-    }
-
-    fn finish(self, layout: &Layout, out: &mut dyn Write) -> Result<(), BatchError> {
-        use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
-        let m = layout.model;
-        writeln!(out, "{}（{} 年度，{}）\n", m.title, m.year, m.issuer)?;
-        let mut header = vec!["序号", "来源", "单位名称", "总分", "等级"];
-        if layout.options.audit {
-            header.push("复核结论");
-        }
-        header.extend(["未通过的勾稽关系", "状态", "错误原因"]);
-        let mut t = Table::new();
-        t.load_preset(presets::UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Disabled)
-            .set_header(header.iter().map(|h| Cell::new(*h)));
-        for row in self.rows {
-            t.add_row(row.into_iter().enumerate().map(|(i, s)| {
-                let cell = Cell::new(s);
-                if i == 0 || i == 3 {
-                    cell.set_alignment(CellAlignment::Right)
-                } else {
-                    cell
-                }
-            }));
-        }
-        writeln!(out, "{t}")?;
-        for (unit, audit) in &self.audits {
-            write!(out, "\n【{unit}】{audit}")?;
-        }
-        writeln!(out, "\n来源：规则文件 {}（SHA-256 {}）", m.source.name, m.sha256)?;
-        for (file, sha) in &self.sources {
-            writeln!(out, "      数据 {file}（SHA-256 {sha}）")?;
-        }
         Ok(())
     }
 }

@@ -18,6 +18,8 @@ pub struct Client {
     next_id: i32,
     /// Notifications received while waiting for a response.
     pending: VecDeque<Notification>,
+    /// Requests the server sent (each answered with `null`).
+    pub server_requests: Vec<Request>,
     pub initialize_result: Value,
 }
 
@@ -27,6 +29,15 @@ impl Client {
     /// Starts a server and initializes it; `encodings` is what the client offers as
     /// `general.positionEncodings` (`None`: the field is left out, as older clients do).
     pub fn start(encodings: Option<&[&str]>) -> Client {
+        let mut capabilities = json!({});
+        if let Some(e) = encodings {
+            capabilities = json!({ "general": { "positionEncodings": e } });
+        }
+        Client::start_with(json!({ "processId": null, "rootUri": null, "capabilities": capabilities }))
+    }
+
+    /// Starts a server and initializes it with these `initialize` parameters.
+    pub fn start_with(initialize: Value) -> Client {
         let (server_conn, conn) = Connection::memory();
         let server = std::thread::spawn(move || jixiao_lsp::server::run(&server_conn).map_err(|e| e.to_string()));
         let mut client = Client {
@@ -34,19 +45,34 @@ impl Client {
             server: Some(server),
             next_id: 0,
             pending: VecDeque::new(),
+            server_requests: Vec::new(),
             initialize_result: Value::Null,
         };
-        let mut capabilities = json!({});
-        if let Some(e) = encodings {
-            capabilities = json!({ "general": { "positionEncodings": e } });
-        }
-        let result = client.request(
-            "initialize",
-            json!({ "processId": null, "rootUri": null, "capabilities": capabilities }),
-        );
+        let result = client.request("initialize", initialize);
         client.initialize_result = result.expect("initialize succeeds");
         client.notify("initialized", json!({}));
         client
+    }
+
+    /// The next message from the server that is not a request to the client: those are
+    /// answered with `null` and kept.
+    fn receive(&mut self, what: &str) -> Message {
+        loop {
+            match self.conn.receiver.recv_timeout(TIMEOUT).expect(what) {
+                Message::Request(r) => {
+                    let response = Response::new_ok(r.id.clone(), Value::Null);
+                    self.conn.sender.send(response.into()).expect("server is running");
+                    self.server_requests.push(r);
+                }
+                m => return m,
+            }
+        }
+    }
+
+    /// The notifications received so far (the server answers in order, so after a
+    /// request they include everything it sent before answering), and forgets them.
+    pub fn take_notifications(&mut self) -> Vec<Notification> {
+        self.pending.drain(..).collect()
     }
 
     pub fn notify(&self, method: &str, params: Value) {
@@ -65,12 +91,7 @@ impl Client {
             .send(Message::Request(Request::new(id.clone(), method.into(), params)))
             .expect("server is running");
         loop {
-            match self
-                .conn
-                .receiver
-                .recv_timeout(TIMEOUT)
-                .expect("a message from the server")
-            {
+            match self.receive("a message from the server") {
                 Message::Response(Response {
                     id: rid,
                     response_result,
@@ -88,7 +109,7 @@ impl Client {
         loop {
             let n = match self.pending.pop_front() {
                 Some(n) => n,
-                None => match self.conn.receiver.recv_timeout(TIMEOUT).expect("diagnostics") {
+                None => match self.receive("diagnostics") {
                     Message::Notification(n) => n,
                     other => panic!("unexpected message: {other:?}"),
                 },
