@@ -247,8 +247,8 @@ impl Binder<'_> {
         if let Value::Num(n) = &value {
             if kind.is_count() && !n.is_integer() {
                 let message = match self.wording {
-                    Wording::Document => format!("`{}` 应为整数", kind.label()),
-                    Wording::Cells => format!("应为整数（单位：{}）", kind.label()),
+                    Wording::Document => format!("应为整数（单位：{}），例如 `174`", kind.label()),
+                    Wording::Cells => format!("应为整数（单位：{}），例如 174", kind.label()),
                 };
                 self.problem(ProblemKind::NotInteger, key, Some(raw.describe()), message, loc);
                 return None;

@@ -551,7 +551,7 @@ fn a_bad_workbook_cell_is_named_by_its_a1_reference() {
     assert_eq!(units[0]["status"], "正常");
     assert_eq!(
         units[1]["error"],
-        "各单位!E3「实有人数」（值 38.5）：应为整数（单位：人）"
+        "各单位!E3「实有人数」（值 38.5）：应为整数（单位：人），例如 174"
     );
     let missing = jixiao(&["eval", RULES, path_str(&path), "--sheet", "Sheet9"]);
     assert_eq!(missing.code, 1);

@@ -26,6 +26,8 @@ mod seed;
 #[cfg(feature = "serve")]
 mod serve;
 #[cfg(feature = "serve")]
+mod serve_city;
+#[cfg(feature = "serve")]
 mod serve_edit;
 mod syntax;
 mod template;

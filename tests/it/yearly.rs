@@ -186,6 +186,8 @@ fn rule_change(kind: &str, subject: &str, old: &str, new: &str) -> jixiao_io::di
         subject: subject.into(),
         old: text(old),
         new: text(new),
+        old_words: None,
+        new_words: None,
     }
 }
 
@@ -292,10 +294,22 @@ fn diff_lists_tolerances_severities_aliases_ranges_defaults_formats_stepping_pre
         rule_change("差额", "公用经费口径", "资本性支出", "资本性支出 + 对个人和家庭补助支出"),
         rule_change("级别", "固定资产口径", "警告", "错误"),
     ];
+    // The words of 评分 changes are checked below; here what the rule files write.
+    let as_written = |c: &jixiao_io::diff::RuleChange| jixiao_io::diff::RuleChange {
+        old_words: None,
+        new_words: None,
+        ..c.clone()
+    };
     for (i, (got, want)) in changes.iter().zip(&expected).enumerate() {
-        assert_eq!(got, want, "change {i}");
+        assert_eq!(&as_written(got), want, "change {i}");
     }
     assert_eq!(changes.len(), expected.len(), "{changes:#?}");
+    let scoring = changes.iter().find(|c| c.kind == "评分").expect("a 评分 change");
+    assert_eq!(
+        scoring.new_words.as_deref(),
+        Some("扣分：以 100% 为基准，每超过 1 个百分点扣 1 分，扣完为止（不足一步的按一步扣）")
+    );
+    assert!(changes.iter().all(|c| (c.kind == "评分") == c.old_words.is_some()));
 
     // The other way round, the list added is one removed.
     let back = jixiao_io::diff::rule_changes(&new.model, &old.model);

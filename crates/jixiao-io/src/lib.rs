@@ -8,7 +8,8 @@
 //!   XLSX or a printable HTML report;
 //! - [`template`]: the fill-in workbook a unit returns, and its read-back;
 //! - [`diff`]: two rule sets compared — the rule changes and their effect on each unit;
-//! - [`text`]: the Chinese terminal report of one evaluation.
+//! - [`text`]: the Chinese terminal report of one evaluation;
+//! - [`words`]: how an indicator is scored, in words (the workbench's pages).
 
 pub mod batch;
 pub mod chart;
@@ -16,3 +17,4 @@ pub mod diff;
 pub mod sheet_print;
 pub mod template;
 pub mod text;
+pub mod words;

@@ -16,7 +16,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "目录", default_value = "rules")]
     pub rules: PathBuf,
     /// 监听地址；默认只在本机可访问。用其他地址（如 0.0.0.0:8080）时必须设置 --token
-    #[arg(long, value_name = "IP:端口", default_value = "127.0.0.1:8080")]
+    #[arg(long, value_name = "IP:端口", default_value = "127.0.0.1:8080", value_parser = parse_addr)]
     pub addr: SocketAddr,
     /// 访问令牌（至少 16 个字符）：设置后每个请求都要带上它（请求头 Authorization: Bearer 令牌，或在登录页输入）。
     /// 也可以用环境变量 JIXIAO_TOKEN 设置（不会出现在进程列表中）
@@ -47,6 +47,20 @@ pub struct ServeArgs {
     /// 同时进行的评价数（默认为 CPU 核数；其余请求排队）
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub jobs: Option<u16>,
+}
+
+/// `--addr`: an IP address and a port; what is wrong with anything else, in Chinese.
+fn parse_addr(text: &str) -> Result<SocketAddr, String> {
+    text.trim().parse().map_err(|_| {
+        let what = match text.trim().rsplit_once(':') {
+            None => "缺少端口".to_owned(),
+            Some((_, port)) if port.parse::<u16>().is_err() => "端口应为 0 到 65535 之间的整数".to_owned(),
+            Some(_) => "IP 地址无法识别（要写 IP 地址，不能写主机名；IPv6 地址写在方括号中，如 [::1]:8080）".to_owned(),
+        };
+        format!(
+            "{what}。应写成 IP 地址:端口，例如 127.0.0.1:8080（只在本机访问）或 0.0.0.0:8080（其他机器也能访问，须设置访问令牌）"
+        )
+    })
 }
 
 pub fn run(args: ServeArgs) -> miette::Result<ExitCode> {

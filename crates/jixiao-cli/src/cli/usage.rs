@@ -164,7 +164,7 @@ pub fn message(e: &clap::Error) -> String {
                 .unwrap_or_default();
             format!("`{value}` 不是 {invalid} 可以取的值{valid}")
         }
-        ErrorKind::ValueValidation => format!("{invalid} 的值 `{value}` 不对：{}", source_text(e)),
+        ErrorKind::ValueValidation => format!("{invalid} 的值 `{value}` 不对：{}", value_problem(e)),
         ErrorKind::ArgumentConflict => format!("{invalid} 不能与另一个选项同时使用"),
         ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues | ErrorKind::TooFewValues => {
             format!("{invalid} 的值的个数不对")
@@ -178,6 +178,28 @@ pub fn message(e: &clap::Error) -> String {
     }
     out.push_str("\n用 `jixiao --help` 查看用法，`jixiao 命令 --help` 查看这个命令的用法");
     out
+}
+
+/// Why a value was refused: the parser's own message (ours are Chinese), with the
+/// standard library's and clap's range messages put into Chinese.
+fn value_problem(e: &clap::Error) -> String {
+    let Some(source) = std::error::Error::source(e).map(ToString::to_string) else {
+        return source_text(e);
+    };
+    // clap's ranged integers: `0 is not in 1..=86400`.
+    if let Some((_, range)) = source.split_once(" is not in ") {
+        return match range.split_once("..=") {
+            Some((low, high)) => format!("应为 {low} 到 {high} 之间的整数"),
+            None => format!("应为不小于 {} 的整数", range.trim_end_matches('.')),
+        };
+    }
+    match source.as_str() {
+        "invalid digit found in string" | "cannot parse integer from empty string" => "应为整数".to_owned(),
+        "number too large to fit in target type" | "number too small to fit in target type" => {
+            "数太大或太小".to_owned()
+        }
+        _ => source,
+    }
 }
 
 /// clap's own words for the rare kinds above, without its `error: ` prefix.

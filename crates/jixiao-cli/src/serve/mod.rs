@@ -23,6 +23,7 @@
 
 mod api;
 mod edit;
+mod list;
 mod pages;
 mod preview;
 pub mod rules;
@@ -296,7 +297,7 @@ impl AppState {
 
 /// The answer while wrong tokens are being refused.
 pub(crate) fn too_many_tries(wait: u64) -> String {
-    format!("访问令牌错误的次数过多，请 {wait} 秒后再试 / too many wrong tokens, try again in {wait} s")
+    format!("访问令牌错误的次数过多，请 {wait} 秒后再试")
 }
 
 /// Whether a state-changing request comes from a page of another site: a browser
@@ -364,7 +365,7 @@ pub fn check_binding(addr: &SocketAddr, token: Option<&str>) -> Result<(), Strin
             Err("访问令牌不能包含空格、分号或控制字符".into())
         }
         Some(t) if t.chars().count() < MIN_TOKEN_CHARS => Err(format!(
-            "访问令牌太短：至少要 {MIN_TOKEN_CHARS} 个字符（现在是 {} 个）；可以用 `openssl rand -hex 16` 生成一个 / the token needs at least {MIN_TOKEN_CHARS} characters",
+            "访问令牌太短：至少要 {MIN_TOKEN_CHARS} 个字符（现在是 {} 个）；可以用 openssl rand -hex 16 生成一个",
             t.chars().count()
         )),
         None if !is_loopback(addr) => Err(format!(
@@ -384,9 +385,7 @@ async fn guard(State(state): State<Shared>, req: Request, next: Next) -> Respons
         if let Some(from) = cross_site(req.headers()) {
             return Problem::new(
                 StatusCode::FORBIDDEN,
-                format!(
-                    "拒绝跨站请求：这个请求来自另一个网站的页面（{from}），工作台只接受它自己页面上的操作 / cross-site request refused"
-                ),
+                format!("拒绝跨站请求：这个请求来自另一个网站的页面（{from}），工作台只接受它自己页面上的操作"),
             )
             .into_response();
         }
@@ -489,7 +488,8 @@ async fn decorate(req: Request, next: Next) -> Response {
         .is_some_and(|t| t.starts_with("application/json") || t.starts_with("text/html"));
     if (status.is_client_error() || status.is_server_error()) && !typed {
         let message = match status {
-            StatusCode::NOT_FOUND => "没有这个页面或接口".to_owned(),
+            StatusCode::NOT_FOUND if api => NO_SUCH_API.to_owned(),
+            StatusCode::NOT_FOUND => NO_SUCH_PAGE.to_owned(),
             StatusCode::METHOD_NOT_ALLOWED => "这个地址不支持该请求方法".to_owned(),
             StatusCode::PAYLOAD_TOO_LARGE => "上传的数据太大".to_owned(),
             StatusCode::SERVICE_UNAVAILABLE | StatusCode::REQUEST_TIMEOUT => {
@@ -592,6 +592,7 @@ fn app(config: Config) -> Result<(Router, Shared), String> {
         .route("/api/rules/{id}/preview", post(preview::preview))
         .route("/api/rules/{id}/save", post(save::save))
         .route("/api/evaluate", post(api::evaluate))
+        .route("/api/evaluate/unit", post(list::unit))
         .route("/api/audit", post(api::audit))
         .route("/api/diff", post(api::diff))
         .fallback(not_found)
@@ -674,6 +675,33 @@ fn trim_heap() {}
 
 async fn not_found() -> Response {
     (StatusCode::NOT_FOUND, Body::empty()).into_response()
+}
+
+const NO_SUCH_API: &str = "没有这个接口：接口的地址和参数见 docs/api.md（如 /api/rules、/api/evaluate）";
+const NO_SUCH_PAGE: &str = "没有这个页面：请从页面上方的导航进入（规则、评价、对比、模板）";
+
+/// One segment of a route's path (`{id}`, `{name}`), percent-decoded. A segment that
+/// does not decode to text names nothing this server has: 404 in Chinese (JSON for the
+/// API, a page otherwise) instead of axum's English rejection.
+pub(crate) struct Segment(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Segment {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Response> {
+        match axum::extract::Path::<String>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(segment)) => Ok(Segment(segment)),
+            Err(_) if parts.uri.path().starts_with("/api/") => Err(Problem::new(
+                StatusCode::NOT_FOUND,
+                format!("地址无法识别（含有不是文字的编码）。{NO_SUCH_API}"),
+            )
+            .into_response()),
+            Err(_) => Err(pages::error_page(
+                StatusCode::NOT_FOUND,
+                &format!("地址无法识别（含有不是文字的编码）。{NO_SUCH_PAGE}"),
+            )),
+        }
+    }
 }
 
 /// Stack of the runtime's threads: deep enough for evaluating any rule file the parser

@@ -11,14 +11,14 @@
 use std::io::Write as _;
 use std::path::{Path as FsPath, PathBuf};
 
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
 use super::edit::{bounded, read_json, MAX_TEXT_BYTES};
 use super::rules::{self, RuleFile};
-use super::{api, AppState, Problem, Shared};
+use super::{api, AppState, Problem, Segment, Shared};
 
 /// The folder, inside the rule directory, that keeps the versions replaced by saving.
 pub const BACKUP_DIR: &str = ".jixiao-backup";
@@ -60,7 +60,7 @@ fn refusal(st: &AppState, headers: &axum::http::HeaderMap) -> Option<Problem> {
 }
 
 /// `POST /api/rules/{id}/save`.
-pub async fn save(State(state): State<Shared>, Path(id): Path<String>, req: Request) -> Response {
+pub async fn save(State(state): State<Shared>, Segment(id): Segment, req: Request) -> Response {
     let result = async {
         if let Some(problem) = refusal(&state, req.headers()) {
             return Err(problem);

@@ -500,6 +500,21 @@ pub fn run_with_city(
     Ok((tally, city.finish()))
 }
 
+/// [`run_with_city`] with a writer of the caller's own (the workbench's compact list of a
+/// city's units, `output::Writer`).
+pub fn run_with_writer<W: output::Writer>(
+    model: &Model,
+    inputs: Vec<Opened>,
+    options: &Options,
+    writer: W,
+    out: &mut dyn Write,
+) -> Result<(Tally, crate::chart::City), BatchError> {
+    let layout = output::Layout::new(model, options);
+    let mut city = crate::chart::stats::CityBuilder::new(model);
+    let tally = drive(&layout, inputs, writer, out, Some(&mut city))?;
+    Ok((tally, city.finish()))
+}
+
 fn by_format(
     layout: &output::Layout,
     inputs: Vec<Opened>,

@@ -882,6 +882,18 @@ pub struct Scored {
     /// Each 一级/二级 category's score rate ([`crate::chart::stats::category_rate`]).
     pub category_rates: Vec<Option<Number>>,
     pub failed_checks: String,
+    /// The 复核's conclusion (`自评 97 分 优秀 → 复核 94.30 分 优秀`), listed when the run
+    /// is a 复核 (`--audit`).
+    pub audit: AuditBrief,
+}
+
+/// What the city summary lists of a unit's 复核.
+#[derive(Debug, Clone, Default)]
+pub struct AuditBrief {
+    pub summary: String,
+    /// Findings that need attention (错误 and 警告).
+    pub serious: usize,
+    pub grade_changed: bool,
 }
 
 impl UnitStats {
@@ -914,20 +926,52 @@ impl UnitStats {
             unit,
             outcome: Ok(Scored {
                 total: ev.total.clone(),
-                rank_by: ev
-                    .scoring
-                    .as_ref()
-                    .and_then(|s| s.graded.clone())
-                    .or_else(|| ev.total.clone()),
+                rank_by: rank_by(ev),
                 total_display: ev.total_display.clone(),
                 grade: ev.grade.clone(),
                 scores: ev.indicators.iter().map(|i| i.score.clone()).collect(),
                 values: ev.indicators.iter().map(|i| i.value.clone()).collect(),
                 category_rates: ev.categories.iter().map(crate::chart::stats::category_rate).collect(),
                 failed_checks: failed_checks(ev),
+                audit: AuditBrief {
+                    summary: ev.audit.summary.clone(),
+                    serious: ev.audit.errors + ev.audit.warnings,
+                    grade_changed: ev.audit.grade_changed,
+                },
             }),
         }
     }
+}
+
+/// What ranks a unit: its total, or what its grade compared when that differs (按得分率定级),
+/// so that ranks never contradict grades.
+pub fn rank_by(ev: &Evaluation) -> Option<Number> {
+    ev.scoring
+        .as_ref()
+        .and_then(|s| s.graded.clone())
+        .or_else(|| ev.total.clone())
+}
+
+/// The 总分排名 key: what ranks a unit as shown (四舍五入 to the score precision), so that
+/// equal shown totals share a rank.
+pub fn rank_key(rank_by: Option<Number>, precision: u32) -> Option<Number> {
+    rank_by.and_then(|t| round_half_away(t, precision).ok())
+}
+
+/// 名次 from rank keys: highest first, equal keys sharing a rank (1, 2, 2, 4); no key, no
+/// rank.
+pub fn ranks(keys: &[Option<Number>]) -> Vec<Option<usize>> {
+    let mut order: Vec<usize> = (0..keys.len()).filter(|&i| keys[i].is_some()).collect();
+    order.sort_by(|&a, &b| keys[b].cmp(&keys[a]).then(a.cmp(&b)));
+    let mut out = vec![None; keys.len()];
+    let mut rank = 0;
+    for (place, &i) in order.iter().enumerate() {
+        if place == 0 || keys[order[place - 1]] != keys[i] {
+            rank = place + 1;
+        }
+        out[i] = Some(rank);
+    }
+    out
 }
 
 /// The city-wide summary: grade distribution, per-indicator statistics, ranking.
@@ -990,26 +1034,14 @@ impl Summary {
                 Err(_) => s.errors.push(u),
             }
         }
-        // Ranked by the total as shown (四舍五入 to the score precision): equal shown
-        // totals share a rank.
         let precision = layout.model.score_precision;
-        let total = |u: &UnitStats| {
-            u.outcome
-                .as_ref()
-                .ok()
-                .and_then(|s| s.rank_by.clone())
-                .and_then(|t| round_half_away(t, precision).ok())
-        };
-        ranked.sort_by(|a, b| total(b).cmp(&total(a)).then(a.number.cmp(&b.number)));
-        let mut rank = 0;
-        let mut previous = None;
-        for (i, u) in ranked.into_iter().enumerate() {
-            if previous != Some(total(&u)) {
-                rank = i + 1;
-                previous = Some(total(&u));
-            }
-            s.ranking.push((rank, u));
-        }
+        let keys: Vec<Option<Number>> = ranked
+            .iter()
+            .map(|u| rank_key(u.outcome.as_ref().ok().and_then(|s| s.rank_by.clone()), precision))
+            .collect();
+        let mut placed: Vec<(Option<usize>, UnitStats)> = ranks(&keys).into_iter().zip(ranked).collect();
+        placed.sort_by_key(|(rank, u)| (*rank, u.number));
+        s.ranking = placed.into_iter().filter_map(|(rank, u)| Some((rank?, u))).collect();
         s
     }
 
