@@ -81,7 +81,11 @@ impl Rules {
             let full = Path::new(from).parent().unwrap_or(Path::new("")).join(base);
             read_text(&full)
                 .map(|text| (full.display().to_string(), text))
-                .map_err(|e| e.to_string())
+                .map_err(|e| match e {
+                    // The diagnostic names the base file; this says why it could not be read.
+                    Error::Io { message, .. } => message,
+                    other => other.to_string(),
+                })
         })
     }
 

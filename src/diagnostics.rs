@@ -692,13 +692,54 @@ impl EvalErrorKind {
     }
 }
 
-/// An I/O error in Chinese for the common cases (never "os error 2").
+/// Why a file or directory could not be read or written, in Chinese: the one wording of an
+/// I/O error for every crate (the command line, the server, the language server, the
+/// bindings), never the system's English ("No such file or directory (os error 2)"). The
+/// caller says what it tried and names the path: `无法读取文件 {path}：{io_message(e)}`.
 pub fn io_message(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "文件不存在".into(),
-        std::io::ErrorKind::PermissionDenied => "没有权限".into(),
-        std::io::ErrorKind::IsADirectory => "这是一个目录，不是文件".into(),
-        _ => e.to_string(),
+    use std::io::ErrorKind as K;
+    let text = match e.kind() {
+        K::NotFound => "文件不存在",
+        K::PermissionDenied => "没有权限",
+        K::IsADirectory => "这是一个目录，不是文件",
+        K::NotADirectory => "路径中的一段不是目录",
+        K::AlreadyExists => "已经存在",
+        K::DirectoryNotEmpty => "目录不是空的",
+        K::ReadOnlyFilesystem => "所在的磁盘是只读的",
+        K::StorageFull => "磁盘已满",
+        K::QuotaExceeded => "超出了磁盘配额",
+        K::FileTooLarge => "文件太大",
+        K::InvalidFilename => "文件名不合法（太长或含有不允许的字符）",
+        K::ResourceBusy | K::ExecutableFileBusy => "文件正被其他程序使用",
+        K::CrossesDevices => "不能跨磁盘移动",
+        K::TooManyLinks => "链接太多",
+        K::StaleNetworkFileHandle => "网络文件已失效，请重新打开",
+        K::InvalidData => "内容无法读取（不是有效的文字）",
+        K::UnexpectedEof => "文件意外结束（可能不完整）",
+        K::WriteZero => "无法再写入",
+        K::Interrupted => "被中断",
+        K::TimedOut => "超时",
+        K::BrokenPipe => "接收输出的程序已经退出",
+        K::OutOfMemory => "内存不足",
+        K::AddrInUse => "地址已被占用",
+        K::AddrNotAvailable => "本机没有这个地址",
+        K::ConnectionRefused => "连接被拒绝",
+        K::ConnectionReset | K::ConnectionAborted => "连接被断开",
+        K::Unsupported => "系统不支持这种操作",
+        _ => return system_message(e),
+    };
+    text.to_owned()
+}
+
+/// A rare error: the system's own words, without Rust's "(os error N)" suffix, and its code.
+fn system_message(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match e.raw_os_error() {
+        Some(code) => {
+            let words = text.strip_suffix(&format!(" (os error {code})")).unwrap_or(&text);
+            format!("系统错误 {code}：{words}")
+        }
+        None => format!("系统错误：{text}"),
     }
 }
 

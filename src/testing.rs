@@ -21,6 +21,24 @@ pub struct CaseResult {
     pub passed: bool,
     /// One line per expectation that did not hold, with the explanation that applies.
     pub failures: Vec<String>,
+    /// Every `期望` of the case in order, held or not (empty when the case could not run).
+    pub expectations: Vec<Expectation>,
+    /// Why the case could not run at all (its data file, a `设`, the evaluation).
+    pub error: Option<String>,
+}
+
+/// One `期望` and what the case gave.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expectation {
+    /// What is expected of: `等级`, `总分`, a value's name, `X 得分`.
+    pub subject: String,
+    /// As the case writes it (`94.3`, `104.01%`, `良好`, `不完整`).
+    pub expected: String,
+    /// What the unit gave, written like the expectation (`104.01%` for a percent).
+    pub actual: String,
+    /// The exact value behind `actual` (a decimal or a fraction), when it is a number.
+    pub exact: Option<String>,
+    pub passed: bool,
 }
 
 /// Whether each criterion branch, band and grade band was reached by some case.
@@ -67,20 +85,24 @@ pub fn run(compiled: &Compiled, load: &DataLoader) -> (Vec<CaseResult>, Coverage
         // Cases are the file's own (a base's are not merged): its line, not the merged text's.
         let line = model.source.locate(case.span).line_col().0;
         let result = match run_case(model, case, load) {
-            Ok((outcome, failures)) => {
+            Ok((outcome, failures, expectations)) => {
                 mark(model, &outcome, &mut coverage);
                 CaseResult {
                     name: case.name.node.clone(),
                     line,
                     passed: failures.is_empty(),
                     failures,
+                    expectations,
+                    error: None,
                 }
             }
             Err(message) => CaseResult {
                 name: case.name.node.clone(),
                 line,
                 passed: false,
-                failures: vec![message],
+                failures: vec![message.clone()],
+                expectations: Vec::new(),
+                error: Some(message),
             },
         };
         results.push(result);
@@ -147,12 +169,16 @@ fn case_data(model: &Model, case: &TestCase, load: &DataLoader) -> Result<(Strin
     Ok((file, raw))
 }
 
-fn run_case(model: &Model, case: &TestCase, load: &DataLoader) -> Result<(Outcome, Vec<String>), String> {
+/// A case's outcome, the failures' lines and every expectation.
+type CaseRun = (Outcome, Vec<String>, Vec<Expectation>);
+
+fn run_case(model: &Model, case: &TestCase, load: &DataLoader) -> Result<CaseRun, String> {
     let (file, raw) = case_data(model, case, load)?;
     let record = data::bind(model, &raw, &file).map_err(|e| format!("数据有误：{e}"))?;
     let outcome = eval::evaluate(model, &record).map_err(|e| format!("无法评价：{e}"))?;
     let ev = crate::report::build(model, &record, &outcome, true);
     let mut failures = Vec::new();
+    let mut expectations = Vec::new();
     for expect in &case.expects {
         let want = expect.text.node.trim_matches(['“', '”']);
         let want = match want {
@@ -195,7 +221,15 @@ fn run_case(model: &Model, case: &TestCase, load: &DataLoader) -> Result<(Outcom
                     (name.clone(), got, ok, c.indicator.map(|_| name.clone()))
                 }
                 None => {
-                    failures.push(format!("期望中的 `{name}` 不是有公式的指标或计算值"));
+                    let message = format!("期望中的 `{name}` 不是有公式的指标或计算值");
+                    expectations.push(Expectation {
+                        subject: name.clone(),
+                        expected: want.to_owned(),
+                        actual: message.clone(),
+                        exact: None,
+                        passed: false,
+                    });
+                    failures.push(message);
                     continue;
                 }
             },
@@ -228,30 +262,51 @@ fn run_case(model: &Model, case: &TestCase, load: &DataLoader) -> Result<(Outcom
                     (format!("{name} 得分"), score.to_string(), ok, Some(name.clone()))
                 }
                 None => {
-                    failures.push(format!("期望中的 `{name}` 不是指标"));
+                    let message = format!("期望中的 `{name}` 不是指标");
+                    expectations.push(Expectation {
+                        subject: format!("{name} 得分"),
+                        expected: want.to_owned(),
+                        actual: message.clone(),
+                        exact: None,
+                        passed: false,
+                    });
+                    failures.push(message);
                     continue;
                 }
             },
         };
-        if agrees {
-            continue;
-        }
-        // Show the actual value the way the expectation was written (`104.01%`).
-        let got = match (want.ends_with('%'), crate::number::Number::parse_exact_text(&got)) {
-            (true, Some(n)) => {
+        // The actual value the way the expectation was written (`104.01%`, `94.30`: at
+        // least two decimals). The failure's text gives a percent so, with its exact value,
+        // and any other number exact, unrounded.
+        let exact = crate::number::Number::parse_exact_text(&got);
+        let percent = want.ends_with('%');
+        let (shown, got) = match &exact {
+            Some(n) if percent || !n.is_integer() => {
                 let decimals = want
                     .trim_end_matches('%')
                     .split('.')
                     .nth(1)
                     .map_or(0, |f| f.len() as u32);
-                format!(
-                    "{}（精确值 {}）",
-                    crate::numfmt::format_decimal(n.clone(), true, decimals.max(2)),
-                    crate::numfmt::format_exact_approx(n)
-                )
+                let shown = crate::numfmt::format_decimal(n.clone(), percent, decimals.max(2));
+                let got = if percent {
+                    format!("{shown}（精确值 {}）", crate::numfmt::format_exact_approx(n.clone()))
+                } else {
+                    got
+                };
+                (shown, got)
             }
-            _ => got,
+            _ => (got.clone(), got),
         };
+        expectations.push(Expectation {
+            subject: label.clone(),
+            expected: want.to_owned(),
+            actual: shown,
+            exact: exact.map(|n| n.to_string()),
+            passed: agrees,
+        });
+        if agrees {
+            continue;
+        }
         let mut message = format!("期望 {label} = {want}，实际为 {got}");
         if let Some(ind) = explain_of.and_then(|n| ev.indicators.iter().find(|i| i.name == n)) {
             if let Some(ex) = &ind.explanation {
@@ -263,7 +318,7 @@ fn run_case(model: &Model, case: &TestCase, load: &DataLoader) -> Result<(Outcom
         }
         failures.push(message);
     }
-    Ok((outcome, failures))
+    Ok((outcome, failures, expectations))
 }
 
 /// Every branch a test could reach, none reached yet.

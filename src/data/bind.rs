@@ -32,6 +32,17 @@ pub(crate) struct Binder<'m> {
     /// Fields written twice: an error even under `partial` (which value is right is the
     /// unit's to say).
     duplicated: Vec<String>,
+    /// How messages say what to write: TOML/JSON syntax, or what to type in a cell.
+    wording: Wording,
+}
+
+/// Where the values being bound were written, so that a message says what to write there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wording {
+    /// A TOML or JSON file: `"95%"`, `true`, `达成 = true`.
+    Document,
+    /// Spreadsheet cells (CSV rows, workbooks, returned templates): type 95%, 是 or 否.
+    Cells,
 }
 
 /// Binds a parsed data file to the model's inputs. `file` names it in messages.
@@ -41,7 +52,24 @@ pub fn bind(model: &Model, raw: &Raw, file: &str) -> Result<Record, DataError> {
 
 /// `bind` with options (`--partial`).
 pub fn bind_with(model: &Model, raw: &Raw, file: &str, options: BindOptions) -> Result<Record, DataError> {
-    let mut b = Binder::new(model, options);
+    bind_worded(model, raw, file, options, Wording::Document)
+}
+
+/// [`bind_with`] for values read from spreadsheet cells (a CSV row, a worksheet row, a
+/// returned template): the problems say what to type in the cell (`95%`, `是`), not how a
+/// TOML file writes it (`"95%"`, `true`).
+pub fn bind_cells(model: &Model, raw: &Raw, file: &str, options: BindOptions) -> Result<Record, DataError> {
+    bind_worded(model, raw, file, options, Wording::Cells)
+}
+
+fn bind_worded(
+    model: &Model,
+    raw: &Raw,
+    file: &str,
+    options: BindOptions,
+    wording: Wording,
+) -> Result<Record, DataError> {
+    let mut b = Binder::new(model, options, wording);
     match raw {
         Raw::Table(entries) => b.bind_table(entries, true),
         other => b.problem(
@@ -60,15 +88,16 @@ pub fn bind_with(model: &Model, raw: &Raw, file: &str, options: BindOptions) -> 
 // A problem is the rare path and is reported whole; boxing it gains nothing.
 #[allow(clippy::result_large_err)]
 pub fn check_value(model: &Model, input: usize, key: &str, raw: &Raw) -> Result<(), DataProblem> {
-    let mut b = Binder::new(model, BindOptions::default());
+    let mut b = Binder::new(model, BindOptions::default(), Wording::Document);
     // A value not converted has left its problem (and a converted one none).
     b.convert(input, key, raw, None);
     b.problems.pop().map_or(Ok(()), Err)
 }
 
 impl<'m> Binder<'m> {
-    fn new(model: &'m Model, options: BindOptions) -> Self {
+    fn new(model: &'m Model, options: BindOptions, wording: Wording) -> Self {
         Binder {
+            wording,
             partial: options.partial,
             set_aside: Vec::new(),
             duplicated: Vec::new(),
@@ -184,10 +213,15 @@ impl Binder<'_> {
             _ => None,
         };
         let Some(value) = value else {
+            let cells = self.wording == Wording::Cells;
             let expected = match kind {
+                Kind::Quantity(u) if kind.is_count() && cells => format!("一个整数（单位：{u}），例如 174"),
                 Kind::Quantity(u) if kind.is_count() => format!("一个整数（单位：{u}），例如 `174`"),
+                Kind::Quantity(u) if cells => format!("一个数（单位：{u}），例如 3696.83"),
                 Kind::Quantity(u) => format!("一个数（单位：{u}），例如 `3696.83`"),
+                Kind::Percent if cells => "一个百分数，例如 95%（或小数 0.95）".into(),
                 Kind::Percent => "一个百分数，例如 `\"95%\"`（或小数 0.95）".into(),
+                Kind::Bool if cells => " 是 或 否".into(),
                 Kind::Bool => " `true`/`false` 或 `\"是\"`/`\"否\"`".into(),
                 Kind::Text => "文字".into(),
             };
@@ -197,25 +231,26 @@ impl Binder<'_> {
         };
         if let (Kind::Percent, Raw::Text(s) | Raw::Number(s)) = (kind, raw) {
             if let Some(shown) = implausible_bare_percent(s) {
-                let message = format!(
-                    "百分数没有写 %：`{}` 按小数读是 {shown}，不合常理。若是 {}%，请写成 `{}%`（或小数）；若确实是 {shown}，请写成 `{shown}`",
-                    s.trim(),
-                    s.trim(),
-                    s.trim()
-                );
+                let s = s.trim();
+                let message = match self.wording {
+                    Wording::Document => format!(
+                        "百分数没有写 %：`{s}` 按小数读是 {shown}，不合常理。若是 {s}%，请写成 `{s}%`（或小数）；若确实是 {shown}，请写成 `{shown}`"
+                    ),
+                    Wording::Cells => format!(
+                        "百分数没有写 %：{s} 按小数读是 {shown}，不合常理。若是 {s}%，请填写 {s}%；若确实是 {shown}，请填写 {shown}"
+                    ),
+                };
                 self.problem(ProblemKind::InvalidValue, key, Some(raw.describe()), message, loc);
                 return None;
             }
         }
         if let Value::Num(n) = &value {
             if kind.is_count() && !n.is_integer() {
-                self.problem(
-                    ProblemKind::NotInteger,
-                    key,
-                    Some(raw.describe()),
-                    format!("`{}` 应为整数", kind.label()),
-                    loc,
-                );
+                let message = match self.wording {
+                    Wording::Document => format!("应为整数（单位：{}），例如 `174`", kind.label()),
+                    Wording::Cells => format!("应为整数（单位：{}），例如 174", kind.label()),
+                };
+                self.problem(ProblemKind::NotInteger, key, Some(raw.describe()), message, loc);
                 return None;
             }
             if let Some(bad) = def.ranges.iter().find(|r| !r.contains(n)) {
@@ -275,13 +310,11 @@ impl Binder<'_> {
                 format!("{field}（{name}）")
             };
             let Some(category) = text(&["类别", "category"]) else {
-                self.problem(
-                    ProblemKind::InvalidTarget,
-                    &label,
-                    None,
-                    "缺少 `类别`".into(),
-                    *item_loc,
-                );
+                let message = match self.wording {
+                    Wording::Document => "缺少 `类别`",
+                    Wording::Cells => "缺少类别",
+                };
+                self.problem(ProblemKind::InvalidTarget, &label, None, message.into(), *item_loc);
                 continue;
             };
             if !categories.is_empty() && !categories.contains(&category) {
@@ -301,11 +334,15 @@ impl Binder<'_> {
                 Some((_, Raw::Bool(b), _)) => Some(*b),
                 Some((_, Raw::Text(s), _)) if matches!(s.trim(), "是" | "否") => Some(s.trim() == "是"),
                 Some((_, other, l)) => {
+                    let message = match self.wording {
+                        Wording::Document => "`达成` 应为 true/false 或 是/否",
+                        Wording::Cells => "「达成」应为 是 或 否",
+                    };
                     self.problem(
                         ProblemKind::InvalidTarget,
                         &label,
                         Some(other.describe()),
-                        "`达成` 应为 true/false 或 是/否".into(),
+                        message.into(),
                         *l,
                     );
                     continue;
@@ -321,11 +358,15 @@ impl Binder<'_> {
                 (Some(m), _) => m,
                 (None, Some(s)) => s,
                 (None, None) => {
+                    let fill = match self.wording {
+                        Wording::Document => "请填写 `达成 = true` 或 `false`",
+                        Wording::Cells => "请在「达成」中填写 是 或 否",
+                    };
                     self.problem(
                         ProblemKind::InvalidTarget,
                         &label,
                         Some(format!("目标 {target_text}；实际 {actual_text}")),
-                        "无法由目标和实际值判断是否达成（不是同一单位的数值）；请填写 `达成 = true` 或 `false`".into(),
+                        format!("无法由目标和实际值判断是否达成（不是同一单位的数值）；{fill}"),
                         *item_loc,
                     );
                     continue;
@@ -458,13 +499,19 @@ impl Binder<'_> {
                         self.stated.values.push((name.clone(), v.describe()));
                     }
                 }
-                _ => self.problem(
-                    ProblemKind::InvalidStated,
-                    &format!("自评.{key}"),
-                    Some(value.describe()),
-                    "自评只能包含 `总分`、`等级`、`得分` 表和 `指标值` 表".into(),
-                    *vloc,
-                ),
+                _ => {
+                    let message = match self.wording {
+                        Wording::Document => "自评只能包含 `总分`、`等级`、`得分` 表和 `指标值` 表",
+                        Wording::Cells => "自评只能包含 总分、等级、得分 和 指标值",
+                    };
+                    self.problem(
+                        ProblemKind::InvalidStated,
+                        &format!("自评.{key}"),
+                        Some(value.describe()),
+                        message.into(),
+                        *vloc,
+                    )
+                }
             }
         }
     }
@@ -588,13 +635,14 @@ impl Binder<'_> {
                 }
                 (None, None) if self.not_reported[i].is_some() => {
                     let (text, loc) = self.not_reported[i].clone().unwrap_or_default();
-                    self.problem(
-                        ProblemKind::MissingInput,
-                        &def.name,
-                        Some(format!("\"{text}\"")),
-                        "未填报；这一项必填（规则文件没有为它写 `缺失时`），请填写数字".into(),
-                        loc,
-                    );
+                    let (value, message) = match self.wording {
+                        Wording::Document => (
+                            format!("\"{text}\""),
+                            "未填报；这一项必填（规则文件没有为它写 `缺失时`），请填写数字",
+                        ),
+                        Wording::Cells => (text, "未填报；这一项必填（规则文件没有为它写“缺失时”），请填写数字"),
+                    };
+                    self.problem(ProblemKind::MissingInput, &def.name, Some(value), message.into(), loc);
                     values.push(Value::Num(Number::ZERO));
                 }
                 (None, None) => {

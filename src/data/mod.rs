@@ -14,7 +14,7 @@ mod targets;
 mod tree;
 mod values;
 
-pub use bind::{bind, bind_with, check_value};
+pub use bind::{bind, bind_cells, bind_with, check_value};
 pub(crate) use read::json_value;
 pub use read::{parse_json, parse_toml};
 pub use targets::parse_quantity;

@@ -246,8 +246,12 @@ fn help_for(positives: &[Rule], found: &str) -> Option<String> {
     if positives.contains(&Rule::weight) {
         return Some("指标写作 `三级 名称 分值 5 { … }`".into());
     }
-    if positives.contains(&Rule::band) || positives.contains(&Rule::interval) {
+    if positives.contains(&Rule::band) {
         return Some("分档写作 `>= 90% 得 5` 或 `[80%, 90%) 得 4`".into());
+    }
+    // An interval alone: a grade band (`差 < 60`) or a 范围, not a scoring band.
+    if positives.contains(&Rule::interval) {
+        return Some("区间写作 `>= 90`、`[80, 90)` 或 `< 60`；等级写作 `优秀 >= 90`".into());
     }
     if positives.contains(&Rule::kw_gets) {
         return Some("分数前要写 `得`，例如 `>= 90% 得 5`".into());

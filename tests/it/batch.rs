@@ -14,14 +14,15 @@ const UNITS_CSV: &str = "examples/yueyang-2021/units.csv";
 const UNITS_XLSX: &str = "examples/yueyang-2021/units.xlsx";
 const SEED: &str = "examples/yueyang-2021/chengguan-zhifa.toml";
 
-struct Run {
-    code: i32,
-    out: Vec<u8>,
-    err: String,
+/// What a run gave: exit code, stdout as bytes, stderr.
+pub(crate) struct Run {
+    pub code: i32,
+    pub out: Vec<u8>,
+    pub err: String,
 }
 
 impl Run {
-    fn stdout(&self) -> String {
+    pub fn stdout(&self) -> String {
         String::from_utf8(self.out.clone()).expect("stdout is UTF-8")
     }
 }
@@ -49,7 +50,7 @@ fn path_str(p: &Path) -> &str {
 }
 
 /// Parses CSV output into records (header first).
-fn records(csv_text: &str) -> Vec<Vec<String>> {
+pub(crate) fn records(csv_text: &str) -> Vec<Vec<String>> {
     csv::ReaderBuilder::new()
         .has_headers(false)
         .from_reader(csv_text.as_bytes())
@@ -296,7 +297,7 @@ fn bad_rows_in_the_middle_are_kept_marked_and_in_order() {
     let reason = |i: usize| rows[i][column(h, "错误原因")].clone();
     assert_eq!(
         reason(3),
-        "第 4 行（文本第 9 行）「编制人数」列（值 `八十六`）：应为一个整数（单位：人），例如 `174`"
+        "第 4 行（文本第 9 行）「编制人数」列（值 八十六）：应为一个整数（单位：人），例如 174"
     );
     assert_eq!(
         reason(5),
@@ -548,7 +549,10 @@ fn a_bad_workbook_cell_is_named_by_its_a1_reference() {
     assert_eq!(run.code, 0, "{}", run.err);
     let units: Vec<serde_json::Value> = run.stdout().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(units[0]["status"], "正常");
-    assert_eq!(units[1]["error"], "各单位!E3「实有人数」（值 `38.5`）：`人` 应为整数");
+    assert_eq!(
+        units[1]["error"],
+        "各单位!E3「实有人数」（值 38.5）：应为整数（单位：人），例如 174"
+    );
     let missing = jixiao(&["eval", RULES, path_str(&path), "--sheet", "Sheet9"]);
     assert_eq!(missing.code, 1);
     assert!(
@@ -700,7 +704,7 @@ fn html_report_is_self_contained_with_a_page_per_unit() {
 }
 
 #[test]
-fn output_format_follows_the_file_extension_and_xlsx_needs_a_file() {
+fn output_format_follows_the_file_extension_and_xlsx_needs_a_file_or_a_pipe() {
     let dir = temp_dir();
     let out = dir.path().join("units.jsonl");
     let run = jixiao(&["eval", RULES, UNITS_CSV, "-o", path_str(&out)]);
@@ -713,9 +717,11 @@ fn output_format_follows_the_file_extension_and_xlsx_needs_a_file() {
         crate::read(&csv_out).starts_with("\u{FEFF}序号,"),
         "a BOM so that Excel reads UTF-8"
     );
+    // Without -o a workbook goes to standard output only when that is not a terminal (here
+    // a pipe; the terminal's refusal is pipes::a_workbook_is_not_written_to_a_terminal).
     let run = jixiao(&["eval", RULES, UNITS_CSV, "--format", "xlsx"]);
-    assert_eq!(run.code, 1);
-    assert!(run.err.contains("请用 -o 指定输出文件"), "{}", run.err);
+    assert_eq!(run.code, 0, "{}", run.err);
+    assert!(run.out.starts_with(b"PK\x03\x04"), "a workbook into the pipe");
     let run = jixiao(&["eval", RULES, UNITS_CSV, "-o", path_str(&dir.path().join("x.pdf"))]);
     assert_eq!(run.code, 1);
     assert!(run.err.contains("无法由输出文件"), "{}", run.err);
@@ -884,12 +890,12 @@ fn csv_and_workbook_cells_follow_the_one_number_grammar() {
         assert_eq!(units[i]["status"], "正常", "{}: {}", spellings[i], reason(i));
     }
     let hints = [
-        "（值 `3.69683e3`）：不支持科学计数法：请写成 3696.83",
-        "（值 `3.69683E3`）：不支持科学计数法：请写成 3696.83",
-        "（值 `36_96.83`）：数字中不能有下划线：请写成 3696.83",
-        "（值 `_3696.83`）：数字中不能有下划线：请写成 3696.83",
-        "（值 `36,96.83`）：千分位逗号只能三位一组，例如 1,234,567.89：请写成 3696.83",
-        "（值 `3696,83`）：千分位逗号只能三位一组，例如 1,234,567.89：请写成 369683（若逗号是小数点，写成 3696.83）",
+        "（值 3.69683e3）：不支持科学计数法：请写成 3696.83",
+        "（值 3.69683E3）：不支持科学计数法：请写成 3696.83",
+        "（值 36_96.83）：数字中不能有下划线：请写成 3696.83",
+        "（值 _3696.83）：数字中不能有下划线：请写成 3696.83",
+        "（值 36,96.83）：千分位逗号只能三位一组，例如 1,234,567.89：请写成 3696.83",
+        "（值 3696,83）：千分位逗号只能三位一组，例如 1,234,567.89：请写成 369683（若逗号是小数点，写成 3696.83）",
     ];
     for (i, hint) in (5..).zip(hints) {
         assert_eq!(units[i]["status"], "错误", "{}", spellings[i]);
@@ -921,12 +927,12 @@ fn csv_and_workbook_cells_follow_the_one_number_grammar() {
     let units: Vec<serde_json::Value> = run.stdout().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let error = |i: usize| units[i]["error"].as_str().unwrap_or("").to_owned();
     assert!(
-        error(0).contains("（值 `1e3`）：不支持科学计数法：请写成 1000"),
+        error(0).contains("（值 1e3）：不支持科学计数法：请写成 1000"),
         "{}",
         error(0)
     );
     assert!(
-        error(1).contains("（值 `1_000`）：数字中不能有下划线：请写成 1000"),
+        error(1).contains("（值 1_000）：数字中不能有下划线：请写成 1000"),
         "{}",
         error(1)
     );

@@ -117,9 +117,9 @@ fn help_and_usage_errors_are_in_chinese() {
     let (code, out, err) = jixiao(&["--help"]);
     assert_eq!(code, 0, "{err}");
     for word in [
-        "用法：jixiao",
-        "命令:",
-        "选项:",
+        "用法：jixiao [选项] <命令>",
+        "命令：",
+        "选项：",
         "显示帮助",
         "显示版本",
         "eval",
@@ -133,13 +133,22 @@ fn help_and_usage_errors_are_in_chinese() {
     let (code, out, _) = jixiao(&["eval", "--help"]);
     assert_eq!(code, 0);
     assert!(
-        out.contains("参数:") && out.contains("<RULES>") && out.contains("选项:"),
+        out.contains("用法：jixiao eval [选项] <规则文件> <数据文件>...")
+            && out.contains("参数：")
+            && out.contains("选项："),
         "{out}"
     );
     assert!(
-        out.find("<RULES>") < out.find("<DATA>"),
+        out.find("  <规则文件>\n") < out.find("  <数据文件>...\n"),
         "positional arguments keep their order:\n{out}"
     );
+    // Possible values with their meaning (long help) and defaults, in Chinese.
+    assert!(
+        out.contains("可以取：\n") && out.contains("  xlsx   Excel 工作簿"),
+        "{out}"
+    );
+    let (_, out, _) = jixiao(&["check", "-h"]);
+    assert!(out.contains("（可以取：text、json；默认：text）"), "{out}");
     // Usage errors: Chinese, with clap's suggestion, exit 2.
     for (args, expect) in [
         (vec!["evl"], "没有 `evl` 这个命令；是否指 `eval`？"),
@@ -149,9 +158,9 @@ fn help_and_usage_errors_are_in_chinese() {
         ),
         (
             vec!["check", "--format", "xml", RULES],
-            "`xml` 不是 --format <FORMAT> 可以取的值；可以取：text、json",
+            "`xml` 不是 --format <格式> 可以取的值；可以取：text、json",
         ),
-        (vec!["eval"], "缺少参数：<RULES>、<DATA>..."),
+        (vec!["eval"], "缺少参数：<规则文件>、<数据文件>..."),
         (vec![], "缺少命令"),
     ] {
         let (code, _, err) = jixiao(&args);
@@ -159,6 +168,49 @@ fn help_and_usage_errors_are_in_chinese() {
         assert!(err.starts_with("错误："), "{args:?}: {err}");
         assert!(err.contains(expect), "{args:?}: {err}");
         assert!(!err.contains("error:") && !err.contains("tip:"), "{args:?}: {err}");
+    }
+}
+
+/// Every command's help, short (`-h`) and long (`--help`): none of clap's English words or
+/// English placeholders (`[OPTIONS]`, `<RULES>`, `Possible values:`, `[default: …]`).
+#[test]
+fn every_help_is_chinese() {
+    let (_, top, _) = jixiao(&["--help"]);
+    let commands: Vec<String> = top
+        .lines()
+        .skip_while(|l| *l != "命令：")
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .collect();
+    assert!(commands.len() >= 12, "{top}");
+    for command in &commands {
+        for flag in ["-h", "--help"] {
+            let (code, out, err) = jixiao(&[command, flag]);
+            assert_eq!(code, 0, "{command} {flag}: {err}");
+            assert!(
+                out.contains("用法：jixiao ") && out.contains("选项："),
+                "{command} {flag}:\n{out}"
+            );
+            for english in [
+                "Usage",
+                "Options",
+                "Arguments",
+                "[OPTIONS]",
+                "Possible values",
+                "possible values",
+                "[default:",
+                "[env:",
+            ] {
+                assert!(!out.contains(english), "{command} {flag}: `{english}` in\n{out}");
+            }
+            // Placeholders are Chinese, or N for a number and MiB for a size.
+            for word in out.split(['<', '[']).skip(1) {
+                let name = word.split(['>', ']']).next().unwrap_or_default();
+                let english = !name.is_empty() && name.chars().all(|c| c.is_ascii_uppercase() || c == '_');
+                assert!(!english || name == "N", "{command} {flag}: <{name}> in\n{out}");
+            }
+        }
     }
 }
 
@@ -187,4 +239,97 @@ fn diagnostics_are_not_wrapped_into_a_pipe() {
         "the message is cut over lines:\n{err}"
     );
     assert!(line.chars().count() > 80, "{line}");
+}
+
+/// Every command that meets a file it cannot read or write says so in Chinese with the path,
+/// never the system's English (`No such file or directory (os error 2)`).
+#[test]
+fn file_errors_are_chinese_with_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    std::fs::write(tmp("child.jx"), "基于 \"没有的.jx\"\n年度 2022\n").unwrap();
+    let missing_dir = tmp("没有的目录/结果.csv");
+    let cases: Vec<(Vec<String>, &str, &str)> = vec![
+        (vec!["check".into(), "没有的.jx".into()], "没有的.jx", "不存在"),
+        (vec!["fmt".into(), "没有的.jx".into()], "没有的.jx", "不存在"),
+        (vec!["test".into(), "没有的.jx".into()], "没有的.jx", "不存在"),
+        (vec!["show".into(), "rules".into()], "rules", "是一个目录"),
+        (
+            vec!["eval".into(), RULES.into(), "没有的.toml".into()],
+            "没有的.toml",
+            "不存在",
+        ),
+        (
+            vec![
+                "eval".into(),
+                RULES.into(),
+                SEED.into(),
+                "-o".into(),
+                missing_dir.clone(),
+            ],
+            "没有的目录",
+            "不存在",
+        ),
+        (
+            vec!["diff".into(), "没有的.jx".into(), RULES.into()],
+            "没有的.jx",
+            "不存在",
+        ),
+        (
+            vec![
+                "template".into(),
+                RULES.into(),
+                "--fill".into(),
+                "没有的.toml".into(),
+                "-o".into(),
+                tmp("t.xlsx"),
+            ],
+            "没有的.toml",
+            "不存在",
+        ),
+        (
+            vec!["validate".into(), RULES.into(), "没有的目录/".into()],
+            "没有的目录",
+            "不存在",
+        ),
+        (vec!["check".into(), tmp("child.jx")], "没有的.jx", "不存在"),
+        (
+            vec![
+                "serve".into(),
+                "--rules".into(),
+                "没有的目录".into(),
+                "--addr".into(),
+                "127.0.0.1:0".into(),
+            ],
+            "没有的目录",
+            "不存在",
+        ),
+    ];
+    for (args, path, reason) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, out, err) = jixiao(&args);
+        let printed = format!("{out}{err}");
+        assert_ne!(code, 0, "{args:?}: {printed}");
+        assert!(
+            printed.contains(path) && printed.contains(reason),
+            "{args:?}: {printed}"
+        );
+        for english in ["os error", "No such file", "Is a directory", "Permission denied"] {
+            assert!(!printed.contains(english), "{args:?}: {printed}");
+        }
+    }
+    // A file the user may not read (as root every file is readable: nothing to test then).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let locked = tmp("锁住的.toml");
+        std::fs::write(&locked, "\"单位名称\" = \"某单位\"\n").unwrap();
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+        if std::fs::read(&locked).is_err() {
+            let (code, _, err) = jixiao(&["eval", RULES, &locked]);
+            assert_eq!(code, 1, "{err}");
+            assert!(err.contains("锁住的.toml") && err.contains("没有权限"), "{err}");
+            assert!(!err.contains("os error"), "{err}");
+        }
+    }
 }

@@ -56,6 +56,16 @@ pub fn trend_validator() -> jsonschema::Validator {
     compile("trend.schema.json")
 }
 
+/// `jixiao validate --format json`.
+pub fn validate_validator() -> jsonschema::Validator {
+    compile("validate.schema.json")
+}
+
+/// `jixiao test --format json`.
+pub fn test_validator() -> jsonschema::Validator {
+    compile("test.schema.json")
+}
+
 pub fn assert_valid(validator: &jsonschema::Validator, what: &str, v: &serde_json::Value) {
     let errors: Vec<String> = validator
         .iter_errors(v)
@@ -267,4 +277,72 @@ fn year_over_year_comparisons_follow_their_schema() {
     wrong = v.clone();
     wrong["years"].as_array_mut().unwrap().pop();
     assert!(!trend.is_valid(&wrong));
+}
+
+/// `jixiao test --format json`: the repository's cases with coverage, and a file whose
+/// cases fail or cannot run, each case at its file and line with every expectation.
+#[test]
+fn test_results_follow_their_schema() {
+    let validator = test_validator();
+    let (code, out, err) = jixiao(&["test", "rules/", "--coverage", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_valid(&validator, "test --coverage", &v);
+    assert_eq!(v["version"], jixiao::JSON_VERSION);
+    let cases = v["cases"].as_array().unwrap();
+    assert_eq!(v["summary"]["cases"], cases.len());
+    assert_eq!(v["summary"]["failed"], 0);
+    let first = &cases[0];
+    assert_eq!(first["file"], "rules/yueyang-2021.test.jx");
+    assert_eq!(first["line"], 8);
+    let rate = &first["expectations"][0];
+    assert_eq!(
+        (&rate["subject"], &rate["expected"], &rate["actual"], &rate["exact"]),
+        (
+            &"财政供养人员控制率".into(),
+            &"79.31%".into(),
+            &"79.31%".into(),
+            &"23/29".into()
+        )
+    );
+    let coverage = v["coverage"].as_array().expect("coverage asked for");
+    assert!(coverage[0]["total"].as_u64().unwrap() > 0);
+
+    let dir = tempfile::tempdir().unwrap();
+    let root = crate::root();
+    let rules = root.join("rules/yueyang-2021.jx");
+    let seed = root.join("examples/yueyang-2021/chengguan-zhifa.toml");
+    let text = format!(
+        "基于 \"{}\"\n\n测试 \"总分写错了\" {{\n  数据 \"{}\"\n  期望 总分 = 90\n  期望 等级 = 优秀\n  期望 财政供养人员控制率 = 80.00%\n}}\n\n测试 \"数据文件不在\" {{\n  数据 \"没有这个文件.toml\"\n  期望 总分 = 1\n}}\n",
+        rules.display(),
+        seed.display()
+    );
+    let file = dir.path().join("错的.test.jx");
+    std::fs::write(&file, text).unwrap();
+    let (code, out, err) = jixiao(&["test", file.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_valid(&validator, "failing test", &v);
+    assert_eq!(v["coverage"], serde_json::Value::Null);
+    assert_eq!(v["summary"]["failed"], 2);
+    let wrong = &v["cases"][0];
+    assert_eq!(wrong["file"], file.to_str().unwrap());
+    assert_eq!(wrong["line"], 3);
+    assert_eq!(wrong["passed"], false);
+    let e = wrong["expectations"].as_array().unwrap();
+    assert_eq!(
+        (&e[0]["expected"], &e[0]["actual"], &e[0]["passed"]),
+        (&"90".into(), &"94.30".into(), &false.into())
+    );
+    assert_eq!(e[0]["exact"], "4149/44");
+    assert_eq!(e[1]["passed"], true);
+    assert_eq!((&e[2]["actual"], &e[2]["exact"]), (&"79.31%".into(), &"23/29".into()));
+    assert_eq!(wrong["failures"].as_array().unwrap().len(), 2);
+    let missing = &v["cases"][1];
+    assert_eq!(missing["line"], 10);
+    assert!(
+        missing["error"].as_str().unwrap().contains("没有这个文件.toml"),
+        "{missing}"
+    );
+    assert_eq!(missing["expectations"], serde_json::json!([]));
 }

@@ -508,6 +508,9 @@ fn references_and_rename_across_the_workspace() {
     assert_eq!(code, Some(0), "{out}");
     let (code, out) = run(&["test", "."]);
     assert_eq!(code, Some(0), "{out}");
-    assert!(out.contains("2 个文件：2 passed, 0 failed"), "{out}");
+    assert!(
+        out.contains("2 个文件，2 个测试：全部通过\ntest result: ok. 2 passed; 0 failed"),
+        "{out}"
+    );
     s.shutdown();
 }

@@ -10,6 +10,7 @@ mod contract;
 mod docs;
 mod eval;
 mod exact;
+mod explain;
 mod format;
 mod forms;
 mod fuzz_regressions;
@@ -18,17 +19,21 @@ mod limits;
 mod lsp;
 mod not_applicable;
 mod output_safety;
+mod pipes;
 mod print;
 mod props;
 mod seed;
 #[cfg(feature = "serve")]
 mod serve;
 #[cfg(feature = "serve")]
+mod serve_city;
+#[cfg(feature = "serve")]
 mod serve_edit;
 mod syntax;
 mod template;
 mod trend;
 mod undefined;
+mod validate;
 mod workbooks;
 mod workload;
 mod yearly;
@@ -56,7 +61,7 @@ pub fn loader(from: &str, base: &str) -> Result<(String, String), String> {
     // in crates/jixiao-cli.
     std::fs::read_to_string(root().join(&path))
         .map(|t| (path.display().to_string(), t))
-        .map_err(|e| e.to_string())
+        .map_err(|e| jixiao::diagnostics::io_message(&e))
 }
 
 /// Compiles rule text or panics with the rendered diagnostic.

@@ -1220,7 +1220,7 @@ fn bad_parameters_get_clear_answers() {
             "没有评价任何单位",
         ),
         (get(addr, "/api/evaluate"), 405, "不支持该请求方法"),
-        (get(addr, "/api/nothing"), 404, "没有这个页面或接口"),
+        (get(addr, "/api/nothing"), 404, "没有这个接口"),
     ];
     for (r, status, words) in cases {
         assert_eq!(r.status, status, "{}", r.text());

@@ -244,3 +244,15 @@ fn more_syntax_errors_in_the_authors_words() {
     let err = error("公式 实有人数 / 编制人数", "公式 (实有人数 + 1)% / 编制人数");
     assert!(err.contains("表达式后面不能写 `%`"), "{err}");
 }
+
+/// A grade band without its interval gets the grade's example, not a scoring band's
+/// (`>= 90% 得 5` would be wrong inside `等级 { … }`).
+#[test]
+fn a_grade_band_without_an_interval_is_helped_with_a_grade_example() {
+    let text = "等级 {\n  优秀 >= 90\n  差\n}\n";
+    let source = SourceFile::new("t.jx", text);
+    let e = jixiao::syntax::parse(&source).expect_err("差 has no interval");
+    let help = e.help_text().unwrap_or_default();
+    assert!(help.contains("等级写作 `优秀 >= 90`"), "{help}");
+    assert!(!help.contains("得 5"), "{help}");
+}

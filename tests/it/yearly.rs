@@ -70,7 +70,11 @@ fn diff_lists_rule_changes_and_units_whose_total_or_grade_changes() {
 fn bundled_rule_tests_pass() {
     let (code, out, err) = jixiao(&["test", "rules/"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains(" passed, 0 failed"), "{out}");
+    // The summary in Chinese, then cargo's closing line for tools that read one.
+    let tail: Vec<&str> = out.lines().rev().take(2).collect();
+    let count = out.lines().filter(|l| l.starts_with("  ✓ ")).count();
+    assert_eq!(tail[1], format!("2 个文件，{count} 个测试：全部通过"), "{out}");
+    assert_eq!(tail[0], format!("test result: ok. {count} passed; 0 failed"), "{out}");
 }
 
 #[test]
@@ -129,6 +133,10 @@ fn a_test_that_sets_an_unknown_field_fails_instead_of_testing_nothing() {
     let (code, out, _) = jixiao(&["test", file.to_str().unwrap()]);
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(code, 1, "{out}");
+    assert!(
+        out.ends_with("1 个文件，2 个测试：1 个通过，1 个失败\ntest result: FAILED. 1 passed; 1 failed\n"),
+        "{out}"
+    );
     assert!(out.contains("✗ 拼错的字段"), "{out}");
     assert!(out.contains("`实有人` 不是规则文件声明的输入"), "{out}");
     assert!(out.contains("✓ 用输入的正式名称设别名填写的值"), "{out}");
@@ -178,6 +186,8 @@ fn rule_change(kind: &str, subject: &str, old: &str, new: &str) -> jixiao_io::di
         subject: subject.into(),
         old: text(old),
         new: text(new),
+        old_words: None,
+        new_words: None,
     }
 }
 
@@ -284,10 +294,22 @@ fn diff_lists_tolerances_severities_aliases_ranges_defaults_formats_stepping_pre
         rule_change("差额", "公用经费口径", "资本性支出", "资本性支出 + 对个人和家庭补助支出"),
         rule_change("级别", "固定资产口径", "警告", "错误"),
     ];
+    // The words of 评分 changes are checked below; here what the rule files write.
+    let as_written = |c: &jixiao_io::diff::RuleChange| jixiao_io::diff::RuleChange {
+        old_words: None,
+        new_words: None,
+        ..c.clone()
+    };
     for (i, (got, want)) in changes.iter().zip(&expected).enumerate() {
-        assert_eq!(got, want, "change {i}");
+        assert_eq!(&as_written(got), want, "change {i}");
     }
     assert_eq!(changes.len(), expected.len(), "{changes:#?}");
+    let scoring = changes.iter().find(|c| c.kind == "评分").expect("a 评分 change");
+    assert_eq!(
+        scoring.new_words.as_deref(),
+        Some("扣分：以 100% 为基准，每超过 1 个百分点扣 1 分，扣完为止（不足一步的按一步扣）")
+    );
+    assert!(changes.iter().all(|c| (c.kind == "评分") == c.old_words.is_some()));
 
     // The other way round, the list added is one removed.
     let back = jixiao_io::diff::rule_changes(&new.model, &old.model);

@@ -4,11 +4,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use miette::{IntoDiagnostic, Report};
+use miette::Report;
 
 mod cli;
 
-use jixiao::diagnostics::LoadError;
+use jixiao::diagnostics::{io_message, LoadError};
 
 #[derive(Parser)]
 #[command(name = "jixiao", version, about = "绩效：部门整体支出绩效评价规则引擎")]
@@ -60,7 +60,8 @@ enum Command {
 
 #[derive(clap::Args)]
 struct CompletionsArgs {
-    /// 哪种命令行：bash、zsh、fish、powershell、elvish
+    /// 哪种命令行
+    #[arg(value_name = "命令行")]
     shell: clap_complete::Shell,
 }
 
@@ -71,9 +72,17 @@ const STACK_BYTES: usize = 256 * 1024 * 1024;
 fn main() -> ExitCode {
     // Diagnostics wrap at the terminal's width on a terminal; into a pipe or a file they are
     // not wrapped at all, so no line (and no Chinese word) is broken for a program or a log.
+    // They are drawn in Unicode (× ╭─) everywhere, as the documentation shows them: the
+    // messages are Chinese, so whatever shows them shows Unicode (miette would fall back to
+    // ASCII art off a terminal).
     let on_terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let _ = miette::set_hook(Box::new(move |_| {
-        Box::new(miette::MietteHandlerOpts::new().wrap_lines(on_terminal).build())
+        Box::new(
+            miette::MietteHandlerOpts::new()
+                .wrap_lines(on_terminal)
+                .unicode(true)
+                .build(),
+        )
     }));
     let command = cli::usage::localize(<Cli as clap::CommandFactory>::command());
     let cli = match command.try_get_matches().and_then(|m| {
@@ -133,11 +142,18 @@ fn main() -> ExitCode {
 
 /// Writes to stdout; a reader that went away (`| head`) is not an error.
 fn write_stdout(text: &str) -> miette::Result<()> {
+    write_stdout_bytes(text.as_bytes())
+}
+
+/// [`write_stdout`] for any bytes (a workbook into a pipe).
+fn write_stdout_bytes(bytes: &[u8]) -> miette::Result<()> {
     use std::io::Write;
     check_stdout()?;
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).into_diagnostic(),
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(miette::miette!("写出结果失败：{}", io_message(&e)))
+        }
         _ => Ok(()),
     }
 }
@@ -176,9 +192,8 @@ fn check_stdout() -> miette::Result<()> {
 /// Reads a UTF-8 file the run uses as input (so no `-o` may replace it).
 fn read(path: &PathBuf) -> miette::Result<String> {
     cli::note_input(path);
-    let bytes = std::fs::read(path)
-        .into_diagnostic()
-        .map_err(|e| e.wrap_err(format!("无法读取文件 {}", path.display())))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| miette::miette!("无法读取文件 {}：{}", path.display(), io_message(&e)))?;
     String::from_utf8(bytes).map_err(|e| {
         miette::miette!(
             "文件 {} 不是 UTF-8 编码（第 {} 个字节处无效）",

@@ -10,7 +10,8 @@
 //! - [`diff`]: two rule sets compared — the rule changes and their effect on each unit;
 //! - [`trend`]: 逐年对比 — the same units' results over several years, each year under its
 //!   own rules and data;
-//! - [`text`]: the Chinese terminal report of one evaluation.
+//! - [`text`]: the Chinese terminal report of one evaluation;
+//! - [`words`]: how an indicator is scored, in words (the workbench's pages).
 
 pub mod batch;
 pub mod chart;
@@ -19,3 +20,4 @@ pub mod sheet_print;
 pub mod template;
 pub mod text;
 pub mod trend;
+pub mod words;

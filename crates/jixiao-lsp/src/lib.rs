@@ -25,6 +25,8 @@ pub fn run_stdio() -> server::Result<()> {
     let (connection, io_threads) = Connection::stdio();
     server::run(&connection)?;
     drop(connection);
-    io_threads.join()?;
+    io_threads
+        .join()
+        .map_err(|e| format!("与编辑器通信失败：{}", jixiao::diagnostics::io_message(&e)))?;
     Ok(())
 }

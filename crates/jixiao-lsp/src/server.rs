@@ -106,8 +106,17 @@ fn workspace_roots(params: &InitializeParams) -> Vec<PathBuf> {
 
 /// Runs the server on a connection until `shutdown` and `exit`.
 pub fn run(connection: &Connection) -> Result<()> {
-    let (id, params) = connection.initialize_start()?;
-    let params: InitializeParams = serde_json::from_value(params)?;
+    let (id, params) = connection.initialize_start().map_err(|e| {
+        if e.channel_is_disconnected() {
+            "编辑器没有发来初始化请求就断开了连接：`jixiao lsp` 由编辑器启动，经标准输入输出与编辑器通信（见 docs/editor.md）"
+                .to_owned()
+        } else {
+            "编辑器发来的第一条消息不是 LSP 的初始化请求（initialize）：`jixiao lsp` 由编辑器启动（见 docs/editor.md）"
+                .to_owned()
+        }
+    })?;
+    let params: InitializeParams =
+        serde_json::from_value(params).map_err(|e| format!("初始化请求（initialize）的参数无法读取：{e}"))?;
     let offered = params
         .capabilities
         .general
@@ -740,7 +749,7 @@ fn open_reader(docs: &HashMap<String, (Uri, Document)>) -> impl Fn(&Path) -> std
         .collect();
     move |p: &Path| match open.get(&workspace::normalize(p)) {
         Some(t) => Ok((*t).to_owned()),
-        None => std::fs::read_to_string(p).map_err(|e| e.to_string()),
+        None => std::fs::read_to_string(p).map_err(|e| jixiao::diagnostics::io_message(&e)),
     }
 }
 

@@ -13,10 +13,10 @@ use jixiao::report::DiagnosticRecord;
 #[derive(Args)]
 pub struct CheckArgs {
     /// 规则文件 (.jx) 或包含规则文件的目录
-    #[arg(required = true)]
+    #[arg(required = true, value_name = "规则文件")]
     pub rules: Vec<PathBuf>,
     /// 输出格式：text（终端）或 json（编辑器和 CI）
-    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text, value_name = "格式")]
     pub format: CheckFormat,
 }
 

@@ -13,19 +13,22 @@ use jixiao_io::diff::{self, UnitResult};
 #[derive(Args)]
 pub struct DiffArgs {
     /// 原规则文件（如上一年度）
+    #[arg(value_name = "旧规则")]
     pub old: PathBuf,
     /// 新规则文件
+    #[arg(value_name = "新规则")]
     pub new: PathBuf,
     /// 单位数据（可选，可以多个）：给出时比较每个单位在两套规则下的得分
+    #[arg(value_name = "数据文件")]
     pub data: Vec<PathBuf>,
     /// 输出格式（不指定时按 -o 文件的扩展名推断，否则为 table）
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, value_name = "格式")]
     pub format: Option<DiffFormat>,
-    /// 输出文件（xlsx 必须指定）
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    /// 输出文件（xlsx 输出到终端时必须指定）；- 表示标准输出
+    #[arg(short = 'o', long = "output", value_name = "文件")]
     pub output: Option<PathBuf>,
     /// 读取工作簿中的哪个工作表（默认第一个未隐藏的工作表）
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "工作表")]
     pub sheet: Option<String>,
     /// 部分评价：缺少数字的单位也比较能计算的部分（见 eval --partial）
     #[arg(long)]
@@ -54,7 +57,8 @@ fn evaluate_all(
     Ok(out)
 }
 
-pub fn run(args: DiffArgs) -> miette::Result<ExitCode> {
+pub fn run(mut args: DiffArgs) -> miette::Result<ExitCode> {
+    args.output = super::data::output_file(args.output.take());
     for path in &args.data {
         super::note_input(path);
     }
@@ -84,6 +88,11 @@ pub fn run(args: DiffArgs) -> miette::Result<ExitCode> {
             .into_bytes(),
         DiffFormat::Xlsx => diff::render_xlsx(&report, precision).map_err(|e| miette::miette!("{e}"))?,
     };
-    super::deliver(args.output.as_deref(), &bytes, matches!(format, DiffFormat::Xlsx))?;
+    super::deliver(
+        args.output.as_deref(),
+        &bytes,
+        "规则对比.xlsx",
+        matches!(format, DiffFormat::Xlsx),
+    )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -9,27 +9,33 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 use miette::{IntoDiagnostic, Report};
 
+use super::data::{self, Source};
 use jixiao::model::Model;
 use jixiao::DataFormat;
+use jixiao_io::batch::input::InputFormat;
 use jixiao_io::batch::{self, BatchError, Destination, OutputFormat};
 
 #[derive(Args)]
 pub struct EvalArgs {
     /// 规则文件 (.jx)
+    #[arg(value_name = "规则文件")]
     pub rules: PathBuf,
     /// 单位数据文件，可以给多个（按顺序合并）：.toml / .json 每个文件一个单位；
-    /// .csv（UTF-8 或 GBK）、.xlsx / .xls / .ods 每行一个单位
-    #[arg(required = true)]
+    /// .csv（UTF-8 或 GBK）、.xlsx / .xls / .ods 每行一个单位；- 表示从标准输入读取
+    #[arg(required = true, value_name = "数据文件")]
     pub data: Vec<PathBuf>,
+    /// 数据的格式（标准输入的格式无法由内容判断时用；也可覆盖文件的扩展名）
+    #[arg(long, value_enum, value_name = "格式")]
+    pub data_format: Option<super::data::DataFormatArg>,
     /// 输出格式（不指定时按 -o 文件的扩展名推断，否则为 table）
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, value_name = "格式")]
     pub format: Option<Format>,
-    /// 输出文件（先写入同一目录下的临时文件，成功后才改名为此文件）；
+    /// 输出文件（先写入同一目录下的临时文件，成功后才改名为此文件）；- 表示标准输出；
     /// HTML 报告也可以写成 目录/（汇总.html 和每个单位一个文件）或 .zip（同样的文件打包）
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    #[arg(short = 'o', long = "output", value_name = "文件")]
     pub output: Option<PathBuf>,
     /// 读取工作簿中的哪个工作表（默认第一个未隐藏的工作表）
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "工作表")]
     pub sheet: Option<String>,
     /// 并行评价的线程数（默认为 CPU 核数）；输出顺序总与输入相同
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
@@ -90,24 +96,31 @@ impl Format {
 pub fn run(mut args: EvalArgs) -> miette::Result<ExitCode> {
     // A folder stands for the data files in it (e.g. the returned templates).
     args.data = super::validate::data_files(&args.data)?;
+    args.output = data::output_file(args.output.take());
     let report_set = report_set_target(&args)?;
     let format = match report_set {
         Some(_) => OutputFormat::Html,
         None => output_format(&args)?,
     };
-    let single_document = args.data.len() == 1 && DataFormat::from_path(&args.data[0].display().to_string()).is_some();
-    if single_document && matches!(format, OutputFormat::Table | OutputFormat::Json) {
-        return single_unit(&args, format);
-    }
     if format == OutputFormat::Xlsx && args.output.is_none() {
-        return Err(miette::miette!(
-            "XLSX 是二进制文件，不能输出到终端：请用 -o 指定输出文件，例如 -o 评价结果.xlsx"
-        ));
+        data::refuse_binary_on_terminal("评价结果.xlsx")?;
+    }
+    if let Err(code) = data::at_most_one_dash(&args.data) {
+        return Ok(code);
+    }
+    let given = args.data_format.map(InputFormat::from);
+    let mut sources = data::sources(&args.data, given)?;
+    if let [source] = sources.as_slice() {
+        if let Some(document) = source.document(given) {
+            if matches!(format, OutputFormat::Table | OutputFormat::Json) {
+                return single_unit(&args, format, source, document);
+            }
+        }
     }
     let compiled = crate::load_rules(&args.rules)?;
     let model = &compiled.model;
 
-    let inputs = match open_inputs(model, &args) {
+    let inputs = match open_inputs(model, &args, std::mem::take(&mut sources)) {
         Ok(inputs) => inputs,
         Err(code) => return Ok(code),
     };
@@ -226,11 +239,12 @@ fn output_format(args: &EvalArgs) -> miette::Result<OutputFormat> {
 
 /// Opens every input and checks its header before any unit is evaluated; on any failure,
 /// prints them all and gives the exit code.
-fn open_inputs(model: &Model, args: &EvalArgs) -> Result<Vec<batch::input::Opened>, ExitCode> {
-    let mut inputs = Vec::with_capacity(args.data.len());
+fn open_inputs(model: &Model, args: &EvalArgs, sources: Vec<Source>) -> Result<Vec<batch::input::Opened>, ExitCode> {
+    let mut inputs = Vec::with_capacity(sources.len());
     let mut failures = Vec::new();
-    for path in &args.data {
-        match batch::input::open_path_with(model, path, args.sheet.as_deref(), args.partial) {
+    let given = args.data_format.map(InputFormat::from);
+    for source in sources {
+        match source.open(model, args.sheet.as_deref(), args.partial, given) {
             Ok(opened) => {
                 for w in &opened.warnings {
                     eprintln!("警告：{w}");
@@ -294,6 +308,13 @@ fn batch_options(model: &Model, args: &EvalArgs, format: OutputFormat) -> Result
                     return Err(ExitCode::from(1));
                 }
             };
+            if args.explain && !columns.contains(&batch::output::Column::Explanation) {
+                // The explanations live in that column: without it --explain would be lost.
+                eprintln!(
+                    "错误：--explain 的说明写在 CSV 的「评分说明」列中，而 --columns 没有列出它：请在 --columns 中加上 评分说明，或去掉 --explain"
+                );
+                return Err(ExitCode::from(2));
+            }
             Ok(batch::Options {
                 columns: Some(columns),
                 ..options
@@ -342,13 +363,10 @@ fn report_tally(args: &EvalArgs, tally: &batch::Tally) -> ExitCode {
 
 /// One TOML/JSON unit as the 评分表 or a JSON object: a data or evaluation error stops
 /// the command with the full diagnostic.
-fn single_unit(args: &EvalArgs, format: OutputFormat) -> miette::Result<ExitCode> {
+fn single_unit(args: &EvalArgs, format: OutputFormat, source: &Source, fmt: DataFormat) -> miette::Result<ExitCode> {
     let compiled = crate::load_rules(&args.rules)?;
-    let data = &args.data[0];
-    let name = data.display().to_string();
-    let fmt = DataFormat::from_path(&name)
-        .ok_or_else(|| miette::miette!("无法识别数据文件 {name} 的格式：应为 .toml 或 .json"))?;
-    let text = crate::read(data)?;
+    let name = source.name();
+    let text = source.text()?;
     let options = jixiao::data::BindOptions { partial: args.partial };
     let record = jixiao::load_data_with(&compiled.model, &name, &text, fmt, options).map_err(Report::new)?;
     for key in jixiao::data::dedup_keys(&record.unknown_keys) {

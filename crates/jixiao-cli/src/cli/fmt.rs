@@ -8,7 +8,7 @@ use clap::Args;
 #[derive(Args)]
 pub struct FmtArgs {
     /// 规则文件 (.jx) 或目录
-    #[arg(required = true)]
+    #[arg(required = true, value_name = "规则文件")]
     pub paths: Vec<PathBuf>,
     /// 只检查，不修改；有文件需要格式化时返回非零
     #[arg(long)]
@@ -51,6 +51,9 @@ pub fn run(args: FmtArgs) -> miette::Result<ExitCode> {
 /// Writes beside the file and renames, so an interrupted run never leaves half a file.
 fn write_atomically(path: &std::path::Path, text: &str) -> miette::Result<()> {
     let tmp = path.with_extension("jx.fmt-tmp");
-    std::fs::write(&tmp, text).map_err(|e| miette::miette!("无法写入 {}：{e}", tmp.display()))?;
-    std::fs::rename(&tmp, path).map_err(|e| miette::miette!("无法替换 {}：{e}", path.display()))
+    let failed = |what: &str, path: &std::path::Path, e: std::io::Error| {
+        miette::miette!("{what} {}：{}", path.display(), jixiao::diagnostics::io_message(&e))
+    };
+    std::fs::write(&tmp, text).map_err(|e| failed("无法写入", &tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| failed("无法替换", path, e))
 }

@@ -1,6 +1,7 @@
 //! Subcommands of the `jixiao` binary that have grown beyond a few lines.
 
 pub mod check;
+pub mod data;
 pub mod diff;
 pub mod eval;
 pub mod fmt;
@@ -15,6 +16,8 @@ pub mod usage;
 pub mod validate;
 
 use std::path::{Path, PathBuf};
+
+use jixiao::diagnostics::io_message;
 
 /// Exit codes, the same for every command and any mix of inputs (docs/clerk-guide.md):
 /// 0 done; 1 a rule file that does not check, an input that cannot be read, or the one
@@ -37,7 +40,8 @@ pub fn rule_files(paths: &[PathBuf]) -> miette::Result<Vec<PathBuf>> {
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> miette::Result<()> {
-    let entries = std::fs::read_dir(dir).map_err(|e| miette::miette!("无法读取目录 {}：{e}", dir.display()))?;
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| miette::miette!("无法读取目录 {}：{}", dir.display(), io_message(&e)))?;
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
     for p in paths {
@@ -50,11 +54,13 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> miette::Result<()> {
     Ok(())
 }
 
-/// Reads the file a rule file is `基于`, relative to that rule file's directory.
+/// Reads the file a rule file is `基于`, relative to that rule file's directory; a failure is
+/// said as why (the diagnostic names the file).
 pub fn file_loader(from: &str, base: &str) -> Result<(String, String), String> {
     let dir = Path::new(from).parent().unwrap_or(Path::new("."));
     let path = dir.join(base);
-    let text = read_text(&path).map_err(|e| e.to_string())?;
+    let bytes = std::fs::read(&path).map_err(|e| io_message(&e))?;
+    let text = String::from_utf8(bytes).map_err(|_| "不是 UTF-8 编码的文本".to_owned())?;
     note_input(&path);
     Ok((path.display().to_string(), text))
 }
@@ -83,7 +89,7 @@ pub fn write_output(path: &Path, bytes: &[u8]) -> miette::Result<()> {
     destination
         .writer()
         .write_all(bytes)
-        .map_err(|e| miette::miette!("写出 {} 失败：{e}", path.display()))?;
+        .map_err(|e| miette::miette!("写出 {} 失败：{}", path.display(), io_message(&e)))?;
     destination.commit().map_err(|m| miette::miette!("{m}"))
 }
 
@@ -94,23 +100,26 @@ pub fn output_extension(output: Option<&Path>) -> Option<String> {
 
 /// Writes a command's result to `-o`'s file (and says so), or to the terminal, where a
 /// workbook (`binary`) may not go.
-pub fn deliver(output: Option<&Path>, bytes: &[u8], binary: bool) -> miette::Result<()> {
-    match output {
+pub fn deliver(output: Option<&Path>, bytes: &[u8], example: &str, binary: bool) -> miette::Result<()> {
+    match output.filter(|p| !data::is_dash(p)) {
         Some(path) => {
             write_output(path, bytes)?;
             eprintln!("结果已写入 {}", path.display());
             Ok(())
         }
-        None if binary => Err(miette::miette!(
-            "XLSX 是二进制文件，不能输出到终端：请用 -o 指定输出文件"
-        )),
-        None => crate::write_stdout(&String::from_utf8_lossy(bytes)),
+        None => {
+            if binary {
+                data::refuse_binary_on_terminal(example)?;
+            }
+            crate::write_stdout_bytes(bytes)
+        }
     }
 }
 
 /// Reads a UTF-8 text file, with a message naming the file on failure.
 pub fn read_text(path: &Path) -> miette::Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| miette::miette!("无法读取文件 {}：{e}", path.display()))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| miette::miette!("无法读取文件 {}：{}", path.display(), io_message(&e)))?;
     String::from_utf8(bytes).map_err(|e| {
         miette::miette!(
             "文件 {} 不是 UTF-8 编码（第 {} 个字节处无效）",

@@ -8,6 +8,7 @@ use clap::Args;
 #[derive(Args)]
 pub struct ShowArgs {
     /// 规则文件 (.jx)
+    #[arg(value_name = "规则文件")]
     pub rules: PathBuf,
 }
 

@@ -13,19 +13,20 @@ use jixiao_io::template::{self, Body, FormRole};
 #[derive(Args)]
 pub struct TemplateArgs {
     /// 规则文件 (.jx)
+    #[arg(value_name = "规则文件")]
     pub rules: PathBuf,
-    /// 输出文件：.xlsx（填报工作簿）或 .toml（单个单位的数据文件骨架）
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    /// 输出文件：.xlsx（填报工作簿）或 .toml（单个单位的数据文件骨架）；- 表示标准输出
+    #[arg(short = 'o', long = "output", value_name = "文件")]
     pub output: Option<PathBuf>,
     /// 格式（不指定时按 -o 文件的扩展名推断，默认 xlsx）
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, value_name = "格式")]
     pub format: Option<TemplateFormat>,
     /// 每张目标清单表预留的行数
     #[arg(long, value_name = "N", default_value_t = template::DEFAULT_LIST_ROWS as u16,
           value_parser = clap::value_parser!(u16).range(1..=2000))]
     pub rows: u16,
     /// 用一个单位已有的数据（.toml 或 .json）预填模板，例如上年的数据或财政局已掌握的数
-    #[arg(long, value_name = "DATA")]
+    #[arg(long, value_name = "数据文件")]
     pub fill: Option<PathBuf>,
 }
 
@@ -37,7 +38,8 @@ pub enum TemplateFormat {
     Toml,
 }
 
-pub fn run(args: TemplateArgs) -> miette::Result<ExitCode> {
+pub fn run(mut args: TemplateArgs) -> miette::Result<ExitCode> {
+    args.output = super::data::output_file(args.output.take());
     let format = match (args.format, &args.output) {
         (Some(f), _) => f,
         (None, Some(path)) => {
@@ -56,9 +58,8 @@ pub fn run(args: TemplateArgs) -> miette::Result<ExitCode> {
         (None, None) => TemplateFormat::Xlsx,
     };
     if format == TemplateFormat::Xlsx && args.output.is_none() {
-        return Err(miette::miette!(
-            "XLSX 是二进制文件，不能输出到终端：请用 -o 指定输出文件，例如 -o 填报模板.xlsx（或用 --format toml 输出 TOML 骨架）"
-        ));
+        super::data::refuse_binary_on_terminal("填报模板.xlsx")
+            .map_err(|e| miette::miette!("{e}（或用 --format toml 输出 TOML 骨架）"))?;
     }
     let compiled = crate::load_rules(&args.rules)?;
     let model = &compiled.model;
@@ -83,7 +84,7 @@ pub fn run(args: TemplateArgs) -> miette::Result<ExitCode> {
         TemplateFormat::Toml => template::skeleton::write(&form).into_bytes(),
     };
     match &args.output {
-        None => crate::write_stdout(&String::from_utf8_lossy(&bytes))?,
+        None => crate::write_stdout_bytes(&bytes)?,
         Some(path) => {
             super::write_output(path, &bytes)?;
             match format {

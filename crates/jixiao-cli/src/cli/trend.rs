@@ -130,6 +130,11 @@ pub fn run(args: TrendArgs) -> miette::Result<ExitCode> {
         TrendFormat::Xlsx => trend::render::render_xlsx(&report).map_err(failed)?,
         TrendFormat::Html => trend::html::report(&report, &jixiao_cli::report_date()).into_bytes(),
     };
-    super::deliver(args.output.as_deref(), &bytes, matches!(format, TrendFormat::Xlsx))?;
+    super::deliver(
+        args.output.as_deref(),
+        &bytes,
+        "逐年对比.xlsx",
+        matches!(format, TrendFormat::Xlsx),
+    )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,17 +1,19 @@
-//! The command line's own words in Chinese: help headings, the help and version flags, and
-//! clap's usage errors (an unknown command or option, a missing or invalid argument),
-//! which clap writes in English.
+//! The command line's own words in Chinese: help headings, placeholders, possible values and
+//! defaults, the help and version flags, and clap's usage errors (an unknown command or
+//! option, a missing or invalid argument), which clap writes in English.
+//!
+//! There is no English help: every message jixiao prints is Chinese, and half-English help
+//! (clap's headings around Chinese descriptions) would help no one; each command's one-line
+//! description ends with a short English gloss for a developer finding their way.
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Arg, ArgAction, Command};
 
-const TEMPLATE: &str = "{before-help}{about-with-newline}\n用法：{usage}\n\n{all-args}{after-help}";
-
-/// The command tree with Chinese headings and flags, every subcommand included.
+/// The command tree with Chinese headings, placeholders and flags, every subcommand
+/// included: clap writes `Usage:`, `[OPTIONS]`, `Possible values:`, `[default: …]` and
+/// `[possible values: …]` in English, so those are hidden and said here in Chinese.
 pub fn localize(command: Command) -> Command {
     let command = command
-        .help_template(TEMPLATE)
-        .subcommand_help_heading("命令")
         .subcommand_value_name("命令")
         .disable_help_subcommand(true)
         .disable_help_flag(true)
@@ -34,23 +36,105 @@ pub fn localize(command: Command) -> Command {
     } else {
         command
     };
-    command
-        .mut_args(headings())
-        .mut_subcommands(|sub| sub.help_template(TEMPLATE).mut_args(headings()).disable_help_flag(true))
+    let mut command = command
+        .mut_args(chinese_arg())
+        .mut_subcommands(|sub| sub.mut_args(chinese_arg()).disable_help_flag(true));
+    // The usage line is known only once the tree is built (a subcommand's names its parent).
+    command.build();
+    with_usage_and_template(command)
 }
 
-/// 参数 for positional arguments (kept in the order they are declared: with a heading of
-/// their own, clap would sort them by name), 选项 for the rest.
-fn headings() -> impl FnMut(Arg) -> Arg {
+/// Positional arguments keep the order they are declared in; an argument's possible values
+/// and default are said in Chinese after its help.
+fn chinese_arg() -> impl FnMut(Arg) -> Arg {
     let mut position = 0;
     move |a: Arg| {
-        if a.is_positional() {
+        let a = if a.is_positional() {
             position += 1;
-            a.help_heading("参数").display_order(position)
+            a.display_order(position)
         } else {
-            a.help_heading("选项")
-        }
+            a
+        };
+        values_in_chinese(a)
     }
+}
+
+/// `（可以取：a、b；默认：a）` after the short help; with per-value help, the long help lists
+/// each value on a line of its own.
+fn values_in_chinese(a: Arg) -> Arg {
+    if !a.get_action().takes_values() {
+        return a;
+    }
+    let values: Vec<_> = a
+        .get_possible_values()
+        .into_iter()
+        .filter(|v| !v.is_hide_set())
+        .collect();
+    let default: Vec<String> = a
+        .get_default_values()
+        .iter()
+        .map(|v| v.to_string_lossy().into_owned())
+        .collect();
+    if values.is_empty() && default.is_empty() {
+        return a;
+    }
+    let help = a.get_help().map(ToString::to_string).unwrap_or_default();
+    let mut notes = Vec::new();
+    if !values.is_empty() && !a.is_hide_possible_values_set() {
+        let names: Vec<&str> = values.iter().map(|v| v.get_name()).collect();
+        notes.push(format!("可以取：{}", names.join("、")));
+    }
+    if !default.is_empty() && !a.is_hide_default_value_set() {
+        notes.push(format!("默认：{}", default.join("、")));
+    }
+    let short = if notes.is_empty() {
+        help.clone()
+    } else {
+        format!("{help}（{}）", notes.join("；"))
+    };
+    let a = a
+        .hide_possible_values(true)
+        .hide_default_value(true)
+        .help(short.clone());
+    if values.iter().all(|v| v.get_help().is_none()) {
+        return a;
+    }
+    let width = values.iter().map(|v| v.get_name().len()).max().unwrap_or(0);
+    let mut long = format!("{help}\n\n可以取：");
+    for v in &values {
+        let text = v.get_help().map(ToString::to_string).unwrap_or_default();
+        long.push_str(&format!("\n  {:width$}  {text}", v.get_name()));
+    }
+    if !default.is_empty() {
+        long.push_str(&format!("\n默认：{}", default.join("、")));
+    }
+    a.long_help(long)
+}
+
+/// Every command's help in Chinese: `用法：` with `[选项]` for clap's `[OPTIONS]`, and the
+/// headings 命令、参数、选项 with the full-width colon of the rest of the text.
+fn with_usage_and_template(mut command: Command) -> Command {
+    let usage = command.render_usage().to_string();
+    let usage = usage
+        .split_once(": ")
+        .map_or(usage.as_str(), |(_, u)| u)
+        .replace("[OPTIONS]", "[选项]");
+    let mut template = String::from("{before-help}{about-with-newline}\n用法：{usage}\n");
+    if command.has_subcommands() {
+        template.push_str("\n命令：\n{subcommands}\n");
+    }
+    if command.get_positionals().next().is_some() {
+        template.push_str("\n参数：\n{positionals}\n");
+    }
+    template.push_str("\n选项：\n{options}{after-help}");
+    let subcommands: Vec<Command> = command
+        .get_subcommands_mut()
+        .map(|sub| with_usage_and_template(std::mem::take(sub)))
+        .collect();
+    for (slot, sub) in command.get_subcommands_mut().zip(subcommands) {
+        *slot = sub;
+    }
+    command.override_usage(usage).help_template(template)
 }
 
 /// A usage error in Chinese, with what clap knows (the word, the suggestion, the values).
@@ -80,7 +164,7 @@ pub fn message(e: &clap::Error) -> String {
                 .unwrap_or_default();
             format!("`{value}` 不是 {invalid} 可以取的值{valid}")
         }
-        ErrorKind::ValueValidation => format!("{invalid} 的值 `{value}` 不对：{}", source_text(e)),
+        ErrorKind::ValueValidation => format!("{invalid} 的值 `{value}` 不对：{}", value_problem(e)),
         ErrorKind::ArgumentConflict => format!("{invalid} 不能与另一个选项同时使用"),
         ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues | ErrorKind::TooFewValues => {
             format!("{invalid} 的值的个数不对")
@@ -94,6 +178,28 @@ pub fn message(e: &clap::Error) -> String {
     }
     out.push_str("\n用 `jixiao --help` 查看用法，`jixiao 命令 --help` 查看这个命令的用法");
     out
+}
+
+/// Why a value was refused: the parser's own message (ours are Chinese), with the
+/// standard library's and clap's range messages put into Chinese.
+fn value_problem(e: &clap::Error) -> String {
+    let Some(source) = std::error::Error::source(e).map(ToString::to_string) else {
+        return source_text(e);
+    };
+    // clap's ranged integers: `0 is not in 1..=86400`.
+    if let Some((_, range)) = source.split_once(" is not in ") {
+        return match range.split_once("..=") {
+            Some((low, high)) => format!("应为 {low} 到 {high} 之间的整数"),
+            None => format!("应为不小于 {} 的整数", range.trim_end_matches('.')),
+        };
+    }
+    match source.as_str() {
+        "invalid digit found in string" | "cannot parse integer from empty string" => "应为整数".to_owned(),
+        "number too large to fit in target type" | "number too small to fit in target type" => {
+            "数太大或太小".to_owned()
+        }
+        _ => source,
+    }
 }
 
 /// clap's own words for the rare kinds above, without its `error: ` prefix.

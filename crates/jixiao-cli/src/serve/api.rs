@@ -7,14 +7,14 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::rules::{Loaded, LookupError};
 use super::upload::{self, UploadFile};
-use super::{json_response, AppState, Problem, Shared};
+use super::{json_response, AppState, Problem, Segment, Shared};
 use jixiao::model::{Model, Value};
 use jixiao::numfmt::format_exact;
 use jixiao::report::DiagnosticRecord;
@@ -370,7 +370,7 @@ pub async fn list(State(state): State<Shared>) -> Response {
 }
 
 /// `GET /api/rules/{id}`.
-pub async fn detail(State(state): State<Shared>, Path(id): Path<String>) -> Response {
+pub async fn detail(State(state): State<Shared>, Segment(id): Segment) -> Response {
     answer(
         state
             .blocking(move |st| {
@@ -434,7 +434,7 @@ impl EvalFormat {
 
 /// The rule set a result was computed with.
 #[derive(Debug, Serialize)]
-struct RulesRef {
+pub(super) struct RulesRef {
     id: String,
     file: String,
     title: String,
@@ -444,7 +444,7 @@ struct RulesRef {
 }
 
 impl RulesRef {
-    fn of(l: &Loaded, model: &Model) -> RulesRef {
+    pub(super) fn of(l: &Loaded, model: &Model) -> RulesRef {
         RulesRef {
             id: l.id.clone(),
             file: l.file.clone(),
@@ -487,6 +487,33 @@ struct Envelope {
     warnings: Vec<String>,
     /// The city summary's charts as SVG (`jixiao_io::chart::summary`).
     charts: Vec<jixiao_io::chart::Chart>,
+    /// `view=list`: the grade names, best first, as the rule file declares them (the
+    /// page sorts 等级 by them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    grades: Option<Vec<String>>,
+}
+
+/// What a JSON answer holds of each unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum View {
+    /// `units`: each unit's whole report, as `jixiao eval --format json`.
+    Full,
+    /// `rows`: one compact row per unit ([`super::list::Row`]), for the 评价 page.
+    List,
+}
+
+impl View {
+    fn parse(s: Option<&str>, format: EvalFormat) -> Result<View, Problem> {
+        match (s.map(str::to_ascii_lowercase).as_deref(), format) {
+            (None | Some("full"), _) => Ok(View::Full),
+            (Some("list"), EvalFormat::Json) => Ok(View::List),
+            (Some("list"), _) => Err(Problem::bad_request("view=list 只用于 JSON（format=json）")),
+            (Some(other), _) => Err(Problem::bad_request(format!(
+                "参数 view 的值「{}」无法识别：应为 full（每个单位的完整结果，默认）或 list（每个单位一行的列表）",
+                super::rules::shorten(other)
+            ))),
+        }
+    }
 }
 
 /// A finished answer, built on the blocking pool.
@@ -572,6 +599,7 @@ async fn run_evaluation(state: Shared, req: Request, audit: bool) -> Result<Resp
         explain: upload.flag("explain")?,
         audit,
         partial: upload.flag("partial")?,
+        view: View::parse(upload.field("view"), format)?,
     };
     let sheet = upload.field("sheet").map(str::to_owned);
     if upload.files.is_empty() {
@@ -593,6 +621,7 @@ struct Flags {
     audit: bool,
     /// `partial=true`: units missing some figures are evaluated as far as they allow.
     partial: bool,
+    view: View,
 }
 
 fn evaluate_files(
@@ -607,6 +636,7 @@ fn evaluate_files(
         explain,
         audit,
         partial,
+        view,
     } = flags;
     let loaded = compiled(st, id)?;
     let Some(compiled) = loaded.compiled.as_ref() else {
@@ -633,9 +663,14 @@ fn evaluate_files(
     let mut out = Vec::new();
     if format == EvalFormat::Json {
         // The contract's version first, so a reader can check it before anything else.
-        out.extend_from_slice(format!("{{\"version\":{},\"units\":[", jixiao::JSON_VERSION).as_bytes());
+        let field = if view == View::List { "rows" } else { "units" };
+        out.extend_from_slice(format!("{{\"version\":{},\"{field}\":", jixiao::JSON_VERSION).as_bytes());
     }
-    let ran = if format == EvalFormat::Json {
+    let ran = if view == View::List {
+        batch::run_with_writer(model, inputs, &options, super::list::ListWriter::default(), &mut out)
+            .map(|(t, city)| (t, Some(city)))
+    } else if format == EvalFormat::Json {
+        out.push(b'[');
         batch::run_with_city(model, inputs, &options, &mut Commas(&mut out)).map(|(t, city)| (t, Some(city)))
     } else {
         batch::run(model, inputs, &options, &mut out).map(|t| (t, None))
@@ -704,13 +739,17 @@ fn evaluate_files(
         },
         warnings,
         charts: city.as_ref().map(jixiao_io::chart::summary).unwrap_or_default(),
+        grades: (view == View::List).then(|| model.grades.bands.iter().map(|(g, _)| g.clone()).collect()),
     };
     let rest = serde_json::to_string(&envelope)
         .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, format!("无法生成 JSON：{e}")))?;
-    if out.last() == Some(&b',') {
-        out.pop();
+    if view == View::Full {
+        if out.last() == Some(&b',') {
+            out.pop();
+        }
+        out.push(b']');
     }
-    out.extend_from_slice(b"],");
+    out.push(b',');
     out.extend_from_slice(rest.strip_prefix('{').unwrap_or(&rest).as_bytes());
     let body = out;
     Ok(Reply {
@@ -839,7 +878,15 @@ pub struct TemplateQuery {
 
 /// `GET /api/rules/{id}/template`: the fill-in workbook (`jixiao template`), or with
 /// `format=toml` the commented TOML skeleton for one unit.
-pub async fn template(State(state): State<Shared>, Path(id): Path<String>, Query(q): Query<TemplateQuery>) -> Response {
+pub async fn template(
+    State(state): State<Shared>,
+    Segment(id): Segment,
+    query: Result<Query<TemplateQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Ok(Query(q)) = query else {
+        return Problem::bad_request("查询参数无法识别：format 和 rows 各写一次，如 ?format=xlsx&rows=40")
+            .into_response();
+    };
     let toml = match q.format.as_deref().map(str::to_ascii_lowercase).as_deref() {
         None | Some("xlsx") => false,
         Some("toml") => true,

@@ -7,14 +7,14 @@
 //! Positions cross the wire as UTF-16 offsets into the text (a browser string's
 //! indexes) and as 1-based line and column (in characters, as `jixiao check` counts).
 
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::rules::{self, RuleFile};
-use super::{api, human_bytes, AppState, Problem, Shared};
+use super::{api, human_bytes, AppState, Problem, Segment, Shared};
 use jixiao::source::SourceFile;
 use jixiao_lsp::analysis::{self, Analysis, Severity};
 use jixiao_lsp::features::{self, CompletionKind};
@@ -263,7 +263,7 @@ impl Texts for AnalyzeRequest {
 
 /// `POST /api/rules/{id}/analyze` `{text}`: the text's diagnostics, as the language
 /// server publishes them.
-pub async fn analyze_text(State(state): State<Shared>, Path(id): Path<String>, req: Request) -> Response {
+pub async fn analyze_text(State(state): State<Shared>, Segment(id): Segment, req: Request) -> Response {
     answer_with_analysis(state, id, req, |_, _, a, positions, _: AnalyzeRequest| {
         let diagnostics = diagnostics(a, positions);
         let errors = diagnostics.iter().filter(|d| d.severity == "error").count();
@@ -305,7 +305,7 @@ impl Texts for HoverRequest {
 
 /// `POST /api/rules/{id}/hover` `{text, offset}`: what the language server says about
 /// the name at `offset` (`hover: null` where there is nothing to say).
-pub async fn hover(State(state): State<Shared>, Path(id): Path<String>, req: Request) -> Response {
+pub async fn hover(State(state): State<Shared>, Segment(id): Segment, req: Request) -> Response {
     answer_with_analysis(state, id, req, |_, _, a, positions, body: HoverRequest| {
         let hover = features::hover(a, positions.byte(body.offset)).map(|(markdown, span)| HoverView {
             markdown,
@@ -357,7 +357,7 @@ impl Texts for CompleteRequest {
 
 /// `POST /api/rules/{id}/complete` `{text, offset, fallback?}`: the language server's
 /// completions at `offset`.
-pub async fn complete(State(state): State<Shared>, Path(id): Path<String>, req: Request) -> Response {
+pub async fn complete(State(state): State<Shared>, Segment(id): Segment, req: Request) -> Response {
     answer_with_analysis(state, id, req, |st, rule, a, positions, body: CompleteRequest| {
         let fallback = match &body.fallback {
             Some(f) if a.doc().ast.is_none() => Some(analyze(st, rule, f)?),

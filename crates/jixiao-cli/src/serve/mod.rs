@@ -23,6 +23,7 @@
 
 mod api;
 mod edit;
+mod list;
 mod pages;
 mod preview;
 pub mod rules;
@@ -34,6 +35,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+
+use jixiao::diagnostics::io_message;
 
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -295,7 +298,7 @@ impl AppState {
 
 /// The answer while wrong tokens are being refused.
 pub(crate) fn too_many_tries(wait: u64) -> String {
-    format!("访问令牌错误的次数过多，请 {wait} 秒后再试 / too many wrong tokens, try again in {wait} s")
+    format!("访问令牌错误的次数过多，请 {wait} 秒后再试")
 }
 
 /// Whether a state-changing request comes from a page of another site: a browser
@@ -363,7 +366,7 @@ pub fn check_binding(addr: &SocketAddr, token: Option<&str>) -> Result<(), Strin
             Err("访问令牌不能包含空格、分号或控制字符".into())
         }
         Some(t) if t.chars().count() < MIN_TOKEN_CHARS => Err(format!(
-            "访问令牌太短：至少要 {MIN_TOKEN_CHARS} 个字符（现在是 {} 个）；可以用 `openssl rand -hex 16` 生成一个 / the token needs at least {MIN_TOKEN_CHARS} characters",
+            "访问令牌太短：至少要 {MIN_TOKEN_CHARS} 个字符（现在是 {} 个）；可以用 openssl rand -hex 16 生成一个",
             t.chars().count()
         )),
         None if !is_loopback(addr) => Err(format!(
@@ -383,9 +386,7 @@ async fn guard(State(state): State<Shared>, req: Request, next: Next) -> Respons
         if let Some(from) = cross_site(req.headers()) {
             return Problem::new(
                 StatusCode::FORBIDDEN,
-                format!(
-                    "拒绝跨站请求：这个请求来自另一个网站的页面（{from}），工作台只接受它自己页面上的操作 / cross-site request refused"
-                ),
+                format!("拒绝跨站请求：这个请求来自另一个网站的页面（{from}），工作台只接受它自己页面上的操作"),
             )
             .into_response();
         }
@@ -488,7 +489,8 @@ async fn decorate(req: Request, next: Next) -> Response {
         .is_some_and(|t| t.starts_with("application/json") || t.starts_with("text/html"));
     if (status.is_client_error() || status.is_server_error()) && !typed {
         let message = match status {
-            StatusCode::NOT_FOUND => "没有这个页面或接口".to_owned(),
+            StatusCode::NOT_FOUND if api => NO_SUCH_API.to_owned(),
+            StatusCode::NOT_FOUND => NO_SUCH_PAGE.to_owned(),
             StatusCode::METHOD_NOT_ALLOWED => "这个地址不支持该请求方法".to_owned(),
             StatusCode::PAYLOAD_TOO_LARGE => "上传的数据太大".to_owned(),
             StatusCode::SERVICE_UNAVAILABLE | StatusCode::REQUEST_TIMEOUT => {
@@ -592,6 +594,7 @@ fn app(config: Config) -> Result<(Router, Shared), String> {
         .route("/api/rules/{id}/preview", post(preview::preview))
         .route("/api/rules/{id}/save", post(save::save))
         .route("/api/evaluate", post(api::evaluate))
+        .route("/api/evaluate/unit", post(list::unit))
         .route("/api/audit", post(api::audit))
         .route("/api/diff", post(api::diff))
         .route("/api/trend", post(trend::trend))
@@ -677,6 +680,33 @@ async fn not_found() -> Response {
     (StatusCode::NOT_FOUND, Body::empty()).into_response()
 }
 
+const NO_SUCH_API: &str = "没有这个接口：接口的地址和参数见 docs/api.md（如 /api/rules、/api/evaluate）";
+const NO_SUCH_PAGE: &str = "没有这个页面：请从页面上方的导航进入（规则、评价、对比、模板）";
+
+/// One segment of a route's path (`{id}`, `{name}`), percent-decoded. A segment that
+/// does not decode to text names nothing this server has: 404 in Chinese (JSON for the
+/// API, a page otherwise) instead of axum's English rejection.
+pub(crate) struct Segment(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Segment {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Response> {
+        match axum::extract::Path::<String>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(segment)) => Ok(Segment(segment)),
+            Err(_) if parts.uri.path().starts_with("/api/") => Err(Problem::new(
+                StatusCode::NOT_FOUND,
+                format!("地址无法识别（含有不是文字的编码）。{NO_SUCH_API}"),
+            )
+            .into_response()),
+            Err(_) => Err(pages::error_page(
+                StatusCode::NOT_FOUND,
+                &format!("地址无法识别（含有不是文字的编码）。{NO_SUCH_PAGE}"),
+            )),
+        }
+    }
+}
+
 /// Stack of the runtime's threads: deep enough for evaluating any rule file the parser
 /// accepts (compiling runs on its own larger stack, see [`rules`]).
 const THREAD_STACK_BYTES: usize = 16 * 1024 * 1024;
@@ -688,7 +718,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .max_blocking_threads(64)
         .thread_name("jixiao-serve")
         .build()
-        .map_err(|e| format!("无法启动服务线程：{e}"))
+        .map_err(|e| format!("无法启动服务线程：{}", io_message(&e)))
 }
 
 async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, String> {
@@ -696,7 +726,7 @@ async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, String> {
         if e.kind() == std::io::ErrorKind::AddrInUse {
             format!("地址 {addr} 已被占用：请换一个端口，例如 --addr 127.0.0.1:8081")
         } else {
-            format!("无法在 {addr} 上监听：{e}")
+            format!("无法在 {addr} 上监听：{}", io_message(&e))
         }
     })
 }
@@ -709,14 +739,14 @@ pub fn run(config: Config, addr: SocketAddr, ready: impl FnOnce(SocketAddr)) -> 
     runtime()?.block_on(async move {
         tokio::spawn(release_memory_when_idle(state));
         let listener = bind(addr).await?;
-        let local = listener.local_addr().map_err(|e| e.to_string())?;
+        let local = listener.local_addr().map_err(|e| io_message(&e))?;
         ready(local);
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await
-            .map_err(|e| format!("服务出错：{e}"))
+            .map_err(|e| format!("服务出错：{}", io_message(&e)))
     })
 }
 
@@ -765,7 +795,7 @@ pub fn start(config: Config, addr: SocketAddr) -> Result<Server, String> {
     let (app, state) = app(config)?;
     let rt = runtime()?;
     let listener = rt.block_on(bind(addr))?;
-    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    let local = listener.local_addr().map_err(|e| io_message(&e))?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::Builder::new()
         .name("jixiao-serve".into())
@@ -780,7 +810,7 @@ pub fn start(config: Config, addr: SocketAddr) -> Result<Server, String> {
                 trimmer.abort();
             });
         })
-        .map_err(|e| format!("无法启动服务线程：{e}"))?;
+        .map_err(|e| format!("无法启动服务线程：{}", io_message(&e)))?;
     Ok(Server {
         addr: local,
         stop: Some(stop),

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::api::{self, check_expression, dedent, squash, url_encode};
 use super::rules::Loaded;
-use super::{AppState, Problem, Shared, SESSION_COOKIE};
+use super::{AppState, Problem, Segment, Shared, SESSION_COOKIE};
 use jixiao::model::Model;
 use jixiao::numfmt::format_exact;
 use jixiao_io::batch::html::escape;
@@ -20,6 +20,8 @@ use jixiao_io::batch::html::escape;
 const STYLE: &str = include_str!("assets/style.css");
 const COMMON_JS: &str = include_str!("assets/common.js");
 const EVALUATE_JS: &str = include_str!("assets/evaluate.js");
+const UNITS_TABLE_JS: &str = include_str!("assets/units-table.js");
+const UNIT_DETAIL_JS: &str = include_str!("assets/unit-detail.js");
 const DIFF_JS: &str = include_str!("assets/diff.js");
 const TREND_JS: &str = include_str!("assets/trend.js");
 const EDITOR_JS: &str = include_str!("assets/editor.js");
@@ -97,12 +99,28 @@ fn page(state: &AppState, title: &str, nav: Nav, body: &str, scripts: &[&str]) -
 /// An error as a page (for browsers); the API answers JSON instead.
 pub fn error_page(status: StatusCode, message: &str) -> Response {
     let body = format!(
-        "<h1>{} {}</h1>\n<p class=\"problem\">{}</p>\n<p><a href=\"/rules\">返回规则列表</a></p>",
-        status.as_u16(),
-        escape(status.canonical_reason().unwrap_or("")),
-        escape(message)
+        "<h1>{}</h1>\n<p class=\"problem\">{}</p>\n<p class=\"muted\">HTTP 状态码 {}</p>\n<p><a href=\"/rules\">返回规则列表</a></p>",
+        status_title(status),
+        escape(message),
+        status.as_u16()
     );
     html_response(status, layout(false, "出错了", Nav::None, &body, &[]))
+}
+
+/// An error status in a clerk's words (the page's heading).
+fn status_title(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::NOT_FOUND => "找不到这个页面",
+        StatusCode::METHOD_NOT_ALLOWED => "不支持这种请求方法",
+        StatusCode::UNAUTHORIZED => "需要登录",
+        StatusCode::FORBIDDEN => "拒绝访问",
+        StatusCode::REQUEST_TIMEOUT => "上传超时",
+        StatusCode::PAYLOAD_TOO_LARGE => "上传的数据太大",
+        StatusCode::TOO_MANY_REQUESTS => "请稍后再试",
+        StatusCode::SERVICE_UNAVAILABLE => "处理超时",
+        s if s.is_server_error() => "服务器出错了",
+        _ => "请求有误",
+    }
 }
 
 fn problem_page(p: Problem) -> Response {
@@ -182,7 +200,7 @@ fn rule_row(h: &mut String, l: &Loaded) {
 }
 
 /// `/rules/{id}`: the rule set as the printed 评分表.
-pub async fn rule_page(State(state): State<Shared>, Path(id): Path<String>) -> Response {
+pub async fn rule_page(State(state): State<Shared>, Segment(id): Segment) -> Response {
     let result = state
         .blocking(move |st| {
             let loaded = st.rules.load(&id).map_err(api::lookup_problem)?;
@@ -345,9 +363,12 @@ fn scoresheet(h: &mut String, m: &Model) {
             };
             let _ = write!(h, "<div><span class=\"tag\">显示</span> {shown}</div>");
         }
+        // How it is scored in words; the rule file's own text one click away.
+        let words = jixiao_io::words::criterion(m, leaf).unwrap_or_default();
         let _ = writeln!(
             h,
-            "<pre class=\"criterion\">{}</pre></td></tr>",
+            "<div class=\"words\"><span class=\"tag\">评分</span> {}</div><details class=\"criterion\"><summary>规则文件的写法</summary><pre class=\"criterion\">{}</pre></details></td></tr>",
+            escape(&words),
             escape(&dedent(m.source.slice(l.criterion_span)))
         );
     }
@@ -466,7 +487,7 @@ fn source(h: &mut String, l: &Loaded) {
 /// `/rules/{id}/edit`: 规则编辑, the rule text in an editor whose script asks the
 /// language service (`/api/rules/{id}/analyze`, `hover`, `complete`) and the preview
 /// (`/api/rules/{id}/preview`) as the text changes, and saves through `…/save`.
-pub async fn rule_edit_page(State(state): State<Shared>, Path(id): Path<String>) -> Response {
+pub async fn rule_edit_page(State(state): State<Shared>, Segment(id): Segment) -> Response {
     let result = state
         .blocking(move |st| {
             let loaded = st.rules.load(&id).map_err(api::lookup_problem)?;
@@ -588,7 +609,7 @@ pub async fn evaluate(State(state): State<Shared>) -> Response {
         "评价",
         Nav::Evaluate,
         EVALUATE_HTML,
-        &["common.js", "evaluate.js"],
+        &["common.js", "units-table.js", "unit-detail.js", "evaluate.js"],
     )
 }
 
@@ -639,11 +660,13 @@ pub async fn templates(State(state): State<Shared>) -> Response {
 }
 
 /// `/assets/{name}`: the embedded stylesheet, scripts and icon.
-pub async fn asset(Path(name): Path<String>) -> Response {
+pub async fn asset(Segment(name): Segment) -> Response {
     let (body, content_type) = match name.as_str() {
         "style.css" => (STYLE, "text/css; charset=utf-8"),
         "common.js" => (COMMON_JS, "text/javascript; charset=utf-8"),
         "evaluate.js" => (EVALUATE_JS, "text/javascript; charset=utf-8"),
+        "units-table.js" => (UNITS_TABLE_JS, "text/javascript; charset=utf-8"),
+        "unit-detail.js" => (UNIT_DETAIL_JS, "text/javascript; charset=utf-8"),
         "diff.js" => (DIFF_JS, "text/javascript; charset=utf-8"),
         "trend.js" => (TREND_JS, "text/javascript; charset=utf-8"),
         "editor.js" => (EDITOR_JS, "text/javascript; charset=utf-8"),

@@ -9,7 +9,7 @@
 use std::path::{Path as FsPath, PathBuf};
 
 use axum::body::Bytes;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
@@ -17,7 +17,7 @@ use serde::Serialize;
 use super::edit::bounded;
 use super::rules::{self, Loaded};
 use super::upload::{self, UploadFile};
-use super::{api, AppState, Problem, Shared};
+use super::{api, AppState, Problem, Segment, Shared};
 use jixiao_io::batch::input::InputFormat;
 use jixiao_io::diff::{self, DiffReport};
 
@@ -166,7 +166,7 @@ struct PreviewAnswer {
 /// `POST /api/rules/{id}/preview`: a form with the edited text (a file part named
 /// `text`) and either `example=<file name>` or data files (`file`); `partial=true` as
 /// for `/api/evaluate`.
-pub async fn preview(State(state): State<Shared>, Path(id): Path<String>, req: Request) -> Response {
+pub async fn preview(State(state): State<Shared>, Segment(id): Segment, req: Request) -> Response {
     let result = async {
         let upload = upload::read(req, &state.config).await?;
         let example = upload.field("example").map(str::to_owned);

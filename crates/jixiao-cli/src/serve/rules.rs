@@ -110,9 +110,13 @@ impl RuleStore {
     /// The directory must exist; it is read again on every listing (files may be added
     /// or edited while the server runs).
     pub fn new(dir: &Path) -> Result<RuleStore, String> {
-        let canonical = dir
-            .canonicalize()
-            .map_err(|e| format!("无法打开规则目录 {}：{e}", dir.display()))?;
+        let canonical = dir.canonicalize().map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => format!(
+                "规则目录 {} 不存在：请用 --rules 指定存放 .jx 规则文件的目录",
+                dir.display()
+            ),
+            _ => format!("无法打开规则目录 {}：{}", dir.display(), io_message(&e)),
+        })?;
         if !canonical.is_dir() {
             return Err(format!("规则目录 {} 不是目录", dir.display()));
         }
@@ -126,9 +130,19 @@ impl RuleStore {
         &self.dir
     }
 
-    /// The `.jx` files directly in the directory, sorted by id.
+    /// The rule sets: the `.jx` files directly in the directory, sorted by id, without
+    /// the test companions (`X.test.jx`, run by `jixiao test`), which are never offered
+    /// as rule sets.
     pub fn list(&self) -> Result<Vec<RuleFile>, String> {
-        let entries = std::fs::read_dir(&self.dir).map_err(|e| format!("无法读取规则目录：{e}"))?;
+        let mut files = self.files()?;
+        files.retain(|r| !is_test_file(&r.file));
+        Ok(files)
+    }
+
+    /// Every `.jx` file directly in the directory, test companions included.
+    fn files(&self) -> Result<Vec<RuleFile>, String> {
+        let entries = std::fs::read_dir(&self.dir)
+            .map_err(|e| format!("无法读取规则目录 {}：{}", self.dir.display(), io_message(&e)))?;
         let mut out = Vec::new();
         for entry in entries.flatten() {
             let path = entry.path();
@@ -163,8 +177,15 @@ impl RuleStore {
         if !valid_id(id) {
             return Err(not_found());
         }
-        let listed = self.list().map_err(LookupError::Unreadable)?;
-        listed.into_iter().find(|r| r.id == id).ok_or_else(not_found)
+        let files = self.files().map_err(LookupError::Unreadable)?;
+        match files.into_iter().find(|r| r.id == id) {
+            Some(r) if is_test_file(&r.file) => Err(LookupError::NotFound(format!(
+                "「{}」是测试文件，不是一套规则：测试文件（文件名以 .test.jx 结尾）用命令行 jixiao test 运行，评价请选它所基于的规则",
+                r.file
+            ))),
+            Some(r) => Ok(r),
+            None => Err(not_found()),
+        }
     }
 
     /// Reads, checks and compiles a rule set (or returns the one compiled before, if
@@ -246,8 +267,8 @@ type Built = (Loaded, Vec<(PathBuf, String)>);
 /// Reads and compiles one rule file; `基于` bases are read from the same directory.
 fn build(dir: &Path, rule: &RuleFile) -> Result<Built, LookupError> {
     let path = dir.join(&rule.file);
-    let bytes =
-        std::fs::read(&path).map_err(|e| LookupError::Unreadable(format!("无法读取规则文件 {}：{e}", rule.file)))?;
+    let bytes = std::fs::read(&path)
+        .map_err(|e| LookupError::Unreadable(format!("无法读取规则文件 {}：{}", rule.file, io_message(&e))))?;
     let sha256 = jixiao::sha256_hex(&bytes);
     let text = String::from_utf8(bytes).map_err(|e| {
         LookupError::Unreadable(format!(
@@ -366,6 +387,11 @@ fn inside(dir: &Path, name: &Path) -> Result<PathBuf, String> {
     Ok(full)
 }
 
+/// A test companion of a rule file (`X.test.jx`: `基于 "X.jx"` and its `测试` cases).
+pub fn is_test_file(file: &str) -> bool {
+    file.ends_with(".test.jx")
+}
+
 /// An id is a plain file stem: no path separators, no leading dot, no control characters.
 pub fn valid_id(id: &str) -> bool {
     !id.is_empty()
@@ -395,6 +421,8 @@ mod tests {
         assert!(valid_id("yueyang-2021"));
         assert!(valid_id("岳阳 2021"));
         assert!(valid_id("yueyang-2021.test"));
+        assert!(is_test_file("yueyang-2021.test.jx"));
+        assert!(!is_test_file("yueyang-2021.jx"));
         for bad in ["", "..", "../x", "a/b", "a\\b", ".hidden", "c:x", "a\0b", "a\nb"] {
             assert!(!valid_id(bad), "{bad:?}");
         }

@@ -11,14 +11,14 @@
 use std::io::Write as _;
 use std::path::{Path as FsPath, PathBuf};
 
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
 use super::edit::{bounded, read_json, MAX_TEXT_BYTES};
 use super::rules::{self, RuleFile};
-use super::{api, AppState, Problem, Shared};
+use super::{api, AppState, Problem, Segment, Shared};
 
 /// The folder, inside the rule directory, that keeps the versions replaced by saving.
 pub const BACKUP_DIR: &str = ".jixiao-backup";
@@ -60,7 +60,7 @@ fn refusal(st: &AppState, headers: &axum::http::HeaderMap) -> Option<Problem> {
 }
 
 /// `POST /api/rules/{id}/save`.
-pub async fn save(State(state): State<Shared>, Path(id): Path<String>, req: Request) -> Response {
+pub async fn save(State(state): State<Shared>, Segment(id): Segment, req: Request) -> Response {
     let result = async {
         if let Some(problem) = refusal(&state, req.headers()) {
             return Err(problem);
@@ -154,18 +154,18 @@ fn with_line_ends_of(current: &[u8], text: &str) -> String {
 /// the start of its SHA-256 (`yueyang-2021-1a2b3c4d5e6f.jx`): saving the same version
 /// twice keeps one copy.
 fn keep_backup(dir: &FsPath, rule: &RuleFile, bytes: &[u8], sha: &str) -> Result<String, Problem> {
-    let failed = |e: std::io::Error| {
+    let failed = |why: String| {
         Problem::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            format!("无法在规则目录中备份原来的版本（{BACKUP_DIR}），没有保存：{e}"),
+            format!("无法在规则目录中备份原来的版本（{BACKUP_DIR}），没有保存：{why}"),
         )
     };
     let folder = dir.join(BACKUP_DIR);
-    std::fs::create_dir_all(&folder).map_err(failed)?;
+    std::fs::create_dir_all(&folder).map_err(|e| failed(jixiao::diagnostics::io_message(&e)))?;
     let name = format!("{}-{}.jx", rule.id, &sha[..12.min(sha.len())]);
     let target = folder.join(&name);
     if !target.exists() {
-        replace(&target, bytes).map_err(|m| failed(std::io::Error::other(m)))?;
+        replace(&target, bytes).map_err(failed)?;
     }
     Ok(format!("{BACKUP_DIR}/{name}"))
 }
@@ -183,9 +183,10 @@ fn replace(path: &FsPath, bytes: &[u8]) -> Result<(), String> {
         let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777);
         builder.permissions(std::fs::Permissions::from_mode(mode));
     }
-    let mut temp = builder.tempfile_in(&dir).map_err(|e| e.to_string())?;
-    temp.write_all(bytes).map_err(|e| e.to_string())?;
-    temp.as_file().sync_all().map_err(|e| e.to_string())?;
-    temp.persist(path).map_err(|e| e.error.to_string())?;
+    let why = |e: &std::io::Error| jixiao::diagnostics::io_message(e);
+    let mut temp = builder.tempfile_in(&dir).map_err(|e| why(&e))?;
+    temp.write_all(bytes).map_err(|e| why(&e))?;
+    temp.as_file().sync_all().map_err(|e| why(&e))?;
+    temp.persist(path).map_err(|e| why(&e.error))?;
     Ok(())
 }

@@ -13,6 +13,10 @@ use jixiao::model::Model;
 use jixiao_io::batch::input::{self, InputFormat, Opened};
 use jixiao_io::batch::workbook::{self, Limits, Refused};
 
+/// The one way axum's `Multipart` extractor refuses a request: its `Content-Type` names
+/// no boundary between the parts.
+const NO_BOUNDARY: &str = "无法读取上传的表单：请求头 Content-Type 没有写明表单各部分之间的分隔符。请用浏览器或 HTTP 库的“上传文件”功能提交（如 curl -F file=@units.csv），不要自己设置 Content-Type";
+
 /// The longest text field accepted in a form (rule ids, sheet names, flags).
 const MAX_FIELD_BYTES: usize = 4096;
 
@@ -76,7 +80,7 @@ pub async fn read(req: Request, config: &Config) -> Result<Upload, Problem> {
         Err(_) => Err(Problem::new(
             StatusCode::REQUEST_TIMEOUT,
             format!(
-                "上传超时：{} 秒内没有收完上传的数据，已中止；请检查网络后重新上传（启动服务时可用 --upload-timeout 调整） / upload timed out",
+                "上传超时：{} 秒内没有收完上传的数据，已中止；请检查网络后重新上传（启动服务时可用 --upload-timeout 调整）",
                 config.body_timeout.as_secs()
             ),
         )),
@@ -97,7 +101,7 @@ async fn read_body(req: Request, config: &Config) -> Result<Upload, Problem> {
     if content_type.starts_with("multipart/form-data") {
         let mut form = Multipart::from_request(req, &())
             .await
-            .map_err(|e| Problem::bad_request(format!("无法读取上传的表单：{}", e.body_text())))?;
+            .map_err(|_| Problem::bad_request(NO_BOUNDARY))?;
         loop {
             let field = match form.next_field().await {
                 Ok(Some(field)) => field,
@@ -238,7 +242,7 @@ pub fn open_all(
     config: &Config,
 ) -> Result<(Vec<Opened>, Vec<String>), Problem> {
     let mut opened = Vec::with_capacity(files.len());
-    let mut warnings = Vec::new();
+    let mut warnings = duplicates(files);
     let mut failures = Vec::new();
     for file in files {
         match open_one(model, file, (sheet, partial), config)? {
@@ -265,6 +269,27 @@ pub fn open_all(
         ));
     }
     Ok((opened, warnings))
+}
+
+/// A warning for each file whose content is that of an earlier one (the same SHA-256):
+/// its units would be counted twice, which a clerk who picked a file twice should hear.
+fn duplicates(files: &[UploadFile]) -> Vec<String> {
+    if files.len() < 2 {
+        return Vec::new();
+    }
+    let mut seen: Vec<(String, &str)> = Vec::with_capacity(files.len());
+    let mut out = Vec::new();
+    for file in files {
+        let sha = jixiao::sha256_hex(&file.bytes);
+        match seen.iter().find(|(s, _)| *s == sha) {
+            Some((_, first)) => out.push(format!(
+                "文件「{}」与「{first}」内容相同（SHA-256 相同）：其中的单位计算了两次；如果是重复上传，请去掉其中一个后重新评价",
+                file.name
+            )),
+            None => seen.push((sha, &file.name)),
+        }
+    }
+    out
 }
 
 /// One file: `Err(Problem)` stops the request (a zip bomb, an unknown format);

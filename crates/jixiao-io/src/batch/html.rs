@@ -14,7 +14,7 @@ mod unit;
 use std::fmt::Write as _;
 use std::io::Write;
 
-use super::output::{Layout, Summary, UnitStats, Writer};
+use super::output::{AuditBrief, Layout, Summary, UnitStats, Writer};
 use super::{BatchError, Processed};
 use crate::chart;
 pub use files::{unit_file_name, FolderFiles, ReportFiles, ZipFiles, SUMMARY_FILE};
@@ -273,8 +273,12 @@ fn summary_page(layout: &Layout, s: Summary, city: &chart::City, links: Links) -
     );
     charts_section(&mut h, city);
     grade_table(&mut h, &s);
-    ranking_table(&mut h, &s, links);
+    let audited = layout.options.audit;
+    ranking_table(&mut h, &s, links, audited);
     without_total_tables(&mut h, &s, links);
+    if audited {
+        audit_summary(&mut h, &s, links);
+    }
     indicator_table(&mut h, layout, &s);
     h
 }
@@ -304,20 +308,64 @@ fn grade_table(h: &mut String, s: &Summary) {
     h.push_str("</table>\n");
 }
 
-/// 总分排名: the units with a total, best first, each linked to its page.
-fn ranking_table(h: &mut String, s: &Summary, links: Links) {
-    h.push_str("<h2>总分排名</h2>\n<table><tr><th>名次</th><th>序号</th><th>单位名称</th><th>总分</th><th>等级</th><th>未通过的勾稽关系</th></tr>\n");
+/// 总分排名: the units with a total, best first, each linked to its page; in a 复核 run
+/// with each unit's 复核结论 (as the CSV and Excel results have it).
+fn ranking_table(h: &mut String, s: &Summary, links: Links, audited: bool) {
+    h.push_str("<h2>总分排名</h2>\n<table><tr><th>名次</th><th>序号</th><th>单位名称</th><th>总分</th><th>等级</th>");
+    if audited {
+        h.push_str("<th>复核结论</th>");
+    }
+    h.push_str("<th>未通过的勾稽关系</th></tr>\n");
     for (rank, u) in &s.ranking {
         let Ok(scored) = &u.outcome else { continue };
-        let _ = writeln!(
+        let _ = write!(
             h,
-            "<tr><td class=\"num\">{rank}</td><td class=\"num\">{}</td><td><a href=\"{}\">{}</a></td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td class=\"num\">{rank}</td><td class=\"num\">{}</td><td><a href=\"{}\">{}</a></td><td class=\"num\">{}</td><td>{}</td>",
             u.number,
             escape(&links.href(u)),
             escape(&u.unit),
             escape(&scored.total_display),
             escape(scored.grade.as_deref().unwrap_or("")),
-            escape(&scored.failed_checks)
+        );
+        if audited {
+            let _ = write!(h, "<td class=\"small\">{}</td>", escape(&scored.audit.summary));
+        }
+        let _ = writeln!(h, "<td>{}</td></tr>", escape(&scored.failed_checks));
+    }
+    h.push_str("</table>\n");
+}
+
+/// 复核汇总 (a 复核 run): how many units have findings to deal with, and the units whose
+/// stated grade the 复核 changes. Each unit's own 复核意见 is on its page either way.
+fn audit_summary(h: &mut String, s: &Summary, links: Links) {
+    let evaluated: Vec<(&UnitStats, &AuditBrief)> = s
+        .ranking
+        .iter()
+        .map(|(_, u)| u)
+        .chain(&s.incomplete)
+        .filter_map(|u| Some((u, &u.outcome.as_ref().ok()?.audit)))
+        .collect();
+    let serious = evaluated.iter().filter(|(_, a)| a.serious > 0).count();
+    let mut changed: Vec<&(&UnitStats, &AuditBrief)> = evaluated.iter().filter(|(_, a)| a.grade_changed).collect();
+    changed.sort_by_key(|(u, _)| u.number);
+    let _ = writeln!(
+        h,
+        "<h2>复核汇总</h2>\n<p>{} 个已评价的单位中，{serious} 个有需要处理的复核意见（错误或警告），{} 个的评价等次与自评不同。各单位的复核意见见其评价表的“五、复核意见”。</p>",
+        evaluated.len(),
+        changed.len()
+    );
+    if changed.is_empty() {
+        return;
+    }
+    h.push_str("<table><tr><th>序号</th><th>单位名称</th><th>复核结论</th></tr>\n");
+    for (u, a) in changed {
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"num\">{}</td><td><a href=\"{}\">{}</a></td><td>{}</td></tr>",
+            u.number,
+            escape(&links.href(u)),
+            escape(&u.unit),
+            escape(&a.summary)
         );
     }
     h.push_str("</table>\n");

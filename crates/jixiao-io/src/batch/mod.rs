@@ -20,6 +20,7 @@ pub mod html;
 pub mod input;
 pub mod output;
 pub mod records;
+pub mod table;
 pub mod workbook;
 pub mod xlsx;
 
@@ -83,7 +84,12 @@ pub fn process(model: &Model, row: RawRow, number: usize, explain: bool, partial
         };
     };
     // Reports name the row as their data file (`units.csv 第 3 行`) and the file's hash.
-    let bound = data::bind_with(model, &raw, &origin.label(), data::BindOptions { partial }).map(|mut record| {
+    // Cells are told what to type in them; a TOML/JSON document keeps its own syntax.
+    let bind = match origin.file.kind {
+        FileKind::Document => data::bind_with,
+        FileKind::Csv | FileKind::Sheet { .. } | FileKind::Template => data::bind_cells,
+    };
+    let bound = bind(model, &raw, &origin.label(), data::BindOptions { partial }).map(|mut record| {
         record.source_sha256 = origin.file.sha256.clone();
         record
     });
@@ -157,17 +163,23 @@ pub fn describe_problems(origin: &Origin, problems: &[DataProblem]) -> String {
 }
 
 fn describe_problem(origin: &Origin, p: &DataProblem) -> String {
-    let value = p
-        .value
-        .as_deref()
-        .map(|v| format!("（值 `{}`）", short(v)))
-        .unwrap_or_default();
-    if origin.file.kind == FileKind::Document {
-        let at = p
-            .location
-            .map(|(l, c)| format!("第 {l} 行第 {c} 列 "))
-            .unwrap_or_default();
-        return format!("{at}`{}`{value}：{}", p.field, p.message);
+    // A TOML/JSON value in the file's syntax; a cell's content as the spreadsheet shows it.
+    let value = match (&p.value, &origin.file.kind) {
+        (None, _) => String::new(),
+        (Some(v), FileKind::Document) => format!("（值 `{}`）", short(v)),
+        (Some(v), _) => format!("（值 {}）", short(v)),
+    };
+    match origin.file.kind {
+        // The template reader placed it: `基础数据!E8「编制人数」` is its field.
+        FileKind::Template => return format!("{}{value}：{}", p.field, p.message),
+        FileKind::Document => {
+            let at = p
+                .location
+                .map(|(l, c)| format!("第 {l} 行第 {c} 列 "))
+                .unwrap_or_default();
+            return format!("{at}`{}`{value}：{}", p.field, p.message);
+        }
+        FileKind::Csv | FileKind::Sheet { .. } => {}
     }
     let column = match p.location {
         Some((_, col)) => Some(col.saturating_sub(1)),
@@ -183,7 +195,7 @@ fn describe_problem(origin: &Origin, p: &DataProblem) -> String {
     let field = if p.field == header || p.field.starts_with("第 ") {
         String::new()
     } else {
-        format!(" `{}`", p.field)
+        format!("「{}」", p.field)
     };
     format!("{place}{field}{value}：{}", p.message)
 }
@@ -204,7 +216,8 @@ pub fn describe_eval_error(e: &EvalError) -> String {
 pub struct Options {
     pub format: OutputFormat,
     /// Explanations: always in XLSX (评分说明 sheet); in HTML an appendix to each unit's
-    /// report, in CSV a column, in JSON/JSONL a field.
+    /// report, in CSV a column, in JSON/JSONL a field; in the table each unit's 评分表 with
+    /// them, for at most [`table::EXPLAINED`] units.
     pub explain: bool,
     /// Worker threads (1 = evaluate on the calling thread).
     pub jobs: usize,
@@ -446,7 +459,7 @@ impl std::fmt::Display for BatchError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             BatchError::Input(e) => write!(f, "{e}"),
-            BatchError::Output(e) => write!(f, "写出结果失败：{e}"),
+            BatchError::Output(e) => write!(f, "写出结果失败：{}", jixiao::diagnostics::io_message(e)),
             BatchError::Format(m) => f.write_str(m),
             BatchError::TooManyForOneReport { limit } => write!(
                 f,
@@ -487,6 +500,21 @@ pub fn run_with_city(
     Ok((tally, city.finish()))
 }
 
+/// [`run_with_city`] with a writer of the caller's own (the workbench's compact list of a
+/// city's units, `output::Writer`).
+pub fn run_with_writer<W: output::Writer>(
+    model: &Model,
+    inputs: Vec<Opened>,
+    options: &Options,
+    writer: W,
+    out: &mut dyn Write,
+) -> Result<(Tally, crate::chart::City), BatchError> {
+    let layout = output::Layout::new(model, options);
+    let mut city = crate::chart::stats::CityBuilder::new(model);
+    let tally = drive(&layout, inputs, writer, out, Some(&mut city))?;
+    Ok((tally, city.finish()))
+}
+
 fn by_format(
     layout: &output::Layout,
     inputs: Vec<Opened>,
@@ -497,7 +525,7 @@ fn by_format(
         OutputFormat::Csv => drive(layout, inputs, output::CsvWriter, out, city),
         OutputFormat::Jsonl => drive(layout, inputs, output::JsonlWriter, out, city),
         OutputFormat::Json => drive(layout, inputs, output::JsonWriter::default(), out, city),
-        OutputFormat::Table => drive(layout, inputs, output::TableWriter::default(), out, city),
+        OutputFormat::Table => drive(layout, inputs, table::TableWriter::default(), out, city),
         OutputFormat::Xlsx => drive(layout, inputs, xlsx::XlsxWriter::new(layout), out, city),
         OutputFormat::Html => drive(layout, inputs, html::HtmlWriter::new(layout), out, city),
     }

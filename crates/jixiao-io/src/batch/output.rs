@@ -160,6 +160,12 @@ impl Destination {
             let mode = std::fs::metadata(path).map_or(0o666, |m| m.permissions().mode() & 0o7777);
             builder.permissions(std::fs::Permissions::from_mode(mode));
         }
+        if !dir.exists() {
+            return Err(format!(
+                "输出目录 {} 不存在：请先建立这个目录，或换一个输出位置",
+                dir.display()
+            ));
+        }
         let temp = builder.tempfile_in(&dir).map_err(|e| {
             format!(
                 "无法在目录 {} 中创建输出文件：{}",
@@ -185,14 +191,16 @@ impl Destination {
     pub fn commit(self) -> Result<(), String> {
         match self {
             Destination::Stdout(mut w) => match w.flush() {
-                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(format!("写出结果失败：{e}")),
+                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                    Err(format!("写出结果失败：{}", super::input::io_message(&e)))
+                }
                 _ => Ok(()),
             },
             Destination::File { path, temp } => {
                 let temp_path = temp.get_ref().path().to_path_buf();
                 let done = temp
                     .into_inner()
-                    .map_err(|e| format!("写出 {} 失败：{}", path.display(), e.error()))
+                    .map_err(|e| format!("写出 {} 失败：{}", path.display(), super::input::io_message(e.error())))
                     .and_then(|temp| {
                         temp.persist(&path)
                             .map(|_| ())
@@ -740,14 +748,28 @@ struct BatchHead<'a> {
     rules: RulesRef<'a>,
 }
 
-/// The rule set a batch was evaluated with (the file's name, never the machine's path).
+/// The rule set a batch was evaluated with (the file's name, never the machine's path);
+/// also the `rules` of `jixiao validate --format json`.
 #[derive(Serialize)]
-struct RulesRef<'a> {
+pub struct RulesRef<'a> {
     file: String,
     title: &'a str,
     year: u32,
     issuer: &'a str,
     sha256: &'a str,
+}
+
+impl<'a> RulesRef<'a> {
+    pub fn of(model: &'a Model) -> RulesRef<'a> {
+        RulesRef {
+            // A 基于 rule set's own file, not the merged name's last part.
+            file: super::html::rules_file_name(&model.source.name).to_owned(),
+            title: &model.title,
+            year: model.year,
+            issuer: &model.issuer,
+            sha256: &model.sha256,
+        }
+    }
 }
 
 /// JSON: `{"version": 1, "rules": {…}, "units": [ … ]}`, the units pretty-printed and
@@ -764,13 +786,7 @@ impl Writer for JsonWriter {
         let model = layout.model;
         let head = BatchHead {
             version: jixiao::JSON_VERSION,
-            rules: RulesRef {
-                file: super::html::rules_file_name(&model.source.name).to_owned(),
-                title: &model.title,
-                year: model.year,
-                issuer: &model.issuer,
-                sha256: &model.sha256,
-            },
+            rules: RulesRef::of(model),
         };
         let head = serde_json::to_string_pretty(&head).map_err(|e| BatchError::Format(e.to_string()))?;
         // The head's closing brace gives way to the streamed `units`.
@@ -799,98 +815,6 @@ impl Writer for JsonWriter {
 
     fn finish(self, _: &Layout, out: &mut dyn Write) -> Result<(), BatchError> {
         out.write_all(if self.written == 0 { b"]\n}\n" } else { b"\n  ]\n}\n" })?;
-        Ok(())
-    }
-}
-
-/// The terminal: one line per unit (序号, 来源, 单位, 总分, 等级, 勾稽, 状态).
-#[derive(Default)]
-pub struct TableWriter {
-    rows: Vec<Vec<String>>,
-    /// Per unit, with `--audit`: its 复核意见 as text.
-    audits: Vec<(String, String)>,
-    /// The data files read and their SHA-256, in first-seen order (provenance).
-    sources: Vec<(String, String)>,
-}
-
-/// A table row, the unit's 复核意见 (with `--audit`) and where its data came from.
-pub struct TableItem {
-    row: Vec<String>,
-    audit: Option<(String, String)>,
-    source: Option<(String, String)>,
-}
-
-impl Writer for TableWriter {
-    type Item = TableItem;
-
-    fn begin(&mut self, _: &Layout, _: &mut dyn Write) -> Result<(), BatchError> {
-        Ok(())
-    }
-
-    fn prepare(layout: &Layout, p: &Processed) -> TableItem {
-        let mut columns = vec![
-            Column::Number,
-            Column::Source,
-            Column::Unit,
-            Column::Total,
-            Column::Grade,
-        ];
-        if layout.options.audit {
-            columns.push(Column::AuditSummary);
-        }
-        columns.extend([Column::FailedChecks, Column::Status, Column::Reason]);
-        let ev = p.result.as_ref().ok().map(|d| &d.evaluation);
-        TableItem {
-            row: columns.iter().map(|c| cell_text(c, p)).collect(),
-            audit: ev
-                .filter(|ev| layout.options.audit && !ev.audit.findings.is_empty())
-                .map(|ev| (format!("{} {}", p.number, p.unit), crate::text::render_audit(ev))),
-            source: ev.map(|ev| (p.origin.file.name.clone(), ev.provenance.data_sha256.clone())),
-        }
-    }
-
-    fn write(&mut self, _: &Layout, item: TableItem, _: &mut dyn Write) -> Result<(), BatchError> {
-        self.rows.push(item.row);
-        self.audits.extend(item.audit);
-        if let Some(source) = item.source {
-            if !self.sources.contains(&source) {
-                self.sources.push(source);
-            }
-        }
-        Ok(())
-    }
-
-    fn finish(self, layout: &Layout, out: &mut dyn Write) -> Result<(), BatchError> {
-        use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
-        let m = layout.model;
-        writeln!(out, "{}（{} 年度，{}）\n", m.title, m.year, m.issuer)?;
-        let mut header = vec!["序号", "来源", "单位名称", "总分", "等级"];
-        if layout.options.audit {
-            header.push("复核结论");
-        }
-        header.extend(["未通过的勾稽关系", "状态", "错误原因"]);
-        let mut t = Table::new();
-        t.load_preset(presets::UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Disabled)
-            .set_header(header.iter().map(|h| Cell::new(*h)));
-        for row in self.rows {
-            t.add_row(row.into_iter().enumerate().map(|(i, s)| {
-                let cell = Cell::new(s);
-                if i == 0 || i == 3 {
-                    cell.set_alignment(CellAlignment::Right)
-                } else {
-                    cell
-                }
-            }));
-        }
-        writeln!(out, "{t}")?;
-        for (unit, audit) in &self.audits {
-            write!(out, "\n【{unit}】{audit}")?;
-        }
-        writeln!(out, "\n来源：规则文件 {}（SHA-256 {}）", m.source.name, m.sha256)?;
-        for (file, sha) in &self.sources {
-            writeln!(out, "      数据 {file}（SHA-256 {sha}）")?;
-        }
         Ok(())
     }
 }
@@ -953,6 +877,18 @@ pub struct Scored {
     /// Each 一级/二级 category's score rate ([`crate::chart::stats::category_rate`]).
     pub category_rates: Vec<Option<Number>>,
     pub failed_checks: String,
+    /// The 复核's conclusion (`自评 97 分 优秀 → 复核 94.30 分 优秀`), listed when the run
+    /// is a 复核 (`--audit`).
+    pub audit: AuditBrief,
+}
+
+/// What the city summary lists of a unit's 复核.
+#[derive(Debug, Clone, Default)]
+pub struct AuditBrief {
+    pub summary: String,
+    /// Findings that need attention (错误 and 警告).
+    pub serious: usize,
+    pub grade_changed: bool,
 }
 
 impl UnitStats {
@@ -985,20 +921,52 @@ impl UnitStats {
             unit,
             outcome: Ok(Scored {
                 total: ev.total.clone(),
-                rank_by: ev
-                    .scoring
-                    .as_ref()
-                    .and_then(|s| s.graded.clone())
-                    .or_else(|| ev.total.clone()),
+                rank_by: rank_by(ev),
                 total_display: ev.total_display.clone(),
                 grade: ev.grade.clone(),
                 scores: ev.indicators.iter().map(|i| i.score.clone()).collect(),
                 values: ev.indicators.iter().map(|i| i.value.clone()).collect(),
                 category_rates: ev.categories.iter().map(crate::chart::stats::category_rate).collect(),
                 failed_checks: failed_checks(ev),
+                audit: AuditBrief {
+                    summary: ev.audit.summary.clone(),
+                    serious: ev.audit.errors + ev.audit.warnings,
+                    grade_changed: ev.audit.grade_changed,
+                },
             }),
         }
     }
+}
+
+/// What ranks a unit: its total, or what its grade compared when that differs (按得分率定级),
+/// so that ranks never contradict grades.
+pub fn rank_by(ev: &Evaluation) -> Option<Number> {
+    ev.scoring
+        .as_ref()
+        .and_then(|s| s.graded.clone())
+        .or_else(|| ev.total.clone())
+}
+
+/// The 总分排名 key: what ranks a unit as shown (四舍五入 to the score precision), so that
+/// equal shown totals share a rank.
+pub fn rank_key(rank_by: Option<Number>, precision: u32) -> Option<Number> {
+    rank_by.and_then(|t| round_half_away(t, precision).ok())
+}
+
+/// 名次 from rank keys: highest first, equal keys sharing a rank (1, 2, 2, 4); no key, no
+/// rank.
+pub fn ranks(keys: &[Option<Number>]) -> Vec<Option<usize>> {
+    let mut order: Vec<usize> = (0..keys.len()).filter(|&i| keys[i].is_some()).collect();
+    order.sort_by(|&a, &b| keys[b].cmp(&keys[a]).then(a.cmp(&b)));
+    let mut out = vec![None; keys.len()];
+    let mut rank = 0;
+    for (place, &i) in order.iter().enumerate() {
+        if place == 0 || keys[order[place - 1]] != keys[i] {
+            rank = place + 1;
+        }
+        out[i] = Some(rank);
+    }
+    out
 }
 
 /// The city-wide summary: grade distribution, per-indicator statistics, ranking.
@@ -1061,26 +1029,14 @@ impl Summary {
                 Err(_) => s.errors.push(u),
             }
         }
-        // Ranked by the total as shown (四舍五入 to the score precision): equal shown
-        // totals share a rank.
         let precision = layout.model.score_precision;
-        let total = |u: &UnitStats| {
-            u.outcome
-                .as_ref()
-                .ok()
-                .and_then(|s| s.rank_by.clone())
-                .and_then(|t| round_half_away(t, precision).ok())
-        };
-        ranked.sort_by(|a, b| total(b).cmp(&total(a)).then(a.number.cmp(&b.number)));
-        let mut rank = 0;
-        let mut previous = None;
-        for (i, u) in ranked.into_iter().enumerate() {
-            if previous != Some(total(&u)) {
-                rank = i + 1;
-                previous = Some(total(&u));
-            }
-            s.ranking.push((rank, u));
-        }
+        let keys: Vec<Option<Number>> = ranked
+            .iter()
+            .map(|u| rank_key(u.outcome.as_ref().ok().and_then(|s| s.rank_by.clone()), precision))
+            .collect();
+        let mut placed: Vec<(Option<usize>, UnitStats)> = ranks(&keys).into_iter().zip(ranked).collect();
+        placed.sort_by_key(|(rank, u)| (*rank, u.number));
+        s.ranking = placed.into_iter().filter_map(|(rank, u)| Some((rank?, u))).collect();
         s
     }
 

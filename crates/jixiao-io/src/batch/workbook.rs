@@ -238,11 +238,16 @@ pub fn open(name: &str, bytes: SharedBytes, max_unzipped: u64) -> Result<Workboo
     open_checked(name, Cursor::new(bytes))
 }
 
-/// Opens a workbook that passed [`check_archive`].
-pub fn open_checked<RS: Read + Seek>(name: &str, reader: RS) -> Result<Sheets<RS>, Refused> {
+/// Opens a workbook that passed [`check_archive`]: the format by `name`'s extension, or,
+/// for a name without a workbook's extension (standard input, `--data-format xlsx`), by
+/// its content.
+pub fn open_checked<RS: Read + Seek>(name: &str, mut reader: RS) -> Result<Sheets<RS>, Refused> {
     use calamine::{Ods, Xls, Xlsb, Xlsx};
     let lower = name.to_lowercase();
-    let ext = lower.rsplit_once('.').map_or("", |(_, e)| e);
+    let ext = match lower.rsplit_once('.').map_or("", |(_, e)| e) {
+        ext @ ("xls" | "xlsx" | "xlsm" | "xlsb" | "ods") => ext,
+        _ => format_by_content(&mut reader),
+    };
     let opened = catch(|| match ext {
         "xls" => Xls::new(reader).map(Sheets::Xls).map_err(|e| e.to_string()),
         "xlsb" => Xlsb::new(reader).map(Sheets::Xlsb).map_err(|e| e.to_string()),
@@ -254,6 +259,39 @@ pub fn open_checked<RS: Read + Seek>(name: &str, reader: RS) -> Result<Sheets<RS
             "无法读取工作簿 {name}：{e}（文件可能已损坏，或扩展名与实际格式不符）"
         ))
     })
+}
+
+/// A workbook's format by its bytes: a compound file is `.xls`; a zip is `.ods` by its
+/// `mimetype` entry, `.xlsb` by its binary workbook part, else `.xlsx`.
+fn format_by_content<RS: Read + Seek>(reader: &mut RS) -> &'static str {
+    let mut magic = [0u8; 8];
+    let read = reader.read_exact(&mut magic).is_ok();
+    let format = if read && magic == CFB_SIGNATURE {
+        "xls"
+    } else if read && magic.starts_with(b"PK\x03\x04") {
+        let _ = reader.seek(io::SeekFrom::Start(0));
+        match zip::ZipArchive::new(&mut *reader) {
+            Ok(mut archive) => {
+                let mut mimetype = String::new();
+                let ods = archive.by_name("mimetype").is_ok_and(|entry| {
+                    entry.take(256).read_to_string(&mut mimetype).is_ok()
+                        && mimetype.contains("opendocument.spreadsheet")
+                });
+                if ods {
+                    "ods"
+                } else if archive.index_for_name("xl/workbook.bin").is_some() {
+                    "xlsb"
+                } else {
+                    "xlsx"
+                }
+            }
+            Err(_) => "xlsx",
+        }
+    } else {
+        "xlsx"
+    };
+    let _ = reader.seek(io::SeekFrom::Start(0));
+    format
 }
 
 /// Runs calamine on a hostile file: a panic in it is a message, not the end of the run.

@@ -358,6 +358,7 @@ mod tests {
                     rate(sum(2, 3), "70"),
                 ],
                 failed_checks: String::new(),
+                audit: Default::default(),
             }),
         }
     }

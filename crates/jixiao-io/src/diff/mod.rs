@@ -27,6 +27,12 @@ pub struct RuleChange {
     pub subject: String,
     pub old: Option<String>,
     pub new: Option<String>,
+    /// A 评分 change in words ([`crate::words::criterion`]); `old`/`new` are the rule
+    /// file's text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_words: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_words: Option<String>,
 }
 
 /// A score that moved for one unit.

@@ -1,7 +1,7 @@
 //! The rule changes between two models, in the bureau's words.
 
 use jixiao::ast::Display;
-use jixiao::model::{CCriterion, CheckDef, ComputedDef, InputDef, Kind, ListDef, Model, NodeDef, Value};
+use jixiao::model::{CCriterion, CheckDef, ComputedDef, InputDef, Kind, ListDef, Model, Value};
 use jixiao::number::Number;
 use jixiao::numfmt::format_exact;
 use jixiao::source::Span;
@@ -20,6 +20,8 @@ pub(super) fn change(kind: &str, subject: &str, old: Option<String>, new: Option
         subject: subject.into(),
         old,
         new,
+        old_words: None,
+        new_words: None,
     }
 }
 
@@ -91,7 +93,7 @@ fn tree_changes(old: &Model, new: &Model, out: &mut Vec<RuleChange>) {
                 Some(format_exact(node.weight.clone())),
             ));
         }
-        leaf_changes(old, before, new, node, &subject, out);
+        leaf_changes((old, j), (new, i), &subject, out);
     }
     for (j, node) in old.nodes.iter().enumerate() {
         if find(new, &node.name).is_none() {
@@ -359,13 +361,12 @@ pub(super) fn input_changes(old: &Model, a: &InputDef, new: &Model, b: &InputDef
 }
 
 pub(super) fn leaf_changes(
-    old: &Model,
-    a: &NodeDef,
-    new: &Model,
-    b: &NodeDef,
+    (old, j): (&Model, usize),
+    (new, i): (&Model, usize),
     subject: &str,
     out: &mut Vec<RuleChange>,
 ) {
+    let (a, b) = (&old.nodes[j], &new.nodes[i]);
     let (Some(la), Some(lb)) = (&a.leaf, &b.leaf) else {
         return;
     };
@@ -379,12 +380,16 @@ pub(super) fn leaf_changes(
         ));
     }
     if code_key(old, la.criterion_span) != code_key(new, lb.criterion_span) {
-        out.push(change(
-            "评分",
-            subject,
-            Some(code_text(old, la.criterion_span)),
-            Some(code_text(new, lb.criterion_span)),
-        ));
+        out.push(RuleChange {
+            old_words: crate::words::criterion(old, j),
+            new_words: crate::words::criterion(new, i),
+            ..change(
+                "评分",
+                subject,
+                Some(code_text(old, la.criterion_span)),
+                Some(code_text(new, lb.criterion_span)),
+            )
+        });
     }
     // The effective counting of partial steps: written in the criterion or the file's `计步`.
     if let (CCriterion::Deduct { stepping: sa, .. }, CCriterion::Deduct { stepping: sb, .. }) =

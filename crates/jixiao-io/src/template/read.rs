@@ -56,8 +56,14 @@ pub struct Problem {
     pub unit: String,
     /// The sheet as it is named in the returned workbook (empty: the whole workbook).
     pub sheet: String,
-    /// `E9`, `C12:G12` for a whole target, or empty.
+    /// `E9`, `C12:G12` for a whole target, or empty; for a CSV or TOML file the place in
+    /// words (`第 3 行「编制人数」列`).
     pub cell: String,
+    /// The row as a spreadsheet numbers it (a TOML/JSON file: the line), when known.
+    pub row: Option<usize>,
+    /// The column: its letters as a spreadsheet shows them (`E`, `C:G` for a whole target;
+    /// a TOML/JSON file: the character column as a number), when known.
+    pub column: Option<String>,
     /// What the cell is for (`编制人数`, `绩效目标[3]（培训人数）`).
     pub label: String,
     /// What was filled in, as text.
@@ -119,7 +125,7 @@ impl fmt::Display for Problem {
             write!(f, "「{}」", self.label)?;
         }
         if let Some(v) = &self.value {
-            write!(f, "（值 `{}`）", short(v))?;
+            write!(f, "（值 {}）", short(v))?;
         }
         write!(f, "：{}", self.expected)
     }
@@ -228,20 +234,21 @@ impl Returned {
             .iter()
             .filter(|p| p.severity == Severity::Error)
             .map(|p| {
+                // The field is the cell as the batch reports name it (`基础数据!E8「编制人数」`).
                 let place = p.place();
+                let label = if p.label.is_empty() {
+                    String::new()
+                } else {
+                    format!("「{}」", p.label)
+                };
                 DataProblem {
                     kind: ProblemKind::InvalidValue,
-                    field: if p.label.is_empty() {
-                        "（工作簿）".into()
-                    } else {
-                        p.label.clone()
+                    field: match (place.is_empty(), label.is_empty()) {
+                        (true, true) => "（工作簿）".into(),
+                        _ => format!("{place}{label}"),
                     },
                     value: p.value.clone(),
-                    message: if place.is_empty() {
-                        p.expected.clone()
-                    } else {
-                        format!("{} [{place}]", p.expected)
-                    },
+                    message: p.expected.clone(),
                     location: None,
                     declared_at: None,
                     declared_in: None,
@@ -290,6 +297,9 @@ struct CellRef {
     cell: String,
     label: String,
     filler: Filler,
+    /// A number in a percent cell: the sheet shows it ×100 with `%` (0.95 as 95%), and so
+    /// do the problems about it.
+    percent: bool,
 }
 
 /// The data key of a form field as a path of nested tables.
@@ -372,12 +382,15 @@ impl Reading<'_> {
         expected: String,
         filler: Filler,
     ) {
+        let (row, column) = coordinates(cell);
         self.problems.push(Problem {
             severity,
             file: self.file.clone(),
             unit: String::new(),
             sheet: sheet.to_owned(),
             cell: cell.to_owned(),
+            row,
+            column,
             label: label.to_owned(),
             value,
             expected,
@@ -410,6 +423,7 @@ impl Reading<'_> {
             cell: format!("{}{}", column_letters(col as usize), row + 1),
             label: label.to_owned(),
             filler,
+            percent: false,
         });
         self.cells.len() - 1
     }
@@ -864,8 +878,29 @@ impl FormSheet<'_> {
                 return None;
             }
             (Cell::Number(s), Rule::Money { .. }) => Raw::Number(two_places(&s)),
-            // `95` typed where `95%` was meant (9500%) is an error of `data::bind`'s, at this cell.
-            (Cell::Number(s), Rule::Percent { .. }) => Raw::Number(s),
+            (Cell::Number(s), Rule::Percent { .. }) => {
+                r.cells[index].percent = true;
+                // `95` where `95%` was meant: the percent cell shows 9500%. Said here, in the
+                // cell's terms, rather than by `data::bind`, which sees a bare number.
+                if data::parse_decimal(&s).is_some_and(|d| d.abs() > Decimal::TEN) {
+                    let shown = percent_text(&s);
+                    let meant = format!("{s}%");
+                    let cell = r.cells[index].cell.clone();
+                    r.figure_error(
+                        sheet,
+                        &cell,
+                        &field.label,
+                        Some(shown.clone()),
+                        format!(
+                            "单元格中是 {shown}，不合常理（百分比格式的单元格中填入了数 {s}）：若是 {meant}，请在单元格中填写 {meant}"
+                        ),
+                        field.filler,
+                    );
+                    r.reported.push(field.key.clone());
+                    return None;
+                }
+                Raw::Number(s)
+            }
             (Cell::Number(s), Rule::AsWritten { percent: true }) => Raw::Text(percent_text(&s)),
             (Cell::Number(s), Rule::AsWritten { .. } | Rule::Text { .. } | Rule::Choice(_)) => Raw::Text(s),
             (Cell::Number(s), _) => Raw::Number(s),
@@ -1030,6 +1065,7 @@ impl<'a> ListColumns<'a> {
             cell: range_ref,
             label: label.clone(),
             filler: Filler::Unit,
+            percent: false,
         });
         let item_index = r.cells.len() - 1;
         let mut fields: Vec<Entry> = Vec::new();
@@ -1071,7 +1107,7 @@ fn text_of_cell(cell: &Cell) -> String {
 
 /// Binds the tree and turns binding's problems into problems at cells.
 fn bind_check(r: &mut Reading, raw: &Raw) {
-    let Err(e) = data::bind(r.model, raw, &r.file) else {
+    let Err(e) = data::bind_cells(r.model, raw, &r.file, data::BindOptions::default()) else {
         return;
     };
     for p in e.problems {
@@ -1090,7 +1126,11 @@ fn bind_check(r: &mut Reading, raw: &Raw) {
         match at {
             Some(c) => {
                 let label = if is_list_item { p.field.clone() } else { c.label.clone() };
-                r.figure_error(&c.sheet, &c.cell, &label, p.value, p.message, c.filler);
+                let value = match p.value {
+                    Some(v) if c.percent => Some(percent_text(&v)),
+                    v => v,
+                };
+                r.figure_error(&c.sheet, &c.cell, &label, value, p.message, c.filler);
             }
             None => {
                 let sheet = r.list_sheets.get(&p.field).cloned().unwrap_or_default();
@@ -1102,6 +1142,22 @@ fn bind_check(r: &mut Reading, raw: &Raw) {
                 r.figure_error(&sheet, "", &p.field, p.value, p.message, filler);
             }
         }
+    }
+}
+
+/// `E8` → (8, `E`); `C6:G6` → (6, `C:G`); `A1:B2` → (None, None); anything else neither.
+fn coordinates(cell: &str) -> (Option<usize>, Option<String>) {
+    let split = |a1: &str| {
+        let letters: String = a1.chars().take_while(|c| c.is_ascii_uppercase()).collect();
+        let row = a1[letters.len()..].parse::<usize>().ok();
+        (!letters.is_empty()).then_some(()).and(row.map(|r| (r, letters)))
+    };
+    match cell.split_once(':') {
+        None => split(cell).map_or((None, None), |(r, c)| (Some(r), Some(c))),
+        Some((from, to)) => match (split(from), split(to)) {
+            (Some((r1, c1)), Some((r2, c2))) if r1 == r2 => (Some(r1), Some(format!("{c1}:{c2}"))),
+            _ => (None, None),
+        },
     }
 }
 
@@ -1178,5 +1234,15 @@ mod tests {
         assert_eq!(cell_order("AA10"), (10, 27));
         assert_eq!(cell_order(""), (0, 0));
         assert_eq!(cell_order("第 3 行"), (0, 0));
+    }
+
+    #[test]
+    fn cells_give_their_row_and_column() {
+        assert_eq!(coordinates("E8"), (Some(8), Some("E".into())));
+        assert_eq!(coordinates("AA10"), (Some(10), Some("AA".into())));
+        assert_eq!(coordinates("C6:G6"), (Some(6), Some("C:G".into())));
+        assert_eq!(coordinates("A1:B2"), (None, None));
+        assert_eq!(coordinates(""), (None, None));
+        assert_eq!(coordinates("第 3 行"), (None, None));
     }
 }

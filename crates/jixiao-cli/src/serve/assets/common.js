@@ -74,10 +74,26 @@ const jx = (() => {
     setTimeout(() => URL.revokeObjectURL(url), 60000);
   }
 
+  /**
+   * A message from the server as a clerk reads it: names and values the command line puts
+   * in backticks (`编制人数`, `一百`) in 「」 instead.
+   */
+  function plain(text) {
+    if (text === null || text === undefined) return "";
+    return String(text).replace(/`([^`]*)`/g, "「$1」");
+  }
+
   /** A status line: busy, error or plain. */
   function status(node, text, kind) {
-    node.textContent = text || "";
+    node.textContent = plain(text);
     node.className = kind || "";
+  }
+
+  /** A file's SHA-256 (hex), or null where the browser offers no digest (plain HTTP elsewhere). */
+  async function digest(file) {
+    if (!globalThis.crypto || !crypto.subtle) return null;
+    const hash = await crypto.subtle.digest("SHA-256", await file.arrayBuffer());
+    return Array.from(new Uint8Array(hash), (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
   /** The rule sets for a <select>: checked ones first, newest year first. */
@@ -207,5 +223,17 @@ const jx = (() => {
     container.hidden = !list || list.length === 0;
   }
 
-  return { el, roundText, toNumber, getJson, post, save, status, ruleOptions, sortable, sorted, compare, charts };
+  /**
+   * An exact value (a decimal or a fraction) for people: the fraction with its decimal
+   * approximation (`23/29 ≈ 0.7931034483`), a decimal as it is.
+   */
+  function exactText(v) {
+    const text = String(v ?? "");
+    return /\//.test(text) ? `${text} ≈ ${roundText(text, 10)}` : text;
+  }
+
+  return {
+    el, plain, digest, exactText, roundText, toNumber, getJson, post, save, status, ruleOptions, sortable, sorted,
+    compare, charts,
+  };
 })();

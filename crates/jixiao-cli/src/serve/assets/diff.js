@@ -84,7 +84,7 @@
     } else {
       body.replaceChildren(
         ...d.rule_changes.map((c) =>
-          el("tr", {}, el("td", {}, c.kind), el("td", {}, c.subject), el("td", {}, c.old ?? ""), el("td", {}, c.new ?? "")),
+          el("tr", {}, el("td", {}, c.kind), el("td", {}, c.subject), side(c.old, c.old_words, "old"), side(c.new, c.new_words, "new")),
         ),
       );
     }
@@ -97,6 +97,13 @@
     sortState.column = null;
     for (const th of effectsTable.tHead.rows[0].cells) th.removeAttribute("aria-sort");
     renderEffects();
+  }
+
+  /** One side of a rule change: a 评分 change in words, the rule file's text in the tooltip. */
+  function side(text, words, cls) {
+    return words
+      ? el("td", { class: cls, title: `规则文件的写法：${text ?? ""}` }, words)
+      : el("td", { class: cls }, text ?? "");
   }
 
   function key(u, column) {
@@ -115,9 +122,9 @@
         el(
           "td",
           { colspan: 8 },
-          u.incomplete ? el("p", { class: "warn" }, "总分无法比较：" + u.incomplete) : null,
+          u.incomplete ? el("p", { class: "warn" }, "总分无法比较：" + jx.plain(u.incomplete)) : null,
           u.error
-            ? el("span", { class: "bad" }, "无法比较：" + u.error)
+            ? el("span", { class: "bad" }, "无法比较：" + jx.plain(u.error))
             : u.changes.length
               ? el("ul", {}, u.changes.map((c) => el("li", {}, `${c.name}：${score(c.old)} → ${score(c.new)}（${signed(c.delta)}）`)))
               : el("span", { class: "muted" }, "各指标得分不变"),

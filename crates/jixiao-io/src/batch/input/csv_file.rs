@@ -120,7 +120,7 @@ const HEAD_LINES: usize = 20;
 /// The header among the first lines: the first line with a `单位名称` (or `单位`) cell
 /// when split at `,`, a tab or `;` — (its 1-based line, the delimiter). Quotes are only
 /// trimmed off cells; this is a guess that the real reading then confirms.
-fn find_header(head: &str) -> Option<(usize, u8)> {
+pub(super) fn find_header(head: &str) -> Option<(usize, u8)> {
     let mut lines = Vec::new();
     let mut rest = head;
     while lines.len() < HEAD_LINES && !rest.is_empty() {

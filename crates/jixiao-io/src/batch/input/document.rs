@@ -6,11 +6,11 @@ use jixiao::data;
 use jixiao::diagnostics::{DataProblem, ProblemKind};
 use jixiao::model::Model;
 
-use super::{FileInfo, InputFormat, Opened, Origin, RawRow, Rows};
+use super::{FileInfo, FileKind, InputFormat, Opened, Origin, RawRow, Rows};
 
 /// A TOML or JSON document: one unit. A document that does not parse is one row in error.
 pub fn open_document(name: &str, bytes: &[u8], format: InputFormat) -> Opened {
-    let info = Arc::new(FileInfo::document(name, jixiao::sha256_hex(bytes)));
+    let info = Arc::new(FileInfo::document(name, FileKind::Document, jixiao::sha256_hex(bytes)));
     let origin = Origin {
         file: Arc::clone(&info),
         row: 0,
@@ -65,7 +65,7 @@ pub(super) fn open_template(
     returned: crate::template::read::Returned,
     partial: bool,
 ) -> Opened {
-    let info = Arc::new(FileInfo::document(name, jixiao::sha256_hex(bytes)));
+    let info = Arc::new(FileInfo::document(name, FileKind::Template, jixiao::sha256_hex(bytes)));
     let parts = returned.into_batch(model, partial);
     let row = RawRow {
         origin: Origin {

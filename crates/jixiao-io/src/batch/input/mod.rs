@@ -25,6 +25,7 @@ mod document;
 mod plan;
 mod row;
 mod sniff;
+mod stdin;
 mod workbook_file;
 
 pub use super::cells::{column_letters, Cell};
@@ -32,6 +33,7 @@ pub(crate) use csv_file::{blank_record, DirectColumn};
 pub use csv_file::{open_csv, open_csv_with};
 pub use document::open_document;
 pub use plan::{plan, Plan};
+pub use stdin::{guess, read_stdin, StdinData, MAX_DOCUMENT_BYTES, STDIN_NAME};
 
 use std::collections::HashMap;
 use std::io::{self, Read};
@@ -56,6 +58,9 @@ pub enum FileKind {
     Sheet { name: String },
     /// A TOML or JSON document holding one unit.
     Document,
+    /// A returned fill-in template (`jixiao template`): one unit, its problems placed at the
+    /// cells of its sheets by the template reader.
+    Template,
 }
 
 /// One input file as rows refer to it.
@@ -75,10 +80,10 @@ pub struct FileInfo {
 }
 
 impl FileInfo {
-    fn document(name: &str, sha256: String) -> FileInfo {
+    fn document(name: &str, kind: FileKind, sha256: String) -> FileInfo {
         FileInfo {
             name: name.to_owned(),
-            kind: FileKind::Document,
+            kind,
             headers: Vec::new(),
             first_col: 0,
             sha256,
@@ -119,7 +124,7 @@ impl Origin {
             FileKind::Csv if self.line != self.row => format!("第 {} 行（文本第 {} 行）", self.row, self.line),
             FileKind::Csv => format!("第 {} 行", self.row),
             FileKind::Sheet { name } => format!("工作表「{name}」第 {} 行", self.row),
-            FileKind::Document => String::new(),
+            FileKind::Document | FileKind::Template => String::new(),
         }
     }
 
@@ -162,7 +167,7 @@ impl Origin {
                     format!("{a1}「{header}」")
                 }
             }
-            FileKind::Document => format!("「{header}」"),
+            FileKind::Document | FileKind::Template => format!("「{header}」"),
         }
     }
 }
@@ -358,6 +363,16 @@ pub enum InputFormat {
 }
 
 impl InputFormat {
+    /// In words, for messages: `CSV`, `Excel 工作簿`.
+    pub fn label(self) -> &'static str {
+        match self {
+            InputFormat::Toml => "TOML",
+            InputFormat::Json => "JSON",
+            InputFormat::Csv => "CSV",
+            InputFormat::Workbook => "Excel 工作簿",
+        }
+    }
+
     pub fn from_path(path: &str) -> Option<InputFormat> {
         let lower = path.to_lowercase();
         let ext = lower.rsplit_once('.').map(|(_, e)| e)?;
@@ -379,13 +394,25 @@ pub fn open_path(model: &Model, path: &Path, sheet: Option<&str>) -> Result<Open
 /// [`open_path`]; `partial` (`--partial`): missing required columns and blank required cells
 /// are figures not reported, not errors ([`plan()`]).
 pub fn open_path_with(model: &Model, path: &Path, sheet: Option<&str>, partial: bool) -> Result<Opened, FileError> {
+    open_path_as(model, path, sheet, partial, None)
+}
+
+/// [`open_path_with`] in the format given (`--data-format`), whatever the file's extension.
+pub fn open_path_as(
+    model: &Model,
+    path: &Path,
+    sheet: Option<&str>,
+    partial: bool,
+    format: Option<InputFormat>,
+) -> Result<Opened, FileError> {
     let name = path.display().to_string();
-    let format = InputFormat::from_path(&name).ok_or_else(|| {
+    // A missing file is missing, whatever its name says about its format.
+    let file = std::fs::File::open(path).map_err(|e| FileError(format!("无法读取文件 {name}：{}", io_message(&e))))?;
+    let format = format.or_else(|| InputFormat::from_path(&name)).ok_or_else(|| {
         FileError(format!(
-            "无法识别数据文件 {name} 的格式：应为 .toml、.json、.csv、.xlsx、.xls 或 .ods"
+            "无法识别数据文件 {name} 的格式：应为 .toml、.json、.csv、.xlsx、.xls 或 .ods，或用 --data-format 指明"
         ))
     })?;
-    let file = std::fs::File::open(path).map_err(|e| FileError(format!("无法读取文件 {name}：{}", io_message(&e))))?;
     match format {
         InputFormat::Csv => open_csv_with(model, &name, io::BufReader::new(file), partial),
         InputFormat::Workbook => {

@@ -163,6 +163,27 @@ pub(super) fn sniff<R: Read + Seek>(reader: &mut R) -> io::Result<Sniffed> {
     })
 }
 
+/// The beginning of a text (cut anywhere) decoded as the CSV reader would read it: UTF-16
+/// by its BOM or zero bytes, UTF-8 when valid (a sequence cut at the end allowed), else
+/// GB18030; and whether it is UTF-8 (only UTF-8 can be TOML or JSON). No BOM in the text.
+pub(super) fn decode_head(head: &[u8]) -> (String, bool) {
+    if let Some(encoding) = utf16_of(&head[..head.len().min(4096)]) {
+        let (text, _) = encoding.decode_with_bom_removal(head);
+        return (text.into_owned(), false);
+    }
+    let valid = match std::str::from_utf8(head) {
+        Ok(_) => head.len(),
+        Err(e) if e.error_len().is_none() => e.valid_up_to(),
+        Err(_) => 0,
+    };
+    if valid > 0 || head.is_empty() {
+        let text = std::str::from_utf8(&head[..valid]).unwrap_or_default();
+        return (text.trim_start_matches('\u{FEFF}').to_owned(), true);
+    }
+    let (text, _) = GB18030.decode_with_bom_removal(head);
+    (text.into_owned(), false)
+}
+
 /// UTF-16 by its BOM, or by the zero high bytes of its ASCII characters (`,`, digits,
 /// line ends: GBK and UTF-8 text has no zero bytes at all).
 fn utf16_of(start: &[u8]) -> Option<&'static Encoding> {
