@@ -520,10 +520,10 @@ fn csv_and_workbook_outputs() {
     assert_eq!(row[8], Data::Float(0.5033));
     let years = book.worksheet_range("各年度").unwrap();
     assert_eq!(years.get((2, 8)), Some(&Data::Float(94.3)));
-    // No terminal output of a workbook.
-    let (code, _, err) = jixiao(&["trend", &saved.arg(2021), &saved.arg(2022), "--format", "xlsx"]);
-    assert_eq!(code, 1);
-    assert!(err.contains("请用 -o 指定输出文件"));
+    // Into a pipe the workbook goes to standard output (a terminal would be refused).
+    let (code, out, err) = jixiao(&["trend", &saved.arg(2021), &saved.arg(2022), "--format", "xlsx"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("PK"), "a zip archive: the workbook");
 }
 
 #[test]

@@ -43,6 +43,10 @@ impl Sandbox {
             match m.kind() {
                 "准备" => super::fixtures::make(&w[1], self.path()),
                 "复制" => {
+                    // `复制 从 目录/文件` makes the folder first (a returned-forms folder).
+                    if let Some(parent) = self.path().join(&w[2]).parent() {
+                        std::fs::create_dir_all(parent).unwrap();
+                    }
                     std::fs::copy(self.path().join(&w[1]), self.path().join(&w[2]))
                         .unwrap_or_else(|e| panic!("{at}: 复制 {} {}: {e}", w[1], w[2]));
                 }

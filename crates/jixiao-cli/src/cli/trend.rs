@@ -12,6 +12,7 @@ use jixiao_io::trend::{self, NameTable, YearResults};
 #[derive(Args)]
 pub struct TrendArgs {
     /// 各年度保存的评价结果（jixiao eval --format json 或 jsonl 写出的文件），每个文件一个年度
+    #[arg(value_name = "结果文件")]
     pub results: Vec<PathBuf>,
     /// 现场评价一个年度：这一年度的规则文件和数据文件（可以多个、可以是目录），每个年度写一次，如 --eval rules/2022.jx 2022/单位.csv（写在结果文件之后）
     #[arg(long = "eval", num_args = 2.., value_names = ["规则文件", "数据"], action = ArgAction::Append)]
@@ -21,16 +22,16 @@ pub struct TrendArgs {
     #[arg(skip)]
     pub eval: Vec<Vec<PathBuf>>,
     /// 单位更名对照表（CSV）：第一行写各年度（如 2021,2022），以下每行写同一单位在各年度的名称
-    #[arg(long, value_name = "CSV")]
+    #[arg(long, value_name = "对照表")]
     pub names: Option<PathBuf>,
     /// 输出格式（不指定时按 -o 文件的扩展名推断，否则为 table）
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, value_name = "格式")]
     pub format: Option<TrendFormat>,
     /// 输出文件（xlsx 必须指定）
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    #[arg(short = 'o', long = "output", value_name = "文件")]
     pub output: Option<PathBuf>,
     /// --eval 的数据：读取工作簿中的哪个工作表（默认第一个未隐藏的工作表）
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "工作表")]
     pub sheet: Option<String>,
     /// --eval 的数据：部分评价，缺少数字的单位也评价能计算的部分（见 eval --partial）
     #[arg(long)]
@@ -69,7 +70,13 @@ fn saved(path: &Path) -> miette::Result<YearResults> {
         ));
     }
     super::note_input(path);
-    let file = std::fs::File::open(path).map_err(|e| miette::miette!("无法读取文件 {}：{e}", path.display()))?;
+    let file = std::fs::File::open(path).map_err(|e| {
+        miette::miette!(
+            "无法读取文件 {}：{}",
+            path.display(),
+            jixiao::diagnostics::io_message(&e)
+        )
+    })?;
     trend::read::read_results(&name_of(path), file).map_err(|e| miette::miette!("{e}"))
 }
 
@@ -99,7 +106,13 @@ pub fn run(args: TrendArgs) -> miette::Result<ExitCode> {
     }
     let names = match &args.names {
         Some(path) => {
-            let bytes = std::fs::read(path).map_err(|e| miette::miette!("无法读取文件 {}：{e}", path.display()))?;
+            let bytes = std::fs::read(path).map_err(|e| {
+                miette::miette!(
+                    "无法读取文件 {}：{}",
+                    path.display(),
+                    jixiao::diagnostics::io_message(&e)
+                )
+            })?;
             super::note_input(path);
             Some(NameTable::read(&name_of(path), &bytes).map_err(|e| miette::miette!("{e}"))?)
         }
