@@ -692,6 +692,52 @@ impl EvalErrorKind {
     }
 }
 
+/// Why a JSON text does not parse, in Chinese, with its place: `第 1 行第 52 列：少了 `}``.
+/// serde_json's own wording ("EOF while parsing an object at line 1 column 52") is English;
+/// this is what every crate shows a user instead (data files, a 绩效目标 cell, saved results).
+pub fn json_message(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let at = format!("第 {} 行第 {} 列", e.line(), e.column());
+    let text = e.to_string();
+    let reason = match e.classify() {
+        Category::Io => {
+            let kind = e.io_error_kind().unwrap_or(std::io::ErrorKind::Other);
+            return io_message(&std::io::Error::from(kind));
+        }
+        Category::Data => "值的类型不对",
+        Category::Eof if text.starts_with("EOF while parsing a string") => "内容提前结束（可能不完整）：引号没有闭合",
+        Category::Eof if text.starts_with("EOF while parsing a list") => "内容提前结束（可能不完整）：少了 `]`",
+        Category::Eof if text.starts_with("EOF while parsing an object") => "内容提前结束（可能不完整）：少了 `}`",
+        Category::Eof => "内容提前结束（可能不完整）",
+        Category::Syntax => syntax_reason(&text),
+    };
+    format!("{at}：{reason}")
+}
+
+/// serde_json's syntax errors, by the start of its message.
+fn syntax_reason(text: &str) -> &'static str {
+    const REASONS: [(&str, &str); 11] = [
+        ("expected `,` or `}`", "少了逗号或 `}`"),
+        ("expected `,` or `]`", "少了逗号或 `]`"),
+        ("expected `:`", "少了冒号 `:`"),
+        (
+            "expected value",
+            "这里应为一个值（数、带双引号的文字、true、false、数组或对象）",
+        ),
+        ("expected ident", "这里应为 true、false 或 null"),
+        ("trailing comma", "最后一项后面多了逗号"),
+        ("key must be a string", "键要用双引号括起来"),
+        ("invalid number", "数的写法有误"),
+        ("number out of range", "数太大"),
+        ("control character", "文字中有换行等控制字符（要写成 \\n）"),
+        ("trailing characters", "JSON 结束后还有多余的内容"),
+    ];
+    REASONS
+        .iter()
+        .find(|(english, _)| text.starts_with(english))
+        .map_or("格式有误（检查逗号、冒号、引号和括号）", |(_, chinese)| chinese)
+}
+
 /// Why a file or directory could not be read or written, in Chinese: the one wording of an
 /// I/O error for every crate (the command line, the server, the language server, the
 /// bindings), never the system's English ("No such file or directory (os error 2)"). The

@@ -111,7 +111,7 @@ pub fn parse_json(text: &str) -> Result<Raw, DataProblem> {
         kind: ProblemKind::Unreadable,
         field: "（文件）".into(),
         value: None,
-        message: format!("不是有效的 JSON：{e}"),
+        message: format!("不是有效的 JSON：{}", crate::diagnostics::json_message(&e)),
         location: Some((e.line(), e.column())),
         declared_at: None,
         declared_in: None,

@@ -944,3 +944,30 @@ fn csv_and_workbook_cells_follow_the_one_number_grammar() {
     );
     assert!(!error(3).contains("收入合计"), "{}", error(3));
 }
+
+/// A 绩效目标 cell that is not JSON is explained in Chinese, once, with where it breaks
+/// (serde_json's "EOF while parsing an object at line 1 column 52" is English).
+#[test]
+fn a_broken_target_list_cell_is_explained_in_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = crate::read(&crate::root().join("examples/yueyang-2021/units.csv"));
+    let cell = r#""[{""类别"":""数量指标"",""名称"":""培训人数"""#;
+    // The cell's JSON stops after the first item's name: no `}` and no `]`.
+    let broken = cell.to_owned() + "\"";
+    // Cut the first row's target list after its first item's name.
+    let start = text.find("\"[{").expect("a target-list cell");
+    let end = start + text[start..].find("}]\"").expect("its end") + 3;
+    let path = dir.path().join("units.csv");
+    std::fs::write(&path, format!("{}{}{}", &text[..start], broken, &text[end..])).unwrap();
+    let run = jixiao(&["eval", RULES, path.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.err);
+    let v: serde_json::Value = serde_json::from_slice(&run.out).unwrap();
+    let error = v["units"][0]["error"].as_str().expect("the unit is in error");
+    assert!(error.contains("目标清单不是有效的 JSON：第 1 行第 "), "{error}");
+    assert!(
+        error.contains("少了 `}`") || error.contains("少了逗号或 `}`"),
+        "{error}"
+    );
+    assert!(!error.contains("EOF") && !error.contains("line"), "{error}");
+    assert_eq!(error.matches("不是有效的 JSON").count(), 1, "{error}");
+}

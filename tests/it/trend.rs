@@ -476,7 +476,7 @@ fn what_cannot_be_compared_is_refused_in_chinese() {
     std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
     refused(
         &[&saved.arg(2021), truncated.to_str().unwrap()],
-        "意外结束，文件可能不完整",
+        "内容提前结束（可能不完整）",
     );
     // Usage errors are clap's, in Chinese (exit 2).
     let (code, _, err) = jixiao(&["trend", &saved.arg(2021), "--eval", "rules/yueyang-2022.jx"]);

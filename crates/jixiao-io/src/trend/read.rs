@@ -175,9 +175,8 @@ fn json_problem(e: &serde_json::Error) -> String {
     use serde_json::error::Category;
     let at = format!("第 {} 行第 {} 列", e.line(), e.column());
     match e.classify() {
-        Category::Io => format!("无法读取（{e}）"),
-        Category::Eof => format!("JSON 在{at}意外结束，文件可能不完整"),
-        Category::Syntax => format!("{at}不是正确的 JSON"),
+        Category::Io => format!("无法读取：{}", jixiao::diagnostics::json_message(e)),
+        Category::Eof | Category::Syntax => format!("不是有效的 JSON：{}", jixiao::diagnostics::json_message(e)),
         Category::Data => {
             let text = e.to_string();
             match text.strip_prefix("missing field `").and_then(|t| t.split('`').next()) {
@@ -391,9 +390,13 @@ mod tests {
         let err = |text: &str| read_results("x.json", text.as_bytes()).unwrap_err();
         assert!(err("").contains("文件是空的"), "{}", err(""));
         assert!(err("{\"单位名称\": \"甲\"}").contains("没有 units"));
-        assert!(err("{\"units\": [").contains("意外结束"), "{}", err("{\"units\": ["));
         assert!(
-            err("{\"units\": }").contains("第 1 行第 11 列不是正确的 JSON"),
+            err("{\"units\": [").contains("内容提前结束"),
+            "{}",
+            err("{\"units\": [")
+        );
+        assert!(
+            err("{\"units\": }").contains("不是有效的 JSON：第 1 行第 11 列：这里应为一个值"),
             "{}",
             err("{\"units\": }")
         );

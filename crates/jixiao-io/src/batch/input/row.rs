@@ -194,6 +194,6 @@ fn list_cell(cell: &Cell) -> Result<Raw, String> {
     match data::parse_json(text) {
         Ok(raw @ Raw::Array(_)) => Ok(raw),
         Ok(_) => Err(format!("目标清单应写成 JSON 数组（以 `[` 开头），{example}")),
-        Err(p) => Err(format!("目标清单不是有效的 JSON：{}；{example}", p.message)),
+        Err(p) => Err(format!("目标清单{}；{example}", p.message)),
     }
 }
