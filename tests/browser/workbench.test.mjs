@@ -9,104 +9,24 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
 import { createHash } from "node:crypto";
 import { workloadRows, csvText, SHA256_1000 } from "./workload.mjs";
+import { root, shots, serve, tempDir, launch, cleanup, newPage, screenshot } from "./harness.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, "../..");
-const bin = path.resolve(here, process.env.JIXIAO_BIN || path.join(root, "target/debug/jixiao"));
-const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
-const shots = process.env.SCREENSHOTS_DIR ? path.resolve(root, process.env.SCREENSHOTS_DIR) : null;
 const unitsCsv = path.join(root, "examples/yueyang-2021/units.csv");
 const seedUnit = "岳阳市城市管理综合执法支队";
 const token = "browser-test-token-2f9c";
 
-const servers = [];
-const temps = [];
-let context;
-
-function tempDir(prefix) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  temps.push(dir);
-  return dir;
-}
-
-/** Starts `jixiao serve` on a free loopback port (with more options, if given); resolves to its URL. */
-function serve(rulesDir, env = {}, options = []) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, ["serve", "--addr", "127.0.0.1:0", "--rules", rulesDir, ...options], {
-      cwd: root,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    servers.push(child);
-    child.on("error", reject);
-    child.on("exit", (code) => reject(new Error(`jixiao serve exited (${code})`)));
-    const lines = createInterface({ input: child.stdout });
-    lines.on("line", (line) => {
-      const m = /http:\/\/[0-9.]+:\d+/.exec(line);
-      if (m) resolve(m[0]);
-    });
-  });
-}
-
-async function screenshot(page, name, options = {}) {
-  if (!shots) return;
-  fs.mkdirSync(shots, { recursive: true });
-  await page.screenshot({ path: path.join(shots, name), ...options });
-}
-
 let base;
 
 before(async () => {
-  assert.ok(fs.existsSync(bin), `没有找到 jixiao 可执行文件 ${bin}：请先运行 cargo build`);
+  await launch();
   base = await serve("rules");
-  context = await chromium.launchPersistentContext(tempDir("jixiao-chromium-"), {
-    executablePath: chromiumPath,
-    headless: true,
-    acceptDownloads: true,
-    viewport: { width: 1400, height: 900 },
-    locale: "zh-CN",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
 });
 
-after(async () => {
-  if (context) await context.close();
-  for (const s of servers) {
-    s.removeAllListeners("exit");
-    s.kill();
-  }
-  for (const d of temps) fs.rmSync(d, { recursive: true, force: true });
-});
-
-/** A new tab that fails the test on any script error. */
-async function newPage() {
-  const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  page.on("console", (m) => {
-    if (m.type() === "error" && !/status of 4\d\d/.test(m.text())) errors.push(m.text());
-  });
-  page.scriptErrors = errors;
-  return page;
-}
+after(cleanup);
 
 test("规则页：规则列表和评分表", { timeout: 120_000 }, async () => {
   const page = await newPage();

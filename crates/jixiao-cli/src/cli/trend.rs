@@ -27,7 +27,7 @@ pub struct TrendArgs {
     /// 输出格式（不指定时按 -o 文件的扩展名推断，否则为 table）
     #[arg(long, value_enum, value_name = "格式")]
     pub format: Option<TrendFormat>,
-    /// 输出文件（xlsx 必须指定）
+    /// 输出文件（xlsx 输出到终端时必须指定）；- 表示标准输出
     #[arg(short = 'o', long = "output", value_name = "文件")]
     pub output: Option<PathBuf>,
     /// --eval 的数据：读取工作簿中的哪个工作表（默认第一个未隐藏的工作表）

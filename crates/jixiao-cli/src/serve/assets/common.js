@@ -75,6 +75,30 @@ const jx = (() => {
   }
 
   /**
+   * Wires the page's download buttons (`.downloads button[data-format]`): once `ready()`,
+   * `fetchFormat(format)` gives the response, saved as `stem.format`; the button is disabled
+   * meanwhile, `busy` (if given) shown in `statusLine`, and a failure's message too.
+   */
+  function downloads({ stem, ready, fetchFormat, statusLine, busy }) {
+    for (const button of document.querySelectorAll(".downloads button[data-format]")) {
+      button.addEventListener("click", async () => {
+        if (!ready()) return;
+        const format = button.dataset.format;
+        button.disabled = true;
+        if (busy) status(statusLine, busy, "busy");
+        try {
+          await save(await fetchFormat(format), `${stem}.${format}`);
+          if (busy) status(statusLine, "");
+        } catch (e) {
+          status(statusLine, e.message, "problem");
+        } finally {
+          button.disabled = false;
+        }
+      });
+    }
+  }
+
+  /**
    * A message from the server as a clerk reads it: names and values the command line puts
    * in backticks (`编制人数`, `一百`) in 「」 instead.
    */
@@ -233,7 +257,7 @@ const jx = (() => {
   }
 
   return {
-    el, plain, digest, exactText, roundText, toNumber, getJson, post, save, status, ruleOptions, sortable, sorted,
+    el, plain, digest, exactText, roundText, toNumber, getJson, post, save, downloads, status, ruleOptions, sortable, sorted,
     compare, charts,
   };
 })();

@@ -151,17 +151,10 @@
 
   jx.sortable(effectsTable, sortState, renderEffects);
 
-  for (const button of document.querySelectorAll(".downloads button[data-format]")) {
-    button.addEventListener("click", async () => {
-      if (!last) return;
-      button.disabled = true;
-      try {
-        await jx.save(await request(button.dataset.format), `规则对比.${button.dataset.format}`);
-      } catch (e) {
-        jx.status(statusLine, e.message, "problem");
-      } finally {
-        button.disabled = false;
-      }
-    });
-  }
+  jx.downloads({
+    stem: "规则对比",
+    ready: () => last,
+    fetchFormat: (format) => request(format),
+    statusLine,
+  });
 })();

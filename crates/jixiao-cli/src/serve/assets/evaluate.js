@@ -130,24 +130,16 @@
 
   filter.addEventListener("input", () => table.filter(filter.value));
 
-  for (const button of document.querySelectorAll(".downloads button[data-format]")) {
-    button.addEventListener("click", async () => {
-      if (!last) return;
-      const format = button.dataset.format;
+  jx.downloads({
+    stem: "评价结果",
+    ready: () => last,
+    fetchFormat: (format) => {
       const audit = document.getElementById("with-audit").checked;
-      button.disabled = true;
-      jx.status(statusLine, "正在生成下载文件……", "busy");
-      try {
-        const response = await request(audit ? "/api/audit" : "/api/evaluate", { format });
-        await jx.save(response, `评价结果.${format}`);
-        jx.status(statusLine, "");
-      } catch (e) {
-        jx.status(statusLine, e.message, "problem");
-      } finally {
-        button.disabled = false;
-      }
-    });
-  }
+      return request(audit ? "/api/audit" : "/api/evaluate", { format });
+    },
+    statusLine,
+    busy: "正在生成下载文件……",
+  });
 
   // ── 单位详情：#unit-序号 ─────────────────────────────────────────────────────
 

@@ -253,17 +253,10 @@
   onlyGradeChanges.addEventListener("change", () => report && renderUnits());
   onlyUnmatched.addEventListener("change", () => report && renderUnits());
 
-  for (const button of document.querySelectorAll(".downloads button[data-format]")) {
-    button.addEventListener("click", async () => {
-      if (!lastForm) return;
-      button.disabled = true;
-      try {
-        await jx.save(await request(button.dataset.format), `逐年对比.${button.dataset.format}`);
-      } catch (e) {
-        jx.status(statusLine, e.message, "problem");
-      } finally {
-        button.disabled = false;
-      }
-    });
-  }
+  jx.downloads({
+    stem: "逐年对比",
+    ready: () => lastForm,
+    fetchFormat: (format) => request(format),
+    statusLine,
+  });
 })();
